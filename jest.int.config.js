@@ -1,0 +1,14 @@
+// Integration and end-to-end tests against a real Postgres and a Kafka-protocol broker, started
+// once for the run (or taken from DATABASE_URL / KAFKA_BROKERS when those are set).
+/** @type {import('jest').Config} */
+module.exports = {
+  ...require('./jest.preset'),
+  testMatch: [
+    '<rootDir>/{libs,services,tools}/**/*.int-spec.ts',
+    '<rootDir>/{services,test}/**/*.e2e-spec.ts',
+  ],
+  globalSetup: '<rootDir>/libs/testing/src/global-setup.ts',
+  globalTeardown: '<rootDir>/libs/testing/src/global-teardown.ts',
+  testTimeout: 60000,
+  maxWorkers: 2,
+};

@@ -1,0 +1,29 @@
+import { IsEmail, IsIn, IsISO8601, IsOptional, IsString, IsUUID, Length } from 'class-validator';
+
+export const USER_ROLES = ['student', 'instructor'] as const;
+export type UserRole = (typeof USER_ROLES)[number];
+
+/** A student or instructor created an account. Key: userId. */
+export class UserRegisteredV1 {
+  @IsUUID()
+  userId!: string;
+
+  @IsIn(USER_ROLES)
+  role!: UserRole;
+
+  @IsEmail()
+  email!: string;
+
+  @IsString()
+  @Length(1, 120)
+  displayName!: string;
+
+  /** The referral code the user signed up with, exactly as entered; absent when none. */
+  @IsOptional()
+  @IsString()
+  @Length(1, 64)
+  referralCode?: string;
+
+  @IsISO8601({ strict: true })
+  registeredAt!: string;
+}

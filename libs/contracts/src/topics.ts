@@ -1,0 +1,37 @@
+/**
+ * Kafka topic names. These are wire contracts: never rename one; a breaking change is a new
+ * event version published beside the old one.
+ */
+export const Topics = {
+  UserRegistered: 'user-registered',
+  UserVerified: 'user-verified',
+  InstructorWentLive: 'instructor-went-live',
+  BookingConfirmed: 'booking-confirmed',
+  BookingCancelled: 'booking-cancelled',
+  LessonCompleted: 'lesson-completed',
+  ReferralAttributed: 'referral-attributed',
+  RewardEarned: 'reward-earned',
+  RewardUnlocked: 'reward-unlocked',
+  RewardVoided: 'reward-voided',
+  PayoutRequested: 'payout-requested',
+  PayoutPaid: 'payout-paid',
+  PayoutFailed: 'payout-failed',
+  WalletCredited: 'wallet-credited',
+  WalletDebited: 'wallet-debited',
+  CreditExpiring: 'credit-expiring',
+  CreditExpired: 'credit-expired',
+} as const;
+
+export type Topic = (typeof Topics)[keyof typeof Topics];
+
+export const ALL_TOPICS: readonly Topic[] = Object.values(Topics);
+
+/** Where a consumer parks a message it cannot process, with the reason in its headers. */
+export function deadLetterTopic(topic: string): string {
+  return `${topic}.dlq`;
+}
+
+/** Every topic the platform needs, dead-letter topics included: what provisioning creates. */
+export function allTopicsWithDeadLetters(): string[] {
+  return ALL_TOPICS.flatMap((topic) => [topic, deadLetterTopic(topic)]);
+}

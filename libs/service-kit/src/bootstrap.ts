@@ -1,0 +1,39 @@
+import { ConsoleLogger, DynamicModule, INestApplication, LogLevel } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { LogLevelName } from './config';
+import { DomainErrorMapper, ErrorFilter } from './errors';
+import { createValidationPipe } from './validation';
+
+const LEVELS: Record<LogLevelName, LogLevel[]> = {
+  debug: ['debug', 'log', 'warn', 'error', 'fatal'],
+  info: ['log', 'warn', 'error', 'fatal'],
+  warn: ['warn', 'error', 'fatal'],
+  error: ['error', 'fatal'],
+};
+
+export function jsonLogger(service: string, level: LogLevelName): ConsoleLogger {
+  return new ConsoleLogger(service, { json: true, logLevels: LEVELS[level] });
+}
+
+/** Applies what every service's HTTP surface shares: validation, error mapping, shutdown. */
+export function configureHttp(app: INestApplication, mapDomainError?: DomainErrorMapper): void {
+  app.useGlobalPipes(createValidationPipe());
+  app.useGlobalFilters(new ErrorFilter(mapDomainError));
+  app.enableShutdownHooks();
+}
+
+export async function runService(options: {
+  name: string;
+  module: DynamicModule;
+  port: number;
+  host: string;
+  logLevel: LogLevelName;
+  mapDomainError?: DomainErrorMapper;
+}): Promise<INestApplication> {
+  const logger = jsonLogger(options.name, options.logLevel);
+  const app = await NestFactory.create(options.module, { logger, bufferLogs: true });
+  configureHttp(app, options.mapDomainError);
+  await app.listen(options.port, options.host);
+  logger.log(`${options.name} listening on http://${options.host}:${options.port}`);
+  return app;
+}
