@@ -6,3 +6,5 @@ export * from './validation';
 export * from './caller';
 export * from './health';
 export * from './bootstrap';
+export * from './migrations';
+export * from './data-service.module';

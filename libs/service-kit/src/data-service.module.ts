@@ -1,0 +1,57 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { MESSAGE_BUS, MessageBus, MessagingModule } from '@rewards/messaging';
+import { DataSource } from 'typeorm';
+import { Clock, SystemClock } from './clock';
+import { DataServiceConfig } from './config';
+import { HealthModule } from './health';
+
+export interface DataServiceOptions {
+  service: string;
+  config: DataServiceConfig;
+  dataSource: () => DataSource;
+  /** Replaces the system clock (tests move time with a ManualClock). */
+  clock?: Clock;
+}
+
+/**
+ * The wiring every service that owns a schema shares: its DataSource, Kafka messaging through
+ * the outbox and inbox, health checks of both, and the clock.
+ */
+@Module({})
+export class DataServiceModule {
+  static forRoot(options: DataServiceOptions): DynamicModule {
+    const { config, service } = options;
+    return {
+      module: DataServiceModule,
+      global: true,
+      imports: [
+        TypeOrmModule.forRootAsync({
+          useFactory: () => ({}),
+          dataSourceFactory: async () => options.dataSource().initialize(),
+        }),
+        MessagingModule.forRootAsync({
+          inject: [],
+          useFactory: () => ({
+            brokers: config.KAFKA_BROKERS.split(','),
+            clientId: config.KAFKA_CLIENT_ID ?? service,
+            groupId: service,
+            producer: service,
+            outboxPollIntervalMs: config.OUTBOX_POLL_INTERVAL_MS,
+            consumerMaxAttempts: config.CONSUMER_MAX_ATTEMPTS,
+            consumerRetryBaseMs: config.CONSUMER_RETRY_BASE_MS,
+          }),
+        }),
+        HealthModule.forRoot({
+          inject: [DataSource, MESSAGE_BUS],
+          useFactory: (dataSource: DataSource, bus: MessageBus) => [
+            { name: 'postgres', check: async () => void (await dataSource.query('SELECT 1')) },
+            { name: 'kafka', check: () => bus.ping() },
+          ],
+        }),
+      ],
+      providers: [{ provide: Clock, useValue: options.clock ?? new SystemClock() }],
+      exports: [Clock],
+    };
+  }
+}

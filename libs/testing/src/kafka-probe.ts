@@ -1,0 +1,58 @@
+import { randomUUID } from 'node:crypto';
+import { Consumer, Kafka, logLevel, Producer } from 'kafkajs';
+import { testBrokers } from './test-infra';
+
+export interface ProbedMessage {
+  topic: string;
+  key: string | null;
+  value: string;
+  headers: Record<string, string>;
+}
+
+/**
+ * Reads topics from the start in a throwaway consumer group, and produces raw messages: what a
+ * test needs to see what a service published, or to feed it a malformed event.
+ */
+export class KafkaProbe {
+  private readonly kafka = new Kafka({ clientId: 'test-probe', brokers: testBrokers(), logLevel: logLevel.NOTHING });
+  private consumer?: Consumer;
+  private producer?: Producer;
+  readonly messages: ProbedMessage[] = [];
+
+  async watch(topics: string[]): Promise<void> {
+    this.consumer = this.kafka.consumer({ groupId: `probe-${randomUUID()}` });
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topics, fromBeginning: true });
+    await this.consumer.run({
+      eachMessage: async ({ topic, message }) => {
+        const headers: Record<string, string> = {};
+        for (const [k, v] of Object.entries(message.headers ?? {})) headers[k] = String(v);
+        this.messages.push({ topic, key: message.key?.toString() ?? null, value: message.value?.toString() ?? '', headers });
+      },
+    });
+  }
+
+  find(topic: string, predicate: (value: any, m: ProbedMessage) => boolean): ProbedMessage[] {
+    return this.messages.filter((m) => {
+      if (m.topic !== topic) return false;
+      try {
+        return predicate(JSON.parse(m.value), m);
+      } catch {
+        return predicate(m.value, m);
+      }
+    });
+  }
+
+  async produce(topic: string, key: string, value: string): Promise<void> {
+    if (!this.producer) {
+      this.producer = this.kafka.producer({ allowAutoTopicCreation: false });
+      await this.producer.connect();
+    }
+    await this.producer.send({ topic, messages: [{ key, value }] });
+  }
+
+  async close(): Promise<void> {
+    await this.consumer?.disconnect();
+    await this.producer?.disconnect();
+  }
+}

@@ -1,0 +1,56 @@
+/** Services that own a Postgres schema. */
+export const DATA_SERVICES = ['bookings', 'referrals', 'wallet', 'payouts'] as const;
+export type DataService = (typeof DATA_SERVICES)[number];
+
+export const TEST_ENV_KEYS = {
+  adminUrl: 'TEST_ADMIN_DATABASE_URL',
+  brokers: 'TEST_KAFKA_BROKERS',
+  serviceUrl: (service: string) => `TEST_DATABASE_URL_${service.toUpperCase()}`,
+};
+
+function required(name: string): string {
+  const value = process.env[name];
+  if (!value) {
+    throw new Error(`${name} is not set: run integration tests with jest -c jest.int.config.js`);
+  }
+  return value;
+}
+
+/** Environment for a service under test, pointing at the run's Postgres role and broker. */
+export function serviceTestEnv(service: DataService, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'warn',
+    PORT: '0',
+    DATABASE_URL: required(TEST_ENV_KEYS.serviceUrl(service)),
+    KAFKA_BROKERS: required(TEST_ENV_KEYS.brokers),
+    OUTBOX_POLL_INTERVAL_MS: '50',
+    CONSUMER_MAX_ATTEMPTS: '3',
+    CONSUMER_RETRY_BASE_MS: '20',
+    ...extra,
+  };
+}
+
+export function testBrokers(): string[] {
+  return required(TEST_ENV_KEYS.brokers).split(',');
+}
+
+export function testAdminUrl(): string {
+  return required(TEST_ENV_KEYS.adminUrl);
+}
+
+/** Polls until `probe` stops throwing (or returns a value), then returns its result. */
+export async function eventually<T>(
+  probe: () => Promise<T> | T,
+  { timeoutMs = 20_000, intervalMs = 100 }: { timeoutMs?: number; intervalMs?: number } = {},
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await probe();
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+      await new Promise((resolve) => setTimeout(resolve, intervalMs));
+    }
+  }
+}

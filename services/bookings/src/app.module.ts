@@ -1,0 +1,27 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { Clock, DataServiceModule } from '@rewards/service-kit';
+import { AccountsController, InternalAccountsController } from './accounts/accounts.controller';
+import { AccountsService } from './accounts/accounts.service';
+import { BookingsController } from './bookings/bookings.controller';
+import { BookingsService } from './bookings/bookings.service';
+import { BookingsConfig } from './config/bookings.config';
+import { bookingsDataSource } from './db/data-source';
+
+@Module({})
+export class AppModule {
+  static forRoot(config: BookingsConfig, options: { clock?: Clock } = {}): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        DataServiceModule.forRoot({
+          service: 'bookings',
+          config,
+          clock: options.clock,
+          dataSource: () => bookingsDataSource(config.DATABASE_URL, config.DATABASE_SCHEMA ?? 'bookings'),
+        }),
+      ],
+      controllers: [AccountsController, InternalAccountsController, BookingsController],
+      providers: [{ provide: BookingsConfig, useValue: config }, AccountsService, BookingsService],
+    };
+  }
+}

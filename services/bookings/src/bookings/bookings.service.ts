@@ -1,0 +1,135 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { Currency, Topics } from '@rewards/contracts';
+import { OutboxRelay, OutboxWriter } from '@rewards/messaging';
+import { CallerIdentity, Clock } from '@rewards/service-kit';
+import { DataSource } from 'typeorm';
+import { Account } from '../accounts/account.entity';
+import { BookingsError } from '../bookings-error';
+import { BookingsConfig } from '../config/bookings.config';
+import { Booking } from './booking.entity';
+import { CreateBookingDto } from './dto/create-booking.dto';
+
+@Injectable()
+export class BookingsService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly outbox: OutboxWriter,
+    private readonly relay: OutboxRelay,
+    private readonly clock: Clock,
+    @Inject(BookingsConfig) private readonly config: BookingsConfig,
+  ) {}
+
+  /** Books and confirms a lesson (payment capture is not modelled yet). */
+  async create(caller: CallerIdentity, dto: CreateBookingDto): Promise<Booking> {
+    const now = this.clock.now();
+    const startsAt = new Date(dto.startsAt);
+    const endsAt = new Date(dto.endsAt);
+    const minutes = (endsAt.getTime() - startsAt.getTime()) / 60_000;
+    if (minutes <= 0 || minutes > this.config.MAX_LESSON_MINUTES) {
+      throw new BookingsError(
+        'INVALID_LESSON_TIME',
+        `a lesson must end after it starts and last at most ${this.config.MAX_LESSON_MINUTES} minutes`,
+      );
+    }
+    if (startsAt.getTime() < now.getTime()) {
+      throw new BookingsError('INVALID_LESSON_TIME', 'a lesson cannot start in the past');
+    }
+    const booking = await this.dataSource.transaction(async (tx) => {
+      const student = await tx.findOneBy(Account, { id: caller.userId });
+      if (!student) throw new BookingsError('ACCOUNT_NOT_FOUND', 'register before booking');
+      const instructor = await tx.findOneBy(Account, { id: dto.instructorId });
+      if (!instructor || instructor.role !== 'instructor') {
+        throw new BookingsError('ACCOUNT_NOT_FOUND', 'no such instructor');
+      }
+      if (!instructor.liveAt) {
+        throw new BookingsError('INSTRUCTOR_NOT_LIVE', 'this instructor is not taking bookings yet');
+      }
+      const created = tx.create(Booking, {
+        id: randomUUID(),
+        studentId: student.id,
+        instructorId: instructor.id,
+        startsAt,
+        endsAt,
+        priceCents: dto.priceCents,
+        currency: dto.currency,
+        status: 'confirmed',
+        confirmedAt: now,
+        completedAt: null,
+        completedBy: null,
+      });
+      await tx.insert(Booking, created);
+      await this.outbox.add(
+        tx,
+        Topics.BookingConfirmed,
+        created.id,
+        {
+          bookingId: created.id,
+          studentId: created.studentId,
+          instructorId: created.instructorId,
+          price: { amountCents: created.priceCents, currency: dto.currency },
+          startsAt: startsAt.toISOString(),
+          endsAt: endsAt.toISOString(),
+          confirmedAt: now.toISOString(),
+        },
+        { occurredAt: now },
+      );
+      return created;
+    });
+    this.relay.kick();
+    return booking;
+  }
+
+  async get(caller: CallerIdentity, id: string): Promise<Booking> {
+    const booking = await this.dataSource.manager.findOneBy(Booking, { id });
+    if (!booking) throw new BookingsError('BOOKING_NOT_FOUND', 'no such booking');
+    const party = booking.studentId === caller.userId || booking.instructorId === caller.userId;
+    if (!party && !caller.roles.includes('admin')) {
+      throw new BookingsError('BOOKING_NOT_YOURS', 'this booking belongs to someone else');
+    }
+    return booking;
+  }
+
+  /**
+   * The instructor marks a lesson as taught: emits lesson-completed, the trigger for rewards and
+   * payouts. Completing twice changes nothing and emits nothing.
+   */
+  async complete(caller: CallerIdentity, id: string): Promise<Booking> {
+    const booking = await this.dataSource.transaction(async (tx) => {
+      const found = await tx.findOne(Booking, { where: { id }, lock: { mode: 'pessimistic_write' } });
+      if (!found) throw new BookingsError('BOOKING_NOT_FOUND', 'no such booking');
+      if (found.instructorId !== caller.userId) {
+        throw new BookingsError('BOOKING_NOT_YOURS', 'only the booked instructor can complete this lesson');
+      }
+      if (found.status === 'completed') return found;
+      if (found.status !== 'confirmed') {
+        throw new BookingsError('BOOKING_NOT_CONFIRMED', `a ${found.status} booking cannot be completed`);
+      }
+      const now = this.clock.now();
+      if (now.getTime() < found.startsAt.getTime()) {
+        throw new BookingsError('LESSON_NOT_STARTED', 'a lesson can be completed once it has started');
+      }
+      found.status = 'completed';
+      found.completedAt = now;
+      found.completedBy = 'instructor';
+      await tx.save(found);
+      await this.outbox.add(
+        tx,
+        Topics.LessonCompleted,
+        found.id,
+        {
+          bookingId: found.id,
+          studentId: found.studentId,
+          instructorId: found.instructorId,
+          price: { amountCents: found.priceCents, currency: found.currency as Currency },
+          completedBy: 'instructor',
+          completedAt: now.toISOString(),
+        },
+        { occurredAt: now },
+      );
+      return found;
+    });
+    this.relay.kick();
+    return booking;
+  }
+}

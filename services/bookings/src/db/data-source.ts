@@ -1,0 +1,18 @@
+import { createServiceDataSource } from '@rewards/service-kit';
+import { DataSource } from 'typeorm';
+import { Account } from '../accounts/account.entity';
+import { Booking } from '../bookings/booking.entity';
+import { CreateBookingsSchema1763690000000 } from './migrations/1763690000000-create-bookings-schema';
+
+export const BOOKINGS_ENTITIES = [Account, Booking];
+
+/** The bookings DataSource: used by the app, `migrate` and the tests alike. */
+export function bookingsDataSource(url: string, schema = 'bookings'): DataSource {
+  return createServiceDataSource({
+    service: 'bookings',
+    url,
+    schema,
+    entities: BOOKINGS_ENTITIES,
+    migrations: [CreateBookingsSchema1763690000000],
+  });
+}

@@ -1,0 +1,123 @@
+import { randomUUID } from 'node:crypto';
+import { loadConfig } from '@rewards/service-kit';
+import {
+  eventually,
+  KafkaProbe,
+  migrate,
+  RunningServiceApp,
+  serviceTestEnv,
+  startServiceApp,
+  testAdminUrl,
+} from '@rewards/testing';
+import { Client } from 'pg';
+import request from 'supertest';
+import { AppModule } from '../src/app.module';
+import { mapBookingsError } from '../src/bookings-error';
+import { BookingsConfig } from '../src/config/bookings.config';
+import { bookingsDataSource } from '../src/db/data-source';
+
+const as = (userId: string, role: string) => ({ 'x-user-id': userId, 'x-user-roles': role });
+
+describe('bookings service', () => {
+  let service: RunningServiceApp;
+  let probe: KafkaProbe;
+  const config = loadConfig(BookingsConfig, serviceTestEnv('bookings'));
+
+  beforeAll(async () => {
+    await migrate(bookingsDataSource(config.DATABASE_URL));
+    service = await startServiceApp(AppModule.forRoot(config), mapBookingsError);
+    probe = new KafkaProbe();
+    await probe.watch(['user-registered', 'instructor-went-live', 'booking-confirmed', 'lesson-completed']);
+  });
+
+  afterAll(async () => {
+    await probe?.close();
+    await service?.close();
+  });
+
+  const registerInstructor = async () => {
+    const id = randomUUID();
+    await request(service.url)
+      .post('/accounts')
+      .set(as(id, 'instructor'))
+      .send({ role: 'instructor', email: `${id}@example.test`, displayName: 'Ines' })
+      .expect(201);
+    return id;
+  };
+
+  it('publishes user-registered through the outbox when an account is created', async () => {
+    const id = await registerInstructor();
+    const published = await eventually(() => {
+      const found = probe.find('user-registered', (v) => v.payload?.userId === id);
+      expect(found).toHaveLength(1);
+      return found[0];
+    });
+    expect(published.key).toBe(id);
+    expect(JSON.parse(published.value)).toMatchObject({ type: 'user-registered', version: 1, producer: 'bookings' });
+  });
+
+  it('refuses unknown fields with 422 and names the field', async () => {
+    const res = await request(service.url)
+      .post('/accounts')
+      .set(as(randomUUID(), 'student'))
+      .send({ role: 'student', email: 'x@example.test', displayName: 'X', isAdmin: true })
+      .expect(422);
+    expect(res.body.error).toMatchObject({ code: 'VALIDATION_FAILED', field: 'isAdmin' });
+  });
+
+  it('refuses a second registration of the same user', async () => {
+    const id = randomUUID();
+    const body = { role: 'student', email: `${id}@example.test`, displayName: 'S' };
+    await request(service.url).post('/accounts').set(as(id, 'student')).send(body).expect(201);
+    const res = await request(service.url).post('/accounts').set(as(id, 'student')).send(body).expect(409);
+    expect(res.body.error.code).toBe('ACCOUNT_ALREADY_REGISTERED');
+  });
+
+  it('completes a booked lesson once and emits lesson-completed once', async () => {
+    const instructor = await registerInstructor();
+    await request(service.url)
+      .put('/accounts/me/payout-account')
+      .set(as(instructor, 'instructor'))
+      .send({ stripeAccountId: 'acct_test123456' })
+      .expect(200);
+    await request(service.url).post('/accounts/me/go-live').set(as(instructor, 'instructor')).expect(200);
+    const student = randomUUID();
+    await request(service.url)
+      .post('/accounts')
+      .set(as(student, 'student'))
+      .send({ role: 'student', email: `${student}@example.test`, displayName: 'Sam' })
+      .expect(201);
+    const startsAt = new Date(Date.now() + 300);
+    const booking = await request(service.url)
+      .post('/bookings')
+      .set(as(student, 'student'))
+      .send({
+        instructorId: instructor,
+        startsAt: startsAt.toISOString(),
+        endsAt: new Date(startsAt.getTime() + 3_600_000).toISOString(),
+        priceCents: 8000,
+      })
+      .expect(201);
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    const path = `/bookings/${booking.body.id}/complete`;
+    await request(service.url).post(path).set(as(student, 'instructor')).expect(403);
+    await request(service.url).post(path).set(as(instructor, 'instructor')).expect(200);
+    await request(service.url).post(path).set(as(instructor, 'instructor')).expect(200);
+    await eventually(() =>
+      expect(probe.find('lesson-completed', (v) => v.payload?.bookingId === booking.body.id)).toHaveLength(1),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(probe.find('lesson-completed', (v) => v.payload?.bookingId === booking.body.id)).toHaveLength(1);
+  });
+
+  it('cannot read another service schema: Postgres enforces ownership', async () => {
+    const admin = new Client({ connectionString: testAdminUrl() });
+    await admin.connect();
+    await admin.query('CREATE TABLE IF NOT EXISTS referrals.ownership_probe (id int)');
+    await admin.end();
+    const own = new Client({ connectionString: config.DATABASE_URL });
+    await own.connect();
+    await expect(own.query('SELECT * FROM referrals.ownership_probe')).rejects.toThrow(/permission denied/);
+    await own.end();
+  });
+});
