@@ -12,6 +12,11 @@ export interface KafkaJsBusOptions {
   clientId: string;
   /** Per-request timeout; kept short so readiness reflects reality. */
   requestTimeoutMs?: number;
+  /**
+   * How long a fetch waits for data when a partition is idle. Kafka answers as soon as data
+   * arrives, but not every broker does, so this bounds end-to-end latency when idle.
+   */
+  fetchMaxWaitMs?: number;
   log?: (level: 'error' | 'warn', message: string, extra: Record<string, unknown>) => void;
 }
 
@@ -31,7 +36,10 @@ export class KafkaJsMessageBus implements MessageBus {
   private admin?: Promise<Admin>;
   private readonly consumers = new Set<Consumer>();
 
+  private readonly fetchMaxWaitMs: number;
+
   constructor(options: KafkaJsBusOptions) {
+    this.fetchMaxWaitMs = options.fetchMaxWaitMs ?? 200;
     const log = options.log;
     this.kafka = new Kafka({
       clientId: options.clientId,
@@ -90,6 +98,7 @@ export class KafkaJsMessageBus implements MessageBus {
       allowAutoTopicCreation: false,
       sessionTimeout: 30000,
       heartbeatInterval: 3000,
+      maxWaitTimeInMs: this.fetchMaxWaitMs,
       retry: { initialRetryTime: 300, retries: 1000 },
     });
     this.consumers.add(consumer);

@@ -20,7 +20,7 @@ export class KafkaProbe {
   readonly messages: ProbedMessage[] = [];
 
   async watch(topics: string[]): Promise<void> {
-    this.consumer = this.kafka.consumer({ groupId: `probe-${randomUUID()}` });
+    this.consumer = this.kafka.consumer({ groupId: `probe-${randomUUID()}`, maxWaitTimeInMs: 100 });
     await this.consumer.connect();
     await this.consumer.subscribe({ topics, fromBeginning: true });
     await this.consumer.run({

@@ -1,0 +1,95 @@
+import { Controller, Get, Inject } from '@nestjs/common';
+import { Caller, CallerIdentity } from '@rewards/service-kit';
+import { DataSource } from 'typeorm';
+import { Attribution } from '../attribution/attribution.entity';
+import { ReferralsConfig } from '../config/referrals.config';
+import {
+  INSTRUCTOR_REFERRAL_STATUSES,
+  InstructorReferral,
+  InstructorReferralStatus,
+} from '../instructor-program/instructor-referral.entity';
+import { ReferralsError } from '../referrals-error';
+import { ReferralCode } from './referral-code.entity';
+
+export interface ReferralStatsView {
+  code: string;
+  link: string;
+  referredBy: { outcome: string; code: string; refusalReason: string | null } | null;
+  instructorProgram: {
+    counts: Record<InstructorReferralStatus, number>;
+    earnings: { paidCents: number; pendingCents: number; currency: string };
+  } | null;
+}
+
+@Controller('referrals/me')
+export class ReferralsController {
+  constructor(
+    private readonly dataSource: DataSource,
+    @Inject(ReferralsConfig) private readonly config: ReferralsConfig,
+  ) {}
+
+  /** The caller's code, share link, how they were referred, and their referral counts and earnings. */
+  @Get()
+  async me(@Caller() caller: CallerIdentity): Promise<ReferralStatsView> {
+    const manager = this.dataSource.manager;
+    const code = await manager.findOneBy(ReferralCode, { userId: caller.userId });
+    if (!code) {
+      throw new ReferralsError('CODE_NOT_READY', 'no referral code yet: it is issued shortly after signup');
+    }
+    const attribution = await manager.findOneBy(Attribution, { refereeId: caller.userId });
+    return {
+      code: code.code,
+      link: `${this.config.PUBLIC_BASE_URL}/r/${code.code}`,
+      referredBy: attribution
+        ? { outcome: attribution.outcome, code: attribution.code, refusalReason: attribution.refusalReason }
+        : null,
+      instructorProgram: code.ownerRole === 'instructor' ? await this.instructorStats(caller.userId) : null,
+    };
+  }
+
+  /** Every instructor the caller referred, with where each stands. */
+  @Get('referred-instructors')
+  async referredInstructors(@Caller(['instructor']) caller: CallerIdentity) {
+    const rows = await this.dataSource.manager.find(InstructorReferral, {
+      where: { referrerId: caller.userId },
+      order: { attributedAt: 'DESC' },
+      take: 500,
+    });
+    return {
+      items: rows.map((r) => ({
+        refereeId: r.refereeId,
+        status: r.status,
+        attributedAt: r.attributedAt.toISOString(),
+        wentLiveAt: r.wentLiveAt?.toISOString() ?? null,
+        firstLessonAt: r.firstLessonAt?.toISOString() ?? null,
+        bonus: r.bonusCents !== null ? { amountCents: r.bonusCents, currency: r.currency } : null,
+        founding: r.founding,
+        payoutId: r.payoutId,
+        paidAt: r.paidAt?.toISOString() ?? null,
+        failureReason: r.failureReason,
+      })),
+    };
+  }
+
+  private async instructorStats(referrerId: string): Promise<ReferralStatsView['instructorProgram']> {
+    const rows = await this.dataSource.query<
+      Array<{ status: InstructorReferralStatus; n: string; cents: string | null }>
+    >(
+      `SELECT status, count(*) AS n, sum(bonus_cents) AS cents
+       FROM instructor_referrals WHERE referrer_id = $1 GROUP BY status`,
+      [referrerId],
+    );
+    const counts = Object.fromEntries(INSTRUCTOR_REFERRAL_STATUSES.map((s) => [s, 0])) as Record<
+      InstructorReferralStatus,
+      number
+    >;
+    let paidCents = 0;
+    let pendingCents = 0;
+    for (const row of rows) {
+      counts[row.status] = Number(row.n);
+      if (row.status === 'paid') paidCents += Number(row.cents ?? 0);
+      if (row.status === 'pending_transfer') pendingCents += Number(row.cents ?? 0);
+    }
+    return { counts, earnings: { paidCents, pendingCents, currency: 'USD' } };
+  }
+}

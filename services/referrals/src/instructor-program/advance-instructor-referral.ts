@@ -1,0 +1,98 @@
+import { randomUUID } from 'node:crypto';
+import { Topics } from '@rewards/contracts';
+import { OutboxWriter } from '@rewards/messaging';
+import { EntityManager } from 'typeorm';
+import {
+  FOUNDING_BONUSES_COUNTER,
+  incrementCounter,
+  readCounter,
+  readProgramConfig,
+} from '../program/program-config';
+import { decideInstructorBonus } from './decide-instructor-bonus';
+import { InstructorReferral } from './instructor-referral.entity';
+import { readMilestones } from './instructor-milestones';
+
+/**
+ * Moves a referred instructor as far along pending_live -> pending_lesson -> pending_transfer as
+ * the recorded milestones allow. Called after every fact that could move it, so the outcome does
+ * not depend on the order events arrive in. The bonus decision locks the founding counter row for
+ * the rest of the transaction: concurrent completions queue on it and the founding cap is exact.
+ */
+export async function advanceInstructorReferral(
+  tx: EntityManager,
+  outbox: OutboxWriter,
+  refereeId: string,
+  now: Date,
+): Promise<InstructorReferral | undefined> {
+  const referral = await tx.findOne(InstructorReferral, {
+    where: { refereeId },
+    lock: { mode: 'pessimistic_write' },
+  });
+  if (!referral) return undefined;
+  const milestones = await readMilestones(tx, refereeId);
+
+  if (referral.status === 'pending_live' && milestones.wentLiveAt) {
+    referral.status = 'pending_lesson';
+    referral.wentLiveAt = milestones.wentLiveAt;
+    referral.updatedAt = now;
+  }
+  if (referral.status === 'pending_lesson' && milestones.firstLessonAt && milestones.firstLessonBookingId) {
+    await awardBonus(tx, outbox, referral, milestones.firstLessonBookingId, milestones.firstLessonAt, now);
+  }
+  return tx.save(referral);
+}
+
+async function awardBonus(
+  tx: EntityManager,
+  outbox: OutboxWriter,
+  referral: InstructorReferral,
+  bookingId: string,
+  lessonAt: Date,
+  now: Date,
+): Promise<void> {
+  const config = await readProgramConfig(tx);
+  const decision = decideInstructorBonus(await readCounter(tx, FOUNDING_BONUSES_COUNTER, true), config);
+  if (decision.founding) await incrementCounter(tx, FOUNDING_BONUSES_COUNTER);
+
+  const rewardId = randomUUID();
+  const payoutId = randomUUID();
+  const amount = { amountCents: decision.amountCents, currency: config.currency };
+  Object.assign(referral, {
+    status: 'pending_transfer',
+    firstLessonBookingId: bookingId,
+    firstLessonAt: lessonAt,
+    rewardId,
+    payoutId,
+    bonusCents: decision.amountCents,
+    currency: config.currency,
+    founding: decision.founding,
+    updatedAt: now,
+  });
+  await outbox.add(
+    tx,
+    Topics.RewardEarned,
+    rewardId,
+    {
+      rewardId,
+      beneficiaryId: referral.referrerId,
+      kind: 'instructor_referral_bonus',
+      amount,
+      earnedAt: now.toISOString(),
+    },
+    { occurredAt: now },
+  );
+  await outbox.add(
+    tx,
+    Topics.PayoutRequested,
+    payoutId,
+    {
+      payoutId,
+      rewardId,
+      beneficiaryId: referral.referrerId,
+      amount,
+      reason: 'instructor_referral_bonus',
+      requestedAt: now.toISOString(),
+    },
+    { occurredAt: now },
+  );
+}

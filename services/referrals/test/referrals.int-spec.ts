@@ -1,0 +1,189 @@
+import { randomUUID } from 'node:crypto';
+import { createEnvelope, PayloadOf, Topic, Topics } from '@rewards/contracts';
+import { loadConfig } from '@rewards/service-kit';
+import {
+  eventually,
+  KafkaProbe,
+  migrate,
+  RunningServiceApp,
+  serviceTestEnv,
+  startServiceApp,
+  testAdminUrl,
+} from '@rewards/testing';
+import { Client } from 'pg';
+import request from 'supertest';
+import { AppModule } from '../src/app.module';
+import { ReferralsConfig } from '../src/config/referrals.config';
+import { referralsDataSource } from '../src/db/data-source';
+import { mapReferralsError } from '../src/referrals-error';
+
+const as = (userId: string, role: string) => ({ 'x-user-id': userId, 'x-user-roles': role });
+
+describe('referrals service', () => {
+  let service: RunningServiceApp;
+  let probe: KafkaProbe;
+  let admin: Client;
+  const config = loadConfig(ReferralsConfig, serviceTestEnv('referrals'));
+
+  const publish = async <T extends Topic>(topic: T, key: string, payload: PayloadOf<T>) => {
+    const envelope = createEnvelope({ type: topic, version: 1, producer: 'test', key, payload, occurredAt: new Date() });
+    await probe.produce(topic, key, JSON.stringify(envelope));
+    return envelope;
+  };
+
+  const register = (userId: string, role: 'student' | 'instructor', referralCode?: string) =>
+    publish(Topics.UserRegistered, userId, {
+      userId,
+      role,
+      email: `${userId}@example.test`,
+      displayName: 'Test',
+      ...(referralCode ? { referralCode } : {}),
+      registeredAt: new Date().toISOString(),
+    });
+
+  const codeOf = (userId: string) =>
+    eventually(async () => {
+      const res = await request(service.url).get('/referrals/me').set(as(userId, 'instructor')).expect(200);
+      return res.body.code as string;
+    });
+
+  const referredStatus = (referrer: string, referee: string) =>
+    request(service.url)
+      .get('/referrals/me/referred-instructors')
+      .set(as(referrer, 'instructor'))
+      .expect(200)
+      .then((res) => res.body.items.find((i: { refereeId: string }) => i.refereeId === referee));
+
+  const completeFirstLesson = (instructorId: string) =>
+    publish(Topics.LessonCompleted, randomUUID(), {
+      bookingId: randomUUID(),
+      studentId: randomUUID(),
+      instructorId,
+      price: { amountCents: 8000, currency: 'USD' },
+      completedBy: 'instructor',
+      completedAt: new Date().toISOString(),
+    });
+
+  /** A referrer and a referee who went live: one first lesson away from a bonus. */
+  const liveReferral = async () => {
+    const referrer = randomUUID();
+    const referee = randomUUID();
+    await register(referrer, 'instructor');
+    const code = await codeOf(referrer);
+    await register(referee, 'instructor', code.toLowerCase());
+    await publish(Topics.InstructorWentLive, referee, { instructorId: referee, wentLiveAt: new Date().toISOString() });
+    await eventually(async () => expect((await referredStatus(referrer, referee))?.status).toBe('pending_lesson'));
+    return { referrer, referee };
+  };
+
+  const setFoundingSpotsLeft = async (spots: number) => {
+    await admin.query(
+      `UPDATE referrals.program_config SET value = to_jsonb(
+         (SELECT value FROM referrals.program_counters WHERE name = 'founding_instructor_bonuses') + $1::int)
+       WHERE key = 'founding_instructor_cap'`,
+      [spots],
+    );
+  };
+
+  beforeAll(async () => {
+    await migrate(referralsDataSource(config.DATABASE_URL));
+    admin = new Client({ connectionString: testAdminUrl() });
+    await admin.connect();
+    service = await startServiceApp(AppModule.forRoot(config), mapReferralsError);
+    probe = new KafkaProbe();
+    await probe.watch(['payout-requested', 'referral-attributed', 'user-registered.dlq']);
+  });
+
+  afterAll(async () => {
+    await probe?.close();
+    await service?.close();
+    await admin?.end();
+  });
+
+  it('earns the founding bonus on the referee first lesson and marks it paid on payout-paid', async () => {
+    await setFoundingSpotsLeft(5);
+    const { referrer, referee } = await liveReferral();
+    await completeFirstLesson(referee);
+    await completeFirstLesson(referee);
+    const requested = await eventually(() => {
+      const found = probe.find('payout-requested', (v) => v.payload?.beneficiaryId === referrer);
+      expect(found).toHaveLength(1);
+      return JSON.parse(found[0].value).payload;
+    });
+    expect(requested.amount).toEqual({ amountCents: 7500, currency: 'USD' });
+    expect((await referredStatus(referrer, referee)).status).toBe('pending_transfer');
+
+    await publish(Topics.PayoutPaid, requested.payoutId, {
+      payoutId: requested.payoutId,
+      rewardId: requested.rewardId,
+      beneficiaryId: referrer,
+      amount: requested.amount,
+      transferId: 'tr_test_1',
+      paidAt: new Date().toISOString(),
+    });
+    await eventually(async () => expect((await referredStatus(referrer, referee)).status).toBe('paid'));
+    const stats = await request(service.url).get('/referrals/me').set(as(referrer, 'instructor')).expect(200);
+    expect(stats.body.instructorProgram.earnings.paidCents).toBe(7500);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(probe.find('payout-requested', (v) => v.payload?.beneficiaryId === referrer)).toHaveLength(1);
+  });
+
+  it('never pays more founding bonuses than the cap, even for simultaneous first lessons', async () => {
+    const referrals = await Promise.all([1, 2, 3, 4].map(() => liveReferral()));
+    await setFoundingSpotsLeft(1);
+    await Promise.all(referrals.map((r) => completeFirstLesson(r.referee)));
+    const amounts = await eventually(() => {
+      const found = referrals.map((r) => probe.find('payout-requested', (v) => v.payload?.beneficiaryId === r.referrer));
+      expect(found.every((f) => f.length === 1)).toBe(true);
+      return found.map((f) => JSON.parse(f[0].value).payload.amount.amountCents as number).sort();
+    });
+    expect(amounts).toEqual([5000, 5000, 5000, 7500]);
+    const status = await request(service.url).get('/referrals/founding-status').expect(200);
+    expect(status.body.spotsLeft).toBe(0);
+  });
+
+  it('earns the bonus whatever order signup, go-live and first lesson arrive in', async () => {
+    await setFoundingSpotsLeft(5);
+    const referrer = randomUUID();
+    const referee = randomUUID();
+    await register(referrer, 'instructor');
+    const code = await codeOf(referrer);
+    await completeFirstLesson(referee);
+    await publish(Topics.InstructorWentLive, referee, { instructorId: referee, wentLiveAt: new Date().toISOString() });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await register(referee, 'instructor', code);
+    await eventually(() =>
+      expect(probe.find('payout-requested', (v) => v.payload?.beneficiaryId === referrer)).toHaveLength(1),
+    );
+    expect((await referredStatus(referrer, referee)).status).toBe('pending_transfer');
+  });
+
+  it('refuses self-referral and unknown codes with a recorded reason', async () => {
+    const user = randomUUID();
+    await register(user, 'instructor', 'NOSUCHCODE');
+    await eventually(async () => {
+      const res = await request(service.url).get('/referrals/me').set(as(user, 'instructor')).expect(200);
+      expect(res.body.referredBy).toEqual({ outcome: 'refused', code: 'NOSUCHCODE', refusalReason: 'UNKNOWN_CODE' });
+    });
+  });
+
+  it('dead-letters a malformed event and keeps consuming the partition', async () => {
+    const key = randomUUID();
+    await probe.produce('user-registered', key, '{"not":"an envelope"}');
+    const after = randomUUID();
+    await publish(Topics.UserRegistered, key, {
+      userId: after,
+      role: 'student',
+      email: `${after}@example.test`,
+      displayName: 'After',
+      registeredAt: new Date().toISOString(),
+    });
+    const dead = await eventually(() => {
+      const found = probe.find('user-registered.dlq', (_v, m) => m.key === key);
+      expect(found).toHaveLength(1);
+      return found[0];
+    });
+    expect(dead.headers['dlq-reason']).toContain('invalid envelope');
+    await codeOf(after);
+  });
+});
