@@ -1,0 +1,54 @@
+// Shapes the fake returns and accepts; fields follow the Stripe API.
+
+export interface FakeStripeAccount {
+  id: string;
+  object: 'account';
+  type: 'express';
+  country: string;
+  default_currency: string;
+  email: string | null;
+  charges_enabled: boolean;
+  payouts_enabled: boolean;
+  details_submitted: boolean;
+  capabilities: { transfers: 'active' | 'inactive' };
+  metadata: Record<string, string>;
+  created: number;
+}
+
+export interface FakeStripeTransfer {
+  id: string;
+  object: 'transfer';
+  amount: number;
+  amount_reversed: number;
+  currency: string;
+  destination: string;
+  transfer_group: string | null;
+  description: string | null;
+  metadata: Record<string, string>;
+  reversed: boolean;
+  livemode: false;
+  created: number;
+}
+
+export interface StripeErrorBody {
+  type: string;
+  message: string;
+  code?: string;
+  param?: string;
+}
+
+export interface InjectedFailure extends StripeErrorBody {
+  status: number;
+  /** Only requests to this endpoint fail, e.g. 'POST /v1/transfers'; default any. */
+  endpoint?: string;
+  /** Sets the Stripe-Should-Retry header, which the SDK obeys over its own rules. */
+  shouldRetry?: boolean;
+}
+
+export interface FakeStripeRequest {
+  method: string;
+  path: string;
+  idempotencyKey: string | undefined;
+  status: number;
+  replayed: boolean;
+}

@@ -1,0 +1,5 @@
+export * from './fake-stripe';
+export * from './fake-stripe.types';
+export * from './test-infra';
+export * from './kafka-probe';
+export * from './service-app';

@@ -1,0 +1,137 @@
+// Stripe's wire format for the fake: form-encoded parameters with bracketed keys
+// (`metadata[payout_id]=po_1`, `expand[]=x`) in POST bodies and GET query strings alike, the
+// `{ error: { type, code, param, message } }` envelope, and API-key authentication.
+import { randomBytes } from 'node:crypto';
+import { IncomingMessage } from 'node:http';
+import { StripeErrorBody } from './fake-stripe.types';
+
+const MAX_BODY_BYTES = 1_000_000;
+
+export type FormValue = string | FormObject;
+export interface FormObject {
+  [key: string]: FormValue;
+}
+
+export function parseStripeForm(encoded: string): FormObject {
+  const root: FormObject = {};
+  for (const [rawKey, value] of new URLSearchParams(encoded)) {
+    const path = keyPath(rawKey);
+    // A `__proto__` segment would write into Object.prototype.
+    if (path === undefined || path.includes('__proto__')) continue;
+    let node: FormObject = root;
+    for (let i = 0; i < path.length - 1; i += 1) {
+      const next = Object.hasOwn(node, path[i]) ? node[path[i]] : undefined;
+      if (typeof next === 'object') {
+        node = next;
+      } else {
+        const child: FormObject = {};
+        node[path[i]] = child;
+        node = child;
+      }
+    }
+    const leaf = path[path.length - 1];
+    // `list[]` appends: stored under the next numeric index.
+    node[leaf === '' ? String(Object.keys(node).length) : leaf] = value;
+  }
+  return root;
+}
+
+function keyPath(rawKey: string): string[] | undefined {
+  const match = /^([^[\]]+)((?:\[[^[\]]*\])*)$/.exec(rawKey);
+  if (match === null) return undefined;
+  const nested = [...match[2].matchAll(/\[([^[\]]*)\]/g)].map((m) => m[1]);
+  return [match[1], ...nested];
+}
+
+/** Order-insensitive fingerprint of a request's parameters, for idempotency comparison. */
+export function formFingerprint(method: string, path: string, encoded: string): string {
+  const pairs = [...new URLSearchParams(encoded)].sort(([ak, av], [bk, bv]) =>
+    ak === bk ? av.localeCompare(bv) : ak.localeCompare(bk),
+  );
+  return JSON.stringify([method, path, pairs]);
+}
+
+export function stringParam(form: FormObject, key: string): string | undefined {
+  const value = form[key];
+  return typeof value === 'string' ? value : undefined;
+}
+
+/** Metadata as Stripe stores it: string values only; an empty value unsets the key. */
+export function metadataParam(form: FormObject): Record<string, string> | undefined | 'invalid' {
+  const value = form.metadata;
+  if (value === undefined || value === '') return undefined;
+  if (typeof value === 'string') return 'invalid';
+  const metadata: Record<string, string> = {};
+  for (const [key, entry] of Object.entries(value)) {
+    if (typeof entry !== 'string') return 'invalid';
+    if (entry !== '') metadata[key] = entry;
+  }
+  return metadata;
+}
+
+export interface Reply {
+  status: number;
+  body: unknown;
+  headers?: Record<string, string>;
+  /** Stripe saves no idempotent result for requests that never executed. */
+  notExecuted?: boolean;
+}
+
+export interface StoredReply extends Reply {
+  fingerprint: string;
+}
+
+export function stripeId(prefix: string): string {
+  return `${prefix}_${randomBytes(12).toString('base64url').replace(/[-_]/g, '0')}`;
+}
+
+export function error(status: number, body: StripeErrorBody): Reply {
+  return { status, body: { error: body } };
+}
+
+export function missingParam(param: string): Reply {
+  const message = `Missing required param: ${param}.`;
+  const body = { type: 'invalid_request_error', code: 'parameter_missing', param, message };
+  return { ...error(400, body), notExecuted: true };
+}
+
+export function invalidParam(param: string, message: string): Reply {
+  const body = { type: 'invalid_request_error', code: 'parameter_invalid', param, message };
+  return { ...error(400, body), notExecuted: true };
+}
+
+export function noSuch(kind: string, id: string): Reply {
+  return error(404, {
+    type: 'invalid_request_error',
+    code: 'resource_missing',
+    param: 'id',
+    message: `No such ${kind}: '${id}'`,
+  });
+}
+
+// Stripe takes the key as a Bearer token (the SDK) or as the Basic user name (curl -u sk_...:).
+export function apiKeyOf(authorization: string | undefined): string | undefined {
+  const [scheme, credentials] = (authorization ?? '').trim().split(/\s+/);
+  if (credentials === undefined) return undefined;
+  if (/^bearer$/i.test(scheme)) return credentials;
+  if (!/^basic$/i.test(scheme)) return undefined;
+  const user = Buffer.from(credentials, 'base64').toString('utf8').split(':')[0];
+  return user === '' ? undefined : user;
+}
+
+export function header(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+export async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    const buffer = chunk as Buffer;
+    size += buffer.length;
+    if (size > MAX_BODY_BYTES) throw new Error('Request body too large.');
+    chunks.push(buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
