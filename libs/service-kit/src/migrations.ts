@@ -11,7 +11,13 @@ export async function runMigrationsCommand<C extends DataServiceConfig>(
     const dataSource = makeDataSource(loadConfig(cls));
     await dataSource.initialize();
     try {
-      const applied = await dataSource.runMigrations({ transaction: 'each' });
+      // Replicas start together (one init container each): one migrates, the others wait.
+      const lock = await dataSource.createQueryRunner();
+      await lock.query('SELECT pg_advisory_lock(hashtext($1))', [`${service}:migrations`]);
+      const applied = await dataSource.runMigrations({ transaction: 'each' }).finally(async () => {
+        await lock.query('SELECT pg_advisory_unlock(hashtext($1))', [`${service}:migrations`]);
+        await lock.release();
+      });
       console.log(
         JSON.stringify({ level: 'info', service, message: 'migrations applied', applied: applied.map((m) => m.name) }),
       );

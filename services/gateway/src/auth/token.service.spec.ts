@@ -1,0 +1,58 @@
+import { ManualClock, PlatformError } from '@rewards/service-kit';
+import { TokenService } from './token.service';
+
+const USER_ID = '6f1c2d3e-4b5a-4c6d-8e7f-9a0b1c2d3e4f';
+
+function setup() {
+  const clock = new ManualClock(new Date('2026-01-01T00:00:00.000Z'));
+  const tokens = new TokenService(
+    { secret: 'test-only-secret-with-at-least-32-characters', issuer: 'rewards-platform' },
+    clock,
+  );
+  return { clock, tokens };
+}
+
+const refusal = (fn: () => unknown): PlatformError => {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof PlatformError) return err;
+    throw err;
+  }
+  throw new Error('was accepted');
+};
+
+describe(TokenService.name, () => {
+  it('verifies the tokens it issues until they expire', () => {
+    const { clock, tokens } = setup();
+    const { token, expiresAt } = tokens.issue({
+      userId: USER_ID,
+      roles: ['instructor'],
+      ttlSeconds: 60,
+    });
+
+    expect(expiresAt.toISOString()).toBe('2026-01-01T00:01:00.000Z');
+    expect(tokens.verifyAuthorizationHeader(`Bearer ${token}`)).toEqual({
+      userId: USER_ID,
+      roles: ['instructor'],
+    });
+
+    clock.advance(60_000);
+    const err = refusal(() => tokens.verify(token));
+    expect(err.code).toBe('UNAUTHENTICATED');
+    expect(err.message).toBe('token has expired');
+  });
+
+  it('refuses a missing or non-bearer Authorization header with UNAUTHENTICATED', () => {
+    const { tokens } = setup();
+    expect(refusal(() => tokens.verifyAuthorizationHeader(undefined)).message).toMatch(
+      /sign in first/,
+    );
+    expect(refusal(() => tokens.verifyAuthorizationHeader('Basic dXNlcjpwYXNz')).message).toBe(
+      'Authorization header must be Bearer <token>',
+    );
+    expect(refusal(() => tokens.verifyAuthorizationHeader('Bearer not-a-jwt')).code).toBe(
+      'UNAUTHENTICATED',
+    );
+  });
+});

@@ -1,0 +1,66 @@
+import { ConfigError, loadConfig } from '@rewards/service-kit';
+import { GatewayConfig } from './gateway.config';
+
+const SECRET = 'test-only-secret-with-at-least-32-characters';
+
+const problems = (env: Record<string, string>): string => {
+  try {
+    loadConfig(GatewayConfig, env);
+  } catch (err) {
+    if (err instanceof ConfigError) return err.message;
+    throw err;
+  }
+  throw new Error('configuration was accepted');
+};
+
+describe(GatewayConfig.name, () => {
+  it('applies the documented defaults', () => {
+    const config = loadConfig(GatewayConfig, { JWT_SECRET: SECRET });
+    expect(config).toMatchObject({
+      PORT: 3000,
+      HOST: '127.0.0.1',
+      JWT_ISSUER: 'rewards-platform',
+      AUTH_DEV_TOKENS: false,
+      BOOKINGS_URL: 'http://127.0.0.1:3001',
+      REFERRALS_URL: 'http://127.0.0.1:3002',
+      WALLET_URL: 'http://127.0.0.1:3003',
+      PAYOUTS_URL: 'http://127.0.0.1:3004',
+      UPSTREAM_TIMEOUT_MS: 10_000,
+    });
+  });
+
+  it('reads overrides from the environment', () => {
+    const config = loadConfig(GatewayConfig, {
+      JWT_SECRET: SECRET,
+      PORT: '8080',
+      AUTH_DEV_TOKENS: 'true',
+      BOOKINGS_URL: 'http://bookings:3001',
+      UPSTREAM_TIMEOUT_MS: '2500',
+    });
+    expect(config).toMatchObject({
+      PORT: 8080,
+      AUTH_DEV_TOKENS: true,
+      BOOKINGS_URL: 'http://bookings:3001',
+      UPSTREAM_TIMEOUT_MS: 2500,
+    });
+  });
+
+  it('requires a JWT_SECRET of at least 32 characters', () => {
+    expect(problems({})).toMatch(/JWT_SECRET \(missing\): .*at least 32 characters/);
+    expect(problems({ JWT_SECRET: 'short' })).toMatch(/JWT_SECRET .*at least 32 characters/);
+  });
+
+  it('refuses to boot with dev tokens in production', () => {
+    expect(
+      problems({ JWT_SECRET: SECRET, NODE_ENV: 'production', AUTH_DEV_TOKENS: 'true' }),
+    ).toMatch(/AUTH_DEV_TOKENS .*must not be true when NODE_ENV=production/);
+    expect(loadConfig(GatewayConfig, { JWT_SECRET: SECRET, NODE_ENV: 'production' })).toMatchObject(
+      { AUTH_DEV_TOKENS: false },
+    );
+  });
+
+  it('refuses upstream URLs that are not http(s)', () => {
+    expect(problems({ JWT_SECRET: SECRET, WALLET_URL: 'wallet:3003' })).toMatch(/WALLET_URL/);
+    expect(problems({ JWT_SECRET: SECRET, PAYOUTS_URL: 'ftp://payouts' })).toMatch(/PAYOUTS_URL/);
+  });
+});

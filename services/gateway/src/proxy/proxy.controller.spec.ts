@@ -1,0 +1,319 @@
+import type { INestApplication } from '@nestjs/common';
+import type { Role } from '@rewards/service-kit';
+import request from 'supertest';
+import {
+  startFakeUpstream,
+  startGateway,
+  testConfig,
+  tokenFor,
+  unusedUrl,
+  type FakeUpstream,
+} from '../../test/gateway-test-app';
+import { createProxyController } from './proxy.controller';
+import { GATEWAY_ROUTES, UPSTREAMS, type UpstreamName } from './routes';
+
+const STUDENT = '6f1c2d3e-4b5a-4c6d-8e7f-9a0b1c2d3e4f';
+const INSTRUCTOR = '0b6f5a8e-2f4c-4a1e-9c3d-7e8f9a0b1c2d';
+const TRACEPARENT = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+const bearer = (userId: string, roles: Role[]) => `Bearer ${tokenFor(userId, roles)}`;
+
+describe(createProxyController.name, () => {
+  const upstreams = {} as Record<UpstreamName, FakeUpstream>;
+  let app: INestApplication;
+  const http = () => request(app.getHttpServer());
+
+  beforeAll(async () => {
+    for (const name of UPSTREAMS) upstreams[name] = await startFakeUpstream();
+    app = await startGateway(
+      testConfig({
+        BOOKINGS_URL: upstreams.bookings.url,
+        REFERRALS_URL: upstreams.referrals.url,
+        WALLET_URL: upstreams.wallet.url,
+        // A trailing slash on an upstream URL must not double the path's.
+        PAYOUTS_URL: `${upstreams.payouts.url}/`,
+      }),
+    );
+  });
+
+  afterAll(async () => {
+    await app.close();
+    await Promise.all(UPSTREAMS.map((name) => upstreams[name].close()));
+  });
+
+  beforeEach(() => {
+    for (const name of UPSTREAMS) {
+      upstreams[name].received.length = 0;
+      upstreams[name].reply = { status: 200, body: '{"ok":true}', contentType: 'application/json' };
+    }
+  });
+
+  const nothingForwarded = () =>
+    UPSTREAMS.forEach((name) => expect(upstreams[name].received).toHaveLength(0));
+
+  it('forwards method, path, query, body and headers, and relays an upstream 422 verbatim', async () => {
+    const upstreamError =
+      '{"error":{"code":"LESSON_TOO_SHORT","message":"lessons last at least 30 minutes","field":"minutes"}}';
+    upstreams.bookings.reply = {
+      status: 422,
+      body: upstreamError,
+      contentType: 'application/problem+json; charset=utf-8',
+    };
+
+    const res = await http()
+      .post('/bookings?source=app&tag=a%20b')
+      .set('authorization', bearer(STUDENT, ['student']))
+      .set('content-type', 'application/json')
+      .set('traceparent', TRACEPARENT)
+      .set('x-request-id', 'req-123')
+      .set('cookie', 'session=abc')
+      .send('{"instructorId":"i-1","minutes":15}');
+
+    expect(res.status).toBe(422);
+    expect(res.headers['content-type']).toBe('application/problem+json; charset=utf-8');
+    expect(res.headers['x-request-id']).toBe('req-123');
+    expect(res.text).toBe(upstreamError);
+
+    expect(upstreams.bookings.received).toHaveLength(1);
+    const [forwarded] = upstreams.bookings.received;
+    expect(forwarded.method).toBe('POST');
+    expect(forwarded.url).toBe('/bookings?source=app&tag=a%20b');
+    expect(JSON.parse(forwarded.body)).toEqual({ instructorId: 'i-1', minutes: 15 });
+    expect(forwarded.headers).toMatchObject({
+      'content-type': 'application/json',
+      traceparent: TRACEPARENT,
+      'x-request-id': 'req-123',
+      'x-user-id': STUDENT,
+      'x-user-roles': 'student',
+    });
+    // The token and cookies stay at the edge; services trust x-user-* alone.
+    expect(forwarded.headers.authorization).toBeUndefined();
+    expect(forwarded.headers.cookie).toBeUndefined();
+  });
+
+  it('sends the verified identity, never the x-user-* headers the client sent', async () => {
+    await http()
+      .get('/wallet/me')
+      .set('authorization', bearer(STUDENT, ['student']))
+      .set('x-user-id', INSTRUCTOR)
+      .set('x-user-roles', 'admin')
+      .set('x-user-email', 'admin@example.com')
+      .expect(200);
+
+    const [forwarded] = upstreams.wallet.received;
+    expect(forwarded.headers['x-user-id']).toBe(STUDENT);
+    expect(forwarded.headers['x-user-roles']).toBe('student');
+    expect(forwarded.headers['x-user-email']).toBeUndefined();
+  });
+
+  it('forwards public routes without any identity, even one the client made up', async () => {
+    upstreams.referrals.reply = {
+      status: 200,
+      body: '{"spotsLeft":42}',
+      contentType: 'application/json',
+    };
+
+    const res = await http()
+      .get('/referrals/founding-status')
+      .set('x-user-id', STUDENT)
+      .set('x-user-roles', 'admin');
+
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ spotsLeft: 42 });
+    const [forwarded] = upstreams.referrals.received;
+    expect(forwarded.headers['x-user-id']).toBeUndefined();
+    expect(forwarded.headers['x-user-roles']).toBeUndefined();
+  });
+
+  it('generates a request id when the client sends none or a bad one', async () => {
+    const first = await http().get('/referrals/founding-status').expect(200);
+    await http().get('/referrals/founding-status').set('x-request-id', 'bad id\t!').expect(200);
+
+    const [a, b] = upstreams.referrals.received.map((r) => r.headers['x-request-id']);
+    expect(a).toMatch(/^[0-9a-f-]{36}$/);
+    expect(b).toMatch(/^[0-9a-f-]{36}$/);
+    expect(a).not.toBe(b);
+    expect(first.headers['x-request-id']).toBe(a);
+  });
+
+  it('relays status, body and content-type verbatim, including none', async () => {
+    upstreams.bookings.reply = { status: 204, body: '' };
+    const res = await http()
+      .get('/accounts/me')
+      .set('authorization', bearer(STUDENT, ['student']));
+    expect(res.status).toBe(204);
+    expect(res.headers['content-type']).toBeUndefined();
+  });
+
+  it.each(GATEWAY_ROUTES.map((r) => [r.method, r.path, r.upstream] as const))(
+    'routes %s %s to %s on the same path',
+    async (method, path, upstream) => {
+      const concrete = path.replace(':id', 'b-1');
+      const client = request(app.getHttpServer());
+      await client[method.toLowerCase() as 'get' | 'post' | 'put'](concrete)
+        .set('authorization', bearer(INSTRUCTOR, ['student', 'instructor']))
+        .expect(200);
+
+      expect(upstreams[upstream].received.map((r) => `${r.method} ${r.url}`)).toEqual([
+        `${method} ${concrete}`,
+      ]);
+    },
+  );
+
+  it('re-encodes path params and refuses dot segments', async () => {
+    const auth = bearer(STUDENT, ['student']);
+    await http().get('/bookings/a%2Fb%3Fc').set('authorization', auth).expect(200);
+    expect(upstreams.bookings.received[0].url).toBe('/bookings/a%2Fb%3Fc');
+
+    upstreams.bookings.received.length = 0;
+    for (const id of ['%2E%2E', '.%2e', '%2e']) {
+      const res = await http()
+        .post(`/bookings/${id}/complete`)
+        .set('authorization', bearer(INSTRUCTOR, ['instructor']));
+      expect(res.status).toBe(404);
+      expect(res.body.error.code).toBe('ROUTE_NOT_FOUND');
+    }
+    nothingForwarded();
+  });
+
+  it('refuses a missing, expired or forged token with 401 UNAUTHENTICATED', async () => {
+    const cases: Array<[string | undefined, string]> = [
+      [undefined, 'sign in first: send Authorization: Bearer <token>'],
+      [`Bearer ${tokenFor(STUDENT, ['student'], { expiresInSeconds: -1 })}`, 'token has expired'],
+      [
+        `Bearer ${tokenFor(STUDENT, ['student'], { secret: 'x'.repeat(32) })}`,
+        'token signature is invalid',
+      ],
+      ['Bearer abc.def', 'token is malformed'],
+    ];
+    for (const [authorization, message] of cases) {
+      const call = http().get('/referrals/me');
+      const res = await (authorization === undefined
+        ? call
+        : call.set('authorization', authorization));
+      expect(res.status).toBe(401);
+      expect(res.body).toEqual({ error: { code: 'UNAUTHENTICATED', message } });
+    }
+    nothingForwarded();
+  });
+
+  it('refuses a student on an instructor route with 403 FORBIDDEN', async () => {
+    const res = await http()
+      .get('/referrals/me/referred-instructors')
+      .set('authorization', bearer(STUDENT, ['student']));
+
+    expect(res.status).toBe(403);
+    expect(res.body).toEqual({ error: { code: 'FORBIDDEN', message: 'requires role instructor' } });
+    nothingForwarded();
+  });
+
+  it('refuses an instructor on a student route, and an admin on an instructor route', async () => {
+    await http()
+      .post('/bookings')
+      .set('authorization', bearer(INSTRUCTOR, ['instructor']))
+      .send({})
+      .expect(403);
+    await http()
+      .post('/accounts/me/go-live')
+      .set('authorization', bearer(INSTRUCTOR, ['admin']))
+      .expect(403);
+    nothingForwarded();
+  });
+
+  it.each([
+    ['GET', '/internal/accounts/x'],
+    ['GET', '/bookings'],
+    ['DELETE', '/bookings/b-1'],
+    ['GET', '/nowhere'],
+    ['POST', '/referrals/founding-status'],
+  ])('answers %s %s with 404 ROUTE_NOT_FOUND', async (method, path) => {
+    const client = request(app.getHttpServer());
+    const res = await client[method.toLowerCase() as 'get' | 'post' | 'delete'](path).set(
+      'authorization',
+      bearer(INSTRUCTOR, ['student', 'instructor', 'admin']),
+    );
+
+    expect(res.status).toBe(404);
+    expect(res.body).toEqual({ error: { code: 'ROUTE_NOT_FOUND', message: 'no such route' } });
+    nothingForwarded();
+  });
+
+  it('refuses a body that is not JSON instead of dropping it', async () => {
+    const res = await http()
+      .post('/accounts')
+      .set('authorization', bearer(STUDENT, ['student']))
+      .set('content-type', 'text/plain')
+      .send('hello');
+
+    expect(res.status).toBe(400);
+    expect(res.body.error).toEqual({
+      code: 'MALFORMED_REQUEST',
+      message: 'request body must be application/json',
+    });
+    nothingForwarded();
+  });
+
+  it('refuses malformed JSON with 400 before calling the upstream', async () => {
+    const res = await http()
+      .post('/accounts')
+      .set('authorization', bearer(STUDENT, ['student']))
+      .set('content-type', 'application/json')
+      .send('{"email": ');
+
+    expect(res.status).toBe(400);
+    expect(res.body.error.code).toBe('MALFORMED_REQUEST');
+    nothingForwarded();
+  });
+
+  it('refuses a route table that would expose /internal', () => {
+    expect(() =>
+      createProxyController([
+        { method: 'GET', path: '/Internal/x', upstream: 'wallet', access: 'public' },
+      ]),
+    ).toThrow(/never exposed/);
+  });
+});
+
+describe('proxy to an upstream that does not answer', () => {
+  let app: INestApplication;
+  let hanging: FakeUpstream;
+
+  beforeAll(async () => {
+    hanging = await startFakeUpstream();
+    hanging.reply = 'hang';
+    app = await startGateway(
+      testConfig({
+        WALLET_URL: await unusedUrl(),
+        PAYOUTS_URL: hanging.url,
+        UPSTREAM_TIMEOUT_MS: '150',
+      }),
+    );
+  });
+
+  afterAll(async () => {
+    await app.close();
+    await hanging.close();
+  });
+
+  it('answers 503 UPSTREAM_UNAVAILABLE when the upstream is down', async () => {
+    const res = await request(app.getHttpServer())
+      .get('/wallet/me')
+      .set('authorization', bearer(STUDENT, ['student']));
+
+    expect(res.status).toBe(503);
+    expect(res.body).toEqual({
+      error: { code: 'UPSTREAM_UNAVAILABLE', message: 'wallet is unavailable' },
+    });
+  });
+
+  it('answers 503 UPSTREAM_UNAVAILABLE when the upstream times out', async () => {
+    const res = await request(app.getHttpServer())
+      .get('/payouts/me')
+      .set('authorization', bearer(INSTRUCTOR, ['instructor']));
+
+    expect(res.status).toBe(503);
+    expect(res.body).toEqual({
+      error: { code: 'UPSTREAM_UNAVAILABLE', message: 'payouts did not answer within 150 ms' },
+    });
+    expect(hanging.received).toHaveLength(1);
+  });
+});

@@ -1,0 +1,140 @@
+import { Logger } from '@nestjs/common';
+import { CALLER_ID_HEADER, CALLER_ROLES_HEADER, PlatformError } from '@rewards/service-kit';
+import type { Request, Response } from 'express';
+import { randomUUID } from 'node:crypto';
+import { verifiedCaller } from '../auth/access.guard';
+import { describeError } from '../http/describe-error';
+import type { GatewayConfig } from '../config/gateway.config';
+import { isInternalPath, type ProxyRoute, type UpstreamName } from './routes';
+
+export type UpstreamUrls = Record<UpstreamName, string>;
+
+export function upstreamUrls(config: GatewayConfig): UpstreamUrls {
+  return {
+    bookings: config.BOOKINGS_URL,
+    referrals: config.REFERRALS_URL,
+    wallet: config.WALLET_URL,
+    payouts: config.PAYOUTS_URL,
+  };
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+const TRACEPARENT = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
+
+const notFound = () => new PlatformError('ROUTE_NOT_FOUND', 'no such route');
+
+function headerValue(req: Request, name: string): string | undefined {
+  const value = req.headers[name];
+  return typeof value === 'string' ? value : undefined;
+}
+
+/** The client's request id when it is a sane token, so one id follows the call; else a new one. */
+function requestIdOf(req: Request): string {
+  const sent = headerValue(req, 'x-request-id');
+  return sent !== undefined && REQUEST_ID.test(sent) ? sent : randomUUID();
+}
+
+/** The JSON body to forward. express.json (100kb) has already parsed and vetted it. */
+function forwardedBody(req: Request): string | undefined {
+  if (req.method === 'GET' || req.method === 'HEAD') return undefined;
+  const contentLength = headerValue(req, 'content-length');
+  const hasBody =
+    req.headers['transfer-encoding'] !== undefined ||
+    (contentLength !== undefined && contentLength !== '0');
+  if (!hasBody) return undefined;
+  // Anything else would either be unparsed here or parsed by a parser the upstream does not use.
+  if (!req.is('application/json')) {
+    throw new PlatformError('MALFORMED_REQUEST', 'request body must be application/json');
+  }
+  return JSON.stringify(req.body);
+}
+
+// Duck-typed: fetch's errors (DOMException, undici's TypeError) may come from another realm.
+const errorName = (err: unknown): unknown =>
+  typeof err === 'object' && err !== null && 'name' in err ? err.name : undefined;
+
+/**
+ * Calls a route's upstream as the verified caller and relays its answer verbatim. Only an
+ * allow-list of headers goes upstream, so client-sent x-user-* and Authorization never do.
+ */
+export class ProxyService {
+  private readonly logger = new Logger(ProxyService.name);
+
+  constructor(
+    private readonly upstreams: UpstreamUrls,
+    private readonly timeoutMs: number,
+  ) {}
+
+  async forward(route: ProxyRoute, req: Request, res: Response): Promise<void> {
+    const url = this.targetUrl(route, req);
+    const body = forwardedBody(req);
+    const requestId = requestIdOf(req);
+    const headers: Record<string, string> = { 'x-request-id': requestId };
+    const contentType = headerValue(req, 'content-type');
+    if (body !== undefined && contentType !== undefined) headers['content-type'] = contentType;
+    const traceparent = headerValue(req, 'traceparent');
+    if (traceparent !== undefined && TRACEPARENT.test(traceparent)) {
+      headers.traceparent = traceparent;
+    }
+    const caller = verifiedCaller(req);
+    if (caller) {
+      headers[CALLER_ID_HEADER] = caller.userId;
+      headers[CALLER_ROLES_HEADER] = caller.roles.join(',');
+    } else if (route.access !== 'public') {
+      throw new Error(`${route.method} ${route.path} reached the proxy without a verified caller`);
+    }
+
+    let status: number;
+    let answerType: string | null;
+    let answer: Buffer;
+    try {
+      const upstream = await fetch(url, {
+        method: req.method,
+        headers,
+        body,
+        // A redirect is the client's to follow, not the gateway's.
+        redirect: 'manual',
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+      status = upstream.status;
+      answerType = upstream.headers.get('content-type');
+      answer = Buffer.from(await upstream.arrayBuffer());
+    } catch (err) {
+      const timedOut = errorName(err) === 'TimeoutError';
+      this.logger.warn({
+        message: 'upstream call failed',
+        upstream: route.upstream,
+        requestId,
+        err: describeError(err),
+      });
+      throw new PlatformError(
+        'UPSTREAM_UNAVAILABLE',
+        timedOut
+          ? `${route.upstream} did not answer within ${this.timeoutMs} ms`
+          : `${route.upstream} is unavailable`,
+      );
+    }
+
+    // res.end rather than res.send: send would add an ETag, answer 304s and guess a content-type.
+    res.status(status);
+    if (answerType !== null) res.setHeader('content-type', answerType);
+    res.setHeader('x-request-id', requestId);
+    res.end(answer);
+  }
+
+  private targetUrl(route: ProxyRoute, req: Request): URL {
+    const path = route.path.replace(/:(\w+)/g, (_match, name: string) => {
+      const value: unknown = req.params[name];
+      // '.' and '..' would be resolved as dot segments and move the call to another path.
+      if (typeof value !== 'string' || value === '' || value === '.' || value === '..') {
+        throw notFound();
+      }
+      return encodeURIComponent(value);
+    });
+    const queryStart = req.originalUrl.indexOf('?');
+    const query = queryStart === -1 ? '' : req.originalUrl.slice(queryStart);
+    const url = new URL(`${this.upstreams[route.upstream].replace(/\/+$/, '')}${path}${query}`);
+    if (isInternalPath(url.pathname)) throw notFound();
+    return url;
+  }
+}

@@ -1,0 +1,44 @@
+import type { AccessRule } from '../auth/access.guard';
+
+export const UPSTREAMS = ['bookings', 'referrals', 'wallet', 'payouts'] as const;
+export type UpstreamName = (typeof UPSTREAMS)[number];
+
+export type ProxyMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+export interface ProxyRoute {
+  method: ProxyMethod;
+  /** Express path; the upstream is called on the same path with the params re-encoded. */
+  path: string;
+  upstream: UpstreamName;
+  access: AccessRule;
+}
+
+const route = (
+  method: ProxyMethod,
+  path: string,
+  upstream: UpstreamName,
+  access: AccessRule,
+): ProxyRoute => ({ method, path, upstream, access });
+
+/** Everything clients can reach through the gateway: one line per route, anything else is 404. */
+export const GATEWAY_ROUTES: readonly ProxyRoute[] = [
+  route('GET', '/referrals/founding-status', 'referrals', 'public'),
+
+  route('POST', '/accounts', 'bookings', 'signed-in'),
+  route('GET', '/accounts/me', 'bookings', 'signed-in'),
+  route('PUT', '/accounts/me/payout-account', 'bookings', ['instructor']),
+  route('POST', '/accounts/me/go-live', 'bookings', ['instructor']),
+  route('POST', '/bookings', 'bookings', ['student']),
+  route('GET', '/bookings/:id', 'bookings', 'signed-in'),
+  route('POST', '/bookings/:id/complete', 'bookings', ['instructor']),
+
+  route('GET', '/referrals/me', 'referrals', 'signed-in'),
+  route('GET', '/referrals/me/referred-instructors', 'referrals', ['instructor']),
+
+  route('GET', '/wallet/me', 'wallet', 'signed-in'),
+
+  route('GET', '/payouts/me', 'payouts', 'signed-in'),
+];
+
+/** Service-to-service routes; the gateway must never reach them, whatever its table says. */
+export const isInternalPath = (path: string): boolean => /^\/+internal(\/|$)/i.test(path);

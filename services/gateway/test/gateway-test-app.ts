@@ -1,0 +1,111 @@
+import type { INestApplication } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { configureHttp, loadConfig, type Role } from '@rewards/service-kit';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { AppModule } from '../src/app.module';
+import { signAccessToken } from '../src/auth/access-token';
+import { GatewayConfig } from '../src/config/gateway.config';
+import { mapBodyParserError } from '../src/http/body-errors';
+
+// Shared by the gateway's specs: the app as main.ts builds it, and tiny in-process upstreams.
+
+export const TEST_SECRET = 'test-only-secret-with-at-least-32-characters';
+export const TEST_ISSUER = 'rewards-platform';
+
+export function testConfig(env: Record<string, string> = {}): GatewayConfig {
+  return loadConfig(GatewayConfig, { JWT_SECRET: TEST_SECRET, NODE_ENV: 'test', ...env });
+}
+
+export async function startGateway(config: GatewayConfig): Promise<INestApplication> {
+  const moduleRef = await Test.createTestingModule({
+    imports: [AppModule.forRoot(config)],
+  }).compile();
+  const app = moduleRef.createNestApplication({ logger: false });
+  configureHttp(app, mapBodyParserError);
+  await app.init();
+  return app;
+}
+
+export function tokenFor(
+  userId: string,
+  roles: Role[],
+  overrides: { expiresInSeconds?: number; secret?: string } = {},
+): string {
+  const now = Math.floor(Date.now() / 1000);
+  return signAccessToken(
+    {
+      sub: userId,
+      roles,
+      iss: TEST_ISSUER,
+      iat: now,
+      exp: now + (overrides.expiresInSeconds ?? 600),
+    },
+    overrides.secret ?? TEST_SECRET,
+  );
+}
+
+export interface ReceivedRequest {
+  method: string;
+  url: string;
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+
+export interface UpstreamReply {
+  status: number;
+  body: string;
+  contentType?: string;
+}
+
+export interface FakeUpstream {
+  url: string;
+  received: ReceivedRequest[];
+  /** What the next requests are answered with; `hang` never answers. */
+  reply: UpstreamReply | 'hang';
+  close(): Promise<void>;
+}
+
+async function listen(server: Server): Promise<string> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+async function close(server: Server): Promise<void> {
+  server.closeAllConnections();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+}
+
+export async function startFakeUpstream(): Promise<FakeUpstream> {
+  const fake: Omit<FakeUpstream, 'url' | 'close'> = {
+    received: [],
+    reply: { status: 200, body: '{"ok":true}', contentType: 'application/json; charset=utf-8' },
+  };
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      fake.received.push({
+        method: req.method ?? '',
+        url: req.url ?? '',
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString('utf8'),
+      });
+      const reply = fake.reply;
+      if (reply === 'hang') return;
+      res.statusCode = reply.status;
+      if (reply.contentType !== undefined) res.setHeader('content-type', reply.contentType);
+      res.end(reply.body);
+    });
+  });
+  const url = await listen(server);
+  return Object.assign(fake, { url, close: () => close(server) });
+}
+
+/** A URL nothing listens on: the port was just released. */
+export async function unusedUrl(): Promise<string> {
+  const server = createServer();
+  const url = await listen(server);
+  await close(server);
+  return url;
+}
