@@ -1,0 +1,39 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { Clock, DataServiceModule } from '@rewards/service-kit';
+import { WalletConfig } from './config/wallet.config';
+import { walletDataSource } from './db/data-source';
+import { LedgerAccounts } from './ledger/ledger-accounts';
+import { PostTransaction } from './ledger/post-transaction';
+import { WalletInbox } from './messaging/wallet-inbox';
+import { RewardUnlockedConsumer } from './rewards/reward-unlocked.consumer';
+import { RewardVoidedConsumer } from './rewards/reward-voided.consumer';
+import { WalletController } from './wallet/wallet.controller';
+import { WalletStatement } from './wallet/wallet-statement';
+
+@Module({})
+export class AppModule {
+  static forRoot(config: WalletConfig, options: { clock?: Clock } = {}): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        DataServiceModule.forRoot({
+          service: 'wallet',
+          config,
+          clock: options.clock,
+          dataSource: () =>
+            walletDataSource(config.DATABASE_URL, config.DATABASE_SCHEMA ?? 'wallet'),
+        }),
+      ],
+      controllers: [WalletController],
+      providers: [
+        { provide: WalletConfig, useValue: config },
+        LedgerAccounts,
+        PostTransaction,
+        RewardUnlockedConsumer,
+        RewardVoidedConsumer,
+        WalletInbox,
+        WalletStatement,
+      ],
+    };
+  }
+}

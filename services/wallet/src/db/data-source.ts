@@ -1,0 +1,19 @@
+import { createServiceDataSource } from '@rewards/service-kit';
+import { DataSource } from 'typeorm';
+import { LedgerAccount } from '../ledger/ledger-account.entity';
+import { LedgerPosting } from '../ledger/ledger-posting.entity';
+import { LedgerTransaction } from '../ledger/ledger-transaction.entity';
+import { CreateWalletLedger1763700000000 } from './migrations/1763700000000-create-wallet-ledger';
+
+export const WALLET_ENTITIES = [LedgerAccount, LedgerTransaction, LedgerPosting];
+
+/** The wallet DataSource: used by the app, `migrate`, `check-invariants` and the tests alike. */
+export function walletDataSource(url: string, schema = 'wallet'): DataSource {
+  return createServiceDataSource({
+    service: 'wallet',
+    url,
+    schema,
+    entities: WALLET_ENTITIES,
+    migrations: [CreateWalletLedger1763700000000],
+  });
+}

@@ -1,0 +1,141 @@
+import 'reflect-metadata';
+import { loadConfig, SystemClock } from '@rewards/service-kit';
+import { DataSource, EntityManager } from 'typeorm';
+import { WalletConfig } from '../config/wallet.config';
+import { walletDataSource } from '../db/data-source';
+import { toSafeInteger } from './ledger-posting.entity';
+
+/** Violations listed per kind; the counts are exact. */
+const LISTED = 100;
+
+export interface LedgerInvariantReport {
+  ok: boolean;
+  checkedAt: string;
+  totals: { accounts: number; transactions: number; postings: number };
+  violations: {
+    unbalancedTransactions: {
+      count: number;
+      first: Array<{ transactionId: string; sumCents: string; currencies: string[] }>;
+    };
+    negativeUserAccounts: {
+      count: number;
+      first: Array<{ accountId: string; ownerId: string; currency: string; balanceCents: string }>;
+    };
+  };
+}
+
+interface UnbalancedRow {
+  transaction_id: string;
+  sum_cents: string;
+  currencies: string[];
+  total: string;
+}
+
+interface NegativeRow {
+  account_id: string;
+  owner_id: string;
+  currency: string;
+  balance_cents: string;
+  total: string;
+}
+
+/**
+ * Verifies what the ledger promises, from one read-only snapshot: every transaction sums to zero
+ * in a single currency, and no user credit account is below zero. The database enforces both on
+ * write; this catches what a bypass (a disabled trigger, a manual fix) would leave behind.
+ */
+export async function checkLedgerInvariants(
+  dataSource: DataSource,
+  checkedAt: Date,
+): Promise<LedgerInvariantReport> {
+  return dataSource.transaction('REPEATABLE READ', async (tx) => {
+    await tx.query('SET TRANSACTION READ ONLY');
+    return inspectLedger(tx, checkedAt);
+  });
+}
+
+/** The checks themselves, in the caller's transaction (tests inspect a rigged, rolled-back one). */
+export async function inspectLedger(
+  tx: EntityManager,
+  checkedAt: Date,
+): Promise<LedgerInvariantReport> {
+  const [totals] = await tx.query<Array<Record<'accounts' | 'transactions' | 'postings', string>>>(
+    `SELECT (SELECT count(*) FROM ledger_accounts) AS accounts,
+            (SELECT count(*) FROM ledger_transactions) AS transactions,
+            (SELECT count(*) FROM ledger_postings) AS postings`,
+  );
+  const unbalanced = await tx.query<UnbalancedRow[]>(
+    `SELECT transaction_id, sum(amount_cents)::text AS sum_cents,
+            array_agg(DISTINCT currency::text) AS currencies, count(*) OVER () AS total
+       FROM ledger_postings
+      GROUP BY transaction_id
+     HAVING sum(amount_cents) <> 0 OR count(DISTINCT currency) > 1
+      ORDER BY transaction_id
+      LIMIT $1`,
+    [LISTED],
+  );
+  const negative = await tx.query<NegativeRow[]>(
+    `SELECT a.id AS account_id, a.owner_id, a.currency, sum(p.amount_cents)::text AS balance_cents,
+            count(*) OVER () AS total
+       FROM ledger_accounts a
+       JOIN ledger_postings p ON p.account_id = a.id
+      WHERE a.kind = 'user_credit'
+      GROUP BY a.id
+     HAVING sum(p.amount_cents) < 0
+      ORDER BY a.id
+      LIMIT $1`,
+    [LISTED],
+  );
+  const unbalancedCount = toSafeInteger(unbalanced[0]?.total ?? 0);
+  const negativeCount = toSafeInteger(negative[0]?.total ?? 0);
+  return {
+    ok: unbalancedCount === 0 && negativeCount === 0,
+    checkedAt: checkedAt.toISOString(),
+    totals: {
+      accounts: toSafeInteger(totals.accounts),
+      transactions: toSafeInteger(totals.transactions),
+      postings: toSafeInteger(totals.postings),
+    },
+    violations: {
+      unbalancedTransactions: {
+        count: unbalancedCount,
+        first: unbalanced.map((r) => ({
+          transactionId: r.transaction_id,
+          sumCents: r.sum_cents,
+          currencies: r.currencies,
+        })),
+      },
+      negativeUserAccounts: {
+        count: negativeCount,
+        first: negative.map((r) => ({
+          accountId: r.account_id,
+          ownerId: r.owner_id,
+          currency: r.currency,
+          balanceCents: r.balance_cents,
+        })),
+      },
+    },
+  };
+}
+
+/** `node dist/services/wallet/src/ledger/check-invariants.js`: exits 1 on a violation. */
+async function main(): Promise<void> {
+  const config = loadConfig(WalletConfig);
+  const dataSource = walletDataSource(config.DATABASE_URL, config.DATABASE_SCHEMA ?? 'wallet');
+  await dataSource.initialize();
+  try {
+    const report = await checkLedgerInvariants(dataSource, new SystemClock().now());
+    console.log(JSON.stringify(report));
+    if (!report.ok) process.exitCode = 1;
+  } finally {
+    await dataSource.destroy();
+  }
+}
+
+if (require.main === module) {
+  main().catch((err: unknown) => {
+    const message = 'ledger invariant check could not run';
+    console.error(JSON.stringify({ level: 'error', service: 'wallet', message, err: String(err) }));
+    process.exitCode = 2;
+  });
+}

@@ -1,0 +1,56 @@
+import { Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { Clock } from '@rewards/service-kit';
+import { EntityManager, IsNull } from 'typeorm';
+import { LedgerAccount } from './ledger-account.entity';
+import { toSafeInteger } from './ledger-posting.entity';
+import { AccountRef } from './legs';
+
+/** Reads and opens ledger accounts; balances are always summed from postings. */
+@Injectable()
+export class LedgerAccounts {
+  constructor(private readonly clock: Clock) {}
+
+  async find(tx: EntityManager, ref: AccountRef): Promise<LedgerAccount | null> {
+    return tx.findOneBy(LedgerAccount, {
+      ownerId: ref.ownerId === null ? IsNull() : ref.ownerId,
+      kind: ref.kind,
+      currency: ref.currency,
+    });
+  }
+
+  /** Finds the account, opening it on first use; safe when two transactions open it at once. */
+  async findOrOpen(tx: EntityManager, ref: AccountRef): Promise<LedgerAccount> {
+    const existing = await this.find(tx, ref);
+    if (existing) return existing;
+    await tx.query(
+      `INSERT INTO ledger_accounts (id, owner_id, kind, currency, created_at)
+       VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (owner_id, kind, currency) DO NOTHING`,
+      [randomUUID(), ref.ownerId, ref.kind, ref.currency, this.clock.now()],
+    );
+    const opened = await this.find(tx, ref);
+    if (!opened) throw new Error(`ledger account ${ref.kind} could not be opened`);
+    return opened;
+  }
+
+  /**
+   * Row-locks accounts until the transaction ends, in id order so that two transactions locking
+   * the same accounts cannot deadlock.
+   */
+  async lock(tx: EntityManager, accountIds: string[]): Promise<void> {
+    if (accountIds.length === 0) return;
+    await tx.query(
+      'SELECT id FROM ledger_accounts WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE',
+      [[...new Set(accountIds)]],
+    );
+  }
+
+  async balanceCents(tx: EntityManager, accountId: string): Promise<number> {
+    const [row] = await tx.query<Array<{ balance: string }>>(
+      'SELECT coalesce(sum(amount_cents), 0) AS balance FROM ledger_postings WHERE account_id = $1',
+      [accountId],
+    );
+    return toSafeInteger(row.balance);
+  }
+}

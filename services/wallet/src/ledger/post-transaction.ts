@@ -1,0 +1,164 @@
+import { Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { Clock } from '@rewards/service-kit';
+import { EntityManager } from 'typeorm';
+import { WalletError } from '../wallet-error';
+import { LedgerAccount, mustStayNonNegative } from './ledger-account.entity';
+import { LedgerAccounts } from './ledger-accounts';
+import { LedgerPosting, toSafeInteger } from './ledger-posting.entity';
+import { LedgerTransaction, LedgerTransactionKind } from './ledger-transaction.entity';
+import { accountRefKey, Leg, validateLegs } from './legs';
+
+export interface PostTransactionCommand {
+  /** Derived from what caused the movement, so a replay of the cause finds the same key. */
+  idempotencyKey: string;
+  kind: LedgerTransactionKind;
+  sourceId: string;
+  occurredAt: Date;
+  legs: Leg[];
+  note?: string | null;
+}
+
+export interface PostedTransaction {
+  transaction: LedgerTransaction;
+  postings: LedgerPosting[];
+  /** False when the key had been used before: the earlier transaction, nothing written. */
+  created: boolean;
+}
+
+interface PostingRow {
+  id: string;
+  transaction_id: string;
+  account_id: string;
+  amount_cents: string;
+  currency: string;
+}
+
+/**
+ * The only way money moves in the ledger. Runs in the caller's transaction, so the movement and
+ * the events announcing it commit together. The database re-checks balance and immutability.
+ */
+@Injectable()
+export class PostTransaction {
+  constructor(
+    private readonly accounts: LedgerAccounts,
+    private readonly clock: Clock,
+  ) {}
+
+  async execute(tx: EntityManager, command: PostTransactionCommand): Promise<PostedTransaction> {
+    const note = command.note ?? null;
+    const { netByAccount } = validateLegs(command.legs, note);
+    const earlier = await this.findByKey(tx, command.idempotencyKey);
+    if (earlier) return earlier;
+
+    // Sorted so that two transactions opening the same new accounts take them in one order.
+    const resolved = new Map<string, LedgerAccount>();
+    const refs = netByAccount.map((n) => n.account);
+    for (const ref of refs.sort((a, b) => accountRefKey(a).localeCompare(accountRefKey(b)))) {
+      resolved.set(accountRefKey(ref), await this.accounts.findOrOpen(tx, ref));
+    }
+    const account = (key: string): LedgerAccount => {
+      const found = resolved.get(key);
+      if (!found) throw new Error(`ledger account ${key} was not resolved`);
+      return found;
+    };
+
+    // Only accounts that must stay non-negative and lose money need the lock: a concurrent
+    // credit can only make the balance read here too low, never too high.
+    const guarded = netByAccount
+      .filter((n) => n.amountCents < 0 && mustStayNonNegative(n.account.kind))
+      .map((n) => ({ account: account(accountRefKey(n.account)), amountCents: n.amountCents }));
+    await this.accounts.lock(
+      tx,
+      guarded.map((g) => g.account.id),
+    );
+    for (const { account: held, amountCents } of guarded) {
+      const balance = await this.accounts.balanceCents(tx, held.id);
+      if (balance + amountCents < 0) {
+        throw new WalletError(
+          'INSUFFICIENT_CREDIT',
+          `the ${held.kind} balance is ${balance} ${held.currency}, ${-amountCents} needed`,
+          { balanceCents: balance, requiredCents: -amountCents, currency: held.currency },
+        );
+      }
+    }
+
+    const transaction = Object.assign(new LedgerTransaction(), {
+      id: randomUUID(),
+      idempotencyKey: command.idempotencyKey,
+      kind: command.kind,
+      sourceId: command.sourceId,
+      note,
+      occurredAt: command.occurredAt,
+      createdAt: this.clock.now(),
+    });
+    const inserted = await tx.query<unknown[]>(
+      `INSERT INTO ledger_transactions (id, idempotency_key, kind, source_id, note, occurred_at, created_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7)
+       ON CONFLICT (idempotency_key) DO NOTHING RETURNING id`,
+      [
+        transaction.id,
+        transaction.idempotencyKey,
+        transaction.kind,
+        transaction.sourceId,
+        transaction.note,
+        transaction.occurredAt,
+        transaction.createdAt,
+      ],
+    );
+    if (inserted.length === 0) {
+      // A concurrent post with the same key committed first; it is the answer.
+      const winner = await this.findByKey(tx, command.idempotencyKey);
+      if (!winner) throw new Error(`ledger transaction ${command.idempotencyKey} vanished`);
+      return winner;
+    }
+    const postings = await this.insertPostings(
+      tx,
+      transaction.id,
+      command.legs.map((leg) => ({
+        account: account(accountRefKey(leg.account)),
+        amountCents: leg.amountCents,
+      })),
+    );
+    return { transaction, postings, created: true };
+  }
+
+  private async findByKey(
+    tx: EntityManager,
+    idempotencyKey: string,
+  ): Promise<PostedTransaction | null> {
+    const transaction = await tx.findOneBy(LedgerTransaction, { idempotencyKey });
+    if (!transaction) return null;
+    const postings = await tx.find(LedgerPosting, {
+      where: { transactionId: transaction.id },
+      order: { id: 'ASC' },
+    });
+    return { transaction, postings, created: false };
+  }
+
+  private async insertPostings(
+    tx: EntityManager,
+    transactionId: string,
+    legs: Array<{ account: LedgerAccount; amountCents: number }>,
+  ): Promise<LedgerPosting[]> {
+    if (legs.length === 0) return [];
+    const values = legs
+      .map((_, i) => `($1, $${i * 3 + 2}, $${i * 3 + 3}, $${i * 3 + 4})`)
+      .join(', ');
+    const rows = await tx.query<PostingRow[]>(
+      `INSERT INTO ledger_postings (transaction_id, account_id, amount_cents, currency)
+       VALUES ${values}
+       RETURNING id, transaction_id, account_id, amount_cents, currency`,
+      [transactionId, ...legs.flatMap((l) => [l.account.id, l.amountCents, l.account.currency])],
+    );
+    return rows.map((r) =>
+      Object.assign(new LedgerPosting(), {
+        id: toSafeInteger(r.id),
+        transactionId: r.transaction_id,
+        accountId: r.account_id,
+        amountCents: toSafeInteger(r.amount_cents),
+        currency: r.currency,
+      }),
+    );
+  }
+}

@@ -1,0 +1,154 @@
+import { randomUUID } from 'node:crypto';
+import { createEnvelope, EventEnvelope, RewardKind, Topics } from '@rewards/contracts';
+import { loadConfig } from '@rewards/service-kit';
+import {
+  KafkaProbe,
+  migrate,
+  ProbedMessage,
+  RunningServiceApp,
+  serviceTestEnv,
+  startServiceApp,
+} from '@rewards/testing';
+import request from 'supertest';
+import { DataSource } from 'typeorm';
+import { AppModule } from '../src/app.module';
+import { WalletConfig } from '../src/config/wallet.config';
+import { walletDataSource } from '../src/db/data-source';
+import { platformAccount, userAccount } from '../src/ledger/legs';
+import { PostedTransaction, PostTransaction } from '../src/ledger/post-transaction';
+import { mapWalletError } from '../src/wallet-error';
+import { WalletStatementView } from '../src/wallet/wallet-statement';
+
+export const UNLOCKED_AT = '2026-03-01T10:00:00.000Z';
+const VOIDED_AT = '2026-03-02T10:00:00.000Z';
+
+export function unlocked(
+  rewardId: string,
+  beneficiaryId: string,
+  amountCents: number,
+  kind: RewardKind = 'student_referral_credit',
+): EventEnvelope<object> {
+  return createEnvelope({
+    type: Topics.RewardUnlocked,
+    version: 1,
+    producer: 'referrals',
+    key: rewardId,
+    occurredAt: new Date(UNLOCKED_AT),
+    payload: {
+      rewardId,
+      beneficiaryId,
+      kind,
+      amount: { amountCents, currency: 'USD' },
+      expiresAt: '2026-09-01T10:00:00.000Z',
+      unlockedAt: UNLOCKED_AT,
+    },
+  });
+}
+
+export function voided(rewardId: string, beneficiaryId: string): EventEnvelope<object> {
+  return createEnvelope({
+    type: Topics.RewardVoided,
+    version: 1,
+    producer: 'referrals',
+    key: rewardId,
+    occurredAt: new Date(VOIDED_AT),
+    payload: { rewardId, beneficiaryId, reason: 'REFUNDED', voidedAt: VOIDED_AT },
+  });
+}
+
+/** Gives the relay and consumer time to do what they should not (publish twice, apply twice). */
+export const settle = () => new Promise((resolve) => setTimeout(resolve, 300));
+
+/** The wallet running against the run's Postgres and broker, and what tests do with it. */
+export class WalletHarness {
+  readonly config = loadConfig(WalletConfig, serviceTestEnv('wallet'));
+  private service?: RunningServiceApp;
+  private probe?: KafkaProbe;
+
+  async start(watch: string[]): Promise<void> {
+    await migrate(walletDataSource(this.config.DATABASE_URL));
+    this.service = await startServiceApp(AppModule.forRoot(this.config), mapWalletError);
+    this.probe = new KafkaProbe();
+    await this.probe.watch(watch);
+  }
+
+  async stop(): Promise<void> {
+    await this.probe?.close();
+    await this.service?.close();
+  }
+
+  get url(): string {
+    return this.running().url;
+  }
+
+  get dataSource(): DataSource {
+    return this.running().app.get(DataSource);
+  }
+
+  /** Produces with the envelope's key unless told otherwise (same key: same partition, in order). */
+  send(event: EventEnvelope<object>, key = event.key): Promise<void> {
+    return this.kafka().produce(event.type, key, JSON.stringify(event));
+  }
+
+  find(topic: string, predicate: (value: { id?: string }) => boolean): ProbedMessage[] {
+    return this.kafka().find(topic, predicate);
+  }
+
+  /** Messages on a wallet topic caused by the given source (reward id). */
+  published(topic: string, sourceId: string): ProbedMessage[] {
+    return this.kafka().find(
+      topic,
+      (v: { payload?: { sourceId?: string } }) => v.payload?.sourceId === sourceId,
+    );
+  }
+
+  async wallet(userId: string): Promise<WalletStatementView> {
+    const res = await request(this.url)
+      .get('/wallet/me')
+      .set({ 'x-user-id': userId, 'x-user-roles': 'student' })
+      .expect(200);
+    return res.body as WalletStatementView;
+  }
+
+  async balance(userId: string): Promise<number> {
+    const { balances } = await this.wallet(userId);
+    return balances.find((b) => b.currency === 'USD')?.amountCents ?? 0;
+  }
+
+  /** Throws until the wallet's inbox has recorded the message: it was handled. */
+  async consumed(messageId: string): Promise<void> {
+    const rows = await this.dataSource.query<unknown[]>(
+      'SELECT 1 FROM inbox_messages WHERE message_id = $1',
+      [messageId],
+    );
+    if (rows.length !== 1) throw new Error(`message ${messageId} not consumed yet`);
+  }
+
+  /** Takes credit out of a wallet through the posting use case, as a checkout spend will. */
+  spend(ownerId: string, amountCents: number): Promise<PostedTransaction> {
+    const post = this.running().app.get(PostTransaction);
+    return this.dataSource.transaction((tx) =>
+      post.execute(tx, {
+        // No spend kind exists yet; a void-kind transaction with a test source stands in.
+        idempotencyKey: `test-spend:${randomUUID()}`,
+        kind: 'reward_void',
+        sourceId: 'test-spend',
+        occurredAt: new Date(),
+        legs: [
+          { account: userAccount('user_credit', ownerId, 'USD'), amountCents: -amountCents },
+          { account: platformAccount('platform_rewards_expense', 'USD'), amountCents },
+        ],
+      }),
+    );
+  }
+
+  private running(): RunningServiceApp {
+    if (!this.service) throw new Error('wallet harness not started');
+    return this.service;
+  }
+
+  private kafka(): KafkaProbe {
+    if (!this.probe) throw new Error('wallet harness not started');
+    return this.probe;
+  }
+}

@@ -1,0 +1,288 @@
+import { randomUUID } from 'node:crypto';
+import { EventEnvelope, Topics } from '@rewards/contracts';
+import { eventually, testAdminUrl } from '@rewards/testing';
+import { Client } from 'pg';
+import request from 'supertest';
+import { walletDataSource } from '../src/db/data-source';
+import { checkLedgerInvariants, inspectLedger } from '../src/ledger/check-invariants';
+import { WalletError } from '../src/wallet-error';
+import { settle, UNLOCKED_AT, unlocked, voided, WalletHarness } from './wallet-harness';
+
+describe('wallet service', () => {
+  const h = new WalletHarness();
+  const balance = (userId: string) => h.balance(userId);
+  const credited = (userId: string, cents: number) =>
+    eventually(async () => expect(await balance(userId)).toBe(cents));
+
+  beforeAll(() => h.start([Topics.WalletCredited, Topics.WalletDebited, 'reward-unlocked.dlq']));
+  afterAll(() => h.stop());
+
+  it('credits an unlocked reward, shows it on GET /wallet/me and publishes wallet-credited once', async () => {
+    const [rewardId, userId] = [randomUUID(), randomUUID()];
+    await h.send(unlocked(rewardId, userId, 2000));
+    await credited(userId, 2000);
+    const body = await h.wallet(userId);
+    expect(body).toMatchObject({
+      ownerId: userId,
+      balances: [{ currency: 'USD', amountCents: 2000 }],
+    });
+    expect(body.entries).toEqual([
+      expect.objectContaining({
+        kind: 'reward_credit',
+        sourceId: rewardId,
+        amount: { amountCents: 2000, currency: 'USD' },
+        occurredAt: UNLOCKED_AT,
+      }),
+    ]);
+    const [message] = await eventually(() => {
+      const found = h.published(Topics.WalletCredited, rewardId);
+      expect(found).toHaveLength(1);
+      return found;
+    });
+    expect(message.key).toBe(userId);
+    expect(JSON.parse(message.value)).toMatchObject({
+      producer: 'wallet',
+      payload: {
+        ownerId: userId,
+        transactionId: body.entries[0].transactionId,
+        amount: { amountCents: 2000 },
+      },
+    });
+    await settle();
+    expect(h.published(Topics.WalletCredited, rewardId)).toHaveLength(1);
+  });
+
+  it('applies a redelivered message (same envelope id) once', async () => {
+    const [rewardId, userId] = [randomUUID(), randomUUID()];
+    const event = unlocked(rewardId, userId, 2000);
+    await h.send(event);
+    await credited(userId, 2000);
+    await h.send(event);
+    // A later message on the same partition: once it is applied, the duplicate was handled.
+    const sentinel = unlocked(randomUUID(), userId, 1);
+    await h.send(sentinel, rewardId);
+    await credited(userId, 2001);
+    await settle();
+    expect(h.published(Topics.WalletCredited, rewardId)).toHaveLength(1);
+  });
+
+  it('credits a replayed reward (new message id) once, by its idempotency key', async () => {
+    const [rewardId, userId] = [randomUUID(), randomUUID()];
+    await h.send(unlocked(rewardId, userId, 2000));
+    await credited(userId, 2000);
+    const replay = unlocked(rewardId, userId, 2000);
+    await h.send(replay);
+    await eventually(() => h.consumed(replay.id));
+    expect(await balance(userId)).toBe(2000);
+    await settle();
+    expect(h.published(Topics.WalletCredited, rewardId)).toHaveLength(1);
+  });
+
+  it('takes back a voided reward once and publishes wallet-debited', async () => {
+    const [rewardId, userId] = [randomUUID(), randomUUID()];
+    await h.send(unlocked(rewardId, userId, 2000));
+    await credited(userId, 2000);
+    await h.send(voided(rewardId, userId));
+    const replay = voided(rewardId, userId);
+    await h.send(replay);
+    await eventually(() => h.consumed(replay.id));
+    expect(await balance(userId)).toBe(0);
+    expect((await h.wallet(userId)).entries[0]).toMatchObject({
+      kind: 'reward_void',
+      sourceId: rewardId,
+      amount: { amountCents: -2000, currency: 'USD' },
+    });
+    const [debit] = await eventually(() => {
+      const found = h.published(Topics.WalletDebited, rewardId);
+      expect(found).toHaveLength(1);
+      return found;
+    });
+    expect(JSON.parse(debit.value).payload).toMatchObject({
+      ownerId: userId,
+      amount: { amountCents: 2000 },
+    });
+  });
+
+  it('takes back only what is left of a partly spent reward and notes the shortfall', async () => {
+    const [rewardId, userId] = [randomUUID(), randomUUID()];
+    await h.send(unlocked(rewardId, userId, 2000));
+    await credited(userId, 2000);
+    await h.spend(userId, 1500);
+    await h.send(voided(rewardId, userId));
+    await eventually(() => expect(h.published(Topics.WalletDebited, rewardId)).toHaveLength(1));
+    expect(
+      JSON.parse(h.published(Topics.WalletDebited, rewardId)[0].value).payload.amount.amountCents,
+    ).toBe(500);
+    expect(await balance(userId)).toBe(0);
+    const [row] = await h.dataSource.query(
+      `SELECT note FROM ledger_transactions WHERE idempotency_key = $1`,
+      [`reward-voided:${rewardId}`],
+    );
+    expect(row.note).toBe('reward voided (REFUNDED); 1500 USD not recovered: already spent');
+  });
+
+  it('does nothing for a void of a reward that was never credited', async () => {
+    const [rewardId, userId] = [randomUUID(), randomUUID()];
+    const event = voided(rewardId, userId);
+    await h.send(event);
+    await eventually(() => h.consumed(event.id));
+    const rows = await h.dataSource.query(
+      'SELECT 1 FROM ledger_transactions WHERE source_id = $1',
+      [rewardId],
+    );
+    expect(rows).toHaveLength(0);
+    expect(await h.wallet(userId)).toEqual({ ownerId: userId, balances: [], entries: [] });
+  });
+
+  it('funds a fee rebate from its own expense account and never credits a cash bonus', async () => {
+    const [rebateId, bonusId, userId] = [randomUUID(), randomUUID(), randomUUID()];
+    const bonus = unlocked(bonusId, userId, 7500, 'instructor_referral_bonus');
+    await h.send(bonus);
+    await h.send(unlocked(rebateId, userId, 5000, 'fee_rebate'));
+    await credited(userId, 5000);
+    await eventually(() => h.consumed(bonus.id));
+    const funding = await h.dataSource.query(
+      `SELECT a.kind, p.amount_cents FROM ledger_postings p
+         JOIN ledger_accounts a ON a.id = p.account_id
+         JOIN ledger_transactions t ON t.id = p.transaction_id
+        WHERE t.source_id = $1 AND a.owner_id IS NULL`,
+      [rebateId],
+    );
+    expect(funding).toEqual([{ kind: 'platform_fee_rebate_expense', amount_cents: '-5000' }]);
+    expect(await balance(userId)).toBe(5000);
+  });
+
+  it('refuses to take a balance below zero with INSUFFICIENT_CREDIT, also when debits race', async () => {
+    const [rewardId, userId] = [randomUUID(), randomUUID()];
+    await h.send(unlocked(rewardId, userId, 2000));
+    await credited(userId, 2000);
+    const results = await Promise.allSettled([h.spend(userId, 1500), h.spend(userId, 1500)]);
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    const [refused] = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+    expect(refused.reason).toBeInstanceOf(WalletError);
+    expect(refused.reason.code).toBe('INSUFFICIENT_CREDIT');
+    expect(await balance(userId)).toBe(500);
+  });
+
+  it('dead-letters a malformed reward-unlocked and still applies the next one', async () => {
+    const [rewardId, userId] = [randomUUID(), randomUUID()];
+    const bad = unlocked(rewardId, userId, 2000) as EventEnvelope<Record<string, unknown>>;
+    bad.payload = { ...bad.payload, beneficiaryId: 'not-a-uuid' };
+    await h.send(bad);
+    await h.send(unlocked(rewardId, userId, 2000));
+    await credited(userId, 2000);
+    const dead = await eventually(() => {
+      const found = h.find('reward-unlocked.dlq', (v) => v.id === bad.id);
+      expect(found).toHaveLength(1);
+      return found[0];
+    });
+    expect(dead.headers['dlq-reason']).toContain('beneficiaryId');
+  });
+
+  it('refuses UPDATE, DELETE and TRUNCATE of the ledger, even to the owning role', async () => {
+    const [rewardId, userId] = [randomUUID(), randomUUID()];
+    await h.send(unlocked(rewardId, userId, 700));
+    await credited(userId, 700);
+    const own = new Client({ connectionString: h.config.DATABASE_URL });
+    await own.connect();
+    try {
+      const sql = [
+        `UPDATE ledger_postings SET amount_cents = 1 WHERE transaction_id IN
+           (SELECT id FROM ledger_transactions WHERE source_id = '${rewardId}')`,
+        `DELETE FROM ledger_postings WHERE transaction_id IN
+           (SELECT id FROM ledger_transactions WHERE source_id = '${rewardId}')`,
+        `UPDATE ledger_transactions SET note = 'edited' WHERE source_id = '${rewardId}'`,
+        `DELETE FROM ledger_transactions WHERE source_id = '${rewardId}'`,
+        'TRUNCATE ledger_postings, ledger_transactions',
+      ];
+      for (const statement of sql) {
+        await expect(own.query(statement)).rejects.toThrow(/is append-only/);
+      }
+    } finally {
+      await own.end();
+    }
+    expect(await balance(userId)).toBe(700);
+  });
+
+  it('refuses an unbalanced transaction when it commits', async () => {
+    const [rewardId, userId] = [randomUUID(), randomUUID()];
+    await h.send(unlocked(rewardId, userId, 300));
+    await credited(userId, 300);
+    const own = new Client({ connectionString: h.config.DATABASE_URL });
+    await own.connect();
+    const id = randomUUID();
+    try {
+      await own.query('BEGIN');
+      await own.query(
+        `INSERT INTO ledger_transactions (id, idempotency_key, kind, source_id, occurred_at, created_at)
+         VALUES ($1, $2, 'reward_credit', 'test', now(), now())`,
+        [id, `test-unbalanced:${id}`],
+      );
+      // Accepted for now: the balance is only checked at commit, once every leg is in.
+      await own.query(
+        `INSERT INTO ledger_postings (transaction_id, account_id, amount_cents, currency)
+         SELECT $1, id, 100, currency FROM ledger_accounts WHERE owner_id = $2`,
+        [id, userId],
+      );
+      await expect(own.query('COMMIT')).rejects.toThrow(/does not balance/);
+    } finally {
+      await own.end();
+    }
+    const rows = await h.dataSource.query('SELECT 1 FROM ledger_transactions WHERE id = $1', [id]);
+    expect(rows).toHaveLength(0);
+    expect(await balance(userId)).toBe(300);
+  });
+
+  it('refuses GET /wallet/me without a caller', async () => {
+    const res = await request(h.url).get('/wallet/me').expect(401);
+    expect(res.body.error.code).toBe('UNAUTHENTICATED');
+  });
+
+  it('finds no invariant violation in the ledger the tests left behind', async () => {
+    const report = await checkLedgerInvariants(h.dataSource, new Date());
+    expect(report).toMatchObject({
+      ok: true,
+      violations: { unbalancedTransactions: { count: 0 } },
+    });
+    expect(report.totals.postings).toBeGreaterThan(0);
+  });
+
+  it('reports an unbalanced transaction and a negative balance written past the triggers', async () => {
+    const admin = walletDataSource(testAdminUrl());
+    await admin.initialize();
+    const runner = admin.createQueryRunner();
+    const [userId, txId] = [randomUUID(), randomUUID()];
+    try {
+      await runner.startTransaction();
+      // A superuser can switch triggers off: what the check exists to catch. Rolled back below.
+      await runner.query('SET LOCAL session_replication_role = replica');
+      await runner.query(
+        `INSERT INTO ledger_accounts (id, owner_id, kind, currency, created_at)
+         VALUES ($1, $1, 'user_credit', 'USD', now())`,
+        [userId],
+      );
+      await runner.query(
+        `INSERT INTO ledger_transactions (id, idempotency_key, kind, source_id, occurred_at, created_at)
+         VALUES ($1, $2, 'reward_void', 'test', now(), now())`,
+        [txId, `test-rigged:${txId}`],
+      );
+      await runner.query(
+        `INSERT INTO ledger_postings (transaction_id, account_id, amount_cents, currency)
+         VALUES ($1, $2, -250, 'USD')`,
+        [txId, userId],
+      );
+      const report = await inspectLedger(runner.manager, new Date());
+      expect(report.ok).toBe(false);
+      expect(report.violations.unbalancedTransactions.first).toContainEqual(
+        expect.objectContaining({ transactionId: txId, sumCents: '-250' }),
+      );
+      expect(report.violations.negativeUserAccounts.first).toContainEqual(
+        expect.objectContaining({ ownerId: userId, balanceCents: '-250' }),
+      );
+    } finally {
+      await runner.rollbackTransaction();
+      await runner.release();
+      await admin.destroy();
+    }
+  });
+});
