@@ -9,6 +9,6 @@ module.exports = {
   ],
   globalSetup: '<rootDir>/libs/testing/src/global-setup.ts',
   globalTeardown: '<rootDir>/libs/testing/src/global-teardown.ts',
-  testTimeout: 60000,
+  testTimeout: 180000,
   maxWorkers: 2,
 };

@@ -1,5 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { IsIn, IsInt, IsISO8601, IsObject, IsOptional, IsString, IsUUID, Matches, Min } from 'class-validator';
+import {
+  IsIn,
+  IsInt,
+  IsISO8601,
+  IsObject,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Matches,
+  Min,
+} from 'class-validator';
 import { ALL_TOPICS, Topic } from './topics';
 
 /** The wrapper every event travels in; the same shape on every topic. */

@@ -37,8 +37,16 @@ describe(parseEnvelope.name, () => {
   it.each([
     ['not JSON', '{nope', 'not JSON'],
     ['a JSON array', '[]', 'not a JSON object'],
-    ['a fractional amount', envelopeOf({ ...lessonCompleted, price: { amountCents: 1.5, currency: 'USD' } }), 'price.amountCents'],
-    ['an unknown currency', envelopeOf({ ...lessonCompleted, price: { amountCents: 1, currency: 'XXX' } }), 'price.currency'],
+    [
+      'a fractional amount',
+      envelopeOf({ ...lessonCompleted, price: { amountCents: 1.5, currency: 'USD' } }),
+      'price.amountCents',
+    ],
+    [
+      'an unknown currency',
+      envelopeOf({ ...lessonCompleted, price: { amountCents: 1, currency: 'XXX' } }),
+      'price.currency',
+    ],
     ['a missing id', envelopeOf({ ...lessonCompleted, bookingId: undefined }), 'bookingId'],
   ])('refuses %s with the reason', (_what, raw, reason) => {
     expect(() => parseEnvelope(raw)).toThrow(ContractViolation);
@@ -53,7 +61,9 @@ describe(parseEnvelope.name, () => {
 
   it('refuses a version no consumer knows', () => {
     const raw = JSON.parse(envelopeOf(lessonCompleted)) as Record<string, unknown>;
-    expect(() => parseEnvelope(JSON.stringify({ ...raw, version: 9 }))).toThrow('unknown event version');
+    expect(() => parseEnvelope(JSON.stringify({ ...raw, version: 9 }))).toThrow(
+      'unknown event version',
+    );
   });
 
   it('refuses an empty message', () => {

@@ -80,7 +80,10 @@ function validated<T extends object>(cls: new () => T, plain: unknown, what: str
  * Parses and validates a raw message against its contract. Unknown fields in the payload are
  * tolerated (a newer producer may add optional fields); wrong or missing ones are not.
  */
-export function parseEnvelope(raw: Buffer | string | null, expectedTopic?: string): EventEnvelope<object> {
+export function parseEnvelope(
+  raw: Buffer | string | null,
+  expectedTopic?: string,
+): EventEnvelope<object> {
   if (raw === null) throw new ContractViolation('empty message value');
   let plain: unknown;
   try {
@@ -93,7 +96,9 @@ export function parseEnvelope(raw: Buffer | string | null, expectedTopic?: strin
   }
   const fields = validated(EnvelopeFields, plain, 'envelope');
   if (expectedTopic !== undefined && fields.type !== expectedTopic) {
-    throw new ContractViolation(`event type ${fields.type} does not belong on topic ${expectedTopic}`);
+    throw new ContractViolation(
+      `event type ${fields.type} does not belong on topic ${expectedTopic}`,
+    );
   }
   const cls = readable.get(`${fields.type}@${fields.version}`);
   if (!cls) throw new ContractViolation(`unknown event version ${fields.type}@${fields.version}`);

@@ -1,6 +1,19 @@
-import { ContractViolation, deadLetterTopic, EventEnvelope, parseEnvelope, PayloadOf, Topic } from '@rewards/contracts';
+import {
+  ContractViolation,
+  deadLetterTopic,
+  EventEnvelope,
+  parseEnvelope,
+  PayloadOf,
+  Topic,
+} from '@rewards/contracts';
 import { DataSource, EntityManager } from 'typeorm';
-import { BatchControls, IncomingBatch, IncomingMessage, MessageBus, Subscription } from './message-bus';
+import {
+  BatchControls,
+  IncomingBatch,
+  IncomingMessage,
+  MessageBus,
+  Subscription,
+} from './message-bus';
 
 /** Applies one event inside the transaction that also records it in the inbox. */
 export type EventHandler<T extends Topic> = (
@@ -54,8 +67,10 @@ export class InboxConsumer {
 
   async start(): Promise<void> {
     if (this.handlers.size === 0) return;
-    this.subscription = await this.bus.subscribe(this.options.groupId, this.topics(), (batch, controls) =>
-      this.handleBatch(batch, controls),
+    this.subscription = await this.bus.subscribe(
+      this.options.groupId,
+      this.topics(),
+      (batch, controls) => this.handleBatch(batch, controls),
     );
   }
 

@@ -96,7 +96,8 @@ export class KafkaJsMessageBus implements MessageBus {
     const consumer = this.kafka.consumer({
       groupId,
       allowAutoTopicCreation: false,
-      sessionTimeout: 30000,
+      // Short enough that a replica that died without leaving the group is replaced quickly.
+      sessionTimeout: 10000,
       heartbeatInterval: 3000,
       maxWaitTimeInMs: this.fetchMaxWaitMs,
       retry: { initialRetryTime: 300, retries: 1000 },

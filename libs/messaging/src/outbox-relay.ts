@@ -106,9 +106,10 @@ export class OutboxRelay {
           headers: { 'message-id': r.envelope.id },
         })),
       );
-      await tx.query('UPDATE outbox_messages SET published_at = now() WHERE seq = ANY($1::bigint[])', [
-        rows.map((r) => r.seq),
-      ]);
+      await tx.query(
+        'UPDATE outbox_messages SET published_at = now() WHERE seq = ANY($1::bigint[])',
+        [rows.map((r) => r.seq)],
+      );
       return rows.length;
     });
   }

@@ -78,7 +78,11 @@ export class ErrorFilter implements ExceptionFilter {
     const response = host.switchToHttp().getResponse<Response>();
     const mapped = this.map(exception);
     if (mapped.status >= 500) {
-      this.logger.error({ message: 'request failed', err: String(exception), stack: (exception as Error)?.stack });
+      this.logger.error({
+        message: 'request failed',
+        err: String(exception),
+        stack: (exception as Error)?.stack,
+      });
     }
     const body: ErrorBody = {
       error: {
@@ -110,7 +114,11 @@ export class ErrorFilter implements ExceptionFilter {
       if (status === 400 || status === 413) {
         return { status, code: 'MALFORMED_REQUEST', message: exception.message };
       }
-      return { status, code: status >= 500 ? 'INTERNAL' : 'MALFORMED_REQUEST', message: exception.message };
+      return {
+        status,
+        code: status >= 500 ? 'INTERNAL' : 'MALFORMED_REQUEST',
+        message: exception.message,
+      };
     }
     // body-parser's errors (bad JSON) are plain errors carrying a status.
     const status = (exception as { status?: unknown })?.status;

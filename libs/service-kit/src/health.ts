@@ -11,7 +11,9 @@ export const HEALTH_CHECKS = Symbol('HEALTH_CHECKS');
 const withTimeout = (p: Promise<void>, ms: number) =>
   Promise.race([
     p,
-    new Promise<void>((_, reject) => setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms)),
+    new Promise<void>((_, reject) =>
+      setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms),
+    ),
   ]);
 
 @Controller('health')
@@ -34,7 +36,11 @@ class HealthController {
           await withTimeout(c.check(), 2000);
           return { name: c.name, status: 'up' as const };
         } catch (err) {
-          return { name: c.name, status: 'down' as const, error: err instanceof Error ? err.message : String(err) };
+          return {
+            name: c.name,
+            status: 'down' as const,
+            error: err instanceof Error ? err.message : String(err),
+          };
         }
       }),
     );
@@ -52,7 +58,9 @@ export class HealthModule {
     return {
       module: HealthModule,
       controllers: [HealthController],
-      providers: [{ provide: HEALTH_CHECKS, inject: options.inject ?? [], useFactory: options.useFactory }],
+      providers: [
+        { provide: HEALTH_CHECKS, inject: options.inject ?? [], useFactory: options.useFactory },
+      ],
     };
   }
 }

@@ -19,13 +19,20 @@ export async function runMigrationsCommand<C extends DataServiceConfig>(
         await lock.release();
       });
       console.log(
-        JSON.stringify({ level: 'info', service, message: 'migrations applied', applied: applied.map((m) => m.name) }),
+        JSON.stringify({
+          level: 'info',
+          service,
+          message: 'migrations applied',
+          applied: applied.map((m) => m.name),
+        }),
       );
     } finally {
       await dataSource.destroy();
     }
   } catch (err) {
-    console.error(JSON.stringify({ level: 'error', service, message: 'migrations failed', err: String(err) }));
+    console.error(
+      JSON.stringify({ level: 'error', service, message: 'migrations failed', err: String(err) }),
+    );
     process.exitCode = 1;
   }
 }

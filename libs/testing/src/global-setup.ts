@@ -41,5 +41,6 @@ export default async function globalSetup(): Promise<void> {
   const urls = await provisionDatabase(adminUrl, [...DATA_SERVICES], (s) => `test-${s}-secret`);
   process.env[TEST_ENV_KEYS.adminUrl] = adminUrl;
   process.env[TEST_ENV_KEYS.brokers] = brokers;
-  for (const service of DATA_SERVICES) process.env[TEST_ENV_KEYS.serviceUrl(service)] = urls[service];
+  for (const service of DATA_SERVICES)
+    process.env[TEST_ENV_KEYS.serviceUrl(service)] = urls[service];
 }

@@ -14,7 +14,11 @@ export interface ProbedMessage {
  * test needs to see what a service published, or to feed it a malformed event.
  */
 export class KafkaProbe {
-  private readonly kafka = new Kafka({ clientId: 'test-probe', brokers: testBrokers(), logLevel: logLevel.NOTHING });
+  private readonly kafka = new Kafka({
+    clientId: 'test-probe',
+    brokers: testBrokers(),
+    logLevel: logLevel.NOTHING,
+  });
   private consumer?: Consumer;
   private producer?: Producer;
   readonly messages: ProbedMessage[] = [];
@@ -27,7 +31,12 @@ export class KafkaProbe {
       eachMessage: async ({ topic, message }) => {
         const headers: Record<string, string> = {};
         for (const [k, v] of Object.entries(message.headers ?? {})) headers[k] = String(v);
-        this.messages.push({ topic, key: message.key?.toString() ?? null, value: message.value?.toString() ?? '', headers });
+        this.messages.push({
+          topic,
+          key: message.key?.toString() ?? null,
+          value: message.value?.toString() ?? '',
+          headers,
+        });
       },
     });
   }

@@ -13,11 +13,12 @@ export interface RunningServiceApp {
 export async function startServiceApp(
   module: DynamicModule,
   mapDomainError?: DomainErrorMapper,
+  port = 0,
 ): Promise<RunningServiceApp> {
   const ref = await Test.createTestingModule({ imports: [module] }).compile();
   const app = ref.createNestApplication({ logger: jsonLogger('test', 'warn') });
   configureHttp(app, mapDomainError);
-  await app.listen(0, '127.0.0.1');
+  await app.listen(port, '127.0.0.1');
   const url = await app.getUrl();
   return { app, url: url.replace('[::1]', '127.0.0.1'), close: () => app.close() };
 }

@@ -17,7 +17,10 @@ function required(name: string): string {
 }
 
 /** Environment for a service under test, pointing at the run's Postgres role and broker. */
-export function serviceTestEnv(service: DataService, extra: Record<string, string> = {}): Record<string, string> {
+export function serviceTestEnv(
+  service: DataService,
+  extra: Record<string, string> = {},
+): Record<string, string> {
   return {
     NODE_ENV: 'test',
     LOG_LEVEL: 'warn',

@@ -2,7 +2,11 @@ import { Type } from 'class-transformer';
 import { IsIn, IsISO8601, IsUUID, ValidateNested } from 'class-validator';
 import { Money } from '../money';
 
-export const REWARD_KINDS = ['instructor_referral_bonus', 'student_referral_credit', 'fee_rebate'] as const;
+export const REWARD_KINDS = [
+  'instructor_referral_bonus',
+  'student_referral_credit',
+  'fee_rebate',
+] as const;
 export type RewardKind = (typeof REWARD_KINDS)[number];
 
 /** A referrer earned a reward; it may still be held or paid later. Key: rewardId. */

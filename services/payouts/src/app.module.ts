@@ -1,0 +1,48 @@
+import { DynamicModule, Module, Provider } from '@nestjs/common';
+import { Clock, DataServiceModule } from '@rewards/service-kit';
+import Stripe from 'stripe';
+import { PayoutsConfig } from './config/payouts.config';
+import { AfterCommit } from './db/after-commit';
+import { payoutsDataSource } from './db/data-source';
+import { PayoutDestinationClient } from './payouts/payout-destination.client';
+import { PayoutQueries } from './payouts/payout-queries.service';
+import { PayoutRequestedConsumer } from './payouts/payout-requested.consumer';
+import { PayoutsController } from './payouts/payouts.controller';
+import { ProcessDuePayoutsJob } from './payouts/process-due-payouts.job';
+import { TransferPayoutUseCase } from './payouts/transfer-payout.usecase';
+import { STRIPE, stripeProvider } from './stripe/stripe.client';
+
+@Module({})
+export class AppModule {
+  static forRoot(
+    config: PayoutsConfig,
+    options: { clock?: Clock; stripe?: Stripe } = {},
+  ): DynamicModule {
+    const stripe: Provider = options.stripe
+      ? { provide: STRIPE, useValue: options.stripe }
+      : stripeProvider;
+    return {
+      module: AppModule,
+      imports: [
+        DataServiceModule.forRoot({
+          service: 'payouts',
+          config,
+          clock: options.clock,
+          dataSource: () =>
+            payoutsDataSource(config.DATABASE_URL, config.DATABASE_SCHEMA ?? 'payouts'),
+        }),
+      ],
+      controllers: [PayoutsController],
+      providers: [
+        { provide: PayoutsConfig, useValue: config },
+        stripe,
+        AfterCommit,
+        PayoutDestinationClient,
+        TransferPayoutUseCase,
+        ProcessDuePayoutsJob,
+        PayoutRequestedConsumer,
+        PayoutQueries,
+      ],
+    };
+  }
+}

@@ -1,0 +1,18 @@
+import { createServiceDataSource } from '@rewards/service-kit';
+import { DataSource } from 'typeorm';
+import { Payout } from '../payouts/payout.entity';
+import { TransferAttempt } from '../payouts/transfer-attempt.entity';
+import { CreatePayoutsSchema1795228000000 } from './migrations/1795228000000-create-payouts-schema';
+
+export const PAYOUTS_ENTITIES = [Payout, TransferAttempt];
+
+/** The payouts DataSource: used by the app, `migrate` and the tests alike. */
+export function payoutsDataSource(url: string, schema = 'payouts'): DataSource {
+  return createServiceDataSource({
+    service: 'payouts',
+    url,
+    schema,
+    entities: PAYOUTS_ENTITIES,
+    migrations: [CreatePayoutsSchema1795228000000],
+  });
+}

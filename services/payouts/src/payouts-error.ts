@@ -1,0 +1,28 @@
+import { MappedError } from '@rewards/service-kit';
+
+export type PayoutsErrorCode = 'PAYOUT_NOT_FOUND' | 'PAYOUT_NOT_YOURS';
+
+/** The one error type of the payouts service: a stable code and a reason for the caller. */
+export class PayoutsError extends Error {
+  constructor(
+    readonly code: PayoutsErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'PayoutsError';
+  }
+}
+
+export function payoutsErrorStatus(code: PayoutsErrorCode): number {
+  switch (code) {
+    case 'PAYOUT_NOT_FOUND':
+      return 404;
+    case 'PAYOUT_NOT_YOURS':
+      return 403;
+  }
+}
+
+export function mapPayoutsError(err: unknown): MappedError | undefined {
+  if (!(err instanceof PayoutsError)) return undefined;
+  return { status: payoutsErrorStatus(err.code), code: err.code, message: err.message };
+}

@@ -1,0 +1,51 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { PayoutsConfig } from '../config/payouts.config';
+import { TransferFailure, transferFailure } from './transfer-failure';
+
+export type PayoutDestination =
+  { ok: true; stripeAccountId: string } | { ok: false; failure: TransferFailure };
+
+const TIMEOUT_MS = 5_000;
+
+/** Asks bookings, which holds connected accounts, where a beneficiary's cash goes. */
+@Injectable()
+export class PayoutDestinationClient {
+  constructor(@Inject(PayoutsConfig) private readonly config: PayoutsConfig) {}
+
+  async find(beneficiaryId: string): Promise<PayoutDestination> {
+    const url = new URL(
+      `/internal/accounts/${encodeURIComponent(beneficiaryId)}/payout-destination`,
+      this.config.BOOKINGS_URL,
+    );
+    let response: Response;
+    try {
+      response = await fetch(url, { signal: AbortSignal.timeout(TIMEOUT_MS) });
+    } catch (err) {
+      return unavailable(
+        `bookings unreachable: ${err instanceof Error ? err.message : String(err)}`,
+      );
+    }
+    // Not found, or no connected account yet: the user may still connect one, so it is retried.
+    if (response.status === 404 || response.status === 422) {
+      return {
+        ok: false,
+        failure: transferFailure(
+          'PAYOUT_ACCOUNT_MISSING',
+          `no connected payout account (bookings answered ${response.status})`,
+        ),
+      };
+    }
+    if (!response.ok) return unavailable(`bookings answered ${response.status}`);
+    const body = (await response.json().catch(() => undefined)) as
+      { stripeAccountId?: unknown } | undefined;
+    const stripeAccountId = body?.stripeAccountId;
+    if (typeof stripeAccountId !== 'string' || !stripeAccountId.startsWith('acct_')) {
+      return unavailable('bookings answered without a stripeAccountId');
+    }
+    return { ok: true, stripeAccountId };
+  }
+}
+
+function unavailable(message: string): PayoutDestination {
+  return { ok: false, failure: transferFailure('BOOKINGS_UNAVAILABLE', message) };
+}

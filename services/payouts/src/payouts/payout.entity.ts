@@ -1,0 +1,61 @@
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+
+export type PayoutStatus = 'pending_transfer' | 'paid' | 'failed';
+
+@Entity({ name: 'payouts' })
+export class Payout {
+  /** The payoutId of the payout-requested event. */
+  @PrimaryColumn('uuid')
+  id!: string;
+
+  @Column('uuid', { name: 'reward_id' })
+  rewardId!: string;
+
+  @Column('uuid', { name: 'beneficiary_id' })
+  beneficiaryId!: string;
+
+  @Column('integer', { name: 'amount_cents' })
+  amountCents!: number;
+
+  @Column('char', { length: 3 })
+  currency!: string;
+
+  @Column('text')
+  status!: PayoutStatus;
+
+  /** The connected account the transfer went to, once known. */
+  @Column('text', { name: 'stripe_account_id', nullable: true })
+  stripeAccountId!: string | null;
+
+  @Column('text', { name: 'transfer_id', nullable: true })
+  transferId!: string | null;
+
+  /** Recorded transfer attempts (successful or not). */
+  @Column('integer')
+  attempts!: number;
+
+  /** When the next attempt may start; while an attempt runs, the end of its lease. */
+  @Column('timestamptz', { name: 'next_attempt_at', nullable: true })
+  nextAttemptAt!: Date | null;
+
+  @Column('text', { name: 'last_error_code', nullable: true })
+  lastErrorCode!: string | null;
+
+  @Column('text', { name: 'last_error_message', nullable: true })
+  lastErrorMessage!: string | null;
+
+  @Column('timestamptz', { name: 'requested_at' })
+  requestedAt!: Date;
+
+  @Column('timestamptz', { name: 'paid_at', nullable: true })
+  paidAt!: Date | null;
+
+  @Column('timestamptz', { name: 'failed_at', nullable: true })
+  failedAt!: Date | null;
+
+  @Column('timestamptz', { name: 'created_at' })
+  createdAt!: Date;
+
+  @Column('timestamptz', { name: 'updated_at' })
+  updatedAt!: Date;
+}

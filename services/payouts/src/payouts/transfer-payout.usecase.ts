@@ -1,0 +1,296 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Currency, Topics } from '@rewards/contracts';
+import { OutboxRelay, OutboxWriter } from '@rewards/messaging';
+import { Clock } from '@rewards/service-kit';
+import Stripe from 'stripe';
+import { DataSource, EntityManager } from 'typeorm';
+import { PayoutsConfig } from '../config/payouts.config';
+import { STRIPE } from '../stripe/stripe.client';
+import { Payout } from './payout.entity';
+import { PayoutDestinationClient } from './payout-destination.client';
+import { nextStepAfterFailure, transferIdempotencyKey } from './retry-policy';
+import { stripeFailure, TransferFailure, transferFailure } from './transfer-failure';
+import { TransferAttempt } from './transfer-attempt.entity';
+
+/**
+ * How long a claimed payout is reserved for the attempt that claimed it. Longer than the slowest
+ * attempt (bookings + three Stripe calls, each with a timeout), so two replicas never overlap.
+ */
+export const TRANSFER_LEASE_MS = 2 * 60_000;
+
+type Attempt =
+  | { ok: true; transfer: Stripe.Transfer }
+  | { ok: false; failure: TransferFailure; transferMayExist: boolean };
+
+/** A failure known to have happened before any transfer was made. */
+const refused = (failure: TransferFailure): Attempt => ({
+  ok: false,
+  failure,
+  transferMayExist: false,
+});
+
+/**
+ * What an execution did. `superseded`: something else settled the payout meanwhile;
+ * `unrecorded`: the outcome could not be saved (the lease keeps others off until it runs out).
+ */
+export type TransferOutcome =
+  | { kind: 'none' }
+  | { kind: 'paid' | 'retrying' | 'failed' | 'superseded' | 'unrecorded'; payoutId: string };
+
+/**
+ * Pays one payout by Stripe Transfer, exactly once: the row is claimed under a lease, Stripe is
+ * called outside any transaction, and the outcome is recorded (with its event) in one transaction.
+ */
+@Injectable()
+export class TransferPayoutUseCase {
+  private readonly logger = new Logger(TransferPayoutUseCase.name);
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly outbox: OutboxWriter,
+    private readonly relay: OutboxRelay,
+    private readonly clock: Clock,
+    @Inject(STRIPE) private readonly stripe: Stripe,
+    private readonly destinations: PayoutDestinationClient,
+    @Inject(PayoutsConfig) private readonly config: PayoutsConfig,
+  ) {}
+
+  /** Claims the given payout (or the longest-due one) if it is due, and tries to pay it. */
+  async execute(payoutId?: string): Promise<TransferOutcome> {
+    const payout = await this.claim(payoutId);
+    if (!payout) return { kind: 'none' };
+    const attempt = await this.attempt(payout);
+    try {
+      const kind = attempt.ok
+        ? await this.recordPaid(payout, attempt.transfer)
+        : await this.recordFailure(payout, attempt.failure, attempt.transferMayExist);
+      return { kind, payoutId: payout.id };
+    } catch (err) {
+      // Like a crash here: the lease runs out and the next attempt finds the transfer, if any.
+      this.logger.error({
+        message: 'transfer outcome not recorded',
+        payoutId: payout.id,
+        err: String(err),
+      });
+      return { kind: 'unrecorded', payoutId: payout.id };
+    }
+  }
+
+  private async claim(payoutId: string | undefined): Promise<Payout | null> {
+    const now = this.clock.now();
+    return this.dataSource.transaction(async (tx) => {
+      const query = tx
+        .createQueryBuilder(Payout, 'p')
+        .where('p.status = :status', { status: 'pending_transfer' })
+        .andWhere('p.nextAttemptAt <= :now', { now })
+        .orderBy('p.nextAttemptAt', 'ASC')
+        .limit(1)
+        .setLock('pessimistic_write')
+        .setOnLocked('skip_locked');
+      if (payoutId !== undefined) query.andWhere('p.id = :payoutId', { payoutId });
+      const payout = await query.getOne();
+      if (!payout) return null;
+      const leaseEnd = new Date(now.getTime() + TRANSFER_LEASE_MS);
+      await tx.update(Payout, { id: payout.id }, { nextAttemptAt: leaseEnd, updatedAt: now });
+      return payout;
+    });
+  }
+
+  private async attempt(payout: Payout): Promise<Attempt> {
+    let checkedForEarlierTransfer = false;
+    let creating = false;
+    try {
+      // First, so a transfer made before a crash is found even if bookings or the account changed.
+      const existing = await this.earlierTransfer(payout.id);
+      if (existing) return { ok: true, transfer: existing };
+      checkedForEarlierTransfer = true;
+
+      const destination = await this.destinations.find(payout.beneficiaryId);
+      if (!destination.ok) return refused(destination.failure);
+      const account = await this.stripe.accounts.retrieve(destination.stripeAccountId);
+      if (!account.payouts_enabled) {
+        const message = `connected account ${account.id} cannot receive payouts yet`;
+        return refused(transferFailure('PAYOUTS_NOT_ENABLED', message));
+      }
+
+      creating = true;
+      const transfer = await this.stripe.transfers.create(
+        {
+          amount: payout.amountCents,
+          currency: payout.currency.toLowerCase(),
+          destination: account.id,
+          transfer_group: payout.id,
+          metadata: { payout_id: payout.id, reward_id: payout.rewardId },
+        },
+        { idempotencyKey: transferIdempotencyKey(payout.id, payout.attempts) },
+      );
+      return { ok: true, transfer };
+    } catch (err) {
+      const failure = stripeFailure(err);
+      // A create that timed out or hit a 5xx may still have happened on Stripe's side.
+      const ambiguous = creating && failure.code === 'STRIPE_UNAVAILABLE';
+      return { ok: false, failure, transferMayExist: !checkedForEarlierTransfer || ambiguous };
+    }
+  }
+
+  /**
+   * The transfer of an earlier attempt, if one exists. Idempotency keys alone are not enough:
+   * Stripe forgets them after 24 hours, retries go on for days, and each retry has its own key.
+   */
+  private async earlierTransfer(payoutId: string): Promise<Stripe.Transfer | undefined> {
+    const page = await this.stripe.transfers.list({ transfer_group: payoutId, limit: 10 });
+    if (page.data.length > 1) {
+      this.logger.error({
+        message: 'several transfers for one payout',
+        payoutId,
+        count: page.data.length,
+      });
+    }
+    // Newest first: the oldest is the one that counts.
+    return page.data.at(-1);
+  }
+
+  private async recordPaid(
+    payout: Payout,
+    transfer: Stripe.Transfer,
+  ): Promise<'paid' | 'superseded'> {
+    const now = this.clock.now();
+    const destination =
+      typeof transfer.destination === 'string' ? transfer.destination : transfer.destination?.id;
+    const recorded = await this.dataSource.transaction(async (tx) => {
+      const current = await this.lockPending(tx, payout.id);
+      if (!current) return 'superseded' as const;
+      await this.appendAttempt(tx, payout.id, now, { transferId: transfer.id });
+      await tx.update(
+        Payout,
+        { id: payout.id },
+        {
+          status: 'paid',
+          transferId: transfer.id,
+          stripeAccountId: destination ?? null,
+          paidAt: now,
+          attempts: current.attempts + 1,
+          nextAttemptAt: null,
+          lastErrorCode: null,
+          lastErrorMessage: null,
+          updatedAt: now,
+        },
+      );
+      await this.outbox.add(
+        tx,
+        Topics.PayoutPaid,
+        payout.id,
+        { ...this.eventFields(current), transferId: transfer.id, paidAt: now.toISOString() },
+        { occurredAt: now },
+      );
+      return 'paid' as const;
+    });
+    if (recorded === 'paid') this.relay.kick();
+    return recorded;
+  }
+
+  private async recordFailure(
+    payout: Payout,
+    failure: TransferFailure,
+    transferMayExist: boolean,
+  ): Promise<'retrying' | 'failed' | 'superseded'> {
+    const now = this.clock.now();
+    const result = await this.dataSource.transaction(async (tx) => {
+      const current = await this.lockPending(tx, payout.id);
+      if (!current) return 'superseded' as const;
+      await this.appendAttempt(tx, payout.id, now, { failure });
+      const step = nextStepAfterFailure({
+        now,
+        requestedAt: current.requestedAt,
+        retryIntervalMs: this.config.PAYOUT_RETRY_INTERVAL_MS,
+        retryWindowMs: this.config.PAYOUT_RETRY_WINDOW_MS,
+        transferMayExist,
+      });
+      const common = {
+        attempts: current.attempts + 1,
+        lastErrorCode: failure.code,
+        lastErrorMessage: failure.message,
+        updatedAt: now,
+      };
+      if (step.kind === 'retry') {
+        await tx.update(Payout, { id: payout.id }, { ...common, nextAttemptAt: step.at });
+        return 'retrying' as const;
+      }
+      await tx.update(
+        Payout,
+        { id: payout.id },
+        {
+          ...common,
+          status: 'failed',
+          failedAt: now,
+          nextAttemptAt: null,
+        },
+      );
+      await this.outbox.add(
+        tx,
+        Topics.PayoutFailed,
+        payout.id,
+        {
+          ...this.eventFields(current),
+          reason: failure.code,
+          final: true,
+          failedAt: now.toISOString(),
+        },
+        { occurredAt: now },
+      );
+      return 'failed' as const;
+    });
+    if (result === 'failed') this.relay.kick();
+    this.logger.warn({
+      message: 'transfer attempt failed',
+      payoutId: payout.id,
+      code: failure.code,
+      reason: failure.message,
+      next: result,
+    });
+    return result;
+  }
+
+  /** The payout, locked, if it still awaits its transfer (nothing else settled it meanwhile). */
+  private async lockPending(tx: EntityManager, id: string): Promise<Payout | null> {
+    const current = await tx.findOne(Payout, {
+      where: { id },
+      lock: { mode: 'pessimistic_write' },
+    });
+    if (current?.status === 'pending_transfer') return current;
+    this.logger.warn({
+      message: 'payout settled by someone else',
+      payoutId: id,
+      status: current?.status,
+    });
+    return null;
+  }
+
+  private async appendAttempt(
+    tx: EntityManager,
+    payoutId: string,
+    at: Date,
+    result: { transferId: string } | { failure: TransferFailure },
+  ): Promise<void> {
+    const failed = 'failure' in result;
+    await tx.insert(TransferAttempt, {
+      id: randomUUID(),
+      payoutId,
+      attemptedAt: at,
+      outcome: failed ? 'failed' : 'succeeded',
+      errorCode: failed ? result.failure.code : null,
+      errorMessage: failed ? result.failure.message : null,
+      transferId: failed ? null : result.transferId,
+    });
+  }
+
+  private eventFields(payout: Payout) {
+    return {
+      payoutId: payout.id,
+      rewardId: payout.rewardId,
+      beneficiaryId: payout.beneficiaryId,
+      amount: { amountCents: payout.amountCents, currency: payout.currency as Currency },
+    };
+  }
+}

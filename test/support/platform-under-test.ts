@@ -1,0 +1,112 @@
+import {
+  FakeStripe,
+  migrate,
+  RunningServiceApp,
+  serviceTestEnv,
+  startServiceApp,
+} from '@rewards/testing';
+import { loadConfig } from '@rewards/service-kit';
+import { AppModule as BookingsApp } from '../../services/bookings/src/app.module';
+import { mapBookingsError } from '../../services/bookings/src/bookings-error';
+import { BookingsConfig } from '../../services/bookings/src/config/bookings.config';
+import { bookingsDataSource } from '../../services/bookings/src/db/data-source';
+import { AppModule as GatewayApp } from '../../services/gateway/src/app.module';
+import { GatewayConfig } from '../../services/gateway/src/config/gateway.config';
+import { mapBodyParserError } from '../../services/gateway/src/http/body-errors';
+import { AppModule as PayoutsApp } from '../../services/payouts/src/app.module';
+import { PayoutsConfig } from '../../services/payouts/src/config/payouts.config';
+import { payoutsDataSource } from '../../services/payouts/src/db/data-source';
+import { mapPayoutsError } from '../../services/payouts/src/payouts-error';
+import { AppModule as ReferralsApp } from '../../services/referrals/src/app.module';
+import { ReferralsConfig } from '../../services/referrals/src/config/referrals.config';
+import { referralsDataSource } from '../../services/referrals/src/db/data-source';
+import { mapReferralsError } from '../../services/referrals/src/referrals-error';
+import { AppModule as WalletApp } from '../../services/wallet/src/app.module';
+import { WalletConfig } from '../../services/wallet/src/config/wallet.config';
+import { walletDataSource } from '../../services/wallet/src/db/data-source';
+import { mapWalletError } from '../../services/wallet/src/wallet-error';
+
+export interface PlatformUnderTest {
+  gatewayUrl: string;
+  stripe: FakeStripe;
+  /** Stops one service, as a crash or a deploy would; `restart` brings it back. */
+  stop(service: 'payouts' | 'referrals'): Promise<void>;
+  restart(service: 'payouts' | 'referrals'): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** The five services over real HTTP, on the run's Postgres and broker, with a fake Stripe. */
+export async function startPlatform(): Promise<PlatformUnderTest> {
+  const stripe = new FakeStripe();
+  await stripe.start(0);
+
+  const bookingsConfig = loadConfig(BookingsConfig, serviceTestEnv('bookings'));
+  const referralsConfig = loadConfig(ReferralsConfig, serviceTestEnv('referrals'));
+  const walletConfig = loadConfig(WalletConfig, serviceTestEnv('wallet'));
+  await migrate(bookingsDataSource(bookingsConfig.DATABASE_URL));
+  await migrate(referralsDataSource(referralsConfig.DATABASE_URL));
+  await migrate(walletDataSource(walletConfig.DATABASE_URL));
+
+  const bookings = await startServiceApp(BookingsApp.forRoot(bookingsConfig), mapBookingsError);
+  const payoutsConfig = loadConfig(
+    PayoutsConfig,
+    serviceTestEnv('payouts', {
+      STRIPE_SECRET_KEY: 'sk_test_e2e',
+      STRIPE_WEBHOOK_SECRET: 'whsec_e2e',
+      STRIPE_API_URL: stripe.url,
+      BOOKINGS_URL: bookings.url,
+    }),
+  );
+  await migrate(payoutsDataSource(payoutsConfig.DATABASE_URL));
+
+  const ports = { referrals: 0, payouts: 0 };
+  const starters = {
+    referrals: () =>
+      startServiceApp(ReferralsApp.forRoot(referralsConfig), mapReferralsError, ports.referrals),
+    payouts: () =>
+      startServiceApp(PayoutsApp.forRoot(payoutsConfig), mapPayoutsError, ports.payouts),
+  };
+  const running: Record<'referrals' | 'payouts', RunningServiceApp | undefined> = {
+    referrals: await starters.referrals(),
+    payouts: await starters.payouts(),
+  };
+  ports.referrals = Number(new URL(running.referrals!.url).port);
+  ports.payouts = Number(new URL(running.payouts!.url).port);
+  const wallet = await startServiceApp(WalletApp.forRoot(walletConfig), mapWalletError);
+  const urls = () => ({
+    BOOKINGS_URL: bookings.url,
+    REFERRALS_URL: running.referrals!.url,
+    WALLET_URL: wallet.url,
+    PAYOUTS_URL: running.payouts!.url,
+  });
+  const gatewayConfig = loadConfig(GatewayConfig, {
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'warn',
+    PORT: '0',
+    JWT_SECRET: 'e2e-secret-that-is-long-enough-for-hs256',
+    AUTH_DEV_TOKENS: 'true',
+    ...urls(),
+  });
+  const gateway = await startServiceApp(GatewayApp.forRoot(gatewayConfig), mapBodyParserError);
+
+  return {
+    gatewayUrl: gateway.url,
+    stripe,
+    stop: async (service) => {
+      await running[service]?.close();
+      running[service] = undefined;
+    },
+    // The gateway keeps its upstream URLs, so a restarted service comes back on its old port.
+    restart: async (service) => {
+      running[service] = await starters[service]();
+    },
+    close: async () => {
+      await gateway.close();
+      await wallet.close();
+      await running.payouts?.close();
+      await running.referrals?.close();
+      await bookings.close();
+      await stripe.stop();
+    },
+  };
+}
