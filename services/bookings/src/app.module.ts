@@ -17,7 +17,8 @@ export class AppModule {
           service: 'bookings',
           config,
           clock: options.clock,
-          dataSource: () => bookingsDataSource(config.DATABASE_URL, config.DATABASE_SCHEMA ?? 'bookings'),
+          dataSource: () =>
+            bookingsDataSource(config.DATABASE_URL, config.DATABASE_SCHEMA ?? 'bookings'),
         }),
       ],
       controllers: [AccountsController, InternalAccountsController, BookingsController],

@@ -27,7 +27,12 @@ describe('bookings service', () => {
     await migrate(bookingsDataSource(config.DATABASE_URL));
     service = await startServiceApp(AppModule.forRoot(config), mapBookingsError);
     probe = new KafkaProbe();
-    await probe.watch(['user-registered', 'instructor-went-live', 'booking-confirmed', 'lesson-completed']);
+    await probe.watch([
+      'user-registered',
+      'instructor-went-live',
+      'booking-confirmed',
+      'lesson-completed',
+    ]);
   });
 
   afterAll(async () => {
@@ -53,7 +58,11 @@ describe('bookings service', () => {
       return found[0];
     });
     expect(published.key).toBe(id);
-    expect(JSON.parse(published.value)).toMatchObject({ type: 'user-registered', version: 1, producer: 'bookings' });
+    expect(JSON.parse(published.value)).toMatchObject({
+      type: 'user-registered',
+      version: 1,
+      producer: 'bookings',
+    });
   });
 
   it('refuses unknown fields with 422 and names the field', async () => {
@@ -69,7 +78,11 @@ describe('bookings service', () => {
     const id = randomUUID();
     const body = { role: 'student', email: `${id}@example.test`, displayName: 'S' };
     await request(service.url).post('/accounts').set(as(id, 'student')).send(body).expect(201);
-    const res = await request(service.url).post('/accounts').set(as(id, 'student')).send(body).expect(409);
+    const res = await request(service.url)
+      .post('/accounts')
+      .set(as(id, 'student'))
+      .send(body)
+      .expect(409);
     expect(res.body.error.code).toBe('ACCOUNT_ALREADY_REGISTERED');
   });
 
@@ -80,7 +93,10 @@ describe('bookings service', () => {
       .set(as(instructor, 'instructor'))
       .send({ stripeAccountId: 'acct_test123456' })
       .expect(200);
-    await request(service.url).post('/accounts/me/go-live').set(as(instructor, 'instructor')).expect(200);
+    await request(service.url)
+      .post('/accounts/me/go-live')
+      .set(as(instructor, 'instructor'))
+      .expect(200);
     const student = randomUUID();
     await request(service.url)
       .post('/accounts')
@@ -104,10 +120,14 @@ describe('bookings service', () => {
     await request(service.url).post(path).set(as(instructor, 'instructor')).expect(200);
     await request(service.url).post(path).set(as(instructor, 'instructor')).expect(200);
     await eventually(() =>
-      expect(probe.find('lesson-completed', (v) => v.payload?.bookingId === booking.body.id)).toHaveLength(1),
+      expect(
+        probe.find('lesson-completed', (v) => v.payload?.bookingId === booking.body.id),
+      ).toHaveLength(1),
     );
     await new Promise((resolve) => setTimeout(resolve, 300));
-    expect(probe.find('lesson-completed', (v) => v.payload?.bookingId === booking.body.id)).toHaveLength(1);
+    expect(
+      probe.find('lesson-completed', (v) => v.payload?.bookingId === booking.body.id),
+    ).toHaveLength(1);
   });
 
   it('cannot read another service schema: Postgres enforces ownership', async () => {
@@ -117,7 +137,9 @@ describe('bookings service', () => {
     await admin.end();
     const own = new Client({ connectionString: config.DATABASE_URL });
     await own.connect();
-    await expect(own.query('SELECT * FROM referrals.ownership_probe')).rejects.toThrow(/permission denied/);
+    await expect(own.query('SELECT * FROM referrals.ownership_probe')).rejects.toThrow(
+      /permission denied/,
+    );
     await own.end();
   });
 });

@@ -17,7 +17,8 @@ export class AppModule {
           service: 'referrals',
           config,
           clock: options.clock,
-          dataSource: () => referralsDataSource(config.DATABASE_URL, config.DATABASE_SCHEMA ?? 'referrals'),
+          dataSource: () =>
+            referralsDataSource(config.DATABASE_URL, config.DATABASE_SCHEMA ?? 'referrals'),
         }),
       ],
       controllers: [ReferralsController, FoundingStatusController],

@@ -26,7 +26,14 @@ describe('referrals service', () => {
   const config = loadConfig(ReferralsConfig, serviceTestEnv('referrals'));
 
   const publish = async <T extends Topic>(topic: T, key: string, payload: PayloadOf<T>) => {
-    const envelope = createEnvelope({ type: topic, version: 1, producer: 'test', key, payload, occurredAt: new Date() });
+    const envelope = createEnvelope({
+      type: topic,
+      version: 1,
+      producer: 'test',
+      key,
+      payload,
+      occurredAt: new Date(),
+    });
     await probe.produce(topic, key, JSON.stringify(envelope));
     return envelope;
   };
@@ -43,7 +50,10 @@ describe('referrals service', () => {
 
   const codeOf = (userId: string) =>
     eventually(async () => {
-      const res = await request(service.url).get('/referrals/me').set(as(userId, 'instructor')).expect(200);
+      const res = await request(service.url)
+        .get('/referrals/me')
+        .set(as(userId, 'instructor'))
+        .expect(200);
       return res.body.code as string;
     });
 
@@ -71,8 +81,13 @@ describe('referrals service', () => {
     await register(referrer, 'instructor');
     const code = await codeOf(referrer);
     await register(referee, 'instructor', code.toLowerCase());
-    await publish(Topics.InstructorWentLive, referee, { instructorId: referee, wentLiveAt: new Date().toISOString() });
-    await eventually(async () => expect((await referredStatus(referrer, referee))?.status).toBe('pending_lesson'));
+    await publish(Topics.InstructorWentLive, referee, {
+      instructorId: referee,
+      wentLiveAt: new Date().toISOString(),
+    });
+    await eventually(async () =>
+      expect((await referredStatus(referrer, referee))?.status).toBe('pending_lesson'),
+    );
     return { referrer, referee };
   };
 
@@ -121,11 +136,18 @@ describe('referrals service', () => {
       transferId: 'tr_test_1',
       paidAt: new Date().toISOString(),
     });
-    await eventually(async () => expect((await referredStatus(referrer, referee)).status).toBe('paid'));
-    const stats = await request(service.url).get('/referrals/me').set(as(referrer, 'instructor')).expect(200);
+    await eventually(async () =>
+      expect((await referredStatus(referrer, referee)).status).toBe('paid'),
+    );
+    const stats = await request(service.url)
+      .get('/referrals/me')
+      .set(as(referrer, 'instructor'))
+      .expect(200);
     expect(stats.body.instructorProgram.earnings.paidCents).toBe(7500);
     await new Promise((resolve) => setTimeout(resolve, 300));
-    expect(probe.find('payout-requested', (v) => v.payload?.beneficiaryId === referrer)).toHaveLength(1);
+    expect(
+      probe.find('payout-requested', (v) => v.payload?.beneficiaryId === referrer),
+    ).toHaveLength(1);
   });
 
   it('never pays more founding bonuses than the cap, even for simultaneous first lessons', async () => {
@@ -133,7 +155,9 @@ describe('referrals service', () => {
     await setFoundingSpotsLeft(1);
     await Promise.all(referrals.map((r) => completeFirstLesson(r.referee)));
     const amounts = await eventually(() => {
-      const found = referrals.map((r) => probe.find('payout-requested', (v) => v.payload?.beneficiaryId === r.referrer));
+      const found = referrals.map((r) =>
+        probe.find('payout-requested', (v) => v.payload?.beneficiaryId === r.referrer),
+      );
       expect(found.every((f) => f.length === 1)).toBe(true);
       return found.map((f) => JSON.parse(f[0].value).payload.amount.amountCents as number).sort();
     });
@@ -149,11 +173,16 @@ describe('referrals service', () => {
     await register(referrer, 'instructor');
     const code = await codeOf(referrer);
     await completeFirstLesson(referee);
-    await publish(Topics.InstructorWentLive, referee, { instructorId: referee, wentLiveAt: new Date().toISOString() });
+    await publish(Topics.InstructorWentLive, referee, {
+      instructorId: referee,
+      wentLiveAt: new Date().toISOString(),
+    });
     await new Promise((resolve) => setTimeout(resolve, 300));
     await register(referee, 'instructor', code);
     await eventually(() =>
-      expect(probe.find('payout-requested', (v) => v.payload?.beneficiaryId === referrer)).toHaveLength(1),
+      expect(
+        probe.find('payout-requested', (v) => v.payload?.beneficiaryId === referrer),
+      ).toHaveLength(1),
     );
     expect((await referredStatus(referrer, referee)).status).toBe('pending_transfer');
   });
@@ -162,8 +191,15 @@ describe('referrals service', () => {
     const user = randomUUID();
     await register(user, 'instructor', 'NOSUCHCODE');
     await eventually(async () => {
-      const res = await request(service.url).get('/referrals/me').set(as(user, 'instructor')).expect(200);
-      expect(res.body.referredBy).toEqual({ outcome: 'refused', code: 'NOSUCHCODE', refusalReason: 'UNKNOWN_CODE' });
+      const res = await request(service.url)
+        .get('/referrals/me')
+        .set(as(user, 'instructor'))
+        .expect(200);
+      expect(res.body.referredBy).toEqual({
+        outcome: 'refused',
+        code: 'NOSUCHCODE',
+        refusalReason: 'UNKNOWN_CODE',
+      });
     });
   });
 

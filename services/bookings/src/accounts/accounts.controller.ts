@@ -37,7 +37,10 @@ export class AccountsController {
   constructor(private readonly accounts: AccountsService) {}
 
   @Post()
-  async register(@Caller() caller: CallerIdentity, @Body() dto: RegisterAccountDto): Promise<AccountView> {
+  async register(
+    @Caller() caller: CallerIdentity,
+    @Body() dto: RegisterAccountDto,
+  ): Promise<AccountView> {
     return view(await this.accounts.register(caller, dto));
   }
 

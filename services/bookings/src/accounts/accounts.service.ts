@@ -61,7 +61,10 @@ export class AccountsService {
       this.relay.kick();
       return account;
     } catch (err) {
-      if (err instanceof QueryFailedError && (err.driverError as { code?: string }).code === UNIQUE_VIOLATION) {
+      if (
+        err instanceof QueryFailedError &&
+        (err.driverError as { code?: string }).code === UNIQUE_VIOLATION
+      ) {
         throw new BookingsError('EMAIL_TAKEN', 'an account with this email already exists');
       }
       throw err;
@@ -87,7 +90,10 @@ export class AccountsService {
       const instructor = await this.requireInstructor(tx, caller.userId);
       if (instructor.liveAt) return instructor;
       if (!instructor.stripeAccountId) {
-        throw new BookingsError('PAYOUT_ACCOUNT_REQUIRED', 'connect a payout account before going live');
+        throw new BookingsError(
+          'PAYOUT_ACCOUNT_REQUIRED',
+          'connect a payout account before going live',
+        );
       }
       const now = this.clock.now();
       instructor.liveAt = now;
@@ -111,7 +117,8 @@ export class AccountsService {
       where: { id: userId },
       ...(lock ? { lock: { mode: 'pessimistic_write' as const } } : {}),
     });
-    if (!account) throw new BookingsError('ACCOUNT_NOT_FOUND', 'no account for this user: register first');
+    if (!account)
+      throw new BookingsError('ACCOUNT_NOT_FOUND', 'no account for this user: register first');
     return account;
   }
 

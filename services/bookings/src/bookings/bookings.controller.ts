@@ -33,12 +33,18 @@ export class BookingsController {
   constructor(private readonly bookings: BookingsService) {}
 
   @Post()
-  async create(@Caller(['student']) caller: CallerIdentity, @Body() dto: CreateBookingDto): Promise<BookingView> {
+  async create(
+    @Caller(['student']) caller: CallerIdentity,
+    @Body() dto: CreateBookingDto,
+  ): Promise<BookingView> {
     return view(await this.bookings.create(caller, dto));
   }
 
   @Get(':id')
-  async get(@Caller() caller: CallerIdentity, @Param('id', new ParseUUIDPipe()) id: string): Promise<BookingView> {
+  async get(
+    @Caller() caller: CallerIdentity,
+    @Param('id', new ParseUUIDPipe()) id: string,
+  ): Promise<BookingView> {
     return view(await this.bookings.get(caller, id));
   }
 

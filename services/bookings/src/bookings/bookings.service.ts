@@ -43,7 +43,10 @@ export class BookingsService {
         throw new BookingsError('ACCOUNT_NOT_FOUND', 'no such instructor');
       }
       if (!instructor.liveAt) {
-        throw new BookingsError('INSTRUCTOR_NOT_LIVE', 'this instructor is not taking bookings yet');
+        throw new BookingsError(
+          'INSTRUCTOR_NOT_LIVE',
+          'this instructor is not taking bookings yet',
+        );
       }
       const created = tx.create(Booking, {
         id: randomUUID(),
@@ -96,18 +99,30 @@ export class BookingsService {
    */
   async complete(caller: CallerIdentity, id: string): Promise<Booking> {
     const booking = await this.dataSource.transaction(async (tx) => {
-      const found = await tx.findOne(Booking, { where: { id }, lock: { mode: 'pessimistic_write' } });
+      const found = await tx.findOne(Booking, {
+        where: { id },
+        lock: { mode: 'pessimistic_write' },
+      });
       if (!found) throw new BookingsError('BOOKING_NOT_FOUND', 'no such booking');
       if (found.instructorId !== caller.userId) {
-        throw new BookingsError('BOOKING_NOT_YOURS', 'only the booked instructor can complete this lesson');
+        throw new BookingsError(
+          'BOOKING_NOT_YOURS',
+          'only the booked instructor can complete this lesson',
+        );
       }
       if (found.status === 'completed') return found;
       if (found.status !== 'confirmed') {
-        throw new BookingsError('BOOKING_NOT_CONFIRMED', `a ${found.status} booking cannot be completed`);
+        throw new BookingsError(
+          'BOOKING_NOT_CONFIRMED',
+          `a ${found.status} booking cannot be completed`,
+        );
       }
       const now = this.clock.now();
       if (now.getTime() < found.startsAt.getTime()) {
-        throw new BookingsError('LESSON_NOT_STARTED', 'a lesson can be completed once it has started');
+        throw new BookingsError(
+          'LESSON_NOT_STARTED',
+          'a lesson can be completed once it has started',
+        );
       }
       found.status = 'completed';
       found.completedAt = now;

@@ -62,7 +62,10 @@ export async function attributeSignup(
   return attribution;
 }
 
-function refusalFor(owner: ReferralCode | null, signup: UserRegisteredV1): AttributionRefusal | undefined {
+function refusalFor(
+  owner: ReferralCode | null,
+  signup: UserRegisteredV1,
+): AttributionRefusal | undefined {
   if (!owner) return 'UNKNOWN_CODE';
   if (!owner.enabled) return 'CODE_DISABLED';
   if (owner.userId === signup.userId) return 'SELF_REFERRAL';

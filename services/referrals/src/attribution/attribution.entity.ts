@@ -1,7 +1,8 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 import { ReferralProgram } from '@rewards/contracts';
 
-export type AttributionRefusal = 'UNKNOWN_CODE' | 'CODE_DISABLED' | 'SELF_REFERRAL' | 'PROGRAM_MISMATCH';
+export type AttributionRefusal =
+  'UNKNOWN_CODE' | 'CODE_DISABLED' | 'SELF_REFERRAL' | 'PROGRAM_MISMATCH';
 
 /** The one, immutable decision about who referred a user. */
 @Entity({ name: 'attributions' })

@@ -34,16 +34,24 @@ export class ReferralsController {
     const manager = this.dataSource.manager;
     const code = await manager.findOneBy(ReferralCode, { userId: caller.userId });
     if (!code) {
-      throw new ReferralsError('CODE_NOT_READY', 'no referral code yet: it is issued shortly after signup');
+      throw new ReferralsError(
+        'CODE_NOT_READY',
+        'no referral code yet: it is issued shortly after signup',
+      );
     }
     const attribution = await manager.findOneBy(Attribution, { refereeId: caller.userId });
     return {
       code: code.code,
       link: `${this.config.PUBLIC_BASE_URL}/r/${code.code}`,
       referredBy: attribution
-        ? { outcome: attribution.outcome, code: attribution.code, refusalReason: attribution.refusalReason }
+        ? {
+            outcome: attribution.outcome,
+            code: attribution.code,
+            refusalReason: attribution.refusalReason,
+          }
         : null,
-      instructorProgram: code.ownerRole === 'instructor' ? await this.instructorStats(caller.userId) : null,
+      instructorProgram:
+        code.ownerRole === 'instructor' ? await this.instructorStats(caller.userId) : null,
     };
   }
 
@@ -71,7 +79,9 @@ export class ReferralsController {
     };
   }
 
-  private async instructorStats(referrerId: string): Promise<ReferralStatsView['instructorProgram']> {
+  private async instructorStats(
+    referrerId: string,
+  ): Promise<ReferralStatsView['instructorProgram']> {
     const rows = await this.dataSource.query<
       Array<{ status: InstructorReferralStatus; n: string; cents: string | null }>
     >(

@@ -36,8 +36,19 @@ export async function advanceInstructorReferral(
     referral.wentLiveAt = milestones.wentLiveAt;
     referral.updatedAt = now;
   }
-  if (referral.status === 'pending_lesson' && milestones.firstLessonAt && milestones.firstLessonBookingId) {
-    await awardBonus(tx, outbox, referral, milestones.firstLessonBookingId, milestones.firstLessonAt, now);
+  if (
+    referral.status === 'pending_lesson' &&
+    milestones.firstLessonAt &&
+    milestones.firstLessonBookingId
+  ) {
+    await awardBonus(
+      tx,
+      outbox,
+      referral,
+      milestones.firstLessonBookingId,
+      milestones.firstLessonAt,
+      now,
+    );
   }
   return tx.save(referral);
 }
@@ -51,7 +62,10 @@ async function awardBonus(
   now: Date,
 ): Promise<void> {
   const config = await readProgramConfig(tx);
-  const decision = decideInstructorBonus(await readCounter(tx, FOUNDING_BONUSES_COUNTER, true), config);
+  const decision = decideInstructorBonus(
+    await readCounter(tx, FOUNDING_BONUSES_COUNTER, true),
+    config,
+  );
   if (decision.founding) await incrementCounter(tx, FOUNDING_BONUSES_COUNTER);
 
   const rewardId = randomUUID();

@@ -16,6 +16,8 @@ export function decideInstructorBonus(
   const founding = foundingAwardedSoFar < config.foundingInstructorCap;
   return {
     founding,
-    amountCents: founding ? config.foundingInstructorBonusCents : config.instructorStandardBonusCents,
+    amountCents: founding
+      ? config.foundingInstructorBonusCents
+      : config.instructorStandardBonusCents,
   };
 }

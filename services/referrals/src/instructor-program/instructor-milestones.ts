@@ -6,7 +6,11 @@ export interface InstructorMilestones {
   firstLessonAt: Date | null;
 }
 
-export async function recordWentLive(tx: EntityManager, instructorId: string, at: Date): Promise<void> {
+export async function recordWentLive(
+  tx: EntityManager,
+  instructorId: string,
+  at: Date,
+): Promise<void> {
   await tx.query(
     `INSERT INTO instructor_milestones (instructor_id, went_live_at) VALUES ($1, $2)
      ON CONFLICT (instructor_id) DO UPDATE
@@ -35,9 +39,16 @@ export async function recordLessonCompleted(
   );
 }
 
-export async function readMilestones(tx: EntityManager, instructorId: string): Promise<InstructorMilestones> {
+export async function readMilestones(
+  tx: EntityManager,
+  instructorId: string,
+): Promise<InstructorMilestones> {
   const rows = await tx.query<
-    Array<{ went_live_at: Date | null; first_lesson_booking_id: string | null; first_lesson_at: Date | null }>
+    Array<{
+      went_live_at: Date | null;
+      first_lesson_booking_id: string | null;
+      first_lesson_at: Date | null;
+    }>
   >(
     'SELECT went_live_at, first_lesson_booking_id, first_lesson_at FROM instructor_milestones WHERE instructor_id = $1',
     [instructorId],

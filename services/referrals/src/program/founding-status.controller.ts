@@ -18,8 +18,14 @@ export class FoundingStatusController {
       cap: config.foundingInstructorCap,
       awarded,
       spotsLeft: Math.max(0, config.foundingInstructorCap - awarded),
-      foundingBonus: { amountCents: config.foundingInstructorBonusCents, currency: config.currency },
-      standardBonus: { amountCents: config.instructorStandardBonusCents, currency: config.currency },
+      foundingBonus: {
+        amountCents: config.foundingInstructorBonusCents,
+        currency: config.currency,
+      },
+      standardBonus: {
+        amountCents: config.instructorStandardBonusCents,
+        currency: config.currency,
+      },
     };
   }
 }

@@ -18,7 +18,9 @@ const KEYS: Record<keyof ProgramConfig, string> = {
 
 function nonNegativeInt(key: string, value: unknown): number {
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
-    throw new Error(`program_config ${key} must be a non-negative integer, got ${JSON.stringify(value)}`);
+    throw new Error(
+      `program_config ${key} must be a non-negative integer, got ${JSON.stringify(value)}`,
+    );
   }
   return value;
 }
@@ -34,7 +36,10 @@ export async function readProgramConfig(tx: EntityManager): Promise<ProgramConfi
     throw new Error(`program_config currency is not supported: ${JSON.stringify(currency)}`);
   }
   return {
-    foundingInstructorCap: nonNegativeInt(KEYS.foundingInstructorCap, byKey.get(KEYS.foundingInstructorCap)),
+    foundingInstructorCap: nonNegativeInt(
+      KEYS.foundingInstructorCap,
+      byKey.get(KEYS.foundingInstructorCap),
+    ),
     foundingInstructorBonusCents: nonNegativeInt(
       KEYS.foundingInstructorBonusCents,
       byKey.get(KEYS.foundingInstructorBonusCents),

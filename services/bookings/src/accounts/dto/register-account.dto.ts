@@ -13,6 +13,8 @@ export class RegisterAccountDto {
   displayName!: string;
 
   @IsOptional()
-  @Matches(/^[A-Za-z0-9-]{4,64}$/, { message: 'referralCode must be 4-64 letters, digits or dashes' })
+  @Matches(/^[A-Za-z0-9-]{4,64}$/, {
+    message: 'referralCode must be 4-64 letters, digits or dashes',
+  })
   referralCode?: string;
 }
