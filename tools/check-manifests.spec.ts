@@ -2,23 +2,17 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { ConfigMap, type IConfigMap } from 'kubernetes-models/v1/ConfigMap';
-import { Namespace, type INamespace } from 'kubernetes-models/v1/Namespace';
-import { Service, type IService } from 'kubernetes-models/v1/Service';
+import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
+import { Namespace } from 'kubernetes-models/v1/Namespace';
+import { Service } from 'kubernetes-models/v1/Service';
 import { Deployment, type IDeployment } from 'kubernetes-models/apps/v1/Deployment';
 import { Job, type IJob } from 'kubernetes-models/batch/v1/Job';
 import {
   NetworkPolicy,
   type INetworkPolicy,
 } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
-import {
-  HorizontalPodAutoscaler,
-  type IHorizontalPodAutoscaler,
-} from 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler';
-import {
-  PodDisruptionBudget,
-  type IPodDisruptionBudget,
-} from 'kubernetes-models/policy/v1/PodDisruptionBudget';
+import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler';
+import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
 import type { IContainer } from 'kubernetes-models/v1/Container';
 import { allTopicsWithDeadLetters } from '../libs/contracts/src/topics';
 
@@ -55,15 +49,14 @@ interface K8sObject {
 
 type Validator = (obj: K8sObject) => { validate(): void };
 const validators: Record<string, Validator> = {
-  'v1/Namespace': (o) => new Namespace(o as INamespace),
-  'v1/ConfigMap': (o) => new ConfigMap(o as IConfigMap),
-  'v1/Service': (o) => new Service(o as IService),
-  'apps/v1/Deployment': (o) => new Deployment(o as IDeployment),
-  'batch/v1/Job': (o) => new Job(o as IJob),
-  'networking.k8s.io/v1/NetworkPolicy': (o) => new NetworkPolicy(o as INetworkPolicy),
-  'autoscaling/v2/HorizontalPodAutoscaler': (o) =>
-    new HorizontalPodAutoscaler(o as IHorizontalPodAutoscaler),
-  'policy/v1/PodDisruptionBudget': (o) => new PodDisruptionBudget(o as IPodDisruptionBudget),
+  'v1/Namespace': (o) => new Namespace(o),
+  'v1/ConfigMap': (o) => new ConfigMap(o),
+  'v1/Service': (o) => new Service(o),
+  'apps/v1/Deployment': (o) => new Deployment(o),
+  'batch/v1/Job': (o) => new Job(o),
+  'networking.k8s.io/v1/NetworkPolicy': (o) => new NetworkPolicy(o),
+  'autoscaling/v2/HorizontalPodAutoscaler': (o) => new HorizontalPodAutoscaler(o),
+  'policy/v1/PodDisruptionBudget': (o) => new PodDisruptionBudget(o),
 };
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -118,7 +111,7 @@ function must(obj: K8sObject | undefined): K8sObject {
 function deploymentOf(objects: K8sObject[], name: string): Deployment {
   const found = byName(objects, 'Deployment', name);
   if (!found) throw new Error(`no Deployment ${name}`);
-  return new Deployment(found as IDeployment);
+  return new Deployment(found);
 }
 
 function podSpec(deployment: Deployment) {
@@ -169,7 +162,7 @@ describe.each(['dev', 'production'])('overlay %s', (overlay) => {
 
   it.each(SERVICES)('has a Deployment and a matching ClusterIP Service for %s', (name) => {
     const deployment = deploymentOf(objects, name);
-    const service = new Service(must(byName(objects, 'Service', name)) as IService);
+    const service = new Service(must(byName(objects, 'Service', name)));
     const podLabels = deployment.spec?.template.metadata?.labels ?? {};
     expect(service.spec?.type).toBe('ClusterIP');
     expect(service.spec?.selector).toEqual({ 'app.kubernetes.io/name': name });
@@ -254,7 +247,7 @@ describe.each(['dev', 'production'])('overlay %s', (overlay) => {
   });
 
   it('provisions the database with deploy/sql/provision.sql', () => {
-    const job = new Job(must(byName(objects, 'Job', 'provision-database')) as IJob);
+    const job = new Job(must(byName(objects, 'Job', 'provision-database')));
     const volume = job.spec?.template.spec?.volumes?.find((v) => v.configMap);
     const configMap = byName(objects, 'ConfigMap', volume?.configMap?.name ?? '');
     const sql = readFileSync(join(repoRoot, 'deploy/sql/provision.sql'), 'utf8');
@@ -309,7 +302,7 @@ describe.each(['dev', 'production'])('overlay %s', (overlay) => {
   } else {
     it('autoscales the gateway and leaves its replica count to the HPA', () => {
       const hpa = new HorizontalPodAutoscaler(
-        must(byName(objects, 'HorizontalPodAutoscaler', 'gateway')) as IHorizontalPodAutoscaler,
+        must(byName(objects, 'HorizontalPodAutoscaler', 'gateway')),
       );
       expect(hpa.spec?.scaleTargetRef).toEqual({
         apiVersion: 'apps/v1',

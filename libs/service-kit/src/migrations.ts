@@ -12,7 +12,7 @@ export async function runMigrationsCommand<C extends DataServiceConfig>(
     await dataSource.initialize();
     try {
       // Replicas start together (one init container each): one migrates, the others wait.
-      const lock = await dataSource.createQueryRunner();
+      const lock = dataSource.createQueryRunner();
       await lock.query('SELECT pg_advisory_lock(hashtext($1))', [`${service}:migrations`]);
       const applied = await dataSource.runMigrations({ transaction: 'each' }).finally(async () => {
         await lock.query('SELECT pg_advisory_unlock(hashtext($1))', [`${service}:migrations`]);
