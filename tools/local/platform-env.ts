@@ -1,0 +1,265 @@
+// The embedded platform's pure parts: which services exist, their ports, the environment each
+// child process gets, and how status is reported. No I/O here, so all of it is unit-tested.
+
+export const SERVICES = ['gateway', 'bookings', 'referrals', 'wallet', 'payouts'] as const;
+export type ServiceName = (typeof SERVICES)[number];
+
+/** Services that own a Postgres schema and talk to Kafka; each has a migrate command. */
+export const DATA_SERVICES = ['bookings', 'referrals', 'wallet', 'payouts'] as const;
+export type DataServiceName = (typeof DATA_SERVICES)[number];
+
+export const DEFAULT_PORTS: Readonly<Record<ServiceName, number>> = {
+  gateway: 3000,
+  bookings: 3001,
+  referrals: 3002,
+  wallet: 3003,
+  payouts: 3004,
+};
+
+export const DEFAULT_FAKE_STRIPE_PORT = 12111;
+export const LOCAL_HOST = '127.0.0.1';
+/** Any sk_test_ key works against the fake; a real-looking prefix keeps the SDK happy. */
+export const FAKE_STRIPE_SECRET_KEY = 'sk_test_embedded_platform';
+
+export type Env = Record<string, string | undefined>;
+
+/** `GATEWAY_PORT`, `BOOKINGS_PORT`, ...: where the platform reads each port override. */
+export function portVariable(service: ServiceName): string {
+  return `${service.toUpperCase()}_PORT`;
+}
+
+/** `BOOKINGS_DB_PASSWORD`, ...: a service's Postgres password, from env or the secrets file. */
+export function dbPasswordVariable(service: string): string {
+  return `${service.toUpperCase()}_DB_PASSWORD`;
+}
+
+export function parsePort(name: string, raw: string | undefined, fallback: number): number {
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new Error(`${name} must be a TCP port (1-65535), got '${raw}'`);
+  }
+  return port;
+}
+
+export function positiveInt(name: string, raw: string | undefined, fallback: number): number {
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1) {
+    throw new Error(`${name} must be a positive integer, got '${raw}'`);
+  }
+  return value;
+}
+
+/** Each service's port, defaults overridden by `<SERVICE>_PORT`; two services on one port fail. */
+export function resolvePorts(env: Env): Record<ServiceName, number> {
+  const ports = Object.fromEntries(
+    SERVICES.map((s) => [s, parsePort(portVariable(s), env[portVariable(s)], DEFAULT_PORTS[s])]),
+  ) as Record<ServiceName, number>;
+  const seen = new Map<number, ServiceName>();
+  for (const service of SERVICES) {
+    const other = seen.get(ports[service]);
+    if (other !== undefined) {
+      throw new Error(`${other} and ${service} are both set to port ${ports[service]}`);
+    }
+    seen.set(ports[service], service);
+  }
+  return ports;
+}
+
+export function serviceUrl(port: number): string {
+  return `http://${LOCAL_HOST}:${port}`;
+}
+
+export interface PlatformPlan {
+  ports: Record<ServiceName, number>;
+  /** Embedded Postgres unless DATABASE_URL (an admin connection) is set. */
+  embeddedPostgres: boolean;
+  /** Kafka mock cluster unless KAFKA_BROKERS is set. */
+  embeddedKafka: boolean;
+  /** Fake Stripe unless STRIPE_SECRET_KEY is set. */
+  fakeStripe: boolean;
+  fakeStripePort: number;
+  partitions: number;
+  replicationFactor: number;
+  /** Secrets taken from env or the per-install secrets file. */
+  secretNames: string[];
+}
+
+/** What the platform will start and with which settings; throws on a bad or missing variable. */
+export function planPlatform(env: Env): PlatformPlan {
+  const embeddedPostgres = !env.DATABASE_URL;
+  const fakeStripe = !env.STRIPE_SECRET_KEY;
+  // A real Stripe account's webhook secret comes from its dashboard, never from us.
+  if (!fakeStripe && !env.STRIPE_WEBHOOK_SECRET) {
+    throw new Error('STRIPE_SECRET_KEY is set, so STRIPE_WEBHOOK_SECRET must be set too');
+  }
+  return {
+    ports: resolvePorts(env),
+    embeddedPostgres,
+    embeddedKafka: !env.KAFKA_BROKERS,
+    fakeStripe,
+    fakeStripePort: parsePort('FAKE_STRIPE_PORT', env.FAKE_STRIPE_PORT, DEFAULT_FAKE_STRIPE_PORT),
+    partitions: positiveInt('KAFKA_TOPIC_PARTITIONS', env.KAFKA_TOPIC_PARTITIONS, 3),
+    replicationFactor: positiveInt(
+      'KAFKA_TOPIC_REPLICATION_FACTOR',
+      env.KAFKA_TOPIC_REPLICATION_FACTOR,
+      1,
+    ),
+    secretNames: [
+      'JWT_SECRET',
+      ...DATA_SERVICES.map(dbPasswordVariable),
+      ...(embeddedPostgres ? ['POSTGRES_ADMIN_PASSWORD'] : []),
+      ...(fakeStripe ? ['STRIPE_WEBHOOK_SECRET'] : []),
+    ],
+  };
+}
+
+export interface StripeSettings {
+  secretKey: string;
+  webhookSecret: string;
+  /** Unset means the real Stripe API. */
+  apiUrl?: string;
+}
+
+export interface PlatformSettings {
+  ports: Record<ServiceName, number>;
+  databaseUrls: Record<DataServiceName, string>;
+  kafkaBrokers: string;
+  jwtSecret: string;
+  stripe: StripeSettings;
+}
+
+// Set by the platform for each child, so a stray value in the caller's shell (the admin
+// DATABASE_URL above all) never reaches a service, and secrets only reach their one user.
+const PLATFORM_MANAGED = new Set([
+  'PORT',
+  'HOST',
+  'DATABASE_URL',
+  'DATABASE_SCHEMA',
+  'KAFKA_BROKERS',
+  'KAFKA_CLIENT_ID',
+  'JWT_SECRET',
+  'AUTH_DEV_TOKENS',
+  'BOOKINGS_URL',
+  'REFERRALS_URL',
+  'WALLET_URL',
+  'PAYOUTS_URL',
+  'PUBLIC_BASE_URL',
+  'STRIPE_SECRET_KEY',
+  'STRIPE_API_URL',
+  'STRIPE_WEBHOOK_SECRET',
+  'POSTGRES_ADMIN_PASSWORD',
+]);
+
+function inherited(base: Env): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [key, value] of Object.entries(base)) {
+    if (value === undefined || PLATFORM_MANAGED.has(key) || key.endsWith('_DB_PASSWORD')) continue;
+    env[key] = value;
+  }
+  return env;
+}
+
+export function isProduction(env: Env): boolean {
+  return env.NODE_ENV === 'production';
+}
+
+function isDataService(service: ServiceName): service is DataServiceName {
+  return (DATA_SERVICES as readonly string[]).includes(service);
+}
+
+/**
+ * The full environment of one service's process (also of its migrate command): the caller's
+ * environment minus what the platform manages, plus what docs/architecture.md asks for.
+ */
+export function buildServiceEnv(
+  service: ServiceName,
+  settings: PlatformSettings,
+  base: Env,
+): Record<string, string> {
+  const { ports } = settings;
+  const env: Record<string, string> = {
+    ...inherited(base),
+    NODE_ENV: base.NODE_ENV ?? 'development',
+    PORT: String(ports[service]),
+    HOST: LOCAL_HOST,
+  };
+  if (isDataService(service)) {
+    env.DATABASE_URL = settings.databaseUrls[service];
+    env.DATABASE_SCHEMA = service;
+    env.KAFKA_BROKERS = settings.kafkaBrokers;
+  }
+  switch (service) {
+    case 'gateway':
+      env.JWT_SECRET = settings.jwtSecret;
+      env.AUTH_DEV_TOKENS = String(!isProduction(base));
+      env.BOOKINGS_URL = serviceUrl(ports.bookings);
+      env.REFERRALS_URL = serviceUrl(ports.referrals);
+      env.WALLET_URL = serviceUrl(ports.wallet);
+      env.PAYOUTS_URL = serviceUrl(ports.payouts);
+      break;
+    case 'referrals':
+      // Share links point at what clients reach: the gateway.
+      env.PUBLIC_BASE_URL = serviceUrl(ports.gateway);
+      break;
+    case 'payouts':
+      env.BOOKINGS_URL = serviceUrl(ports.bookings);
+      env.STRIPE_SECRET_KEY = settings.stripe.secretKey;
+      env.STRIPE_WEBHOOK_SECRET = settings.stripe.webhookSecret;
+      if (settings.stripe.apiUrl !== undefined) env.STRIPE_API_URL = settings.stripe.apiUrl;
+      break;
+    case 'bookings':
+    case 'wallet':
+      break;
+  }
+  return env;
+}
+
+export type ReadyState = 'ready' | 'FAILED';
+
+const NAME_WIDTH = Math.max(...SERVICES.map((s) => s.length)) + 2;
+
+export function formatStatusLine(service: string, url: string, state: ReadyState): string {
+  return `  ${service.padEnd(NAME_WIDTH)}${url.padEnd(24)}${state}`;
+}
+
+/** What the user reads once everything is up: where to go and how to sign in. */
+export function formatReadySummary(gatewayUrl: string, env: Env): string[] {
+  const lines = [``, `Gateway: ${gatewayUrl}`];
+  if (isProduction(env)) {
+    lines.push('Dev tokens are off (NODE_ENV=production).');
+  } else {
+    lines.push(
+      'Mint a dev token (role: student | instructor | admin):',
+      `  curl -s -X POST ${gatewayUrl}/auth/dev-token -H 'content-type: application/json' \\`,
+      `    -d '{"role":"instructor"}'`,
+    );
+  }
+  lines.push('Logs: .local/logs/<service>.log. Stop with Ctrl-C.');
+  return lines;
+}
+
+/**
+ * Whether a line of a service's output is worth echoing to the terminal: a JSON log line at
+ * error or fatal level, or anything unstructured on stderr (a crash before the logger exists).
+ * Returns the text to echo, or undefined.
+ */
+export function errorLineText(line: string, stream: 'stdout' | 'stderr'): string | undefined {
+  const trimmed = line.trim();
+  if (trimmed === '') return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(trimmed);
+  } catch {
+    return stream === 'stderr' ? trimmed : undefined;
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    return stream === 'stderr' ? trimmed : undefined;
+  }
+  const record = parsed as Record<string, unknown>;
+  if (record.level !== 'error' && record.level !== 'fatal') return undefined;
+  const message = typeof record.message === 'string' ? record.message : JSON.stringify(record);
+  const context = typeof record.context === 'string' ? `${record.context}: ` : '';
+  return `${record.level}: ${context}${message}`;
+}
