@@ -57,7 +57,7 @@ export async function request<T>(
       method,
       headers,
       body,
-      signal: AbortSignal.timeout(remaining),
+      signal: AbortSignal.timeout(Math.max(1, Math.ceil(remaining))),
     });
   } catch (err) {
     const reason = err instanceof Error && err.name === 'TimeoutError' ? 'timed out' : String(err);
