@@ -1,6 +1,6 @@
 import { ConsoleLogger, DynamicModule, INestApplication, LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { LogLevelName } from './config';
+import { BaseServiceConfig, loadConfig, LogLevelName } from './config';
 import { DomainErrorMapper, ErrorFilter } from './errors';
 import { createValidationPipe } from './validation';
 
@@ -36,4 +36,31 @@ export async function runService(options: {
   await app.listen(options.port, options.host);
   logger.log(`${options.name} listening on http://${options.host}:${options.port}`);
   return app;
+}
+
+/**
+ * A service's whole `main`: validates its environment, boots it, and exits non-zero with the
+ * reason (e.g. every missing variable) when it cannot start.
+ */
+export function serviceMain<C extends BaseServiceConfig>(options: {
+  name: string;
+  config: new () => C;
+  module: (config: C) => DynamicModule;
+  mapDomainError?: DomainErrorMapper;
+}): void {
+  const start = async () => {
+    const config = loadConfig(options.config);
+    await runService({
+      name: options.name,
+      module: options.module(config),
+      port: config.PORT,
+      host: config.HOST,
+      logLevel: config.LOG_LEVEL,
+      mapDomainError: options.mapDomainError,
+    });
+  };
+  start().catch((err: unknown) => {
+    jsonLogger(options.name, 'error').fatal(err instanceof Error ? err.message : String(err));
+    process.exit(1);
+  });
 }

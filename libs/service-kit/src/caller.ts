@@ -14,10 +14,15 @@ export interface CallerIdentity {
 export const CALLER_ID_HEADER = 'x-user-id';
 export const CALLER_ROLES_HEADER = 'x-user-roles';
 
+// User ids are the identity provider's UUID subjects; anything else is no identity at all.
+const USER_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 export function callerFromHeaders(headers: Request['headers']): CallerIdentity | undefined {
   const userId = headers[CALLER_ID_HEADER];
   const roles = headers[CALLER_ROLES_HEADER];
-  if (typeof userId !== 'string' || userId === '' || typeof roles !== 'string') return undefined;
+  if (typeof userId !== 'string' || !USER_ID.test(userId) || typeof roles !== 'string') {
+    return undefined;
+  }
   return {
     userId,
     roles: roles.split(',').filter((r): r is Role => (ROLES as readonly string[]).includes(r)),

@@ -49,9 +49,19 @@ export function loadConfig<T extends object>(
 export const toInt = () =>
   Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? Number(value) : value));
 
+const BOOLEAN_WORDS: Record<string, boolean> = {
+  true: true,
+  '1': true,
+  yes: true,
+  false: false,
+  '0': false,
+  no: false,
+};
+
+/** Reads true/false/1/0/yes/no; anything else stays a string so @IsBoolean refuses a typo. */
 export const toBool = () =>
   Transform(({ value }: { value: unknown }) =>
-    typeof value === 'string' ? ['true', '1', 'yes'].includes(value.toLowerCase()) : value,
+    typeof value === 'string' ? (BOOLEAN_WORDS[value.toLowerCase()] ?? value) : value,
   );
 
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;

@@ -1,22 +1,12 @@
 import 'reflect-metadata';
-import { loadConfig, runService } from '@rewards/service-kit';
+import { serviceMain } from '@rewards/service-kit';
 import { AppModule } from './app.module';
-import { mapReferralsError } from './referrals-error';
 import { ReferralsConfig } from './config/referrals.config';
+import { mapReferralsError } from './referrals-error';
 
-async function main(): Promise<void> {
-  const config = loadConfig(ReferralsConfig);
-  await runService({
-    name: 'referrals',
-    module: AppModule.forRoot(config),
-    port: config.PORT,
-    host: config.HOST,
-    logLevel: config.LOG_LEVEL,
-    mapDomainError: mapReferralsError,
-  });
-}
-
-main().catch((err: unknown) => {
-  console.error(err instanceof Error ? err.message : err);
-  process.exit(1);
+serviceMain({
+  name: 'referrals',
+  config: ReferralsConfig,
+  module: (config) => AppModule.forRoot(config),
+  mapDomainError: mapReferralsError,
 });
