@@ -1,19 +1,21 @@
 import {
   ContractViolation,
-  deadLetterTopic,
   EventEnvelope,
   parseEnvelope,
   PayloadOf,
   Topic,
 } from '@rewards/contracts';
 import { DataSource, EntityManager } from 'typeorm';
+import { DeadLetters } from './dead-letters';
 import {
   BatchControls,
+  ConsumerState,
   IncomingBatch,
   IncomingMessage,
   MessageBus,
   Subscription,
 } from './message-bus';
+import { isTransientFailure } from './transient-failure';
 
 /** Applies one event inside the transaction that also records it in the inbox. */
 export type EventHandler<T extends Topic> = (
@@ -23,36 +25,73 @@ export type EventHandler<T extends Topic> = (
 
 type AnyHandler = (event: EventEnvelope<object>, tx: EntityManager) => Promise<void>;
 
+export type MessagingLog = (
+  level: 'warn' | 'error',
+  message: string,
+  extra: Record<string, unknown>,
+) => void;
+
 export interface InboxConsumerOptions {
   groupId: string;
-  /** Attempts per message before it is dead-lettered. */
+  /** Attempts of a deterministically failing message before it is dead-lettered. */
   maxAttempts: number;
   /** First retry delay; doubles each attempt. */
   retryBaseMs: number;
-  log: (level: 'warn' | 'error', message: string, extra: Record<string, unknown>) => void;
+  /** Ceiling of the delay between retries of an infrastructure failure, retried indefinitely. */
+  retryMaxMs: number;
+  /** Partitions applied at once, each in its own transaction. */
+  concurrency: number;
+  /** Bounds one fetch, and so one batch, per partition. */
+  maxBytesPerPartition: number;
+  log: MessagingLog;
   /** Called after a transaction that may have written outbox rows commits. */
   afterCommit?: () => void;
-  now?: () => Date;
+  isTransient?: (err: unknown) => boolean;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** What the consumer is waiting on, when an infrastructure failure holds a partition. */
+export interface InboxStall {
+  topic: string;
+  partition: number;
+  since: Date;
+  reason: string;
+}
+
+type Parsed =
+  | { kind: 'ok'; event: EventEnvelope<object>; handler: AnyHandler }
+  | { kind: 'poison'; reason: string };
+
+interface RunOutcome {
+  applied: number;
+  failure?: { reason: string; poison: boolean };
+}
+
+const HEARTBEAT_SLICE_MS = 1000;
+const describe = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 /**
- * Consumes through an inbox: the message id is recorded in the same transaction as the effect,
- * so a redelivered message changes nothing. A message that breaks its contract, or fails
- * `maxAttempts` times while the database is reachable, goes to `<topic>.dlq` with the reason and
- * the partition moves on. Handlers receive the transaction, so a later version of this class can
- * apply many messages in one transaction without changing any handler.
+ * Consumes through an inbox: a batch is applied in one transaction, a savepoint per message, and
+ * each message id is recorded with its effect, so a redelivered message changes nothing.
+ * - An infrastructure failure (database, network, timeout) rolls the batch back and is retried
+ *   with capped backoff for as long as it lasts; the partition waits. Never dead-lettered.
+ * - A message that breaks its contract, or whose handler keeps failing deterministically
+ *   `maxAttempts` times, is dead-lettered with the reason (kept in the schema and sent to
+ *   `<topic>.dlq`); the messages before it are committed and the partition moves on.
  */
 export class InboxConsumer {
   private readonly handlers = new Map<string, AnyHandler>();
   private subscription?: Subscription;
+  private readonly stalls = new Map<string, InboxStall>();
+  private readonly isTransient: (err: unknown) => boolean;
 
   constructor(
     private readonly dataSource: DataSource,
     private readonly bus: MessageBus,
+    private readonly deadLetters: DeadLetters,
     private readonly options: InboxConsumerOptions,
-  ) {}
+  ) {
+    this.isTransient = options.isTransient ?? isTransientFailure;
+  }
 
   on<T extends Topic>(topic: T, handler: EventHandler<T>): void {
     if (this.subscription) throw new Error('inbox: register handlers before start()');
@@ -65,81 +104,211 @@ export class InboxConsumer {
     return [...this.handlers.keys()];
   }
 
-  async start(): Promise<void> {
-    if (this.handlers.size === 0) return;
-    this.subscription = await this.bus.subscribe(
+  /** Consumer state for readiness: a service without handlers has nothing to wait for. */
+  state(): ConsumerState | 'idle' {
+    if (this.handlers.size === 0) return 'idle';
+    return this.subscription?.state() ?? 'stopped';
+  }
+
+  /** Partitions held back by an infrastructure failure right now. */
+  stalled(): InboxStall[] {
+    return [...this.stalls.values()];
+  }
+
+  start(): void {
+    if (this.handlers.size === 0 || this.subscription) return;
+    this.subscription = this.bus.subscribe(
       this.options.groupId,
       this.topics(),
       (batch, controls) => this.handleBatch(batch, controls),
+      {
+        concurrency: this.options.concurrency,
+        maxBytesPerPartition: this.options.maxBytesPerPartition,
+      },
     );
   }
 
   async stop(): Promise<void> {
-    await this.subscription?.stop();
+    const subscription = this.subscription;
     this.subscription = undefined;
+    await subscription?.stop();
   }
 
   private async handleBatch(batch: IncomingBatch, controls: BatchControls): Promise<void> {
-    for (const message of batch.messages) {
-      if (!controls.isActive()) return;
-      await this.handleMessage(message, controls);
-      controls.markProcessed(message);
+    const { messages } = batch;
+    let next = 0;
+    while (next < messages.length && controls.isActive()) {
+      const from = next;
+      const outcome = await this.untilItWorks(batch, controls, () =>
+        this.applyRun(messages, from, controls),
+      );
+      if (outcome === undefined) return;
+      for (let k = from; k < from + outcome.applied; k++) controls.markProcessed(messages[k]);
+      next = from + outcome.applied;
+      if (outcome.applied > 0) this.options.afterCommit?.();
+      if (outcome.failure === undefined) continue;
+      const settled = await this.settleFailure(batch, messages[next], outcome.failure, controls);
+      if (!settled) return;
+      controls.markProcessed(messages[next]);
+      next += 1;
     }
   }
 
-  private async handleMessage(message: IncomingMessage, controls: BatchControls): Promise<void> {
+  /** Applies messages from `from` in one transaction until one fails or the batch ends. */
+  private applyRun(
+    messages: IncomingMessage[],
+    from: number,
+    controls: BatchControls,
+  ): Promise<RunOutcome> {
+    return this.dataSource.transaction(async (tx) => {
+      let applied = 0;
+      for (let i = from; i < messages.length && controls.isActive(); i++) {
+        const parsed = this.parse(messages[i]);
+        if (parsed.kind === 'poison')
+          return { applied, failure: { reason: parsed.reason, poison: true } };
+        await tx.query('SAVEPOINT inbox_message');
+        try {
+          await this.applyIn(tx, parsed, messages[i].topic);
+          await tx.query('RELEASE SAVEPOINT inbox_message');
+        } catch (err) {
+          if (this.isTransient(err)) throw err;
+          await tx.query('ROLLBACK TO SAVEPOINT inbox_message');
+          return { applied, failure: { reason: describe(err), poison: false } };
+        }
+        applied += 1;
+        await controls.heartbeat();
+      }
+      return { applied };
+    });
+  }
+
+  private async applyIn(
+    tx: EntityManager,
+    parsed: Extract<Parsed, { kind: 'ok' }>,
+    topic: string,
+  ): Promise<void> {
+    const inserted = await tx.query<unknown[]>(
+      `INSERT INTO inbox_messages (consumer, message_id, topic) VALUES ($1, $2, $3)
+       ON CONFLICT DO NOTHING RETURNING message_id`,
+      [this.options.groupId, parsed.event.id, topic],
+    );
+    if (inserted.length > 0) await parsed.handler(parsed.event, tx);
+  }
+
+  private parse(message: IncomingMessage): Parsed {
     let event: EventEnvelope<object>;
     try {
       event = parseEnvelope(message.value, message.topic);
     } catch (err) {
-      if (err instanceof ContractViolation) return this.deadLetter(message, err.reason);
-      throw err;
+      if (err instanceof ContractViolation) return { kind: 'poison', reason: err.reason };
+      return { kind: 'poison', reason: describe(err) };
     }
     const handler = this.handlers.get(message.topic);
-    if (!handler) return this.deadLetter(message, `no handler for topic ${message.topic}`);
+    if (!handler) return { kind: 'poison', reason: `no handler for topic ${message.topic}` };
+    return { kind: 'ok', event, handler };
+  }
 
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await this.applyOnce(event, message.topic, handler);
-        return;
-      } catch (err) {
-        const reason = err instanceof Error ? err.message : String(err);
-        if (attempt >= this.options.maxAttempts) {
-          if (!(await this.databaseReachable())) {
-            // An outage is not the message's fault: give up the batch so it is redelivered later.
-            throw err;
-          }
-          return this.deadLetter(message, `failed ${attempt} times: ${reason}`);
-        }
+  /**
+   * Retries a message that failed deterministically on its own, up to `maxAttempts` in all, then
+   * dead-letters it. False when the partition was taken away meanwhile (nothing to commit).
+   */
+  private async settleFailure(
+    batch: IncomingBatch,
+    message: IncomingMessage,
+    failure: { reason: string; poison: boolean },
+    controls: BatchControls,
+  ): Promise<boolean> {
+    let reason = failure.reason;
+    let attempt = 1;
+    const parsed = this.parse(message);
+    if (!failure.poison && parsed.kind === 'ok') {
+      for (; attempt < this.options.maxAttempts; attempt++) {
         this.options.log('warn', 'inbox: handler failed, retrying', {
           topic: message.topic,
+          partition: message.partition,
           offset: message.offset,
-          messageId: event.id,
+          messageId: parsed.event.id,
           attempt,
           reason,
         });
-        await sleep(this.options.retryBaseMs * 2 ** (attempt - 1));
-        await controls.heartbeat();
+        if (!(await this.pause(this.options.retryBaseMs * 2 ** (attempt - 1), controls))) {
+          return false;
+        }
+        const retried = await this.untilItWorks(batch, controls, async () => {
+          try {
+            await this.dataSource.transaction((tx) => this.applyIn(tx, parsed, message.topic));
+            return { ok: true as const };
+          } catch (err) {
+            if (this.isTransient(err) || !(await this.databaseReachable())) throw err;
+            return { ok: false as const, reason: describe(err) };
+          }
+        });
+        if (retried === undefined) return false;
+        if (retried.ok) {
+          this.options.afterCommit?.();
+          return true;
+        }
+        reason = retried.reason;
+      }
+    }
+    const recorded = await this.untilItWorks(batch, controls, async () => {
+      await this.deadLetters.record(message, reason, attempt);
+      return true;
+    });
+    return recorded === true;
+  }
+
+  /**
+   * Runs `work` until it stops failing with an infrastructure error, waiting with capped
+   * exponential backoff and heartbeating meanwhile. Undefined when the partition is no longer
+   * ours (stop, rebalance): the next owner redelivers.
+   */
+  private async untilItWorks<T>(
+    batch: IncomingBatch,
+    controls: BatchControls,
+    work: () => Promise<T>,
+  ): Promise<T | undefined> {
+    const key = `${batch.topic}/${batch.partition}`;
+    let delay = this.options.retryBaseMs;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const result = await work();
+        this.stalls.delete(key);
+        return result;
+      } catch (err) {
+        if (!this.isTransient(err) && (await this.databaseReachable())) throw err;
+        const stall = this.stalls.get(key);
+        if (!stall) {
+          this.stalls.set(key, { ...batch, since: new Date(), reason: describe(err) });
+        }
+        if (attempt === 1 || attempt % 10 === 0) {
+          this.options.log('warn', 'inbox: infrastructure failure, partition waits and retries', {
+            topic: batch.topic,
+            partition: batch.partition,
+            attempt,
+            reason: describe(err),
+          });
+        }
+        if (!(await this.pause(delay, controls))) {
+          this.stalls.delete(key);
+          return undefined;
+        }
+        delay = Math.min(delay * 2, this.options.retryMaxMs);
       }
     }
   }
 
-  private async applyOnce(
-    event: EventEnvelope<object>,
-    topic: string,
-    handler: AnyHandler,
-  ): Promise<void> {
-    const applied = await this.dataSource.transaction(async (tx) => {
-      const inserted = await tx.query<unknown[]>(
-        `INSERT INTO inbox_messages (consumer, message_id, topic) VALUES ($1, $2, $3)
-         ON CONFLICT DO NOTHING RETURNING message_id`,
-        [this.options.groupId, event.id, topic],
+  /** Waits, heartbeating; false as soon as the partition is no longer ours. */
+  private async pause(ms: number, controls: BatchControls): Promise<boolean> {
+    const until = Date.now() + ms;
+    while (Date.now() < until) {
+      if (!controls.isActive()) return false;
+      await new Promise((resolve) =>
+        setTimeout(resolve, Math.min(HEARTBEAT_SLICE_MS, until - Date.now())),
       );
-      if (inserted.length === 0) return false;
-      await handler(event, tx);
-      return true;
-    });
-    if (applied) this.options.afterCommit?.();
+      await controls.heartbeat().catch(() => undefined);
+    }
+    return controls.isActive();
   }
 
   private async databaseReachable(): Promise<boolean> {
@@ -149,31 +318,5 @@ export class InboxConsumer {
     } catch {
       return false;
     }
-  }
-
-  private async deadLetter(message: IncomingMessage, reason: string): Promise<void> {
-    this.options.log('error', 'inbox: message dead-lettered', {
-      topic: message.topic,
-      partition: message.partition,
-      offset: message.offset,
-      reason,
-    });
-    const now = this.options.now?.() ?? new Date();
-    await this.bus.send([
-      {
-        topic: deadLetterTopic(message.topic),
-        key: message.key ?? '',
-        value: message.value?.toString() ?? '',
-        headers: {
-          ...message.headers,
-          'dlq-reason': reason.slice(0, 1000),
-          'dlq-original-topic': message.topic,
-          'dlq-original-partition': String(message.partition),
-          'dlq-original-offset': message.offset,
-          'dlq-consumer-group': this.options.groupId,
-          'dlq-failed-at': now.toISOString(),
-        },
-      },
-    ]);
   }
 }

@@ -1,11 +1,14 @@
-import { Admin, Consumer, IHeaders, Kafka, logLevel, Partitioners, Producer } from 'kafkajs';
+import { Admin, Kafka, logLevel, Partitioners, Producer } from 'kafkajs';
 import {
   BatchHandler,
-  IncomingMessage,
   MessageBus,
   OutgoingMessage,
+  PartitionOffsets,
+  SendAck,
+  SubscribeOptions,
   Subscription,
 } from './message-bus';
+import { BusLog, SupervisedConsumer } from './supervised-consumer';
 
 export interface KafkaJsBusOptions {
   brokers: string[];
@@ -17,16 +20,9 @@ export interface KafkaJsBusOptions {
    * arrives, but not every broker does, so this bounds end-to-end latency when idle.
    */
   fetchMaxWaitMs?: number;
-  log?: (level: 'error' | 'warn', message: string, extra: Record<string, unknown>) => void;
-}
-
-function headersToStrings(headers: IHeaders | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers ?? {})) {
-    if (value === undefined) continue;
-    out[name] = Array.isArray(value) ? value.map(String).join(',') : value.toString();
-  }
-  return out;
+  /** A member silent this long is evicted; heartbeats go out while a batch is worked on. */
+  sessionTimeoutMs?: number;
+  log?: BusLog;
 }
 
 export class KafkaJsMessageBus implements MessageBus {
@@ -34,12 +30,9 @@ export class KafkaJsMessageBus implements MessageBus {
   private producer?: Producer;
   private producerReady?: Promise<Producer>;
   private admin?: Promise<Admin>;
-  private readonly consumers = new Set<Consumer>();
+  private readonly consumers = new Set<SupervisedConsumer>();
 
-  private readonly fetchMaxWaitMs: number;
-
-  constructor(options: KafkaJsBusOptions) {
-    this.fetchMaxWaitMs = options.fetchMaxWaitMs ?? 200;
+  constructor(private readonly options: KafkaJsBusOptions) {
     const log = options.log;
     this.kafka = new Kafka({
       clientId: options.clientId,
@@ -78,83 +71,78 @@ export class KafkaJsMessageBus implements MessageBus {
     return this.producerReady;
   }
 
-  async send(messages: OutgoingMessage[]): Promise<void> {
-    if (messages.length === 0) return;
+  async send(messages: OutgoingMessage[]): Promise<SendAck[]> {
+    if (messages.length === 0) return [];
     const producer = await this.connectedProducer();
     const byTopic = new Map<string, OutgoingMessage[]>();
     for (const m of messages) byTopic.set(m.topic, [...(byTopic.get(m.topic) ?? []), m]);
-    await producer.sendBatch({
+    const acks = await producer.sendBatch({
       acks: -1,
       topicMessages: [...byTopic.entries()].map(([topic, list]) => ({
         topic,
         messages: list.map((m) => ({ key: m.key, value: m.value, headers: m.headers })),
       })),
     });
+    return acks.map((a) => ({
+      topic: a.topicName,
+      partition: a.partition,
+      baseOffset: a.baseOffset ?? '-1',
+    }));
   }
 
-  async subscribe(groupId: string, topics: string[], handler: BatchHandler): Promise<Subscription> {
-    const consumer = this.kafka.consumer({
+  subscribe(
+    groupId: string,
+    topics: string[],
+    handler: BatchHandler,
+    options: SubscribeOptions,
+  ): Subscription {
+    const consumer = new SupervisedConsumer(this.kafka, {
+      ...options,
       groupId,
-      allowAutoTopicCreation: false,
+      topics,
+      handler,
+      fetchMaxWaitMs: this.options.fetchMaxWaitMs ?? 200,
       // Short enough that a replica that died without leaving the group is replaced quickly.
-      sessionTimeout: 10000,
-      heartbeatInterval: 3000,
-      maxWaitTimeInMs: this.fetchMaxWaitMs,
-      retry: { initialRetryTime: 300, retries: 1000 },
+      sessionTimeoutMs: this.options.sessionTimeoutMs ?? 10_000,
+      heartbeatIntervalMs: Math.floor((this.options.sessionTimeoutMs ?? 10_000) / 4),
+      log: this.options.log,
     });
     this.consumers.add(consumer);
-    await consumer.connect();
-    await consumer.subscribe({ topics, fromBeginning: true });
-    await consumer.run({
-      autoCommit: false,
-      eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: 1,
-      eachBatch: async ({ batch, heartbeat, isRunning, isStale, resolveOffset }) => {
-        let lastDone: string | undefined;
-        const messages: IncomingMessage[] = batch.messages.map((m) => ({
-          topic: batch.topic,
-          partition: batch.partition,
-          offset: m.offset,
-          key: m.key ? m.key.toString() : null,
-          value: m.value,
-          headers: headersToStrings(m.headers),
-        }));
-        try {
-          await handler(
-            { topic: batch.topic, partition: batch.partition, messages },
-            {
-              heartbeat,
-              isActive: () => isRunning() && !isStale(),
-              markProcessed: (message) => {
-                resolveOffset(message.offset);
-                lastDone = message.offset;
-              },
-            },
-          );
-        } finally {
-          // Commit what was finished even when the handler gave up half-way; the rest is
-          // redelivered and the inbox drops whatever was already applied.
-          if (lastDone !== undefined) {
-            await consumer.commitOffsets([
-              {
-                topic: batch.topic,
-                partition: batch.partition,
-                offset: (BigInt(lastDone) + 1n).toString(),
-              },
-            ]);
-          }
-        }
-      },
-    });
     return {
+      state: () => consumer.state(),
       stop: async () => {
         this.consumers.delete(consumer);
-        await consumer.disconnect();
+        await consumer.stop();
       },
     };
   }
 
+  async topicOffsets(topic: string): Promise<PartitionOffsets[]> {
+    const offsets = await this.withAdmin((admin) => admin.fetchTopicOffsets(topic));
+    return offsets.map((o) => ({ partition: o.partition, high: o.high }));
+  }
+
+  async clusterId(): Promise<string> {
+    return (await this.withAdmin((admin) => admin.describeCluster())).clusterId;
+  }
+
   async ping(): Promise<void> {
+    await this.withAdmin((admin) => admin.describeCluster());
+  }
+
+  /** Runs an admin call; a failed one drops the connection, so the next call reconnects. */
+  private async withAdmin<T>(call: (admin: Admin) => Promise<T>): Promise<T> {
+    const admin = await this.connectedAdmin();
+    try {
+      return await call(admin);
+    } catch (err) {
+      this.admin = undefined;
+      await admin.disconnect().catch(() => undefined);
+      throw err;
+    }
+  }
+
+  private connectedAdmin(): Promise<Admin> {
     if (!this.admin) {
       const admin = this.kafka.admin({ retry: { retries: 0 } });
       this.admin = admin.connect().then(
@@ -165,18 +153,11 @@ export class KafkaJsMessageBus implements MessageBus {
         },
       );
     }
-    const admin = await this.admin;
-    try {
-      await admin.describeCluster();
-    } catch (err) {
-      this.admin = undefined;
-      await admin.disconnect().catch(() => undefined);
-      throw err;
-    }
+    return this.admin;
   }
 
   async close(): Promise<void> {
-    await Promise.allSettled([...this.consumers].map((c) => c.disconnect()));
+    await Promise.allSettled([...this.consumers].map((c) => c.stop()));
     this.consumers.clear();
     if (this.producer) await this.producer.disconnect().catch(() => undefined);
     if (this.admin) await (await this.admin.catch(() => undefined))?.disconnect();

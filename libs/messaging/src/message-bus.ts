@@ -9,6 +9,13 @@ export interface OutgoingMessage {
   headers?: Record<string, string>;
 }
 
+/** Where the broker appended (part of) a send: the first offset it gave that partition. */
+export interface SendAck {
+  topic: string;
+  partition: number;
+  baseOffset: string;
+}
+
 export interface IncomingMessage {
   topic: string;
   partition: number;
@@ -25,7 +32,7 @@ export interface IncomingBatch {
 }
 
 export interface BatchControls {
-  /** Keeps group membership alive during long work. */
+  /** Keeps group membership alive during long work; cheap to call often (throttled). */
   heartbeat(): Promise<void>;
   /** False once the consumer is stopping or the partition was revoked: stop early. */
   isActive(): boolean;
@@ -35,14 +42,45 @@ export interface BatchControls {
 
 export type BatchHandler = (batch: IncomingBatch, controls: BatchControls) => Promise<void>;
 
+export type ConsumerState = 'starting' | 'running' | 'restarting' | 'stopped';
+
+export interface SubscribeOptions {
+  /** Partitions worked on at once, each in its own transaction. */
+  concurrency: number;
+  /** Upper bound of one fetch per partition, which bounds the size of a batch. */
+  maxBytesPerPartition: number;
+}
+
 export interface Subscription {
+  /** 'running' once the consumer joined its group and fetches; readiness reads it. */
+  state(): ConsumerState;
+  /** Finishes the batch in hand, commits, leaves the group. */
   stop(): Promise<void>;
+}
+
+export interface PartitionOffsets {
+  partition: number;
+  /** The offset the next message appended to the partition will get. */
+  high: string;
 }
 
 export interface MessageBus {
   /** Sends in order; resolves once every message is acknowledged by all in-sync replicas. */
-  send(messages: OutgoingMessage[]): Promise<void>;
-  subscribe(groupId: string, topics: string[], handler: BatchHandler): Promise<Subscription>;
+  send(messages: OutgoingMessage[]): Promise<SendAck[]>;
+  /**
+   * Starts consuming in the background and keeps the consumer alive: a crash restarts it with
+   * backoff, a rebalance or eviction makes it rejoin. Never rejects for a broker that is down.
+   */
+  subscribe(
+    groupId: string,
+    topics: string[],
+    handler: BatchHandler,
+    options: SubscribeOptions,
+  ): Subscription;
+  /** The end of each partition of a topic, to notice a broker that lost what it had. */
+  topicOffsets(topic: string): Promise<PartitionOffsets[]>;
+  /** Identity of the cluster: a replaced cluster has another. */
+  clusterId(): Promise<string>;
   /** Rejects when the cluster cannot be reached within a short timeout. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -9,9 +9,13 @@ import {
   OnApplicationBootstrap,
 } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { InboxConsumer } from './inbox-consumer';
+import { BrokerWatch } from './broker-watch';
+import { DeadLetters } from './dead-letters';
+import { InboxConsumer, MessagingLog } from './inbox-consumer';
+import { InboxTransport } from './inbox-transport';
 import { KafkaJsMessageBus } from './kafkajs-message-bus';
 import { MessageBus } from './message-bus';
+import { MessagingRetention } from './messaging-retention';
 import { OutboxRelay } from './outbox-relay';
 import { OutboxWriter } from './outbox';
 
@@ -23,53 +27,62 @@ export interface MessagingOptions {
   /** Written into every envelope this service publishes. */
   producer: string;
   outboxPollIntervalMs: number;
+  outboxRetentionMs: number;
+  inboxRetentionMs: number;
+  brokerCheckIntervalMs: number;
   consumerMaxAttempts: number;
   consumerRetryBaseMs: number;
+  consumerRetryMaxMs: number;
+  consumerConcurrency: number;
+  consumerMaxBytesPerPartition: number;
+  /** Bounds the final outbox drain on shutdown. */
+  shutdownDrainMs: number;
+  /** Tells infrastructure failures (retried indefinitely) from deterministic ones. */
+  isTransient?: (err: unknown) => boolean;
 }
 
 export const MESSAGING_OPTIONS = Symbol('MESSAGING_OPTIONS');
 export const MESSAGE_BUS = Symbol('MESSAGE_BUS');
 
-/** Starts the relay and the consumer once every handler registered; stops them before shutdown. */
+const RETENTION_PURGE_INTERVAL_MS = 10 * 60_000;
+
+/** Starts the relay and retention; on shutdown stops consuming, publishes what is left, closes. */
 @Injectable()
 class MessagingLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('Messaging');
-  private stopping = false;
-  private starting?: Promise<void>;
 
   constructor(
     private readonly relay: OutboxRelay,
     private readonly inbox: InboxConsumer,
+    private readonly retention: MessagingRetention,
     @Inject(MESSAGE_BUS) private readonly bus: MessageBus,
+    @Inject(MESSAGING_OPTIONS) private readonly options: MessagingOptions,
   ) {}
 
   onApplicationBootstrap(): void {
     this.relay.start();
-    // Kafka may come up after us: keep trying in the background; readiness reports the gap.
-    this.starting = this.startConsumer();
-  }
-
-  private async startConsumer(): Promise<void> {
-    for (let delay = 500; !this.stopping; delay = Math.min(delay * 2, 10_000)) {
-      try {
-        await this.inbox.start();
-        return;
-      } catch (err) {
-        this.logger.warn(`consumer failed to start, retrying in ${delay} ms: ${String(err)}`);
-        await this.inbox.stop().catch(() => undefined);
-        await new Promise((resolve) => setTimeout(resolve, delay));
-      }
-    }
+    this.retention.start();
   }
 
   async beforeApplicationShutdown(): Promise<void> {
-    this.stopping = true;
-    await this.starting;
+    this.retention.stop();
+    // The batch in hand finishes and commits; whatever it caused is published below.
     await this.inbox.stop();
     await this.relay.stop();
-    await this.relay.drain();
+    const drained = await Promise.race([
+      this.relay.drain().then(() => true),
+      new Promise<false>((resolve) =>
+        setTimeout(() => resolve(false), this.options.shutdownDrainMs).unref(),
+      ),
+    ]);
+    if (!drained) this.logger.warn('outbox not fully published at shutdown; the next start will');
     await this.bus.close();
   }
+}
+
+function messagingLog(logger: Logger): MessagingLog {
+  return (level, message, extra) =>
+    level === 'error' ? logger.error({ message, ...extra }) : logger.warn({ message, ...extra });
 }
 
 @Global()
@@ -81,8 +94,7 @@ export class MessagingModule {
     useFactory: (...args: never[]) => MessagingOptions;
   }): DynamicModule {
     const logger = new Logger('Messaging');
-    const log = (level: 'warn' | 'error', message: string, extra: Record<string, unknown>) =>
-      level === 'error' ? logger.error({ message, ...extra }) : logger.warn({ message, ...extra });
+    const log = messagingLog(logger);
     return {
       module: MessagingModule,
       imports: options.imports,
@@ -103,28 +115,68 @@ export class MessagingModule {
           provide: OutboxRelay,
           inject: [DataSource, MESSAGE_BUS, MESSAGING_OPTIONS],
           useFactory: (ds: DataSource, bus: MessageBus, o: MessagingOptions) =>
-            new OutboxRelay(ds, bus, `${o.producer}:outbox`, {
-              pollIntervalMs: o.outboxPollIntervalMs,
-              batchSize: 200,
-              retentionMs: 7 * 24 * 3600 * 1000,
-              onError: (err) => logger.error({ message: 'outbox relay failed', err: String(err) }),
+            new OutboxRelay(
+              ds,
+              bus,
+              `${o.producer}:outbox`,
+              new BrokerWatch(bus, (message, extra) => log('warn', message, extra)),
+              {
+                pollIntervalMs: o.outboxPollIntervalMs,
+                batchSize: 200,
+                brokerCheckIntervalMs: o.brokerCheckIntervalMs,
+                onError: (err) =>
+                  logger.error({ message: 'outbox relay failed', err: String(err) }),
+              },
+            ),
+        },
+        {
+          provide: MessagingRetention,
+          inject: [DataSource, MESSAGING_OPTIONS],
+          useFactory: (ds: DataSource, o: MessagingOptions) =>
+            new MessagingRetention(ds, {
+              outboxRetentionMs: o.outboxRetentionMs,
+              inboxRetentionMs: o.inboxRetentionMs,
+              intervalMs: RETENTION_PURGE_INTERVAL_MS,
+              onError: (err) =>
+                logger.error({ message: 'retention purge failed', err: String(err) }),
             }),
         },
         {
+          provide: DeadLetters,
+          inject: [DataSource, MESSAGE_BUS, MESSAGING_OPTIONS],
+          useFactory: (ds: DataSource, bus: MessageBus, o: MessagingOptions) =>
+            new DeadLetters(ds, bus, o.groupId),
+        },
+        {
           provide: InboxConsumer,
-          inject: [DataSource, MESSAGE_BUS, MESSAGING_OPTIONS, OutboxRelay],
-          useFactory: (ds: DataSource, bus: MessageBus, o: MessagingOptions, relay: OutboxRelay) =>
-            new InboxConsumer(ds, bus, {
+          inject: [DataSource, MESSAGE_BUS, DeadLetters, MESSAGING_OPTIONS, OutboxRelay],
+          useFactory: (
+            ds: DataSource,
+            bus: MessageBus,
+            deadLetters: DeadLetters,
+            o: MessagingOptions,
+            relay: OutboxRelay,
+          ) =>
+            new InboxConsumer(ds, bus, deadLetters, {
               groupId: o.groupId,
               maxAttempts: o.consumerMaxAttempts,
               retryBaseMs: o.consumerRetryBaseMs,
+              retryMaxMs: o.consumerRetryMaxMs,
+              concurrency: o.consumerConcurrency,
+              maxBytesPerPartition: o.consumerMaxBytesPerPartition,
+              isTransient: o.isTransient,
               log,
               afterCommit: () => relay.kick(),
             }),
         },
+        {
+          provide: InboxTransport,
+          inject: [InboxConsumer],
+          useFactory: (i: InboxConsumer) => new InboxTransport(i),
+        },
         MessagingLifecycle,
       ],
-      exports: [MESSAGE_BUS, OutboxWriter, OutboxRelay, InboxConsumer],
+      exports: [MESSAGE_BUS, OutboxWriter, OutboxRelay, InboxConsumer, InboxTransport, DeadLetters],
     };
   }
 }

@@ -1,12 +1,13 @@
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { BrokerWatch } from './broker-watch';
 import { MessageBus } from './message-bus';
 
 export interface OutboxRelayOptions {
   /** Poll interval while the outbox is empty. */
   pollIntervalMs: number;
   batchSize: number;
-  /** Published rows older than this are purged. */
-  retentionMs: number;
+  /** How often the broker is checked for lost messages (also before publishing after a gap). */
+  brokerCheckIntervalMs: number;
   onError: (err: unknown) => void;
 }
 
@@ -14,24 +15,37 @@ interface OutboxRow {
   seq: string;
   topic: string;
   key: string;
-  envelope: { id: string };
+  envelope: { id: string; traceparent?: string };
+}
+
+interface ReplayRow {
+  topic: string;
+  next_seq: string;
+  until_seq: string;
+  generation: string;
 }
 
 /**
- * Publishes committed outbox rows in commit order. One relay per service publishes at a time
- * (a transaction-scoped advisory lock), so per-key order survives several replicas.
+ * Publishes committed outbox rows in sequence order. One relay per service publishes at a time
+ * (a transaction-scoped advisory lock), so per-key order survives several replicas; writers of
+ * one key serialize in OutboxWriter, so sequence order is their commit order.
+ *
+ * Published rows stay for the retention window. When the broker turns out to have lost messages
+ * (see BrokerWatch), the relay first re-publishes the retained rows of each affected topic, in
+ * order, then carries on with new rows; consumers' inboxes drop what they already applied.
  */
 export class OutboxRelay {
   private timer?: NodeJS.Timeout;
   private running = false;
-  private draining?: Promise<void>;
+  private draining?: Promise<number>;
   private kicked = false;
-  private lastPurge = 0;
+  private lastBrokerCheck = 0;
 
   constructor(
     private readonly dataSource: DataSource,
     private readonly bus: MessageBus,
     private readonly lockName: string,
+    private readonly watch: BrokerWatch,
     private readonly options: OutboxRelayOptions,
   ) {}
 
@@ -40,9 +54,10 @@ export class OutboxRelay {
     this.schedule(0);
   }
 
+  /** Stops polling after the drain in progress, if any. */
   async stop(): Promise<void> {
     this.running = false;
-    if (this.timer) clearTimeout(this.timer);
+    clearTimeout(this.timer);
     await this.draining;
   }
 
@@ -57,9 +72,10 @@ export class OutboxRelay {
   }
 
   private schedule(delayMs: number): void {
-    if (this.timer) clearTimeout(this.timer);
+    clearTimeout(this.timer);
     this.timer = setTimeout(() => {
-      this.draining = this.drain().then(() => {
+      this.draining = this.drain();
+      void this.draining.then(() => {
         this.draining = undefined;
         if (!this.running) return;
         const again = this.kicked;
@@ -73,39 +89,43 @@ export class OutboxRelay {
   async drain(): Promise<number> {
     let total = 0;
     try {
+      if (Date.now() - this.lastBrokerCheck >= this.options.brokerCheckIntervalMs) {
+        await this.checkBroker();
+      }
       for (;;) {
         const sent = await this.publishBatch();
         total += sent;
-        if (sent < this.options.batchSize || !this.running) break;
+        if (sent < this.options.batchSize) break;
       }
-      await this.purgeIfDue();
     } catch (err) {
       this.options.onError(err);
     }
     return total;
   }
 
-  private async publishBatch(): Promise<number> {
-    return this.dataSource.transaction(async (tx) => {
-      const [{ locked }] = await tx.query<Array<{ locked: boolean }>>(
-        'SELECT pg_try_advisory_xact_lock(hashtext($1)) AS locked',
-        [this.lockName],
+  /** Asks the broker whether it still has what was published; schedules replays if not. */
+  async checkBroker(): Promise<void> {
+    await this.underLock(async (tx) => {
+      await this.watch.check(tx);
+      this.lastBrokerCheck = Date.now();
+      return 0;
+    });
+  }
+
+  private publishBatch(): Promise<number> {
+    return this.underLock(async (tx) => {
+      const [replay] = await tx.query<ReplayRow[]>(
+        `SELECT topic, next_seq, until_seq, generation FROM outbox_replays
+         ORDER BY requested_at, topic LIMIT 1`,
       );
-      if (!locked) return 0;
+      if (replay) return this.replayBatch(tx, replay);
       const rows = await tx.query<OutboxRow[]>(
         `SELECT seq, topic, key, envelope FROM outbox_messages
          WHERE published_at IS NULL ORDER BY seq LIMIT $1`,
         [this.options.batchSize],
       );
       if (rows.length === 0) return 0;
-      await this.bus.send(
-        rows.map((r) => ({
-          topic: r.topic,
-          key: r.key,
-          value: JSON.stringify(r.envelope),
-          headers: { 'message-id': r.envelope.id },
-        })),
-      );
+      await this.send(tx, rows);
       await tx.query(
         'UPDATE outbox_messages SET published_at = now() WHERE seq = ANY($1::bigint[])',
         [rows.map((r) => r.seq)],
@@ -114,13 +134,50 @@ export class OutboxRelay {
     });
   }
 
-  private async purgeIfDue(): Promise<void> {
-    const now = Date.now();
-    if (now - this.lastPurge < 60_000) return;
-    this.lastPurge = now;
-    await this.dataSource.query(
-      `DELETE FROM outbox_messages WHERE published_at < now() - ($1::bigint * interval '1 millisecond')`,
-      [this.options.retentionMs],
+  private async replayBatch(tx: EntityManager, replay: ReplayRow): Promise<number> {
+    const rows = await tx.query<OutboxRow[]>(
+      `SELECT seq, topic, key, envelope FROM outbox_messages
+       WHERE topic = $1 AND seq >= $2 AND seq <= $3 AND published_at IS NOT NULL
+       ORDER BY seq LIMIT $4`,
+      [replay.topic, replay.next_seq, replay.until_seq, this.options.batchSize],
     );
+    if (rows.length === 0) {
+      await tx.query('DELETE FROM outbox_replays WHERE topic = $1', [replay.topic]);
+      // Not a full batch: the caller looks again, for the next replay or new rows.
+      return this.options.batchSize;
+    }
+    await this.send(tx, rows);
+    // Unless sending revealed yet another loss, which restarted this replay from the beginning.
+    await tx.query('UPDATE outbox_replays SET next_seq = $2 WHERE topic = $1 AND generation = $3', [
+      replay.topic,
+      (BigInt(rows[rows.length - 1].seq) + 1n).toString(),
+      replay.generation,
+    ]);
+    return rows.length;
+  }
+
+  private async send(tx: EntityManager, rows: OutboxRow[]): Promise<void> {
+    const acks = await this.bus.send(
+      rows.map((r) => ({
+        topic: r.topic,
+        key: r.key,
+        value: JSON.stringify(r.envelope),
+        headers: {
+          'message-id': r.envelope.id,
+          ...(r.envelope.traceparent ? { traceparent: r.envelope.traceparent } : {}),
+        },
+      })),
+    );
+    await this.watch.recordAcks(tx, acks);
+  }
+
+  private underLock(work: (tx: EntityManager) => Promise<number>): Promise<number> {
+    return this.dataSource.transaction(async (tx) => {
+      const [{ locked }] = await tx.query<Array<{ locked: boolean }>>(
+        'SELECT pg_try_advisory_xact_lock(hashtext($1)) AS locked',
+        [this.lockName],
+      );
+      return locked ? work(tx) : 0;
+    });
   }
 }

@@ -3,6 +3,9 @@ import { validateSync } from 'class-validator';
 import { CurrentEvents, createEnvelope, EventEnvelope, PayloadOf, Topic } from '@rewards/contracts';
 import { EntityManager } from 'typeorm';
 
+/** First half of the two-int advisory lock taken per event key (the second is the key's hash). */
+export const OUTBOX_KEY_LOCK_SPACE = 0x6f757478; // 'outx'
+
 export interface OutboxContext {
   /** W3C traceparent of the work that produced the event. */
   traceparent?: string;
@@ -38,6 +41,13 @@ export class OutboxWriter {
       occurredAt: context.occurredAt,
       traceparent: context.traceparent,
     });
+    // Writers of one key queue here until the previous one commits, so the sequence number
+    // taken below orders one key's events as their transactions committed, even when the
+    // writers share no other lock; the relay publishes by sequence number.
+    await tx.query('SELECT pg_advisory_xact_lock($1::int, hashtext($2))', [
+      OUTBOX_KEY_LOCK_SPACE,
+      `${this.producer}:${key}`,
+    ]);
     await tx.query(
       'INSERT INTO outbox_messages (id, topic, key, envelope) VALUES ($1, $2, $3, $4)',
       [envelope.id, topic, key, JSON.stringify(envelope)],

@@ -1,5 +1,6 @@
 import { ConsoleLogger, DynamicModule, INestApplication, LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { startInboxTransport } from '@rewards/messaging';
 import { BaseServiceConfig, loadConfig, LogLevelName } from './config';
 import { DomainErrorMapper, ErrorFilter } from './errors';
 import { createValidationPipe } from './validation';
@@ -33,6 +34,7 @@ export async function runService(options: {
   const logger = jsonLogger(options.name, options.logLevel);
   const app = await NestFactory.create(options.module, { logger, bufferLogs: true });
   configureHttp(app, options.mapDomainError);
+  await startInboxTransport(app);
   await app.listen(options.port, options.host);
   logger.log(`${options.name} listening on http://${options.host}:${options.port}`);
   return app;

@@ -7,6 +7,9 @@ import {
   Matches,
   Max,
   Min,
+  registerDecorator,
+  ValidationArguments,
+  ValidationOptions,
   validateSync,
 } from 'class-validator';
 
@@ -44,6 +47,24 @@ export function loadConfig<T extends object>(
     );
   }
   return config;
+}
+
+/** The property must be at least another numeric property of the same object. */
+export function IsAtLeast(other: string, options?: ValidationOptions) {
+  return (target: object, propertyName: string) =>
+    registerDecorator({
+      name: 'isAtLeast',
+      target: target.constructor,
+      propertyName,
+      constraints: [other],
+      options: { message: `$property must be at least ${other}`, ...options },
+      validator: {
+        validate: (value: unknown, args: ValidationArguments) => {
+          const bound = (args.object as Record<string, unknown>)[other];
+          return typeof value === 'number' && typeof bound === 'number' && value >= bound;
+        },
+      },
+    });
 }
 
 export const toInt = () =>
@@ -115,4 +136,42 @@ export class DataServiceConfig extends BaseServiceConfig {
   @IsInt()
   @Min(0)
   CONSUMER_RETRY_BASE_MS: number = 200;
+
+  /** Ceiling of the backoff while an infrastructure failure holds a partition. */
+  @toInt()
+  @IsInt()
+  @Min(100)
+  CONSUMER_RETRY_MAX_MS: number = 30_000;
+
+  /** Partitions applied at once, each in its own database transaction. */
+  @toInt()
+  @IsInt()
+  @Min(1)
+  @Max(64)
+  CONSUMER_CONCURRENCY: number = 3;
+
+  /** Bounds one fetch per partition, and so the size of one batch transaction. */
+  @toInt()
+  @IsInt()
+  @Min(1024)
+  CONSUMER_MAX_BYTES_PER_PARTITION: number = 262_144;
+
+  /** How long published events stay in the outbox, to refill a broker that lost them. */
+  @toInt()
+  @IsInt()
+  @Min(60_000)
+  OUTBOX_RETENTION_MS: number = 7 * 24 * 3600 * 1000;
+
+  /** How long applied message ids are remembered; at least OUTBOX_RETENTION_MS. */
+  @toInt()
+  @IsInt()
+  @Min(60_000)
+  @IsAtLeast('OUTBOX_RETENTION_MS')
+  INBOX_RETENTION_MS: number = 8 * 24 * 3600 * 1000;
+
+  /** How often the relay asks the broker whether it still has what was published. */
+  @toInt()
+  @IsInt()
+  @Min(500)
+  KAFKA_LOSS_CHECK_INTERVAL_MS: number = 5000;
 }

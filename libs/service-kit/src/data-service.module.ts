@@ -1,6 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { MESSAGE_BUS, MessageBus, MessagingModule } from '@rewards/messaging';
+import { InboxConsumer, MESSAGE_BUS, MessageBus, MessagingModule } from '@rewards/messaging';
 import { DataSource } from 'typeorm';
 import { Clock, SystemClock } from './clock';
 import { DataServiceConfig } from './config';
@@ -38,15 +38,32 @@ export class DataServiceModule {
             groupId: service,
             producer: service,
             outboxPollIntervalMs: config.OUTBOX_POLL_INTERVAL_MS,
+            outboxRetentionMs: config.OUTBOX_RETENTION_MS,
+            inboxRetentionMs: config.INBOX_RETENTION_MS,
+            brokerCheckIntervalMs: config.KAFKA_LOSS_CHECK_INTERVAL_MS,
             consumerMaxAttempts: config.CONSUMER_MAX_ATTEMPTS,
             consumerRetryBaseMs: config.CONSUMER_RETRY_BASE_MS,
+            consumerRetryMaxMs: config.CONSUMER_RETRY_MAX_MS,
+            consumerConcurrency: config.CONSUMER_CONCURRENCY,
+            consumerMaxBytesPerPartition: config.CONSUMER_MAX_BYTES_PER_PARTITION,
+            shutdownDrainMs: 5000,
           }),
         }),
         HealthModule.forRoot({
-          inject: [DataSource, MESSAGE_BUS],
-          useFactory: (dataSource: DataSource, bus: MessageBus) => [
+          inject: [DataSource, MESSAGE_BUS, InboxConsumer],
+          useFactory: (dataSource: DataSource, bus: MessageBus, inbox: InboxConsumer) => [
             { name: 'postgres', check: async () => void (await dataSource.query('SELECT 1')) },
             { name: 'kafka', check: () => bus.ping() },
+            {
+              name: 'consumer',
+              check: () => {
+                const state = inbox.state();
+                if (state !== 'running' && state !== 'idle') {
+                  throw new Error(`consumer ${state}`);
+                }
+                return Promise.resolve();
+              },
+            },
           ],
         }),
       ],

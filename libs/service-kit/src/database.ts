@@ -9,6 +9,10 @@ export interface ServiceDataSourceInput {
   // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
   migrations: MixedList<Function | string>;
   poolSize?: number;
+  /** Cancels a statement running longer (0: no limit, e.g. for migrations). */
+  statementTimeoutMs?: number;
+  /** Fails a statement waiting longer for a lock. */
+  lockTimeoutMs?: number;
 }
 
 /**
@@ -28,7 +32,44 @@ export function createServiceDataSource(input: ServiceDataSourceInput): DataSour
     migrationsRun: false,
     applicationName: input.service,
     poolSize: input.poolSize ?? 10,
-    extra: { connectionTimeoutMillis: 5000, options: `-c search_path=${input.schema}` },
+    extra: {
+      connectionTimeoutMillis: 5000,
+      // A hung query or a lock held by a stuck session must not stall a partition forever:
+      // the statement fails, the inbox treats that as infrastructure and retries.
+      options: sessionOptions(input.schema, {
+        statementTimeoutMs: input.statementTimeoutMs ?? 15_000,
+        lockTimeoutMs: input.lockTimeoutMs ?? 5000,
+      }),
+      keepAlive: true,
+    },
   };
   return new DataSource(options);
+}
+
+function sessionOptions(
+  schema: string,
+  timeouts: { statementTimeoutMs: number; lockTimeoutMs: number },
+): string {
+  return [
+    `-c search_path=${schema}`,
+    `-c statement_timeout=${timeouts.statementTimeoutMs}`,
+    `-c lock_timeout=${timeouts.lockTimeoutMs}`,
+    '-c idle_in_transaction_session_timeout=60000',
+  ].join(' ');
+}
+
+/**
+ * Lifts the statement and lock timeouts of a DataSource not yet initialised: migrations may
+ * build indexes for minutes, and replicas wait for the migration lock as long as it takes.
+ */
+export function withoutTimeouts(dataSource: DataSource): DataSource {
+  const schema = (dataSource.options as { schema?: string }).schema ?? 'public';
+  const extra = (dataSource.options.extra ?? {}) as Record<string, unknown>;
+  dataSource.setOptions({
+    extra: {
+      ...extra,
+      options: sessionOptions(schema, { statementTimeoutMs: 0, lockTimeoutMs: 0 }),
+    },
+  });
+  return dataSource;
 }

@@ -1,5 +1,6 @@
 import { DataSource } from 'typeorm';
 import { DataServiceConfig, loadConfig } from './config';
+import { withoutTimeouts } from './database';
 
 /** Entry point of a service's `migrate` command: applies pending migrations, then exits. */
 export async function runMigrationsCommand<C extends DataServiceConfig>(
@@ -8,7 +9,7 @@ export async function runMigrationsCommand<C extends DataServiceConfig>(
   makeDataSource: (config: C) => DataSource,
 ): Promise<void> {
   try {
-    const dataSource = makeDataSource(loadConfig(cls));
+    const dataSource = withoutTimeouts(makeDataSource(loadConfig(cls)));
     await dataSource.initialize();
     try {
       // Replicas start together (one init container each): one migrates, the others wait.

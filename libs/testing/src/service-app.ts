@@ -1,6 +1,7 @@
 import { DynamicModule, INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { configureHttp, DomainErrorMapper, jsonLogger } from '@rewards/service-kit';
+import { startInboxTransport } from '@rewards/messaging';
 import { DataSource } from 'typeorm';
 
 export interface RunningServiceApp {
@@ -18,6 +19,7 @@ export async function startServiceApp(
   const ref = await Test.createTestingModule({ imports: [module] }).compile();
   const app = ref.createNestApplication({ logger: jsonLogger('test', 'warn') });
   configureHttp(app, mapDomainError);
+  await startInboxTransport(app);
   await app.listen(port, '127.0.0.1');
   const url = await app.getUrl();
   return { app, url: url.replace('[::1]', '127.0.0.1'), close: () => app.close() };

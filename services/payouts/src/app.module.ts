@@ -32,7 +32,7 @@ export class AppModule {
             payoutsDataSource(config.DATABASE_URL, config.DATABASE_SCHEMA ?? 'payouts'),
         }),
       ],
-      controllers: [PayoutsController],
+      controllers: [PayoutsController, PayoutRequestedConsumer],
       providers: [
         { provide: PayoutsConfig, useValue: config },
         stripe,
@@ -40,7 +40,6 @@ export class AppModule {
         PayoutDestinationClient,
         TransferPayoutUseCase,
         ProcessDuePayoutsJob,
-        PayoutRequestedConsumer,
         PayoutQueries,
       ],
     };

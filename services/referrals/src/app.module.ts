@@ -21,12 +21,13 @@ export class AppModule {
             referralsDataSource(config.DATABASE_URL, config.DATABASE_SCHEMA ?? 'referrals'),
         }),
       ],
-      controllers: [ReferralsController, FoundingStatusController],
-      providers: [
-        { provide: ReferralsConfig, useValue: config },
+      controllers: [
+        ReferralsController,
+        FoundingStatusController,
         UserRegisteredConsumer,
         InstructorProgramConsumers,
       ],
+      providers: [{ provide: ReferralsConfig, useValue: config }],
     };
   }
 }

@@ -24,14 +24,13 @@ export class AppModule {
             walletDataSource(config.DATABASE_URL, config.DATABASE_SCHEMA ?? 'wallet'),
         }),
       ],
-      controllers: [WalletController],
+      controllers: [WalletController, WalletInbox],
       providers: [
         { provide: WalletConfig, useValue: config },
         LedgerAccounts,
         PostTransaction,
         RewardUnlockedConsumer,
         RewardVoidedConsumer,
-        WalletInbox,
         WalletStatement,
       ],
     };

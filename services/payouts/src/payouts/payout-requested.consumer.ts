@@ -1,6 +1,7 @@
-import { Injectable, OnModuleInit } from '@nestjs/common';
+import { Controller } from '@nestjs/common';
+import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import { EventEnvelope, PayoutRequestedV1, Topics } from '@rewards/contracts';
-import { InboxConsumer } from '@rewards/messaging';
+import { InboxContext } from '@rewards/messaging';
 import { Clock } from '@rewards/service-kit';
 import { EntityManager } from 'typeorm';
 import { AfterCommit } from '../db/after-commit';
@@ -10,17 +11,20 @@ import { ProcessDuePayoutsJob } from './process-due-payouts.job';
  * Records a requested payout as pending_transfer, due now. Stripe is called after the inbox
  * transaction commits, never inside it.
  */
-@Injectable()
-export class PayoutRequestedConsumer implements OnModuleInit {
+@Controller()
+export class PayoutRequestedConsumer {
   constructor(
-    private readonly inbox: InboxConsumer,
     private readonly afterCommit: AfterCommit,
     private readonly job: ProcessDuePayoutsJob,
     private readonly clock: Clock,
   ) {}
 
-  onModuleInit(): void {
-    this.inbox.on(Topics.PayoutRequested, (event, tx) => this.handle(event, tx));
+  @EventPattern(Topics.PayoutRequested)
+  payoutRequested(
+    @Payload() event: EventEnvelope<PayoutRequestedV1>,
+    @Ctx() { tx }: InboxContext,
+  ): Promise<void> {
+    return this.handle(event, tx);
   }
 
   async handle(event: EventEnvelope<PayoutRequestedV1>, tx: EntityManager): Promise<void> {

@@ -4,6 +4,7 @@ import { Attribution } from '../attribution/attribution.entity';
 import { ReferralCode } from '../codes/referral-code.entity';
 import { InstructorReferral } from '../instructor-program/instructor-referral.entity';
 import { CreateReferralsSchema1763690000000 } from './migrations/1763690000000-create-referrals-schema';
+import { AddMessagingReplayAndDeadLetters1796080000000 } from './migrations/1796080000000-add-messaging-replay-and-dead-letters';
 
 /** The referrals DataSource: used by the app, `migrate` and the tests alike. */
 export function referralsDataSource(url: string, schema = 'referrals'): DataSource {
@@ -12,6 +13,6 @@ export function referralsDataSource(url: string, schema = 'referrals'): DataSour
     url,
     schema,
     entities: [ReferralCode, Attribution, InstructorReferral],
-    migrations: [CreateReferralsSchema1763690000000],
+    migrations: [CreateReferralsSchema1763690000000, AddMessagingReplayAndDeadLetters1796080000000],
   });
 }

@@ -4,6 +4,7 @@ import { LedgerAccount } from '../ledger/ledger-account.entity';
 import { LedgerPosting } from '../ledger/ledger-posting.entity';
 import { LedgerTransaction } from '../ledger/ledger-transaction.entity';
 import { CreateWalletLedger1763700000000 } from './migrations/1763700000000-create-wallet-ledger';
+import { AddMessagingReplayAndDeadLetters1796080000000 } from './migrations/1796080000000-add-messaging-replay-and-dead-letters';
 
 export const WALLET_ENTITIES = [LedgerAccount, LedgerTransaction, LedgerPosting];
 
@@ -14,6 +15,6 @@ export function walletDataSource(url: string, schema = 'wallet'): DataSource {
     url,
     schema,
     entities: WALLET_ENTITIES,
-    migrations: [CreateWalletLedger1763700000000],
+    migrations: [CreateWalletLedger1763700000000, AddMessagingReplayAndDeadLetters1796080000000],
   });
 }

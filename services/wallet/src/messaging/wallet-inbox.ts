@@ -1,20 +1,31 @@
-import { Injectable, OnModuleInit } from '@nestjs/common';
-import { Topics } from '@rewards/contracts';
-import { InboxConsumer } from '@rewards/messaging';
+import { Controller } from '@nestjs/common';
+import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
+import { EventEnvelope, RewardUnlockedV1, RewardVoidedV1, Topics } from '@rewards/contracts';
+import { InboxContext } from '@rewards/messaging';
 import { RewardUnlockedConsumer } from '../rewards/reward-unlocked.consumer';
 import { RewardVoidedConsumer } from '../rewards/reward-voided.consumer';
 
-/** What the wallet consumes; registered before the messaging lifecycle starts the consumer. */
-@Injectable()
-export class WalletInbox implements OnModuleInit {
+/** What the wallet consumes, each applied inside its inbox transaction. */
+@Controller()
+export class WalletInbox {
   constructor(
-    private readonly inbox: InboxConsumer,
     private readonly rewardUnlocked: RewardUnlockedConsumer,
     private readonly rewardVoided: RewardVoidedConsumer,
   ) {}
 
-  onModuleInit(): void {
-    this.inbox.on(Topics.RewardUnlocked, (event, tx) => this.rewardUnlocked.handle(event, tx));
-    this.inbox.on(Topics.RewardVoided, (event, tx) => this.rewardVoided.handle(event, tx));
+  @EventPattern(Topics.RewardUnlocked)
+  unlocked(
+    @Payload() event: EventEnvelope<RewardUnlockedV1>,
+    @Ctx() { tx }: InboxContext,
+  ): Promise<void> {
+    return this.rewardUnlocked.handle(event, tx);
+  }
+
+  @EventPattern(Topics.RewardVoided)
+  voided(
+    @Payload() event: EventEnvelope<RewardVoidedV1>,
+    @Ctx() { tx }: InboxContext,
+  ): Promise<void> {
+    return this.rewardVoided.handle(event, tx);
   }
 }

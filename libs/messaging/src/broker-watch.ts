@@ -1,0 +1,112 @@
+import { EntityManager } from 'typeorm';
+import { MessageBus, SendAck } from './message-bus';
+
+export type BrokerLossLog = (message: string, extra: Record<string, unknown>) => void;
+
+interface OffsetRow {
+  topic: string;
+  partition: number;
+  last_offset: string;
+}
+
+/**
+ * Notices a broker that lost messages this service published: an embedded broker restarted
+ * empty, a cluster replaced, a partition truncated. Kafka offsets only grow, so the relay records
+ * the last offset the broker acknowledged per partition; a partition that now ends at or before
+ * it, an acknowledgement that goes backwards, or another cluster id means loss. The topic's
+ * retained outbox rows are then scheduled for replay (outbox_replays), in sequence order.
+ */
+export class BrokerWatch {
+  constructor(
+    private readonly bus: MessageBus,
+    private readonly log: BrokerLossLog,
+  ) {}
+
+  async check(tx: EntityManager): Promise<void> {
+    const clusterId = await this.bus.clusterId();
+    const [known] = await tx.query<Array<{ cluster_id: string }>>(
+      'SELECT cluster_id FROM outbox_broker',
+    );
+    if (known && known.cluster_id !== clusterId) {
+      const topics = await tx.query<Array<{ topic: string }>>(
+        'SELECT DISTINCT topic FROM outbox_messages WHERE published_at IS NOT NULL',
+      );
+      for (const { topic } of topics) {
+        await this.scheduleReplay(
+          tx,
+          topic,
+          `cluster changed: ${known.cluster_id} -> ${clusterId}`,
+        );
+      }
+    }
+    await tx.query(
+      `INSERT INTO outbox_broker (cluster_id, checked_at) VALUES ($1, now())
+       ON CONFLICT (singleton) DO UPDATE SET cluster_id = $1, checked_at = now()`,
+      [clusterId],
+    );
+    const recorded = await tx.query<OffsetRow[]>(
+      'SELECT topic, partition, last_offset FROM outbox_partition_offsets ORDER BY topic, partition',
+    );
+    for (const topic of new Set(recorded.map((r) => r.topic))) {
+      const ends = new Map(
+        (await this.bus.topicOffsets(topic)).map((o) => [o.partition, BigInt(o.high)]),
+      );
+      const lost = recorded.find(
+        (r) => r.topic === topic && (ends.get(r.partition) ?? 0n) <= BigInt(r.last_offset),
+      );
+      if (lost) {
+        const end = ends.get(lost.partition) ?? 0n;
+        await this.scheduleReplay(
+          tx,
+          topic,
+          `partition ${lost.partition} ends at ${end}, offset ${lost.last_offset} was acknowledged`,
+        );
+      }
+    }
+  }
+
+  /** Records what the broker acknowledged; an offset going backwards means it lost messages. */
+  async recordAcks(tx: EntityManager, acks: SendAck[]): Promise<void> {
+    for (const ack of acks) {
+      if (BigInt(ack.baseOffset) < 0n) continue;
+      const [previous] = await tx.query<OffsetRow[]>(
+        'SELECT last_offset FROM outbox_partition_offsets WHERE topic = $1 AND partition = $2',
+        [ack.topic, ack.partition],
+      );
+      if (previous && BigInt(ack.baseOffset) <= BigInt(previous.last_offset)) {
+        await this.scheduleReplay(
+          tx,
+          ack.topic,
+          `partition ${ack.partition} acknowledged offset ${ack.baseOffset} after ${previous.last_offset}`,
+        );
+      }
+      await tx.query(
+        `INSERT INTO outbox_partition_offsets (topic, partition, last_offset, updated_at)
+         VALUES ($1, $2, $3, now())
+         ON CONFLICT (topic, partition) DO UPDATE SET last_offset = $3, updated_at = now()`,
+        [ack.topic, ack.partition, ack.baseOffset],
+      );
+    }
+  }
+
+  private async scheduleReplay(tx: EntityManager, topic: string, reason: string): Promise<void> {
+    const scheduled = await tx.query<Array<{ next_seq: string; until_seq: string }>>(
+      `INSERT INTO outbox_replays (topic, next_seq, until_seq, reason)
+       SELECT $1, min(seq), max(seq), $2 FROM outbox_messages
+       WHERE topic = $1 AND published_at IS NOT NULL HAVING count(*) > 0
+       ON CONFLICT (topic) DO UPDATE SET next_seq = EXCLUDED.next_seq,
+         until_seq = EXCLUDED.until_seq, reason = EXCLUDED.reason, requested_at = now(),
+         generation = outbox_replays.generation + 1
+       RETURNING next_seq, until_seq`,
+      [topic, reason],
+    );
+    // The new broker numbers from scratch: forget the old offsets so they are not compared.
+    await tx.query('DELETE FROM outbox_partition_offsets WHERE topic = $1', [topic]);
+    this.log('broker lost published messages: replaying the outbox', {
+      topic,
+      reason,
+      fromSeq: scheduled[0]?.next_seq,
+      untilSeq: scheduled[0]?.until_seq,
+    });
+  }
+}

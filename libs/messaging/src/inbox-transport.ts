@@ -1,0 +1,89 @@
+import { Catch, INestApplication, RpcExceptionFilter } from '@nestjs/common';
+import {
+  BaseRpcContext,
+  CustomTransportStrategy,
+  MessageHandler,
+  MicroserviceOptions,
+  Server,
+} from '@nestjs/microservices';
+import { ALL_TOPICS, EventEnvelope, Topic } from '@rewards/contracts';
+import { lastValueFrom, Observable, throwError } from 'rxjs';
+import { EntityManager } from 'typeorm';
+import { InboxConsumer } from './inbox-consumer';
+
+/** What an `@EventPattern` handler gets with `@Ctx()`: the inbox transaction to apply it in. */
+export class InboxContext extends BaseRpcContext<[EntityManager, EventEnvelope<object>]> {
+  /** The transaction that also records the message in the inbox; write only through it. */
+  get tx(): EntityManager {
+    return this.args[0];
+  }
+
+  get event(): EventEnvelope<object> {
+    return this.args[1];
+  }
+}
+
+const isTopic = (pattern: string): pattern is Topic => (ALL_TOPICS as string[]).includes(pattern);
+
+/**
+ * A Nest transport over the inbox: consumers are declared as `@EventPattern(topic)` methods
+ * taking `@Payload()` (the validated envelope) and `@Ctx()` (an InboxContext). Nest's own Kafka
+ * transport commits offsets itself; this one leaves offsets, batching, retries and dead letters
+ * to the InboxConsumer, so every handler runs inside its inbox transaction.
+ */
+export class InboxTransport extends Server implements CustomTransportStrategy {
+  constructor(private readonly inbox: InboxConsumer) {
+    super();
+  }
+
+  listen(callback: () => void): void {
+    for (const [pattern, handler] of this.getHandlers()) this.register(pattern, handler);
+    this.inbox.start();
+    callback();
+  }
+
+  async close(): Promise<void> {
+    await this.inbox.stop();
+  }
+
+  on(): never {
+    throw new Error('InboxTransport has no events to listen to');
+  }
+
+  unwrap<T>(): T {
+    return this.inbox as T;
+  }
+
+  private register(pattern: string, handler: MessageHandler): void {
+    if (!isTopic(pattern)) throw new Error(`@EventPattern('${pattern}'): not a contract topic`);
+    if (!handler.isEventHandler) {
+      throw new Error(`${pattern}: events get no reply; use @EventPattern, not @MessagePattern`);
+    }
+    if (handler.next) throw new Error(`${pattern}: one handler per topic, found several`);
+    this.inbox.on(pattern, async (event, tx) => {
+      const result: unknown = await handler(event, new InboxContext([tx, event]));
+      await lastValueFrom(this.transformToObservable(result), { defaultValue: undefined });
+    });
+  }
+}
+
+/** Lets a handler's own error reach the inbox, which classifies it; Nest would replace it. */
+@Catch()
+export class RethrowInboxErrors implements RpcExceptionFilter<unknown> {
+  catch(exception: unknown): Observable<never> {
+    return throwError(() => exception);
+  }
+}
+
+/** Connects the service's inbox consumers, when it has any, and starts them. */
+export async function startInboxTransport(app: INestApplication): Promise<void> {
+  let transport: InboxTransport;
+  try {
+    transport = app.get(InboxTransport, { strict: false });
+  } catch {
+    return; // a service without messaging, e.g. the gateway
+  }
+  const microservice = app.connectMicroservice<MicroserviceOptions>({ strategy: transport });
+  microservice.useGlobalFilters(new RethrowInboxErrors());
+  await app.startAllMicroservices();
+}

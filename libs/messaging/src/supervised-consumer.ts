@@ -1,0 +1,219 @@
+import { Consumer, EachBatchPayload, IHeaders, Kafka } from 'kafkajs';
+import {
+  BatchHandler,
+  ConsumerState,
+  IncomingMessage,
+  SubscribeOptions,
+  Subscription,
+} from './message-bus';
+
+export type BusLog = (
+  level: 'error' | 'warn',
+  message: string,
+  extra: Record<string, unknown>,
+) => void;
+
+const RESTART_MIN_MS = 500;
+const RESTART_MAX_MS = 30_000;
+// A consumer that stayed joined this long restarts quickly again next time.
+const HEALTHY_AFTER_MS = 60_000;
+// Commit failures that only mean "the group moved on": the messages are redelivered to whoever
+// owns the partition now, and the inbox drops what was already applied.
+const GROUP_MOVED_ON = new Set([
+  'REBALANCE_IN_PROGRESS',
+  'UNKNOWN_MEMBER_ID',
+  'ILLEGAL_GENERATION',
+  'NOT_COORDINATOR',
+  'COORDINATOR_NOT_AVAILABLE',
+  'FENCED_INSTANCE_ID',
+]);
+
+export interface SupervisedConsumerOptions extends SubscribeOptions {
+  groupId: string;
+  topics: string[];
+  handler: BatchHandler;
+  fetchMaxWaitMs: number;
+  sessionTimeoutMs: number;
+  heartbeatIntervalMs: number;
+  log?: BusLog;
+}
+
+function headersToStrings(headers: IHeaders | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers ?? {})) {
+    if (value === undefined) continue;
+    out[name] = Array.isArray(value) ? value.map(String).join(',') : value.toString();
+  }
+  return out;
+}
+
+function errorType(err: unknown): string | undefined {
+  const type = (err as { type?: unknown } | null)?.type;
+  return typeof type === 'string' ? type : undefined;
+}
+
+/**
+ * One kafkajs consumer kept alive: kafkajs restarts itself after retriable crashes only, so any
+ * other crash (an eviction's failed commit, a broker replaced under it) is restarted here with
+ * backoff. The state tells readiness whether messages are flowing.
+ */
+export class SupervisedConsumer implements Subscription {
+  private consumer?: Consumer;
+  private current: ConsumerState = 'starting';
+  private stopped = false;
+  private restartDelayMs = RESTART_MIN_MS;
+  private restartTimer?: NodeJS.Timeout;
+  private joinedAt = 0;
+  private generation = 0;
+
+  constructor(
+    private readonly kafka: Kafka,
+    private readonly options: SupervisedConsumerOptions,
+  ) {
+    void this.launch();
+  }
+
+  state(): ConsumerState {
+    return this.current;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.current = 'stopped';
+    clearTimeout(this.restartTimer);
+    const consumer = this.consumer;
+    this.consumer = undefined;
+    await consumer?.disconnect().catch(() => undefined);
+  }
+
+  private async launch(): Promise<void> {
+    if (this.stopped) return;
+    const generation = ++this.generation;
+    const { options } = this;
+    const consumer = this.kafka.consumer({
+      groupId: options.groupId,
+      allowAutoTopicCreation: false,
+      sessionTimeout: options.sessionTimeoutMs,
+      heartbeatInterval: options.heartbeatIntervalMs,
+      maxWaitTimeInMs: options.fetchMaxWaitMs,
+      maxBytesPerPartition: options.maxBytesPerPartition,
+      retry: { initialRetryTime: 300, retries: 10 },
+    });
+    this.consumer = consumer;
+    consumer.on(consumer.events.GROUP_JOIN, () => {
+      if (generation !== this.generation) return;
+      this.current = 'running';
+      this.joinedAt = Date.now();
+    });
+    consumer.on(consumer.events.REBALANCING, () => {
+      if (generation === this.generation && this.current === 'running') this.current = 'starting';
+    });
+    consumer.on(consumer.events.CRASH, (event) => {
+      if (generation !== this.generation || this.stopped) return;
+      const { error, restart } = event.payload;
+      options.log?.('warn', 'kafka consumer crashed', {
+        groupId: options.groupId,
+        error: error.message,
+        restartedBy: restart ? 'kafkajs' : 'supervisor',
+      });
+      this.current = 'restarting';
+      if (!restart) this.scheduleRestart(consumer);
+    });
+    try {
+      await consumer.connect();
+      await consumer.subscribe({ topics: options.topics, fromBeginning: true });
+      await consumer.run({
+        autoCommit: false,
+        eachBatchAutoResolve: false,
+        partitionsConsumedConcurrently: options.concurrency,
+        eachBatch: (payload) => this.eachBatch(consumer, payload),
+      });
+    } catch (err) {
+      if (generation !== this.generation || this.stopped) return;
+      options.log?.('warn', 'kafka consumer failed to start', {
+        groupId: options.groupId,
+        error: err instanceof Error ? err.message : String(err),
+      });
+      this.current = 'restarting';
+      this.scheduleRestart(consumer);
+    }
+  }
+
+  private scheduleRestart(old: Consumer): void {
+    if (this.stopped) return;
+    if (this.joinedAt > 0 && Date.now() - this.joinedAt > HEALTHY_AFTER_MS) {
+      this.restartDelayMs = RESTART_MIN_MS;
+    }
+    const delay = this.restartDelayMs;
+    this.restartDelayMs = Math.min(this.restartDelayMs * 2, RESTART_MAX_MS);
+    clearTimeout(this.restartTimer);
+    this.restartTimer = setTimeout(() => {
+      void old
+        .disconnect()
+        .catch(() => undefined)
+        .then(() => this.launch());
+    }, delay);
+  }
+
+  private async eachBatch(consumer: Consumer, payload: EachBatchPayload): Promise<void> {
+    const { batch, heartbeat, isRunning, isStale, resolveOffset } = payload;
+    let lastDone: string | undefined;
+    const messages: IncomingMessage[] = batch.messages.map((m) => ({
+      topic: batch.topic,
+      partition: batch.partition,
+      offset: m.offset,
+      key: m.key ? m.key.toString() : null,
+      value: m.value,
+      headers: headersToStrings(m.headers),
+    }));
+    try {
+      await this.options.handler(
+        { topic: batch.topic, partition: batch.partition, messages },
+        {
+          heartbeat: async () => {
+            try {
+              await heartbeat();
+            } catch (err) {
+              // The group is rebalancing: isActive() turns false and the batch ends early.
+              if (!GROUP_MOVED_ON.has(errorType(err) ?? '')) throw err;
+            }
+          },
+          isActive: () => isRunning() && !isStale() && !this.stopped,
+          markProcessed: (message) => {
+            resolveOffset(message.offset);
+            lastDone = message.offset;
+          },
+        },
+      );
+    } finally {
+      // Commit what was finished even when the handler gave up half-way; the rest is
+      // redelivered and the inbox drops whatever was already applied.
+      if (lastDone !== undefined)
+        await this.commit(consumer, batch.topic, batch.partition, lastDone);
+    }
+  }
+
+  private async commit(
+    consumer: Consumer,
+    topic: string,
+    partition: number,
+    offset: string,
+  ): Promise<void> {
+    try {
+      await consumer.commitOffsets([
+        { topic, partition, offset: (BigInt(offset) + 1n).toString() },
+      ]);
+    } catch (err) {
+      // Lost the partition mid-batch (rebalance, eviction): not a crash. The new owner gets the
+      // uncommitted messages again and its inbox makes them no-ops.
+      if (!GROUP_MOVED_ON.has(errorType(err) ?? '')) throw err;
+      this.options.log?.('warn', 'kafka offset commit skipped: the group rebalanced', {
+        groupId: this.options.groupId,
+        topic,
+        partition,
+        offset,
+        reason: errorType(err),
+      });
+    }
+  }
+}
