@@ -255,6 +255,15 @@ export class InboxConsumer {
       await this.deadLetters.record(message, reason, attempt);
       return true;
     });
+    if (recorded) {
+      this.options.log('error', 'inbox: message dead-lettered', {
+        topic: message.topic,
+        partition: message.partition,
+        offset: message.offset,
+        attempts: attempt,
+        reason,
+      });
+    }
     return recorded === true;
   }
 

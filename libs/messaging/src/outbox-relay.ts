@@ -18,6 +18,12 @@ interface OutboxRow {
   envelope: { id: string; traceparent?: string };
 }
 
+interface Batch {
+  sent: number;
+  /** Whether another batch may be waiting right away. */
+  more: boolean;
+}
+
 interface ReplayRow {
   topic: string;
   next_seq: string;
@@ -93,9 +99,9 @@ export class OutboxRelay {
         await this.checkBroker();
       }
       for (;;) {
-        const sent = await this.publishBatch();
+        const { sent, more } = await this.publishBatch();
         total += sent;
-        if (sent < this.options.batchSize) break;
+        if (!more) break;
       }
     } catch (err) {
       this.options.onError(err);
@@ -108,33 +114,35 @@ export class OutboxRelay {
     await this.underLock(async (tx) => {
       await this.watch.check(tx);
       this.lastBrokerCheck = Date.now();
-      return 0;
     });
   }
 
-  private publishBatch(): Promise<number> {
-    return this.underLock(async (tx) => {
-      const [replay] = await tx.query<ReplayRow[]>(
-        `SELECT topic, next_seq, until_seq, generation FROM outbox_replays
+  private async publishBatch(): Promise<Batch> {
+    return (
+      (await this.underLock(async (tx) => {
+        const [replay] = await tx.query<ReplayRow[]>(
+          `SELECT topic, next_seq, until_seq, generation FROM outbox_replays
          ORDER BY requested_at, topic LIMIT 1`,
-      );
-      if (replay) return this.replayBatch(tx, replay);
-      const rows = await tx.query<OutboxRow[]>(
-        `SELECT seq, topic, key, envelope FROM outbox_messages
+        );
+        if (replay) return this.replayBatch(tx, replay);
+        const rows = await tx.query<OutboxRow[]>(
+          `SELECT seq, topic, key, envelope FROM outbox_messages
          WHERE published_at IS NULL ORDER BY seq LIMIT $1`,
-        [this.options.batchSize],
-      );
-      if (rows.length === 0) return 0;
-      await this.send(tx, rows);
-      await tx.query(
-        'UPDATE outbox_messages SET published_at = now() WHERE seq = ANY($1::bigint[])',
-        [rows.map((r) => r.seq)],
-      );
-      return rows.length;
-    });
+          [this.options.batchSize],
+        );
+        if (rows.length > 0) {
+          await this.send(tx, rows);
+          await tx.query(
+            'UPDATE outbox_messages SET published_at = now() WHERE seq = ANY($1::bigint[])',
+            [rows.map((r) => r.seq)],
+          );
+        }
+        return { sent: rows.length, more: rows.length === this.options.batchSize };
+      })) ?? { sent: 0, more: false }
+    );
   }
 
-  private async replayBatch(tx: EntityManager, replay: ReplayRow): Promise<number> {
+  private async replayBatch(tx: EntityManager, replay: ReplayRow): Promise<Batch> {
     const rows = await tx.query<OutboxRow[]>(
       `SELECT seq, topic, key, envelope FROM outbox_messages
        WHERE topic = $1 AND seq >= $2 AND seq <= $3 AND published_at IS NOT NULL
@@ -143,8 +151,8 @@ export class OutboxRelay {
     );
     if (rows.length === 0) {
       await tx.query('DELETE FROM outbox_replays WHERE topic = $1', [replay.topic]);
-      // Not a full batch: the caller looks again, for the next replay or new rows.
-      return this.options.batchSize;
+      // Then the next replay, or the rows that waited for this one.
+      return { sent: 0, more: true };
     }
     await this.send(tx, rows);
     // Unless sending revealed yet another loss, which restarted this replay from the beginning.
@@ -153,7 +161,7 @@ export class OutboxRelay {
       (BigInt(rows[rows.length - 1].seq) + 1n).toString(),
       replay.generation,
     ]);
-    return rows.length;
+    return { sent: rows.length, more: true };
   }
 
   private async send(tx: EntityManager, rows: OutboxRow[]): Promise<void> {
@@ -171,13 +179,14 @@ export class OutboxRelay {
     await this.watch.recordAcks(tx, acks);
   }
 
-  private underLock(work: (tx: EntityManager) => Promise<number>): Promise<number> {
+  /** Runs `work` holding the service's relay lock; undefined when another replica holds it. */
+  private underLock<T>(work: (tx: EntityManager) => Promise<T>): Promise<T | undefined> {
     return this.dataSource.transaction(async (tx) => {
       const [{ locked }] = await tx.query<Array<{ locked: boolean }>>(
         'SELECT pg_try_advisory_xact_lock(hashtext($1)) AS locked',
         [this.lockName],
       );
-      return locked ? work(tx) : 0;
+      return locked ? work(tx) : undefined;
     });
   }
 }

@@ -1,0 +1,150 @@
+import { randomUUID } from 'node:crypto';
+import { Topics } from '@rewards/contracts';
+import { eventually, KafkaProbe, testBrokers } from '@rewards/testing';
+import { DataSource } from 'typeorm';
+import { DeadLetters, InboxConsumer, KafkaJsMessageBus } from '../src';
+import { dropScratch, lessonCompleted, scratchSchema } from './messaging-fixture';
+
+const quiet = () => undefined;
+
+class TransientError extends Error {
+  readonly code = '57P01'; // admin_shutdown: the database went away under us
+}
+
+describe(InboxConsumer.name, () => {
+  let dataSource: DataSource;
+  let schema: string;
+  let bus: KafkaJsMessageBus;
+  let probe: KafkaProbe;
+  let consumer: InboxConsumer | undefined;
+
+  beforeAll(async () => {
+    ({ dataSource, schema } = await scratchSchema());
+    bus = new KafkaJsMessageBus({
+      brokers: testBrokers(),
+      clientId: 'inbox-int',
+      fetchMaxWaitMs: 50,
+    });
+    probe = new KafkaProbe();
+    await probe.watch([`${Topics.LessonCompleted}.dlq`]);
+  });
+
+  afterEach(async () => {
+    await consumer?.stop();
+    consumer = undefined;
+  });
+
+  afterAll(async () => {
+    await probe.close();
+    await bus.close();
+    await dropScratch(dataSource, schema);
+  });
+
+  const start = (
+    groupId: string,
+    handle: (bookingId: string, messageId: string) => Promise<void>,
+  ): InboxConsumer => {
+    const deadLetters = new DeadLetters(dataSource, bus, groupId);
+    const inbox = new InboxConsumer(dataSource, bus, deadLetters, {
+      groupId,
+      maxAttempts: 3,
+      retryBaseMs: 20,
+      retryMaxMs: 200,
+      concurrency: 3,
+      maxBytesPerPartition: 65_536,
+      log: quiet,
+    });
+    inbox.on(Topics.LessonCompleted, async (event, tx) => {
+      await handle(event.payload.bookingId, event.id);
+      await tx.query('INSERT INTO applied (message_id, booking_id) VALUES ($1, $2)', [
+        event.id,
+        event.payload.bookingId,
+      ]);
+    });
+    inbox.start();
+    consumer = inbox;
+    return inbox;
+  };
+
+  const appliedFor = async (bookingIds: string[]) =>
+    (
+      await dataSource.query<Array<{ booking_id: string }>>(
+        'SELECT booking_id FROM applied WHERE booking_id = ANY($1::uuid[]) ORDER BY seq',
+        [bookingIds],
+      )
+    ).map((r) => r.booking_id);
+
+  it('applies a batch in order, dead-letters only the message that keeps failing, and replays it once fixed', async () => {
+    const key = randomUUID();
+    const events = Array.from({ length: 30 }, () => lessonCompleted(key));
+    const poison = events[12];
+    let fixed = false;
+    for (const e of events) await probe.produce(Topics.LessonCompleted, key, JSON.stringify(e));
+    const groupId = `inbox-${randomUUID()}`;
+    start(groupId, async (bookingId) => {
+      if (bookingId === poison.payload.bookingId && !fixed) throw new Error('domain says no');
+    });
+
+    const expected = events.filter((e) => e !== poison).map((e) => e.payload.bookingId);
+    await eventually(async () => expect(await appliedFor(expected)).toEqual(expected), {
+      timeoutMs: 30_000,
+    });
+    const [letter] = await new DeadLetters(dataSource, bus, groupId).list();
+    expect(letter).toMatchObject({
+      topic: Topics.LessonCompleted,
+      messageId: poison.id,
+      attempts: 3,
+      reason: 'domain says no',
+    });
+    await eventually(() =>
+      expect(
+        probe.find(`${Topics.LessonCompleted}.dlq`, (v: { id?: string }) => v.id === poison.id),
+      ).toHaveLength(1),
+    );
+
+    fixed = true;
+    expect(await new DeadLetters(dataSource, bus, groupId).replay([letter.id])).toEqual([
+      letter.id,
+    ]);
+    await eventually(async () =>
+      expect(await appliedFor([poison.payload.bookingId])).toEqual([poison.payload.bookingId]),
+    );
+    // Replaying again changes nothing: the letter is marked replayed.
+    expect(await new DeadLetters(dataSource, bus, groupId).replay([letter.id])).toEqual([]);
+    expect(await new DeadLetters(dataSource, bus, groupId).list()).toEqual([]);
+  });
+
+  it('retries an infrastructure failure past maxAttempts and never dead-letters it', async () => {
+    const key = randomUUID();
+    const event = lessonCompleted(key);
+    let failures = 0;
+    const groupId = `inbox-${randomUUID()}`;
+    const inbox = start(groupId, async (bookingId) => {
+      if (bookingId === event.payload.bookingId && failures < 8) {
+        failures += 1;
+        throw new TransientError('terminating connection due to administrator command');
+      }
+    });
+    await probe.produce(Topics.LessonCompleted, key, JSON.stringify(event));
+    await eventually(() => expect(inbox.stalled()).toHaveLength(1), { timeoutMs: 30_000 });
+    await eventually(
+      async () => expect(await appliedFor([event.payload.bookingId])).toHaveLength(1),
+      { timeoutMs: 30_000 },
+    );
+    expect(failures).toBe(8);
+    expect(inbox.stalled()).toEqual([]);
+    expect(await new DeadLetters(dataSource, bus, groupId).list()).toEqual([]);
+  });
+
+  it('applies each message once when it is delivered twice', async () => {
+    const key = randomUUID();
+    const event = lessonCompleted(key);
+    await probe.produce(Topics.LessonCompleted, key, JSON.stringify(event));
+    await probe.produce(Topics.LessonCompleted, key, JSON.stringify(event));
+    const later = lessonCompleted(key);
+    await probe.produce(Topics.LessonCompleted, key, JSON.stringify(later));
+    start(`inbox-${randomUUID()}`, async () => undefined);
+    const ids = [event.payload.bookingId, later.payload.bookingId];
+    await eventually(async () => expect(await appliedFor(ids)).toEqual(ids), { timeoutMs: 30_000 });
+  });
+});

@@ -1,0 +1,188 @@
+import { randomUUID } from 'node:crypto';
+import { allTopicsWithDeadLetters, Topics } from '@rewards/contracts';
+import { eventually } from '@rewards/testing';
+import { Kafka, logLevel } from 'kafkajs';
+import { DataSource } from 'typeorm';
+import { RunningKafkaMock, startKafkaMock } from '../../../tools/local/infra';
+import {
+  BrokerWatch,
+  KafkaJsMessageBus,
+  MessagingRetention,
+  OutboxRelay,
+  OutboxWriter,
+} from '../src';
+import { dropScratch, scratchSchema } from './messaging-fixture';
+
+const quiet = () => undefined;
+
+/** Reads one topic of one broker from the start: what a consumer of that broker would see. */
+async function readAll(brokers: string, topic: string, count: number): Promise<string[]> {
+  const kafka = new Kafka({
+    clientId: 'relay-int-reader',
+    brokers: [brokers],
+    logLevel: logLevel.NOTHING,
+  });
+  const consumer = kafka.consumer({ groupId: `reader-${randomUUID()}`, maxWaitTimeInMs: 50 });
+  const ids: string[] = [];
+  await consumer.connect();
+  await consumer.subscribe({ topics: [topic], fromBeginning: true });
+  await consumer.run({
+    eachMessage: async ({ message }) => {
+      ids.push((JSON.parse(message.value?.toString() ?? '{}') as { id: string }).id);
+    },
+  });
+  try {
+    await eventually(() => expect(ids.length).toBeGreaterThanOrEqual(count), { timeoutMs: 30_000 });
+  } finally {
+    await consumer.disconnect();
+  }
+  return ids;
+}
+
+describe(OutboxRelay.name, () => {
+  let dataSource: DataSource;
+  let schema: string;
+  const writer = new OutboxWriter('relay-int');
+
+  beforeAll(async () => {
+    ({ dataSource, schema } = await scratchSchema());
+  });
+
+  afterAll(async () => {
+    await dropScratch(dataSource, schema);
+  });
+
+  const relayTo = (bus: KafkaJsMessageBus) =>
+    new OutboxRelay(dataSource, bus, `relay-int-${schema}`, new BrokerWatch(bus, quiet), {
+      pollIntervalMs: 50,
+      batchSize: 4,
+      brokerCheckIntervalMs: 0,
+      onError: (err) => {
+        throw err;
+      },
+    });
+
+  const write = async (key: string) =>
+    dataSource.transaction((tx) =>
+      writer.add(
+        tx,
+        Topics.PayoutPaid,
+        key,
+        {
+          payoutId: randomUUID(),
+          rewardId: randomUUID(),
+          beneficiaryId: randomUUID(),
+          amount: { amountCents: 7500, currency: 'USD' },
+          transferId: `tr_${randomUUID()}`,
+          paidAt: new Date().toISOString(),
+        },
+        { occurredAt: new Date() },
+      ),
+    );
+
+  it('refills a broker that lost everything with the retained events, in order, before new ones', async () => {
+    const topics = allTopicsWithDeadLetters();
+    let first: RunningKafkaMock | undefined = await startKafkaMock({ topics, partitions: 1 });
+    let second: RunningKafkaMock | undefined;
+    try {
+      const key = randomUUID();
+      const written = [];
+      for (let i = 0; i < 10; i++) written.push((await write(key)).id);
+      const firstBus = new KafkaJsMessageBus({ brokers: [first.brokers], clientId: 'relay-int' });
+      expect(await relayTo(firstBus).drain()).toBe(10);
+      await firstBus.close();
+      expect(await readAll(first.brokers, Topics.PayoutPaid, 10)).toEqual(written);
+
+      // The broker is replaced by an empty one (the embedded broker after a restart).
+      await first.stop();
+      first = undefined;
+      second = await startKafkaMock({ topics, partitions: 1 });
+      const later = (await write(key)).id;
+      const secondBus = new KafkaJsMessageBus({ brokers: [second.brokers], clientId: 'relay-int' });
+      const relay = relayTo(secondBus);
+      expect(await relay.drain()).toBe(11);
+      await secondBus.close();
+      expect(await readAll(second.brokers, Topics.PayoutPaid, 11)).toEqual([...written, later]);
+      const [{ count }] = await dataSource.query<Array<{ count: string }>>(
+        'SELECT count(*) FROM outbox_replays',
+      );
+      expect(Number(count)).toBe(0);
+    } finally {
+      await first?.stop();
+      await second?.stop();
+    }
+  });
+
+  it('numbers one key’s events in the order their transactions commit', async () => {
+    const key = randomUUID();
+    let releaseFirst: () => void = () => undefined;
+    const firstMayCommit = new Promise<void>((resolve) => (releaseFirst = resolve));
+    let secondAdded = false;
+    const first = dataSource.transaction(async (tx) => {
+      const envelope = await writer.add(tx, Topics.PayoutPaid, key, samplePaid(), {
+        occurredAt: new Date(),
+      });
+      await firstMayCommit;
+      return envelope.id;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    // A second writer of the same key, with no other lock in common, waits for the first commit.
+    const second = dataSource.transaction(async (tx) => {
+      const envelope = await writer.add(tx, Topics.PayoutPaid, key, samplePaid(), {
+        occurredAt: new Date(),
+      });
+      secondAdded = true;
+      return envelope.id;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(secondAdded).toBe(false);
+    releaseFirst();
+    const ids = [await first, await second];
+    const rows = await dataSource.query<Array<{ id: string }>>(
+      'SELECT id FROM outbox_messages WHERE key = $1 ORDER BY seq',
+      [key],
+    );
+    expect(rows.map((r) => r.id)).toEqual(ids);
+  });
+
+  it('purges published events and inbox ids past their retention, and nothing younger', async () => {
+    const old = await write(randomUUID());
+    const young = await write(randomUUID());
+    await dataSource.query(
+      `UPDATE outbox_messages SET published_at = now(), created_at = now() - interval '8 days'
+       WHERE id = $1`,
+      [old.id],
+    );
+    await dataSource.query(`UPDATE outbox_messages SET published_at = now() WHERE id = $1`, [
+      young.id,
+    ]);
+    await dataSource.query(
+      `INSERT INTO inbox_messages (consumer, message_id, topic, processed_at)
+       VALUES ('c', $1, 't', now() - interval '9 days'), ('c', $2, 't', now() - interval '7 days')`,
+      [old.id, young.id],
+    );
+    const retention = new MessagingRetention(dataSource, {
+      outboxRetentionMs: 7 * 86_400_000,
+      inboxRetentionMs: 8 * 86_400_000,
+      intervalMs: 60_000,
+      onError: quiet,
+    });
+    expect(await retention.purge()).toEqual({ outbox: 1, inbox: 1 });
+    const left = await dataSource.query<Array<{ id: string }>>(
+      'SELECT id FROM outbox_messages WHERE id = ANY($1::uuid[])',
+      [[old.id, young.id]],
+    );
+    expect(left.map((r) => r.id)).toEqual([young.id]);
+  });
+});
+
+function samplePaid() {
+  return {
+    payoutId: randomUUID(),
+    rewardId: randomUUID(),
+    beneficiaryId: randomUUID(),
+    amount: { amountCents: 7500, currency: 'USD' as const },
+    transferId: `tr_${randomUUID()}`,
+    paidAt: new Date().toISOString(),
+  };
+}
