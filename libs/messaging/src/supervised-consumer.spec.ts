@@ -140,7 +140,7 @@ describe(SupervisedConsumer.name, () => {
 
   it('does not crash when the group moved on before the offsets could be committed', async () => {
     const { kafka, created } = fakeKafka((c) => {
-      c.commitError = Object.assign(new Error('rebalancing'), { type: 'REBALANCE_IN_PROGRESS' });
+      c.commitError = new Error('The group is rebalancing, so a rejoin is needed');
     });
     const supervised = new SupervisedConsumer(
       kafka,
