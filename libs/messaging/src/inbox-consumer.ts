@@ -15,7 +15,6 @@ import {
   MessageBus,
   Subscription,
 } from './message-bus';
-import { isTransientFailure } from './transient-failure';
 
 /** Applies one event inside the transaction that also records it in the inbox. */
 export type EventHandler<T extends Topic> = (
@@ -46,7 +45,8 @@ export interface InboxConsumerOptions {
   log: MessagingLog;
   /** Called after a transaction that may have written outbox rows commits. */
   afterCommit?: () => void;
-  isTransient?: (err: unknown) => boolean;
+  /** Tells an infrastructure failure (retried indefinitely) from a deterministic one. */
+  isTransient: (err: unknown) => boolean;
 }
 
 /** What the consumer is waiting on, when an infrastructure failure holds a partition. */
@@ -90,7 +90,7 @@ export class InboxConsumer {
     private readonly deadLetters: DeadLetters,
     private readonly options: InboxConsumerOptions,
   ) {
-    this.isTransient = options.isTransient ?? isTransientFailure;
+    this.isTransient = options.isTransient;
   }
 
   on<T extends Topic>(topic: T, handler: EventHandler<T>): void {

@@ -38,7 +38,7 @@ export interface MessagingOptions {
   /** Bounds the final outbox drain on shutdown. */
   shutdownDrainMs: number;
   /** Tells infrastructure failures (retried indefinitely) from deterministic ones. */
-  isTransient?: (err: unknown) => boolean;
+  isTransient: (err: unknown) => boolean;
 }
 
 export const MESSAGING_OPTIONS = Symbol('MESSAGING_OPTIONS');

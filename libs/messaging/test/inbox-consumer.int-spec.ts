@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Topics } from '@rewards/contracts';
+import { isTransientInfrastructureError } from '@rewards/service-kit';
 import { eventually, KafkaProbe, testBrokers } from '@rewards/testing';
 import { DataSource } from 'typeorm';
 import { DeadLetters, InboxConsumer, KafkaJsMessageBus } from '../src';
@@ -53,6 +54,7 @@ describe(InboxConsumer.name, () => {
       concurrency: 3,
       maxBytesPerPartition: 65_536,
       log: quiet,
+      isTransient: isTransientInfrastructureError,
     });
     inbox.on(Topics.LessonCompleted, async (event, tx) => {
       await handle(event.payload.bookingId, event.id);
@@ -183,6 +185,7 @@ describe('InboxConsumer in a rebalancing group', () => {
       concurrency: 1,
       maxBytesPerPartition: 8192,
       log: quiet,
+      isTransient: isTransientInfrastructureError,
     });
     inbox.on(Topics.LessonCompleted, async (event, tx) => {
       // Slow enough that the rebalance lands in the middle of a batch.
