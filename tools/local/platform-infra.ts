@@ -1,8 +1,8 @@
 // What the embedded platform's services run on: Postgres, Kafka and Stripe, each embedded (a
 // child process) or taken from the environment, plus the topics a real Kafka needs.
 import { allTopicsWithDeadLetters } from '@rewards/contracts';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import {
   RunningFakeStripe,
   RunningKafkaMock,
@@ -12,6 +12,7 @@ import {
   startPostgres,
 } from './infra';
 import { Env, PlatformPlan } from './platform-env';
+import { locatePostgres, platformDataDir, wipeDataDir } from './postgres-home';
 import { provisionTopics } from './provision-topics';
 import { isPortFree } from './service-process';
 
@@ -135,19 +136,26 @@ export class Infrastructure {
   }
 
   private async startPostgres(adminPassword: string | undefined): Promise<RunningPostgres> {
-    const dataDir = this.postgresDir;
-    if (this.env.PLATFORM_FRESH === 'true' && existsSync(dataDir)) {
-      const pidFile = join(dataDir, 'postmaster.pid');
+    const link = this.postgresDir;
+    if (this.env.PLATFORM_FRESH === 'true' && existsSync(link)) {
+      const pidFile = join(link, 'postmaster.pid');
       const pid = existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8').split('\n')[0]) : 0;
       // Never wipe the files of a server that is still running (another platform's).
-      if (pid > 0 && isAlive(pid))
-        throw new Error(`Postgres (pid ${pid}) still runs on ${dataDir}`);
+      if (pid > 0 && isAlive(pid)) throw new Error(`Postgres (pid ${pid}) still runs on ${link}`);
       process.stdout.write('PLATFORM_FRESH=true: wiping .local/postgres\n');
-      rmSync(dataDir, { recursive: true, force: true });
+      wipeDataDir(link);
+    }
+    const root = dirname(dirname(link));
+    const location = locatePostgres(root, [dirname(link)]);
+    const dataDir = platformDataDir(link, location.home);
+    if (location.home !== undefined) {
+      process.stdout.write(
+        `postgres   the postgres user cannot reach this checkout: binaries and data in ${location.home}\n`,
+      );
     }
     const existing = existsSync(join(dataDir, 'PG_VERSION'));
     try {
-      return await startPostgres({ dataDir, persist: true, adminPassword });
+      return await startPostgres({ dataDir, location, adminPassword });
     } catch (err) {
       const hint = existing
         ? '\n(if .local/secrets.json was replaced, its admin password no longer matches the ' +
