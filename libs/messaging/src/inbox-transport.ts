@@ -1,4 +1,5 @@
 import { Catch, INestApplication, RpcExceptionFilter } from '@nestjs/common';
+import { ModulesContainer } from '@nestjs/core';
 import {
   BaseRpcContext,
   CustomTransportStrategy,
@@ -77,12 +78,10 @@ export class RethrowInboxErrors implements RpcExceptionFilter<unknown> {
 
 /** Connects the service's inbox consumers, when it has any, and starts them. */
 export async function startInboxTransport(app: INestApplication): Promise<void> {
-  let transport: InboxTransport;
-  try {
-    transport = app.get(InboxTransport, { strict: false });
-  } catch {
-    return; // a service without messaging, e.g. the gateway
-  }
+  // Looked up without app.get(), which logs (or aborts on) a provider that is not there.
+  const modules = [...app.get(ModulesContainer).values()];
+  if (!modules.some((m) => m.providers.has(InboxTransport))) return; // e.g. the gateway
+  const transport = app.get(InboxTransport, { strict: false });
   const microservice = app.connectMicroservice<MicroserviceOptions>({ strategy: transport });
   microservice.useGlobalFilters(new RethrowInboxErrors());
   await app.startAllMicroservices();
