@@ -2,9 +2,11 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { Clock, DataServiceModule } from '@rewards/service-kit';
 import { WalletConfig } from './config/wallet.config';
 import { walletDataSource } from './db/data-source';
+import { SettleDebt } from './debt/settle-debt';
 import { LedgerAccounts } from './ledger/ledger-accounts';
 import { PostTransaction } from './ledger/post-transaction';
 import { WalletInbox } from './messaging/wallet-inbox';
+import { RewardRecords } from './rewards/reward-records';
 import { RewardUnlockedConsumer } from './rewards/reward-unlocked.consumer';
 import { RewardVoidedConsumer } from './rewards/reward-voided.consumer';
 import { WalletController } from './wallet/wallet.controller';
@@ -29,8 +31,10 @@ export class AppModule {
         { provide: WalletConfig, useValue: config },
         LedgerAccounts,
         PostTransaction,
+        RewardRecords,
         RewardUnlockedConsumer,
         RewardVoidedConsumer,
+        SettleDebt,
         WalletStatement,
       ],
     };

@@ -10,7 +10,7 @@ import {
   startServiceApp,
 } from '@rewards/testing';
 import request from 'supertest';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { AppModule } from '../src/app.module';
 import { WalletConfig } from '../src/config/wallet.config';
 import { walletDataSource } from '../src/db/data-source';
@@ -83,6 +83,49 @@ export class WalletHarness {
 
   get dataSource(): DataSource {
     return this.running().app.get(DataSource);
+  }
+
+  /** A provider of the running app (a consumer, a job), to drive it directly. */
+  get<T>(type: new (...args: never[]) => T): T {
+    return this.running().app.get(type);
+  }
+
+  /**
+   * Runs `first` in a transaction and keeps it open while `second` starts in another one; returns
+   * whether `second` had finished before `first` committed (false: it waited on a lock).
+   */
+  async interleave(
+    first: (tx: EntityManager) => Promise<unknown>,
+    second: (tx: EntityManager) => Promise<unknown>,
+  ): Promise<{ secondFinishedFirst: boolean }> {
+    let release = (): void => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let applied = (): void => undefined;
+    const firstApplied = new Promise<void>((resolve) => (applied = resolve));
+    const a = this.dataSource.transaction(async (tx) => {
+      await first(tx);
+      applied();
+      await gate;
+    });
+    await firstApplied;
+    let secondDone = false;
+    const b = this.dataSource.transaction(second).finally(() => (secondDone = true));
+    await settle();
+    const secondFinishedFirst = secondDone;
+    release();
+    await Promise.all([a, b]);
+    return { secondFinishedFirst };
+  }
+
+  /** What the user owes (positive), from their debt account. */
+  async debt(userId: string): Promise<number> {
+    const rows = await this.dataSource.query<Array<{ owed: string }>>(
+      `SELECT -coalesce(sum(p.amount_cents), 0) AS owed
+         FROM ledger_accounts a JOIN ledger_postings p ON p.account_id = a.id
+        WHERE a.owner_id = $1 AND a.kind = 'user_debt'`,
+      [userId],
+    );
+    return Number(rows[0]?.owed ?? 0);
   }
 
   /** Produces with the envelope's key unless told otherwise (same key: same partition, in order). */

@@ -1,10 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { EventEnvelope, Topics } from '@rewards/contracts';
+import { EventEnvelope, RewardUnlockedV1, RewardVoidedV1, Topics } from '@rewards/contracts';
 import { eventually, testAdminUrl } from '@rewards/testing';
 import { Client } from 'pg';
+import { EntityManager } from 'typeorm';
 import request from 'supertest';
 import { walletDataSource } from '../src/db/data-source';
 import { checkLedgerInvariants, inspectLedger } from '../src/ledger/check-invariants';
+import { RewardUnlockedConsumer } from '../src/rewards/reward-unlocked.consumer';
+import { RewardVoidedConsumer } from '../src/rewards/reward-voided.consumer';
 import { WalletError } from '../src/wallet-error';
 import { settle, UNLOCKED_AT, unlocked, voided, WalletHarness } from './wallet-harness';
 
@@ -118,8 +121,77 @@ describe('wallet service', () => {
       `SELECT note FROM ledger_transactions WHERE idempotency_key = $1`,
       [`reward-voided:${rewardId}`],
     );
-    expect(row.note).toBe('reward voided (REFUNDED); 1500 USD not recovered: already spent');
+    expect(row.note).toBe('reward voided (REFUNDED); 1500 USD already spent, now owed');
+    expect(await h.debt(userId)).toBe(1500);
   });
+
+  it('turns a clawback of spent credit into a debt that the next credit pays back first', async () => {
+    const [first, second, userId] = [randomUUID(), randomUUID(), randomUUID()];
+    await h.send(unlocked(first, userId, 2000));
+    await credited(userId, 2000);
+    await h.spend(userId, 1500);
+    await h.send(voided(first, userId));
+    await eventually(async () => expect(await h.debt(userId)).toBe(1500));
+    expect(await balance(userId)).toBe(0);
+
+    await h.send(unlocked(second, userId, 2000));
+    await eventually(async () => expect(await h.debt(userId)).toBe(0));
+    expect(await balance(userId)).toBe(500);
+    const [settled] = await eventually(() => {
+      const found = h.published(Topics.WalletDebited, second);
+      expect(found).toHaveLength(1);
+      return found;
+    });
+    expect(JSON.parse(settled.value).payload.amount.amountCents).toBe(1500);
+    expect(h.published(Topics.WalletCredited, second)).toHaveLength(1);
+  });
+
+  it('credits nothing when the void arrives before the unlock, and leaves a tombstone', async () => {
+    const [rewardId, userId] = [randomUUID(), randomUUID()];
+    const voidFirst = voided(rewardId, userId);
+    await h.send(voidFirst);
+    await eventually(() => h.consumed(voidFirst.id));
+    const unlock = unlocked(rewardId, userId, 2000);
+    await h.send(unlock);
+    await eventually(() => h.consumed(unlock.id));
+    expect(await balance(userId)).toBe(0);
+    const [reward] = await h.dataSource.query(
+      'SELECT status, void_reason FROM wallet_rewards WHERE reward_id = $1',
+      [rewardId],
+    );
+    expect(reward).toEqual({ status: 'voided', void_reason: 'REFUNDED' });
+    await settle();
+    expect(h.published(Topics.WalletCredited, rewardId)).toHaveLength(0);
+  });
+
+  it.each([
+    ['the unlock', 'the void'],
+    ['the void', 'the unlock'],
+  ])(
+    'leaves nothing credited when %s and %s of one reward run in two transactions at once',
+    async (first) => {
+      const [rewardId, userId] = [randomUUID(), randomUUID()];
+      const unlock = (tx: EntityManager) =>
+        h
+          .get(RewardUnlockedConsumer)
+          .handle(unlocked(rewardId, userId, 2000) as EventEnvelope<RewardUnlockedV1>, tx);
+      const cancel = (tx: EntityManager) =>
+        h
+          .get(RewardVoidedConsumer)
+          .handle(voided(rewardId, userId) as EventEnvelope<RewardVoidedV1>, tx);
+      const [a, b] = first === 'the unlock' ? [unlock, cancel] : [cancel, unlock];
+      const { secondFinishedFirst } = await h.interleave(a, b);
+      // The second waited for the first to commit: they were serialised by the reward's lock.
+      expect(secondFinishedFirst).toBe(false);
+      expect(await balance(userId)).toBe(0);
+      expect(await h.debt(userId)).toBe(0);
+      const [reward] = await h.dataSource.query(
+        'SELECT status FROM wallet_rewards WHERE reward_id = $1',
+        [rewardId],
+      );
+      expect(reward.status).toBe('voided');
+    },
+  );
 
   it('does nothing for a void of a reward that was never credited', async () => {
     const [rewardId, userId] = [randomUUID(), randomUUID()];
@@ -193,7 +265,7 @@ describe('wallet service', () => {
            (SELECT id FROM ledger_transactions WHERE source_id = '${rewardId}')`,
         `UPDATE ledger_transactions SET note = 'edited' WHERE source_id = '${rewardId}'`,
         `DELETE FROM ledger_transactions WHERE source_id = '${rewardId}'`,
-        'TRUNCATE ledger_postings, ledger_transactions',
+        'TRUNCATE ledger_postings, ledger_transactions CASCADE',
       ];
       for (const statement of sql) {
         await expect(own.query(statement)).rejects.toThrow(/is append-only/);

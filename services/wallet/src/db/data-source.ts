@@ -5,6 +5,7 @@ import { LedgerPosting } from '../ledger/ledger-posting.entity';
 import { LedgerTransaction } from '../ledger/ledger-transaction.entity';
 import { CreateWalletLedger1763700000000 } from './migrations/1763700000000-create-wallet-ledger';
 import { AddMessagingReplayAndDeadLetters1796080000000 } from './migrations/1796080000000-add-messaging-replay-and-dead-letters';
+import { CreateRewardRecords1796100000000 } from './migrations/1796100000000-create-reward-records';
 
 export const WALLET_ENTITIES = [LedgerAccount, LedgerTransaction, LedgerPosting];
 
@@ -15,6 +16,10 @@ export function walletDataSource(url: string, schema = 'wallet'): DataSource {
     url,
     schema,
     entities: WALLET_ENTITIES,
-    migrations: [CreateWalletLedger1763700000000, AddMessagingReplayAndDeadLetters1796080000000],
+    migrations: [
+      CreateWalletLedger1763700000000,
+      AddMessagingReplayAndDeadLetters1796080000000,
+      CreateRewardRecords1796100000000,
+    ],
   });
 }

@@ -1,6 +1,7 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 
-export const USER_ACCOUNT_KINDS = ['user_credit'] as const;
+/** A user's spendable credit, and what a user owes after a void could not take back enough. */
+export const USER_ACCOUNT_KINDS = ['user_credit', 'user_debt'] as const;
 export const PLATFORM_ACCOUNT_KINDS = [
   'platform_rewards_expense',
   'platform_fee_rebate_expense',
@@ -10,14 +11,45 @@ export type UserAccountKind = (typeof USER_ACCOUNT_KINDS)[number];
 export type PlatformAccountKind = (typeof PLATFORM_ACCOUNT_KINDS)[number];
 export type LedgerAccountKind = UserAccountKind | PlatformAccountKind;
 
-/** Accounts whose balance may never drop below zero: money a user holds. */
-export function mustStayNonNegative(kind: LedgerAccountKind): boolean {
+/**
+ * Which side of zero an account's balance must stay on: a user's credit never below zero, a
+ * user's debt (negative: owed to the platform) never above it; platform accounts are free.
+ */
+export type BalanceBound = 'non_negative' | 'non_positive' | 'none';
+
+export function balanceBound(kind: LedgerAccountKind): BalanceBound {
   switch (kind) {
     case 'user_credit':
-      return true;
+      return 'non_negative';
+    case 'user_debt':
+      return 'non_positive';
     case 'platform_rewards_expense':
     case 'platform_fee_rebate_expense':
+      return 'none';
+  }
+}
+
+/** Whether moving `amountCents` on an account of this kind could cross its bound. */
+export function movesTowardBound(kind: LedgerAccountKind, amountCents: number): boolean {
+  switch (balanceBound(kind)) {
+    case 'non_negative':
+      return amountCents < 0;
+    case 'non_positive':
+      return amountCents > 0;
+    case 'none':
       return false;
+  }
+}
+
+/** Whether a balance is on the allowed side of its account's bound. */
+export function withinBound(kind: LedgerAccountKind, balanceCents: number): boolean {
+  switch (balanceBound(kind)) {
+    case 'non_negative':
+      return balanceCents >= 0;
+    case 'non_positive':
+      return balanceCents <= 0;
+    case 'none':
+      return true;
   }
 }
 

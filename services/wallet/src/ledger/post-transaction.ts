@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { Clock } from '@rewards/service-kit';
 import { EntityManager } from 'typeorm';
 import { WalletError } from '../wallet-error';
-import { LedgerAccount, mustStayNonNegative } from './ledger-account.entity';
+import { LedgerAccount, movesTowardBound, withinBound } from './ledger-account.entity';
 import { LedgerAccounts } from './ledger-accounts';
 import { LedgerPosting, toSafeInteger } from './ledger-posting.entity';
 import { LedgerTransaction, LedgerTransactionKind } from './ledger-transaction.entity';
@@ -63,10 +63,10 @@ export class PostTransaction {
       return found;
     };
 
-    // Only accounts that must stay non-negative and lose money need the lock: a concurrent
-    // credit can only make the balance read here too low, never too high.
+    // Only accounts moving toward their bound need the lock: a concurrent move away from it can
+    // only make the balance read here look worse, never better.
     const guarded = netByAccount
-      .filter((n) => n.amountCents < 0 && mustStayNonNegative(n.account.kind))
+      .filter((n) => movesTowardBound(n.account.kind, n.amountCents))
       .map((n) => ({ account: account(accountRefKey(n.account)), amountCents: n.amountCents }));
     await this.accounts.lock(
       tx,
@@ -74,7 +74,7 @@ export class PostTransaction {
     );
     for (const { account: held, amountCents } of guarded) {
       const balance = await this.accounts.balanceCents(tx, held.id);
-      if (balance + amountCents < 0) {
+      if (!withinBound(held.kind, balance + amountCents)) {
         throw new WalletError(
           'INSUFFICIENT_CREDIT',
           `the ${held.kind} balance is ${balance} ${held.currency}, ${-amountCents} needed`,

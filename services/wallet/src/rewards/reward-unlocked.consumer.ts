@@ -3,17 +3,24 @@ import { EventEnvelope, RewardUnlockedV1, Topics } from '@rewards/contracts';
 import { OutboxWriter } from '@rewards/messaging';
 import { Clock } from '@rewards/service-kit';
 import { EntityManager } from 'typeorm';
+import { SettleDebt } from '../debt/settle-debt';
 import { platformAccount, userAccount } from '../ledger/legs';
 import { PostTransaction } from '../ledger/post-transaction';
 import { fundingAccountFor, rewardCreditKey } from './reward-ledger';
+import { RewardRecords } from './reward-records';
 
-/** An unlocked reward becomes spendable credit, announced by wallet-credited in the same commit. */
+/**
+ * An unlocked reward becomes spendable credit, announced by wallet-credited in the same commit,
+ * unless a void of it came first. What the user owes from an earlier void is paid back first.
+ */
 @Injectable()
 export class RewardUnlockedConsumer {
   private readonly logger = new Logger(RewardUnlockedConsumer.name);
 
   constructor(
+    private readonly rewards: RewardRecords,
     private readonly postTransaction: PostTransaction,
+    private readonly settleDebt: SettleDebt,
     private readonly outbox: OutboxWriter,
     private readonly clock: Clock,
   ) {}
@@ -29,6 +36,13 @@ export class RewardUnlockedConsumer {
       });
       return;
     }
+    const record = await this.rewards.lock(tx, reward.rewardId, reward.beneficiaryId);
+    if (record.status === 'voided') {
+      this.logger.log({ message: 'reward-unlocked: already voided', rewardId: reward.rewardId });
+      return;
+    }
+    // A replay (same reward, new message id): credited and announced already.
+    if (record.status === 'credited') return;
     const { amountCents, currency } = reward.amount;
     const posted = await this.postTransaction.execute(tx, {
       idempotencyKey: rewardCreditKey(reward.rewardId),
@@ -40,7 +54,7 @@ export class RewardUnlockedConsumer {
         { account: platformAccount(funding, currency), amountCents: -amountCents },
       ],
     });
-    // A replay (same reward, new message id) found the earlier credit: announced already.
+    await this.rewards.markCredited(tx, reward.rewardId, posted.transaction.id);
     if (!posted.created) return;
     const now = this.clock.now();
     await this.outbox.add(
@@ -56,5 +70,11 @@ export class RewardUnlockedConsumer {
       },
       { occurredAt: now, traceparent: event.traceparent },
     );
+    await this.settleDebt.execute(tx, {
+      ownerId: reward.beneficiaryId,
+      currency,
+      sourceId: reward.rewardId,
+      traceparent: event.traceparent,
+    });
   }
 }
