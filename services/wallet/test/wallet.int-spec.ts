@@ -224,6 +224,41 @@ describe('wallet service', () => {
     expect(await balance(userId)).toBe(5000);
   });
 
+  it('keeps each user balance in its row and refuses, in the database, to store one below zero', async () => {
+    const [rewardId, userId] = [randomUUID(), randomUUID()];
+    await h.send(unlocked(rewardId, userId, 900));
+    await credited(userId, 900);
+    const [row] = await h.dataSource.query(
+      `SELECT balance_cents FROM ledger_accounts WHERE owner_id = $1 AND kind = 'user_credit'`,
+      [userId],
+    );
+    expect(row.balance_cents).toBe('900');
+    const own = new Client({ connectionString: h.config.DATABASE_URL });
+    await own.connect();
+    try {
+      // A posting written past the use case (balanced, so only the balance row can refuse it).
+      await own.query('BEGIN');
+      const txId = randomUUID();
+      await own.query(
+        `INSERT INTO ledger_transactions (id, idempotency_key, kind, source_id, occurred_at, created_at)
+         VALUES ($1, $2, 'reward_void', 'test', now(), now())`,
+        [txId, `test-overdraw:${txId}`],
+      );
+      await expect(
+        own.query(
+          `INSERT INTO ledger_postings (transaction_id, account_id, amount_cents, currency)
+           SELECT $1, id, -1000, currency FROM ledger_accounts
+            WHERE owner_id = $2 AND kind = 'user_credit'`,
+          [txId, userId],
+        ),
+      ).rejects.toThrow(/ledger_accounts_credit_not_negative/);
+      await own.query('ROLLBACK');
+    } finally {
+      await own.end();
+    }
+    expect(await balance(userId)).toBe(900);
+  });
+
   it('refuses to take a balance below zero with INSUFFICIENT_CREDIT, also when debits race', async () => {
     const [rewardId, userId] = [randomUUID(), randomUUID()];
     await h.send(unlocked(rewardId, userId, 2000));
@@ -314,7 +349,11 @@ describe('wallet service', () => {
     const report = await checkLedgerInvariants(h.dataSource, new Date());
     expect(report).toMatchObject({
       ok: true,
-      violations: { unbalancedTransactions: { count: 0 } },
+      violations: {
+        unbalancedTransactions: { count: 0 },
+        negativeUserAccounts: { count: 0 },
+        balanceMismatches: { count: 0 },
+      },
     });
     expect(report.totals.postings).toBeGreaterThan(0);
   });
@@ -329,8 +368,8 @@ describe('wallet service', () => {
       // A superuser can switch triggers off: what the check exists to catch. Rolled back below.
       await runner.query('SET LOCAL session_replication_role = replica');
       await runner.query(
-        `INSERT INTO ledger_accounts (id, owner_id, kind, currency, created_at)
-         VALUES ($1, $1, 'user_credit', 'USD', now())`,
+        `INSERT INTO ledger_accounts (id, owner_id, kind, currency, created_at, balance_cents)
+         VALUES ($1, $1, 'user_credit', 'USD', now(), 0)`,
         [userId],
       );
       await runner.query(
@@ -351,6 +390,12 @@ describe('wallet service', () => {
       expect(report.violations.negativeUserAccounts.first).toContainEqual(
         expect.objectContaining({ ownerId: userId, balanceCents: '-250' }),
       );
+      // The balance trigger was off too: the stored balance no longer matches the postings.
+      expect(report.violations.balanceMismatches.first).toContainEqual({
+        accountId: userId,
+        storedCents: '0',
+        postedCents: '-250',
+      });
     } finally {
       await runner.rollbackTransaction();
       await runner.release();

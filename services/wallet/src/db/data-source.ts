@@ -6,6 +6,7 @@ import { LedgerTransaction } from '../ledger/ledger-transaction.entity';
 import { CreateWalletLedger1763700000000 } from './migrations/1763700000000-create-wallet-ledger';
 import { AddMessagingReplayAndDeadLetters1796080000000 } from './migrations/1796080000000-add-messaging-replay-and-dead-letters';
 import { CreateRewardRecords1796100000000 } from './migrations/1796100000000-create-reward-records';
+import { AddAccountBalances1796100100000 } from './migrations/1796100100000-add-account-balances';
 
 export const WALLET_ENTITIES = [LedgerAccount, LedgerTransaction, LedgerPosting];
 
@@ -20,6 +21,7 @@ export function walletDataSource(url: string, schema = 'wallet'): DataSource {
       CreateWalletLedger1763700000000,
       AddMessagingReplayAndDeadLetters1796080000000,
       CreateRewardRecords1796100000000,
+      AddAccountBalances1796100100000,
     ],
   });
 }

@@ -1,5 +1,12 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 
+function nullableInteger(value: string | null): number | null {
+  if (value === null) return null;
+  const n = Number(value);
+  if (!Number.isSafeInteger(n)) throw new RangeError(`not a safe integer: ${value}`);
+  return n;
+}
+
 /** A user's spendable credit, and what a user owes after a void could not take back enough. */
 export const USER_ACCOUNT_KINDS = ['user_credit', 'user_debt'] as const;
 export const PLATFORM_ACCOUNT_KINDS = [
@@ -57,7 +64,10 @@ export function isUserAccountKind(kind: LedgerAccountKind): kind is UserAccountK
   return (USER_ACCOUNT_KINDS as readonly string[]).includes(kind);
 }
 
-/** One account of the ledger; its balance is the sum of its postings and is never stored. */
+/**
+ * One account of the ledger. A user account keeps its balance in the row (moved by a trigger on
+ * each posting, always equal to the sum of its postings); a platform account sums its postings.
+ */
 @Entity({ name: 'ledger_accounts' })
 export class LedgerAccount {
   @PrimaryColumn('uuid')
@@ -75,4 +85,12 @@ export class LedgerAccount {
 
   @Column('timestamptz', { name: 'created_at' })
   createdAt!: Date;
+
+  /** Null for platform accounts. */
+  @Column('bigint', {
+    name: 'balance_cents',
+    nullable: true,
+    transformer: { to: (v: number | null) => v, from: (v: string | null) => nullableInteger(v) },
+  })
+  balanceCents!: number | null;
 }

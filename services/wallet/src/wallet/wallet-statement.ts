@@ -47,12 +47,9 @@ export class WalletStatement {
     // One snapshot, so the balances always equal what the entries add up to.
     return this.dataSource.transaction('REPEATABLE READ', async (tx) => {
       const balances = await tx.query<BalanceRow[]>(
-        `SELECT a.currency, coalesce(sum(p.amount_cents), 0) AS balance
-           FROM ledger_accounts a
-           LEFT JOIN ledger_postings p ON p.account_id = a.id
-          WHERE a.owner_id = $1 AND a.kind = 'user_credit'
-          GROUP BY a.currency
-          ORDER BY a.currency`,
+        `SELECT currency, balance_cents AS balance FROM ledger_accounts
+          WHERE owner_id = $1 AND kind = 'user_credit'
+          ORDER BY currency`,
         [ownerId],
       );
       const entries = await tx.query<EntryRow[]>(
