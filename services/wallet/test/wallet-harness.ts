@@ -168,12 +168,16 @@ export class WalletHarness {
   }
 
   /** Takes credit out of a wallet through the posting use case, as a checkout spend will. */
-  spend(ownerId: string, amountCents: number): Promise<PostedTransaction> {
+  spend(
+    ownerId: string,
+    amountCents: number,
+    reference = `test-spend:${randomUUID()}`,
+  ): Promise<PostedTransaction> {
     const post = this.running().app.get(PostTransaction);
     return this.dataSource.transaction((tx) =>
       post.execute(tx, {
         // No spend kind exists yet; a void-kind transaction with a test source stands in.
-        idempotencyKey: `test-spend:${randomUUID()}`,
+        idempotencyKey: reference,
         kind: 'reward_void',
         sourceId: 'test-spend',
         occurredAt: new Date(),

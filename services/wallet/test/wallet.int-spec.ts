@@ -6,6 +6,7 @@ import { EntityManager } from 'typeorm';
 import request from 'supertest';
 import { walletDataSource } from '../src/db/data-source';
 import { checkLedgerInvariants, inspectLedger } from '../src/ledger/check-invariants';
+import { PostTransaction } from '../src/ledger/post-transaction';
 import { RewardUnlockedConsumer } from '../src/rewards/reward-unlocked.consumer';
 import { RewardVoidedConsumer } from '../src/rewards/reward-voided.consumer';
 import { WalletError } from '../src/wallet-error';
@@ -269,6 +270,36 @@ describe('wallet service', () => {
     expect(refused.reason).toBeInstanceOf(WalletError);
     expect(refused.reason.code).toBe('INSUFFICIENT_CREDIT');
     expect(await balance(userId)).toBe(500);
+  });
+
+  it('writes a posting once per reference: a replay changes nothing and returns the first result', async () => {
+    const [rewardId, userId] = [randomUUID(), randomUUID()];
+    await h.send(unlocked(rewardId, userId, 2000));
+    await credited(userId, 2000);
+    const reference = `checkout:${randomUUID()}`;
+    const first = await h.spend(userId, 500, reference);
+    const replays = await Promise.all([
+      h.spend(userId, 500, reference),
+      h.spend(userId, 500, reference),
+    ]);
+    expect(first.created).toBe(true);
+    for (const replay of replays) {
+      expect(replay).toMatchObject({ created: false, transaction: { id: first.transaction.id } });
+      expect(replay.postings.map((p) => p.id)).toEqual(first.postings.map((p) => p.id));
+    }
+    expect(await balance(userId)).toBe(1500);
+    await expect(
+      h.dataSource.transaction((tx) =>
+        h.get(PostTransaction).execute(tx, {
+          idempotencyKey: reference,
+          kind: 'reward_credit',
+          sourceId: 'another-cause',
+          occurredAt: new Date(),
+          legs: [],
+          note: 'reuses a reference',
+        }),
+      ),
+    ).rejects.toMatchObject({ code: 'REFERENCE_REUSED' });
   });
 
   it('dead-letters a malformed reward-unlocked and still applies the next one', async () => {
