@@ -5,10 +5,15 @@ import { walletDataSource } from './db/data-source';
 import { SettleDebt } from './debt/settle-debt';
 import { LedgerAccounts } from './ledger/ledger-accounts';
 import { PostTransaction } from './ledger/post-transaction';
+import { CreditExpiryJob } from './lots/credit-expiry.job';
+import { CreditLots } from './lots/credit-lots';
+import { ExpireDueCredit } from './lots/expire-due-credit.usecase';
+import { RemindExpiringCredit } from './lots/remind-expiring-credit.usecase';
 import { WalletInbox } from './messaging/wallet-inbox';
 import { RewardRecords } from './rewards/reward-records';
 import { RewardUnlockedConsumer } from './rewards/reward-unlocked.consumer';
 import { RewardVoidedConsumer } from './rewards/reward-voided.consumer';
+import { SpendCredit } from './spend/spend-credit.usecase';
 import { WalletController } from './wallet/wallet.controller';
 import { WalletStatement } from './wallet/wallet-statement';
 
@@ -35,6 +40,11 @@ export class AppModule {
         RewardUnlockedConsumer,
         RewardVoidedConsumer,
         SettleDebt,
+        SpendCredit,
+        CreditLots,
+        ExpireDueCredit,
+        RemindExpiringCredit,
+        CreditExpiryJob,
         WalletStatement,
       ],
     };

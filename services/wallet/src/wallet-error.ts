@@ -8,6 +8,7 @@ export type WalletErrorCode =
   | 'INVALID_ACCOUNT_REF'
   | 'EMPTY_TRANSACTION'
   | 'INVALID_REFERENCE'
+  | 'INVALID_AMOUNT'
   | 'REFERENCE_REUSED';
 
 /** The one error type of the wallet service: a stable code and a reason for the caller. */
@@ -33,6 +34,7 @@ export function walletErrorStatus(code: WalletErrorCode): number {
     case 'INVALID_ACCOUNT_REF':
     case 'EMPTY_TRANSACTION':
     case 'INVALID_REFERENCE':
+    case 'INVALID_AMOUNT':
       return 422;
   }
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createEnvelope, EventEnvelope, RewardKind, Topics } from '@rewards/contracts';
-import { loadConfig } from '@rewards/service-kit';
+import { loadConfig, ManualClock } from '@rewards/service-kit';
 import {
   KafkaProbe,
   migrate,
@@ -14,8 +14,8 @@ import { DataSource, EntityManager } from 'typeorm';
 import { AppModule } from '../src/app.module';
 import { WalletConfig } from '../src/config/wallet.config';
 import { walletDataSource } from '../src/db/data-source';
-import { platformAccount, userAccount } from '../src/ledger/legs';
-import { PostedTransaction, PostTransaction } from '../src/ledger/post-transaction';
+import { PostedTransaction } from '../src/ledger/post-transaction';
+import { SpendCredit } from '../src/spend/spend-credit.usecase';
 import { mapWalletError } from '../src/wallet-error';
 import { WalletStatementView } from '../src/wallet/wallet-statement';
 
@@ -27,20 +27,24 @@ export function unlocked(
   beneficiaryId: string,
   amountCents: number,
   kind: RewardKind = 'student_referral_credit',
+  dates: { unlockedAt: string; expiresAt: string } = {
+    unlockedAt: UNLOCKED_AT,
+    expiresAt: '2026-09-01T10:00:00.000Z',
+  },
 ): EventEnvelope<object> {
   return createEnvelope({
     type: Topics.RewardUnlocked,
     version: 1,
     producer: 'referrals',
     key: rewardId,
-    occurredAt: new Date(UNLOCKED_AT),
+    occurredAt: new Date(dates.unlockedAt),
     payload: {
       rewardId,
       beneficiaryId,
       kind,
       amount: { amountCents, currency: 'USD' },
-      expiresAt: '2026-09-01T10:00:00.000Z',
-      unlockedAt: UNLOCKED_AT,
+      expiresAt: dates.expiresAt,
+      unlockedAt: dates.unlockedAt,
     },
   });
 }
@@ -61,13 +65,21 @@ export const settle = () => new Promise((resolve) => setTimeout(resolve, 300));
 
 /** The wallet running against the run's Postgres and broker, and what tests do with it. */
 export class WalletHarness {
-  readonly config = loadConfig(WalletConfig, serviceTestEnv('wallet'));
+  // The expiry job runs when a test says so (runOnce), at the time the test set on the clock.
+  readonly config = loadConfig(WalletConfig, {
+    ...serviceTestEnv('wallet'),
+    CREDIT_EXPIRY_INTERVAL_MS: String(3600_000),
+  });
+  readonly clock = new ManualClock(new Date('2026-03-01T00:00:00.000Z'));
   private service?: RunningServiceApp;
   private probe?: KafkaProbe;
 
   async start(watch: string[]): Promise<void> {
     await migrate(walletDataSource(this.config.DATABASE_URL));
-    this.service = await startServiceApp(AppModule.forRoot(this.config), mapWalletError);
+    this.service = await startServiceApp(
+      AppModule.forRoot(this.config, { clock: this.clock }),
+      mapWalletError,
+    );
     this.probe = new KafkaProbe();
     await this.probe.watch(watch);
   }
@@ -167,25 +179,15 @@ export class WalletHarness {
     if (rows.length !== 1) throw new Error(`message ${messageId} not consumed yet`);
   }
 
-  /** Takes credit out of a wallet through the posting use case, as a checkout spend will. */
+  /** Takes credit out of a wallet through the spend use case, as checkout will. */
   spend(
     ownerId: string,
     amountCents: number,
     reference = `test-spend:${randomUUID()}`,
   ): Promise<PostedTransaction> {
-    const post = this.running().app.get(PostTransaction);
+    const spend = this.running().app.get(SpendCredit);
     return this.dataSource.transaction((tx) =>
-      post.execute(tx, {
-        // No spend kind exists yet; a void-kind transaction with a test source stands in.
-        idempotencyKey: reference,
-        kind: 'reward_void',
-        sourceId: 'test-spend',
-        occurredAt: new Date(),
-        legs: [
-          { account: userAccount('user_credit', ownerId, 'USD'), amountCents: -amountCents },
-          { account: platformAccount('platform_rewards_expense', 'USD'), amountCents },
-        ],
-      }),
+      spend.execute(tx, { ownerId, amountCents, currency: 'USD', reference, sourceId: 'booking' }),
     );
   }
 

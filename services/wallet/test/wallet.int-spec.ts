@@ -7,6 +7,7 @@ import request from 'supertest';
 import { walletDataSource } from '../src/db/data-source';
 import { checkLedgerInvariants, inspectLedger } from '../src/ledger/check-invariants';
 import { PostTransaction } from '../src/ledger/post-transaction';
+import { CreditExpiryJob } from '../src/lots/credit-expiry.job';
 import { RewardUnlockedConsumer } from '../src/rewards/reward-unlocked.consumer';
 import { RewardVoidedConsumer } from '../src/rewards/reward-voided.consumer';
 import { WalletError } from '../src/wallet-error';
@@ -18,7 +19,24 @@ describe('wallet service', () => {
   const credited = (userId: string, cents: number) =>
     eventually(async () => expect(await balance(userId)).toBe(cents));
 
-  beforeAll(() => h.start([Topics.WalletCredited, Topics.WalletDebited, 'reward-unlocked.dlq']));
+  beforeAll(() =>
+    h.start([
+      Topics.WalletCredited,
+      Topics.WalletDebited,
+      Topics.CreditExpiring,
+      Topics.CreditExpired,
+      'reward-unlocked.dlq',
+    ]),
+  );
+  const ofOwner = (topic: string, ownerId: string) =>
+    h.find(topic, (v) => (v as { payload?: { ownerId?: string } }).payload?.ownerId === ownerId);
+  const lotOf = async (rewardId: string) => {
+    const [lot] = await h.dataSource.query(
+      'SELECT id, amount_cents, remaining_cents, expires_at FROM credit_lots WHERE reward_id = $1',
+      [rewardId],
+    );
+    return lot as { id: string; amount_cents: string; remaining_cents: string; expires_at: Date };
+  };
   afterAll(() => h.stop());
 
   it('credits an unlocked reward, shows it on GET /wallet/me and publishes wallet-credited once', async () => {
@@ -376,6 +394,110 @@ describe('wallet service', () => {
     expect(res.body.error.code).toBe('UNAUTHENTICATED');
   });
 
+  it('makes each credit a lot expiring on its own date and spends the soonest-expiring first', async () => {
+    const [later, sooner, userId] = [randomUUID(), randomUUID(), randomUUID()];
+    const dates = (expiresAt: string) => ({ unlockedAt: UNLOCKED_AT, expiresAt });
+    await h.send(
+      unlocked(later, userId, 2000, 'student_referral_credit', dates('2026-12-01T00:00:00.000Z')),
+    );
+    await h.send(
+      unlocked(sooner, userId, 1000, 'student_referral_credit', dates('2026-06-01T00:00:00.000Z')),
+    );
+    await credited(userId, 3000);
+    await h.spend(userId, 1500);
+    expect(await lotOf(sooner)).toMatchObject({ remaining_cents: '0' });
+    expect(await lotOf(later)).toMatchObject({
+      remaining_cents: '1500',
+      expires_at: new Date('2026-12-01T00:00:00.000Z'),
+    });
+  });
+
+  it('refuses to spend a non-positive or fractional amount with INVALID_AMOUNT', async () => {
+    for (const amount of [0, -5, 2.5]) {
+      await expect(h.spend(randomUUID(), amount)).rejects.toMatchObject({ code: 'INVALID_AMOUNT' });
+    }
+  });
+
+  it('sends the 14- and 3-day reminders and expires unspent credit, each once, as the clock moves', async () => {
+    const [rewardId, userId] = [randomUUID(), randomUUID()];
+    const dates = { unlockedAt: '2030-01-01T00:00:00.000Z', expiresAt: '2030-07-01T00:00:00.000Z' };
+    await h.send(unlocked(rewardId, userId, 2000, 'student_referral_credit', dates));
+    await credited(userId, 2000);
+    await h.spend(userId, 500);
+    const lot = await lotOf(rewardId);
+    const job = h.get(CreditExpiryJob);
+    const twice = async () => {
+      await job.runOnce();
+      await job.runOnce();
+    };
+
+    h.clock.set(new Date('2030-06-17T00:00:00.000Z'));
+    await twice();
+    const [first] = await eventually(() => {
+      const found = ofOwner(Topics.CreditExpiring, userId);
+      expect(found).toHaveLength(1);
+      return found;
+    });
+    expect(JSON.parse(first.value).payload).toEqual({
+      creditId: lot.id,
+      ownerId: userId,
+      amount: { amountCents: 1500, currency: 'USD' },
+      daysLeft: 14,
+      expiresAt: dates.expiresAt,
+    });
+
+    h.clock.set(new Date('2030-06-28T00:00:00.000Z'));
+    await twice();
+    await eventually(() => expect(ofOwner(Topics.CreditExpiring, userId)).toHaveLength(2));
+    expect(JSON.parse(ofOwner(Topics.CreditExpiring, userId)[1].value).payload.daysLeft).toBe(3);
+    expect(await balance(userId)).toBe(1500);
+
+    h.clock.set(new Date('2030-07-01T00:00:01.000Z'));
+    await twice();
+    expect(await balance(userId)).toBe(0);
+    const [expired] = await eventually(() => {
+      const found = ofOwner(Topics.CreditExpired, userId);
+      expect(found).toHaveLength(1);
+      return found;
+    });
+    expect(JSON.parse(expired.value).payload).toEqual({
+      creditId: lot.id,
+      ownerId: userId,
+      amount: { amountCents: 1500, currency: 'USD' },
+      expiredAt: dates.expiresAt,
+    });
+    const funding = await h.dataSource.query(
+      `SELECT a.kind, p.amount_cents FROM ledger_postings p
+         JOIN ledger_accounts a ON a.id = p.account_id
+         JOIN ledger_transactions t ON t.id = p.transaction_id
+        WHERE t.kind = 'credit_expiry' AND t.source_id = $1 AND a.owner_id IS NULL`,
+      [rewardId],
+    );
+    expect(funding).toEqual([{ kind: 'platform_expired_credit', amount_cents: '1500' }]);
+    await settle();
+    expect(ofOwner(Topics.CreditExpiring, userId)).toHaveLength(2);
+    expect(ofOwner(Topics.CreditExpired, userId)).toHaveLength(1);
+  });
+
+  it('runs an expiry tick on one replica at a time', async () => {
+    const other = new Client({ connectionString: h.config.DATABASE_URL });
+    await other.connect();
+    try {
+      // Another replica in the middle of its tick holds the lock.
+      await other.query('BEGIN');
+      await other.query("SELECT pg_advisory_xact_lock(x'63657870'::int, 0)");
+      expect(await h.get(CreditExpiryJob).runOnce()).toEqual({
+        ran: false,
+        expired: 0,
+        reminded: 0,
+      });
+      await other.query('COMMIT');
+      expect((await h.get(CreditExpiryJob).runOnce()).ran).toBe(true);
+    } finally {
+      await other.end();
+    }
+  });
+
   it('finds no invariant violation in the ledger the tests left behind', async () => {
     const report = await checkLedgerInvariants(h.dataSource, new Date());
     expect(report).toMatchObject({
@@ -384,6 +506,7 @@ describe('wallet service', () => {
         unbalancedTransactions: { count: 0 },
         negativeUserAccounts: { count: 0 },
         balanceMismatches: { count: 0 },
+        lotMismatches: { count: 0 },
       },
     });
     expect(report.totals.postings).toBeGreaterThan(0);

@@ -7,6 +7,7 @@ import { CreateWalletLedger1763700000000 } from './migrations/1763700000000-crea
 import { AddMessagingReplayAndDeadLetters1796080000000 } from './migrations/1796080000000-add-messaging-replay-and-dead-letters';
 import { CreateRewardRecords1796100000000 } from './migrations/1796100000000-create-reward-records';
 import { AddAccountBalances1796100100000 } from './migrations/1796100100000-add-account-balances';
+import { CreateCreditLots1796100200000 } from './migrations/1796100200000-create-credit-lots';
 
 export const WALLET_ENTITIES = [LedgerAccount, LedgerTransaction, LedgerPosting];
 
@@ -22,6 +23,7 @@ export function walletDataSource(url: string, schema = 'wallet'): DataSource {
       AddMessagingReplayAndDeadLetters1796080000000,
       CreateRewardRecords1796100000000,
       AddAccountBalances1796100100000,
+      CreateCreditLots1796100200000,
     ],
   });
 }

@@ -6,6 +6,7 @@ import { EntityManager } from 'typeorm';
 import { LedgerAccounts } from '../ledger/ledger-accounts';
 import { userAccount } from '../ledger/legs';
 import { PostTransaction } from '../ledger/post-transaction';
+import { CreditLots } from '../lots/credit-lots';
 
 export interface SettleDebtCommand {
   ownerId: string;
@@ -31,6 +32,7 @@ export class SettleDebt {
   constructor(
     private readonly accounts: LedgerAccounts,
     private readonly postTransaction: PostTransaction,
+    private readonly lots: CreditLots,
     private readonly outbox: OutboxWriter,
     private readonly clock: Clock,
   ) {}
@@ -62,6 +64,7 @@ export class SettleDebt {
       note: `${settleCents} ${currency} of credit paid back what a voided reward left owing`,
     });
     if (!posted.created) return 0;
+    await this.lots.take(tx, credit.id, posted.transaction.id, settleCents);
     const now = this.clock.now();
     await this.outbox.add(
       tx,

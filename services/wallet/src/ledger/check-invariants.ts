@@ -26,7 +26,19 @@ export interface LedgerInvariantReport {
       count: number;
       first: Array<{ accountId: string; storedCents: string; postedCents: string }>;
     };
+    /** Credit accounts whose lots do not add up to their balance. */
+    lotMismatches: {
+      count: number;
+      first: Array<{ accountId: string; balanceCents: string; lotsCents: string }>;
+    };
   };
+}
+
+interface LotMismatchRow {
+  account_id: string;
+  balance_cents: string;
+  lots_cents: string;
+  total: string;
 }
 
 interface MismatchRow {
@@ -53,8 +65,8 @@ interface NegativeRow {
 
 /**
  * Verifies what the ledger promises, from one read-only snapshot: every transaction sums to zero
- * in a single currency, no user credit account is below zero, and every stored balance equals the
- * sum of its account's postings. The database enforces both on
+ * in a single currency, no user credit account is below zero, every stored balance equals the sum
+ * of its account's postings, and every credit balance equals what is left of its lots. The database enforces both on
  * write; this catches what a bypass (a disabled trigger, a manual fix) would leave behind.
  */
 export async function checkLedgerInvariants(
@@ -111,11 +123,25 @@ export async function inspectLedger(
       LIMIT $1`,
     [LISTED],
   );
+  const lotsOff = await tx.query<LotMismatchRow[]>(
+    `SELECT a.id AS account_id, a.balance_cents::text AS balance_cents,
+            coalesce(sum(l.remaining_cents), 0)::text AS lots_cents, count(*) OVER () AS total
+       FROM ledger_accounts a
+       LEFT JOIN credit_lots l ON l.account_id = a.id
+      WHERE a.kind = 'user_credit'
+      GROUP BY a.id
+     HAVING a.balance_cents IS DISTINCT FROM coalesce(sum(l.remaining_cents), 0)
+      ORDER BY a.id
+      LIMIT $1`,
+    [LISTED],
+  );
+  const lotMismatchCount = toSafeInteger(lotsOff[0]?.total ?? 0);
   const unbalancedCount = toSafeInteger(unbalanced[0]?.total ?? 0);
   const negativeCount = toSafeInteger(negative[0]?.total ?? 0);
   const mismatchCount = toSafeInteger(mismatched[0]?.total ?? 0);
   return {
-    ok: unbalancedCount === 0 && negativeCount === 0 && mismatchCount === 0,
+    ok:
+      unbalancedCount === 0 && negativeCount === 0 && mismatchCount === 0 && lotMismatchCount === 0,
     checkedAt: checkedAt.toISOString(),
     totals: {
       accounts: toSafeInteger(totals.accounts),
@@ -146,6 +172,14 @@ export async function inspectLedger(
           accountId: r.account_id,
           storedCents: r.stored_cents,
           postedCents: r.posted_cents,
+        })),
+      },
+      lotMismatches: {
+        count: lotMismatchCount,
+        first: lotsOff.map((r) => ({
+          accountId: r.account_id,
+          balanceCents: r.balance_cents,
+          lotsCents: r.lots_cents,
         })),
       },
     },

@@ -12,6 +12,10 @@ export const USER_ACCOUNT_KINDS = ['user_credit', 'user_debt'] as const;
 export const PLATFORM_ACCOUNT_KINDS = [
   'platform_rewards_expense',
   'platform_fee_rebate_expense',
+  /** Where credit goes when it expires unspent. */
+  'platform_expired_credit',
+  /** Where credit goes when it is spent at checkout. */
+  'platform_credit_redeemed',
 ] as const;
 
 export type UserAccountKind = (typeof USER_ACCOUNT_KINDS)[number];
@@ -32,6 +36,8 @@ export function balanceBound(kind: LedgerAccountKind): BalanceBound {
       return 'non_positive';
     case 'platform_rewards_expense':
     case 'platform_fee_rebate_expense':
+    case 'platform_expired_credit':
+    case 'platform_credit_redeemed':
       return 'none';
   }
 }

@@ -4,6 +4,8 @@ export const LEDGER_TRANSACTION_KINDS = [
   'reward_credit',
   'reward_void',
   'debt_settlement',
+  'credit_expiry',
+  'credit_spend',
 ] as const;
 export type LedgerTransactionKind = (typeof LEDGER_TRANSACTION_KINDS)[number];
 

@@ -3,15 +3,19 @@ import { EventEnvelope, RewardUnlockedV1, Topics } from '@rewards/contracts';
 import { OutboxWriter } from '@rewards/messaging';
 import { Clock } from '@rewards/service-kit';
 import { EntityManager } from 'typeorm';
+import { WalletConfig } from '../config/wallet.config';
 import { SettleDebt } from '../debt/settle-debt';
 import { platformAccount, userAccount } from '../ledger/legs';
 import { PostTransaction } from '../ledger/post-transaction';
+import { creditExpiry } from '../lots/credit-expiry';
+import { CreditLots } from '../lots/credit-lots';
 import { fundingAccountFor, rewardCreditKey } from './reward-ledger';
 import { RewardRecords } from './reward-records';
 
 /**
- * An unlocked reward becomes spendable credit, announced by wallet-credited in the same commit,
- * unless a void of it came first. What the user owes from an earlier void is paid back first.
+ * An unlocked reward becomes spendable credit, a lot with its own expiry date, announced by
+ * wallet-credited in the same commit, unless a void of it came first. What the user owes from an
+ * earlier void is paid back from it first.
  */
 @Injectable()
 export class RewardUnlockedConsumer {
@@ -21,6 +25,8 @@ export class RewardUnlockedConsumer {
     private readonly rewards: RewardRecords,
     private readonly postTransaction: PostTransaction,
     private readonly settleDebt: SettleDebt,
+    private readonly lots: CreditLots,
+    private readonly config: WalletConfig,
     private readonly outbox: OutboxWriter,
     private readonly clock: Clock,
   ) {}
@@ -56,6 +62,23 @@ export class RewardUnlockedConsumer {
     });
     await this.rewards.markCredited(tx, reward.rewardId, posted.transaction.id);
     if (!posted.created) return;
+    const userPosting = posted.postings.find((p) => p.amountCents > 0);
+    if (!userPosting) throw new Error(`reward credit ${posted.transaction.id} has no user leg`);
+    const unlockedAt = new Date(reward.unlockedAt);
+    await this.lots.open(tx, {
+      accountId: userPosting.accountId,
+      ownerId: reward.beneficiaryId,
+      rewardId: reward.rewardId,
+      transactionId: posted.transaction.id,
+      currency,
+      amountCents,
+      unlockedAt,
+      expiresAt: creditExpiry(
+        unlockedAt,
+        new Date(reward.expiresAt),
+        this.config.CREDIT_LIFETIME_MONTHS,
+      ),
+    });
     const now = this.clock.now();
     await this.outbox.add(
       tx,

@@ -9,6 +9,7 @@ import { LedgerPosting } from '../ledger/ledger-posting.entity';
 import { LedgerTransaction } from '../ledger/ledger-transaction.entity';
 import { AccountRef, Leg, userAccount } from '../ledger/legs';
 import { PostTransaction } from '../ledger/post-transaction';
+import { CreditLots } from '../lots/credit-lots';
 import { planRewardVoid, rewardVoidKey, rewardVoidNote } from './reward-ledger';
 import { RewardRecords } from './reward-records';
 
@@ -32,6 +33,7 @@ export class RewardVoidedConsumer {
     private readonly rewards: RewardRecords,
     private readonly accounts: LedgerAccounts,
     private readonly postTransaction: PostTransaction,
+    private readonly lots: CreditLots,
     private readonly outbox: OutboxWriter,
     private readonly clock: Clock,
   ) {}
@@ -80,6 +82,11 @@ export class RewardVoidedConsumer {
     });
     await this.rewards.markVoided(tx, rewardId, reason, posted.transaction.id);
     if (!posted.created) return;
+    if (plan.recoverCents > 0) {
+      // Its own lot first: what is left of this reward's credit is what goes back.
+      const ownLot = await this.lots.lotOfCredit(tx, credit.id);
+      await this.lots.take(tx, legs.user.id, posted.transaction.id, plan.recoverCents, ownLot);
+    }
     if (plan.shortfallCents > 0) {
       this.logger.warn({
         message: 'reward-voided: credit already spent, now owed',
