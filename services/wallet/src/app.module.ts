@@ -10,12 +10,14 @@ import { CreditLots } from './lots/credit-lots';
 import { ExpireDueCredit } from './lots/expire-due-credit.usecase';
 import { RemindExpiringCredit } from './lots/remind-expiring-credit.usecase';
 import { WalletInbox } from './messaging/wallet-inbox';
+import { RewardEarnedConsumer } from './rewards/reward-earned.consumer';
 import { RewardRecords } from './rewards/reward-records';
 import { RewardUnlockedConsumer } from './rewards/reward-unlocked.consumer';
 import { RewardVoidedConsumer } from './rewards/reward-voided.consumer';
 import { SpendCredit } from './spend/spend-credit.usecase';
 import { WalletController } from './wallet/wallet.controller';
-import { WalletStatement } from './wallet/wallet-statement';
+import { WalletBalance } from './wallet/wallet-balance.query';
+import { WalletHistory } from './wallet/wallet-history.query';
 
 @Module({})
 export class AppModule {
@@ -45,7 +47,9 @@ export class AppModule {
         ExpireDueCredit,
         RemindExpiringCredit,
         CreditExpiryJob,
-        WalletStatement,
+        WalletBalance,
+        WalletHistory,
+        RewardEarnedConsumer,
       ],
     };
   }

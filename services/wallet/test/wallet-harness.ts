@@ -17,7 +17,8 @@ import { walletDataSource } from '../src/db/data-source';
 import { PostedTransaction } from '../src/ledger/post-transaction';
 import { SpendCredit } from '../src/spend/spend-credit.usecase';
 import { mapWalletError } from '../src/wallet-error';
-import { WalletStatementView } from '../src/wallet/wallet-statement';
+import { WalletBalanceView } from '../src/wallet/wallet-balance.query';
+import { WalletHistoryPage } from '../src/wallet/wallet-history.query';
 
 export const UNLOCKED_AT = '2026-03-01T10:00:00.000Z';
 const VOIDED_AT = '2026-03-02T10:00:00.000Z';
@@ -157,17 +158,26 @@ export class WalletHarness {
     );
   }
 
-  async wallet(userId: string): Promise<WalletStatementView> {
+  async wallet(userId: string): Promise<WalletBalanceView> {
     const res = await request(this.url)
       .get('/wallet/me')
       .set({ 'x-user-id': userId, 'x-user-roles': 'student' })
       .expect(200);
-    return res.body as WalletStatementView;
+    return res.body as WalletBalanceView;
+  }
+
+  async history(userId: string, query: Record<string, string> = {}): Promise<WalletHistoryPage> {
+    const res = await request(this.url)
+      .get('/wallet/me/history')
+      .query(query)
+      .set({ 'x-user-id': userId, 'x-user-roles': 'student' })
+      .expect(200);
+    return res.body as WalletHistoryPage;
   }
 
   async balance(userId: string): Promise<number> {
     const { balances } = await this.wallet(userId);
-    return balances.find((b) => b.currency === 'USD')?.amountCents ?? 0;
+    return balances.find((b) => b.currency === 'USD')?.availableCents ?? 0;
   }
 
   /** Throws until the wallet's inbox has recorded the message: it was handled. */

@@ -1,5 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { EventEnvelope, RewardUnlockedV1, RewardVoidedV1, Topics } from '@rewards/contracts';
+import {
+  createEnvelope,
+  EventEnvelope,
+  RewardUnlockedV1,
+  RewardVoidedV1,
+  Topics,
+} from '@rewards/contracts';
 import { eventually, testAdminUrl } from '@rewards/testing';
 import { Client } from 'pg';
 import { EntityManager } from 'typeorm';
@@ -43,15 +49,19 @@ describe('wallet service', () => {
     const [rewardId, userId] = [randomUUID(), randomUUID()];
     await h.send(unlocked(rewardId, userId, 2000));
     await credited(userId, 2000);
-    const body = await h.wallet(userId);
-    expect(body).toMatchObject({
+    expect(await h.wallet(userId)).toEqual({
       ownerId: userId,
-      balances: [{ currency: 'USD', amountCents: 2000 }],
+      balances: [
+        { currency: 'USD', availableCents: 2000, pendingCents: 0, debtCents: 0, expiringSoon: [] },
+      ],
     });
+    const body = await h.history(userId);
     expect(body.entries).toEqual([
       expect.objectContaining({
         kind: 'reward_credit',
-        sourceId: rewardId,
+        reason: 'Referral reward unlocked',
+        rewardId,
+        account: 'credit',
         amount: { amountCents: 2000, currency: 'USD' },
         occurredAt: UNLOCKED_AT,
       }),
@@ -109,9 +119,9 @@ describe('wallet service', () => {
     await h.send(replay);
     await eventually(() => h.consumed(replay.id));
     expect(await balance(userId)).toBe(0);
-    expect((await h.wallet(userId)).entries[0]).toMatchObject({
+    expect((await h.history(userId)).entries[0]).toMatchObject({
       kind: 'reward_void',
-      sourceId: rewardId,
+      rewardId,
       amount: { amountCents: -2000, currency: 'USD' },
     });
     const [debit] = await eventually(() => {
@@ -222,7 +232,8 @@ describe('wallet service', () => {
       [rewardId],
     );
     expect(rows).toHaveLength(0);
-    expect(await h.wallet(userId)).toEqual({ ownerId: userId, balances: [], entries: [] });
+    expect(await h.wallet(userId)).toEqual({ ownerId: userId, balances: [] });
+    expect(await h.history(userId)).toEqual({ entries: [], nextCursor: null });
   });
 
   it('funds a fee rebate from its own expense account and never credits a cash bonus', async () => {
@@ -387,6 +398,96 @@ describe('wallet service', () => {
     const rows = await h.dataSource.query('SELECT 1 FROM ledger_transactions WHERE id = $1', [id]);
     expect(rows).toHaveLength(0);
     expect(await balance(userId)).toBe(300);
+  });
+
+  it('shows pending, available, debt and credit expiring soon with its date on GET /wallet/me', async () => {
+    const [held, spentThenVoided, expiringSoon, userId] = [1, 2, 3, 4].map(() => randomUUID());
+    const earned = createEnvelope({
+      type: Topics.RewardEarned,
+      version: 1,
+      producer: 'referrals',
+      key: held,
+      occurredAt: new Date(UNLOCKED_AT),
+      payload: {
+        rewardId: held,
+        beneficiaryId: userId,
+        kind: 'student_referral_credit',
+        amount: { amountCents: 2000, currency: 'USD' },
+        earnedAt: UNLOCKED_AT,
+      },
+    });
+    await h.send(earned);
+    await h.send(unlocked(spentThenVoided, userId, 1000));
+    await credited(userId, 1000);
+    await h.spend(userId, 1000);
+    await h.send(voided(spentThenVoided, userId));
+    await eventually(async () => expect(await h.debt(userId)).toBe(1000));
+    const soon = new Date(h.clock.now().getTime() + 10 * 24 * 3600 * 1000).toISOString();
+    await h.send(
+      unlocked(expiringSoon, userId, 1500, 'student_referral_credit', {
+        unlockedAt: UNLOCKED_AT,
+        expiresAt: soon,
+      }),
+    );
+    await eventually(() => h.consumed(earned.id));
+    // The new credit paid the debt back first: 500 left, expiring in 10 days.
+    await credited(userId, 500);
+    const { balances } = await h.wallet(userId);
+    expect(balances).toEqual([
+      {
+        currency: 'USD',
+        availableCents: 500,
+        pendingCents: 2000,
+        debtCents: 0,
+        expiringSoon: [
+          { creditId: (await lotOf(expiringSoon)).id, amountCents: 500, expiresAt: soon },
+        ],
+      },
+    ]);
+  });
+
+  it('pages the history with a cursor, each entry with its reason and reward id', async () => {
+    const userId = randomUUID();
+    const rewards = [randomUUID(), randomUUID(), randomUUID()];
+    for (const rewardId of rewards) await h.send(unlocked(rewardId, userId, 100));
+    await credited(userId, 300);
+    await h.spend(userId, 50);
+    const first = await h.history(userId, { limit: '2' });
+    expect(first.entries).toHaveLength(2);
+    expect(first.entries[0]).toMatchObject({
+      kind: 'credit_spend',
+      reason: 'Spent at checkout',
+      rewardId: null,
+      amount: { amountCents: -50 },
+    });
+    expect(first.nextCursor).not.toBeNull();
+    const second = await h.history(userId, { limit: '2', cursor: String(first.nextCursor) });
+    expect(second.nextCursor).toBeNull();
+    const all = [...first.entries, ...second.entries];
+    expect(all).toHaveLength(4);
+    expect(new Set(all.map((e) => e.id)).size).toBe(4);
+    expect(
+      all
+        .filter((e) => e.kind === 'reward_credit')
+        .map((e) => e.rewardId)
+        .sort(),
+    ).toEqual([...rewards].sort());
+    // Another user sees none of it: the owner is always the caller.
+    expect(await h.history(randomUUID())).toEqual({ entries: [], nextCursor: null });
+  });
+
+  it.each([
+    ['limit', '0'],
+    ['limit', '101'],
+    ['cursor', 'abc'],
+    ['owner', 'someone-else'],
+  ])('refuses history with %s=%s: 422 VALIDATION_FAILED naming the field', async (field, value) => {
+    const res = await request(h.url)
+      .get('/wallet/me/history')
+      .query({ [field]: value })
+      .set({ 'x-user-id': randomUUID(), 'x-user-roles': 'student' })
+      .expect(422);
+    expect(res.body.error).toMatchObject({ code: 'VALIDATION_FAILED', field });
   });
 
   it('refuses GET /wallet/me without a caller', async () => {

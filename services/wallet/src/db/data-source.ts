@@ -8,6 +8,7 @@ import { AddMessagingReplayAndDeadLetters1796080000000 } from './migrations/1796
 import { CreateRewardRecords1796100000000 } from './migrations/1796100000000-create-reward-records';
 import { AddAccountBalances1796100100000 } from './migrations/1796100100000-add-account-balances';
 import { CreateCreditLots1796100200000 } from './migrations/1796100200000-create-credit-lots';
+import { AddPendingRewards1796100300000 } from './migrations/1796100300000-add-pending-rewards';
 
 export const WALLET_ENTITIES = [LedgerAccount, LedgerTransaction, LedgerPosting];
 
@@ -24,6 +25,7 @@ export function walletDataSource(url: string, schema = 'wallet'): DataSource {
       CreateRewardRecords1796100000000,
       AddAccountBalances1796100100000,
       CreateCreditLots1796100200000,
+      AddPendingRewards1796100300000,
     ],
   });
 }

@@ -54,6 +54,19 @@ export class RewardRecords {
     };
   }
 
+  /** Records what an earned reward will credit, while it is still open. */
+  async markPending(
+    tx: EntityManager,
+    rewardId: string,
+    amount: { amountCents: number; currency: string },
+  ): Promise<void> {
+    await tx.query(
+      `UPDATE wallet_rewards SET pending_cents = $2, pending_currency = $3, updated_at = $4
+        WHERE reward_id = $1 AND status = 'open'`,
+      [rewardId, amount.amountCents, amount.currency, this.clock.now()],
+    );
+  }
+
   async markCredited(tx: EntityManager, rewardId: string, transactionId: string): Promise<void> {
     await tx.query(
       `UPDATE wallet_rewards SET status = 'credited', credit_transaction_id = $2, updated_at = $3
