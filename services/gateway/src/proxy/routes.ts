@@ -36,6 +36,7 @@ export const GATEWAY_ROUTES: readonly ProxyRoute[] = [
   route('GET', '/referrals/me/referred-instructors', 'referrals', ['instructor']),
 
   route('GET', '/wallet/me', 'wallet', 'signed-in'),
+  route('GET', '/wallet/me/history', 'wallet', 'signed-in'),
 
   route('GET', '/payouts/me', 'payouts', 'signed-in'),
 ];
