@@ -12,6 +12,8 @@ import { PayoutsController } from './payouts/payouts.controller';
 import { ProcessDuePayoutsJob } from './payouts/process-due-payouts.job';
 import { TransferPayoutUseCase } from './payouts/transfer-payout.usecase';
 import { STRIPE, stripeProvider } from './stripe/stripe.client';
+import { ApplyStripeEventUseCase } from './webhooks/apply-stripe-event.usecase';
+import { StripeWebhookController } from './webhooks/stripe-webhook.controller';
 
 @Module({})
 export class AppModule {
@@ -33,7 +35,7 @@ export class AppModule {
             payoutsDataSource(config.DATABASE_URL, config.DATABASE_SCHEMA ?? 'payouts'),
         }),
       ],
-      controllers: [PayoutsController, PayoutRequestedConsumer],
+      controllers: [PayoutsController, PayoutRequestedConsumer, StripeWebhookController],
       providers: [
         { provide: PayoutsConfig, useValue: config },
         stripe,
@@ -43,6 +45,7 @@ export class AppModule {
         TransferPayoutUseCase,
         ProcessDuePayoutsJob,
         PayoutQueries,
+        ApplyStripeEventUseCase,
       ],
     };
   }

@@ -4,6 +4,8 @@ import { loadConfig, ManualClock } from '@rewards/service-kit';
 import {
   eventually,
   FakeStripe,
+  FakeStripeEvent,
+  stripeSignatureHeader,
   KafkaProbe,
   migrate,
   RunningServiceApp,
@@ -11,6 +13,7 @@ import {
   startServiceApp,
 } from '@rewards/testing';
 import { Client } from 'pg';
+import request from 'supertest';
 import { AppModule } from '../src/app.module';
 import { PayoutsConfig } from '../src/config/payouts.config';
 import { payoutsDataSource } from '../src/db/data-source';
@@ -120,6 +123,36 @@ export class PayoutsHarness {
 
   async publish(event: { key: string }, key = event.key): Promise<void> {
     await this.probe.produce(Topics.PayoutRequested, key, JSON.stringify(event));
+  }
+
+  /** Delivers a Stripe event the way Stripe does, signed now with the service's secret. */
+  async deliverWebhook(
+    event: FakeStripeEvent | string,
+    opts: { secret?: string; signedAt?: Date; signature?: string | null } = {},
+  ) {
+    const body = typeof event === 'string' ? event : JSON.stringify(event);
+    const signature =
+      opts.signature === undefined
+        ? stripeSignatureHeader(
+            body,
+            opts.secret ?? this.config.STRIPE_WEBHOOK_SECRET,
+            opts.signedAt ?? this.clock.now(),
+          )
+        : opts.signature;
+    const call = request(this.service.url)
+      .post('/webhooks/stripe')
+      .set('content-type', 'application/json; charset=utf-8');
+    return (signature === null ? call : call.set('stripe-signature', signature)).send(body);
+  }
+
+  /** Publishes a payout request and waits until it is paid; returns its ids and transfer. */
+  async paidPayout() {
+    const event = this.payoutRequested(this.instructor());
+    const { payoutId } = event.payload;
+    await this.publish(event);
+    await eventually(async () => expect((await this.row(payoutId))?.status).toBe('paid'));
+    await this.job.idle();
+    return { payoutId, transfer: this.transfersOf(payoutId)[0] };
   }
 
   async sql<T extends object = Record<string, unknown>>(

@@ -150,6 +150,52 @@ describe('referrals service', () => {
     ).toHaveLength(1);
   });
 
+  it('shows a bonus whose transfer Stripe reversed as failed with the reason, whatever the order', async () => {
+    await setFoundingSpotsLeft(5);
+    const { referrer, referee } = await liveReferral();
+    await completeFirstLesson(referee);
+    const requested = await eventually(() => {
+      const found = probe.find('payout-requested', (v) => v.payload?.beneficiaryId === referrer);
+      expect(found).toHaveLength(1);
+      return JSON.parse(found[0].value).payload;
+    });
+    const fields = {
+      payoutId: requested.payoutId,
+      rewardId: requested.rewardId,
+      beneficiaryId: referrer,
+      amount: requested.amount,
+    };
+    await publish(Topics.PayoutPaid, requested.payoutId, {
+      ...fields,
+      transferId: 'tr_test_2',
+      paidAt: new Date().toISOString(),
+    });
+    await eventually(async () =>
+      expect((await referredStatus(referrer, referee)).status).toBe('paid'),
+    );
+
+    await publish(Topics.PayoutFailed, requested.payoutId, {
+      ...fields,
+      reason: 'TRANSFER_REVERSED',
+      final: true,
+      failedAt: new Date().toISOString(),
+    });
+    await eventually(async () =>
+      expect(await referredStatus(referrer, referee)).toMatchObject({
+        status: 'failed',
+        failureReason: 'TRANSFER_REVERSED',
+      }),
+    );
+    // A late payout-paid (another topic, so another order) does not undo it.
+    await publish(Topics.PayoutPaid, requested.payoutId, {
+      ...fields,
+      transferId: 'tr_test_2',
+      paidAt: new Date().toISOString(),
+    });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect((await referredStatus(referrer, referee)).status).toBe('failed');
+  });
+
   it('never pays more founding bonuses than the cap, even for simultaneous first lessons', async () => {
     const referrals = await Promise.all([1, 2, 3, 4].map(() => liveReferral()));
     await setFoundingSpotsLeft(1);

@@ -1,6 +1,7 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 
-export type PayoutStatus = 'pending_transfer' | 'paid' | 'failed';
+/** `reversed`: paid, then the transfer was reversed on Stripe (a webhook said so). */
+export type PayoutStatus = 'pending_transfer' | 'paid' | 'failed' | 'reversed';
 
 @Entity({ name: 'payouts' })
 export class Payout {

@@ -10,6 +10,7 @@ import {
 } from '@rewards/contracts';
 import { InboxContext, OutboxWriter } from '@rewards/messaging';
 import { Clock } from '@rewards/service-kit';
+import { In } from 'typeorm';
 import { advanceInstructorReferral } from './advance-instructor-referral';
 import { recordLessonCompleted, recordWentLive } from './instructor-milestones';
 import { InstructorReferral } from './instructor-referral.entity';
@@ -68,11 +69,15 @@ export class InstructorProgramConsumers {
     @Payload() event: EventEnvelope<PayoutFailedV1>,
     @Ctx() { tx }: InboxContext,
   ): Promise<void> {
-    // Payouts keeps retrying a failure that is not final; only a final one ends the bonus.
+    // Payouts keeps retrying a failure that is not final; only a final one ends the bonus. A
+    // final one also ends a paid bonus: Stripe reversed (or failed) the transfer after the fact.
     const final = event.payload.final;
     await tx.update(
       InstructorReferral,
-      { payoutId: event.payload.payoutId, status: 'pending_transfer' },
+      {
+        payoutId: event.payload.payoutId,
+        status: final ? In(['pending_transfer', 'paid']) : 'pending_transfer',
+      },
       {
         ...(final ? { status: 'failed' as const } : {}),
         failureReason: event.payload.reason,
