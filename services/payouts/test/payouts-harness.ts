@@ -22,6 +22,14 @@ import { mapPayoutsError } from '../src/payouts-error';
 import { FakeBookings } from './fake-bookings';
 
 export const RESUME_INTERVAL_MS = 100;
+export const STRIPE_TIMEOUT_MS = 1500;
+
+/** What the webhook route answers: an outcome, or an error. */
+export interface WebhookAnswer {
+  received?: true;
+  outcome?: 'applied' | 'ignored' | 'duplicate';
+  error?: { code: string; message: string };
+}
 
 /** The columns of a payouts row the tests look at. */
 export interface PayoutRow {
@@ -60,6 +68,8 @@ export class PayoutsHarness {
         PAYOUT_LEASE_MS: '5000',
         PAYOUT_RESUME_MAX_BACKOFF_MS: '15000',
         PAYOUT_RESUME_INTERVAL_MS: String(RESUME_INTERVAL_MS),
+        // Short, so a test sees a Stripe call time out well within an attempt's budget.
+        STRIPE_TIMEOUT_MS: String(STRIPE_TIMEOUT_MS),
       }),
     );
     await migrate(payoutsDataSource(this.config.DATABASE_URL));
@@ -142,7 +152,10 @@ export class PayoutsHarness {
     const call = request(this.service.url)
       .post('/webhooks/stripe')
       .set('content-type', 'application/json; charset=utf-8');
-    return (signature === null ? call : call.set('stripe-signature', signature)).send(body);
+    const res = await (signature === null ? call : call.set('stripe-signature', signature)).send(
+      body,
+    );
+    return { status: res.status, body: res.body as WebhookAnswer };
   }
 
   /** Publishes a payout request and waits until it is paid; returns its ids and transfer. */

@@ -6,6 +6,7 @@ import { CreatePayoutsSchema1795228000000 } from './migrations/1795228000000-cre
 import { AddMessagingReplayAndDeadLetters1796080000000 } from './migrations/1796080000000-add-messaging-replay-and-dead-letters';
 import { AddPayoutUnfinishedAttempts1796078441686 } from './migrations/1796078441686-add-payout-unfinished-attempts';
 import { AddStripeWebhookEvents1796090000000 } from './migrations/1796090000000-add-stripe-webhook-events';
+import { AddLeaseTokenAndStripeRateWindows1796091000000 } from './migrations/1796091000000-add-lease-token-and-stripe-rate-windows';
 
 export const PAYOUTS_ENTITIES = [Payout, TransferAttempt];
 
@@ -21,6 +22,7 @@ export function payoutsDataSource(url: string, schema = 'payouts'): DataSource {
       AddPayoutUnfinishedAttempts1796078441686,
       AddMessagingReplayAndDeadLetters1796080000000,
       AddStripeWebhookEvents1796090000000,
+      AddLeaseTokenAndStripeRateWindows1796091000000,
     ],
   });
 }

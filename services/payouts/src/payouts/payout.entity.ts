@@ -42,6 +42,14 @@ export class Payout {
   @Column('integer', { name: 'unfinished_attempts' })
   unfinishedAttempts!: number;
 
+  /** The claim that holds the lease: an attempt records its outcome only while it matches. */
+  @Column('uuid', { name: 'lease_token', nullable: true })
+  leaseToken!: string | null;
+
+  /** Which idempotency key the next creation uses; moves on only once no transfer can exist. */
+  @Column('integer', { name: 'transfer_key_generation' })
+  transferKeyGeneration!: number;
+
   /** When the next attempt may start; while an attempt runs, the end of its lease. */
   @Column('timestamptz', { name: 'next_attempt_at', nullable: true })
   nextAttemptAt!: Date | null;
