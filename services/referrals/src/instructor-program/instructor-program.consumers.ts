@@ -4,6 +4,7 @@ import {
   EventEnvelope,
   InstructorWentLiveV1,
   LessonCompletedV1,
+  LessonCompletedV2,
   PayoutFailedV1,
   PayoutPaidV1,
   Topics,
@@ -37,12 +38,21 @@ export class InstructorProgramConsumers {
 
   @EventPattern(Topics.LessonCompleted)
   async lessonCompleted(
-    @Payload() event: EventEnvelope<LessonCompletedV1>,
+    @Payload() event: EventEnvelope<LessonCompletedV1 | LessonCompletedV2>,
     @Ctx() { tx }: InboxContext,
   ): Promise<void> {
-    const { instructorId, bookingId, completedAt } = event.payload;
-    await lockReferee(tx, instructorId);
-    await recordLessonCompleted(tx, instructorId, bookingId, new Date(completedAt));
+    const p = event.payload;
+    await lockReferee(tx, p.instructorId);
+    await recordLessonCompleted(tx, {
+      bookingId: p.bookingId,
+      studentId: p.studentId,
+      instructorId: p.instructorId,
+      priceCents: p.price.amountCents,
+      // v1 does not say when the lesson started: it cannot qualify (see qualifying-lesson.ts).
+      startsAt: 'startsAt' in p ? new Date(p.startsAt) : null,
+      completedAt: new Date(p.completedAt),
+    });
+    const instructorId = p.instructorId;
     await advanceInstructorReferral(tx, this.outbox, instructorId, this.clock.now());
   }
 
