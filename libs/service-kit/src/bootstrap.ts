@@ -38,6 +38,8 @@ export async function runService(options: {
     logger,
     bufferLogs: true,
     abortOnError: false,
+    // Keeps the exact bytes of JSON bodies (req.rawBody): a signed webhook is verified on them.
+    rawBody: true,
   });
   configureHttp(app, options.mapDomainError);
   await startInboxTransport(app);
