@@ -39,7 +39,7 @@ export interface BenchPlatformOptions {
   partitions: number;
   /** Service logs go here. */
   logDir: string;
-  /** Extra variables for one service only, e.g. NODE_OPTIONS=--cpu-prof for referrals. */
+  /** Extra variables for one service's process, e.g. a profiling preload for referrals. */
   serviceEnv?: Partial<Record<ServiceName, Record<string, string>>>;
   say: (line: string) => void;
 }
@@ -132,10 +132,8 @@ export async function startBenchPlatform(opts: BenchPlatformOptions): Promise<Be
         apiUrl: stripe.url,
       },
     };
-    const envOf = (s: ServiceName): Record<string, string> => ({
-      ...buildServiceEnv(s, settings, process.env),
-      ...opts.serviceEnv?.[s],
-    });
+    const envOf = (s: ServiceName): Record<string, string> =>
+      buildServiceEnv(s, settings, process.env);
 
     const never = new AbortController().signal;
     for (const service of DATA_SERVICES) {
@@ -153,7 +151,8 @@ export async function startBenchPlatform(opts: BenchPlatformOptions): Promise<Be
         name: service,
         script: script(service, 'main.js'),
         preload,
-        env: envOf(service),
+        // Extras reach the service only, not its migration command.
+        env: { ...envOf(service), ...opts.serviceEnv?.[service] },
         cwd: opts.root,
         logFile: join(opts.logDir, `${service}.log`),
         onErrorLine: (text) => opts.say(`[${service}] ${text}`),

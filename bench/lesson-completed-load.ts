@@ -11,7 +11,6 @@ import {
 import { randomInt, randomUUID } from 'node:crypto';
 import { Kafka, Partitioners, Producer, logLevel } from 'kafkajs';
 
-const TICK_MS = 20;
 // One produce request per partition leader per send; bounds a catch-up burst after a stall.
 const MAX_PER_SEND = 1000;
 
@@ -20,6 +19,12 @@ export interface LoadOptions {
   /** Events per second. */
   rate: number;
   instructors: number;
+  /**
+   * How often a send goes out with what is due. The embedded broker (librdkafka's mock) answers
+   * a fetch with one produced message set per partition, so this also sets the consumer's batch
+   * size there; a real Kafka coalesces. 20 ms is about what bookings' relay sends under load.
+   */
+  sendIntervalMs: number;
 }
 
 export class LessonCompletedLoad {
@@ -85,7 +90,7 @@ export class LessonCompletedLoad {
       const due =
         Math.floor(((performance.now() - this.startedAt) / 1000) * this.options.rate) - this.sent;
       if (due <= 0) {
-        await new Promise((resolve) => setTimeout(resolve, TICK_MS));
+        await new Promise((resolve) => setTimeout(resolve, this.options.sendIntervalMs));
         continue;
       }
       const count = Math.min(due, MAX_PER_SEND);

@@ -4,7 +4,7 @@
 import { Topics } from '@rewards/contracts';
 import { Admin, Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
-import { CpuMeter, rssMiB } from './proc-stats';
+import { CpuMeter, ProcessTree, rssMiB } from './proc-stats';
 
 export interface Sample {
   /** Seconds since production started. */
@@ -22,6 +22,8 @@ export interface Sample {
   /** Percent of one core per process tree; 200 means both cores of a 2-core machine. */
   cpu: Record<string, number>;
   machineBusyPercent: number;
+  /** Busy CPU of processes that are not this run's, percent of one core. */
+  othersPercent: number;
   loadAverage1m: number;
 }
 
@@ -37,7 +39,7 @@ export class PipelineSampler {
     adminUrl: string,
     brokers: string,
     private readonly referralsPid: number,
-    cpuTrees: Record<string, number>,
+    cpuTrees: Record<string, ProcessTree>,
   ) {
     this.db = new Client({ connectionString: adminUrl, application_name: 'bench-sampler' });
     this.admin = new Kafka({
@@ -100,6 +102,7 @@ export class PipelineSampler {
       referralsRssMiB: rssMiB(this.referralsPid),
       cpu: cpu.byTree,
       machineBusyPercent: cpu.machineBusyPercent,
+      othersPercent: cpu.othersPercent,
       loadAverage1m: cpu.loadAverage1m,
     };
   }

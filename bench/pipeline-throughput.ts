@@ -6,17 +6,20 @@ import { uptime } from 'node:os';
 import { join, relative } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { BenchPlatform, startBenchPlatform } from './bench-platform';
+import { DbCounters } from './db-stats';
 import { describeEnvironment, findRepoRoot, writeResultFile } from './bench-report';
 import { LessonCompletedLoad } from './lesson-completed-load';
 import { PgbenchResult, initPgbench, runPgbench } from './pgbench';
 import { recordPipelineRow } from './pipeline-report';
 import { PipelineSampler, Sample, judgeLag } from './pipeline-sampler';
+import { ProcessTree } from './proc-stats';
 
 const OPTIONS = {
   rate: 1000,
   duration: 300,
   interval: 5,
   instructors: 20_000,
+  'send-interval-ms': 20,
   partitions: 3,
   'drain-timeout': 120,
   'pgbench-scale': 10,
@@ -25,7 +28,7 @@ const OPTIONS = {
   'pgbench-seconds': 30,
   /** 0 skips pgbench (quick iterations on the consumer). */
   pgbench: 1,
-  /** 1 writes a V8 CPU profile of referrals into the run's log directory. */
+  /** 1 writes a V8 CPU profile of referrals over the judged window into the run's log dir. */
   'profile-referrals': 0,
 };
 type Options = typeof OPTIONS;
@@ -63,7 +66,8 @@ function format(s: Sample): string {
   return (
     `${s.phase} t=${s.t}s produced=${s.produced} applied=${s.applied} lag=${s.lag} ` +
     `(offsets ${s.offsetLag}) in ${s.producerRate}/s out ${s.consumerRate}/s ` +
-    `rss ${s.referralsRssMiB ?? '?'}MiB machine ${s.machineBusyPercent}% ld ${s.loadAverage1m} | ${cpu}`
+    `rss ${s.referralsRssMiB ?? '?'}MiB machine ${s.machineBusyPercent}% ld ${s.loadAverage1m} | ` +
+    `${cpu} others ${s.othersPercent}%`
   );
 }
 
@@ -85,20 +89,27 @@ async function pgbenchPhase(
   return result;
 }
 
-async function loadPhase(platform: BenchPlatform, o: Options): Promise<Sample[]> {
+interface LoadOutcome {
+  samples: Sample[];
+  database: Record<string, Record<string, number>>;
+}
+
+async function loadPhase(platform: BenchPlatform, o: Options): Promise<LoadOutcome> {
   const referrals = platform.services.get('referrals');
   if (referrals === undefined) throw new Error('referrals is not running');
-  const trees: Record<string, number> = {
-    postgres: platform.postgresPid,
-    kafka: platform.kafkaPid,
-    bench: process.pid,
+  // The bench's own process only (the producer): everything else is its child, measured apart.
+  const trees: Record<string, ProcessTree> = {
+    postgres: { pid: platform.postgresPid, descendants: true },
+    kafka: { pid: platform.kafkaPid, descendants: true },
+    bench: { pid: process.pid, descendants: false },
   };
-  for (const [name, proc] of platform.services) trees[name] = proc.pid;
+  for (const [name, proc] of platform.services) trees[name] = { pid: proc.pid, descendants: true };
   const sampler = new PipelineSampler(platform.adminUrl, platform.brokers, referrals.pid, trees);
   const load = new LessonCompletedLoad({
     brokers: platform.brokers,
     rate: o.rate,
     instructors: o.instructors,
+    sendIntervalMs: o['send-interval-ms'],
   });
   await Promise.all([sampler.connect(), load.connect()]);
   const samples: Sample[] = [];
@@ -106,6 +117,8 @@ async function loadPhase(platform: BenchPlatform, o: Options): Promise<Sample[]>
     const baseline = await sampler.applied();
     if (baseline !== 0) throw new Error(`fresh database expected, inbox holds ${baseline}`);
     say(`producing ${o.rate}/s for ${o.duration} s (${loadLine()})`);
+    const counters = new DbCounters(platform.adminUrl);
+    await counters.start();
     sampler.begin(0, 0);
     const start = performance.now();
     load.start();
@@ -115,8 +128,13 @@ async function loadPhase(platform: BenchPlatform, o: Options): Promise<Sample[]>
       await sleep(start + Math.min(n * o.interval, o.duration) * 1000 - performance.now());
       // The last load sample counts everything produced: the producer has stopped by then.
       if (n === ticks) await load.stop();
+      // The profile, when asked for, covers the judged window: the last four fifths of the load.
+      const profileMark = n === ticks || n === Math.ceil(ticks / 5);
+      if (o['profile-referrals'] === 1 && profileMark) process.kill(referrals.pid, 'SIGWINCH');
       samples.push(await sampler.sample(elapsed(), 'load', load.produced));
       say(format(samples[samples.length - 1]));
+      const dead = [...platform.services.values()].find((s) => s.hasExited());
+      if (dead) throw new Error(`${dead.name} exited during the run; see ${dead.logFile}`);
     }
     // Drain: how long the backlog takes to clear shows the consumer's spare (or missing) capacity.
     const drainEnd = performance.now() + o['drain-timeout'] * 1000;
@@ -130,7 +148,9 @@ async function loadPhase(platform: BenchPlatform, o: Options): Promise<Sample[]>
     }
     const failures = load.sendFailures;
     if (failures.count > 0) say(`producer: ${failures.count} failed sends, last: ${failures.last}`);
-    return samples;
+    const database = await counters.finish(samples[samples.length - 1]?.applied ?? 0);
+    say(`database per event: ${JSON.stringify(database.perEvent)}`);
+    return { samples, database };
   } finally {
     await Promise.all([sampler.close(), load.disconnect()]);
   }
@@ -155,10 +175,15 @@ async function main(): Promise<number> {
     say,
     serviceEnv:
       o['profile-referrals'] === 1
-        ? { referrals: { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${logDir}` } }
+        ? {
+            referrals: {
+              NODE_OPTIONS: `--require ${join(__dirname, 'cpu-profile-preload.js')}`,
+              BENCH_CPU_PROFILE_DIR: logDir,
+            },
+          }
         : undefined,
   });
-  let samples: Sample[];
+  let outcome: LoadOutcome;
   let before: PgbenchResult | undefined;
   let after: PgbenchResult | undefined;
   try {
@@ -167,12 +192,13 @@ async function main(): Promise<number> {
       await initPgbench(platform.adminUrl, o['pgbench-scale']);
     }
     before = await pgbenchPhase(platform, o, 'before');
-    samples = await loadPhase(platform, o);
+    outcome = await loadPhase(platform, o);
     after = await pgbenchPhase(platform, o, 'after');
   } finally {
     await platform.stop();
   }
   const loadAfter = loadLine();
+  const { samples, database } = outcome;
   const verdict = judgeLag(samples, o.rate);
   const drain = samples.filter((s) => s.phase === 'drain');
   const last = samples[samples.length - 1];
@@ -202,6 +228,7 @@ async function main(): Promise<number> {
       end: last?.referralsRssMiB,
     },
     cpuPercentOfOneCore: cpuMean,
+    database,
     pgbench: { before, after },
     eventsPerTpcbTransaction:
       baselineTps !== undefined
@@ -222,6 +249,10 @@ function meanCpu(samples: readonly Sample[]): Record<string, number> {
   for (const s of samples) for (const [k, v] of Object.entries(s.cpu)) sums[k] = (sums[k] ?? 0) + v;
   const out: Record<string, number> = {};
   for (const [k, v] of Object.entries(sums)) out[k] = Math.round((v / samples.length) * 10) / 10;
+  out.others =
+    Math.round(
+      (samples.reduce((s, x) => s + x.othersPercent, 0) / Math.max(1, samples.length)) * 10,
+    ) / 10;
   out.machineBusyPercent =
     Math.round(
       (samples.reduce((s, x) => s + x.machineBusyPercent, 0) / Math.max(1, samples.length)) * 10,

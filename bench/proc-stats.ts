@@ -2,7 +2,7 @@
 // CPU during a benchmark. Postgres backends fork from the postmaster and start their own
 // sessions, so a tree is followed by parent pid, not by process group.
 import { readdirSync, readFileSync } from 'node:fs';
-import { loadavg } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 
 // USER_HZ: the unit of utime/stime in /proc/<pid>/stat; 100 on every Linux this runs on.
 const TICKS_PER_SECOND = 100;
@@ -71,7 +71,15 @@ export interface CpuShares {
   byTree: Record<string, number>;
   /** All cores busy, percent of the whole machine (anyone's processes, ours or not). */
   machineBusyPercent: number;
+  /** Busy CPU outside the named trees (other people's work), percent of one core. */
+  othersPercent: number;
   loadAverage1m: number;
+}
+
+export interface ProcessTree {
+  pid: number;
+  /** False for a process whose children are measured under their own names (the bench). */
+  descendants: boolean;
 }
 
 interface Reading {
@@ -88,7 +96,7 @@ interface Reading {
 export class CpuMeter {
   private last: Reading;
 
-  constructor(private readonly trees: Readonly<Record<string, number>>) {
+  constructor(private readonly trees: Readonly<Record<string, ProcessTree>>) {
     this.last = this.read();
   }
 
@@ -106,9 +114,12 @@ export class CpuMeter {
     const busy = now.machine.busy - this.last.machine.busy;
     const total = now.machine.total - this.last.machine.total;
     this.last = now;
+    const machineBusyPercent = total > 0 ? round1((busy / total) * 100) : 0;
+    const ours = Object.values(byTree).reduce((sum, v) => sum + v, 0);
     return {
       byTree,
-      machineBusyPercent: total > 0 ? round1((busy / total) * 100) : 0,
+      machineBusyPercent,
+      othersPercent: round1(Math.max(0, machineBusyPercent * cpus().length - ours)),
       loadAverage1m: round1(loadavg()[0]),
     };
   }
@@ -116,8 +127,9 @@ export class CpuMeter {
   private read(): Reading {
     const all = listProcesses();
     const ticks = new Map<string, Map<number, number>>();
-    for (const [name, root] of Object.entries(this.trees)) {
-      ticks.set(name, new Map(treeOf(root, all).map((p) => [p.pid, p.cpuTicks])));
+    for (const [name, { pid, descendants }] of Object.entries(this.trees)) {
+      const members = descendants ? treeOf(pid, all) : all.filter((p) => p.pid === pid);
+      ticks.set(name, new Map(members.map((p) => [p.pid, p.cpuTicks])));
     }
     return { at: Date.now(), ticks, machine: machineTicks() };
   }
