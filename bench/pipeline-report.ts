@@ -10,7 +10,7 @@ export interface PipelineResult extends Environment {
   machineLoad: { before: string; after: string };
   targetMet: boolean;
   verdict: LagVerdict;
-  drain: { drained: boolean; seconds?: number; consumerRate?: number };
+  drain: { drained: boolean; lostByBroker?: number; seconds?: number; consumerRate?: number };
   referralsRssMiB: { max: number; end?: number };
   cpuPercentOfOneCore: Record<string, number>;
   pgbench: { before?: PgbenchResult; after?: PgbenchResult };
@@ -26,9 +26,11 @@ const HEADER = [
   's',
   'in /s',
   'applied /s',
+  'applied /s on a quiet machine (samples)',
   'lag slope /s',
   'max lag',
   'drain s (max /s)',
+  'lost by broker',
   'CPU % referrals / postgres / producer / others',
   'referrals RSS max MiB',
   'TPC-B tps before / after',
@@ -37,6 +39,9 @@ const HEADER = [
   'flat',
   'file',
 ];
+
+const tps = (run: PgbenchResult | undefined): string =>
+  run === undefined ? '-' : String(Math.round(run.tps));
 
 const firstLoad = (line: string): string => line.split(' ')[1] ?? '?';
 
@@ -59,12 +64,14 @@ export function recordPipelineRow(root: string, file: string, r: PipelineResult)
     String(r.config.duration),
     String(v.producerRate),
     String(v.consumerRate),
+    v.quietConsumerRate === undefined ? '-' : `${v.quietConsumerRate} (${v.quietSamples})`,
     String(v.lagSlopePerS),
     String(v.maxLag),
     drain,
+    String(r.drain.lostByBroker ?? '?'),
     `${cpu.referrals ?? '-'} / ${cpu.postgres ?? '-'} / ${cpu.bench ?? '-'} / ${cpu.others ?? '-'}`,
     String(r.referralsRssMiB.max),
-    `${r.pgbench.before?.tps ?? '-'} / ${r.pgbench.after?.tps ?? '-'}`,
+    `${tps(r.pgbench.before)} / ${tps(r.pgbench.after)}`,
     String(r.eventsPerTpcbTransaction ?? '-'),
     settings === '' ? 'defaults' : settings,
     r.targetMet ? 'yes' : 'MISS',

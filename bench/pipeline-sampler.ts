@@ -18,6 +18,12 @@ export interface Sample {
   producerRate: number;
   /** Produced minus referrals' committed offsets, summed over partitions. */
   offsetLag: number;
+  /**
+   * Messages the broker no longer has (sum of the partitions' log start offsets). The embedded
+   * broker, librdkafka's mock, keeps only 5 MiB per partition: a consumer further behind than
+   * that skips what was dropped ("offset out of range", reset to the earliest offset).
+   */
+  brokerDropped: number;
   referralsRssMiB: number | undefined;
   /** Percent of one core per process tree; 200 means both cores of a 2-core machine. */
   cpu: Record<string, number>;
@@ -65,6 +71,11 @@ export class PipelineSampler {
     return result.rows[0].n;
   }
 
+  private async dropped(): Promise<number> {
+    const offsets = await this.admin.fetchTopicOffsets(Topics.LessonCompleted);
+    return offsets.reduce((sum, p) => sum + Number(p.low), 0);
+  }
+
   /** Messages whose offsets the referrals group has committed. */
   private async committed(): Promise<number> {
     const [topic] = await this.admin.fetchOffsets({
@@ -82,7 +93,11 @@ export class PipelineSampler {
   }
 
   async sample(t: number, phase: Sample['phase'], produced: number): Promise<Sample> {
-    const [applied, committed] = await Promise.all([this.applied(), this.committed()]);
+    const [applied, committed, brokerDropped] = await Promise.all([
+      this.applied(),
+      this.committed(),
+      this.dropped(),
+    ]);
     const now = performance.now();
     const prev = this.previous ?? { at: now, applied, produced };
     const seconds = (now - prev.at) / 1000;
@@ -99,6 +114,7 @@ export class PipelineSampler {
       consumerRate: perSecond(applied - prev.applied),
       producerRate: perSecond(produced - prev.produced),
       offsetLag: produced - committed,
+      brokerDropped,
       referralsRssMiB: rssMiB(this.referralsPid),
       cpu: cpu.byTree,
       machineBusyPercent: cpu.machineBusyPercent,
@@ -123,6 +139,8 @@ export function slope(points: readonly { x: number; y: number }[]): number {
   return den === 0 ? 0 : num / den;
 }
 
+const QUIET_OTHERS_PERCENT = 25;
+
 export interface LagVerdict {
   /** Seconds of the load phase the verdict covers: its last four fifths. */
   windowStartS: number;
@@ -135,6 +153,12 @@ export interface LagVerdict {
   /** Events applied per second over the window. */
   consumerRate: number;
   producerRate: number;
+  /**
+   * Applied per second in the window's samples where other people's processes used under a
+   * quarter of a core: what the platform does on a quiet machine. Undefined if none was quiet.
+   */
+  quietConsumerRate?: number;
+  quietSamples: number;
   /** Lag growth over the window stayed below one second of input. */
   flat: boolean;
 }
@@ -154,6 +178,8 @@ export function judgeLag(samples: readonly Sample[], rate: number): LagVerdict {
   const rateOf = (pick: (s: Sample) => number): number =>
     first && last && span > 0 ? Math.round(((pick(last) - pick(first)) / span) * 10) / 10 : 0;
   const growth = lagSlopePerS * span;
+  const quiet = window.filter((s) => s.othersPercent < QUIET_OTHERS_PERCENT);
+  const quietRate = quiet.reduce((sum, s) => sum + s.consumerRate, 0) / Math.max(1, quiet.length);
   return {
     windowStartS: first?.t ?? 0,
     windowEndS: last?.t ?? 0,
@@ -162,6 +188,8 @@ export function judgeLag(samples: readonly Sample[], rate: number): LagVerdict {
     maxLag: load.reduce((max, s) => Math.max(max, s.lag), 0),
     consumerRate: rateOf((s) => s.applied),
     producerRate: rateOf((s) => s.produced),
+    quietConsumerRate: quiet.length > 0 ? Math.round(quietRate * 10) / 10 : undefined,
+    quietSamples: quiet.length,
     flat: window.length >= 3 && growth < rate,
   };
 }

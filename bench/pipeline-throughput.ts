@@ -65,7 +65,8 @@ function format(s: Sample): string {
     .join(' ');
   return (
     `${s.phase} t=${s.t}s produced=${s.produced} applied=${s.applied} lag=${s.lag} ` +
-    `(offsets ${s.offsetLag}) in ${s.producerRate}/s out ${s.consumerRate}/s ` +
+    `(offsets ${s.offsetLag}, broker dropped ${s.brokerDropped}) ` +
+    `in ${s.producerRate}/s out ${s.consumerRate}/s ` +
     `rss ${s.referralsRssMiB ?? '?'}MiB machine ${s.machineBusyPercent}% ld ${s.loadAverage1m} | ` +
     `${cpu} others ${s.othersPercent}%`
   );
@@ -137,10 +138,13 @@ async function loadPhase(platform: BenchPlatform, o: Options): Promise<LoadOutco
       if (dead) throw new Error(`${dead.name} exited during the run; see ${dead.logFile}`);
     }
     // Drain: how long the backlog takes to clear shows the consumer's spare (or missing) capacity.
+    // It ends early once the group has read to the end and applies nothing more: whatever is
+    // still missing was dropped by the broker before it was read.
     const drainEnd = performance.now() + o['drain-timeout'] * 1000;
     for (;;) {
-      const last = samples[samples.length - 1];
+      const [before, last] = samples.slice(-2);
       if (last === undefined || last.applied >= load.produced) break;
+      if (last.offsetLag === 0 && before?.offsetLag === 0 && before.applied === last.applied) break;
       if (performance.now() >= drainEnd) break;
       await sleep(Math.min(o.interval * 1000, drainEnd - performance.now()));
       samples.push(await sampler.sample(elapsed(), 'drain', load.produced));
@@ -203,10 +207,13 @@ async function main(): Promise<number> {
   const drain = samples.filter((s) => s.phase === 'drain');
   const last = samples[samples.length - 1];
   const drained = last !== undefined && last.lag === 0;
+  // Read to the end yet not applied: events the embedded broker dropped before they were read.
+  const lostByBroker = last !== undefined && last.offsetLag === 0 ? last.lag : undefined;
   const loadEnd = samples.filter((s) => s.phase === 'load').pop()?.t ?? 0;
   const tps = [before?.tps, after?.tps].filter((v): v is number => v !== undefined);
   const baselineTps = tps.length > 0 ? Math.min(...tps) : undefined;
-  const targetMet = verdict.flat && verdict.producerRate >= o.rate * 0.99 && drained;
+  const targetMet =
+    verdict.flat && verdict.producerRate >= o.rate * 0.99 && drained && lostByBroker === 0;
   const cpuMean = meanCpu(samples.filter((s) => s.phase === 'load' && s.t >= loadEnd / 5));
   const result = {
     benchmark: 'pipeline-throughput',
@@ -220,6 +227,7 @@ async function main(): Promise<number> {
     verdict,
     drain: {
       drained,
+      lostByBroker,
       seconds: drained ? Math.round((last.t - loadEnd) * 10) / 10 : undefined,
       consumerRate: drain.length > 0 ? Math.max(...drain.map((s) => s.consumerRate)) : undefined,
     },
