@@ -67,6 +67,9 @@ interface RunOutcome {
 }
 
 const HEARTBEAT_SLICE_MS = 1000;
+
+/** A handler failed in a run without savepoints: roll back, then apply it with savepoints. */
+class IsolationNeeded extends Error {}
 const describe = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 /**
@@ -137,11 +140,22 @@ export class InboxConsumer {
   private async handleBatch(batch: IncomingBatch, controls: BatchControls): Promise<void> {
     const { messages } = batch;
     let next = 0;
+    // Savepoints cost two round trips per message; a batch goes without them until a handler
+    // fails deterministically, then the rest of it is applied one savepoint per message.
+    let isolated = false;
     while (next < messages.length && controls.isActive()) {
       const from = next;
-      const outcome = await this.untilItWorks(batch, controls, () =>
-        this.applyRun(messages, from, controls),
-      );
+      const outcome = await this.untilItWorks(batch, controls, async () => {
+        if (!isolated) {
+          try {
+            return await this.applyRun(messages, from, controls, false);
+          } catch (err) {
+            if (!(err instanceof IsolationNeeded)) throw err;
+            isolated = true;
+          }
+        }
+        return this.applyRun(messages, from, controls, true);
+      });
       if (outcome === undefined) return;
       for (let k = from; k < from + outcome.applied; k++) controls.markProcessed(messages[k]);
       next = from + outcome.applied;
@@ -154,11 +168,15 @@ export class InboxConsumer {
     }
   }
 
-  /** Applies messages from `from` in one transaction until one fails or the batch ends. */
+  /**
+   * Applies messages from `from` in one transaction until one fails or the batch ends. Not
+   * `isolated`, a deterministic handler failure throws IsolationNeeded and nothing commits.
+   */
   private applyRun(
     messages: IncomingMessage[],
     from: number,
     controls: BatchControls,
+    isolated: boolean,
   ): Promise<RunOutcome> {
     return this.dataSource.transaction(async (tx) => {
       let applied = 0;
@@ -166,6 +184,19 @@ export class InboxConsumer {
         const parsed = this.parse(messages[i]);
         if (parsed.kind === 'poison')
           return { applied, failure: { reason: parsed.reason, poison: true } };
+        if (!isolated) {
+          try {
+            await this.applyIn(tx, parsed, messages[i].topic);
+          } catch (err) {
+            if (this.isTransient(err)) throw err;
+            throw new IsolationNeeded('inbox: a handler failed in a run without savepoints', {
+              cause: err,
+            });
+          }
+          applied += 1;
+          await controls.heartbeat();
+          continue;
+        }
         await tx.query('SAVEPOINT inbox_message');
         try {
           await this.applyIn(tx, parsed, messages[i].topic);
