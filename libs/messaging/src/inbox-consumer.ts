@@ -47,6 +47,8 @@ export interface InboxConsumerOptions {
   afterCommit?: () => void;
   /** Tells an infrastructure failure (retried indefinitely) from a deterministic one. */
   isTransient: (err: unknown) => boolean;
+  /** Whether a transaction wrote outbox rows; unset, every commit counts as one that did. */
+  wroteOutbox?: (tx: EntityManager) => boolean;
 }
 
 /** What the consumer is waiting on, when an infrastructure failure holds a partition. */
@@ -63,6 +65,8 @@ type Parsed =
 
 interface RunOutcome {
   applied: number;
+  /** False when the run's transaction wrote no outbox rows: the relay has nothing new. */
+  wroteOutbox?: boolean;
   failure?: { reason: string; poison: boolean };
 }
 
@@ -159,7 +163,8 @@ export class InboxConsumer {
       if (outcome === undefined) return;
       for (let k = from; k < from + outcome.applied; k++) controls.markProcessed(messages[k]);
       next = from + outcome.applied;
-      if (outcome.applied > 0) this.options.afterCommit?.();
+      // A kick costs the relay a transaction; lesson-completed batches mostly publish nothing.
+      if (outcome.applied > 0 && outcome.wroteOutbox !== false) this.options.afterCommit?.();
       if (outcome.failure === undefined) continue;
       const settled = await this.settleFailure(batch, messages[next], outcome.failure, controls);
       if (!settled) return;
@@ -179,38 +184,49 @@ export class InboxConsumer {
     isolated: boolean,
   ): Promise<RunOutcome> {
     return this.dataSource.transaction(async (tx) => {
-      let applied = 0;
-      for (let i = from; i < messages.length && controls.isActive(); i++) {
-        const parsed = this.parse(messages[i]);
-        if (parsed.kind === 'poison')
-          return { applied, failure: { reason: parsed.reason, poison: true } };
-        if (!isolated) {
-          try {
-            await this.applyIn(tx, parsed, messages[i].topic);
-          } catch (err) {
-            if (this.isTransient(err)) throw err;
-            throw new IsolationNeeded('inbox: a handler failed in a run without savepoints', {
-              cause: err,
-            });
-          }
-          applied += 1;
-          await controls.heartbeat();
-          continue;
-        }
-        await tx.query('SAVEPOINT inbox_message');
+      const outcome = await this.applyMessages(tx, messages, from, controls, isolated);
+      return { ...outcome, wroteOutbox: this.options.wroteOutbox?.(tx) ?? true };
+    });
+  }
+
+  private async applyMessages(
+    tx: EntityManager,
+    messages: IncomingMessage[],
+    from: number,
+    controls: BatchControls,
+    isolated: boolean,
+  ): Promise<RunOutcome> {
+    let applied = 0;
+    for (let i = from; i < messages.length && controls.isActive(); i++) {
+      const parsed = this.parse(messages[i]);
+      if (parsed.kind === 'poison')
+        return { applied, failure: { reason: parsed.reason, poison: true } };
+      if (!isolated) {
         try {
           await this.applyIn(tx, parsed, messages[i].topic);
-          await tx.query('RELEASE SAVEPOINT inbox_message');
         } catch (err) {
           if (this.isTransient(err)) throw err;
-          await tx.query('ROLLBACK TO SAVEPOINT inbox_message');
-          return { applied, failure: { reason: describe(err), poison: false } };
+          throw new IsolationNeeded('inbox: a handler failed in a run without savepoints', {
+            cause: err,
+          });
         }
         applied += 1;
         await controls.heartbeat();
+        continue;
       }
-      return { applied };
-    });
+      await tx.query('SAVEPOINT inbox_message');
+      try {
+        await this.applyIn(tx, parsed, messages[i].topic);
+        await tx.query('RELEASE SAVEPOINT inbox_message');
+      } catch (err) {
+        if (this.isTransient(err)) throw err;
+        await tx.query('ROLLBACK TO SAVEPOINT inbox_message');
+        return { applied, failure: { reason: describe(err), poison: false } };
+      }
+      applied += 1;
+      await controls.heartbeat();
+    }
+    return { applied };
   }
 
   private async applyIn(

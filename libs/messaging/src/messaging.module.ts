@@ -149,13 +149,21 @@ export class MessagingModule {
         },
         {
           provide: InboxConsumer,
-          inject: [DataSource, MESSAGE_BUS, DeadLetters, MESSAGING_OPTIONS, OutboxRelay],
+          inject: [
+            DataSource,
+            MESSAGE_BUS,
+            DeadLetters,
+            MESSAGING_OPTIONS,
+            OutboxRelay,
+            OutboxWriter,
+          ],
           useFactory: (
             ds: DataSource,
             bus: MessageBus,
             deadLetters: DeadLetters,
             o: MessagingOptions,
             relay: OutboxRelay,
+            outbox: OutboxWriter,
           ) =>
             new InboxConsumer(ds, bus, deadLetters, {
               groupId: o.groupId,
@@ -167,6 +175,7 @@ export class MessagingModule {
               isTransient: o.isTransient,
               log,
               afterCommit: () => relay.kick(),
+              wroteOutbox: (tx) => outbox.wroteIn(tx),
             }),
         },
         {
