@@ -8,6 +8,7 @@ import {
   Module,
   OnApplicationBootstrap,
 } from '@nestjs/common';
+import { TOPIC_CONSUMERS } from '@rewards/contracts';
 import { DataSource } from 'typeorm';
 import { BrokerWatch } from './broker-watch';
 import { DeadLetters } from './dead-letters';
@@ -119,7 +120,11 @@ export class MessagingModule {
               ds,
               bus,
               `${o.producer}:outbox`,
-              new BrokerWatch(bus, (message, extra) => log('warn', message, extra)),
+              new BrokerWatch(
+                bus,
+                (message, extra) => log('warn', message, extra),
+                TOPIC_CONSUMERS,
+              ),
               {
                 pollIntervalMs: o.outboxPollIntervalMs,
                 batchSize: 200,
