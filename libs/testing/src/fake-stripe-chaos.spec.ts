@@ -101,6 +101,9 @@ describe(FakeStripeChaos.name, () => {
     };
     expect(status.requestsSeen).toBe(1);
     expect(status.injected.http500).toBe(1);
+    const switchedOff = (await (await control('DELETE', '/_chaos')).json()) as typeof status;
+    expect(switchedOff.injected.http500).toBe(1);
+    await expect(stripe.accounts.retrieve(account.id)).resolves.toMatchObject({ id: account.id });
   });
 
   it('injects the same faults for the same seed and request sequence', async () => {

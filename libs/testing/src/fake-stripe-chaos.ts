@@ -93,7 +93,7 @@ function matches(pattern: string, method: string, path: string): boolean {
 
 /**
  * The fake's fault-injection switch, driven over HTTP: `POST /_chaos` with a StripeChaosConfig
- * turns it on, `DELETE /_chaos` off, `GET /_chaos` reports what was injected, and
+ * turns it on, `DELETE /_chaos` off (answering what it injected), `GET /_chaos` reports, and
  * `GET /_chaos/transfers` lists every transfer (the Stripe list endpoint pages by 100).
  */
 export class FakeStripeChaos {
@@ -206,8 +206,10 @@ export class FakeStripeChaos {
         return json(res, 200, this.status());
       }
       if (path === CHAOS_PATH && method === 'DELETE') {
+        // What was injected until now, then off.
+        const before = this.status();
         this.configure(null);
-        return json(res, 200, this.status());
+        return json(res, 200, before);
       }
       if (path === CHAOS_PATH && method === 'GET') return json(res, 200, this.status());
       if (path === `${CHAOS_PATH}/transfers` && method === 'GET') {
