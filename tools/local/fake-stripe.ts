@@ -1,6 +1,7 @@
 // Runs the fake Stripe API for the embedded platform (payouts' STRIPE_API_URL points here).
-// Env: FAKE_STRIPE_PORT (12111). Prints one JSON ready line; exits on SIGTERM/SIGINT or when
-// its parent goes away.
+// Env: FAKE_STRIPE_PORT (12111), FAKE_STRIPE_STATE_FILE (keeps accounts, transfers and
+// idempotency keys there across restarts; default in memory). Prints one JSON ready line; exits
+// on SIGTERM/SIGINT or when its parent goes away.
 import { fstatSync } from 'node:fs';
 import { FakeStripe } from '../../libs/testing/src/fake-stripe';
 
@@ -10,7 +11,8 @@ async function main(): Promise<void> {
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new Error(`FAKE_STRIPE_PORT must be a TCP port, got '${raw}'`);
   }
-  const stripe = new FakeStripe();
+  const stateFile = process.env.FAKE_STRIPE_STATE_FILE || undefined;
+  const stripe = new FakeStripe(undefined, { stateFile });
   const bound = await stripe.start(port);
   let stopping = false;
   const shutdown = (): void => {

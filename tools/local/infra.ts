@@ -1,14 +1,21 @@
-import { ChildProcess, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { Socket } from 'node:net';
-import { dirname, join } from 'node:path';
+// The embedded infrastructure for local runs and tests: Postgres, a Kafka-protocol broker and a
+// fake Stripe, each a launcher child process that can be restarted in place (same address, same
+// data), as a supervisor restarts a crashed one or a test restarts the broker under a service.
+import { chmodSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { KafkaFront } from './kafka-front';
+import { Launched, launch, readNumber, readString } from './launcher';
+import { PostgresLocation, locatePostgres } from './postgres-home';
+import { ExitInfo, isAlive, killGroup, processGroupOf, waitGone } from './process-control';
+import { findRepoRoot } from './repo-root';
 
 export interface StartPostgresOptions {
-  /** Data directory; default a fresh temp dir. */
+  /** Data directory, kept after stop(); default a temp directory, removed on stop(). */
   dataDir?: string;
-  /** Keep the data directory after stop(). */
-  persist?: boolean;
-  /** Default: a free port on 127.0.0.1. */
+  /** Where the binaries are and whom the server runs as; default found for this checkout. */
+  location?: PostgresLocation;
+  /** Default: a free port on 127.0.0.1 (kept across restarts). */
   port?: number;
   adminPassword?: string;
   readyTimeoutMs?: number;
@@ -18,58 +25,208 @@ export interface StartKafkaMockOptions {
   topics: string[];
   partitions: number;
   brokerCount?: number;
-  readyTimeoutMs?: number;
-}
-
-export interface StartFakeStripeOptions {
-  /** Default 12111; 0 picks a free port. */
+  /** Port of the first broker, the next ones follow; default free ports. Kept across restarts. */
   port?: number;
   readyTimeoutMs?: number;
 }
 
-export interface RunningFakeStripe {
-  url: string;
-  pid: number;
+export interface StartFakeStripeOptions {
+  /** Default 12111; 0 picks a free port (kept across restarts). */
+  port?: number;
+  /** Keeps accounts, transfers and idempotency keys here across restarts; default in memory. */
+  stateFile?: string;
+  readyTimeoutMs?: number;
+}
+
+/** One embedded process that can be restarted where it was. */
+export interface Restartable {
+  /** The launcher's pid, also its process group id. */
+  readonly pid: number;
+  /** Resolves when the current process exits, asked to or not. */
+  exited(): Promise<ExitInfo>;
+  /** The end of the current process's stderr. */
+  stderrTail(): string;
+  /** Stops what is left of the current process and starts a new one on the same address. */
+  restart(): Promise<void>;
   stop(): Promise<void>;
 }
 
-export interface RunningPostgres {
-  adminUrl: string;
-  pid: number;
-  stop(): Promise<void>;
+export interface RunningPostgres extends Restartable {
+  readonly adminUrl: string;
+  /** The server's own pid (it runs in the launcher's process group). */
+  readonly postmasterPid: number;
+  readonly dataDir: string;
 }
 
-export interface RunningKafkaMock {
-  brokers: string;
-  pid: number;
-  stop(): Promise<void>;
+export interface RunningKafkaMock extends Restartable {
+  /** The stable front address clients use; the mock behind it changes on restart. */
+  readonly brokers: string;
 }
 
-const STDERR_TAIL_CHARS = 8_000;
-const STOP_GRACE_MS = 10_000;
+export interface RunningFakeStripe extends Restartable {
+  readonly url: string;
+}
+
+/** Holds the current launch of one launcher and relaunches it with the same settings. */
+class Relaunchable implements Restartable {
+  constructor(
+    protected launched: Launched,
+    private readonly relaunch: () => Promise<Launched>,
+  ) {}
+
+  get pid(): number {
+    return this.launched.pid;
+  }
+
+  exited(): Promise<ExitInfo> {
+    return this.launched.exited;
+  }
+
+  stderrTail(): string {
+    return this.launched.stderrTail();
+  }
+
+  async restart(): Promise<void> {
+    await this.beforeRelaunch();
+    await this.launched.stop();
+    this.launched = await this.relaunch();
+    this.afterRelaunch();
+  }
+
+  stop(): Promise<void> {
+    return this.launched.stop();
+  }
+
+  protected async beforeRelaunch(): Promise<void> {}
+
+  protected afterRelaunch(): void {}
+}
+
+class PostgresProcess extends Relaunchable implements RunningPostgres {
+  constructor(
+    first: Launched,
+    relaunch: () => Promise<Launched>,
+    private readonly removeOnStop: boolean,
+  ) {
+    super(first, relaunch);
+  }
+
+  get adminUrl(): string {
+    return readString(this.launched.ready, 'adminUrl');
+  }
+
+  get postmasterPid(): number {
+    return readNumber(this.launched.ready, 'postmasterPid');
+  }
+
+  get dataDir(): string {
+    return readString(this.launched.ready, 'dataDir');
+  }
+
+  // A launcher killed on its own leaves its server running in the group: ask that server for a
+  // fast shutdown (clean data, no crash recovery) before the group kill of stop() ends the rest.
+  protected override async beforeRelaunch(): Promise<void> {
+    const pid = this.postmasterPid;
+    if (!isAlive(pid) || processGroupOf(pid) !== this.pid) return;
+    process.kill(pid, 'SIGINT');
+    if (!(await waitGone(pid, 15_000))) killGroup(this.pid);
+  }
+
+  override async stop(): Promise<void> {
+    await super.stop();
+    if (this.removeOnStop) rmSync(this.dataDir, { recursive: true, force: true });
+  }
+}
+
+class KafkaMockProcess extends Relaunchable implements RunningKafkaMock {
+  constructor(
+    first: Launched,
+    relaunch: () => Promise<Launched>,
+    private readonly front: KafkaFront,
+  ) {
+    super(first, relaunch);
+  }
+
+  get brokers(): string {
+    return this.front.brokers;
+  }
+
+  protected override beforeRelaunch(): Promise<void> {
+    this.front.clearUpstream();
+    return Promise.resolve();
+  }
+
+  protected override afterRelaunch(): void {
+    this.front.setUpstream(readString(this.launched.ready, 'brokers'));
+  }
+
+  override async stop(): Promise<void> {
+    await this.front.close();
+    await super.stop();
+  }
+}
+
+class FakeStripeProcess extends Relaunchable implements RunningFakeStripe {
+  get url(): string {
+    return readString(this.launched.ready, 'url');
+  }
+}
 
 export async function startPostgres(opts: StartPostgresOptions = {}): Promise<RunningPostgres> {
-  const env: Record<string, string> = {};
-  if (opts.dataDir !== undefined) env.PG_DATA_DIR = opts.dataDir;
-  if (opts.persist) env.PG_PERSIST = 'true';
-  if (opts.port !== undefined) env.PG_PORT = String(opts.port);
-  if (opts.adminPassword !== undefined) env.PG_ADMIN_PASSWORD = opts.adminPassword;
-  const launched = await launch('postgres.mjs', env, opts.readyTimeoutMs ?? 60_000);
-  return {
-    adminUrl: readString(launched.ready, 'adminUrl'),
-    pid: launched.pid,
-    stop: launched.stop,
+  const location = opts.location ?? locatePostgres(findRepoRoot(), [tmpdir()]);
+  const temporary = opts.dataDir === undefined;
+  const dataDir = opts.dataDir ?? temporaryDataDir(location);
+  const env: Record<string, string> = {
+    PG_DATA_DIR: dataDir,
+    PG_BIN_DIR: location.nativeDir,
+    PG_REMOVE_ORPHANED_DATA: String(temporary),
   };
+  if (location.runAs !== undefined) {
+    env.PG_RUN_AS_UID = String(location.runAs.uid);
+    env.PG_RUN_AS_GID = String(location.runAs.gid);
+  }
+  if (opts.adminPassword !== undefined) env.PG_ADMIN_PASSWORD = opts.adminPassword;
+  const timeout = opts.readyTimeoutMs ?? 60_000;
+  const run = (port: number | undefined): Promise<Launched> =>
+    launch('postgres.mjs', port === undefined ? env : { ...env, PG_PORT: String(port) }, timeout);
+  let first: Launched;
+  try {
+    first = await run(opts.port);
+  } catch (err) {
+    if (temporary) rmSync(dataDir, { recursive: true, force: true });
+    throw err;
+  }
+  const port = Number(new URL(readString(first.ready, 'adminUrl')).port);
+  return new PostgresProcess(first, () => run(port), temporary);
+}
+
+function temporaryDataDir(location: PostgresLocation): string {
+  const parent = location.home === undefined ? tmpdir() : join(location.home, 'clusters');
+  mkdirSync(parent, { recursive: true });
+  // Under a relocation home the server's user must be able to enter it, whatever the umask.
+  if (location.home !== undefined) chmodSync(parent, 0o755);
+  return mkdtempSync(join(parent, 'rewards-pg-'));
 }
 
 export async function startKafkaMock(opts: StartKafkaMockOptions): Promise<RunningKafkaMock> {
+  const brokerCount = opts.brokerCount ?? 1;
   const env: Record<string, string> = {
     KAFKA_TOPICS: opts.topics.join(','),
     KAFKA_TOPIC_PARTITIONS: String(opts.partitions),
-    KAFKA_MOCK_BROKERS: String(opts.brokerCount ?? 1),
+    KAFKA_MOCK_BROKERS: String(brokerCount),
   };
-  const launched = await launch('kafka-mock.mjs', env, opts.readyTimeoutMs ?? 15_000);
-  return { brokers: readString(launched.ready, 'brokers'), pid: launched.pid, stop: launched.stop };
+  const run = (): Promise<Launched> => launch('kafka-mock.mjs', env, opts.readyTimeoutMs ?? 15_000);
+  const first = await run();
+  const ports = Array.from({ length: brokerCount }, (_, i) => (opts.port ? opts.port + i : 0));
+  let front: KafkaFront;
+  try {
+    front = await KafkaFront.listen(ports);
+    front.setUpstream(readString(first.ready, 'brokers'));
+  } catch (err) {
+    await first.stop();
+    throw err;
+  }
+  return new KafkaMockProcess(first, run, front);
 }
 
 /** Runs the compiled fake Stripe (dist/tools/local/fake-stripe.js); only works from dist/. */
@@ -77,129 +234,15 @@ export async function startFakeStripe(
   opts: StartFakeStripeOptions = {},
 ): Promise<RunningFakeStripe> {
   const env: Record<string, string> = {};
-  if (opts.port !== undefined) env.FAKE_STRIPE_PORT = String(opts.port);
-  const launched = await launch('fake-stripe.js', env, opts.readyTimeoutMs ?? 15_000);
-  return { url: readString(launched.ready, 'url'), pid: launched.pid, stop: launched.stop };
-}
-
-interface Launched {
-  ready: Record<string, unknown>;
-  pid: number;
-  stop(): Promise<void>;
-}
-
-// The .mjs launchers are not compiled, so from dist/ walk up until the source tree is found
-// (fake-stripe.js, compiled, sits next to this file in dist/).
-function launcherPath(file: string): string {
-  for (let dir = __dirname; ; dir = dirname(dir)) {
-    for (const candidate of [join(dir, file), join(dir, 'tools', 'local', file)]) {
-      if (existsSync(candidate)) return candidate;
-    }
-    if (dirname(dir) === dir) throw new Error(`launcher ${file} not found above ${__dirname}`);
-  }
-}
-
-function launch(file: string, env: Record<string, string>, timeoutMs: number): Promise<Launched> {
-  const script = launcherPath(file);
-  // Own process group, so a last-resort SIGKILL also reaches the launcher's children (postgres).
-  // stdin stays an open pipe: the launcher exits when it closes, i.e. when this process dies.
-  const child = spawn(process.execPath, [script], {
-    env: { ...process.env, ...env },
-    stdio: ['pipe', 'pipe', 'pipe'],
-    detached: true,
-  });
-  let stderrTail = '';
-  child.stderr.setEncoding('utf8');
-  // Keep draining after ready: a full pipe would block the launcher's writes.
-  child.stderr.on('data', (chunk: string) => {
-    stderrTail = (stderrTail + chunk).slice(-STDERR_TAIL_CHARS);
-  });
-  child.stdin.on('error', () => undefined);
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-
-  return new Promise<Launched>((resolve, reject) => {
-    let stdout = '';
-    const fail = (reason: string): void => {
-      clearTimeout(timer);
-      child.stdout.removeAllListeners('data');
-      const details = stderrTail.trim();
-      reject(new Error(`${file}: ${reason}${details ? `\n--- stderr ---\n${details}` : ''}`));
-    };
-    const timer = setTimeout(() => {
-      fail(`not ready after ${timeoutMs} ms`);
-      void stopChild(child, exited);
-    }, timeoutMs);
-    child.once('error', (err) => fail(`spawn failed: ${err.message}`));
-    const onEarlyExit = (code: number | null, signal: NodeJS.Signals | null): void =>
-      fail(`exited before ready (code ${code}, signal ${signal})`);
-    // 'close' rather than 'exit': by then all of stderr has been read.
-    child.once('close', onEarlyExit);
-    child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (chunk: string) => {
-      stdout += chunk;
-      const newline = stdout.indexOf('\n');
-      if (newline === -1) return;
-      const ready = parseReadyLine(stdout.slice(0, newline));
-      if (ready === undefined) {
-        fail(`unexpected output: ${stdout.slice(0, newline)}`);
-        void stopChild(child, exited);
-        return;
-      }
-      clearTimeout(timer);
-      child.removeListener('close', onEarlyExit);
-      child.stdout.removeAllListeners('data');
-      child.stdout.resume();
-      // Let a caller that forgot stop() exit anyway; the launcher then sees stdin close.
-      child.unref();
-      for (const stream of [child.stdin, child.stdout, child.stderr]) (stream as Socket).unref();
-      resolve({ ready, pid: child.pid ?? -1, stop: () => stopChild(child, exited) });
-    });
-  });
-}
-
-function parseReadyLine(line: string): Record<string, unknown> | undefined {
-  try {
-    const parsed: unknown = JSON.parse(line);
-    if (
-      typeof parsed === 'object' &&
-      parsed !== null &&
-      'ready' in parsed &&
-      parsed.ready === true
-    ) {
-      return parsed;
-    }
-  } catch {
-    // not JSON: reported by the caller
-  }
-  return undefined;
-}
-
-function readString(ready: Record<string, unknown>, key: string): string {
-  const value = ready[key];
-  if (typeof value !== 'string') throw new Error(`ready line has no string '${key}'`);
-  return value;
-}
-
-async function stopChild(child: ChildProcess, exited: Promise<void>): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
-  const pid = child.pid;
-  child.ref();
-  child.kill('SIGTERM');
-  let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<void>((resolve) => {
-    timer = setTimeout(resolve, STOP_GRACE_MS);
-  });
-  await Promise.race([exited, timedOut]);
-  clearTimeout(timer);
-  // Whatever is left of the group (a hung launcher, or an initdb it was waiting on) goes too.
-  killGroup(pid);
-  await exited;
-}
-
-function killGroup(pid: number): void {
-  try {
-    process.kill(-pid, 'SIGKILL');
-  } catch {
-    // ESRCH: the group is empty, the normal case after a clean stop
-  }
+  if (opts.stateFile !== undefined) env.FAKE_STRIPE_STATE_FILE = opts.stateFile;
+  const timeout = opts.readyTimeoutMs ?? 15_000;
+  const run = (port: number | undefined): Promise<Launched> =>
+    launch(
+      'fake-stripe.js',
+      port === undefined ? env : { ...env, FAKE_STRIPE_PORT: String(port) },
+      timeout,
+    );
+  const first = await run(opts.port);
+  const port = Number(new URL(readString(first.ready, 'url')).port);
+  return new FakeStripeProcess(first, () => run(port));
 }

@@ -96,6 +96,12 @@ describe(planPlatform.name, () => {
     expect(plan.secretNames).not.toContain('STRIPE_WEBHOOK_SECRET');
   });
 
+  it('picks a free port for the embedded broker unless KAFKA_MOCK_PORT fixes one', () => {
+    expect(planPlatform({}).kafkaMockPort).toBeUndefined();
+    expect(planPlatform({ KAFKA_MOCK_PORT: '19092' }).kafkaMockPort).toBe(19092);
+    expect(() => planPlatform({ KAFKA_MOCK_PORT: 'kafka' })).toThrow(/KAFKA_MOCK_PORT/);
+  });
+
   it('refuses a real Stripe key without its webhook secret', () => {
     expect(() => planPlatform({ STRIPE_SECRET_KEY: 'sk_test_real' })).toThrow(
       /STRIPE_WEBHOOK_SECRET/,

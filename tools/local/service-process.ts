@@ -4,18 +4,15 @@ import { spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { createServer } from 'node:net';
 import { errorLineText } from './platform-env';
+import { ExitInfo } from './process-control';
 
-const STOP_GRACE_MS = 10_000;
+/** Long enough for a data service to publish its outbox and finish its batch on SIGTERM. */
+export const STOP_GRACE_MS = 15_000;
 const TAIL_LINES = 25;
 const MIGRATION_TIMEOUT_MS = 120_000;
 const READY_POLL_MS = 250;
 // Above the services' own 2 s per-check timeout, so a slow check reports rather than aborts.
 const READY_REQUEST_TIMEOUT_MS = 3_000;
-
-export interface ExitInfo {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-}
 
 export interface ServiceProcess {
   name: string;
@@ -26,8 +23,8 @@ export interface ServiceProcess {
   hasExited(): boolean;
   /** The last lines it wrote, stdout and stderr interleaved. */
   tail(): string[];
-  /** SIGTERM, then SIGKILL after 10 s; resolves when it is gone. */
-  stop(): Promise<void>;
+  /** SIGTERM, then SIGKILL after the grace period (15 s); resolves when it is gone. */
+  stop(graceMs?: number): Promise<void>;
 }
 
 export interface SpawnServiceOptions {
@@ -37,8 +34,15 @@ export interface SpawnServiceOptions {
   preload?: string;
   env: Record<string, string>;
   cwd: string;
+  /** Appended to, after a separator line naming this start (e.g. 'start', 'restart 2'). */
   logFile: string;
+  startNote: string;
   onErrorLine: (text: string) => void;
+}
+
+/** The line that separates one run of a service from the next in its appended log. */
+export function logSeparator(name: string, note: string, pid: number, at: Date): string {
+  return `\n===== ${at.toISOString()} ${name} ${note} (pid ${pid}) =====\n`;
 }
 
 export function spawnService(opts: SpawnServiceOptions): ServiceProcess {
@@ -52,7 +56,9 @@ export function spawnService(opts: SpawnServiceOptions): ServiceProcess {
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });
-  const log = createWriteStream(opts.logFile, { flags: 'w' });
+  // Appended, so the lines before a crash are still there after the restart.
+  const log = createWriteStream(opts.logFile, { flags: 'a' });
+  log.write(logSeparator(opts.name, opts.startNote, child.pid ?? -1, new Date()));
   const lines: string[] = [];
   const follow = (stream: NodeJS.ReadableStream, kind: 'stdout' | 'stderr'): void => {
     let partial = '';
@@ -88,12 +94,12 @@ export function spawnService(opts: SpawnServiceOptions): ServiceProcess {
     });
   });
 
-  const stop = async (): Promise<void> => {
+  const stop = async (graceMs = STOP_GRACE_MS): Promise<void> => {
     if (done) return;
     child.kill('SIGTERM');
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<'timeout'>((resolve) => {
-      timer = setTimeout(() => resolve('timeout'), STOP_GRACE_MS);
+      timer = setTimeout(() => resolve('timeout'), graceMs);
     });
     const outcome = await Promise.race([exited, timedOut]);
     clearTimeout(timer);
@@ -180,4 +186,17 @@ export function isPortFree(port: number): Promise<boolean> {
     server.once('error', () => resolve(false));
     server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
   });
+}
+
+export async function checkPortsFree(wanted: { what: string; port: number }[]): Promise<void> {
+  const taken: string[] = [];
+  for (const { what, port } of wanted) {
+    if (!(await isPortFree(port))) taken.push(`${port} for ${what}`);
+  }
+  if (taken.length > 0) {
+    throw new Error(
+      `port already in use: ${taken.join(', ')}. Is another platform running? ` +
+        'Stop it, or pick other ports with the variables named.',
+    );
+  }
 }

@@ -1,6 +1,8 @@
 import { IncomingMessage, Server, ServerResponse, createServer } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { FakeStripeChaos } from './fake-stripe-chaos';
+import { readFakeStripeState, writeFakeStripeState } from './fake-stripe-state';
+import { FakeStripeResources } from './fake-stripe-resources';
 import {
   FakeStripeAccount,
   FakeStripeRequest,
@@ -15,32 +17,48 @@ import {
   error,
   formFingerprint,
   header,
-  invalidParam,
-  metadataParam,
-  missingParam,
-  noSuch,
   parseStripeForm,
   readBody,
-  stringParam,
   stripeId,
 } from './stripe-wire';
 
+export interface FakeStripeOptions {
+  /**
+   * Keeps accounts, transfers and idempotency keys in this JSON file: loaded when constructed,
+   * saved after every change before the answer goes out. Unset: in memory only.
+   */
+  stateFile?: string;
+}
+
 /**
- * In-memory stand-in for the slice of the Stripe API the payouts service uses (connected
- * accounts, transfers), speaking the real wire format so the `stripe` SDK can point at it.
+ * Stand-in for the slice of the Stripe API the payouts service uses (connected accounts,
+ * transfers), speaking the real wire format so the `stripe` SDK can point at it.
  */
 export class FakeStripe {
   private server: Server | undefined;
   private port = 0;
-  private readonly accountsById = new Map<string, FakeStripeAccount>();
-  private readonly transfersById = new Map<string, FakeStripeTransfer>();
+  private readonly resources: FakeStripeResources;
   private readonly idempotency = new Map<string, StoredReply>();
   private readonly failures: { remaining: number; failure: InjectedFailure }[] = [];
   private readonly log: FakeStripeRequest[] = [];
   /** Random failures for the fault harness, switched on over HTTP (`POST /_chaos`). */
   readonly chaos = new FakeStripeChaos(() => this.transfers());
 
-  constructor(private readonly now: () => Date = () => new Date()) {}
+  constructor(
+    now: () => Date = () => new Date(),
+    private readonly options: FakeStripeOptions = {},
+  ) {
+    this.resources = new FakeStripeResources(now);
+    const saved =
+      options.stateFile === undefined ? undefined : readFakeStripeState(options.stateFile);
+    for (const account of saved?.accounts ?? []) {
+      this.resources.accountsById.set(account.id, account);
+    }
+    for (const transfer of saved?.transfers ?? []) {
+      this.resources.transfersById.set(transfer.id, transfer);
+    }
+    for (const [key, reply] of saved?.idempotency ?? []) this.idempotency.set(key, reply);
+  }
 
   async start(port = 0): Promise<number> {
     if (this.server) throw new Error('FakeStripe already started');
@@ -73,35 +91,22 @@ export class FakeStripe {
   }
 
   createAccount(opts: { payoutsEnabled?: boolean; email?: string } = {}): FakeStripeAccount {
-    const enabled = opts.payoutsEnabled ?? true;
-    const account: FakeStripeAccount = {
-      id: stripeId('acct'),
-      object: 'account',
-      type: 'express',
-      country: 'US',
-      default_currency: 'usd',
-      email: opts.email ?? null,
-      charges_enabled: enabled,
-      payouts_enabled: enabled,
-      details_submitted: enabled,
-      capabilities: { transfers: enabled ? 'active' : 'inactive' },
-      metadata: {},
-      created: this.unixNow(),
-    };
-    this.accountsById.set(account.id, account);
+    const account = this.resources.addAccount(opts);
+    this.save();
     return structuredClone(account);
   }
 
   setPayoutsEnabled(accountId: string, enabled: boolean): void {
-    const account = this.accountsById.get(accountId);
+    const account = this.resources.accountsById.get(accountId);
     if (!account) throw new Error(`unknown account ${accountId}`);
     account.payouts_enabled = enabled;
     account.capabilities.transfers = enabled ? 'active' : 'inactive';
+    this.save();
   }
 
   /** Every transfer created, oldest first. */
   transfers(): FakeStripeTransfer[] {
-    return [...this.transfersById.values()].map((t) => structuredClone(t));
+    return [...this.resources.transfersById.values()].map((t) => structuredClone(t));
   }
 
   /** Every API request received, oldest first, including replays and failures. */
@@ -121,6 +126,16 @@ export class FakeStripe {
   /** Stripe forgets keys after 24 hours. */
   forgetIdempotencyKeys(): void {
     this.idempotency.clear();
+    this.save();
+  }
+
+  private save(): void {
+    if (this.options.stateFile === undefined) return;
+    writeFakeStripeState(this.options.stateFile, {
+      accounts: [...this.resources.accountsById.values()],
+      transfers: [...this.resources.transfersById.values()],
+      idempotency: [...this.idempotency.entries()],
+    });
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -169,6 +184,8 @@ export class FakeStripe {
       });
     }
     this.log.push({ method, path: url.pathname, idempotencyKey, status: reply.status, replayed });
+    // Before answering: a client that saw a transfer must find it again after a restart.
+    if (method === 'POST' && !replayed) this.save();
     res.writeHead(reply.status, {
       'Content-Type': 'application/json',
       'Request-Id': stripeId('req'),
@@ -193,113 +210,6 @@ export class FakeStripe {
       const notExecuted = status === 409 || status === 429 || status >= 500;
       return { ...error(status, body), headers, notExecuted };
     }
-    const [, version, resource, id, extra] = path.split('/');
-    if (version === 'v1' && extra === undefined) {
-      if (resource === 'accounts' && method === 'POST' && id === undefined) {
-        return this.postAccount(form);
-      }
-      if (resource === 'accounts' && method === 'GET' && id !== undefined) {
-        const account = this.accountsById.get(id);
-        return account ? { status: 200, body: account } : noSuch('account', id);
-      }
-      if (resource === 'transfers' && method === 'POST' && id === undefined) {
-        return this.postTransfer(form);
-      }
-      if (resource === 'transfers' && method === 'GET' && id !== undefined) {
-        const transfer = this.transfersById.get(id);
-        return transfer ? { status: 200, body: transfer } : noSuch('transfer', id);
-      }
-      if (resource === 'transfers' && method === 'GET' && id === undefined) {
-        return this.listTransfers(form);
-      }
-    }
-    return error(404, {
-      type: 'invalid_request_error',
-      message: `Unrecognized request URL (${method}: ${path}).`,
-    });
-  }
-
-  private postAccount(form: FormObject): Reply {
-    const metadata = metadataParam(form);
-    if (metadata === 'invalid') return invalidParam('metadata', 'Invalid metadata.');
-    const account = this.createAccount({ email: stringParam(form, 'email') });
-    const stored = this.accountsById.get(account.id) as FakeStripeAccount;
-    stored.country = stringParam(form, 'country') ?? stored.country;
-    stored.metadata = metadata ?? {};
-    return { status: 200, body: stored };
-  }
-
-  private postTransfer(form: FormObject): Reply {
-    const amountText = stringParam(form, 'amount');
-    const currency = stringParam(form, 'currency');
-    const destination = stringParam(form, 'destination');
-    if (amountText === undefined) return missingParam('amount');
-    if (currency === undefined) return missingParam('currency');
-    if (destination === undefined) return missingParam('destination');
-    const amount = Number(amountText);
-    if (!/^\d+$/.test(amountText) || amount < 1) {
-      return invalidParam('amount', 'Invalid positive integer');
-    }
-    if (!/^[a-zA-Z]{3}$/.test(currency)) {
-      return invalidParam('currency', `Invalid currency: ${currency}.`);
-    }
-    const metadata = metadataParam(form);
-    if (metadata === 'invalid') return invalidParam('metadata', 'Invalid metadata.');
-    const account = this.accountsById.get(destination);
-    if (!account) {
-      return error(400, {
-        type: 'invalid_request_error',
-        code: 'resource_missing',
-        param: 'destination',
-        message: `No such destination: '${destination}'`,
-      });
-    }
-    if (!account.payouts_enabled) {
-      return error(400, {
-        type: 'invalid_request_error',
-        code: 'insufficient_capabilities_for_transfer',
-        param: 'destination',
-        message:
-          'Your destination account needs to have at least one of the following capabilities ' +
-          'enabled: transfers, crypto_transfers, legacy_payments',
-      });
-    }
-    const transfer: FakeStripeTransfer = {
-      id: stripeId('tr'),
-      object: 'transfer',
-      amount,
-      amount_reversed: 0,
-      currency: currency.toLowerCase(),
-      destination,
-      transfer_group: stringParam(form, 'transfer_group') ?? null,
-      description: stringParam(form, 'description') ?? null,
-      metadata: metadata ?? {},
-      reversed: false,
-      livemode: false,
-      created: this.unixNow(),
-    };
-    this.transfersById.set(transfer.id, transfer);
-    return { status: 200, body: transfer };
-  }
-
-  private listTransfers(form: FormObject): Reply {
-    const group = stringParam(form, 'transfer_group');
-    const destination = stringParam(form, 'destination');
-    const limit = Math.min(Math.max(Number(stringParam(form, 'limit') ?? 10) || 10, 1), 100);
-    const matching = [...this.transfersById.values()]
-      .filter((t) => group === undefined || t.transfer_group === group)
-      .filter((t) => destination === undefined || t.destination === destination)
-      .reverse();
-    const body = {
-      object: 'list',
-      url: '/v1/transfers',
-      has_more: matching.length > limit,
-      data: matching.slice(0, limit),
-    };
-    return { status: 200, body };
-  }
-
-  private unixNow(): number {
-    return Math.floor(this.now().getTime() / 1000);
+    return this.resources.route(method, path, form);
   }
 }
