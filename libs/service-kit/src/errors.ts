@@ -7,6 +7,7 @@ import {
   Logger,
 } from '@nestjs/common';
 import type { Response } from 'express';
+import { isTransientInfrastructureError } from './transient-errors';
 
 /** Codes of refusals that every service shares (request shape, identity, routing). */
 export type PlatformErrorCode =
@@ -17,6 +18,7 @@ export type PlatformErrorCode =
   | 'ROUTE_NOT_FOUND'
   | 'RATE_LIMITED'
   | 'UPSTREAM_UNAVAILABLE'
+  | 'SERVICE_UNAVAILABLE'
   | 'INTERNAL';
 
 export function platformErrorStatus(code: PlatformErrorCode): number {
@@ -34,6 +36,7 @@ export function platformErrorStatus(code: PlatformErrorCode): number {
     case 'RATE_LIMITED':
       return HttpStatus.TOO_MANY_REQUESTS;
     case 'UPSTREAM_UNAVAILABLE':
+    case 'SERVICE_UNAVAILABLE':
       return HttpStatus.SERVICE_UNAVAILABLE;
     case 'INTERNAL':
       return HttpStatus.INTERNAL_SERVER_ERROR;
@@ -62,7 +65,21 @@ export interface MappedError {
   message: string;
   field?: string;
   details?: Record<string, unknown>;
+  /** Sent as Retry-After: when the caller may expect the refusal to be over. */
+  retryAfterSeconds?: number;
 }
+
+/** What a 503 asks callers to wait: long enough for a database failover or restart to begin. */
+export const RETRY_AFTER_SECONDS = 5;
+
+/** The answer to a request that failed because the database or the network failed under it. */
+const SERVICE_UNAVAILABLE: MappedError = {
+  status: HttpStatus.SERVICE_UNAVAILABLE,
+  code: 'SERVICE_UNAVAILABLE',
+  // Says nothing of which dependency failed or how: that goes to the log only.
+  message: 'the service is temporarily unavailable; retry later',
+  retryAfterSeconds: RETRY_AFTER_SECONDS,
+};
 
 /** Maps a service's own error type to HTTP; returns undefined for anything else. */
 export type DomainErrorMapper = (err: unknown) => MappedError | undefined;
@@ -77,7 +94,12 @@ export class ErrorFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const response = host.switchToHttp().getResponse<Response>();
     const mapped = this.map(exception);
-    if (mapped.status >= 500) {
+    if (mapped.code === 'SERVICE_UNAVAILABLE') {
+      this.logger.warn({
+        message: 'request refused: dependency unavailable',
+        err: String(exception),
+      });
+    } else if (mapped.status >= 500) {
       this.logger.error({
         message: 'request failed',
         err: String(exception),
@@ -92,6 +114,9 @@ export class ErrorFilter implements ExceptionFilter {
         ...(mapped.details ? { details: mapped.details } : {}),
       },
     };
+    if (mapped.retryAfterSeconds !== undefined) {
+      response.setHeader('Retry-After', String(mapped.retryAfterSeconds));
+    }
     response.status(mapped.status).json(body);
   }
 
@@ -99,11 +124,13 @@ export class ErrorFilter implements ExceptionFilter {
     const domain = this.mapDomainError(exception);
     if (domain) return domain;
     if (exception instanceof PlatformError) {
+      const status = platformErrorStatus(exception.code);
       return {
-        status: platformErrorStatus(exception.code),
+        status,
         code: exception.code,
         message: exception.message,
         field: exception.field,
+        ...(status === 503 ? { retryAfterSeconds: RETRY_AFTER_SECONDS } : {}),
       };
     }
     if (exception instanceof HttpException) {
@@ -114,6 +141,7 @@ export class ErrorFilter implements ExceptionFilter {
       if (status === 400 || status === 413) {
         return { status, code: 'MALFORMED_REQUEST', message: exception.message };
       }
+      if (status === 503) return SERVICE_UNAVAILABLE;
       return {
         status,
         code: status >= 500 ? 'INTERNAL' : 'MALFORMED_REQUEST',
@@ -125,6 +153,7 @@ export class ErrorFilter implements ExceptionFilter {
     if (typeof status === 'number' && status >= 400 && status < 500) {
       return { status: 400, code: 'MALFORMED_REQUEST', message: 'request body is not valid JSON' };
     }
+    if (isTransientInfrastructureError(exception)) return SERVICE_UNAVAILABLE;
     return { status: 500, code: 'INTERNAL', message: 'internal error' };
   }
 }

@@ -2,6 +2,7 @@ export * from './config';
 export * from './clock';
 export * from './database';
 export * from './errors';
+export * from './transient-errors';
 export * from './validation';
 export * from './caller';
 export * from './health';

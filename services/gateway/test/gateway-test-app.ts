@@ -56,6 +56,7 @@ export interface UpstreamReply {
   status: number;
   body: string;
   contentType?: string;
+  headers?: Record<string, string>;
 }
 
 export interface FakeUpstream {
@@ -95,6 +96,7 @@ export async function startFakeUpstream(): Promise<FakeUpstream> {
       if (reply === 'hang') return;
       res.statusCode = reply.status;
       if (reply.contentType !== undefined) res.setHeader('content-type', reply.contentType);
+      for (const [name, value] of Object.entries(reply.headers ?? {})) res.setHeader(name, value);
       res.end(reply.body);
     });
   });

@@ -4,6 +4,7 @@ import Stripe from 'stripe';
 import { PayoutsConfig } from './config/payouts.config';
 import { AfterCommit } from './db/after-commit';
 import { payoutsDataSource } from './db/data-source';
+import { PayoutClaims } from './payouts/payout-claims';
 import { PayoutDestinationClient } from './payouts/payout-destination.client';
 import { PayoutQueries } from './payouts/payout-queries.service';
 import { PayoutRequestedConsumer } from './payouts/payout-requested.consumer';
@@ -38,6 +39,7 @@ export class AppModule {
         stripe,
         AfterCommit,
         PayoutDestinationClient,
+        PayoutClaims,
         TransferPayoutUseCase,
         ProcessDuePayoutsJob,
         PayoutQueries,

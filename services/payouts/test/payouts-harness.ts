@@ -18,10 +18,13 @@ import { ProcessDuePayoutsJob } from '../src/payouts/process-due-payouts.job';
 import { mapPayoutsError } from '../src/payouts-error';
 import { FakeBookings } from './fake-bookings';
 
+export const RESUME_INTERVAL_MS = 100;
+
 /** The columns of a payouts row the tests look at. */
 export interface PayoutRow {
   status: string;
   attempts: number;
+  unfinished_attempts: number;
   transfer_id: string | null;
   last_error_code: string | null;
 }
@@ -50,15 +53,35 @@ export class PayoutsHarness {
         STRIPE_WEBHOOK_SECRET: 'whsec_payouts',
         STRIPE_API_URL: this.stripe.url,
         BOOKINGS_URL: this.bookings.url,
+        // Short, so a test sees resumes happen; the manual clock moves leases on.
+        PAYOUT_LEASE_MS: '5000',
+        PAYOUT_RESUME_MAX_BACKOFF_MS: '15000',
+        PAYOUT_RESUME_INTERVAL_MS: String(RESUME_INTERVAL_MS),
       }),
     );
     await migrate(payoutsDataSource(this.config.DATABASE_URL));
-    const module = AppModule.forRoot(this.config, { clock: this.clock });
-    this.service = await startServiceApp(module, mapPayoutsError);
-    this.job = this.service.app.get(ProcessDuePayoutsJob);
+    await this.startService();
     await this.probe.watch([Topics.PayoutPaid, Topics.PayoutFailed, 'payout-requested.dlq']);
     this.db = new Client({ connectionString: this.config.DATABASE_URL });
     await this.db.connect();
+  }
+
+  /** Stops the service as a deploy or a crash would, and starts it again on the same state. */
+  async restartService(): Promise<void> {
+    await this.service.close();
+    await this.startService();
+  }
+
+  /** Waits for a few resume polls to have run. */
+  async resumePolls(count = 5): Promise<void> {
+    await new Promise((resolve) => setTimeout(resolve, count * RESUME_INTERVAL_MS));
+    await this.job.idle();
+  }
+
+  private async startService(): Promise<void> {
+    const module = AppModule.forRoot(this.config, { clock: this.clock });
+    this.service = await startServiceApp(module, mapPayoutsError);
+    this.job = this.service.app.get(ProcessDuePayoutsJob);
   }
 
   async stop(): Promise<void> {

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { Topics } from '@rewards/contracts';
-import { eventually } from '@rewards/testing';
+import { eventually, testAdminUrl } from '@rewards/testing';
+import { Client } from 'pg';
 import request from 'supertest';
-import { TRANSFER_LEASE_MS } from '../src/payouts/transfer-payout.usecase';
+import { PayoutClaims } from '../src/payouts/payout-claims';
 import { PayoutsHarness } from './payouts-harness';
 
 const as = (userId: string, roles = 'instructor') => ({
@@ -15,6 +16,23 @@ describe('payouts service', () => {
 
   beforeAll(() => h.start());
   afterAll(() => h.stop());
+
+  /** Makes every update that would mark the payout paid fail, as if the process died there. */
+  async function crashBeforeRecordingPaid(payoutId: string): Promise<() => Promise<void>> {
+    const trigger = `test_crash_${payoutId.replace(/-/g, '')}`;
+    await h.sql(`
+      CREATE OR REPLACE FUNCTION payouts.test_crash() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN RAISE EXCEPTION 'simulated crash'; END $$;
+      CREATE TRIGGER ${trigger} BEFORE UPDATE ON payouts.payouts FOR EACH ROW
+        WHEN (NEW.status = 'paid' AND NEW.id = '${payoutId}') EXECUTE FUNCTION payouts.test_crash();
+    `);
+    return async () => {
+      await h.sql(`DROP TRIGGER ${trigger} ON payouts.payouts; DROP FUNCTION payouts.test_crash()`);
+    };
+  }
+
+  /** Well under a minute of real time, and no sweep (every 15 minutes) runs meanwhile. */
+  const RESUME_WINDOW = { timeoutMs: 3_000, intervalMs: 20 };
 
   it('pays a requested payout with one transfer and publishes payout-paid once', async () => {
     const beneficiary = h.instructor();
@@ -175,28 +193,24 @@ describe('payouts service', () => {
     const event = h.payoutRequested(h.instructor());
     const { payoutId } = event.payload;
     // The "crash": the paid update fails once Stripe has made the transfer.
-    const trigger = `test_crash_${payoutId.replace(/-/g, '')}`;
-    await h.sql(`
-      CREATE OR REPLACE FUNCTION payouts.test_crash() RETURNS trigger LANGUAGE plpgsql AS $$
-      BEGIN RAISE EXCEPTION 'simulated crash'; END $$;
-      CREATE TRIGGER ${trigger} BEFORE UPDATE ON payouts.payouts FOR EACH ROW
-        WHEN (NEW.status = 'paid' AND NEW.id = '${payoutId}') EXECUTE FUNCTION payouts.test_crash();
-    `);
+    const restore = await crashBeforeRecordingPaid(payoutId);
     try {
       await h.publish(event);
       await eventually(() => expect(h.transfersOf(payoutId)).toHaveLength(1));
       await h.job.idle();
       expect(await h.row(payoutId)).toMatchObject({ status: 'pending_transfer', attempts: 0 });
     } finally {
-      await h.sql(`DROP TRIGGER ${trigger} ON payouts.payouts; DROP FUNCTION payouts.test_crash()`);
+      await restore();
     }
     // A day later Stripe no longer knows the idempotency key.
     h.stripe.forgetIdempotencyKeys();
     await h.job.runDueOnce();
     expect((await h.row(payoutId))?.status).toBe('pending_transfer');
 
-    h.clock.advance(TRANSFER_LEASE_MS + 1000);
+    h.clock.advance(h.config.PAYOUT_LEASE_MS + 1000);
     await h.job.runDueOnce();
+    // The resume poll may have been first; either way one attempt pays it.
+    await h.job.idle();
 
     const [transfer] = h.transfersOf(payoutId);
     expect(await h.row(payoutId)).toMatchObject({ status: 'paid', transfer_id: transfer.id });
@@ -248,5 +262,158 @@ describe('payouts service', () => {
     });
     expect(failed.payload).toMatchObject({ reason: 'PAYOUTS_NOT_ENABLED', final: true });
     expect(h.transfersOf(payoutId)).toHaveLength(0);
+  });
+
+  it('resumes an attempt interrupted after the transfer once its lease ends, with backoff and one transfer', async () => {
+    const event = h.payoutRequested(h.instructor());
+    const { payoutId } = event.payload;
+    const lease = h.config.PAYOUT_LEASE_MS;
+    const restore = await crashBeforeRecordingPaid(payoutId);
+    try {
+      await h.publish(event);
+      await eventually(() => expect(h.transfersOf(payoutId)).toHaveLength(1));
+      await eventually(async () =>
+        expect(await h.row(payoutId)).toMatchObject({ attempts: 0, unfinished_attempts: 1 }),
+      );
+      await h.job.idle();
+
+      // Money moved, nothing recorded. The lease holds: no poll touches it meanwhile.
+      await h.resumePolls();
+      expect(await h.row(payoutId)).toMatchObject({
+        status: 'pending_transfer',
+        unfinished_attempts: 1,
+      });
+
+      // The lease ends; the next poll resumes it, and it is interrupted again.
+      h.clock.advance(lease + 1);
+      await eventually(
+        async () => expect((await h.row(payoutId))?.unfinished_attempts).toBe(2),
+        RESUME_WINDOW,
+      );
+      await h.job.idle();
+    } finally {
+      await restore();
+    }
+
+    // Backoff: the second interruption doubled the lease, so one lease later nothing happens.
+    h.clock.advance(lease + 1);
+    await h.resumePolls();
+    expect(await h.row(payoutId)).toMatchObject({
+      status: 'pending_transfer',
+      unfinished_attempts: 2,
+    });
+
+    h.clock.advance(lease);
+    await eventually(
+      async () => expect((await h.row(payoutId))?.status).toBe('paid'),
+      RESUME_WINDOW,
+    );
+    const [transfer] = h.transfersOf(payoutId);
+    expect(await h.row(payoutId)).toMatchObject({
+      transfer_id: transfer.id,
+      attempts: 1,
+      unfinished_attempts: 0,
+    });
+    expect(h.transfersOf(payoutId)).toHaveLength(1);
+    expect(h.transferPosts(payoutId)).toEqual([{ key: `payout-${payoutId}`, status: 200 }]);
+    await eventually(() => expect(h.published(Topics.PayoutPaid, payoutId)).toHaveLength(1));
+  });
+
+  it('resumes a claimed and abandoned retry within the resume window, not at the next sweep', async () => {
+    const event = h.payoutRequested(h.instructor());
+    const { payoutId } = event.payload;
+    h.stripe.failNext(1, {
+      status: 429,
+      type: 'rate_limit_error',
+      code: 'rate_limit',
+      message: 'Too many requests.',
+      endpoint: 'POST /v1/transfers',
+    });
+    await h.publish(event);
+    expect(await h.firstAttempt(payoutId)).toMatchObject({
+      last_error_code: 'STRIPE_RATE_LIMITED',
+      unfinished_attempts: 0,
+    });
+
+    // A recorded failure keeps its hourly schedule: once due, the resume poll leaves it to the sweep.
+    h.clock.advance(h.config.PAYOUT_RETRY_INTERVAL_MS + 1000);
+    await h.resumePolls();
+    expect(await h.row(payoutId)).toMatchObject({ status: 'pending_transfer', attempts: 1 });
+
+    // A replica claims it for the retry and dies before calling anyone.
+    const claimed = await h.service.app.get(PayoutClaims).claim({ payoutId });
+    expect(claimed?.id).toBe(payoutId);
+    await h.resumePolls();
+    expect(await h.row(payoutId)).toMatchObject({
+      status: 'pending_transfer',
+      unfinished_attempts: 1,
+    });
+
+    h.clock.advance(h.config.PAYOUT_LEASE_MS + 1);
+    await eventually(
+      async () => expect((await h.row(payoutId))?.status).toBe('paid'),
+      RESUME_WINDOW,
+    );
+    expect(await h.row(payoutId)).toMatchObject({ attempts: 2, unfinished_attempts: 0 });
+    expect(h.transfersOf(payoutId)).toHaveLength(1);
+    expect(h.transferPosts(payoutId)).toEqual([
+      { key: `payout-${payoutId}`, status: 429 },
+      { key: `payout-${payoutId}-retry-1`, status: 200 },
+    ]);
+  });
+
+  it('sweeps the payouts that came due while it was down when it starts', async () => {
+    const beneficiary = h.instructor();
+    const payoutId = randomUUID();
+    const now = h.clock.now();
+    // A retry that came due while the service was down: not resumable, so only a sweep pays it.
+    await h.sql(
+      `INSERT INTO payouts.payouts (id, reward_id, beneficiary_id, amount_cents, currency, status,
+         attempts, next_attempt_at, last_error_code, last_error_message, requested_at,
+         created_at, updated_at)
+       VALUES ($1, $2, $3, 7500, 'USD', 'pending_transfer', 1, $4, 'STRIPE_RATE_LIMITED',
+         'Too many requests.', $5, $5, $5)`,
+      [payoutId, randomUUID(), beneficiary, new Date(now.getTime() - 1000), now],
+    );
+    await h.resumePolls();
+    expect((await h.row(payoutId))?.status).toBe('pending_transfer');
+
+    await h.restartService();
+
+    await eventually(async () => expect((await h.row(payoutId))?.status).toBe('paid'));
+    expect(h.transfersOf(payoutId)).toHaveLength(1);
+  });
+
+  it('answers 503 SERVICE_UNAVAILABLE with Retry-After while its database is unreachable', async () => {
+    const beneficiary = randomUUID();
+    await request(h.service.url).get('/payouts/me').set(as(beneficiary)).expect(200);
+    const admin = new Client({ connectionString: testAdminUrl() });
+    await admin.connect();
+    try {
+      // The service's connections go, and its role may not open new ones.
+      await admin.query('ALTER ROLE svc_payouts CONNECTION LIMIT 0');
+      await admin.query(
+        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+         WHERE usename = 'svc_payouts' AND application_name = 'payouts'`,
+      );
+
+      const res = await request(h.service.url).get('/payouts/me').set(as(beneficiary));
+
+      expect(res.status).toBe(503);
+      expect(res.headers['retry-after']).toBe('5');
+      expect(res.body).toEqual({
+        error: {
+          code: 'SERVICE_UNAVAILABLE',
+          message: 'the service is temporarily unavailable; retry later',
+        },
+      });
+      expect(res.text).not.toMatch(/svc_payouts|connection|terminat/i);
+    } finally {
+      await admin.query('ALTER ROLE svc_payouts CONNECTION LIMIT -1');
+      await admin.end();
+    }
+    await eventually(() =>
+      request(h.service.url).get('/payouts/me').set(as(beneficiary)).expect(200),
+    );
   });
 });

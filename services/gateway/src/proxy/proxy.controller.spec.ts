@@ -144,6 +144,27 @@ describe(createProxyController.name, () => {
     expect(res.headers['content-type']).toBeUndefined();
   });
 
+  it('relays an upstream 503 SERVICE_UNAVAILABLE with its code and Retry-After', async () => {
+    const unavailable =
+      '{"error":{"code":"SERVICE_UNAVAILABLE","message":"the service is temporarily unavailable; retry later"}}';
+    upstreams.payouts.reply = {
+      status: 503,
+      body: unavailable,
+      contentType: 'application/json; charset=utf-8',
+      headers: { 'retry-after': '5', 'x-internal-detail': 'pg 53300' },
+    };
+
+    const res = await http()
+      .get('/payouts/me')
+      .set('authorization', bearer(INSTRUCTOR, ['instructor']));
+
+    expect(res.status).toBe(503);
+    expect(res.headers['retry-after']).toBe('5');
+    expect(res.text).toBe(unavailable);
+    // Only an allow-list of answer headers leaves the gateway.
+    expect(res.headers['x-internal-detail']).toBeUndefined();
+  });
+
   it.each(GATEWAY_ROUTES.map((r) => [r.method, r.path, r.upstream] as const))(
     'routes %s %s to %s on the same path',
     async (method, path, upstream) => {
@@ -300,6 +321,7 @@ describe('proxy to an upstream that does not answer', () => {
       .set('authorization', bearer(STUDENT, ['student']));
 
     expect(res.status).toBe(503);
+    expect(res.headers['retry-after']).toBe('5');
     expect(res.body).toEqual({
       error: { code: 'UPSTREAM_UNAVAILABLE', message: 'wallet is unavailable' },
     });

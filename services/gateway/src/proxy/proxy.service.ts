@@ -86,6 +86,7 @@ export class ProxyService {
 
     let status: number;
     let answerType: string | null;
+    let retryAfter: string | null;
     let answer: Buffer;
     try {
       const upstream = await fetch(url, {
@@ -98,6 +99,7 @@ export class ProxyService {
       });
       status = upstream.status;
       answerType = upstream.headers.get('content-type');
+      retryAfter = upstream.headers.get('retry-after');
       answer = Buffer.from(await upstream.arrayBuffer());
     } catch (err) {
       const timedOut = errorName(err) === 'TimeoutError';
@@ -118,6 +120,8 @@ export class ProxyService {
     // res.end rather than res.send: send would add an ETag, answer 304s and guess a content-type.
     res.status(status);
     if (answerType !== null) res.setHeader('content-type', answerType);
+    // A 503 (database down) or 429 tells the client when to come back.
+    if (retryAfter !== null) res.setHeader('retry-after', retryAfter);
     res.setHeader('x-request-id', requestId);
     res.end(answer);
   }

@@ -18,6 +18,9 @@ describe(PayoutsConfig.name, () => {
       BOOKINGS_URL: 'http://127.0.0.1:3001',
       STRIPE_API_URL: undefined,
       PAYOUT_SWEEP_INTERVAL_MS: 900_000,
+      PAYOUT_LEASE_MS: 20_000,
+      PAYOUT_RESUME_INTERVAL_MS: 5_000,
+      PAYOUT_RESUME_MAX_BACKOFF_MS: 50_000,
       PAYOUT_RETRY_INTERVAL_MS: 3_600_000,
       PAYOUT_RETRY_WINDOW_MS: 604_800_000,
     });
@@ -46,5 +49,46 @@ describe(PayoutsConfig.name, () => {
 
     expect(config.STRIPE_API_URL).toBe('http://127.0.0.1:12111');
     expect(config.PAYOUT_RETRY_INTERVAL_MS).toBe(60_000);
+  });
+
+  it('resumes an interrupted attempt within a minute by default', () => {
+    const config = loadConfig(PayoutsConfig, env);
+
+    expect(config.PAYOUT_RESUME_MAX_BACKOFF_MS + config.PAYOUT_RESUME_INTERVAL_MS).toBeLessThan(
+      60_000,
+    );
+  });
+
+  it('reads the lease and resume settings from the environment', () => {
+    const config = loadConfig(PayoutsConfig, {
+      ...env,
+      PAYOUT_LEASE_MS: '5000',
+      PAYOUT_RESUME_INTERVAL_MS: '100',
+      PAYOUT_RESUME_MAX_BACKOFF_MS: '5000',
+      PAYOUT_RETRY_INTERVAL_MS: '5000',
+    });
+
+    expect(config).toMatchObject({
+      PAYOUT_LEASE_MS: 5_000,
+      PAYOUT_RESUME_INTERVAL_MS: 100,
+      PAYOUT_RESUME_MAX_BACKOFF_MS: 5_000,
+      PAYOUT_RETRY_INTERVAL_MS: 5_000,
+    });
+  });
+
+  it.each([
+    ['PAYOUT_RETRY_INTERVAL_MS', { PAYOUT_LEASE_MS: '30000', PAYOUT_RETRY_INTERVAL_MS: '20000' }],
+    ['PAYOUT_RESUME_MAX_BACKOFF_MS', { PAYOUT_LEASE_MS: '60000' }],
+  ])('refuses to boot when %s is shorter than the lease', (name, overrides) => {
+    const load = () => loadConfig(PayoutsConfig, { ...env, ...overrides });
+
+    expect(load).toThrow(ConfigError);
+    expect(load).toThrow(new RegExp(`${name} .*must not be shorter than PAYOUT_LEASE_MS`));
+  });
+
+  it('refuses a lease too short for one attempt', () => {
+    expect(() => loadConfig(PayoutsConfig, { ...env, PAYOUT_LEASE_MS: '1000' })).toThrow(
+      'PAYOUT_LEASE_MS',
+    );
   });
 });

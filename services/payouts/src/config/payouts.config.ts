@@ -1,7 +1,37 @@
 import { DataServiceConfig, toInt } from '@rewards/service-kit';
-import { IsInt, IsOptional, IsUrl, Matches, Min } from 'class-validator';
+import {
+  IsInt,
+  IsOptional,
+  IsUrl,
+  Matches,
+  Min,
+  registerDecorator,
+  ValidationArguments,
+} from 'class-validator';
 
 const HTTP_URL = { require_tld: false, require_protocol: true, protocols: ['http', 'https'] };
+
+/**
+ * Refuses a delay shorter than the lease: the next attempt could then start while the previous
+ * one (or a Stripe request it timed out on) is still under way, with another idempotency key.
+ */
+function NotShorterThanLease() {
+  return (target: object, propertyName: string) =>
+    registerDecorator({
+      name: 'notShorterThanLease',
+      target: target.constructor,
+      propertyName,
+      validator: {
+        validate: (value: unknown, args: ValidationArguments) => {
+          const lease = (args.object as PayoutsConfig).PAYOUT_LEASE_MS;
+          return typeof value === 'number' && typeof lease === 'number' && value >= lease;
+        },
+        defaultMessage: (args: ValidationArguments) =>
+          `${args.property} must not be shorter than PAYOUT_LEASE_MS ` +
+          `(${String((args.object as PayoutsConfig).PAYOUT_LEASE_MS)} ms), or attempts would overlap`,
+      },
+    });
+}
 
 /** The payouts environment; see docs/architecture.md for what each variable means. */
 export class PayoutsConfig extends DataServiceConfig {
@@ -24,16 +54,42 @@ export class PayoutsConfig extends DataServiceConfig {
   @IsUrl(HTTP_URL)
   BOOKINGS_URL: string = 'http://127.0.0.1:3001';
 
-  /** Safety net: how often payouts due for an attempt (retries, or stuck after a crash) run. */
+  /** How often every payout due for an attempt runs (the hourly retries); also once at start. */
   @toInt()
   @IsInt()
   @Min(1000)
   PAYOUT_SWEEP_INTERVAL_MS: number = 900_000;
 
+  /**
+   * How long a claimed payout is reserved for the attempt that claimed it. An attempt keeps its
+   * calls to bookings and Stripe within three quarters of it; one that has not recorded its
+   * outcome when the lease ends was interrupted (crash, lost database) and is resumed.
+   */
+  @toInt()
+  @IsInt()
+  @Min(5000)
+  PAYOUT_LEASE_MS: number = 20_000;
+
+  /** How often to look for interrupted attempts (and requested payouts never attempted). */
+  @toInt()
+  @IsInt()
+  @Min(50)
+  PAYOUT_RESUME_INTERVAL_MS: number = 5_000;
+
+  /**
+   * Cap of the per-payout backoff of resumes: the lease doubles with each interrupted attempt
+   * of the payout, up to this. Keep it plus the resume interval under a minute.
+   */
+  @toInt()
+  @IsInt()
+  @NotShorterThanLease()
+  PAYOUT_RESUME_MAX_BACKOFF_MS: number = 50_000;
+
   /** Delay after a failed transfer attempt before the next one. */
   @toInt()
   @IsInt()
   @Min(1000)
+  @NotShorterThanLease()
   PAYOUT_RETRY_INTERVAL_MS: number = 3_600_000;
 
   /** How long after the request attempts go on before the payout is given up (payout-failed). */

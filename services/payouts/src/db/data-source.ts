@@ -3,6 +3,7 @@ import { DataSource } from 'typeorm';
 import { Payout } from '../payouts/payout.entity';
 import { TransferAttempt } from '../payouts/transfer-attempt.entity';
 import { CreatePayoutsSchema1795228000000 } from './migrations/1795228000000-create-payouts-schema';
+import { AddPayoutUnfinishedAttempts1796078441686 } from './migrations/1796078441686-add-payout-unfinished-attempts';
 import { AddMessagingReplayAndDeadLetters1796080000000 } from './migrations/1796080000000-add-messaging-replay-and-dead-letters';
 
 export const PAYOUTS_ENTITIES = [Payout, TransferAttempt];
@@ -14,6 +15,10 @@ export function payoutsDataSource(url: string, schema = 'payouts'): DataSource {
     url,
     schema,
     entities: PAYOUTS_ENTITIES,
-    migrations: [CreatePayoutsSchema1795228000000, AddMessagingReplayAndDeadLetters1796080000000],
+    migrations: [
+      CreatePayoutsSchema1795228000000,
+      AddPayoutUnfinishedAttempts1796078441686,
+      AddMessagingReplayAndDeadLetters1796080000000,
+    ],
   });
 }

@@ -5,21 +5,24 @@ import { TransferFailure, transferFailure } from './transfer-failure';
 export type PayoutDestination =
   { ok: true; stripeAccountId: string } | { ok: false; failure: TransferFailure };
 
-const TIMEOUT_MS = 5_000;
+export const BOOKINGS_TIMEOUT_MS = 5_000;
 
 /** Asks bookings, which holds connected accounts, where a beneficiary's cash goes. */
 @Injectable()
 export class PayoutDestinationClient {
   constructor(@Inject(PayoutsConfig) private readonly config: PayoutsConfig) {}
 
-  async find(beneficiaryId: string): Promise<PayoutDestination> {
+  /** `timeoutMs`: at most the usual timeout; an attempt passes what is left of its budget. */
+  async find(beneficiaryId: string, timeoutMs = BOOKINGS_TIMEOUT_MS): Promise<PayoutDestination> {
     const url = new URL(
       `/internal/accounts/${encodeURIComponent(beneficiaryId)}/payout-destination`,
       this.config.BOOKINGS_URL,
     );
     let response: Response;
     try {
-      response = await fetch(url, { signal: AbortSignal.timeout(TIMEOUT_MS) });
+      response = await fetch(url, {
+        signal: AbortSignal.timeout(Math.max(1, Math.min(timeoutMs, BOOKINGS_TIMEOUT_MS))),
+      });
     } catch (err) {
       return unavailable(
         `bookings unreachable: ${err instanceof Error ? err.message : String(err)}`,

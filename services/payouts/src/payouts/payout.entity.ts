@@ -34,6 +34,13 @@ export class Payout {
   @Column('integer')
   attempts!: number;
 
+  /**
+   * Attempts claimed since the last recorded outcome: 1 while an attempt runs; any before the
+   * running one were interrupted (the process died, the database went away) and never recorded.
+   */
+  @Column('integer', { name: 'unfinished_attempts' })
+  unfinishedAttempts!: number;
+
   /** When the next attempt may start; while an attempt runs, the end of its lease. */
   @Column('timestamptz', { name: 'next_attempt_at', nullable: true })
   nextAttemptAt!: Date | null;

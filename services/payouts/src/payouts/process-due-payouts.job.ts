@@ -1,3 +1,4 @@
+import type { Server } from 'node:http';
 import {
   BeforeApplicationShutdown,
   Inject,
@@ -5,39 +6,49 @@ import {
   Logger,
   OnApplicationBootstrap,
 } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
 import { PayoutsConfig } from '../config/payouts.config';
 import { TransferPayoutUseCase } from './transfer-payout.usecase';
 
 /** Upper bound of one run, so a run always ends; whatever is left is due at the next one. */
 const MAX_PAYOUTS_PER_RUN = 1000;
 
+type Run = 'sweep' | 'resume';
+
 /**
- * Runs transfer attempts: right after a payout is requested, and every PAYOUT_SWEEP_INTERVAL_MS
- * (and once at startup) for every payout that is due. The sweep is both the retry schedule and
- * the safety net for payouts left pending by a crash once their lease has run out.
+ * Runs transfer attempts: right after a payout is requested; every PAYOUT_RESUME_INTERVAL_MS
+ * for attempts that were interrupted (their lease ran out) or never made (the database was
+ * away when the request came); and every PAYOUT_SWEEP_INTERVAL_MS, and once at start, for every
+ * payout that is due, which is what runs the retries of recorded failures.
  */
 @Injectable()
 export class ProcessDuePayoutsJob implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(ProcessDuePayoutsJob.name);
   private readonly inFlight = new Set<Promise<unknown>>();
-  private timer?: NodeJS.Timeout;
-  private sweeping = false;
+  private readonly running = new Set<Run>();
+  private readonly timers: NodeJS.Timeout[] = [];
   private stopping = false;
 
   constructor(
     private readonly transfer: TransferPayoutUseCase,
     @Inject(PayoutsConfig) private readonly config: PayoutsConfig,
+    private readonly adapterHost: HttpAdapterHost,
   ) {}
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => this.sweep(), this.config.PAYOUT_SWEEP_INTERVAL_MS);
-    this.sweep();
+    this.timers.push(
+      setInterval(() => this.start('sweep'), this.config.PAYOUT_SWEEP_INTERVAL_MS),
+      setInterval(() => this.start('resume'), this.config.PAYOUT_RESUME_INTERVAL_MS),
+    );
+    // After a restart, whatever came due while the service was down: once it serves requests
+    // and messaging has started, and without holding up the boot.
+    this.whenListening(() => this.start('sweep'));
   }
 
   /** Stops the schedule and waits for attempts under way, while the database is still open. */
   async beforeApplicationShutdown(): Promise<void> {
     this.stopping = true;
-    clearInterval(this.timer);
+    this.timers.forEach(clearInterval);
     await this.idle();
   }
 
@@ -45,8 +56,8 @@ export class ProcessDuePayoutsJob implements OnApplicationBootstrap, BeforeAppli
   processSoon(payoutId: string): void {
     if (this.stopping) return;
     this.track(
-      this.transfer.execute(payoutId).catch((err: unknown) => {
-        // The sweep picks it up later; nothing is lost.
+      this.transfer.execute({ payoutId }).catch((err: unknown) => {
+        // The resume poll picks it up within seconds; nothing is lost.
         this.logger.error({ message: 'payout attempt failed to run', payoutId, err: String(err) });
       }),
     );
@@ -54,9 +65,12 @@ export class ProcessDuePayoutsJob implements OnApplicationBootstrap, BeforeAppli
 
   /** Attempts every payout due now, one after another; returns how many were attempted. */
   async runDueOnce(): Promise<number> {
-    const run = this.processDue();
-    this.track(run);
-    return run;
+    return this.tracked(this.processAll('due'));
+  }
+
+  /** Attempts every interrupted or never-attempted payout that is due now. */
+  async resumeOnce(): Promise<number> {
+    return this.tracked(this.processAll('resumable'));
   }
 
   /** Resolves once no attempt is under way. */
@@ -64,25 +78,41 @@ export class ProcessDuePayoutsJob implements OnApplicationBootstrap, BeforeAppli
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
   }
 
-  private sweep(): void {
+  private start(run: Run): void {
     // A slow run is not doubled up by the next tick.
-    if (this.sweeping || this.stopping) return;
-    this.sweeping = true;
-    this.runDueOnce()
+    if (this.running.has(run) || this.stopping) return;
+    this.running.add(run);
+    (run === 'sweep' ? this.runDueOnce() : this.resumeOnce())
       .catch((err: unknown) =>
-        this.logger.error({ message: 'payout sweep failed', err: String(err) }),
+        // Typically the database is away: the next tick tries again.
+        this.logger.error({ message: `payout ${run} failed`, err: String(err) }),
       )
-      .finally(() => (this.sweeping = false));
+      .finally(() => this.running.delete(run));
   }
 
-  private async processDue(): Promise<number> {
+  private async processAll(among: 'due' | 'resumable'): Promise<number> {
     let attempted = 0;
     while (!this.stopping && attempted < MAX_PAYOUTS_PER_RUN) {
-      const outcome = await this.transfer.execute();
+      const outcome = await this.transfer.execute({ among });
       if (outcome.kind === 'none') break;
       attempted += 1;
     }
     return attempted;
+  }
+
+  /** Calls `run` once the HTTP server listens; at once when there is none, or it already does. */
+  private whenListening(run: () => void): void {
+    const server = this.adapterHost.httpAdapter?.getHttpServer() as Server | undefined;
+    if (!server || server.listening) {
+      setImmediate(run);
+      return;
+    }
+    server.once('listening', run);
+  }
+
+  private tracked<T>(work: Promise<T>): Promise<T> {
+    this.track(work);
+    return work;
   }
 
   private track(work: Promise<unknown>): void {

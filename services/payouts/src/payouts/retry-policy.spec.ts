@@ -1,4 +1,9 @@
-import { FailedAttempt, nextStepAfterFailure, transferIdempotencyKey } from './retry-policy';
+import {
+  claimLeaseMs,
+  FailedAttempt,
+  nextStepAfterFailure,
+  transferIdempotencyKey,
+} from './retry-policy';
 
 const HOUR = 3_600_000;
 const WEEK = 7 * 24 * HOUR;
@@ -54,5 +59,24 @@ describe(transferIdempotencyKey.name, () => {
 
     expect(new Set(keys).size).toBe(3);
     expect(keys[2]).toBe('payout-p1-retry-2');
+  });
+});
+
+describe(claimLeaseMs.name, () => {
+  const settings = { leaseMs: 20_000, maxBackoffMs: 50_000 };
+
+  it('reserves a payout claimed for the first time for one lease', () => {
+    expect(claimLeaseMs(0, settings)).toBe(20_000);
+  });
+
+  it('doubles the lease with each interrupted attempt, capped under a minute', () => {
+    expect([1, 2, 3, 50].map((n) => claimLeaseMs(n, settings))).toEqual([
+      40_000, 50_000, 50_000, 50_000,
+    ]);
+  });
+
+  it('never reserves less than the lease, whatever the cap', () => {
+    expect(claimLeaseMs(0, { leaseMs: 20_000, maxBackoffMs: 1_000 })).toBe(20_000);
+    expect(claimLeaseMs(5, { leaseMs: 20_000, maxBackoffMs: 1_000 })).toBe(20_000);
   });
 });

@@ -33,3 +33,21 @@ export function transferIdempotencyKey(payoutId: string, recordedAttempts: numbe
     ? `payout-${payoutId}`
     : `payout-${payoutId}-retry-${recordedAttempts}`;
 }
+
+export interface LeaseSettings {
+  leaseMs: number;
+  /** The longest a lease grows to; never less than `leaseMs`. */
+  maxBackoffMs: number;
+}
+
+/**
+ * How long a claim reserves its payout. An attempt that never recorded its outcome (the process
+ * died, the database went away) is resumed once its lease ends; each such interruption of the
+ * same payout doubles the next lease, up to the cap, so a payout that keeps failing that way
+ * backs off instead of being retried every few seconds. Never shorter than the lease, so an
+ * attempt still under way is never resumed.
+ */
+export function claimLeaseMs(interruptedAttempts: number, settings: LeaseSettings): number {
+  const doubled = settings.leaseMs * 2 ** Math.min(Math.max(interruptedAttempts, 0), 16);
+  return Math.min(doubled, Math.max(settings.leaseMs, settings.maxBackoffMs));
+}

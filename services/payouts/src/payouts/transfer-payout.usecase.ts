@@ -6,18 +6,14 @@ import { Clock } from '@rewards/service-kit';
 import Stripe from 'stripe';
 import { DataSource, EntityManager } from 'typeorm';
 import { PayoutsConfig } from '../config/payouts.config';
-import { STRIPE } from '../stripe/stripe.client';
+import { STRIPE, STRIPE_TIMEOUT_MS } from '../stripe/stripe.client';
+import { AttemptBudget, AttemptOutOfTime } from './attempt-budget';
 import { Payout } from './payout.entity';
-import { PayoutDestinationClient } from './payout-destination.client';
+import { ClaimSelection, PayoutClaims } from './payout-claims';
+import { BOOKINGS_TIMEOUT_MS, PayoutDestinationClient } from './payout-destination.client';
 import { nextStepAfterFailure, transferIdempotencyKey } from './retry-policy';
 import { stripeFailure, TransferFailure, transferFailure } from './transfer-failure';
 import { TransferAttempt } from './transfer-attempt.entity';
-
-/**
- * How long a claimed payout is reserved for the attempt that claimed it. Longer than the slowest
- * attempt (bookings + three Stripe calls, each with a timeout), so two replicas never overlap.
- */
-export const TRANSFER_LEASE_MS = 2 * 60_000;
 
 type Attempt =
   | { ok: true; transfer: Stripe.Transfer }
@@ -32,7 +28,8 @@ const refused = (failure: TransferFailure): Attempt => ({
 
 /**
  * What an execution did. `superseded`: something else settled the payout meanwhile;
- * `unrecorded`: the outcome could not be saved (the lease keeps others off until it runs out).
+ * `unrecorded`: the outcome could not be saved (the lease keeps others off until it runs out,
+ * then the attempt is resumed).
  */
 export type TransferOutcome =
   | { kind: 'none' }
@@ -40,7 +37,9 @@ export type TransferOutcome =
 
 /**
  * Pays one payout by Stripe Transfer, exactly once: the row is claimed under a lease, Stripe is
- * called outside any transaction, and the outcome is recorded (with its event) in one transaction.
+ * called outside any transaction and within the lease, and the outcome is recorded (with its
+ * event) in one transaction. An attempt cut short before recording is resumed after its lease:
+ * it looks for the transfer by transfer_group first and reuses the same idempotency key.
  */
 @Injectable()
 export class TransferPayoutUseCase {
@@ -48,6 +47,7 @@ export class TransferPayoutUseCase {
 
   constructor(
     private readonly dataSource: DataSource,
+    private readonly claims: PayoutClaims,
     private readonly outbox: OutboxWriter,
     private readonly relay: OutboxRelay,
     private readonly clock: Clock,
@@ -56,11 +56,11 @@ export class TransferPayoutUseCase {
     @Inject(PayoutsConfig) private readonly config: PayoutsConfig,
   ) {}
 
-  /** Claims the given payout (or the longest-due one) if it is due, and tries to pay it. */
-  async execute(payoutId?: string): Promise<TransferOutcome> {
-    const payout = await this.claim(payoutId);
+  /** Claims the selected payout if it is due, and tries to pay it. */
+  async execute(selection: ClaimSelection = { among: 'due' }): Promise<TransferOutcome> {
+    const payout = await this.claims.claim(selection);
     if (!payout) return { kind: 'none' };
-    const attempt = await this.attempt(payout);
+    const attempt = await this.attempt(payout, new AttemptBudget(this.config.PAYOUT_LEASE_MS));
     try {
       const kind = attempt.ok
         ? await this.recordPaid(payout, attempt.transfer)
@@ -77,43 +77,31 @@ export class TransferPayoutUseCase {
     }
   }
 
-  private async claim(payoutId: string | undefined): Promise<Payout | null> {
-    const now = this.clock.now();
-    return this.dataSource.transaction(async (tx) => {
-      const query = tx
-        .createQueryBuilder(Payout, 'p')
-        .where('p.status = :status', { status: 'pending_transfer' })
-        .andWhere('p.nextAttemptAt <= :now', { now })
-        .orderBy('p.nextAttemptAt', 'ASC')
-        .limit(1)
-        .setLock('pessimistic_write')
-        .setOnLocked('skip_locked');
-      if (payoutId !== undefined) query.andWhere('p.id = :payoutId', { payoutId });
-      const payout = await query.getOne();
-      if (!payout) return null;
-      const leaseEnd = new Date(now.getTime() + TRANSFER_LEASE_MS);
-      await tx.update(Payout, { id: payout.id }, { nextAttemptAt: leaseEnd, updatedAt: now });
-      return payout;
-    });
-  }
-
-  private async attempt(payout: Payout): Promise<Attempt> {
+  private async attempt(payout: Payout, budget: AttemptBudget): Promise<Attempt> {
     let checkedForEarlierTransfer = false;
     let creating = false;
     try {
       // First, so a transfer made before a crash is found even if bookings or the account changed.
-      const existing = await this.earlierTransfer(payout.id);
+      const existing = await this.earlierTransfer(payout.id, budget);
       if (existing) return { ok: true, transfer: existing };
       checkedForEarlierTransfer = true;
 
-      const destination = await this.destinations.find(payout.beneficiaryId);
+      const destination = await this.destinations.find(
+        payout.beneficiaryId,
+        budget.timeoutFor(BOOKINGS_TIMEOUT_MS),
+      );
       if (!destination.ok) return refused(destination.failure);
-      const account = await this.stripe.accounts.retrieve(destination.stripeAccountId);
+      const account = await this.stripe.accounts.retrieve(
+        destination.stripeAccountId,
+        {},
+        { timeout: this.stripeTimeout(budget) },
+      );
       if (!account.payouts_enabled) {
         const message = `connected account ${account.id} cannot receive payouts yet`;
         return refused(transferFailure('PAYOUTS_NOT_ENABLED', message));
       }
 
+      const timeout = this.stripeTimeout(budget);
       creating = true;
       const transfer = await this.stripe.transfers.create(
         {
@@ -123,23 +111,39 @@ export class TransferPayoutUseCase {
           transfer_group: payout.id,
           metadata: { payout_id: payout.id, reward_id: payout.rewardId },
         },
-        { idempotencyKey: transferIdempotencyKey(payout.id, payout.attempts) },
+        { idempotencyKey: transferIdempotencyKey(payout.id, payout.attempts), timeout },
       );
       return { ok: true, transfer };
     } catch (err) {
-      const failure = stripeFailure(err);
+      const failure =
+        err instanceof AttemptOutOfTime
+          ? transferFailure('STRIPE_UNAVAILABLE', err.message)
+          : stripeFailure(err);
       // A create that timed out or hit a 5xx may still have happened on Stripe's side.
       const ambiguous = creating && failure.code === 'STRIPE_UNAVAILABLE';
       return { ok: false, failure, transferMayExist: !checkedForEarlierTransfer || ambiguous };
     }
   }
 
+  /** The timeout of the next Stripe call; throws when the attempt is out of time before it. */
+  private stripeTimeout(budget: AttemptBudget): number {
+    const timeout = budget.timeoutFor(STRIPE_TIMEOUT_MS);
+    if (!budget.allows(timeout)) throw new AttemptOutOfTime();
+    return timeout;
+  }
+
   /**
    * The transfer of an earlier attempt, if one exists. Idempotency keys alone are not enough:
    * Stripe forgets them after 24 hours, retries go on for days, and each retry has its own key.
    */
-  private async earlierTransfer(payoutId: string): Promise<Stripe.Transfer | undefined> {
-    const page = await this.stripe.transfers.list({ transfer_group: payoutId, limit: 10 });
+  private async earlierTransfer(
+    payoutId: string,
+    budget: AttemptBudget,
+  ): Promise<Stripe.Transfer | undefined> {
+    const page = await this.stripe.transfers.list(
+      { transfer_group: payoutId, limit: 10 },
+      { timeout: this.stripeTimeout(budget) },
+    );
     if (page.data.length > 1) {
       this.logger.error({
         message: 'several transfers for one payout',
@@ -171,6 +175,7 @@ export class TransferPayoutUseCase {
           stripeAccountId: destination ?? null,
           paidAt: now,
           attempts: current.attempts + 1,
+          unfinishedAttempts: 0,
           nextAttemptAt: null,
           lastErrorCode: null,
           lastErrorMessage: null,
@@ -209,6 +214,7 @@ export class TransferPayoutUseCase {
       });
       const common = {
         attempts: current.attempts + 1,
+        unfinishedAttempts: 0,
         lastErrorCode: failure.code,
         lastErrorMessage: failure.message,
         updatedAt: now,

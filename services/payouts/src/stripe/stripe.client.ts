@@ -5,7 +5,7 @@ import { PayoutsConfig } from '../config/payouts.config';
 /** DI token of the Stripe SDK client. */
 export const STRIPE = Symbol('STRIPE');
 
-/** Well under the transfer lease, so an attempt always finishes before another may claim it. */
+/** The usual timeout of one Stripe call; an attempt shortens it to what is left of its budget. */
 export const STRIPE_TIMEOUT_MS = 20_000;
 
 export function createStripeClient(config: PayoutsConfig): Stripe {

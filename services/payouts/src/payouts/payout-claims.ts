@@ -1,0 +1,75 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Clock } from '@rewards/service-kit';
+import { Brackets, DataSource } from 'typeorm';
+import { PayoutsConfig } from '../config/payouts.config';
+import { Payout } from './payout.entity';
+import { claimLeaseMs } from './retry-policy';
+
+/**
+ * Which payout to claim: a given one, or the longest-due one among those due (`due`), or among
+ * those whose attempt was interrupted or never made (`resumable`), leaving the recorded failures
+ * to their retry schedule.
+ */
+export type ClaimSelection = { payoutId: string } | { among: 'due' | 'resumable' };
+
+/**
+ * Reserves one payout awaiting its transfer for one attempt, under a lease: until the lease
+ * ends no one else claims it, so two attempts never run at once.
+ */
+@Injectable()
+export class PayoutClaims {
+  private readonly logger = new Logger(PayoutClaims.name);
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly clock: Clock,
+    @Inject(PayoutsConfig) private readonly config: PayoutsConfig,
+  ) {}
+
+  /** The payout as it was when claimed, or null when none matching is due. */
+  async claim(selection: ClaimSelection): Promise<Payout | null> {
+    const now = this.clock.now();
+    return this.dataSource.transaction(async (tx) => {
+      const query = tx
+        .createQueryBuilder(Payout, 'p')
+        .where('p.status = :status', { status: 'pending_transfer' })
+        .andWhere('p.nextAttemptAt <= :now', { now })
+        .orderBy('p.nextAttemptAt', 'ASC')
+        .limit(1)
+        .setLock('pessimistic_write')
+        .setOnLocked('skip_locked');
+      if ('payoutId' in selection) {
+        query.andWhere('p.id = :payoutId', { payoutId: selection.payoutId });
+      } else if (selection.among === 'resumable') {
+        query.andWhere(
+          new Brackets((q) => q.where('p.unfinishedAttempts > 0').orWhere('p.attempts = 0')),
+        );
+      }
+      const payout = await query.getOne();
+      if (!payout) return null;
+      const interrupted = payout.unfinishedAttempts;
+      const leaseMs = claimLeaseMs(interrupted, {
+        leaseMs: this.config.PAYOUT_LEASE_MS,
+        maxBackoffMs: this.config.PAYOUT_RESUME_MAX_BACKOFF_MS,
+      });
+      await tx.update(
+        Payout,
+        { id: payout.id },
+        {
+          nextAttemptAt: new Date(now.getTime() + leaseMs),
+          unfinishedAttempts: interrupted + 1,
+          updatedAt: now,
+        },
+      );
+      if (interrupted > 0) {
+        this.logger.warn({
+          message: 'resuming an interrupted transfer attempt',
+          payoutId: payout.id,
+          interrupted,
+          leaseMs,
+        });
+      }
+      return payout;
+    });
+  }
+}
