@@ -11,6 +11,8 @@ export interface OutboxRelayOptions {
   onError: (err: unknown) => void;
 }
 
+const MAX_BACKOFF_MS = 10_000;
+
 interface OutboxRow {
   seq: string;
   topic: string;
@@ -46,6 +48,8 @@ export class OutboxRelay {
   private draining?: Promise<number>;
   private kicked = false;
   private lastBrokerCheck = 0;
+  /** Consecutive failed drains: the poll backs off while the broker or database is away. */
+  private failures = 0;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -69,7 +73,7 @@ export class OutboxRelay {
 
   /** Call after committing a transaction that wrote events, to publish without waiting a poll. */
   kick(): void {
-    if (!this.running) return;
+    if (!this.running || this.failures > 0) return;
     if (this.draining) {
       this.kicked = true;
       return;
@@ -86,7 +90,8 @@ export class OutboxRelay {
         if (!this.running) return;
         const again = this.kicked;
         this.kicked = false;
-        this.schedule(again ? 0 : this.options.pollIntervalMs);
+        const backoff = Math.min(this.options.pollIntervalMs * 2 ** this.failures, MAX_BACKOFF_MS);
+        this.schedule(this.failures > 0 ? backoff : again ? 0 : this.options.pollIntervalMs);
       });
     }, delayMs);
   }
@@ -103,8 +108,11 @@ export class OutboxRelay {
         total += sent;
         if (!more) break;
       }
+      this.failures = 0;
     } catch (err) {
-      this.options.onError(err);
+      this.failures += 1;
+      // Once when it starts, then now and then while it lasts.
+      if (this.failures === 1 || this.failures % 20 === 0) this.options.onError(err);
     }
     return total;
   }

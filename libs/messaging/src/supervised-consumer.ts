@@ -17,16 +17,6 @@ const RESTART_MIN_MS = 500;
 const RESTART_MAX_MS = 30_000;
 // A consumer that stayed joined this long restarts quickly again next time.
 const HEALTHY_AFTER_MS = 60_000;
-// Commit failures that only mean "the group moved on": the messages are redelivered to whoever
-// owns the partition now, and the inbox drops what was already applied.
-const GROUP_MOVED_ON = new Set([
-  'REBALANCE_IN_PROGRESS',
-  'UNKNOWN_MEMBER_ID',
-  'ILLEGAL_GENERATION',
-  'NOT_COORDINATOR',
-  'COORDINATOR_NOT_AVAILABLE',
-  'FENCED_INSTANCE_ID',
-]);
 
 export interface SupervisedConsumerOptions extends SubscribeOptions {
   groupId: string;
@@ -47,10 +37,7 @@ function headersToStrings(headers: IHeaders | undefined): Record<string, string>
   return out;
 }
 
-function errorType(err: unknown): string | undefined {
-  const type = (err as { type?: unknown } | null)?.type;
-  return typeof type === 'string' ? type : undefined;
-}
+const describe = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 /**
  * One kafkajs consumer kept alive: kafkajs restarts itself after retriable crashes only, so any
@@ -171,12 +158,9 @@ export class SupervisedConsumer implements Subscription {
         { topic: batch.topic, partition: batch.partition, messages },
         {
           heartbeat: async () => {
-            try {
-              await heartbeat();
-            } catch (err) {
-              // The group is rebalancing: isActive() turns false and the batch ends early.
-              if (!GROUP_MOVED_ON.has(errorType(err) ?? '')) throw err;
-            }
+            // A failed heartbeat means the group is rebalancing (isActive() turns false and the
+            // batch ends early) or the broker is away (the next fetch fails and kafkajs restarts).
+            await heartbeat().catch(() => undefined);
           },
           isActive: () => isRunning() && !isStale() && !this.stopped,
           markProcessed: (message) => {
@@ -204,15 +188,15 @@ export class SupervisedConsumer implements Subscription {
         { topic, partition, offset: (BigInt(offset) + 1n).toString() },
       ]);
     } catch (err) {
-      // Lost the partition mid-batch (rebalance, eviction): not a crash. The new owner gets the
-      // uncommitted messages again and its inbox makes them no-ops.
-      if (!GROUP_MOVED_ON.has(errorType(err) ?? '')) throw err;
-      this.options.log?.('warn', 'kafka offset commit skipped: the group rebalanced', {
+      // Usually the partition was lost mid-batch (rebalance, eviction; kafkajs reports these
+      // without their protocol code). Never a reason to crash: whoever owns the partition next
+      // gets the uncommitted messages again and its inbox makes them no-ops.
+      this.options.log?.('warn', 'kafka offset commit failed; the messages will be redelivered', {
         groupId: this.options.groupId,
         topic,
         partition,
         offset,
-        reason: errorType(err),
+        reason: describe(err),
       });
     }
   }

@@ -148,3 +148,89 @@ describe(InboxConsumer.name, () => {
     await eventually(async () => expect(await appliedFor(ids)).toEqual(ids), { timeoutMs: 30_000 });
   });
 });
+
+describe('InboxConsumer in a rebalancing group', () => {
+  let dataSource: DataSource;
+  let schema: string;
+  const buses: KafkaJsMessageBus[] = [];
+  const consumers: InboxConsumer[] = [];
+  const busLog: string[] = [];
+
+  beforeAll(async () => {
+    ({ dataSource, schema } = await scratchSchema());
+  });
+
+  afterAll(async () => {
+    await Promise.all(consumers.map((c) => c.stop()));
+    await Promise.all(buses.map((b) => b.close()));
+    await dropScratch(dataSource, schema);
+  });
+
+  const member = (groupId: string): InboxConsumer => {
+    const bus = new KafkaJsMessageBus({
+      brokers: testBrokers(),
+      clientId: `rebalance-${consumers.length}`,
+      fetchMaxWaitMs: 50,
+      sessionTimeoutMs: 6000,
+      log: (_level, message) => busLog.push(message),
+    });
+    buses.push(bus);
+    const inbox = new InboxConsumer(dataSource, bus, new DeadLetters(dataSource, bus, groupId), {
+      groupId,
+      maxAttempts: 3,
+      retryBaseMs: 20,
+      retryMaxMs: 200,
+      concurrency: 1,
+      maxBytesPerPartition: 8192,
+      log: quiet,
+    });
+    inbox.on(Topics.LessonCompleted, async (event, tx) => {
+      // Slow enough that the rebalance lands in the middle of a batch.
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      await tx.query('INSERT INTO applied (message_id, booking_id) VALUES ($1, $2)', [
+        event.id,
+        event.payload.bookingId,
+      ]);
+    });
+    inbox.start();
+    consumers.push(inbox);
+    return inbox;
+  };
+
+  it('applies every message exactly once when a second member joins mid-batch, and neither crashes', async () => {
+    const probe = new KafkaProbe();
+    const keys = Array.from({ length: 12 }, () => randomUUID());
+    const events = Array.from({ length: 300 }, (_, i) => lessonCompleted(keys[i % keys.length]));
+    for (const e of events) await probe.produce(Topics.LessonCompleted, e.key, JSON.stringify(e));
+    await probe.close();
+    const ids = events.map((e) => e.payload.bookingId);
+    const count = async () =>
+      Number(
+        (
+          await dataSource.query<Array<{ n: string }>>(
+            'SELECT count(*) AS n FROM applied WHERE booking_id = ANY($1::uuid[])',
+            [ids],
+          )
+        )[0].n,
+      );
+    const groupId = `rebalance-${randomUUID()}`;
+    const first = member(groupId);
+    await eventually(async () => expect(await count()).toBeGreaterThan(20), { timeoutMs: 30_000 });
+    const second = member(groupId);
+    await eventually(async () => expect(await count()).toBe(300), { timeoutMs: 60_000 });
+    const duplicates = await dataSource.query<unknown[]>(
+      `SELECT booking_id FROM applied WHERE booking_id = ANY($1::uuid[])
+       GROUP BY booking_id HAVING count(*) > 1`,
+      [ids],
+    );
+    expect(duplicates).toEqual([]);
+    await eventually(
+      () => {
+        expect(first.state()).toBe('running');
+        expect(second.state()).toBe('running');
+      },
+      { timeoutMs: 30_000 },
+    );
+    expect(busLog.filter((m) => m.includes('consumer crashed'))).toEqual([]);
+  });
+});

@@ -5,6 +5,7 @@ import { InboxContext, OutboxWriter } from '@rewards/messaging';
 import { Clock } from '@rewards/service-kit';
 import { issueReferralCode } from '../codes/issue-referral-code';
 import { advanceInstructorReferral } from '../instructor-program/advance-instructor-referral';
+import { lockReferee } from '../instructor-program/lock-referee';
 import { attributeSignup } from './attribute-signup';
 
 /** A new user gets their referral code, and their signup code (if any) is attributed. */
@@ -21,6 +22,7 @@ export class UserRegisteredConsumer {
     @Ctx() { tx }: InboxContext,
   ): Promise<void> {
     const now = this.clock.now();
+    await lockReferee(tx, event.payload.userId);
     await issueReferralCode(tx, event.payload.userId, event.payload.role, now);
     const attribution = await attributeSignup(tx, this.outbox, event.payload, now);
     // The referee may have gone live, even taught, before this signup event arrived.

@@ -13,6 +13,7 @@ import { Clock } from '@rewards/service-kit';
 import { advanceInstructorReferral } from './advance-instructor-referral';
 import { recordLessonCompleted, recordWentLive } from './instructor-milestones';
 import { InstructorReferral } from './instructor-referral.entity';
+import { lockReferee } from './lock-referee';
 
 /** Moves referred instructors through pending_live -> pending_lesson -> ... -> paid/failed. */
 @Controller()
@@ -28,6 +29,7 @@ export class InstructorProgramConsumers {
     @Ctx() { tx }: InboxContext,
   ): Promise<void> {
     const { instructorId, wentLiveAt } = event.payload;
+    await lockReferee(tx, instructorId);
     await recordWentLive(tx, instructorId, new Date(wentLiveAt));
     await advanceInstructorReferral(tx, this.outbox, instructorId, this.clock.now());
   }
@@ -38,6 +40,7 @@ export class InstructorProgramConsumers {
     @Ctx() { tx }: InboxContext,
   ): Promise<void> {
     const { instructorId, bookingId, completedAt } = event.payload;
+    await lockReferee(tx, instructorId);
     await recordLessonCompleted(tx, instructorId, bookingId, new Date(completedAt));
     await advanceInstructorReferral(tx, this.outbox, instructorId, this.clock.now());
   }
