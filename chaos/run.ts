@@ -104,8 +104,12 @@ function findRepoRoot(from: string): string {
 const QUIET_MS = 10_000;
 const SETTLED_QUIET_MS = 3_000;
 const QUIET_BOUND_MS = 90_000;
-/** A payout attempt cut off by a crash is leased for 2 min; wait that long at most. */
-const LEASE_BOUND_MS = 170_000;
+/**
+ * A payout attempt cut off by a crash is resumed after its lease (doubling per interruption, up
+ * to PAYOUT_RESUME_MAX_BACKOFF_MS); a failed one is retried PAYOUT_RETRY_INTERVAL_MS later.
+ * Wait that long for a payout that is due soon, but no longer than this.
+ */
+const LEASE_BOUND_MS = 150_000;
 const FLOW_TIMEOUT_MS = 150_000;
 const STRIPE_KEY = 'sk_test_chaos';
 
@@ -217,9 +221,10 @@ async function runSeed(
       ports: portsFrom(args.portBase),
       outputFile: join(seedDir, 'platform.out'),
       env: {
-        // Retries and the safety net on a chaos scale, not an hourly one.
+        // Retries on a chaos scale, not an hourly one; payouts refuses a retry interval shorter
+        // than its lease (PAYOUT_LEASE_MS, 20 s by default), so that is the shortest.
         PAYOUT_SWEEP_INTERVAL_MS: '2000',
-        PAYOUT_RETRY_INTERVAL_MS: '2000',
+        PAYOUT_RETRY_INTERVAL_MS: '20000',
       },
       readyTimeoutMs: 120_000,
     });
