@@ -1,8 +1,9 @@
 // Carries out a seed's faults against a running platform: kill -9 of a data service (the
 // supervisor restarts it), a broker restart (SIGUSR2 to the orchestrator), and Postgres frozen
 // with SIGSTOP (postmaster and every backend) then resumed with SIGCONT.
+import { Client } from 'pg';
 import { descendants, RunningPlatform } from './platform-control';
-import { CompletionKill, DataService, TimedFault } from './schedule';
+import { CompletionKill, DataService, LockTarget, TimedFault } from './schedule';
 
 export interface FaultEvent {
   atMs: number;
@@ -31,6 +32,7 @@ export class FaultInjector {
 
   constructor(
     private readonly platform: RunningPlatform,
+    private readonly adminUrl: string,
     private readonly startedAt: number,
     private readonly say: (line: string) => void,
   ) {}
@@ -94,6 +96,8 @@ export class FaultInjector {
         return;
       case 'postgres-freeze':
         return this.freezePostgres(fault.durationMs);
+      case 'lock-hold':
+        return this.holdLock(fault.target, fault.durationMs);
     }
   }
 
@@ -155,5 +159,35 @@ export class FaultInjector {
     signal(postmaster, 'SIGCONT');
     this.record(`SIGCONT Postgres: ${children.length + 1} processes resumed`, true);
     this.frozen.clear();
+  }
+
+  /**
+   * A long transaction holding locks the services need, as an admin's open transaction or a
+   * migration would: their statements wait, then fail with lock_timeout (55P03), an
+   * infrastructure failure the consumers must retry, never dead-letter.
+   */
+  private async holdLock(target: LockTarget, durationMs: number): Promise<void> {
+    const client = new Client({ connectionString: this.adminUrl });
+    await client.connect();
+    try {
+      await client.query('BEGIN');
+      switch (target) {
+        case 'referrals-founding-counter':
+          await client.query(
+            `SELECT value FROM referrals.program_counters
+              WHERE name = 'founding_instructor_bonuses' FOR UPDATE`,
+          );
+          break;
+        case 'payouts-table':
+          await client.query('LOCK TABLE payouts.payouts IN EXCLUSIVE MODE');
+          break;
+      }
+      this.record(`lock held on ${target} for ${(durationMs / 1000).toFixed(1)}s`, true);
+      await sleep(durationMs);
+      await client.query('COMMIT');
+      this.record(`lock on ${target} released`, true);
+    } finally {
+      await client.end().catch(() => undefined);
+    }
   }
 }

@@ -76,6 +76,11 @@ const groupBy = <T, K>(items: T[], key: (t: T) => K): Map<K, T[]> => {
   return map;
 };
 
+/** A reason an operator can act on: not empty, not an object printed as "[object Object]". */
+function isReason(reason: string | null): boolean {
+  return reason !== null && reason.trim() !== '' && !/^\[object \w+\]$/.test(reason.trim());
+}
+
 async function rows<T>(client: Client, sql: string, params: unknown[] = []): Promise<T[]> {
   return (await client.query(sql, params)).rows as T[];
 }
@@ -288,7 +293,7 @@ async function inspect(client: Client, transfers: StripeTransfer[]): Promise<Inv
       `SELECT consumer, topic, reason FROM ${schema}.dead_letters ORDER BY failed_at`,
     )) {
       deadLetters.push({ schema, consumer: d.consumer, topic: d.topic, reason: d.reason ?? '' });
-      if (d.reason === null || d.reason.trim() === '') deadLettersWithoutReason += 1;
+      if (!isReason(d.reason)) deadLettersWithoutReason += 1;
     }
     const [outbox] = await rows<{ unpublished: string; replays: string }>(
       client,
@@ -301,7 +306,7 @@ async function inspect(client: Client, transfers: StripeTransfer[]): Promise<Inv
       backlog.push(`${schema}: ${outbox.replays} outbox replays pending`);
   }
   if (deadLettersWithoutReason > 0) {
-    program.push(`${deadLettersWithoutReason} dead letter(s) without a reason`);
+    program.push(`${deadLettersWithoutReason} dead letter(s) without a usable reason`);
   }
 
   return {

@@ -251,7 +251,7 @@ async function runSeed(
     }
 
     const loadStart = Date.now();
-    const faults = new FaultInjector(running, loadStart, say);
+    const faults = new FaultInjector(running, adminUrl, loadStart, say);
     injector = faults;
     faults.start(plan.timed, plan.completionKills);
     const gateway = new ResilientClient(running.gatewayUrl);

@@ -43,7 +43,8 @@ describe(planSeed.name, () => {
         Number(plan.timed.some((f) => f.kind === 'broker-restart')) +
         Number(plan.timed.some((f) => f.kind === 'postgres-freeze')) +
         Number(plan.duplicates !== undefined) +
-        Number(plan.stripe !== undefined);
+        Number(plan.stripe !== undefined) +
+        Number(plan.timed.some((f) => f.kind === 'lock-hold'));
       expect(families).toBeGreaterThanOrEqual(2);
       expect(plan.flowStartsMs).toHaveLength(30);
       expect(plan.foundingCap).toBeGreaterThanOrEqual(12);
@@ -54,6 +55,10 @@ describe(planSeed.name, () => {
         if (f.kind === 'postgres-freeze') {
           expect(f.durationMs).toBeGreaterThanOrEqual(10_000);
           expect(f.durationMs).toBeLessThanOrEqual(30_000);
+        }
+        if (f.kind === 'lock-hold') {
+          expect(f.durationMs).toBeGreaterThanOrEqual(30_000);
+          expect(f.durationMs).toBeLessThanOrEqual(45_000);
         }
       }
       for (const k of plan.completionKills) expect(k.flow).toBeLessThan(30);

@@ -19,10 +19,15 @@ export type StripeFaultKind = (typeof STRIPE_FAULT_KINDS)[number];
 /** Past the payouts service's Stripe SDK timeout (20 s), so the client really times out. */
 export const STRIPE_HANG_MS = 21_000;
 
+/** What a lock-hold fault locks, as a long admin transaction or a migration would. */
+export const LOCK_TARGETS = ['referrals-founding-counter', 'payouts-table'] as const;
+export type LockTarget = (typeof LOCK_TARGETS)[number];
+
 export type TimedFault =
   | { kind: 'kill'; atMs: number; service: DataService }
   | { kind: 'broker-restart'; atMs: number }
-  | { kind: 'postgres-freeze'; atMs: number; durationMs: number };
+  | { kind: 'postgres-freeze'; atMs: number; durationMs: number }
+  | { kind: 'lock-hold'; atMs: number; durationMs: number; target: LockTarget };
 
 /** A kill timed from a flow's lesson completion: aims at the commit/offset/Stripe gaps. */
 export interface CompletionKill {
@@ -74,6 +79,7 @@ export const FAULT_FAMILIES = [
   'postgres-freeze',
   'duplicates',
   'stripe',
+  'lock-hold',
 ] as const;
 export type FaultFamily = (typeof FAULT_FAMILIES)[number];
 
@@ -84,6 +90,7 @@ const FAMILY_ODDS: Record<FaultFamily, number> = {
   'postgres-freeze': 0.4,
   duplicates: 0.5,
   stripe: 0.6,
+  'lock-hold': 0.35,
 };
 const MIN_FAMILIES = 2;
 /** Flows start early enough to finish inside the load window. */
@@ -134,6 +141,17 @@ export function planSeed(seed: number, options: PlanOptions): SeedPlan {
     const durationMs = rng.int(10_000, 30_000);
     const latest = Math.max(FIRST_FAULT_MS, loadMs - durationMs);
     timed.push({ kind: 'postgres-freeze', atMs: rng.int(FIRST_FAULT_MS, latest), durationMs });
+  }
+  if (on('lock-hold')) {
+    const rng = root.fork('lock-hold');
+    const durationMs = rng.int(30_000, 45_000);
+    const latest = Math.max(FIRST_FAULT_MS, loadMs - durationMs);
+    timed.push({
+      kind: 'lock-hold',
+      atMs: rng.int(FIRST_FAULT_MS, latest),
+      durationMs,
+      target: rng.pick(LOCK_TARGETS),
+    });
   }
   timed.sort((x, y) => x.atMs - y.atMs);
 
@@ -215,6 +233,11 @@ export function describePlan(plan: SeedPlan): string[] {
             `for ${seconds(f.durationMs)}`,
         );
         break;
+      case 'lock-hold':
+        lines.push(
+          `  t+${seconds(f.atMs).padStart(6)}  hold a lock on ${f.target} for ${seconds(f.durationMs)}`,
+        );
+        break;
     }
   }
   for (const k of plan.completionKills) {
@@ -247,6 +270,8 @@ export function summarizeFaults(plan: SeedPlan): string {
   if (restarts > 0) parts.push(`broker×${restarts}`);
   const freeze = plan.timed.find((f) => f.kind === 'postgres-freeze');
   if (freeze) parts.push(`pg-stop ${Math.round(freeze.durationMs / 1000)}s`);
+  const lock = plan.timed.find((f) => f.kind === 'lock-hold');
+  if (lock) parts.push(`lock ${Math.round(lock.durationMs / 1000)}s`);
   if (plan.duplicates) parts.push('dup');
   if (plan.stripe) parts.push('stripe');
   return parts.join(' ') || 'none';

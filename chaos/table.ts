@@ -33,10 +33,13 @@ export function faultsInjected(r: SeedResult): string {
   const brokers = done.filter((e) => e.what.startsWith('broker restart')).length;
   const freeze = r.plan.timed.find((f) => f.kind === 'postgres-freeze');
   const froze = done.some((e) => e.what.startsWith('SIGSTOP Postgres'));
+  const lock = r.plan.timed.find((f) => f.kind === 'lock-hold');
+  const locked = done.some((e) => e.what.startsWith('lock held'));
   const parts = [
     kills > 0 ? `kill×${kills}` : '',
     brokers > 0 ? `broker×${brokers}` : '',
     froze && freeze ? `pg-stop ${Math.round(freeze.durationMs / 1000)}s` : '',
+    locked && lock ? `lock ${Math.round(lock.durationMs / 1000)}s` : '',
     r.plan.duplicates ? `dup ${r.duplicates}` : '',
     r.plan.stripe ? `stripe ${r.stripeInjected}` : '',
   ].filter((p) => p !== '');
