@@ -2,7 +2,7 @@
 import { FaultEvent } from './faults';
 import { FlowResult } from './flow';
 import { InvariantReport } from './invariants';
-import { SeedPlan } from './schedule';
+import { SeedPlan, summarizeFaults } from './schedule';
 
 export interface SeedResult {
   seed: number;
@@ -28,6 +28,7 @@ export function passed(r: SeedResult): boolean {
 
 /** What was actually injected, e.g. "kill×3 broker×1 pg-stop 17s dup 14 stripe 9". */
 export function faultsInjected(r: SeedResult): string {
+  if (r.error !== undefined && r.faults.length === 0) return `${summarizeFaults(r.plan)} (not run)`;
   const done = r.faults.filter((e) => e.done);
   const kills = done.filter((e) => e.what.startsWith('kill -9')).length;
   const brokers = done.filter((e) => e.what.startsWith('broker restart')).length;
