@@ -1,5 +1,6 @@
 import { IncomingMessage, Server, ServerResponse, createServer } from 'node:http';
 import { AddressInfo } from 'node:net';
+import { FakeStripeChaos } from './fake-stripe-chaos';
 import { readFakeStripeState, writeFakeStripeState } from './fake-stripe-state';
 import { FakeStripeResources } from './fake-stripe-resources';
 import { FakeStripeEvent, stripeEvent } from './fake-stripe-webhooks';
@@ -41,6 +42,8 @@ export class FakeStripe {
   private readonly idempotency = new Map<string, StoredReply>();
   private readonly failures: { remaining: number; failure: InjectedFailure }[] = [];
   private readonly log: FakeStripeRequest[] = [];
+  /** Random failures for the fault harness, switched on over HTTP (`POST /_chaos`). */
+  readonly chaos = new FakeStripeChaos(() => this.transfers());
 
   constructor(
     private readonly now: () => Date = () => new Date(),
@@ -60,7 +63,9 @@ export class FakeStripe {
 
   async start(port = 0): Promise<number> {
     if (this.server) throw new Error('FakeStripe already started');
-    const server = createServer((req, res) => void this.handle(req, res));
+    const server = createServer(
+      (req, res) => void this.chaos.intercept(req, res, () => this.handle(req, res)),
+    );
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(port, '127.0.0.1', () => resolve());
@@ -74,6 +79,7 @@ export class FakeStripe {
     const server = this.server;
     if (!server) return;
     this.server = undefined;
+    this.chaos.stop();
     // The SDK keeps connections alive; close() alone would wait for them.
     server.closeAllConnections();
     await new Promise<void>((resolve, reject) =>

@@ -1,0 +1,421 @@
+// What must hold once the platform is quiet, read from every service's schema (admin connection)
+// and from the fake Stripe: each completed first lesson of a referred instructor led to exactly
+// one bonus and one transfer of the right amount; referrals, payouts and Stripe agree on every
+// payout; the founding cap is exact; the wallet ledger balances; every dead letter has a reason.
+import { Client } from 'pg';
+import { EntityManager } from 'typeorm';
+import { inspectLedger } from '../services/wallet/src/ledger/check-invariants';
+import { DATA_SERVICES } from './schedule';
+
+export interface Finding {
+  refereeId: string;
+  referrerId: string | null;
+  detail: string;
+}
+
+export interface InvariantReport {
+  /** Referred instructors whose first lesson was completed: each is owed one bonus. */
+  owed: number;
+  paid: number;
+  lost: Finding[];
+  doubled: Finding[];
+  disagreeing: Finding[];
+  program: string[];
+  ledger: string[];
+  deadLetters: Array<{ schema: string; consumer: string; topic: string; reason: string }>;
+  deadLettersWithoutReason: number;
+  /** Not invariant failures, but where to look: unpublished outbox rows, pending replays. */
+  backlog: string[];
+  founding: { cap: number; counter: number; founding: number; standard: number };
+  ok: boolean;
+}
+
+export interface StripeTransfer {
+  id: string;
+  amount: number;
+  currency: string;
+  destination: string;
+  transfer_group: string | null;
+  metadata: Record<string, string>;
+}
+
+interface AccountRow {
+  id: string;
+  role: string;
+  referral_code: string | null;
+  stripe_account_id: string | null;
+  live_at: Date | null;
+}
+interface ReferralRow {
+  referee_id: string;
+  referrer_id: string;
+  status: string;
+  reward_id: string | null;
+  payout_id: string | null;
+  bonus_cents: number | null;
+  founding: boolean | null;
+  transfer_id: string | null;
+  failure_reason: string | null;
+  first_lesson_booking_id: string | null;
+}
+interface PayoutRow {
+  id: string;
+  reward_id: string;
+  beneficiary_id: string;
+  amount_cents: number;
+  status: string;
+  transfer_id: string | null;
+  attempts: number;
+  next_attempt_at: Date | null;
+  last_error_code: string | null;
+}
+
+const groupBy = <T, K>(items: T[], key: (t: T) => K): Map<K, T[]> => {
+  const map = new Map<K, T[]>();
+  for (const item of items) map.set(key(item), [...(map.get(key(item)) ?? []), item]);
+  return map;
+};
+
+/** A reason an operator can act on: not empty, not an object printed as "[object Object]". */
+function isReason(reason: string | null): boolean {
+  return reason !== null && reason.trim() !== '' && !/^\[object \w+\]$/.test(reason.trim());
+}
+
+async function rows<T>(client: Client, sql: string, params: unknown[] = []): Promise<T[]> {
+  return (await client.query(sql, params)).rows as T[];
+}
+
+export async function checkInvariants(
+  adminUrl: string,
+  transfers: StripeTransfer[],
+): Promise<InvariantReport> {
+  const client = new Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    return await inspect(client, transfers);
+  } finally {
+    await client.end();
+  }
+}
+
+async function inspect(client: Client, transfers: StripeTransfer[]): Promise<InvariantReport> {
+  const accounts = await rows<AccountRow>(
+    client,
+    'SELECT id, role, referral_code, stripe_account_id, live_at FROM bookings.accounts',
+  );
+  const completed = await rows<{ instructor_id: string; id: string; bad_time: boolean }>(
+    client,
+    `SELECT instructor_id, id, completed_at < starts_at AS bad_time
+       FROM bookings.bookings WHERE status = 'completed'`,
+  );
+  const codes = await rows<{ code: string; user_id: string }>(
+    client,
+    'SELECT code, user_id FROM referrals.referral_codes',
+  );
+  const attributions = await rows<{ referee_id: string; outcome: string; refusal_reason: string }>(
+    client,
+    'SELECT referee_id, outcome, refusal_reason FROM referrals.attributions',
+  );
+  const referrals = await rows<ReferralRow>(
+    client,
+    `SELECT referee_id, referrer_id, status, reward_id, payout_id, bonus_cents, founding,
+            transfer_id, failure_reason, first_lesson_booking_id FROM referrals.instructor_referrals`,
+  );
+  const payouts = await rows<PayoutRow>(
+    client,
+    `SELECT id, reward_id, beneficiary_id, amount_cents, status, transfer_id, attempts,
+            next_attempt_at, last_error_code FROM payouts.payouts`,
+  );
+  const config = new Map(
+    (
+      await rows<{ key: string; value: unknown }>(
+        client,
+        'SELECT key, value FROM referrals.program_config',
+      )
+    ).map((r) => [r.key, r.value]),
+  );
+  const [counterRow] = await rows<{ value: number }>(
+    client,
+    "SELECT value FROM referrals.program_counters WHERE name = 'founding_instructor_bonuses'",
+  );
+
+  const accountById = new Map(accounts.map((a) => [a.id, a]));
+  const codeOwner = new Map(codes.map((c) => [c.code, c.user_id]));
+  const attributionOf = new Map(attributions.map((a) => [a.referee_id, a]));
+  const referralOf = new Map(referrals.map((r) => [r.referee_id, r]));
+  const payoutById = new Map(payouts.map((p) => [p.id, p]));
+  const transfersByGroup = groupBy(transfers, (t) => t.transfer_group ?? '');
+  const completedBy = groupBy(completed, (b) => b.instructor_id);
+
+  const lost: Finding[] = [];
+  const doubled: Finding[] = [];
+  const disagreeing: Finding[] = [];
+  const program: string[] = [];
+  let paid = 0;
+
+  // Who is owed a bonus, from the facts bookings holds: a referred instructor, live, with a
+  // completed lesson.
+  const owed = accounts.filter((a) => {
+    if (a.role !== 'instructor' || a.referral_code === null || a.live_at === null) return false;
+    const referrer = codeOwner.get(a.referral_code.trim().toUpperCase());
+    return referrer !== undefined && referrer !== a.id && completedBy.has(a.id);
+  });
+  const owedIds = new Set(owed.map((a) => a.id));
+
+  for (const referee of owed) {
+    const referrerId =
+      codeOwner.get((referee.referral_code as string).trim().toUpperCase()) ?? null;
+    const finding = (detail: string): Finding => ({ refereeId: referee.id, referrerId, detail });
+    for (const b of completedBy.get(referee.id) ?? []) {
+      if (b.bad_time) program.push(`booking ${b.id} was completed before it started`);
+    }
+    const referral = referralOf.get(referee.id);
+    if (!referral) {
+      const attribution = attributionOf.get(referee.id);
+      lost.push(
+        finding(
+          attribution
+            ? `attribution ${attribution.outcome}${attribution.refusal_reason ? ` (${attribution.refusal_reason})` : ''} but no instructor referral`
+            : 'no attribution: the signup was never applied by referrals',
+        ),
+      );
+      continue;
+    }
+    if (referral.referrer_id !== referrerId) {
+      disagreeing.push(finding(`referral names referrer ${referral.referrer_id}`));
+    }
+    if (referral.payout_id === null) {
+      lost.push(finding(`referral still ${referral.status}: no bonus decided`));
+      continue;
+    }
+    const payout = payoutById.get(referral.payout_id);
+    const made = transfersByGroup.get(referral.payout_id) ?? [];
+    const state =
+      `referrals ${referral.status}, payouts ${
+        payout
+          ? `${payout.status} (attempts ${payout.attempts}` +
+            `${payout.last_error_code ? `, last ${payout.last_error_code}` : ''}` +
+            `${payout.status === 'pending_transfer' && payout.next_attempt_at ? `, next ${payout.next_attempt_at.toISOString()}` : ''})`
+          : 'missing'
+      }, ` + `stripe ${made.length} transfer(s)`;
+    if (made.length > 1) {
+      doubled.push(
+        finding(`payout ${referral.payout_id}: ${made.map((t) => t.id).join(', ')}; ${state}`),
+      );
+    }
+    if (made.length === 0) lost.push(finding(`payout ${referral.payout_id}: ${state}`));
+    const referralPaid = referral.status === 'paid';
+    const payoutPaid = payout?.status === 'paid';
+    if (referralPaid !== payoutPaid || payoutPaid !== made.length > 0) {
+      disagreeing.push(finding(`payout ${referral.payout_id}: ${state}`));
+    } else if (made.length === 1) {
+      const t = made[0];
+      const expectedAccount = referrerId ? accountById.get(referrerId)?.stripe_account_id : null;
+      const problems = [
+        payout && payout.transfer_id !== t.id ? `payouts records ${payout.transfer_id}` : '',
+        referral.transfer_id !== t.id ? `referrals records ${referral.transfer_id}` : '',
+        t.amount !== referral.bonus_cents || payout?.amount_cents !== referral.bonus_cents
+          ? `amounts: bonus ${referral.bonus_cents}, payout ${payout?.amount_cents}, transfer ${t.amount}`
+          : '',
+        t.destination !== expectedAccount
+          ? `transfer to ${t.destination}, not ${expectedAccount}`
+          : '',
+        payout && payout.beneficiary_id !== referrerId ? `payout to ${payout.beneficiary_id}` : '',
+      ].filter((p) => p !== '');
+      if (problems.length > 0) {
+        disagreeing.push(finding(`transfer ${t.id}: ${problems.join('; ')}`));
+      } else {
+        paid += 1;
+      }
+    }
+  }
+
+  // Money nobody was owed: bonuses without a completed lesson, payouts or transfers of nothing.
+  for (const r of referrals) {
+    if (r.payout_id !== null && !owedIds.has(r.referee_id)) {
+      doubled.push({
+        refereeId: r.referee_id,
+        referrerId: r.referrer_id,
+        detail: `bonus ${r.bonus_cents} decided without a completed first lesson in bookings`,
+      });
+    }
+  }
+  const payoutIdsOfReferrals = new Set(referrals.map((r) => r.payout_id));
+  for (const p of payouts) {
+    if (!payoutIdsOfReferrals.has(p.id)) {
+      doubled.push({
+        refereeId: '-',
+        referrerId: p.beneficiary_id,
+        detail: `payout ${p.id} (${p.status}) belongs to no instructor referral`,
+      });
+    }
+  }
+  for (const [group, list] of transfersByGroup) {
+    if (!payoutById.has(group)) {
+      doubled.push({
+        refereeId: '-',
+        referrerId: null,
+        detail: `transfer(s) ${list.map((t) => t.id).join(', ')} in group '${group}' match no payout`,
+      });
+    }
+  }
+
+  // The founding cap: exact, and the counter agrees with the bonuses decided.
+  const cap = Number(config.get('founding_instructor_cap'));
+  const foundingCents = Number(config.get('founding_instructor_bonus_cents'));
+  const standardCents = Number(config.get('instructor_standard_bonus_cents'));
+  const decided = referrals.filter((r) => r.bonus_cents !== null);
+  const founding = decided.filter((r) => r.founding === true);
+  const counter = counterRow?.value ?? -1;
+  if (founding.length > cap) program.push(`${founding.length} founding bonuses, cap ${cap}`);
+  if (founding.length !== counter) {
+    program.push(`founding counter ${counter}, founding bonuses ${founding.length}`);
+  }
+  if (founding.length !== Math.min(cap, decided.length)) {
+    program.push(`${founding.length} founding of ${decided.length} bonuses with cap ${cap}`);
+  }
+  for (const r of decided) {
+    const want = r.founding ? foundingCents : standardCents;
+    if (r.bonus_cents !== want) {
+      program.push(
+        `referee ${r.referee_id}: ${r.founding ? 'founding' : 'standard'} bonus ${r.bonus_cents}, want ${want}`,
+      );
+    }
+  }
+
+  const ledger = await checkLedger(client);
+  const deadLetters: InvariantReport['deadLetters'] = [];
+  const backlog: string[] = [];
+  let deadLettersWithoutReason = 0;
+  for (const schema of DATA_SERVICES) {
+    for (const d of await rows<{ consumer: string; topic: string; reason: string | null }>(
+      client,
+      `SELECT consumer, topic, reason FROM ${schema}.dead_letters ORDER BY failed_at`,
+    )) {
+      deadLetters.push({ schema, consumer: d.consumer, topic: d.topic, reason: d.reason ?? '' });
+      if (!isReason(d.reason)) deadLettersWithoutReason += 1;
+    }
+    const [outbox] = await rows<{ unpublished: string; replays: string }>(
+      client,
+      `SELECT (SELECT count(*) FROM ${schema}.outbox_messages WHERE published_at IS NULL) AS unpublished,
+              (SELECT count(*) FROM ${schema}.outbox_replays) AS replays`,
+    );
+    if (Number(outbox.unpublished) > 0)
+      backlog.push(`${schema}: ${outbox.unpublished} outbox rows unpublished`);
+    if (Number(outbox.replays) > 0)
+      backlog.push(`${schema}: ${outbox.replays} outbox replays pending`);
+  }
+  if (deadLettersWithoutReason > 0) {
+    program.push(`${deadLettersWithoutReason} dead letter(s) without a usable reason`);
+  }
+
+  return {
+    owed: owed.length,
+    paid,
+    lost,
+    doubled,
+    disagreeing,
+    program,
+    ledger,
+    deadLetters,
+    deadLettersWithoutReason,
+    backlog,
+    founding: {
+      cap,
+      counter,
+      founding: founding.length,
+      standard: decided.length - founding.length,
+    },
+    ok:
+      lost.length + doubled.length + disagreeing.length + program.length + ledger.length === 0 &&
+      deadLettersWithoutReason === 0,
+  };
+}
+
+/** The wallet's own invariant checker, run on one read-only snapshot of the wallet schema. */
+async function checkLedger(client: Client): Promise<string[]> {
+  await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+  try {
+    await client.query('SET LOCAL search_path TO wallet');
+    const tx = {
+      query: async (sql: string, params?: unknown[]) =>
+        (await client.query(sql, params)).rows as unknown[],
+    } as unknown as EntityManager;
+    const report = await inspectLedger(tx, new Date());
+    const { unbalancedTransactions, negativeUserAccounts } = report.violations;
+    return [
+      ...unbalancedTransactions.first.map(
+        (t) =>
+          `ledger transaction ${t.transactionId} sums to ${t.sumCents} (${t.currencies.join(',')})`,
+      ),
+      ...negativeUserAccounts.first.map(
+        (a) => `ledger account ${a.accountId} of ${a.ownerId} is at ${a.balanceCents}`,
+      ),
+    ];
+  } finally {
+    await client.query('ROLLBACK');
+  }
+}
+
+/** A cheap snapshot of progress, to tell when the platform has gone quiet. */
+export interface Progress {
+  fingerprint: string;
+  /** Every referred instructor's completed lesson has a paid bonus, nothing is left to publish. */
+  settled: boolean;
+  /** Pending payouts not due yet (a crashed attempt's lease, a retry delay): worth waiting for. */
+  nextPayoutAttemptAt: Date | null;
+  summary: string;
+}
+
+export async function readProgress(client: Client, stripeTransfers: number): Promise<Progress> {
+  const outboxSums = DATA_SERVICES.map(
+    (s) =>
+      `(SELECT count(*) FROM ${s}.outbox_messages WHERE published_at IS NULL)` +
+      ` + (SELECT count(*) FROM ${s}.outbox_replays)`,
+  ).join(' + ');
+  const inboxSums = DATA_SERVICES.map((s) => `(SELECT count(*) FROM ${s}.inbox_messages)`).join(
+    ' + ',
+  );
+  const [row] = await rows<Record<string, string | Date | null>>(
+    client,
+    `SELECT
+       (SELECT count(DISTINCT b.instructor_id) FROM bookings.bookings b
+          JOIN bookings.accounts a ON a.id = b.instructor_id
+         WHERE b.status = 'completed' AND a.referral_code IS NOT NULL) AS owed,
+       (SELECT count(*) FROM referrals.instructor_referrals WHERE status = 'paid') AS paid,
+       (SELECT count(*) FROM referrals.instructor_referrals) AS referrals,
+       (SELECT count(*) FROM payouts.payouts) AS payouts,
+       (SELECT count(*) FROM payouts.payouts WHERE status = 'paid') AS payouts_paid,
+       (SELECT count(*) FROM payouts.payouts WHERE status = 'pending_transfer') AS payouts_pending,
+       (SELECT count(*) FROM payouts.transfer_attempts) AS attempts,
+       (SELECT min(next_attempt_at) FROM payouts.payouts WHERE status = 'pending_transfer') AS next_attempt,
+       ${outboxSums} AS backlog,
+       ${inboxSums} AS inbox`,
+  );
+  const n = (key: string): number => Number(row[key]);
+  const fingerprint = [
+    'owed',
+    'paid',
+    'referrals',
+    'payouts',
+    'payouts_paid',
+    'attempts',
+    'backlog',
+    'inbox',
+  ]
+    .map((k) => n(k))
+    .concat(stripeTransfers)
+    .join('/');
+  return {
+    fingerprint,
+    settled:
+      n('owed') === n('paid') &&
+      n('payouts_paid') === n('paid') &&
+      n('payouts_pending') === 0 &&
+      n('backlog') === 0,
+    nextPayoutAttemptAt: (row.next_attempt as Date | null) ?? null,
+    summary:
+      `owed ${n('owed')}, referrals paid ${n('paid')}, payouts paid ${n('payouts_paid')}` +
+      ` pending ${n('payouts_pending')}, transfers ${stripeTransfers}, outbox backlog ${n('backlog')}`,
+  };
+}
