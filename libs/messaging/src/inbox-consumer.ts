@@ -74,7 +74,18 @@ const HEARTBEAT_SLICE_MS = 1000;
 
 /** A handler failed in a run without savepoints: roll back, then apply it with savepoints. */
 class IsolationNeeded extends Error {}
-const describe = (err: unknown) => (err instanceof Error ? err.message : String(err));
+/** A readable reason, whatever was thrown: dead letters must say why. */
+function describe(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  if (typeof err === 'object' && err !== null) {
+    try {
+      return JSON.stringify(err);
+    } catch {
+      return Object.prototype.toString.call(err);
+    }
+  }
+  return String(err);
+}
 
 /**
  * Consumes through an inbox: a batch is applied in one transaction, a savepoint per message, and
