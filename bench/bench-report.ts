@@ -55,7 +55,15 @@ function git(root: string, args: string[]): string | undefined {
 }
 
 export function describeEnvironment(root: string, date: Date): Environment {
-  const status = git(root, ['status', '--porcelain', '--untracked-files=no']);
+  // Results are not code: an earlier run's row in bench/results must not mark this run dirty.
+  const status = git(root, [
+    'status',
+    '--porcelain',
+    '--untracked-files=no',
+    '--',
+    '.',
+    ':!bench/results',
+  ]);
   return {
     date: date.toISOString(),
     gitCommit: git(root, ['rev-parse', 'HEAD']) ?? 'unknown',

@@ -7,6 +7,7 @@ import { CreditExpiredV1 } from './events/credit-expired.v1';
 import { CreditExpiringV1 } from './events/credit-expiring.v1';
 import { InstructorWentLiveV1 } from './events/instructor-went-live.v1';
 import { LessonCompletedV1 } from './events/lesson-completed.v1';
+import { LessonCompletedV2 } from './events/lesson-completed.v2';
 import { PayoutFailedV1 } from './events/payout-failed.v1';
 import { PayoutPaidV1 } from './events/payout-paid.v1';
 import { PayoutRequestedV1 } from './events/payout-requested.v1';
@@ -27,7 +28,7 @@ export const CurrentEvents = {
   [Topics.InstructorWentLive]: { version: 1, payload: InstructorWentLiveV1 },
   [Topics.BookingConfirmed]: { version: 1, payload: BookingConfirmedV1 },
   [Topics.BookingCancelled]: { version: 1, payload: BookingCancelledV1 },
-  [Topics.LessonCompleted]: { version: 1, payload: LessonCompletedV1 },
+  [Topics.LessonCompleted]: { version: 2, payload: LessonCompletedV2 },
   [Topics.ReferralAttributed]: { version: 1, payload: ReferralAttributedV1 },
   [Topics.RewardEarned]: { version: 1, payload: RewardEarnedV1 },
   [Topics.RewardUnlocked]: { version: 1, payload: RewardUnlockedV1 },
@@ -46,10 +47,25 @@ export type PayloadOf<T extends Topic> = InstanceType<(typeof CurrentEvents)[T][
 
 type PayloadClass = new () => object;
 
+/**
+ * Versions producers no longer publish that consumers must still read: messages already in
+ * topics, outboxes and dead letters, and producers not yet upgraded. Never removed while any
+ * can still be delivered.
+ */
+export const PreviousEvents: ReadonlyArray<{
+  type: Topic;
+  version: number;
+  payload: PayloadClass;
+}> = [{ type: Topics.LessonCompleted, version: 1, payload: LessonCompletedV1 }];
+
 /** Every (type, version) a consumer can read; older versions stay here after a new one ships. */
-const readable = new Map<string, PayloadClass>(
-  Object.entries(CurrentEvents).map(([type, v]) => [`${type}@${v.version}`, v.payload]),
-);
+const readable = new Map<string, PayloadClass>([
+  ...Object.entries(CurrentEvents).map(([type, v]): [string, PayloadClass] => [
+    `${type}@${v.version}`,
+    v.payload,
+  ]),
+  ...PreviousEvents.map((v): [string, PayloadClass] => [`${v.type}@${v.version}`, v.payload]),
+]);
 
 /** A message that does not satisfy its contract; it can never succeed, so it is dead-lettered. */
 export class ContractViolation extends Error {

@@ -35,3 +35,20 @@ export function deadLetterTopic(topic: string): string {
 export function allTopicsWithDeadLetters(): string[] {
   return ALL_TOPICS.flatMap((topic) => [topic, deadLetterTopic(topic)]);
 }
+
+/**
+ * The consumer groups (one per service, named after it) that read each topic: what a producer
+ * checks to notice a consumer that fell behind what the broker still keeps, and what access
+ * rules are derived from. Kept equal to the services' `@EventPattern`s by a test.
+ */
+export const TOPIC_CONSUMERS: Readonly<Partial<Record<Topic, readonly string[]>>> = {
+  [Topics.UserRegistered]: ['referrals'],
+  [Topics.InstructorWentLive]: ['referrals'],
+  [Topics.LessonCompleted]: ['referrals'],
+  [Topics.PayoutPaid]: ['referrals'],
+  [Topics.PayoutFailed]: ['referrals'],
+  [Topics.RewardEarned]: ['wallet'],
+  [Topics.RewardUnlocked]: ['wallet'],
+  [Topics.RewardVoided]: ['wallet'],
+  [Topics.PayoutRequested]: ['payouts'],
+};

@@ -1,5 +1,5 @@
 import { EntityManager } from 'typeorm';
-import { MessageBus, SendAck } from './message-bus';
+import { MessageBus, PartitionOffsets, SendAck } from './message-bus';
 
 export type BrokerLossLog = (message: string, extra: Record<string, unknown>) => void;
 
@@ -20,6 +20,8 @@ export class BrokerWatch {
   constructor(
     private readonly bus: MessageBus,
     private readonly log: BrokerLossLog,
+    /** Consumer groups per topic, to notice one that fell behind what the broker keeps. */
+    private readonly consumers: Readonly<Partial<Record<string, readonly string[]>>> = {},
   ) {}
 
   async check(tx: EntityManager): Promise<void> {
@@ -48,9 +50,8 @@ export class BrokerWatch {
       'SELECT topic, partition, last_offset FROM outbox_partition_offsets ORDER BY topic, partition',
     );
     for (const topic of new Set(recorded.map((r) => r.topic))) {
-      const ends = new Map(
-        (await this.bus.topicOffsets(topic)).map((o) => [o.partition, BigInt(o.high)]),
-      );
+      const offsets = await this.bus.topicOffsets(topic);
+      const ends = new Map(offsets.map((o) => [o.partition, BigInt(o.high)]));
       const lost = recorded.find(
         (r) => r.topic === topic && (ends.get(r.partition) ?? 0n) <= BigInt(r.last_offset),
       );
@@ -61,8 +62,37 @@ export class BrokerWatch {
           topic,
           `partition ${lost.partition} ends at ${end}, offset ${lost.last_offset} was acknowledged`,
         );
+        continue;
+      }
+      // A replay in progress already brings the skipped events back; do not restart it.
+      const [pending] = await tx.query<unknown[]>('SELECT 1 FROM outbox_replays WHERE topic = $1', [
+        topic,
+      ]);
+      const skipped = pending ? undefined : await this.consumerBehindRetention(topic, offsets);
+      if (skipped) await this.scheduleReplay(tx, topic, skipped);
+    }
+  }
+
+  /**
+   * A consumer group whose position is below the oldest offset the broker keeps skipped what
+   * retention deleted (the embedded broker keeps only a few MiB per partition). The replay gives
+   * it those events again; other groups' inboxes drop the copies.
+   */
+  private async consumerBehindRetention(
+    topic: string,
+    offsets: PartitionOffsets[],
+  ): Promise<string | undefined> {
+    const starts = new Map(offsets.map((o) => [o.partition, BigInt(o.low)]));
+    for (const group of this.consumers[topic] ?? []) {
+      for (const committed of await this.bus.committedOffsets(group, topic)) {
+        const position = BigInt(committed.offset);
+        const start = starts.get(committed.partition) ?? 0n;
+        if (position >= 0n && position < start) {
+          return `group ${group} is at offset ${position} of partition ${committed.partition}, which now starts at ${start}`;
+        }
       }
     }
+    return undefined;
   }
 
   /** Records what the broker acknowledged; an offset going backwards means it lost messages. */

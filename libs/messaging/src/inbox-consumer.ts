@@ -15,7 +15,6 @@ import {
   MessageBus,
   Subscription,
 } from './message-bus';
-import { isTransientFailure } from './transient-failure';
 
 /** Applies one event inside the transaction that also records it in the inbox. */
 export type EventHandler<T extends Topic> = (
@@ -46,7 +45,10 @@ export interface InboxConsumerOptions {
   log: MessagingLog;
   /** Called after a transaction that may have written outbox rows commits. */
   afterCommit?: () => void;
-  isTransient?: (err: unknown) => boolean;
+  /** Tells an infrastructure failure (retried indefinitely) from a deterministic one. */
+  isTransient: (err: unknown) => boolean;
+  /** Whether a transaction wrote outbox rows; unset, every commit counts as one that did. */
+  wroteOutbox?: (tx: EntityManager) => boolean;
 }
 
 /** What the consumer is waiting on, when an infrastructure failure holds a partition. */
@@ -63,11 +65,27 @@ type Parsed =
 
 interface RunOutcome {
   applied: number;
+  /** False when the run's transaction wrote no outbox rows: the relay has nothing new. */
+  wroteOutbox?: boolean;
   failure?: { reason: string; poison: boolean };
 }
 
 const HEARTBEAT_SLICE_MS = 1000;
-const describe = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
+/** A handler failed in a run without savepoints: roll back, then apply it with savepoints. */
+class IsolationNeeded extends Error {}
+/** A readable reason, whatever was thrown: dead letters must say why. */
+function describe(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  if (typeof err === 'object' && err !== null) {
+    try {
+      return JSON.stringify(err);
+    } catch {
+      return Object.prototype.toString.call(err);
+    }
+  }
+  return String(err);
+}
 
 /**
  * Consumes through an inbox: a batch is applied in one transaction, a savepoint per message, and
@@ -90,7 +108,7 @@ export class InboxConsumer {
     private readonly deadLetters: DeadLetters,
     private readonly options: InboxConsumerOptions,
   ) {
-    this.isTransient = options.isTransient ?? isTransientFailure;
+    this.isTransient = options.isTransient;
   }
 
   on<T extends Topic>(topic: T, handler: EventHandler<T>): void {
@@ -137,15 +155,27 @@ export class InboxConsumer {
   private async handleBatch(batch: IncomingBatch, controls: BatchControls): Promise<void> {
     const { messages } = batch;
     let next = 0;
+    // Savepoints cost two round trips per message; a batch goes without them until a handler
+    // fails deterministically, then the rest of it is applied one savepoint per message.
+    let isolated = false;
     while (next < messages.length && controls.isActive()) {
       const from = next;
-      const outcome = await this.untilItWorks(batch, controls, () =>
-        this.applyRun(messages, from, controls),
-      );
+      const outcome = await this.untilItWorks(batch, controls, async () => {
+        if (!isolated) {
+          try {
+            return await this.applyRun(messages, from, controls, false);
+          } catch (err) {
+            if (!(err instanceof IsolationNeeded)) throw err;
+            isolated = true;
+          }
+        }
+        return this.applyRun(messages, from, controls, true);
+      });
       if (outcome === undefined) return;
       for (let k = from; k < from + outcome.applied; k++) controls.markProcessed(messages[k]);
       next = from + outcome.applied;
-      if (outcome.applied > 0) this.options.afterCommit?.();
+      // A kick costs the relay a transaction; lesson-completed batches mostly publish nothing.
+      if (outcome.applied > 0 && outcome.wroteOutbox !== false) this.options.afterCommit?.();
       if (outcome.failure === undefined) continue;
       const settled = await this.settleFailure(batch, messages[next], outcome.failure, controls);
       if (!settled) return;
@@ -154,32 +184,60 @@ export class InboxConsumer {
     }
   }
 
-  /** Applies messages from `from` in one transaction until one fails or the batch ends. */
+  /**
+   * Applies messages from `from` in one transaction until one fails or the batch ends. Not
+   * `isolated`, a deterministic handler failure throws IsolationNeeded and nothing commits.
+   */
   private applyRun(
     messages: IncomingMessage[],
     from: number,
     controls: BatchControls,
+    isolated: boolean,
   ): Promise<RunOutcome> {
     return this.dataSource.transaction(async (tx) => {
-      let applied = 0;
-      for (let i = from; i < messages.length && controls.isActive(); i++) {
-        const parsed = this.parse(messages[i]);
-        if (parsed.kind === 'poison')
-          return { applied, failure: { reason: parsed.reason, poison: true } };
-        await tx.query('SAVEPOINT inbox_message');
+      const outcome = await this.applyMessages(tx, messages, from, controls, isolated);
+      return { ...outcome, wroteOutbox: this.options.wroteOutbox?.(tx) ?? true };
+    });
+  }
+
+  private async applyMessages(
+    tx: EntityManager,
+    messages: IncomingMessage[],
+    from: number,
+    controls: BatchControls,
+    isolated: boolean,
+  ): Promise<RunOutcome> {
+    let applied = 0;
+    for (let i = from; i < messages.length && controls.isActive(); i++) {
+      const parsed = this.parse(messages[i]);
+      if (parsed.kind === 'poison')
+        return { applied, failure: { reason: parsed.reason, poison: true } };
+      if (!isolated) {
         try {
           await this.applyIn(tx, parsed, messages[i].topic);
-          await tx.query('RELEASE SAVEPOINT inbox_message');
         } catch (err) {
           if (this.isTransient(err)) throw err;
-          await tx.query('ROLLBACK TO SAVEPOINT inbox_message');
-          return { applied, failure: { reason: describe(err), poison: false } };
+          throw new IsolationNeeded('inbox: a handler failed in a run without savepoints', {
+            cause: err,
+          });
         }
         applied += 1;
         await controls.heartbeat();
+        continue;
       }
-      return { applied };
-    });
+      await tx.query('SAVEPOINT inbox_message');
+      try {
+        await this.applyIn(tx, parsed, messages[i].topic);
+        await tx.query('RELEASE SAVEPOINT inbox_message');
+      } catch (err) {
+        if (this.isTransient(err)) throw err;
+        await tx.query('ROLLBACK TO SAVEPOINT inbox_message');
+        return { applied, failure: { reason: describe(err), poison: false } };
+      }
+      applied += 1;
+      await controls.heartbeat();
+    }
+    return { applied };
   }
 
   private async applyIn(

@@ -1,4 +1,5 @@
-import { Catch, INestApplication, RpcExceptionFilter } from '@nestjs/common';
+import { INestApplication } from '@nestjs/common';
+import { ModulesContainer } from '@nestjs/core';
 import {
   BaseRpcContext,
   CustomTransportStrategy,
@@ -7,7 +8,7 @@ import {
   Server,
 } from '@nestjs/microservices';
 import { ALL_TOPICS, EventEnvelope, Topic } from '@rewards/contracts';
-import { lastValueFrom, Observable, throwError } from 'rxjs';
+import { lastValueFrom } from 'rxjs';
 import { EntityManager } from 'typeorm';
 import { InboxConsumer } from './inbox-consumer';
 
@@ -67,23 +68,15 @@ export class InboxTransport extends Server implements CustomTransportStrategy {
   }
 }
 
-/** Lets a handler's own error reach the inbox, which classifies it; Nest would replace it. */
-@Catch()
-export class RethrowInboxErrors implements RpcExceptionFilter<unknown> {
-  catch(exception: unknown): Observable<never> {
-    return throwError(() => exception);
-  }
-}
-
 /** Connects the service's inbox consumers, when it has any, and starts them. */
 export async function startInboxTransport(app: INestApplication): Promise<void> {
-  let transport: InboxTransport;
-  try {
-    transport = app.get(InboxTransport, { strict: false });
-  } catch {
-    return; // a service without messaging, e.g. the gateway
-  }
-  const microservice = app.connectMicroservice<MicroserviceOptions>({ strategy: transport });
-  microservice.useGlobalFilters(new RethrowInboxErrors());
+  // Looked up without app.get(), which logs (or aborts on) a provider that is not there.
+  const modules = [...app.get(ModulesContainer).values()];
+  if (!modules.some((m) => m.providers.has(InboxTransport))) return; // e.g. the gateway
+  const transport = app.get(InboxTransport, { strict: false });
+  // Nest registers the handlers inside connectMicroservice, so filters must already be in the
+  // configuration it inherits: the app's error filter passes event handlers' errors on as they
+  // are, for the inbox to classify (configureHttp installs it before this is called).
+  app.connectMicroservice<MicroserviceOptions>({ strategy: transport }, { inheritAppConfig: true });
   await app.startAllMicroservices();
 }

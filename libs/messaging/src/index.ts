@@ -8,5 +8,4 @@ export * from './inbox-consumer';
 export * from './inbox-transport';
 export * from './dead-letters';
 export * from './messaging-retention';
-export * from './transient-failure';
 export * from './messaging.module';

@@ -1,6 +1,7 @@
 import { Admin, Kafka, logLevel, Partitioners, Producer } from 'kafkajs';
 import {
   BatchHandler,
+  CommittedOffset,
   MessageBus,
   OutgoingMessage,
   PartitionOffsets,
@@ -119,7 +120,14 @@ export class KafkaJsMessageBus implements MessageBus {
 
   async topicOffsets(topic: string): Promise<PartitionOffsets[]> {
     const offsets = await this.withAdmin((admin) => admin.fetchTopicOffsets(topic));
-    return offsets.map((o) => ({ partition: o.partition, high: o.high }));
+    return offsets.map((o) => ({ partition: o.partition, low: o.low, high: o.high }));
+  }
+
+  async committedOffsets(groupId: string, topic: string): Promise<CommittedOffset[]> {
+    const [found] = await this.withAdmin((admin) =>
+      admin.fetchOffsets({ groupId, topics: [topic] }),
+    );
+    return (found?.partitions ?? []).map((p) => ({ partition: p.partition, offset: p.offset }));
   }
 
   async clusterId(): Promise<string> {

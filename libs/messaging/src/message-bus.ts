@@ -60,8 +60,16 @@ export interface Subscription {
 
 export interface PartitionOffsets {
   partition: number;
+  /** The oldest offset the broker still keeps (retention deletes below it). */
+  low: string;
   /** The offset the next message appended to the partition will get. */
   high: string;
+}
+
+export interface CommittedOffset {
+  partition: number;
+  /** The next offset the group will read; -1 when it never committed. */
+  offset: string;
 }
 
 export interface MessageBus {
@@ -79,6 +87,8 @@ export interface MessageBus {
   ): Subscription;
   /** The end of each partition of a topic, to notice a broker that lost what it had. */
   topicOffsets(topic: string): Promise<PartitionOffsets[]>;
+  /** Where a consumer group stands on each partition of a topic. */
+  committedOffsets(groupId: string, topic: string): Promise<CommittedOffset[]>;
   /** Identity of the cluster: a replaced cluster has another. */
   clusterId(): Promise<string>;
   /** Rejects when the cluster cannot be reached within a short timeout. */

@@ -8,6 +8,7 @@ import {
   Module,
   OnApplicationBootstrap,
 } from '@nestjs/common';
+import { TOPIC_CONSUMERS } from '@rewards/contracts';
 import { DataSource } from 'typeorm';
 import { BrokerWatch } from './broker-watch';
 import { DeadLetters } from './dead-letters';
@@ -38,7 +39,7 @@ export interface MessagingOptions {
   /** Bounds the final outbox drain on shutdown. */
   shutdownDrainMs: number;
   /** Tells infrastructure failures (retried indefinitely) from deterministic ones. */
-  isTransient?: (err: unknown) => boolean;
+  isTransient: (err: unknown) => boolean;
 }
 
 export const MESSAGING_OPTIONS = Symbol('MESSAGING_OPTIONS');
@@ -119,7 +120,11 @@ export class MessagingModule {
               ds,
               bus,
               `${o.producer}:outbox`,
-              new BrokerWatch(bus, (message, extra) => log('warn', message, extra)),
+              new BrokerWatch(
+                bus,
+                (message, extra) => log('warn', message, extra),
+                TOPIC_CONSUMERS,
+              ),
               {
                 pollIntervalMs: o.outboxPollIntervalMs,
                 batchSize: 200,
@@ -149,13 +154,21 @@ export class MessagingModule {
         },
         {
           provide: InboxConsumer,
-          inject: [DataSource, MESSAGE_BUS, DeadLetters, MESSAGING_OPTIONS, OutboxRelay],
+          inject: [
+            DataSource,
+            MESSAGE_BUS,
+            DeadLetters,
+            MESSAGING_OPTIONS,
+            OutboxRelay,
+            OutboxWriter,
+          ],
           useFactory: (
             ds: DataSource,
             bus: MessageBus,
             deadLetters: DeadLetters,
             o: MessagingOptions,
             relay: OutboxRelay,
+            outbox: OutboxWriter,
           ) =>
             new InboxConsumer(ds, bus, deadLetters, {
               groupId: o.groupId,
@@ -167,6 +180,7 @@ export class MessagingModule {
               isTransient: o.isTransient,
               log,
               afterCommit: () => relay.kick(),
+              wroteOutbox: (tx) => outbox.wroteIn(tx),
             }),
         },
         {

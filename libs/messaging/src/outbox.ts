@@ -17,7 +17,15 @@ export interface OutboxContext {
  * only if the state change that caused it was committed. The relay publishes it afterwards.
  */
 export class OutboxWriter {
+  /** Transactions add() wrote to; entries go with their EntityManager. */
+  private readonly written = new WeakSet<EntityManager>();
+
   constructor(private readonly producer: string) {}
+
+  /** Whether add() ran in this transaction, i.e. whether the relay has something to publish. */
+  wroteIn(tx: EntityManager): boolean {
+    return this.written.has(tx);
+  }
 
   async add<T extends Topic>(
     tx: EntityManager,
@@ -52,6 +60,7 @@ export class OutboxWriter {
       'INSERT INTO outbox_messages (id, topic, key, envelope) VALUES ($1, $2, $3, $4)',
       [envelope.id, topic, key, JSON.stringify(envelope)],
     );
+    this.written.add(tx);
     return envelope;
   }
 }

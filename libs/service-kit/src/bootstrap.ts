@@ -32,7 +32,15 @@ export async function runService(options: {
   mapDomainError?: DomainErrorMapper;
 }): Promise<INestApplication> {
   const logger = jsonLogger(options.name, options.logLevel);
-  const app = await NestFactory.create(options.module, { logger, bufferLogs: true });
+  // Nest's default (abortOnError) exits the process on the first failed app.get(), before the
+  // caller's catch runs: a service without messaging (the gateway) died in startInboxTransport.
+  const app = await NestFactory.create(options.module, {
+    logger,
+    bufferLogs: true,
+    abortOnError: false,
+    // Keeps the exact bytes of JSON bodies (req.rawBody): a signed webhook is verified on them.
+    rawBody: true,
+  });
   configureHttp(app, options.mapDomainError);
   await startInboxTransport(app);
   await app.listen(options.port, options.host);

@@ -5,6 +5,7 @@ import { DataSource } from 'typeorm';
 import { Clock, SystemClock } from './clock';
 import { DataServiceConfig } from './config';
 import { HealthModule } from './health';
+import { isTransientInfrastructureError } from './transient-errors';
 
 export interface DataServiceOptions {
   service: string;
@@ -47,6 +48,7 @@ export class DataServiceModule {
             consumerConcurrency: config.CONSUMER_CONCURRENCY,
             consumerMaxBytesPerPartition: config.CONSUMER_MAX_BYTES_PER_PARTITION,
             shutdownDrainMs: 5000,
+            isTransient: isTransientInfrastructureError,
           }),
         }),
         HealthModule.forRoot({

@@ -7,6 +7,7 @@ import {
   Logger,
 } from '@nestjs/common';
 import type { Response } from 'express';
+import { Observable, throwError } from 'rxjs';
 import { isTransientInfrastructureError } from './transient-errors';
 
 /** Codes of refusals that every service shares (request shape, identity, routing). */
@@ -84,14 +85,19 @@ const SERVICE_UNAVAILABLE: MappedError = {
 /** Maps a service's own error type to HTTP; returns undefined for anything else. */
 export type DomainErrorMapper = (err: unknown) => MappedError | undefined;
 
-/** The one place errors become HTTP responses. */
+/**
+ * The one place errors become HTTP responses. An event handler's error (the inbox transport
+ * shares this configuration) is passed on untouched, for the inbox to classify: Nest's default
+ * would replace it with a generic object, and an infrastructure failure would look deterministic.
+ */
 @Catch()
 export class ErrorFilter implements ExceptionFilter {
   private readonly logger = new Logger('ErrorFilter');
 
   constructor(private readonly mapDomainError: DomainErrorMapper = () => undefined) {}
 
-  catch(exception: unknown, host: ArgumentsHost): void {
+  catch(exception: unknown, host: ArgumentsHost): Observable<never> | void {
+    if (host.getType() === 'rpc') return throwError(() => exception);
     const response = host.switchToHttp().getResponse<Response>();
     const mapped = this.map(exception);
     if (mapped.code === 'SERVICE_UNAVAILABLE') {

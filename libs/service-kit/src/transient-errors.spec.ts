@@ -59,6 +59,15 @@ describe(isTransientInfrastructureError.name, () => {
     });
 
     it.each([
+      'KafkaJSConnectionError',
+      'KafkaJSRequestTimeoutError',
+      'KafkaJSNumberOfRetriesExceeded',
+    ])('a broker that is away or slow (%s)', (name) => {
+      const err = Object.assign(new Error('broker unreachable'), { name });
+      expect(isTransientInfrastructureError(err)).toBe(true);
+    });
+
+    it.each([
       'Connection terminated unexpectedly',
       'Connection terminated',
       'Connection terminated due to connection timeout',

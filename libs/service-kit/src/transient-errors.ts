@@ -69,6 +69,13 @@ const TRANSIENT_ERROR_NAMES = new Set([
   'ConnectionIsNotSetError',
   // AbortSignal.timeout(): the dependency did not answer in time.
   'TimeoutError',
+  // kafkajs: the broker is away, slow, or moving partitions (e.g. dead-lettering failed).
+  'KafkaJSConnectionError',
+  'KafkaJSConnectionClosedError',
+  'KafkaJSRequestTimeoutError',
+  'KafkaJSNumberOfRetriesExceeded',
+  'KafkaJSBrokerNotFound',
+  'KafkaJSLockTimeout',
 ]);
 
 function isTransientItself(err: object): boolean {

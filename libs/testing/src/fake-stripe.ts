@@ -3,6 +3,7 @@ import { AddressInfo } from 'node:net';
 import { FakeStripeChaos } from './fake-stripe-chaos';
 import { readFakeStripeState, writeFakeStripeState } from './fake-stripe-state';
 import { FakeStripeResources } from './fake-stripe-resources';
+import { FakeStripeEvent, stripeEvent } from './fake-stripe-webhooks';
 import {
   FakeStripeAccount,
   FakeStripeRequest,
@@ -45,7 +46,7 @@ export class FakeStripe {
   readonly chaos = new FakeStripeChaos(() => this.transfers());
 
   constructor(
-    now: () => Date = () => new Date(),
+    private readonly now: () => Date = () => new Date(),
     private readonly options: FakeStripeOptions = {},
   ) {
     this.resources = new FakeStripeResources(now);
@@ -123,6 +124,30 @@ export class FakeStripe {
     this.failures.push({ remaining: count, failure });
   }
 
+  /** Reverses a transfer in full, as a platform (or Stripe) does; returns it as it is now. */
+  reverseTransfer(transferId: string): FakeStripeTransfer {
+    const transfer = this.resources.transfersById.get(transferId);
+    if (!transfer) throw new Error(`unknown transfer ${transferId}`);
+    transfer.reversed = true;
+    transfer.amount_reversed = transfer.amount;
+    this.save();
+    return structuredClone(transfer);
+  }
+
+  /** A `transfer.*` event about the transfer as it is now, the way Stripe would send it. */
+  transferEvent(
+    type: string,
+    transferId: string,
+    opts: { created?: Date; previousAttributes?: Record<string, unknown> } = {},
+  ): FakeStripeEvent {
+    const transfer = this.resources.transfersById.get(transferId);
+    if (!transfer) throw new Error(`unknown transfer ${transferId}`);
+    return stripeEvent(type, structuredClone(transfer), {
+      created: opts.created ?? this.now(),
+      previousAttributes: opts.previousAttributes,
+    });
+  }
+
   /** Stripe forgets keys after 24 hours. */
   forgetIdempotencyKeys(): void {
     this.idempotency.clear();
@@ -170,9 +195,11 @@ export class FakeStripe {
           reply = { ...stored, headers: { ...stored.headers, 'Idempotent-Replayed': 'true' } };
         } else {
           reply = this.execute(method, url.pathname, parseStripeForm(encoded));
+          // What was really done is what a retry with the key gets back.
+          const done = reply.executedAs ?? reply;
           // A snapshot: a replay shows the object as first returned, like Stripe's.
-          const snapshot = { ...reply, body: structuredClone(reply.body), fingerprint };
-          if (!reply.notExecuted) this.idempotency.set(storeKey, snapshot);
+          const snapshot = { ...done, body: structuredClone(done.body), fingerprint };
+          if (!done.notExecuted) this.idempotency.set(storeKey, snapshot);
         }
       } else {
         reply = this.execute(method, url.pathname, parseStripeForm(encoded));
@@ -186,6 +213,10 @@ export class FakeStripe {
     this.log.push({ method, path: url.pathname, idempotencyKey, status: reply.status, replayed });
     // Before answering: a client that saw a transfer must find it again after a restart.
     if (method === 'POST' && !replayed) this.save();
+    if (reply.delayMs !== undefined) {
+      await new Promise((resolve) => setTimeout(resolve, reply.delayMs));
+      if (res.destroyed) return;
+    }
     res.writeHead(reply.status, {
       'Content-Type': 'application/json',
       'Request-Id': stripeId('req'),
@@ -204,11 +235,13 @@ export class FakeStripe {
       injected.remaining -= 1;
       if (injected.remaining <= 0) this.failures.splice(this.failures.indexOf(injected), 1);
       const { status, shouldRetry, type, message, code, param } = injected.failure;
+      const { executed, delayMs } = injected.failure;
       const body = { type, message, code, param };
       const headers: Record<string, string> =
         shouldRetry === undefined ? {} : { 'Stripe-Should-Retry': String(shouldRetry) };
       const notExecuted = status === 409 || status === 429 || status >= 500;
-      return { ...error(status, body), headers, notExecuted };
+      const executedAs = executed ? this.resources.route(method, path, form) : undefined;
+      return { ...error(status, body), headers, notExecuted, executedAs, delayMs };
     }
     return this.resources.route(method, path, form);
   }

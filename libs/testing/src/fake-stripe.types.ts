@@ -43,6 +43,13 @@ export interface InjectedFailure extends StripeErrorBody {
   endpoint?: string;
   /** Sets the Stripe-Should-Retry header, which the SDK obeys over its own rules. */
   shouldRetry?: boolean;
+  /**
+   * The request is carried out (and its result kept for its idempotency key) though the client
+   * gets the failure: a 409 whose concurrent twin made the transfer, a timeout after Stripe made it.
+   */
+  executed?: boolean;
+  /** The answer is held back this long, so a client with a shorter timeout gives up first. */
+  delayMs?: number;
 }
 
 export interface FakeStripeRequest {

@@ -1,5 +1,6 @@
 export * from './fake-stripe';
 export * from './fake-stripe.types';
+export * from './fake-stripe-webhooks';
 export * from './fake-stripe-chaos';
 export * from './test-infra';
 export * from './kafka-probe';

@@ -17,7 +17,11 @@ export async function startServiceApp(
   port = 0,
 ): Promise<RunningServiceApp> {
   const ref = await Test.createTestingModule({ imports: [module] }).compile();
-  const app = ref.createNestApplication({ logger: jsonLogger('test', 'warn') });
+  const app = ref.createNestApplication({
+    logger: jsonLogger('test', 'warn'),
+    // As runService does: signed webhooks are verified on the exact bytes.
+    rawBody: true,
+  });
   configureHttp(app, mapDomainError);
   await startInboxTransport(app);
   await app.listen(port, '127.0.0.1');

@@ -75,6 +75,10 @@ export interface Reply {
   headers?: Record<string, string>;
   /** Stripe saves no idempotent result for requests that never executed. */
   notExecuted?: boolean;
+  /** The request was carried out with this result, though the client is answered otherwise. */
+  executedAs?: Reply;
+  /** Hold the answer back this long. */
+  delayMs?: number;
 }
 
 export interface StoredReply extends Reply {

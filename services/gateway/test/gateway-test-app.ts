@@ -21,7 +21,7 @@ export async function startGateway(config: GatewayConfig): Promise<INestApplicat
   const moduleRef = await Test.createTestingModule({
     imports: [AppModule.forRoot(config)],
   }).compile();
-  const app = moduleRef.createNestApplication({ logger: false });
+  const app = moduleRef.createNestApplication({ logger: false, rawBody: true });
   configureHttp(app, mapBodyParserError);
   await app.init();
   return app;

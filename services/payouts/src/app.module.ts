@@ -12,6 +12,9 @@ import { PayoutsController } from './payouts/payouts.controller';
 import { ProcessDuePayoutsJob } from './payouts/process-due-payouts.job';
 import { TransferPayoutUseCase } from './payouts/transfer-payout.usecase';
 import { STRIPE, stripeProvider } from './stripe/stripe.client';
+import { StripeRateLimiter } from './stripe/stripe-rate-limiter';
+import { ApplyStripeEventUseCase } from './webhooks/apply-stripe-event.usecase';
+import { StripeWebhookController } from './webhooks/stripe-webhook.controller';
 
 @Module({})
 export class AppModule {
@@ -33,16 +36,18 @@ export class AppModule {
             payoutsDataSource(config.DATABASE_URL, config.DATABASE_SCHEMA ?? 'payouts'),
         }),
       ],
-      controllers: [PayoutsController, PayoutRequestedConsumer],
+      controllers: [PayoutsController, PayoutRequestedConsumer, StripeWebhookController],
       providers: [
         { provide: PayoutsConfig, useValue: config },
         stripe,
         AfterCommit,
         PayoutDestinationClient,
         PayoutClaims,
+        StripeRateLimiter,
         TransferPayoutUseCase,
         ProcessDuePayoutsJob,
         PayoutQueries,
+        ApplyStripeEventUseCase,
       ],
     };
   }

@@ -4,6 +4,8 @@ import { loadConfig, ManualClock } from '@rewards/service-kit';
 import {
   eventually,
   FakeStripe,
+  FakeStripeEvent,
+  stripeSignatureHeader,
   KafkaProbe,
   migrate,
   RunningServiceApp,
@@ -11,6 +13,7 @@ import {
   startServiceApp,
 } from '@rewards/testing';
 import { Client } from 'pg';
+import request from 'supertest';
 import { AppModule } from '../src/app.module';
 import { PayoutsConfig } from '../src/config/payouts.config';
 import { payoutsDataSource } from '../src/db/data-source';
@@ -19,6 +22,14 @@ import { mapPayoutsError } from '../src/payouts-error';
 import { FakeBookings } from './fake-bookings';
 
 export const RESUME_INTERVAL_MS = 100;
+export const STRIPE_TIMEOUT_MS = 1500;
+
+/** What the webhook route answers: an outcome, or an error. */
+export interface WebhookAnswer {
+  received?: true;
+  outcome?: 'applied' | 'ignored' | 'duplicate';
+  error?: { code: string; message: string };
+}
 
 /** The columns of a payouts row the tests look at. */
 export interface PayoutRow {
@@ -57,6 +68,8 @@ export class PayoutsHarness {
         PAYOUT_LEASE_MS: '5000',
         PAYOUT_RESUME_MAX_BACKOFF_MS: '15000',
         PAYOUT_RESUME_INTERVAL_MS: String(RESUME_INTERVAL_MS),
+        // Short, so a test sees a Stripe call time out well within an attempt's budget.
+        STRIPE_TIMEOUT_MS: String(STRIPE_TIMEOUT_MS),
       }),
     );
     await migrate(payoutsDataSource(this.config.DATABASE_URL));
@@ -120,6 +133,39 @@ export class PayoutsHarness {
 
   async publish(event: { key: string }, key = event.key): Promise<void> {
     await this.probe.produce(Topics.PayoutRequested, key, JSON.stringify(event));
+  }
+
+  /** Delivers a Stripe event the way Stripe does, signed now with the service's secret. */
+  async deliverWebhook(
+    event: FakeStripeEvent | string,
+    opts: { secret?: string; signedAt?: Date; signature?: string | null } = {},
+  ) {
+    const body = typeof event === 'string' ? event : JSON.stringify(event);
+    const signature =
+      opts.signature === undefined
+        ? stripeSignatureHeader(
+            body,
+            opts.secret ?? this.config.STRIPE_WEBHOOK_SECRET,
+            opts.signedAt ?? this.clock.now(),
+          )
+        : opts.signature;
+    const call = request(this.service.url)
+      .post('/webhooks/stripe')
+      .set('content-type', 'application/json; charset=utf-8');
+    const res = await (signature === null ? call : call.set('stripe-signature', signature)).send(
+      body,
+    );
+    return { status: res.status, body: res.body as WebhookAnswer };
+  }
+
+  /** Publishes a payout request and waits until it is paid; returns its ids and transfer. */
+  async paidPayout() {
+    const event = this.payoutRequested(this.instructor());
+    const { payoutId } = event.payload;
+    await this.publish(event);
+    await eventually(async () => expect((await this.row(payoutId))?.status).toBe('paid'));
+    await this.job.idle();
+    return { payoutId, transfer: this.transfersOf(payoutId)[0] };
   }
 
   async sql<T extends object = Record<string, unknown>>(

@@ -5,6 +5,8 @@ import { Client } from 'pg';
 import request from 'supertest';
 import { PayoutClaims } from '../src/payouts/payout-claims';
 import { PayoutsHarness } from './payouts-harness';
+import { stripeDisciplineCases } from './stripe-discipline.cases';
+import { stripeWebhookCases } from './stripe-webhooks.cases';
 
 const as = (userId: string, roles = 'instructor') => ({
   'x-user-id': userId,
@@ -130,10 +132,11 @@ describe('payouts service', () => {
     expect(await h.row(bad.payload.payoutId)).toBeUndefined();
   });
 
-  it('records STRIPE_RATE_LIMITED and pays at the sweep after the retry interval', async () => {
+  it('records STRIPE_RATE_LIMITED once its backoffs are spent and pays at the sweep after the retry interval', async () => {
     const event = h.payoutRequested(h.instructor());
     const { payoutId } = event.payload;
-    h.stripe.failNext(1, {
+    // The first try and its two retries after a jittered backoff.
+    h.stripe.failNext(3, {
       status: 429,
       type: 'rate_limit_error',
       code: 'rate_limit',
@@ -163,7 +166,7 @@ describe('payouts service', () => {
       { outcome: 'succeeded', transfer_id: h.transfersOf(payoutId)[0].id },
     ]);
     expect(h.transfersOf(payoutId)).toHaveLength(1);
-    expect(h.transferPosts(payoutId).map((r) => r.status)).toEqual([429, 200]);
+    expect(h.transferPosts(payoutId).map((r) => r.status)).toEqual([429, 429, 429, 200]);
     await eventually(() => expect(h.published(Topics.PayoutPaid, payoutId)).toHaveLength(1));
   });
 
@@ -322,7 +325,7 @@ describe('payouts service', () => {
   it('resumes a claimed and abandoned retry within the resume window, not at the next sweep', async () => {
     const event = h.payoutRequested(h.instructor());
     const { payoutId } = event.payload;
-    h.stripe.failNext(1, {
+    h.stripe.failNext(3, {
       status: 429,
       type: 'rate_limit_error',
       code: 'rate_limit',
@@ -357,6 +360,8 @@ describe('payouts service', () => {
     expect(await h.row(payoutId)).toMatchObject({ attempts: 2, unfinished_attempts: 0 });
     expect(h.transfersOf(payoutId)).toHaveLength(1);
     expect(h.transferPosts(payoutId)).toEqual([
+      { key: `payout-${payoutId}`, status: 429 },
+      { key: `payout-${payoutId}`, status: 429 },
       { key: `payout-${payoutId}`, status: 429 },
       { key: `payout-${payoutId}-retry-1`, status: 200 },
     ]);
@@ -416,4 +421,6 @@ describe('payouts service', () => {
       request(h.service.url).get('/payouts/me').set(as(beneficiary)).expect(200),
     );
   });
+  stripeWebhookCases(h);
+  stripeDisciplineCases(h);
 });

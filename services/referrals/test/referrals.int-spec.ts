@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createEnvelope, PayloadOf, Topic, Topics } from '@rewards/contracts';
+import { createEnvelope, CurrentEvents, PayloadOf, Topic, Topics } from '@rewards/contracts';
 import { loadConfig } from '@rewards/service-kit';
 import {
   eventually,
@@ -28,7 +28,7 @@ describe('referrals service', () => {
   const publish = async <T extends Topic>(topic: T, key: string, payload: PayloadOf<T>) => {
     const envelope = createEnvelope({
       type: topic,
-      version: 1,
+      version: CurrentEvents[topic].version,
       producer: 'test',
       key,
       payload,
@@ -64,14 +64,19 @@ describe('referrals service', () => {
       .expect(200)
       .then((res) => res.body.items.find((i: { refereeId: string }) => i.refereeId === referee));
 
-  const completeFirstLesson = (instructorId: string) =>
+  const completeFirstLesson = (
+    instructorId: string,
+    fields: Partial<PayloadOf<typeof Topics.LessonCompleted>> = {},
+  ) =>
     publish(Topics.LessonCompleted, randomUUID(), {
       bookingId: randomUUID(),
       studentId: randomUUID(),
       instructorId,
       price: { amountCents: 8000, currency: 'USD' },
       completedBy: 'instructor',
+      startsAt: new Date(Date.now() - 3_600_000).toISOString(),
       completedAt: new Date().toISOString(),
+      ...fields,
     });
 
   /** A referrer and a referee who went live: one first lesson away from a bonus. */
@@ -148,6 +153,105 @@ describe('referrals service', () => {
     expect(
       probe.find('payout-requested', (v) => v.payload?.beneficiaryId === referrer),
     ).toHaveLength(1);
+  });
+
+  it('shows a bonus whose transfer Stripe reversed as failed with the reason, whatever the order', async () => {
+    await setFoundingSpotsLeft(5);
+    const { referrer, referee } = await liveReferral();
+    await completeFirstLesson(referee);
+    const requested = await eventually(() => {
+      const found = probe.find('payout-requested', (v) => v.payload?.beneficiaryId === referrer);
+      expect(found).toHaveLength(1);
+      return JSON.parse(found[0].value).payload;
+    });
+    const fields = {
+      payoutId: requested.payoutId,
+      rewardId: requested.rewardId,
+      beneficiaryId: referrer,
+      amount: requested.amount,
+    };
+    await publish(Topics.PayoutPaid, requested.payoutId, {
+      ...fields,
+      transferId: 'tr_test_2',
+      paidAt: new Date().toISOString(),
+    });
+    await eventually(async () =>
+      expect((await referredStatus(referrer, referee)).status).toBe('paid'),
+    );
+
+    await publish(Topics.PayoutFailed, requested.payoutId, {
+      ...fields,
+      reason: 'TRANSFER_REVERSED',
+      final: true,
+      failedAt: new Date().toISOString(),
+    });
+    await eventually(async () =>
+      expect(await referredStatus(referrer, referee)).toMatchObject({
+        status: 'failed',
+        failureReason: 'TRANSFER_REVERSED',
+      }),
+    );
+    // A late payout-paid (another topic, so another order) does not undo it.
+    await publish(Topics.PayoutPaid, requested.payoutId, {
+      ...fields,
+      transferId: 'tr_test_2',
+      paidAt: new Date().toISOString(),
+    });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect((await referredStatus(referrer, referee)).status).toBe('failed');
+  });
+
+  it('refuses self-dealing and unprovable first lessons, then pays on the first qualifying one', async () => {
+    await setFoundingSpotsLeft(5);
+    const { referrer, referee } = await liveReferral();
+    const free = { price: { amountCents: 0, currency: 'USD' as const } };
+    const cheap = { price: { amountCents: 1999, currency: 'USD' as const } };
+    await completeFirstLesson(referee, free);
+    await completeFirstLesson(referee, cheap);
+    await completeFirstLesson(referee, { studentId: referee });
+    await completeFirstLesson(referee, { studentId: referrer });
+    await completeFirstLesson(referee, { startsAt: new Date(Date.now() + 60_000).toISOString() });
+    // A v1 lesson cannot say when it started.
+    const v1 = createEnvelope({
+      type: Topics.LessonCompleted,
+      version: 1,
+      producer: 'test',
+      key: randomUUID(),
+      occurredAt: new Date(),
+      payload: {
+        bookingId: randomUUID(),
+        studentId: randomUUID(),
+        instructorId: referee,
+        price: { amountCents: 8000, currency: 'USD' },
+        completedBy: 'instructor',
+        completedAt: new Date().toISOString(),
+      },
+    });
+    await probe.produce(Topics.LessonCompleted, v1.key, JSON.stringify(v1));
+    await eventually(async () => {
+      const [row] = (
+        await admin.query<{ n: string }>(
+          'SELECT count(*) AS n FROM referrals.instructor_lessons WHERE instructor_id = $1',
+          [referee],
+        )
+      ).rows;
+      expect(Number(row.n)).toBe(6);
+    });
+    expect((await referredStatus(referrer, referee)).status).toBe('pending_lesson');
+    expect(
+      probe.find('payout-requested', (v) => v.payload?.beneficiaryId === referrer),
+    ).toHaveLength(0);
+
+    const good = await completeFirstLesson(referee);
+    await eventually(() =>
+      expect(
+        probe.find('payout-requested', (v) => v.payload?.beneficiaryId === referrer),
+      ).toHaveLength(1),
+    );
+    expect(await referredStatus(referrer, referee)).toMatchObject({
+      status: 'pending_transfer',
+      firstLessonAt: good.payload.completedAt,
+    });
   });
 
   it('never pays more founding bonuses than the cap, even for simultaneous first lessons', async () => {

@@ -2,13 +2,22 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { Clock, DataServiceModule } from '@rewards/service-kit';
 import { WalletConfig } from './config/wallet.config';
 import { walletDataSource } from './db/data-source';
+import { SettleDebt } from './debt/settle-debt';
 import { LedgerAccounts } from './ledger/ledger-accounts';
 import { PostTransaction } from './ledger/post-transaction';
+import { CreditExpiryJob } from './lots/credit-expiry.job';
+import { CreditLots } from './lots/credit-lots';
+import { ExpireDueCredit } from './lots/expire-due-credit.usecase';
+import { RemindExpiringCredit } from './lots/remind-expiring-credit.usecase';
 import { WalletInbox } from './messaging/wallet-inbox';
+import { RewardEarnedConsumer } from './rewards/reward-earned.consumer';
+import { RewardRecords } from './rewards/reward-records';
 import { RewardUnlockedConsumer } from './rewards/reward-unlocked.consumer';
 import { RewardVoidedConsumer } from './rewards/reward-voided.consumer';
+import { SpendCredit } from './spend/spend-credit.usecase';
 import { WalletController } from './wallet/wallet.controller';
-import { WalletStatement } from './wallet/wallet-statement';
+import { WalletBalance } from './wallet/wallet-balance.query';
+import { WalletHistory } from './wallet/wallet-history.query';
 
 @Module({})
 export class AppModule {
@@ -29,9 +38,18 @@ export class AppModule {
         { provide: WalletConfig, useValue: config },
         LedgerAccounts,
         PostTransaction,
+        RewardRecords,
         RewardUnlockedConsumer,
         RewardVoidedConsumer,
-        WalletStatement,
+        SettleDebt,
+        SpendCredit,
+        CreditLots,
+        ExpireDueCredit,
+        RemindExpiringCredit,
+        CreditExpiryJob,
+        WalletBalance,
+        WalletHistory,
+        RewardEarnedConsumer,
       ],
     };
   }

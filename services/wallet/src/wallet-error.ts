@@ -6,7 +6,10 @@ export type WalletErrorCode =
   | 'MIXED_CURRENCIES'
   | 'INVALID_LEG_AMOUNT'
   | 'INVALID_ACCOUNT_REF'
-  | 'EMPTY_TRANSACTION';
+  | 'EMPTY_TRANSACTION'
+  | 'INVALID_REFERENCE'
+  | 'INVALID_AMOUNT'
+  | 'REFERENCE_REUSED';
 
 /** The one error type of the wallet service: a stable code and a reason for the caller. */
 export class WalletError extends Error {
@@ -23,12 +26,15 @@ export class WalletError extends Error {
 export function walletErrorStatus(code: WalletErrorCode): number {
   switch (code) {
     case 'INSUFFICIENT_CREDIT':
+    case 'REFERENCE_REUSED':
       return 409;
     case 'UNBALANCED_TRANSACTION':
     case 'MIXED_CURRENCIES':
     case 'INVALID_LEG_AMOUNT':
     case 'INVALID_ACCOUNT_REF':
     case 'EMPTY_TRANSACTION':
+    case 'INVALID_REFERENCE':
+    case 'INVALID_AMOUNT':
       return 422;
   }
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createEnvelope, EventEnvelope, RewardKind, Topics } from '@rewards/contracts';
-import { loadConfig } from '@rewards/service-kit';
+import { loadConfig, ManualClock } from '@rewards/service-kit';
 import {
   KafkaProbe,
   migrate,
@@ -10,14 +10,15 @@ import {
   startServiceApp,
 } from '@rewards/testing';
 import request from 'supertest';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { AppModule } from '../src/app.module';
 import { WalletConfig } from '../src/config/wallet.config';
 import { walletDataSource } from '../src/db/data-source';
-import { platformAccount, userAccount } from '../src/ledger/legs';
-import { PostedTransaction, PostTransaction } from '../src/ledger/post-transaction';
+import { PostedTransaction } from '../src/ledger/post-transaction';
+import { SpendCredit } from '../src/spend/spend-credit.usecase';
 import { mapWalletError } from '../src/wallet-error';
-import { WalletStatementView } from '../src/wallet/wallet-statement';
+import { WalletBalanceView } from '../src/wallet/wallet-balance.query';
+import { WalletHistoryPage } from '../src/wallet/wallet-history.query';
 
 export const UNLOCKED_AT = '2026-03-01T10:00:00.000Z';
 const VOIDED_AT = '2026-03-02T10:00:00.000Z';
@@ -27,20 +28,24 @@ export function unlocked(
   beneficiaryId: string,
   amountCents: number,
   kind: RewardKind = 'student_referral_credit',
+  dates: { unlockedAt: string; expiresAt: string } = {
+    unlockedAt: UNLOCKED_AT,
+    expiresAt: '2026-09-01T10:00:00.000Z',
+  },
 ): EventEnvelope<object> {
   return createEnvelope({
     type: Topics.RewardUnlocked,
     version: 1,
     producer: 'referrals',
     key: rewardId,
-    occurredAt: new Date(UNLOCKED_AT),
+    occurredAt: new Date(dates.unlockedAt),
     payload: {
       rewardId,
       beneficiaryId,
       kind,
       amount: { amountCents, currency: 'USD' },
-      expiresAt: '2026-09-01T10:00:00.000Z',
-      unlockedAt: UNLOCKED_AT,
+      expiresAt: dates.expiresAt,
+      unlockedAt: dates.unlockedAt,
     },
   });
 }
@@ -61,13 +66,21 @@ export const settle = () => new Promise((resolve) => setTimeout(resolve, 300));
 
 /** The wallet running against the run's Postgres and broker, and what tests do with it. */
 export class WalletHarness {
-  readonly config = loadConfig(WalletConfig, serviceTestEnv('wallet'));
+  // The expiry job runs when a test says so (runOnce), at the time the test set on the clock.
+  readonly config = loadConfig(WalletConfig, {
+    ...serviceTestEnv('wallet'),
+    CREDIT_EXPIRY_INTERVAL_MS: String(3600_000),
+  });
+  readonly clock = new ManualClock(new Date('2026-03-01T00:00:00.000Z'));
   private service?: RunningServiceApp;
   private probe?: KafkaProbe;
 
   async start(watch: string[]): Promise<void> {
     await migrate(walletDataSource(this.config.DATABASE_URL));
-    this.service = await startServiceApp(AppModule.forRoot(this.config), mapWalletError);
+    this.service = await startServiceApp(
+      AppModule.forRoot(this.config, { clock: this.clock }),
+      mapWalletError,
+    );
     this.probe = new KafkaProbe();
     await this.probe.watch(watch);
   }
@@ -83,6 +96,49 @@ export class WalletHarness {
 
   get dataSource(): DataSource {
     return this.running().app.get(DataSource);
+  }
+
+  /** A provider of the running app (a consumer, a job), to drive it directly. */
+  get<T>(type: new (...args: never[]) => T): T {
+    return this.running().app.get(type);
+  }
+
+  /**
+   * Runs `first` in a transaction and keeps it open while `second` starts in another one; returns
+   * whether `second` had finished before `first` committed (false: it waited on a lock).
+   */
+  async interleave(
+    first: (tx: EntityManager) => Promise<unknown>,
+    second: (tx: EntityManager) => Promise<unknown>,
+  ): Promise<{ secondFinishedFirst: boolean }> {
+    let release = (): void => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let applied = (): void => undefined;
+    const firstApplied = new Promise<void>((resolve) => (applied = resolve));
+    const a = this.dataSource.transaction(async (tx) => {
+      await first(tx);
+      applied();
+      await gate;
+    });
+    await firstApplied;
+    let secondDone = false;
+    const b = this.dataSource.transaction(second).finally(() => (secondDone = true));
+    await settle();
+    const secondFinishedFirst = secondDone;
+    release();
+    await Promise.all([a, b]);
+    return { secondFinishedFirst };
+  }
+
+  /** What the user owes (positive), from their debt account. */
+  async debt(userId: string): Promise<number> {
+    const rows = await this.dataSource.query<Array<{ owed: string }>>(
+      `SELECT -coalesce(sum(p.amount_cents), 0) AS owed
+         FROM ledger_accounts a JOIN ledger_postings p ON p.account_id = a.id
+        WHERE a.owner_id = $1 AND a.kind = 'user_debt'`,
+      [userId],
+    );
+    return Number(rows[0]?.owed ?? 0);
   }
 
   /** Produces with the envelope's key unless told otherwise (same key: same partition, in order). */
@@ -102,17 +158,26 @@ export class WalletHarness {
     );
   }
 
-  async wallet(userId: string): Promise<WalletStatementView> {
+  async wallet(userId: string): Promise<WalletBalanceView> {
     const res = await request(this.url)
       .get('/wallet/me')
       .set({ 'x-user-id': userId, 'x-user-roles': 'student' })
       .expect(200);
-    return res.body as WalletStatementView;
+    return res.body as WalletBalanceView;
+  }
+
+  async history(userId: string, query: Record<string, string> = {}): Promise<WalletHistoryPage> {
+    const res = await request(this.url)
+      .get('/wallet/me/history')
+      .query(query)
+      .set({ 'x-user-id': userId, 'x-user-roles': 'student' })
+      .expect(200);
+    return res.body as WalletHistoryPage;
   }
 
   async balance(userId: string): Promise<number> {
     const { balances } = await this.wallet(userId);
-    return balances.find((b) => b.currency === 'USD')?.amountCents ?? 0;
+    return balances.find((b) => b.currency === 'USD')?.availableCents ?? 0;
   }
 
   /** Throws until the wallet's inbox has recorded the message: it was handled. */
@@ -124,21 +189,15 @@ export class WalletHarness {
     if (rows.length !== 1) throw new Error(`message ${messageId} not consumed yet`);
   }
 
-  /** Takes credit out of a wallet through the posting use case, as a checkout spend will. */
-  spend(ownerId: string, amountCents: number): Promise<PostedTransaction> {
-    const post = this.running().app.get(PostTransaction);
+  /** Takes credit out of a wallet through the spend use case, as checkout will. */
+  spend(
+    ownerId: string,
+    amountCents: number,
+    reference = `test-spend:${randomUUID()}`,
+  ): Promise<PostedTransaction> {
+    const spend = this.running().app.get(SpendCredit);
     return this.dataSource.transaction((tx) =>
-      post.execute(tx, {
-        // No spend kind exists yet; a void-kind transaction with a test source stands in.
-        idempotencyKey: `test-spend:${randomUUID()}`,
-        kind: 'reward_void',
-        sourceId: 'test-spend',
-        occurredAt: new Date(),
-        legs: [
-          { account: userAccount('user_credit', ownerId, 'USD'), amountCents: -amountCents },
-          { account: platformAccount('platform_rewards_expense', 'USD'), amountCents },
-        ],
-      }),
+      spend.execute(tx, { ownerId, amountCents, currency: 'USD', reference, sourceId: 'booking' }),
     );
   }
 

@@ -138,6 +138,7 @@ export class BookingsService {
           instructorId: found.instructorId,
           price: { amountCents: found.priceCents, currency: found.currency as Currency },
           completedBy: 'instructor',
+          startsAt: found.startsAt.toISOString(),
           completedAt: now.toISOString(),
         },
         { occurredAt: now },

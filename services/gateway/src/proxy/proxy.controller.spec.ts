@@ -124,6 +124,46 @@ describe(createProxyController.name, () => {
     expect(forwarded.headers['x-user-roles']).toBeUndefined();
   });
 
+  it('forwards a Stripe webhook publicly with its exact bytes and its signature header', async () => {
+    // Whitespace, key order and escapes that JSON.parse + stringify would all change.
+    const payload =
+      '{ "id":"evt_1",\n  "type" : "transfer.reversed", "amount": 1.50, "n":"\\u00e9" }';
+
+    const res = await http()
+      .post('/webhooks/stripe')
+      .set('content-type', 'application/json; charset=utf-8')
+      .set('stripe-signature', 't=1,v1=abc')
+      .set('authorization', bearer(STUDENT, ['student']))
+      .send(payload);
+
+    expect(res.status).toBe(200);
+    const [forwarded] = upstreams.payouts.received;
+    expect(forwarded.url).toBe('/webhooks/stripe');
+    expect(forwarded.body).toBe(payload);
+    expect(forwarded.headers['stripe-signature']).toBe('t=1,v1=abc');
+    expect(forwarded.headers['content-type']).toBe('application/json; charset=utf-8');
+    expect(forwarded.headers['x-user-id']).toBeUndefined();
+    expect(forwarded.headers.authorization).toBeUndefined();
+  });
+
+  it('forwards a webhook body of another type unparsed, and no signature header elsewhere', async () => {
+    await http()
+      .post('/webhooks/stripe')
+      .set('content-type', 'text/plain')
+      .set('stripe-signature', 't=1,v1=abc')
+      .send('not json')
+      .expect(200);
+    expect(upstreams.payouts.received[0].body).toBe('not json');
+
+    await http()
+      .post('/accounts')
+      .set('authorization', bearer(STUDENT, ['student']))
+      .set('stripe-signature', 't=1,v1=abc')
+      .send({ a: 1 })
+      .expect(200);
+    expect(upstreams.bookings.received[0].headers['stripe-signature']).toBeUndefined();
+  });
+
   it('generates a request id when the client sends none or a bad one', async () => {
     const first = await http().get('/referrals/founding-status').expect(200);
     await http().get('/referrals/founding-status').set('x-request-id', 'bad id\t!').expect(200);

@@ -34,14 +34,39 @@ function requestIdOf(req: Request): string {
   return sent !== undefined && REQUEST_ID.test(sent) ? sent : randomUUID();
 }
 
+const MAX_RAW_BODY_BYTES = 100 * 1024;
+
+function hasBody(req: Request): boolean {
+  if (req.method === 'GET' || req.method === 'HEAD') return false;
+  const contentLength = headerValue(req, 'content-length');
+  return (
+    req.headers['transfer-encoding'] !== undefined ||
+    (contentLength !== undefined && contentLength !== '0')
+  );
+}
+
+/**
+ * The exact bytes of the body: kept by the JSON parser (rawBody) when it read them, else read
+ * here from the stream no parser touched. Never re-serialized, so a signature over them holds.
+ */
+async function rawBody(req: Request & { rawBody?: Buffer }): Promise<Buffer | undefined> {
+  if (!hasBody(req)) return undefined;
+  if (req.rawBody !== undefined) return req.rawBody;
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_RAW_BODY_BYTES) {
+      throw new PlatformError('MALFORMED_REQUEST', 'request body is larger than 100kb');
+    }
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
 /** The JSON body to forward. express.json (100kb) has already parsed and vetted it. */
 function forwardedBody(req: Request): string | undefined {
-  if (req.method === 'GET' || req.method === 'HEAD') return undefined;
-  const contentLength = headerValue(req, 'content-length');
-  const hasBody =
-    req.headers['transfer-encoding'] !== undefined ||
-    (contentLength !== undefined && contentLength !== '0');
-  if (!hasBody) return undefined;
+  if (!hasBody(req)) return undefined;
   // Anything else would either be unparsed here or parsed by a parser the upstream does not use.
   if (!req.is('application/json')) {
     throw new PlatformError('MALFORMED_REQUEST', 'request body must be application/json');
@@ -67,9 +92,13 @@ export class ProxyService {
 
   async forward(route: ProxyRoute, req: Request, res: Response): Promise<void> {
     const url = this.targetUrl(route, req);
-    const body = forwardedBody(req);
+    const body = route.body === 'raw' ? await rawBody(req) : forwardedBody(req);
     const requestId = requestIdOf(req);
     const headers: Record<string, string> = { 'x-request-id': requestId };
+    for (const name of route.forwardHeaders ?? []) {
+      const value = headerValue(req, name.toLowerCase());
+      if (value !== undefined) headers[name.toLowerCase()] = value;
+    }
     const contentType = headerValue(req, 'content-type');
     if (body !== undefined && contentType !== undefined) headers['content-type'] = contentType;
     const traceparent = headerValue(req, 'traceparent');

@@ -11,6 +11,13 @@ export interface ProxyRoute {
   path: string;
   upstream: UpstreamName;
   access: AccessRule;
+  /**
+   * `raw`: the body's exact bytes go upstream whatever their type (a signed webhook is verified
+   * on them); default `json`: only a JSON body is accepted, and forwarded re-serialized.
+   */
+  body?: 'json' | 'raw';
+  /** Request headers forwarded besides the usual ones, e.g. a webhook's signature. */
+  forwardHeaders?: readonly string[];
 }
 
 const route = (
@@ -18,7 +25,8 @@ const route = (
   path: string,
   upstream: UpstreamName,
   access: AccessRule,
-): ProxyRoute => ({ method, path, upstream, access });
+  extra: Pick<ProxyRoute, 'body' | 'forwardHeaders'> = {},
+): ProxyRoute => ({ method, path, upstream, access, ...extra });
 
 /** Everything clients can reach through the gateway: one line per route, anything else is 404. */
 export const GATEWAY_ROUTES: readonly ProxyRoute[] = [
@@ -36,8 +44,15 @@ export const GATEWAY_ROUTES: readonly ProxyRoute[] = [
   route('GET', '/referrals/me/referred-instructors', 'referrals', ['instructor']),
 
   route('GET', '/wallet/me', 'wallet', 'signed-in'),
+  route('GET', '/wallet/me/history', 'wallet', 'signed-in'),
 
   route('GET', '/payouts/me', 'payouts', 'signed-in'),
+
+  // Stripe calls it; payouts verifies the Stripe-Signature on the unchanged bytes.
+  route('POST', '/webhooks/stripe', 'payouts', 'public', {
+    body: 'raw',
+    forwardHeaders: ['stripe-signature'],
+  }),
 ];
 
 /** Service-to-service routes; the gateway must never reach them, whatever its table says. */

@@ -50,6 +50,21 @@ export class PayoutsConfig extends DataServiceConfig {
   @Matches(/^whsec_\S+$/, { message: 'STRIPE_WEBHOOK_SECRET must be a whsec_ signing secret' })
   STRIPE_WEBHOOK_SECRET!: string;
 
+  /** The usual timeout of one Stripe call; an attempt shortens it to what is left of its budget. */
+  @toInt()
+  @IsInt()
+  @Min(500)
+  STRIPE_TIMEOUT_MS: number = 20_000;
+
+  /**
+   * Stripe calls this service may start per second, all replicas together (counted in
+   * Postgres). Stripe allows 25 a second in test mode and 100 in live mode.
+   */
+  @toInt()
+  @IsInt()
+  @Min(1)
+  STRIPE_RATE_LIMIT_PER_SECOND: number = 25;
+
   /** Where to ask for a beneficiary's connected account. */
   @IsUrl(HTTP_URL)
   BOOKINGS_URL: string = 'http://127.0.0.1:3001';
@@ -91,6 +106,16 @@ export class PayoutsConfig extends DataServiceConfig {
   @Min(1000)
   @NotShorterThanLease()
   PAYOUT_RETRY_INTERVAL_MS: number = 3_600_000;
+
+  /**
+   * Delay after an attempt whose transfer may exist (the create timed out, failed on Stripe's
+   * side or met a 409) and was not found by transfer group right after: the next attempt
+   * looks again and reuses the same idempotency key.
+   */
+  @toInt()
+  @IsInt()
+  @NotShorterThanLease()
+  PAYOUT_UNCERTAIN_RETRY_MS: number = 60_000;
 
   /** How long after the request attempts go on before the payout is given up (payout-failed). */
   @toInt()

@@ -3,8 +3,10 @@ import { DataSource } from 'typeorm';
 import { Payout } from '../payouts/payout.entity';
 import { TransferAttempt } from '../payouts/transfer-attempt.entity';
 import { CreatePayoutsSchema1795228000000 } from './migrations/1795228000000-create-payouts-schema';
-import { AddPayoutUnfinishedAttempts1796078441686 } from './migrations/1796078441686-add-payout-unfinished-attempts';
 import { AddMessagingReplayAndDeadLetters1796080000000 } from './migrations/1796080000000-add-messaging-replay-and-dead-letters';
+import { AddPayoutUnfinishedAttempts1796078441686 } from './migrations/1796078441686-add-payout-unfinished-attempts';
+import { AddStripeWebhookEvents1796090000000 } from './migrations/1796090000000-add-stripe-webhook-events';
+import { AddLeaseTokenAndStripeRateWindows1796091000000 } from './migrations/1796091000000-add-lease-token-and-stripe-rate-windows';
 
 export const PAYOUTS_ENTITIES = [Payout, TransferAttempt];
 
@@ -19,6 +21,8 @@ export function payoutsDataSource(url: string, schema = 'payouts'): DataSource {
       CreatePayoutsSchema1795228000000,
       AddPayoutUnfinishedAttempts1796078441686,
       AddMessagingReplayAndDeadLetters1796080000000,
+      AddStripeWebhookEvents1796090000000,
+      AddLeaseTokenAndStripeRateWindows1796091000000,
     ],
   });
 }

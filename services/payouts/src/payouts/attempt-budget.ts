@@ -24,6 +24,16 @@ export class AttemptBudget {
     return Math.min(usualMs, Math.floor(this.deadline - this.monotonicNow()));
   }
 
+  /** The monotonic time after which no call can start: waits before a call end by then. */
+  get lastCallStart(): number {
+    return this.deadline - MIN_CALL_MS;
+  }
+
+  /** Whether waiting this long still leaves time for a call. */
+  canWait(ms: number): boolean {
+    return this.monotonicNow() + ms < this.lastCallStart;
+  }
+
   /** Whether a call with this timeout can still be made. */
   allows(timeoutMs: number): boolean {
     return timeoutMs >= MIN_CALL_MS;

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Clock } from '@rewards/service-kit';
 import { Brackets, DataSource } from 'typeorm';
@@ -26,7 +27,7 @@ export class PayoutClaims {
     @Inject(PayoutsConfig) private readonly config: PayoutsConfig,
   ) {}
 
-  /** The payout as it was when claimed, or null when none matching is due. */
+  /** The payout as it was when claimed (with its new lease token), or null when none is due. */
   async claim(selection: ClaimSelection): Promise<Payout | null> {
     const now = this.clock.now();
     return this.dataSource.transaction(async (tx) => {
@@ -52,12 +53,14 @@ export class PayoutClaims {
         leaseMs: this.config.PAYOUT_LEASE_MS,
         maxBackoffMs: this.config.PAYOUT_RESUME_MAX_BACKOFF_MS,
       });
+      const leaseToken = randomUUID();
       await tx.update(
         Payout,
         { id: payout.id },
         {
           nextAttemptAt: new Date(now.getTime() + leaseMs),
           unfinishedAttempts: interrupted + 1,
+          leaseToken,
           updatedAt: now,
         },
       );
@@ -69,7 +72,7 @@ export class PayoutClaims {
           leaseMs,
         });
       }
-      return payout;
+      return { ...payout, leaseToken };
     });
   }
 }

@@ -1,6 +1,7 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 
-export type PayoutStatus = 'pending_transfer' | 'paid' | 'failed';
+/** `reversed`: paid, then the transfer was reversed on Stripe (a webhook said so). */
+export type PayoutStatus = 'pending_transfer' | 'paid' | 'failed' | 'reversed';
 
 @Entity({ name: 'payouts' })
 export class Payout {
@@ -40,6 +41,14 @@ export class Payout {
    */
   @Column('integer', { name: 'unfinished_attempts' })
   unfinishedAttempts!: number;
+
+  /** The claim that holds the lease: an attempt records its outcome only while it matches. */
+  @Column('uuid', { name: 'lease_token', nullable: true })
+  leaseToken!: string | null;
+
+  /** Which idempotency key the next creation uses; moves on only once no transfer can exist. */
+  @Column('integer', { name: 'transfer_key_generation' })
+  transferKeyGeneration!: number;
 
   /** When the next attempt may start; while an attempt runs, the end of its lease. */
   @Column('timestamptz', { name: 'next_attempt_at', nullable: true })

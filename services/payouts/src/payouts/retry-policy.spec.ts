@@ -2,6 +2,7 @@ import {
   claimLeaseMs,
   FailedAttempt,
   nextStepAfterFailure,
+  rateLimitBackoffMs,
   transferIdempotencyKey,
 } from './retry-policy';
 
@@ -44,6 +45,23 @@ describe(nextStepAfterFailure.name, () => {
     expect(step).toEqual({ kind: 'retry', at: new Date(requestedAt.getTime() + WEEK + 2 * HOUR) });
   });
 
+  it('retries soon, and past the window, when a create timed out or met a conflict', () => {
+    const step = nextStepAfterFailure(
+      failedAt(WEEK + HOUR, { transferMayExist: true, uncertainRetryMs: 60_000 }),
+    );
+
+    expect(step).toEqual({
+      kind: 'retry',
+      at: new Date(requestedAt.getTime() + WEEK + HOUR + 60_000),
+    });
+  });
+
+  it('keeps the retry interval for a failure that proves no transfer exists', () => {
+    const step = nextStepAfterFailure(failedAt(60_000, { uncertainRetryMs: 1_000 }));
+
+    expect(step).toEqual({ kind: 'retry', at: new Date(requestedAt.getTime() + 60_000 + HOUR) });
+  });
+
   it('gives up at the first failure when the window is zero', () => {
     expect(nextStepAfterFailure(failedAt(1, { retryWindowMs: 0 })).kind).toBe('give-up');
   });
@@ -78,5 +96,14 @@ describe(claimLeaseMs.name, () => {
   it('never reserves less than the lease, whatever the cap', () => {
     expect(claimLeaseMs(0, { leaseMs: 20_000, maxBackoffMs: 1_000 })).toBe(20_000);
     expect(claimLeaseMs(5, { leaseMs: 20_000, maxBackoffMs: 1_000 })).toBe(20_000);
+  });
+});
+
+describe(rateLimitBackoffMs.name, () => {
+  it('waits a random share of an exponentially growing, capped ceiling', () => {
+    expect(rateLimitBackoffMs(0, () => 0.999)).toBe(249);
+    expect(rateLimitBackoffMs(2, () => 0.5)).toBe(500);
+    expect(rateLimitBackoffMs(10, () => 0.999)).toBe(1998);
+    expect(rateLimitBackoffMs(3, () => 0)).toBe(0);
   });
 });

@@ -24,6 +24,15 @@ describe(stripeFailure.name, () => {
       'STRIPE_RATE_LIMITED',
     ],
     [
+      'a 409 for a key whose request is still under way',
+      new errors.StripeIdempotencyError({
+        type: 'idempotency_error',
+        statusCode: 409,
+        code: 'idempotency_key_in_use',
+      }),
+      'STRIPE_IDEMPOTENCY_CONFLICT',
+    ],
+    [
       'an insufficient platform balance',
       new errors.StripeInvalidRequestError({
         type: 'invalid_request_error',

@@ -6,6 +6,7 @@ export type TransferFailureCode =
   | 'PAYOUTS_NOT_ENABLED'
   | 'BOOKINGS_UNAVAILABLE'
   | 'STRIPE_RATE_LIMITED'
+  | 'STRIPE_IDEMPOTENCY_CONFLICT'
   | 'STRIPE_BALANCE_INSUFFICIENT'
   | 'STRIPE_UNAVAILABLE'
   | 'STRIPE_ERROR'
@@ -39,6 +40,10 @@ export function stripeFailure(err: unknown): TransferFailure {
   const status = err.statusCode ?? 0;
   if (err.type === 'StripeRateLimitError' || status === 429 || err.code === 'rate_limit') {
     return transferFailure('STRIPE_RATE_LIMITED', message);
+  }
+  // A concurrent request with the same key still under way: it may make the transfer.
+  if (status === 409) {
+    return transferFailure('STRIPE_IDEMPOTENCY_CONFLICT', message);
   }
   if (err.code === 'balance_insufficient') {
     return transferFailure('STRIPE_BALANCE_INSUFFICIENT', message);

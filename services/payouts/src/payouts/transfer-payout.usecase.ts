@@ -6,13 +6,19 @@ import { Clock } from '@rewards/service-kit';
 import Stripe from 'stripe';
 import { DataSource, EntityManager } from 'typeorm';
 import { PayoutsConfig } from '../config/payouts.config';
-import { STRIPE, STRIPE_TIMEOUT_MS } from '../stripe/stripe.client';
+import { STRIPE } from '../stripe/stripe.client';
+import { StripeRateLimiter } from '../stripe/stripe-rate-limiter';
 import { AttemptBudget, AttemptOutOfTime } from './attempt-budget';
 import { Payout } from './payout.entity';
 import { ClaimSelection, PayoutClaims } from './payout-claims';
 import { BOOKINGS_TIMEOUT_MS, PayoutDestinationClient } from './payout-destination.client';
-import { nextStepAfterFailure, transferIdempotencyKey } from './retry-policy';
-import { stripeFailure, TransferFailure, transferFailure } from './transfer-failure';
+import { nextStepAfterFailure, rateLimitBackoffMs, transferIdempotencyKey } from './retry-policy';
+import {
+  stripeFailure,
+  TransferFailure,
+  transferFailure,
+  TransferFailureCode,
+} from './transfer-failure';
 import { TransferAttempt } from './transfer-attempt.entity';
 
 type Attempt =
@@ -25,6 +31,15 @@ const refused = (failure: TransferFailure): Attempt => ({
   failure,
   transferMayExist: false,
 });
+
+/** Failures of a create that leave open whether Stripe made the transfer. */
+const UNCERTAIN: ReadonlySet<TransferFailureCode> = new Set([
+  'STRIPE_UNAVAILABLE',
+  'STRIPE_IDEMPOTENCY_CONFLICT',
+]);
+
+/** Retries of one call answered 429 within an attempt, after a jittered backoff each. */
+const RATE_LIMIT_RETRIES = 2;
 
 /**
  * What an execution did. `superseded`: something else settled the payout meanwhile;
@@ -53,6 +68,7 @@ export class TransferPayoutUseCase {
     private readonly clock: Clock,
     @Inject(STRIPE) private readonly stripe: Stripe,
     private readonly destinations: PayoutDestinationClient,
+    private readonly limiter: StripeRateLimiter,
     @Inject(PayoutsConfig) private readonly config: PayoutsConfig,
   ) {}
 
@@ -60,6 +76,15 @@ export class TransferPayoutUseCase {
   async execute(selection: ClaimSelection = { among: 'due' }): Promise<TransferOutcome> {
     const payout = await this.claims.claim(selection);
     if (!payout) return { kind: 'none' };
+    return this.run(payout);
+  }
+
+  /**
+   * One attempt at a payout as claimed (with its lease token). Its outcome is recorded only
+   * while the lease is still its own: once another claim took the payout over, it is
+   * `superseded` and changes nothing, whatever it learnt from Stripe.
+   */
+  async run(payout: Payout): Promise<Exclude<TransferOutcome, { kind: 'none' }>> {
     const attempt = await this.attempt(payout, new AttemptBudget(this.config.PAYOUT_LEASE_MS));
     try {
       const kind = attempt.ok
@@ -91,43 +116,71 @@ export class TransferPayoutUseCase {
         budget.timeoutFor(BOOKINGS_TIMEOUT_MS),
       );
       if (!destination.ok) return refused(destination.failure);
-      const account = await this.stripe.accounts.retrieve(
-        destination.stripeAccountId,
-        {},
-        { timeout: this.stripeTimeout(budget) },
+      const account = await this.callStripe(budget, (timeout) =>
+        this.stripe.accounts.retrieve(destination.stripeAccountId, {}, { timeout }),
       );
       if (!account.payouts_enabled) {
         const message = `connected account ${account.id} cannot receive payouts yet`;
         return refused(transferFailure('PAYOUTS_NOT_ENABLED', message));
       }
 
-      const timeout = this.stripeTimeout(budget);
-      creating = true;
-      const transfer = await this.stripe.transfers.create(
-        {
-          amount: payout.amountCents,
-          currency: payout.currency.toLowerCase(),
-          destination: account.id,
-          transfer_group: payout.id,
-          metadata: { payout_id: payout.id, reward_id: payout.rewardId },
-        },
-        { idempotencyKey: transferIdempotencyKey(payout.id, payout.attempts), timeout },
-      );
+      const transfer = await this.callStripe(budget, (timeout) => {
+        creating = true;
+        return this.stripe.transfers.create(
+          {
+            amount: payout.amountCents,
+            currency: payout.currency.toLowerCase(),
+            destination: account.id,
+            transfer_group: payout.id,
+            metadata: { payout_id: payout.id, reward_id: payout.rewardId },
+          },
+          {
+            idempotencyKey: transferIdempotencyKey(payout.id, payout.transferKeyGeneration),
+            timeout,
+          },
+        );
+      });
       return { ok: true, transfer };
     } catch (err) {
       const failure =
         err instanceof AttemptOutOfTime
           ? transferFailure('STRIPE_UNAVAILABLE', err.message)
           : stripeFailure(err);
-      // A create that timed out or hit a 5xx may still have happened on Stripe's side.
-      const ambiguous = creating && failure.code === 'STRIPE_UNAVAILABLE';
-      return { ok: false, failure, transferMayExist: !checkedForEarlierTransfer || ambiguous };
+      // A create that timed out, hit a 5xx or a 409 may have happened on Stripe's side: look.
+      const uncertain = creating && UNCERTAIN.has(failure.code);
+      if (uncertain) {
+        const found = await this.earlierTransfer(payout.id, budget).catch(() => undefined);
+        if (found) return { ok: true, transfer: found };
+      }
+      return { ok: false, failure, transferMayExist: !checkedForEarlierTransfer || uncertain };
+    }
+  }
+
+  /**
+   * One Stripe call: within the service-wide rate, within the attempt's budget, and again after
+   * a jittered backoff when Stripe answers 429 (a 429 is never executed, so it is safe to repeat).
+   */
+  private async callStripe<T>(
+    budget: AttemptBudget,
+    call: (timeoutMs: number) => Promise<T>,
+  ): Promise<T> {
+    for (let retry = 0; ; retry += 1) {
+      if (!(await this.limiter.acquire(budget.lastCallStart))) throw new AttemptOutOfTime();
+      try {
+        return await call(this.stripeTimeout(budget));
+      } catch (err) {
+        const limited =
+          !(err instanceof AttemptOutOfTime) && stripeFailure(err).code === 'STRIPE_RATE_LIMITED';
+        const backoff = rateLimitBackoffMs(retry);
+        if (!limited || retry >= RATE_LIMIT_RETRIES || !budget.canWait(backoff)) throw err;
+        await new Promise((resolve) => setTimeout(resolve, backoff));
+      }
     }
   }
 
   /** The timeout of the next Stripe call; throws when the attempt is out of time before it. */
   private stripeTimeout(budget: AttemptBudget): number {
-    const timeout = budget.timeoutFor(STRIPE_TIMEOUT_MS);
+    const timeout = budget.timeoutFor(this.config.STRIPE_TIMEOUT_MS);
     if (!budget.allows(timeout)) throw new AttemptOutOfTime();
     return timeout;
   }
@@ -140,9 +193,8 @@ export class TransferPayoutUseCase {
     payoutId: string,
     budget: AttemptBudget,
   ): Promise<Stripe.Transfer | undefined> {
-    const page = await this.stripe.transfers.list(
-      { transfer_group: payoutId, limit: 10 },
-      { timeout: this.stripeTimeout(budget) },
+    const page = await this.callStripe(budget, (timeout) =>
+      this.stripe.transfers.list({ transfer_group: payoutId, limit: 10 }, { timeout }),
     );
     if (page.data.length > 1) {
       this.logger.error({
@@ -163,7 +215,7 @@ export class TransferPayoutUseCase {
     const destination =
       typeof transfer.destination === 'string' ? transfer.destination : transfer.destination?.id;
     const recorded = await this.dataSource.transaction(async (tx) => {
-      const current = await this.lockPending(tx, payout.id);
+      const current = await this.lockPending(tx, payout);
       if (!current) return 'superseded' as const;
       await this.appendAttempt(tx, payout.id, now, { transferId: transfer.id });
       await tx.update(
@@ -176,6 +228,7 @@ export class TransferPayoutUseCase {
           paidAt: now,
           attempts: current.attempts + 1,
           unfinishedAttempts: 0,
+          leaseToken: null,
           nextAttemptAt: null,
           lastErrorCode: null,
           lastErrorMessage: null,
@@ -202,7 +255,7 @@ export class TransferPayoutUseCase {
   ): Promise<'retrying' | 'failed' | 'superseded'> {
     const now = this.clock.now();
     const result = await this.dataSource.transaction(async (tx) => {
-      const current = await this.lockPending(tx, payout.id);
+      const current = await this.lockPending(tx, payout);
       if (!current) return 'superseded' as const;
       await this.appendAttempt(tx, payout.id, now, { failure });
       const step = nextStepAfterFailure({
@@ -211,10 +264,14 @@ export class TransferPayoutUseCase {
         retryIntervalMs: this.config.PAYOUT_RETRY_INTERVAL_MS,
         retryWindowMs: this.config.PAYOUT_RETRY_WINDOW_MS,
         transferMayExist,
+        uncertainRetryMs: this.config.PAYOUT_UNCERTAIN_RETRY_MS,
       });
       const common = {
         attempts: current.attempts + 1,
         unfinishedAttempts: 0,
+        leaseToken: null,
+        // A create that may have happened keeps its key, so repeating it cannot make a second.
+        transferKeyGeneration: current.transferKeyGeneration + (transferMayExist ? 0 : 1),
         lastErrorCode: failure.code,
         lastErrorMessage: failure.message,
         updatedAt: now,
@@ -258,16 +315,24 @@ export class TransferPayoutUseCase {
     return result;
   }
 
-  /** The payout, locked, if it still awaits its transfer (nothing else settled it meanwhile). */
-  private async lockPending(tx: EntityManager, id: string): Promise<Payout | null> {
+  /**
+   * The payout, locked, if it still awaits its transfer and the claim is still the attempt's
+   * own (the fence: a resumed attempt that took over the lease owns the outcome now).
+   */
+  private async lockPending(tx: EntityManager, claimed: Payout): Promise<Payout | null> {
     const current = await tx.findOne(Payout, {
-      where: { id },
+      where: { id: claimed.id },
       lock: { mode: 'pessimistic_write' },
     });
-    if (current?.status === 'pending_transfer') return current;
+    if (current?.status === 'pending_transfer' && current.leaseToken === claimed.leaseToken) {
+      return current;
+    }
     this.logger.warn({
-      message: 'payout settled by someone else',
-      payoutId: id,
+      message:
+        current?.status === 'pending_transfer'
+          ? 'lease taken over by another attempt; outcome not recorded'
+          : 'payout settled by someone else',
+      payoutId: claimed.id,
       status: current?.status,
     });
     return null;

@@ -5,9 +5,6 @@ import { PayoutsConfig } from '../config/payouts.config';
 /** DI token of the Stripe SDK client. */
 export const STRIPE = Symbol('STRIPE');
 
-/** The usual timeout of one Stripe call; an attempt shortens it to what is left of its budget. */
-export const STRIPE_TIMEOUT_MS = 20_000;
-
 export function createStripeClient(config: PayoutsConfig): Stripe {
   const api = config.STRIPE_API_URL ? new URL(config.STRIPE_API_URL) : undefined;
   return new Stripe(config.STRIPE_SECRET_KEY, {
@@ -20,7 +17,7 @@ export function createStripeClient(config: PayoutsConfig): Stripe {
       : {}),
     // Our retry schedule is the source of truth: every attempt is recorded, none hidden in the SDK.
     maxNetworkRetries: 0,
-    timeout: STRIPE_TIMEOUT_MS,
+    timeout: config.STRIPE_TIMEOUT_MS,
     telemetry: false,
   });
 }

@@ -5,6 +5,7 @@ import { ReferralCode } from '../codes/referral-code.entity';
 import { InstructorReferral } from '../instructor-program/instructor-referral.entity';
 import { CreateReferralsSchema1763690000000 } from './migrations/1763690000000-create-referrals-schema';
 import { AddMessagingReplayAndDeadLetters1796080000000 } from './migrations/1796080000000-add-messaging-replay-and-dead-letters';
+import { AddInstructorLessons1796092000000 } from './migrations/1796092000000-add-instructor-lessons';
 
 /** The referrals DataSource: used by the app, `migrate` and the tests alike. */
 export function referralsDataSource(url: string, schema = 'referrals'): DataSource {
@@ -13,6 +14,10 @@ export function referralsDataSource(url: string, schema = 'referrals'): DataSour
     url,
     schema,
     entities: [ReferralCode, Attribution, InstructorReferral],
-    migrations: [CreateReferralsSchema1763690000000, AddMessagingReplayAndDeadLetters1796080000000],
+    migrations: [
+      CreateReferralsSchema1763690000000,
+      AddMessagingReplayAndDeadLetters1796080000000,
+      AddInstructorLessons1796092000000,
+    ],
   });
 }

@@ -10,7 +10,8 @@ import {
 } from '../program/program-config';
 import { decideInstructorBonus } from './decide-instructor-bonus';
 import { InstructorReferral } from './instructor-referral.entity';
-import { readMilestones } from './instructor-milestones';
+import { readLessons, readMilestones } from './instructor-milestones';
+import { firstQualifyingLesson } from '../program/qualifying-lesson';
 
 /**
  * Moves a referred instructor as far along pending_live -> pending_lesson -> pending_transfer as
@@ -36,19 +37,13 @@ export async function advanceInstructorReferral(
     referral.wentLiveAt = milestones.wentLiveAt;
     referral.updatedAt = now;
   }
-  if (
-    referral.status === 'pending_lesson' &&
-    milestones.firstLessonAt &&
-    milestones.firstLessonBookingId
-  ) {
-    await awardBonus(
-      tx,
-      outbox,
-      referral,
-      milestones.firstLessonBookingId,
-      milestones.firstLessonAt,
-      now,
-    );
+  if (referral.status === 'pending_lesson') {
+    const config = await readProgramConfig(tx);
+    const first = firstQualifyingLesson(await readLessons(tx, refereeId), {
+      minimumPriceCents: config.instructorLessonMinimumCents,
+      referrerId: referral.referrerId,
+    });
+    if (first) await awardBonus(tx, outbox, referral, first.bookingId, first.completedAt, now);
   }
   return tx.save(referral);
 }

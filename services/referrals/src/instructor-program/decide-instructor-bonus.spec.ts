@@ -5,6 +5,7 @@ const config: ProgramConfig = {
   foundingInstructorCap: 100,
   foundingInstructorBonusCents: 7500,
   instructorStandardBonusCents: 5000,
+  instructorLessonMinimumCents: 2000,
   currency: 'USD',
 };
 

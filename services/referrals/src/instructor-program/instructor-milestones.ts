@@ -1,9 +1,8 @@
+import { CompletedLesson } from '../program/qualifying-lesson';
 import { EntityManager } from 'typeorm';
 
 export interface InstructorMilestones {
   wentLiveAt: Date | null;
-  firstLessonBookingId: string | null;
-  firstLessonAt: Date | null;
 }
 
 export async function recordWentLive(
@@ -19,44 +18,62 @@ export async function recordWentLive(
   );
 }
 
-/** Keeps the earliest completed lesson; bookings only books live instructors, so it is after going live. */
+/** Keeps a completed lesson; which one qualifies is decided once the referrer is known. */
 export async function recordLessonCompleted(
   tx: EntityManager,
-  instructorId: string,
-  bookingId: string,
-  at: Date,
+  lesson: CompletedLesson,
 ): Promise<void> {
   await tx.query(
-    `INSERT INTO instructor_milestones (instructor_id, first_lesson_booking_id, first_lesson_at)
-     VALUES ($1, $2, $3)
-     ON CONFLICT (instructor_id) DO UPDATE SET
-       first_lesson_booking_id = CASE
-         WHEN instructor_milestones.first_lesson_at IS NULL
-           OR EXCLUDED.first_lesson_at < instructor_milestones.first_lesson_at
-         THEN EXCLUDED.first_lesson_booking_id ELSE instructor_milestones.first_lesson_booking_id END,
-       first_lesson_at = LEAST(instructor_milestones.first_lesson_at, EXCLUDED.first_lesson_at)`,
-    [instructorId, bookingId, at],
+    `INSERT INTO instructor_lessons (booking_id, instructor_id, student_id, price_cents, starts_at,
+       completed_at)
+     VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (booking_id) DO NOTHING`,
+    [
+      lesson.bookingId,
+      lesson.instructorId,
+      lesson.studentId,
+      lesson.priceCents,
+      lesson.startsAt,
+      lesson.completedAt,
+    ],
   );
+}
+
+/** The instructor's completed lessons, earliest first. */
+export async function readLessons(
+  tx: EntityManager,
+  instructorId: string,
+): Promise<CompletedLesson[]> {
+  const rows = await tx.query<
+    Array<{
+      booking_id: string;
+      student_id: string | null;
+      price_cents: number;
+      starts_at: Date | null;
+      completed_at: Date;
+    }>
+  >(
+    `SELECT booking_id, student_id, price_cents, starts_at, completed_at FROM instructor_lessons
+     WHERE instructor_id = $1 ORDER BY completed_at, booking_id`,
+    [instructorId],
+  );
+  return rows.map((r) => ({
+    bookingId: r.booking_id,
+    // Unknown only for lessons carried over from before the rule: no one's own student.
+    studentId: r.student_id ?? '',
+    instructorId,
+    priceCents: r.price_cents,
+    startsAt: r.starts_at,
+    completedAt: r.completed_at,
+  }));
 }
 
 export async function readMilestones(
   tx: EntityManager,
   instructorId: string,
 ): Promise<InstructorMilestones> {
-  const rows = await tx.query<
-    Array<{
-      went_live_at: Date | null;
-      first_lesson_booking_id: string | null;
-      first_lesson_at: Date | null;
-    }>
-  >(
-    'SELECT went_live_at, first_lesson_booking_id, first_lesson_at FROM instructor_milestones WHERE instructor_id = $1',
+  const rows = await tx.query<Array<{ went_live_at: Date | null }>>(
+    'SELECT went_live_at FROM instructor_milestones WHERE instructor_id = $1',
     [instructorId],
   );
-  const row = rows[0];
-  return {
-    wentLiveAt: row?.went_live_at ?? null,
-    firstLessonBookingId: row?.first_lesson_booking_id ?? null,
-    firstLessonAt: row?.first_lesson_at ?? null,
-  };
+  return { wentLiveAt: rows[0]?.went_live_at ?? null };
 }

@@ -4,12 +4,14 @@ import {
   EventEnvelope,
   InstructorWentLiveV1,
   LessonCompletedV1,
+  LessonCompletedV2,
   PayoutFailedV1,
   PayoutPaidV1,
   Topics,
 } from '@rewards/contracts';
 import { InboxContext, OutboxWriter } from '@rewards/messaging';
 import { Clock } from '@rewards/service-kit';
+import { In } from 'typeorm';
 import { advanceInstructorReferral } from './advance-instructor-referral';
 import { recordLessonCompleted, recordWentLive } from './instructor-milestones';
 import { InstructorReferral } from './instructor-referral.entity';
@@ -36,12 +38,21 @@ export class InstructorProgramConsumers {
 
   @EventPattern(Topics.LessonCompleted)
   async lessonCompleted(
-    @Payload() event: EventEnvelope<LessonCompletedV1>,
+    @Payload() event: EventEnvelope<LessonCompletedV1 | LessonCompletedV2>,
     @Ctx() { tx }: InboxContext,
   ): Promise<void> {
-    const { instructorId, bookingId, completedAt } = event.payload;
-    await lockReferee(tx, instructorId);
-    await recordLessonCompleted(tx, instructorId, bookingId, new Date(completedAt));
+    const p = event.payload;
+    await lockReferee(tx, p.instructorId);
+    await recordLessonCompleted(tx, {
+      bookingId: p.bookingId,
+      studentId: p.studentId,
+      instructorId: p.instructorId,
+      priceCents: p.price.amountCents,
+      // v1 does not say when the lesson started: it cannot qualify (see qualifying-lesson.ts).
+      startsAt: 'startsAt' in p ? new Date(p.startsAt) : null,
+      completedAt: new Date(p.completedAt),
+    });
+    const instructorId = p.instructorId;
     await advanceInstructorReferral(tx, this.outbox, instructorId, this.clock.now());
   }
 
@@ -68,11 +79,15 @@ export class InstructorProgramConsumers {
     @Payload() event: EventEnvelope<PayoutFailedV1>,
     @Ctx() { tx }: InboxContext,
   ): Promise<void> {
-    // Payouts keeps retrying a failure that is not final; only a final one ends the bonus.
+    // Payouts keeps retrying a failure that is not final; only a final one ends the bonus. A
+    // final one also ends a paid bonus: Stripe reversed (or failed) the transfer after the fact.
     const final = event.payload.final;
     await tx.update(
       InstructorReferral,
-      { payoutId: event.payload.payoutId, status: 'pending_transfer' },
+      {
+        payoutId: event.payload.payoutId,
+        status: final ? In(['pending_transfer', 'paid']) : 'pending_transfer',
+      },
       {
         ...(final ? { status: 'failed' as const } : {}),
         failureReason: event.payload.reason,

@@ -6,6 +6,8 @@ export interface ProgramConfig {
   foundingInstructorCap: number;
   foundingInstructorBonusCents: number;
   instructorStandardBonusCents: number;
+  /** The least a referee's first lesson must cost to earn the referrer's bonus. */
+  instructorLessonMinimumCents: number;
   currency: Currency;
 }
 
@@ -13,6 +15,7 @@ const KEYS: Record<keyof ProgramConfig, string> = {
   foundingInstructorCap: 'founding_instructor_cap',
   foundingInstructorBonusCents: 'founding_instructor_bonus_cents',
   instructorStandardBonusCents: 'instructor_standard_bonus_cents',
+  instructorLessonMinimumCents: 'instructor_lesson_minimum_cents',
   currency: 'currency',
 };
 
@@ -47,6 +50,10 @@ export async function readProgramConfig(tx: EntityManager): Promise<ProgramConfi
     instructorStandardBonusCents: nonNegativeInt(
       KEYS.instructorStandardBonusCents,
       byKey.get(KEYS.instructorStandardBonusCents),
+    ),
+    instructorLessonMinimumCents: nonNegativeInt(
+      KEYS.instructorLessonMinimumCents,
+      byKey.get(KEYS.instructorLessonMinimumCents),
     ),
     currency: currency as Currency,
   };

@@ -5,6 +5,10 @@ import { LedgerPosting } from '../ledger/ledger-posting.entity';
 import { LedgerTransaction } from '../ledger/ledger-transaction.entity';
 import { CreateWalletLedger1763700000000 } from './migrations/1763700000000-create-wallet-ledger';
 import { AddMessagingReplayAndDeadLetters1796080000000 } from './migrations/1796080000000-add-messaging-replay-and-dead-letters';
+import { CreateRewardRecords1796100000000 } from './migrations/1796100000000-create-reward-records';
+import { AddAccountBalances1796100100000 } from './migrations/1796100100000-add-account-balances';
+import { CreateCreditLots1796100200000 } from './migrations/1796100200000-create-credit-lots';
+import { AddPendingRewards1796100300000 } from './migrations/1796100300000-add-pending-rewards';
 
 export const WALLET_ENTITIES = [LedgerAccount, LedgerTransaction, LedgerPosting];
 
@@ -15,6 +19,13 @@ export function walletDataSource(url: string, schema = 'wallet'): DataSource {
     url,
     schema,
     entities: WALLET_ENTITIES,
-    migrations: [CreateWalletLedger1763700000000, AddMessagingReplayAndDeadLetters1796080000000],
+    migrations: [
+      CreateWalletLedger1763700000000,
+      AddMessagingReplayAndDeadLetters1796080000000,
+      CreateRewardRecords1796100000000,
+      AddAccountBalances1796100100000,
+      CreateCreditLots1796100200000,
+      AddPendingRewards1796100300000,
+    ],
   });
 }

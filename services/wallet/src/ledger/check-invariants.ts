@@ -21,7 +21,31 @@ export interface LedgerInvariantReport {
       count: number;
       first: Array<{ accountId: string; ownerId: string; currency: string; balanceCents: string }>;
     };
+    /** User accounts whose stored balance is not the sum of their postings. */
+    balanceMismatches: {
+      count: number;
+      first: Array<{ accountId: string; storedCents: string; postedCents: string }>;
+    };
+    /** Credit accounts whose lots do not add up to their balance. */
+    lotMismatches: {
+      count: number;
+      first: Array<{ accountId: string; balanceCents: string; lotsCents: string }>;
+    };
   };
+}
+
+interface LotMismatchRow {
+  account_id: string;
+  balance_cents: string;
+  lots_cents: string;
+  total: string;
+}
+
+interface MismatchRow {
+  account_id: string;
+  stored_cents: string;
+  posted_cents: string;
+  total: string;
 }
 
 interface UnbalancedRow {
@@ -41,7 +65,8 @@ interface NegativeRow {
 
 /**
  * Verifies what the ledger promises, from one read-only snapshot: every transaction sums to zero
- * in a single currency, and no user credit account is below zero. The database enforces both on
+ * in a single currency, no user credit account is below zero, every stored balance equals the sum
+ * of its account's postings, and every credit balance equals what is left of its lots. The database enforces both on
  * write; this catches what a bypass (a disabled trigger, a manual fix) would leave behind.
  */
 export async function checkLedgerInvariants(
@@ -86,10 +111,37 @@ export async function inspectLedger(
       LIMIT $1`,
     [LISTED],
   );
+  const mismatched = await tx.query<MismatchRow[]>(
+    `SELECT a.id AS account_id, a.balance_cents::text AS stored_cents,
+            coalesce(sum(p.amount_cents), 0)::text AS posted_cents, count(*) OVER () AS total
+       FROM ledger_accounts a
+       LEFT JOIN ledger_postings p ON p.account_id = a.id
+      WHERE a.owner_id IS NOT NULL
+      GROUP BY a.id
+     HAVING a.balance_cents IS DISTINCT FROM coalesce(sum(p.amount_cents), 0)
+      ORDER BY a.id
+      LIMIT $1`,
+    [LISTED],
+  );
+  const lotsOff = await tx.query<LotMismatchRow[]>(
+    `SELECT a.id AS account_id, a.balance_cents::text AS balance_cents,
+            coalesce(sum(l.remaining_cents), 0)::text AS lots_cents, count(*) OVER () AS total
+       FROM ledger_accounts a
+       LEFT JOIN credit_lots l ON l.account_id = a.id
+      WHERE a.kind = 'user_credit'
+      GROUP BY a.id
+     HAVING a.balance_cents IS DISTINCT FROM coalesce(sum(l.remaining_cents), 0)
+      ORDER BY a.id
+      LIMIT $1`,
+    [LISTED],
+  );
+  const lotMismatchCount = toSafeInteger(lotsOff[0]?.total ?? 0);
   const unbalancedCount = toSafeInteger(unbalanced[0]?.total ?? 0);
   const negativeCount = toSafeInteger(negative[0]?.total ?? 0);
+  const mismatchCount = toSafeInteger(mismatched[0]?.total ?? 0);
   return {
-    ok: unbalancedCount === 0 && negativeCount === 0,
+    ok:
+      unbalancedCount === 0 && negativeCount === 0 && mismatchCount === 0 && lotMismatchCount === 0,
     checkedAt: checkedAt.toISOString(),
     totals: {
       accounts: toSafeInteger(totals.accounts),
@@ -112,6 +164,22 @@ export async function inspectLedger(
           ownerId: r.owner_id,
           currency: r.currency,
           balanceCents: r.balance_cents,
+        })),
+      },
+      balanceMismatches: {
+        count: mismatchCount,
+        first: mismatched.map((r) => ({
+          accountId: r.account_id,
+          storedCents: r.stored_cents,
+          postedCents: r.posted_cents,
+        })),
+      },
+      lotMismatches: {
+        count: lotMismatchCount,
+        first: lotsOff.map((r) => ({
+          accountId: r.account_id,
+          balanceCents: r.balance_cents,
+          lotsCents: r.lots_cents,
         })),
       },
     },

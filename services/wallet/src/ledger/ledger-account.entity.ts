@@ -1,23 +1,68 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 
-export const USER_ACCOUNT_KINDS = ['user_credit'] as const;
+function nullableInteger(value: string | null): number | null {
+  if (value === null) return null;
+  const n = Number(value);
+  if (!Number.isSafeInteger(n)) throw new RangeError(`not a safe integer: ${value}`);
+  return n;
+}
+
+/** A user's spendable credit, and what a user owes after a void could not take back enough. */
+export const USER_ACCOUNT_KINDS = ['user_credit', 'user_debt'] as const;
 export const PLATFORM_ACCOUNT_KINDS = [
   'platform_rewards_expense',
   'platform_fee_rebate_expense',
+  /** Where credit goes when it expires unspent. */
+  'platform_expired_credit',
+  /** Where credit goes when it is spent at checkout. */
+  'platform_credit_redeemed',
 ] as const;
 
 export type UserAccountKind = (typeof USER_ACCOUNT_KINDS)[number];
 export type PlatformAccountKind = (typeof PLATFORM_ACCOUNT_KINDS)[number];
 export type LedgerAccountKind = UserAccountKind | PlatformAccountKind;
 
-/** Accounts whose balance may never drop below zero: money a user holds. */
-export function mustStayNonNegative(kind: LedgerAccountKind): boolean {
+/**
+ * Which side of zero an account's balance must stay on: a user's credit never below zero, a
+ * user's debt (negative: owed to the platform) never above it; platform accounts are free.
+ */
+export type BalanceBound = 'non_negative' | 'non_positive' | 'none';
+
+export function balanceBound(kind: LedgerAccountKind): BalanceBound {
   switch (kind) {
     case 'user_credit':
-      return true;
+      return 'non_negative';
+    case 'user_debt':
+      return 'non_positive';
     case 'platform_rewards_expense':
     case 'platform_fee_rebate_expense':
+    case 'platform_expired_credit':
+    case 'platform_credit_redeemed':
+      return 'none';
+  }
+}
+
+/** Whether moving `amountCents` on an account of this kind could cross its bound. */
+export function movesTowardBound(kind: LedgerAccountKind, amountCents: number): boolean {
+  switch (balanceBound(kind)) {
+    case 'non_negative':
+      return amountCents < 0;
+    case 'non_positive':
+      return amountCents > 0;
+    case 'none':
       return false;
+  }
+}
+
+/** Whether a balance is on the allowed side of its account's bound. */
+export function withinBound(kind: LedgerAccountKind, balanceCents: number): boolean {
+  switch (balanceBound(kind)) {
+    case 'non_negative':
+      return balanceCents >= 0;
+    case 'non_positive':
+      return balanceCents <= 0;
+    case 'none':
+      return true;
   }
 }
 
@@ -25,7 +70,10 @@ export function isUserAccountKind(kind: LedgerAccountKind): kind is UserAccountK
   return (USER_ACCOUNT_KINDS as readonly string[]).includes(kind);
 }
 
-/** One account of the ledger; its balance is the sum of its postings and is never stored. */
+/**
+ * One account of the ledger. A user account keeps its balance in the row (moved by a trigger on
+ * each posting, always equal to the sum of its postings); a platform account sums its postings.
+ */
 @Entity({ name: 'ledger_accounts' })
 export class LedgerAccount {
   @PrimaryColumn('uuid')
@@ -43,4 +91,12 @@ export class LedgerAccount {
 
   @Column('timestamptz', { name: 'created_at' })
   createdAt!: Date;
+
+  /** Null for platform accounts. */
+  @Column('bigint', {
+    name: 'balance_cents',
+    nullable: true,
+    transformer: { to: (v: number | null) => v, from: (v: string | null) => nullableInteger(v) },
+  })
+  balanceCents!: number | null;
 }

@@ -6,7 +6,7 @@ import { LedgerAccount } from './ledger-account.entity';
 import { toSafeInteger } from './ledger-posting.entity';
 import { AccountRef } from './legs';
 
-/** Reads and opens ledger accounts; balances are always summed from postings. */
+/** Reads and opens ledger accounts and their balances. */
 @Injectable()
 export class LedgerAccounts {
   constructor(private readonly clock: Clock) {}
@@ -24,10 +24,17 @@ export class LedgerAccounts {
     const existing = await this.find(tx, ref);
     if (existing) return existing;
     await tx.query(
-      `INSERT INTO ledger_accounts (id, owner_id, kind, currency, created_at)
-       VALUES ($1, $2, $3, $4, $5)
+      `INSERT INTO ledger_accounts (id, owner_id, kind, currency, created_at, balance_cents)
+       VALUES ($1, $2, $3, $4, $5, $6)
        ON CONFLICT (owner_id, kind, currency) DO NOTHING`,
-      [randomUUID(), ref.ownerId, ref.kind, ref.currency, this.clock.now()],
+      [
+        randomUUID(),
+        ref.ownerId,
+        ref.kind,
+        ref.currency,
+        this.clock.now(),
+        ref.ownerId === null ? null : 0,
+      ],
     );
     const opened = await this.find(tx, ref);
     if (!opened) throw new Error(`ledger account ${ref.kind} could not be opened`);
@@ -46,11 +53,18 @@ export class LedgerAccounts {
     );
   }
 
+  /** A user account's balance is its row (O(1)); a platform account's is summed. */
   async balanceCents(tx: EntityManager, accountId: string): Promise<number> {
-    const [row] = await tx.query<Array<{ balance: string }>>(
+    const [row] = await tx.query<Array<{ balance: string | null }>>(
+      'SELECT balance_cents AS balance FROM ledger_accounts WHERE id = $1',
+      [accountId],
+    );
+    if (!row) throw new Error(`ledger account ${accountId} does not exist`);
+    if (row.balance !== null) return toSafeInteger(row.balance);
+    const [summed] = await tx.query<Array<{ balance: string }>>(
       'SELECT coalesce(sum(amount_cents), 0) AS balance FROM ledger_postings WHERE account_id = $1',
       [accountId],
     );
-    return toSafeInteger(row.balance);
+    return toSafeInteger(summed.balance);
   }
 }

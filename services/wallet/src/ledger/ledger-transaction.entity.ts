@@ -1,6 +1,12 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 
-export const LEDGER_TRANSACTION_KINDS = ['reward_credit', 'reward_void'] as const;
+export const LEDGER_TRANSACTION_KINDS = [
+  'reward_credit',
+  'reward_void',
+  'debt_settlement',
+  'credit_expiry',
+  'credit_spend',
+] as const;
 export type LedgerTransactionKind = (typeof LEDGER_TRANSACTION_KINDS)[number];
 
 /** A balanced set of postings written once under an idempotency key; never updated. */

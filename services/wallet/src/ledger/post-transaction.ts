@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { Clock } from '@rewards/service-kit';
 import { EntityManager } from 'typeorm';
 import { WalletError } from '../wallet-error';
-import { LedgerAccount, mustStayNonNegative } from './ledger-account.entity';
+import { LedgerAccount, movesTowardBound, withinBound } from './ledger-account.entity';
 import { LedgerAccounts } from './ledger-accounts';
 import { LedgerPosting, toSafeInteger } from './ledger-posting.entity';
 import { LedgerTransaction, LedgerTransactionKind } from './ledger-transaction.entity';
@@ -47,9 +47,10 @@ export class PostTransaction {
 
   async execute(tx: EntityManager, command: PostTransactionCommand): Promise<PostedTransaction> {
     const note = command.note ?? null;
+    assertReference(command.idempotencyKey);
     const { netByAccount } = validateLegs(command.legs, note);
     const earlier = await this.findByKey(tx, command.idempotencyKey);
-    if (earlier) return earlier;
+    if (earlier) return sameCause(earlier, command);
 
     // Sorted so that two transactions opening the same new accounts take them in one order.
     const resolved = new Map<string, LedgerAccount>();
@@ -63,10 +64,10 @@ export class PostTransaction {
       return found;
     };
 
-    // Only accounts that must stay non-negative and lose money need the lock: a concurrent
-    // credit can only make the balance read here too low, never too high.
+    // Only accounts moving toward their bound need the lock: a concurrent move away from it can
+    // only make the balance read here look worse, never better.
     const guarded = netByAccount
-      .filter((n) => n.amountCents < 0 && mustStayNonNegative(n.account.kind))
+      .filter((n) => movesTowardBound(n.account.kind, n.amountCents))
       .map((n) => ({ account: account(accountRefKey(n.account)), amountCents: n.amountCents }));
     await this.accounts.lock(
       tx,
@@ -74,7 +75,7 @@ export class PostTransaction {
     );
     for (const { account: held, amountCents } of guarded) {
       const balance = await this.accounts.balanceCents(tx, held.id);
-      if (balance + amountCents < 0) {
+      if (!withinBound(held.kind, balance + amountCents)) {
         throw new WalletError(
           'INSUFFICIENT_CREDIT',
           `the ${held.kind} balance is ${balance} ${held.currency}, ${-amountCents} needed`,
@@ -110,7 +111,7 @@ export class PostTransaction {
       // A concurrent post with the same key committed first; it is the answer.
       const winner = await this.findByKey(tx, command.idempotencyKey);
       if (!winner) throw new Error(`ledger transaction ${command.idempotencyKey} vanished`);
-      return winner;
+      return sameCause(winner, command);
     }
     const postings = await this.insertPostings(
       tx,
@@ -161,4 +162,35 @@ export class PostTransaction {
       }),
     );
   }
+}
+
+/** References are event- or request-derived keys: printable, bounded, never blank. */
+const REFERENCE = /^[\x21-\x7e]{1,200}$/;
+
+export function assertReference(reference: string): void {
+  if (!REFERENCE.test(reference)) {
+    throw new WalletError(
+      'INVALID_REFERENCE',
+      'a reference is 1 to 200 printable characters without spaces',
+    );
+  }
+}
+
+/**
+ * A replay returns the first result; the same reference used for another movement is a caller's
+ * bug that must not pass as a replay.
+ */
+export function sameCause(
+  earlier: PostedTransaction,
+  command: Pick<PostTransactionCommand, 'idempotencyKey' | 'kind' | 'sourceId'>,
+): PostedTransaction {
+  const { transaction } = earlier;
+  if (transaction.kind !== command.kind || transaction.sourceId !== command.sourceId) {
+    throw new WalletError(
+      'REFERENCE_REUSED',
+      `reference ${command.idempotencyKey} was used for a ${transaction.kind} of ${transaction.sourceId}`,
+      { reference: command.idempotencyKey, transactionId: transaction.id },
+    );
+  }
+  return earlier;
 }

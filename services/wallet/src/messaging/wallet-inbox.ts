@@ -1,7 +1,14 @@
 import { Controller } from '@nestjs/common';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
-import { EventEnvelope, RewardUnlockedV1, RewardVoidedV1, Topics } from '@rewards/contracts';
+import {
+  EventEnvelope,
+  RewardEarnedV1,
+  RewardUnlockedV1,
+  RewardVoidedV1,
+  Topics,
+} from '@rewards/contracts';
 import { InboxContext } from '@rewards/messaging';
+import { RewardEarnedConsumer } from '../rewards/reward-earned.consumer';
 import { RewardUnlockedConsumer } from '../rewards/reward-unlocked.consumer';
 import { RewardVoidedConsumer } from '../rewards/reward-voided.consumer';
 
@@ -9,9 +16,18 @@ import { RewardVoidedConsumer } from '../rewards/reward-voided.consumer';
 @Controller()
 export class WalletInbox {
   constructor(
+    private readonly rewardEarned: RewardEarnedConsumer,
     private readonly rewardUnlocked: RewardUnlockedConsumer,
     private readonly rewardVoided: RewardVoidedConsumer,
   ) {}
+
+  @EventPattern(Topics.RewardEarned)
+  earned(
+    @Payload() event: EventEnvelope<RewardEarnedV1>,
+    @Ctx() { tx }: InboxContext,
+  ): Promise<void> {
+    return this.rewardEarned.handle(event, tx);
+  }
 
   @EventPattern(Topics.RewardUnlocked)
   unlocked(

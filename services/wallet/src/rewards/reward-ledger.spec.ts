@@ -17,7 +17,7 @@ describe(planRewardVoid.name, () => {
 describe(rewardVoidNote.name, () => {
   it('records the shortfall when part of the credit was already spent', () => {
     expect(rewardVoidNote('REFUNDED', 1500, 'USD')).toBe(
-      'reward voided (REFUNDED); 1500 USD not recovered: already spent',
+      'reward voided (REFUNDED); 1500 USD already spent, now owed',
     );
   });
 

@@ -23,7 +23,7 @@ export function fundingAccountFor(kind: RewardKind): PlatformAccountKind | null 
 export interface RewardVoidPlan {
   /** Taken back from the user's credit now. */
   recoverCents: number;
-  /** Already spent, so not recoverable from the wallet. */
+  /** Already spent, so not recoverable from the wallet now: it becomes the user's debt. */
   shortfallCents: number;
 }
 
@@ -36,5 +36,5 @@ export function planRewardVoid(creditedCents: number, balanceCents: number): Rew
 export function rewardVoidNote(reason: string, shortfallCents: number, currency: string): string {
   const voided = `reward voided (${reason})`;
   if (shortfallCents === 0) return voided;
-  return `${voided}; ${shortfallCents} ${currency} not recovered: already spent`;
+  return `${voided}; ${shortfallCents} ${currency} already spent, now owed`;
 }

@@ -7,9 +7,11 @@ import { isUserAccountKind, LedgerAccount } from '../ledger/ledger-account.entit
 import { LedgerAccounts } from '../ledger/ledger-accounts';
 import { LedgerPosting } from '../ledger/ledger-posting.entity';
 import { LedgerTransaction } from '../ledger/ledger-transaction.entity';
-import { AccountRef, Leg } from '../ledger/legs';
+import { AccountRef, Leg, userAccount } from '../ledger/legs';
 import { PostTransaction } from '../ledger/post-transaction';
-import { planRewardVoid, rewardCreditKey, rewardVoidKey, rewardVoidNote } from './reward-ledger';
+import { CreditLots } from '../lots/credit-lots';
+import { planRewardVoid, rewardVoidKey, rewardVoidNote } from './reward-ledger';
+import { RewardRecords } from './reward-records';
 
 interface CreditLegs {
   user: LedgerAccount;
@@ -19,39 +21,57 @@ interface CreditLegs {
 }
 
 /**
- * A voided reward takes back what is left of its credit. What was already spent stays spent and
- * is recorded in the void's note; a void of a reward never credited has nothing to reverse.
+ * A voided reward takes back what is left of its credit; what was already spent becomes a debt
+ * the user's next credit pays back first, recorded in the void's note. A void of a reward not
+ * credited yet leaves a tombstone, so its unlock, whenever it comes, credits nothing.
  */
 @Injectable()
 export class RewardVoidedConsumer {
   private readonly logger = new Logger(RewardVoidedConsumer.name);
 
   constructor(
+    private readonly rewards: RewardRecords,
     private readonly accounts: LedgerAccounts,
     private readonly postTransaction: PostTransaction,
+    private readonly lots: CreditLots,
     private readonly outbox: OutboxWriter,
     private readonly clock: Clock,
   ) {}
 
   async handle(event: EventEnvelope<RewardVoidedV1>, tx: EntityManager): Promise<void> {
-    const { rewardId, reason } = event.payload;
-    const credit = await tx.findOneBy(LedgerTransaction, {
-      idempotencyKey: rewardCreditKey(rewardId),
+    const { rewardId, reason, beneficiaryId } = event.payload;
+    const record = await this.rewards.lock(tx, rewardId, beneficiaryId);
+    if (record.status === 'voided') return;
+    if (record.status === 'open' || record.creditTransactionId === null) {
+      await this.rewards.markVoided(tx, rewardId, reason, null);
+      return;
+    }
+    const credit = await tx.findOneByOrFail(LedgerTransaction, {
+      id: record.creditTransactionId,
     });
-    if (!credit) return;
     const legs = await this.creditLegs(tx, credit);
     // Read the balance under the same lock the posting takes, so the amount cannot go stale.
     await this.accounts.lock(tx, [legs.user.id]);
     const balance = await this.accounts.balanceCents(tx, legs.user.id);
     const plan = planRewardVoid(legs.creditedCents, balance);
     const currency = legs.user.currency as Currency;
-    const reversal: Leg[] =
-      plan.recoverCents === 0
-        ? []
-        : [
-            { account: refOf(legs.user, currency), amountCents: -plan.recoverCents },
-            { account: refOf(legs.funding, currency), amountCents: plan.recoverCents },
-          ];
+    const reversal: Leg[] = [];
+    if (plan.recoverCents > 0) {
+      reversal.push(
+        { account: refOf(legs.user, currency), amountCents: -plan.recoverCents },
+        { account: refOf(legs.funding, currency), amountCents: plan.recoverCents },
+      );
+    }
+    if (plan.shortfallCents > 0) {
+      // What was spent is owed: the platform gets it back from the user's next credit.
+      reversal.push(
+        {
+          account: userAccount('user_debt', legs.ownerId, currency),
+          amountCents: -plan.shortfallCents,
+        },
+        { account: refOf(legs.funding, currency), amountCents: plan.shortfallCents },
+      );
+    }
     const posted = await this.postTransaction.execute(tx, {
       idempotencyKey: rewardVoidKey(rewardId),
       kind: 'reward_void',
@@ -60,10 +80,16 @@ export class RewardVoidedConsumer {
       legs: reversal,
       note: rewardVoidNote(reason, plan.shortfallCents, currency),
     });
+    await this.rewards.markVoided(tx, rewardId, reason, posted.transaction.id);
     if (!posted.created) return;
+    if (plan.recoverCents > 0) {
+      // Its own lot first: what is left of this reward's credit is what goes back.
+      const ownLot = await this.lots.lotOfCredit(tx, credit.id);
+      await this.lots.take(tx, legs.user.id, posted.transaction.id, plan.recoverCents, ownLot);
+    }
     if (plan.shortfallCents > 0) {
       this.logger.warn({
-        message: 'reward-voided: credit already spent',
+        message: 'reward-voided: credit already spent, now owed',
         rewardId,
         ...plan,
         currency,

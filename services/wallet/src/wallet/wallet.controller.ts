@@ -1,13 +1,27 @@
-import { Controller, Get } from '@nestjs/common';
+import { Controller, Get, Query } from '@nestjs/common';
 import { Caller, CallerIdentity } from '@rewards/service-kit';
-import { WalletStatement, WalletStatementView } from './wallet-statement';
+import { WalletHistoryQuery } from './dto/wallet-history.query';
+import { WalletBalance, WalletBalanceView } from './wallet-balance.query';
+import { WalletHistory, WalletHistoryPage } from './wallet-history.query';
 
+/** The caller's own wallet only: the owner is always the caller the gateway vouched for. */
 @Controller('wallet')
 export class WalletController {
-  constructor(private readonly statement: WalletStatement) {}
+  constructor(
+    private readonly balance: WalletBalance,
+    private readonly history: WalletHistory,
+  ) {}
 
   @Get('me')
-  async me(@Caller() caller: CallerIdentity): Promise<WalletStatementView> {
-    return this.statement.forOwner(caller.userId);
+  me(@Caller() caller: CallerIdentity): Promise<WalletBalanceView> {
+    return this.balance.forOwner(caller.userId);
+  }
+
+  @Get('me/history')
+  myHistory(
+    @Caller() caller: CallerIdentity,
+    @Query() query: WalletHistoryQuery,
+  ): Promise<WalletHistoryPage> {
+    return this.history.forOwner(caller.userId, query);
   }
 }

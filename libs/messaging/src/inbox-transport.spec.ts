@@ -1,0 +1,67 @@
+import { Controller } from '@nestjs/common';
+import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
+import { Test } from '@nestjs/testing';
+import { EventEnvelope, LessonCompletedV2, Topics } from '@rewards/contracts';
+import { configureHttp } from '@rewards/service-kit';
+import { EntityManager } from 'typeorm';
+import { EventHandler, InboxConsumer } from './inbox-consumer';
+import { InboxContext, InboxTransport, startInboxTransport } from './inbox-transport';
+
+const lockTimeout = Object.assign(new Error('canceling statement due to lock timeout'), {
+  code: '55P03',
+});
+const seen: Array<{ id: string; tx: EntityManager }> = [];
+
+@Controller()
+class LessonsConsumer {
+  @EventPattern(Topics.LessonCompleted)
+  lessonCompleted(
+    @Payload() event: EventEnvelope<LessonCompletedV2>,
+    @Ctx() { tx }: InboxContext,
+  ): void {
+    seen.push({ id: event.id, tx });
+    if (event.key === 'fail') throw lockTimeout;
+  }
+}
+
+/** Records what the transport registers, instead of consuming from Kafka. */
+class RecordingInbox {
+  readonly handlers = new Map<string, EventHandler<typeof Topics.LessonCompleted>>();
+  started = false;
+  on(topic: string, handler: EventHandler<typeof Topics.LessonCompleted>): void {
+    this.handlers.set(topic, handler);
+  }
+  start(): void {
+    this.started = true;
+  }
+  async stop(): Promise<void> {}
+}
+
+describe(InboxTransport.name, () => {
+  it('hands @EventPattern handlers the envelope and the transaction, and their errors unchanged', async () => {
+    const inbox = new RecordingInbox();
+    const ref = await Test.createTestingModule({
+      controllers: [LessonsConsumer],
+      providers: [
+        {
+          provide: InboxTransport,
+          useFactory: () => new InboxTransport(inbox as unknown as InboxConsumer),
+        },
+      ],
+    }).compile();
+    const app = ref.createNestApplication({ logger: false });
+    configureHttp(app);
+    await startInboxTransport(app);
+    expect(inbox.started).toBe(true);
+    const handler = inbox.handlers.get(Topics.LessonCompleted);
+    const tx = {} as EntityManager;
+    const event = (key: string) =>
+      ({ id: `id-${key}`, key, payload: {} }) as unknown as EventEnvelope<LessonCompletedV2>;
+
+    await handler?.(event('ok'), tx);
+    expect(seen).toEqual([{ id: 'id-ok', tx }]);
+    // The very error object, so the inbox can tell a lock timeout (retried) from a domain error.
+    await expect(handler?.(event('fail'), tx)).rejects.toBe(lockTimeout);
+    await app.close();
+  });
+});

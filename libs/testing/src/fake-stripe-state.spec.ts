@@ -1,0 +1,112 @@
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Stripe from 'stripe';
+import { FakeStripe } from './fake-stripe';
+
+describe(`${FakeStripe.name} with a state file`, () => {
+  let dir: string;
+  let stateFile: string;
+  const started: FakeStripe[] = [];
+
+  const sdk = (fake: FakeStripe): Stripe =>
+    new Stripe('sk_test_fake', {
+      host: '127.0.0.1',
+      port: Number(new URL(fake.url).port),
+      protocol: 'http',
+      telemetry: false,
+      maxNetworkRetries: 0,
+    });
+
+  async function startFake(file: string | undefined): Promise<FakeStripe> {
+    const fake = new FakeStripe(undefined, { stateFile: file });
+    await fake.start();
+    started.push(fake);
+    return fake;
+  }
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'fake-stripe-'));
+    stateFile = join(dir, 'fake-stripe', 'state.json');
+  });
+
+  afterEach(async () => {
+    await Promise.all(started.splice(0).map((fake) => fake.stop()));
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('still knows accounts, transfers and idempotency keys after a restart', async () => {
+    const before = await startFake(stateFile);
+    const account = await sdk(before).accounts.create({ type: 'express' });
+    const params = { amount: 7500, currency: 'usd', destination: account.id };
+    const options = { idempotencyKey: 'payout-po_persist' };
+    const transfer = await sdk(before).transfers.create(params, options);
+    await before.stop();
+
+    const after = await startFake(stateFile);
+    const stripe = sdk(after);
+    const replay = await stripe.transfers.create(params, options);
+
+    expect((await stripe.accounts.retrieve(account.id)).id).toBe(account.id);
+    expect((await stripe.transfers.retrieve(transfer.id)).amount).toBe(7500);
+    expect(replay.id).toBe(transfer.id);
+    expect(replay.lastResponse.headers['idempotent-replayed']).toBe('true');
+    expect(after.transfers().map((t) => t.id)).toEqual([transfer.id]);
+  });
+
+  it('has the transfer on disk by the time the client gets its answer', async () => {
+    const fake = await startFake(stateFile);
+    const account = fake.createAccount();
+
+    const transfer = await sdk(fake).transfers.create({
+      amount: 100,
+      currency: 'usd',
+      destination: account.id,
+    });
+
+    // Read while the fake still runs: what a kill -9 right after the answer would leave.
+    const saved = JSON.parse(readFileSync(stateFile, 'utf8'));
+    expect(saved.transfers.map((t: { id: string }) => t.id)).toEqual([transfer.id]);
+    expect(readdirSync(join(dir, 'fake-stripe'))).toEqual(['state.json']);
+  });
+
+  it('keeps accounts changed through the test API', async () => {
+    const before = await startFake(stateFile);
+    const account = before.createAccount();
+    before.setPayoutsEnabled(account.id, false);
+    await before.stop();
+
+    const after = await startFake(stateFile);
+
+    await expect(sdk(after).accounts.retrieve(account.id)).resolves.toMatchObject({
+      payouts_enabled: false,
+    });
+  });
+
+  it('keeps nothing between instances without a state file', async () => {
+    const first = await startFake(undefined);
+    const account = first.createAccount();
+
+    const second = await startFake(undefined);
+
+    await expect(sdk(second).accounts.retrieve(account.id)).rejects.toMatchObject({
+      statusCode: 404,
+    });
+    expect(existsSync(stateFile)).toBe(false);
+  });
+
+  it('refuses a state file it cannot read rather than starting empty', () => {
+    mkdirSync(join(dir, 'fake-stripe'));
+    writeFileSync(stateFile, '{"accounts": 3}');
+
+    expect(() => new FakeStripe(undefined, { stateFile })).toThrow(/not a fake Stripe state file/);
+  });
+});

@@ -1,0 +1,96 @@
+import {
+  BeforeApplicationShutdown,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+} from '@nestjs/common';
+import { Clock } from '@rewards/service-kit';
+import { DataSource } from 'typeorm';
+import { reminderDays, WalletConfig } from '../config/wallet.config';
+import { ExpireDueCredit } from './expire-due-credit.usecase';
+import { RemindExpiringCredit } from './remind-expiring-credit.usecase';
+
+/** First half of the two-int advisory lock that lets one replica run a tick at a time. */
+const CREDIT_EXPIRY_LOCK_SPACE = 0x63657870; // 'cexp'
+
+/** Lots handled per transaction, so one tick never holds many account locks for long. */
+const LOTS_PER_CHUNK = 200;
+
+export interface CreditExpiryRun {
+  /** False when another replica held the tick: this one did nothing. */
+  ran: boolean;
+  expired: number;
+  reminded: number;
+}
+
+/**
+ * Every CREDIT_EXPIRY_INTERVAL_MS: expires due credit and sends due reminders. Each chunk is one
+ * transaction holding a transaction-scoped advisory lock; a replica that cannot take it skips the
+ * tick, and the rows each step writes make a repeated run a no-op anyway.
+ */
+@Injectable()
+export class CreditExpiryJob implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger(CreditExpiryJob.name);
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<unknown>;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly expire: ExpireDueCredit,
+    private readonly remind: RemindExpiringCredit,
+    private readonly config: WalletConfig,
+    private readonly clock: Clock,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.timer = setInterval(() => this.tick(), this.config.CREDIT_EXPIRY_INTERVAL_MS);
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    clearInterval(this.timer);
+    await this.running?.catch(() => undefined);
+  }
+
+  /** One tick, now: what the timer runs, and what tests call after moving the clock. */
+  async runOnce(): Promise<CreditExpiryRun> {
+    const total: CreditExpiryRun = { ran: true, expired: 0, reminded: 0 };
+    let first = true;
+    for (;;) {
+      const chunk = await this.dataSource.transaction(async (tx) => {
+        const [{ locked }] = await tx.query<Array<{ locked: boolean }>>(
+          'SELECT pg_try_advisory_xact_lock($1::int, 0) AS locked',
+          [CREDIT_EXPIRY_LOCK_SPACE],
+        );
+        if (!locked) return null;
+        const now = this.clock.now();
+        const expired = await this.expire.execute(tx, now, LOTS_PER_CHUNK);
+        const reminded = await this.remind.execute(
+          tx,
+          now,
+          reminderDays(this.config),
+          LOTS_PER_CHUNK,
+        );
+        return { expired, reminded };
+      });
+      // Another replica holds the tick (or took over between two chunks): it does the rest.
+      if (chunk === null) return { ...total, ran: !first };
+      first = false;
+      total.expired += chunk.expired;
+      total.reminded += chunk.reminded;
+      if (chunk.expired < LOTS_PER_CHUNK && chunk.reminded < LOTS_PER_CHUNK) return total;
+    }
+  }
+
+  private tick(): void {
+    if (this.running) return;
+    this.running = this.runOnce()
+      .then((run) => {
+        if (run.expired + run.reminded > 0) this.logger.log({ message: 'credit expiry', ...run });
+      })
+      .catch((err: unknown) =>
+        // Typically the database is away: the next tick tries again.
+        this.logger.error({ message: 'credit expiry failed', err: String(err) }),
+      )
+      .finally(() => (this.running = undefined));
+  }
+}

@@ -1,0 +1,127 @@
+import { Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { Clock } from '@rewards/service-kit';
+import { EntityManager } from 'typeorm';
+import { toSafeInteger } from '../ledger/ledger-posting.entity';
+
+export interface LotBalance {
+  id: string;
+  remainingCents: number;
+}
+
+export interface LotTake {
+  lotId: string;
+  amountCents: number;
+}
+
+/**
+ * Which lots a debit takes from, in the order given (soonest-expiring first, a preferred lot
+ * before all); refuses when they hold less than the amount, which would mean the lots no longer
+ * match the balance they make up.
+ */
+export function allocateFromLots(lots: readonly LotBalance[], amountCents: number): LotTake[] {
+  const takes: LotTake[] = [];
+  let left = amountCents;
+  for (const lot of lots) {
+    if (left === 0) break;
+    const take = Math.min(lot.remainingCents, left);
+    if (take > 0) takes.push({ lotId: lot.id, amountCents: take });
+    left -= take;
+  }
+  if (left > 0) {
+    throw new Error(`credit lots hold ${amountCents - left} cents, ${amountCents} to take`);
+  }
+  return takes;
+}
+
+export interface OpenLotCommand {
+  accountId: string;
+  ownerId: string;
+  rewardId: string | null;
+  transactionId: string;
+  currency: string;
+  amountCents: number;
+  unlockedAt: Date;
+  expiresAt: Date;
+}
+
+interface LotRow {
+  id: string;
+  remaining_cents: string;
+}
+
+/**
+ * The lots a user's credit balance is made of. Every posting that takes from a credit account
+ * takes the same amount from its lots here, in the same transaction, after locking the account
+ * (the posting's lock), so lots are always locked after their account.
+ */
+@Injectable()
+export class CreditLots {
+  constructor(private readonly clock: Clock) {}
+
+  async open(tx: EntityManager, command: OpenLotCommand): Promise<string> {
+    const id = randomUUID();
+    await tx.query(
+      `INSERT INTO credit_lots (id, account_id, owner_id, reward_id, source_transaction_id,
+                                currency, amount_cents, remaining_cents, unlocked_at, expires_at,
+                                created_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8, $9, $10)`,
+      [
+        id,
+        command.accountId,
+        command.ownerId,
+        command.rewardId,
+        command.transactionId,
+        command.currency,
+        command.amountCents,
+        command.unlockedAt,
+        command.expiresAt,
+        this.clock.now(),
+      ],
+    );
+    return id;
+  }
+
+  /**
+   * Takes `amountCents` of an account's lots for a transaction: the preferred lot first (a void
+   * takes back its own credit), then the soonest-expiring ones.
+   */
+  async take(
+    tx: EntityManager,
+    accountId: string,
+    transactionId: string,
+    amountCents: number,
+    preferredLotId: string | null = null,
+  ): Promise<LotTake[]> {
+    const rows = await tx.query<LotRow[]>(
+      `SELECT id, remaining_cents FROM credit_lots
+        WHERE account_id = $1 AND remaining_cents > 0
+        ORDER BY (id = $2) DESC, expires_at, id
+        FOR UPDATE`,
+      [accountId, preferredLotId],
+    );
+    const takes = allocateFromLots(
+      rows.map((r) => ({ id: r.id, remainingCents: toSafeInteger(r.remaining_cents) })),
+      amountCents,
+    );
+    for (const { lotId, amountCents: cents } of takes) {
+      await tx.query(
+        'UPDATE credit_lots SET remaining_cents = remaining_cents - $2 WHERE id = $1',
+        [lotId, cents],
+      );
+      await tx.query(
+        'INSERT INTO credit_lot_uses (lot_id, transaction_id, amount_cents) VALUES ($1, $2, $3)',
+        [lotId, transactionId, cents],
+      );
+    }
+    return takes;
+  }
+
+  async lotOfCredit(tx: EntityManager, creditTransactionId: string): Promise<string | null> {
+    const [row] = await tx.query<Array<{ id: string }>>(
+      'SELECT id FROM credit_lots WHERE source_transaction_id = $1',
+      [creditTransactionId],
+    );
+    return row?.id ?? null;
+  }
+}

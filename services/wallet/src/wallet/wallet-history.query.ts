@@ -1,0 +1,79 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { LedgerTransactionKind } from '../ledger/ledger-transaction.entity';
+import { toSafeInteger } from '../ledger/ledger-posting.entity';
+import { EntryAccount, entryReason, isRewardSourced } from './entry-reason';
+
+export interface WalletEntryView {
+  id: string;
+  transactionId: string;
+  kind: LedgerTransactionKind;
+  /** Readable: what happened, for the user. */
+  reason: string;
+  /** The reward the entry comes from; null for a checkout spend. */
+  rewardId: string | null;
+  /** `credit`: spendable credit; `debt`: what the user owes. */
+  account: EntryAccount;
+  amount: { amountCents: number; currency: string };
+  occurredAt: string;
+}
+
+export interface WalletHistoryPage {
+  entries: WalletEntryView[];
+  /** Pass as `cursor` for the next (older) page; null on the last page. */
+  nextCursor: string | null;
+}
+
+export const DEFAULT_PAGE_SIZE = 20;
+
+interface EntryRow {
+  id: string;
+  transaction_id: string;
+  kind: LedgerTransactionKind;
+  source_id: string;
+  account_kind: 'user_credit' | 'user_debt';
+  amount_cents: string;
+  currency: string;
+  occurred_at: Date;
+}
+
+/** A user's entries, newest first, paged by keyset on the posting id (stable under new entries). */
+@Injectable()
+export class WalletHistory {
+  constructor(private readonly dataSource: DataSource) {}
+
+  async forOwner(
+    ownerId: string,
+    page: { limit?: number; cursor?: string },
+  ): Promise<WalletHistoryPage> {
+    const limit = page.limit ?? DEFAULT_PAGE_SIZE;
+    const rows = await this.dataSource.query<EntryRow[]>(
+      `SELECT p.id, p.transaction_id, t.kind, t.source_id, a.kind AS account_kind,
+              p.amount_cents, p.currency, t.occurred_at
+         FROM ledger_accounts a
+         JOIN ledger_postings p ON p.account_id = a.id
+         JOIN ledger_transactions t ON t.id = p.transaction_id
+        WHERE a.owner_id = $1 AND ($2::bigint IS NULL OR p.id < $2::bigint)
+        ORDER BY p.id DESC
+        LIMIT $3`,
+      [ownerId, page.cursor ?? null, limit + 1],
+    );
+    const shown = rows.slice(0, limit);
+    return {
+      entries: shown.map((r) => {
+        const account: EntryAccount = r.account_kind === 'user_credit' ? 'credit' : 'debt';
+        return {
+          id: String(r.id),
+          transactionId: r.transaction_id,
+          kind: r.kind,
+          reason: entryReason(r.kind, account),
+          rewardId: isRewardSourced(r.kind) ? r.source_id : null,
+          account,
+          amount: { amountCents: toSafeInteger(r.amount_cents), currency: r.currency.trim() },
+          occurredAt: r.occurred_at.toISOString(),
+        };
+      }),
+      nextCursor: rows.length > limit ? String(shown[shown.length - 1].id) : null,
+    };
+  }
+}
