@@ -103,9 +103,15 @@ async function inspect(client: Client, transfers: StripeTransfer[]): Promise<Inv
     client,
     'SELECT id, role, referral_code, stripe_account_id, live_at FROM bookings.accounts',
   );
-  const completed = await rows<{ instructor_id: string; id: string; bad_time: boolean }>(
+  const completed = await rows<{
+    instructor_id: string;
+    student_id: string;
+    id: string;
+    price_cents: number;
+    after_start: boolean;
+  }>(
     client,
-    `SELECT instructor_id, id, completed_at < starts_at AS bad_time
+    `SELECT instructor_id, student_id, id, price_cents, completed_at > starts_at AS after_start
        FROM bookings.bookings WHERE status = 'completed'`,
   );
   const codes = await rows<{ code: string; user_id: string }>(
@@ -139,6 +145,16 @@ async function inspect(client: Client, transfers: StripeTransfer[]): Promise<Inv
     "SELECT value FROM referrals.program_counters WHERE name = 'founding_instructor_bonuses'",
   );
 
+  // The qualifying-lesson rule (services/referrals/src/program/qualifying-lesson.ts), from the
+  // facts bookings holds: paid, at least the program minimum, the student neither the
+  // instructor nor the referrer, completed after it started.
+  const minimumCents = Number(config.get('instructor_lesson_minimum_cents') ?? 0);
+  const qualifies = (b: (typeof completed)[number], referrerId: string): boolean =>
+    b.price_cents > 0 &&
+    b.price_cents >= minimumCents &&
+    b.student_id !== b.instructor_id &&
+    b.student_id !== referrerId &&
+    b.after_start;
   const accountById = new Map(accounts.map((a) => [a.id, a]));
   const codeOwner = new Map(codes.map((c) => [c.code, c.user_id]));
   const attributionOf = new Map(attributions.map((a) => [a.referee_id, a]));
@@ -154,11 +170,12 @@ async function inspect(client: Client, transfers: StripeTransfer[]): Promise<Inv
   let paid = 0;
 
   // Who is owed a bonus, from the facts bookings holds: a referred instructor, live, with a
-  // completed lesson.
+  // completed lesson that qualifies.
   const owed = accounts.filter((a) => {
     if (a.role !== 'instructor' || a.referral_code === null || a.live_at === null) return false;
     const referrer = codeOwner.get(a.referral_code.trim().toUpperCase());
-    return referrer !== undefined && referrer !== a.id && completedBy.has(a.id);
+    if (referrer === undefined || referrer === a.id) return false;
+    return (completedBy.get(a.id) ?? []).some((b) => qualifies(b, referrer));
   });
   const owedIds = new Set(owed.map((a) => a.id));
 
@@ -166,9 +183,6 @@ async function inspect(client: Client, transfers: StripeTransfer[]): Promise<Inv
     const referrerId =
       codeOwner.get((referee.referral_code as string).trim().toUpperCase()) ?? null;
     const finding = (detail: string): Finding => ({ refereeId: referee.id, referrerId, detail });
-    for (const b of completedBy.get(referee.id) ?? []) {
-      if (b.bad_time) program.push(`booking ${b.id} was completed before it started`);
-    }
     const referral = referralOf.get(referee.id);
     if (!referral) {
       const attribution = attributionOf.get(referee.id);
@@ -236,7 +250,7 @@ async function inspect(client: Client, transfers: StripeTransfer[]): Promise<Inv
       doubled.push({
         refereeId: r.referee_id,
         referrerId: r.referrer_id,
-        detail: `bonus ${r.bonus_cents} decided without a completed first lesson in bookings`,
+        detail: `bonus ${r.bonus_cents} decided without a qualifying completed lesson in bookings`,
       });
     }
   }
@@ -342,16 +356,15 @@ async function checkLedger(client: Client): Promise<string[]> {
         (await client.query(sql, params)).rows as unknown[],
     } as unknown as EntityManager;
     const report = await inspectLedger(tx, new Date());
-    const { unbalancedTransactions, negativeUserAccounts } = report.violations;
-    return [
-      ...unbalancedTransactions.first.map(
-        (t) =>
-          `ledger transaction ${t.transactionId} sums to ${t.sumCents} (${t.currencies.join(',')})`,
-      ),
-      ...negativeUserAccounts.first.map(
-        (a) => `ledger account ${a.accountId} of ${a.ownerId} is at ${a.balanceCents}`,
-      ),
-    ];
+    // Every kind the wallet's checker reports, whatever kinds it grows.
+    const kinds = Object.entries(report.violations) as Array<
+      [string, { count: number; first: unknown[] }]
+    >;
+    return kinds
+      .filter(([, v]) => v.count > 0)
+      .map(
+        ([kind, v]) => `ledger ${kind}: ${v.count}, first ${JSON.stringify(v.first.slice(0, 3))}`,
+      );
   } finally {
     await client.query('ROLLBACK');
   }

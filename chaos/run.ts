@@ -225,6 +225,7 @@ async function runSeed(
         // than its lease (PAYOUT_LEASE_MS, 20 s by default), so that is the shortest.
         PAYOUT_SWEEP_INTERVAL_MS: '2000',
         PAYOUT_RETRY_INTERVAL_MS: '20000',
+        PAYOUT_UNCERTAIN_RETRY_MS: '20000',
       },
       readyTimeoutMs: 120_000,
     });
