@@ -1,13 +1,7 @@
 // Produces lesson-completed events at a fixed rate, shaped like bookings' own: a valid envelope
 // from libs/contracts, key = booking id (as bookings keys it), instructors drawn from a pool so
 // the referrals handler meets both new and known instructors.
-import {
-  CurrentEvents,
-  LessonCompletedV1,
-  Topics,
-  createEnvelope,
-  money,
-} from '@rewards/contracts';
+import { CurrentEvents, PayloadOf, Topics, createEnvelope, money } from '@rewards/contracts';
 import { randomInt, randomUUID } from 'node:crypto';
 import { Kafka, Partitioners, Producer, logLevel } from 'kafkajs';
 
@@ -110,13 +104,17 @@ export class LessonCompletedLoad {
   private message(): { key: string; value: string; headers: Record<string, string> } {
     const now = new Date();
     const bookingId = randomUUID();
-    const payload: LessonCompletedV1 = {
+    // The current version's type, so a contract change breaks this file's build, not the run.
+    const payload: PayloadOf<typeof Topics.LessonCompleted> = {
       bookingId,
       studentId: randomUUID(),
       instructorId: this.instructorIds[randomInt(this.instructorIds.length)],
       // $30 to $120 in whole dollars, as lessons are priced.
       price: money(randomInt(30, 121) * 100, 'USD'),
       completedBy: 'instructor',
+      // Booked to start an hour before it was completed: every event passes the consumer's
+      // contract check, and qualifies where the referral rules say it should.
+      startsAt: new Date(now.getTime() - 3_600_000).toISOString(),
       completedAt: now.toISOString(),
     };
     const envelope = createEnvelope({

@@ -71,6 +71,14 @@ export class PipelineSampler {
     return result.rows[0].n;
   }
 
+  /** Messages referrals dead-lettered: each one is an event the benchmark did not really apply. */
+  async deadLetters(): Promise<number> {
+    const result = await this.db.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM referrals.dead_letters',
+    );
+    return result.rows[0].n;
+  }
+
   private async dropped(): Promise<number> {
     const offsets = await this.admin.fetchTopicOffsets(Topics.LessonCompleted);
     return offsets.reduce((sum, p) => sum + Number(p.low), 0);

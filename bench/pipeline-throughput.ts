@@ -93,6 +93,7 @@ async function pgbenchPhase(
 interface LoadOutcome {
   samples: Sample[];
   database: Record<string, Record<string, number>>;
+  deadLetters: number;
 }
 
 async function loadPhase(platform: BenchPlatform, o: Options): Promise<LoadOutcome> {
@@ -154,7 +155,9 @@ async function loadPhase(platform: BenchPlatform, o: Options): Promise<LoadOutco
     if (failures.count > 0) say(`producer: ${failures.count} failed sends, last: ${failures.last}`);
     const database = await counters.finish(samples[samples.length - 1]?.applied ?? 0);
     say(`database per event: ${JSON.stringify(database.perEvent)}`);
-    return { samples, database };
+    const deadLetters = await sampler.deadLetters();
+    if (deadLetters > 0) say(`referrals dead-lettered ${deadLetters} events: not a valid run`);
+    return { samples, database, deadLetters };
   } finally {
     await Promise.all([sampler.close(), load.disconnect()]);
   }
@@ -202,7 +205,7 @@ async function main(): Promise<number> {
     await platform.stop();
   }
   const loadAfter = loadLine();
-  const { samples, database } = outcome;
+  const { samples, database, deadLetters } = outcome;
   const verdict = judgeLag(samples, o.rate);
   const drain = samples.filter((s) => s.phase === 'drain');
   const last = samples[samples.length - 1];
@@ -213,7 +216,11 @@ async function main(): Promise<number> {
   const tps = [before?.tps, after?.tps].filter((v): v is number => v !== undefined);
   const baselineTps = tps.length > 0 ? Math.min(...tps) : undefined;
   const targetMet =
-    verdict.flat && verdict.producerRate >= o.rate * 0.99 && drained && lostByBroker === 0;
+    verdict.flat &&
+    verdict.producerRate >= o.rate * 0.99 &&
+    drained &&
+    lostByBroker === 0 &&
+    deadLetters === 0;
   const cpuMean = meanCpu(samples.filter((s) => s.phase === 'load' && s.t >= loadEnd / 5));
   const result = {
     benchmark: 'pipeline-throughput',
@@ -225,6 +232,7 @@ async function main(): Promise<number> {
     target: { eventsPerSecond: 1000, lagFlatSeconds: 300 },
     targetMet,
     verdict,
+    deadLetters,
     drain: {
       drained,
       lostByBroker,

@@ -207,24 +207,12 @@ export class InboxConsumer {
     controls: BatchControls,
     isolated: boolean,
   ): Promise<RunOutcome> {
+    if (!isolated) return this.applyUnisolated(tx, messages, from, controls);
     let applied = 0;
     for (let i = from; i < messages.length && controls.isActive(); i++) {
       const parsed = this.parse(messages[i]);
       if (parsed.kind === 'poison')
         return { applied, failure: { reason: parsed.reason, poison: true } };
-      if (!isolated) {
-        try {
-          await this.applyIn(tx, parsed, messages[i].topic);
-        } catch (err) {
-          if (this.isTransient(err)) throw err;
-          throw new IsolationNeeded('inbox: a handler failed in a run without savepoints', {
-            cause: err,
-          });
-        }
-        applied += 1;
-        await controls.heartbeat();
-        continue;
-      }
       await tx.query('SAVEPOINT inbox_message');
       try {
         await this.applyIn(tx, parsed, messages[i].topic);
@@ -238,6 +226,80 @@ export class InboxConsumer {
       await controls.heartbeat();
     }
     return { applied };
+  }
+
+  /**
+   * The fast path: the run's message ids go into the inbox in one statement, and only the
+   * messages it inserted (not applied before, first of their id in the run) reach a handler.
+   * A deterministic failure throws IsolationNeeded and the whole run rolls back. Stopped early
+   * (the partition was taken away), the ids of the messages not reached are taken out of the
+   * inbox again, so what commits is exactly what was applied.
+   */
+  private async applyUnisolated(
+    tx: EntityManager,
+    messages: IncomingMessage[],
+    from: number,
+    controls: BatchControls,
+  ): Promise<RunOutcome> {
+    const run: Array<Extract<Parsed, { kind: 'ok' }>> = [];
+    let poison: string | undefined;
+    for (let i = from; i < messages.length; i++) {
+      const parsed = this.parse(messages[i]);
+      if (parsed.kind === 'poison') {
+        poison = parsed.reason;
+        break;
+      }
+      run.push(parsed);
+    }
+    const fresh = await this.recordInInbox(tx, run, messages[from]?.topic ?? '');
+    let applied = 0;
+    for (const parsed of run) {
+      if (!controls.isActive()) {
+        await this.forget(tx, fresh);
+        return { applied };
+      }
+      // Deleted once applied: a second copy of the id in this run is a duplicate, skipped.
+      // Postgres answers uuids in lower case, whatever case the producer wrote.
+      if (fresh.delete(parsed.event.id.toLowerCase())) {
+        try {
+          await parsed.handler(parsed.event, tx);
+        } catch (err) {
+          if (this.isTransient(err)) throw err;
+          throw new IsolationNeeded('inbox: a handler failed in a run without savepoints', {
+            cause: err,
+          });
+        }
+      }
+      applied += 1;
+      await controls.heartbeat();
+    }
+    if (poison !== undefined) return { applied, failure: { reason: poison, poison: true } };
+    return { applied };
+  }
+
+  /** Inserts the ids into the inbox at once; answers those that were not there yet. */
+  private async recordInInbox(
+    tx: EntityManager,
+    run: ReadonlyArray<Extract<Parsed, { kind: 'ok' }>>,
+    topic: string,
+  ): Promise<Set<string>> {
+    if (run.length === 0) return new Set();
+    const rows = await tx.query<Array<{ message_id: string }>>(
+      `INSERT INTO inbox_messages (consumer, message_id, topic)
+       SELECT $1, id, $3 FROM unnest($2::uuid[]) AS id
+       ON CONFLICT DO NOTHING RETURNING message_id::text`,
+      [this.options.groupId, run.map((p) => p.event.id), topic],
+    );
+    return new Set(rows.map((r) => r.message_id));
+  }
+
+  /** Takes ids recorded by this run but never applied out of the inbox again. */
+  private async forget(tx: EntityManager, notApplied: ReadonlySet<string>): Promise<void> {
+    if (notApplied.size === 0) return;
+    await tx.query(
+      'DELETE FROM inbox_messages WHERE consumer = $1 AND message_id = ANY($2::uuid[])',
+      [this.options.groupId, [...notApplied]],
+    );
   }
 
   private async applyIn(

@@ -149,6 +149,26 @@ describe(InboxConsumer.name, () => {
     const ids = [event.payload.bookingId, later.payload.bookingId];
     await eventually(async () => expect(await appliedFor(ids)).toEqual(ids), { timeoutMs: 30_000 });
   });
+
+  it('applies the valid messages around one that breaks its contract, an upper-case id once', async () => {
+    const key = randomUUID();
+    const before = lessonCompleted(key);
+    const shouting = { ...lessonCompleted(key), id: randomUUID().toUpperCase() };
+    const after = lessonCompleted(key);
+    const groupId = `inbox-${randomUUID()}`;
+    // Produced before the consumer starts, so they arrive as one batch.
+    await probe.produce(Topics.LessonCompleted, key, JSON.stringify(before));
+    await probe.produce(Topics.LessonCompleted, key, JSON.stringify(shouting));
+    await probe.produce(Topics.LessonCompleted, key, '{"not":"an envelope"}');
+    await probe.produce(Topics.LessonCompleted, key, JSON.stringify(shouting));
+    await probe.produce(Topics.LessonCompleted, key, JSON.stringify(after));
+    start(groupId, async () => undefined);
+    const ids = [before, shouting, after].map((e) => e.payload.bookingId);
+    await eventually(async () => expect(await appliedFor(ids)).toEqual(ids), { timeoutMs: 30_000 });
+    const letters = await new DeadLetters(dataSource, bus, groupId).list();
+    expect(letters).toHaveLength(1);
+    expect(letters[0].reason).toBeTruthy();
+  });
 });
 
 describe('InboxConsumer in a rebalancing group', () => {

@@ -1,5 +1,6 @@
 import { CompletedLesson } from '../program/qualifying-lesson';
 import { EntityManager } from 'typeorm';
+import { refereeLockArgs } from './lock-referee';
 
 export interface InstructorMilestones {
   wentLiveAt: Date | null;
@@ -18,16 +19,23 @@ export async function recordWentLive(
   );
 }
 
-/** Keeps a completed lesson; which one qualifies is decided once the referrer is known. */
-export async function recordLessonCompleted(
+/**
+ * Takes the referee lock (see lock-referee.ts) and keeps the completed lesson, in one statement:
+ * the lesson handler's hot path, where every round trip counts.
+ */
+export async function lockRefereeAndRecordLesson(
   tx: EntityManager,
   lesson: CompletedLesson,
 ): Promise<void> {
   await tx.query(
-    `INSERT INTO instructor_lessons (booking_id, instructor_id, student_id, price_cents, starts_at,
+    `WITH locked AS (SELECT pg_advisory_xact_lock($1::int, hashtext($2)))
+     INSERT INTO instructor_lessons (booking_id, instructor_id, student_id, price_cents, starts_at,
        completed_at)
-     VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (booking_id) DO NOTHING`,
+     SELECT $3::uuid, $4::uuid, $5::uuid, $6::integer, $7::timestamptz, $8::timestamptz
+     FROM locked
+     ON CONFLICT (booking_id) DO NOTHING`,
     [
+      ...refereeLockArgs(lesson.instructorId),
       lesson.bookingId,
       lesson.instructorId,
       lesson.studentId,
@@ -36,6 +44,19 @@ export async function recordLessonCompleted(
       lesson.completedAt,
     ],
   );
+}
+
+/**
+ * Whether the instructor is a referee still waiting to go live or for a first lesson: only then
+ * can a milestone move the referral. Read after the referee lock, in a later statement.
+ */
+export async function awaitsMilestone(tx: EntityManager, refereeId: string): Promise<boolean> {
+  const rows = await tx.query<unknown[]>(
+    `SELECT 1 FROM instructor_referrals
+     WHERE referee_id = $1 AND status IN ('pending_live', 'pending_lesson')`,
+    [refereeId],
+  );
+  return rows.length > 0;
 }
 
 /** The instructor's completed lessons, earliest first. */

@@ -13,7 +13,11 @@ import { InboxContext, OutboxWriter } from '@rewards/messaging';
 import { Clock } from '@rewards/service-kit';
 import { In } from 'typeorm';
 import { advanceInstructorReferral } from './advance-instructor-referral';
-import { recordLessonCompleted, recordWentLive } from './instructor-milestones';
+import {
+  awaitsMilestone,
+  lockRefereeAndRecordLesson,
+  recordWentLive,
+} from './instructor-milestones';
 import { InstructorReferral } from './instructor-referral.entity';
 import { lockReferee } from './lock-referee';
 
@@ -42,8 +46,7 @@ export class InstructorProgramConsumers {
     @Ctx() { tx }: InboxContext,
   ): Promise<void> {
     const p = event.payload;
-    await lockReferee(tx, p.instructorId);
-    await recordLessonCompleted(tx, {
+    await lockRefereeAndRecordLesson(tx, {
       bookingId: p.bookingId,
       studentId: p.studentId,
       instructorId: p.instructorId,
@@ -52,8 +55,9 @@ export class InstructorProgramConsumers {
       startsAt: 'startsAt' in p ? new Date(p.startsAt) : null,
       completedAt: new Date(p.completedAt),
     });
-    const instructorId = p.instructorId;
-    await advanceInstructorReferral(tx, this.outbox, instructorId, this.clock.now());
+    // Most lessons are not a referee's first: two statements, and nothing more to do.
+    if (!(await awaitsMilestone(tx, p.instructorId))) return;
+    await advanceInstructorReferral(tx, this.outbox, p.instructorId, this.clock.now());
   }
 
   @EventPattern(Topics.PayoutPaid)

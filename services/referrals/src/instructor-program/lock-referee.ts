@@ -11,8 +11,13 @@ const REFEREE_LOCK_SPACE = 0x72656665; // 'refe'
  * second handler sees what the first committed.
  */
 export async function lockReferee(tx: EntityManager, refereeId: string): Promise<void> {
-  await tx.query('SELECT pg_advisory_xact_lock($1::int, hashtext($2))', [
-    REFEREE_LOCK_SPACE,
-    `referrals:referee:${refereeId}`,
-  ]);
+  await tx.query('SELECT pg_advisory_xact_lock($1::int, hashtext($2))', refereeLockArgs(refereeId));
+}
+
+/**
+ * The lock's two arguments, for a statement that takes it before writing (as $1 and $2). Only a
+ * later statement sees what the previous holder committed: read after that one, not in it.
+ */
+export function refereeLockArgs(refereeId: string): [number, string] {
+  return [REFEREE_LOCK_SPACE, `referrals:referee:${refereeId}`];
 }
