@@ -1,35 +1,20 @@
 // HTTP and polling helpers for benchmarks that drive the platform as a client would.
+import {
+  ClientRequestBody,
+  HttpError,
+  clientRequest,
+  errorCode,
+  parseAnswer,
+  sleep,
+} from '../libs/testing/src/client-http';
 
-/** A non-2xx answer; `code` is the platform's stable error code when the body has one. */
-export class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string | undefined,
-    what: string,
-    body: string,
-  ) {
-    super(`${what} -> ${status}${code === undefined ? '' : ` ${code}`}: ${body.slice(0, 300)}`);
-    this.name = 'HttpError';
-  }
-}
+export { sleep };
 
-export interface RequestOptions {
-  token?: string;
-  /** Sent as JSON. */
-  json?: unknown;
-  /** Sent as application/x-www-form-urlencoded (the Stripe API's format). */
-  form?: Record<string, string>;
+export { HttpError };
+
+export interface RequestOptions extends ClientRequestBody {
   /** performance.now() by which the request must have answered. */
   deadline: number;
-}
-
-function errorCode(body: string): string | undefined {
-  try {
-    const parsed = JSON.parse(body) as { error?: { code?: unknown } };
-    return typeof parsed.error?.code === 'string' ? parsed.error.code : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 export async function request<T>(
@@ -41,16 +26,7 @@ export async function request<T>(
   const what = `${method} ${path}`;
   const remaining = opts.deadline - performance.now();
   if (remaining <= 0) throw new Error(`flow timed out before ${what}`);
-  const headers: Record<string, string> = {};
-  if (opts.token !== undefined) headers.authorization = `Bearer ${opts.token}`;
-  let body: string | undefined;
-  if (opts.json !== undefined) {
-    headers['content-type'] = 'application/json';
-    body = JSON.stringify(opts.json);
-  } else if (opts.form !== undefined) {
-    headers['content-type'] = 'application/x-www-form-urlencoded';
-    body = new URLSearchParams(opts.form).toString();
-  }
+  const { headers, body } = clientRequest(opts);
   let response: Response;
   try {
     response = await fetch(`${baseUrl}${path}`, {
@@ -65,11 +41,8 @@ export async function request<T>(
   }
   const text = await response.text();
   if (!response.ok) throw new HttpError(response.status, errorCode(text), what, text);
-  return (text === '' ? undefined : JSON.parse(text)) as T;
+  return parseAnswer<T>(text);
 }
-
-export const sleep = (ms: number): Promise<void> =>
-  new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 
 /**
  * Calls `attempt` every `intervalMs` until it returns a value. It returns undefined for "not

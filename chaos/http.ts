@@ -3,22 +3,18 @@
 // answers with an expected error code can count as success (e.g. "already registered" after a
 // retry of a request whose first answer was lost).
 
-export class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string | undefined,
-    what: string,
-    body: string,
-  ) {
-    super(`${what} -> ${status}${code === undefined ? '' : ` ${code}`}: ${body.slice(0, 300)}`);
-    this.name = 'HttpError';
-  }
-}
+import {
+  ClientRequestBody,
+  HttpError,
+  clientRequest,
+  errorCode,
+  parseAnswer,
+  sleep,
+} from '../libs/testing/src/client-http';
 
-export interface CallOptions {
-  token?: string;
-  json?: unknown;
-  form?: Record<string, string>;
+export { HttpError };
+
+export interface CallOptions extends ClientRequestBody {
   /** Error codes that mean the call already had its effect: answered as undefined. */
   doneCodes?: readonly string[];
   /** Error codes that mean "not yet": retried like an outage. */
@@ -28,17 +24,6 @@ export interface CallOptions {
 const REQUEST_TIMEOUT_MS = 15_000;
 const RETRY_MIN_MS = 200;
 const RETRY_MAX_MS = 2_000;
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, Math.max(0, ms)));
-
-function errorCode(body: string): string | undefined {
-  try {
-    const parsed = JSON.parse(body) as { error?: { code?: unknown } };
-    return typeof parsed.error?.code === 'string' ? parsed.error.code : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 export class ResilientClient {
   /** Calls retried because the platform was unavailable, for the report. */
@@ -84,16 +69,7 @@ export class ResilientClient {
     | { kind: 'retry'; reason: string }
     | { kind: 'refused'; error: Error }
   > {
-    const headers: Record<string, string> = {};
-    if (opts.token !== undefined) headers.authorization = `Bearer ${opts.token}`;
-    let body: string | undefined;
-    if (opts.json !== undefined) {
-      headers['content-type'] = 'application/json';
-      body = JSON.stringify(opts.json);
-    } else if (opts.form !== undefined) {
-      headers['content-type'] = 'application/x-www-form-urlencoded';
-      body = new URLSearchParams(opts.form).toString();
-    }
+    const { headers, body } = clientRequest(opts);
     let response: Response;
     let text: string;
     try {
@@ -109,7 +85,7 @@ export class ResilientClient {
       return { kind: 'retry', reason: cause ?? (err instanceof Error ? err.name : String(err)) };
     }
     if (response.ok) {
-      return { kind: 'ok', value: (text === '' ? undefined : JSON.parse(text)) as T };
+      return { kind: 'ok', value: parseAnswer<T>(text) };
     }
     const code = errorCode(text);
     if (code !== undefined && opts.doneCodes?.includes(code))
