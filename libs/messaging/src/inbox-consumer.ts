@@ -24,6 +24,20 @@ export type EventHandler<T extends Topic> = (
 
 type AnyHandler = (event: EventEnvelope<object>, tx: EntityManager) => Promise<void>;
 
+/**
+ * Runs once before the handlers of a run of one topic's messages, in the same transaction, with
+ * the events those handlers will get (new to the inbox, each once, in order): the place to take
+ * their locks and write or read their rows in a few statements instead of a few per message.
+ * Not called when a run is redone a savepoint per message after a failure: handlers must then
+ * work without it.
+ */
+export type RunPrelude<T extends Topic> = (
+  events: Array<EventEnvelope<PayloadOf<T>>>,
+  tx: EntityManager,
+) => Promise<void>;
+
+type AnyPrelude = (events: Array<EventEnvelope<object>>, tx: EntityManager) => Promise<void>;
+
 export type MessagingLog = (
   level: 'warn' | 'error',
   message: string,
@@ -98,6 +112,7 @@ function describe(err: unknown): string {
  */
 export class InboxConsumer {
   private readonly handlers = new Map<string, AnyHandler>();
+  private readonly preludes = new Map<string, AnyPrelude>();
   private subscription?: Subscription;
   private readonly stalls = new Map<string, InboxStall>();
   private readonly isTransient: (err: unknown) => boolean;
@@ -118,6 +133,13 @@ export class InboxConsumer {
     this.handlers.set(topic, handler as AnyHandler);
   }
 
+  /** Registers a topic's run prelude; its handler must be registered too (see RunPrelude). */
+  beforeRun<T extends Topic>(topic: T, prelude: RunPrelude<T>): void {
+    if (this.subscription) throw new Error('inbox: register preludes before start()');
+    if (this.preludes.has(topic)) throw new Error(`inbox: a prelude for ${topic} already exists`);
+    this.preludes.set(topic, prelude as AnyPrelude);
+  }
+
   topics(): string[] {
     return [...this.handlers.keys()];
   }
@@ -135,6 +157,9 @@ export class InboxConsumer {
 
   start(): void {
     if (this.handlers.size === 0 || this.subscription) return;
+    for (const topic of this.preludes.keys()) {
+      if (!this.handlers.has(topic)) throw new Error(`inbox: a prelude for ${topic}, no handler`);
+    }
     this.subscription = this.bus.subscribe(
       this.options.groupId,
       this.topics(),
@@ -251,7 +276,9 @@ export class InboxConsumer {
       }
       run.push(parsed);
     }
-    const fresh = await this.recordInInbox(tx, run, messages[from]?.topic ?? '');
+    const topic = messages[from]?.topic ?? '';
+    const fresh = await this.recordInInbox(tx, run, topic);
+    await this.runPrelude(tx, topic, run, fresh);
     let applied = 0;
     for (const parsed of run) {
       if (!controls.isActive()) {
@@ -275,6 +302,24 @@ export class InboxConsumer {
     }
     if (poison !== undefined) return { applied, failure: { reason: poison, poison: true } };
     return { applied };
+  }
+
+  private async runPrelude(
+    tx: EntityManager,
+    topic: string,
+    run: ReadonlyArray<Extract<Parsed, { kind: 'ok' }>>,
+    fresh: ReadonlySet<string>,
+  ): Promise<void> {
+    const prelude = this.preludes.get(topic);
+    if (prelude === undefined || fresh.size === 0) return;
+    const pending = new Set(fresh);
+    const events = run.map((p) => p.event).filter((e) => pending.delete(e.id.toLowerCase()));
+    try {
+      await prelude(events, tx);
+    } catch (err) {
+      if (this.isTransient(err)) throw err;
+      throw new IsolationNeeded('inbox: a run prelude failed', { cause: err });
+    }
   }
 
   /** Inserts the ids into the inbox at once; answers those that were not there yet. */

@@ -4,16 +4,25 @@ import { Test } from '@nestjs/testing';
 import { EventEnvelope, LessonCompletedV2, Topics } from '@rewards/contracts';
 import { configureHttp } from '@rewards/service-kit';
 import { EntityManager } from 'typeorm';
-import { EventHandler, InboxConsumer } from './inbox-consumer';
-import { InboxContext, InboxTransport, startInboxTransport } from './inbox-transport';
+import { EventHandler, InboxConsumer, RunPrelude } from './inbox-consumer';
+import { InboxContext, InboxTransport, runOf, startInboxTransport } from './inbox-transport';
 
 const lockTimeout = Object.assign(new Error('canceling statement due to lock timeout'), {
   code: '55P03',
 });
 const seen: Array<{ id: string; tx: EntityManager }> = [];
+const runs: Array<{ ids: string[]; tx: EntityManager; event: unknown }> = [];
 
 @Controller()
 class LessonsConsumer {
+  @EventPattern(runOf(Topics.LessonCompleted))
+  lessonsCompleted(
+    @Payload() events: Array<EventEnvelope<LessonCompletedV2>>,
+    @Ctx() context: InboxContext,
+  ): void {
+    runs.push({ ids: events.map((e) => e.id), tx: context.tx, event: context.event });
+  }
+
   @EventPattern(Topics.LessonCompleted)
   lessonCompleted(
     @Payload() event: EventEnvelope<LessonCompletedV2>,
@@ -27,7 +36,11 @@ class LessonsConsumer {
 /** Records what the transport registers, instead of consuming from Kafka. */
 class RecordingInbox {
   readonly handlers = new Map<string, EventHandler<typeof Topics.LessonCompleted>>();
+  readonly preludes = new Map<string, RunPrelude<typeof Topics.LessonCompleted>>();
   started = false;
+  beforeRun(topic: string, prelude: RunPrelude<typeof Topics.LessonCompleted>): void {
+    this.preludes.set(topic, prelude);
+  }
   on(topic: string, handler: EventHandler<typeof Topics.LessonCompleted>): void {
     this.handlers.set(topic, handler);
   }
@@ -62,6 +75,11 @@ describe(InboxTransport.name, () => {
     expect(seen).toEqual([{ id: 'id-ok', tx }]);
     // The very error object, so the inbox can tell a lock timeout (retried) from a domain error.
     await expect(handler?.(event('fail'), tx)).rejects.toBe(lockTimeout);
+
+    // runOf(topic) registers the topic's run prelude, not a handler of a topic of that name.
+    expect([...inbox.handlers.keys()]).toEqual([Topics.LessonCompleted]);
+    await inbox.preludes.get(Topics.LessonCompleted)?.([event('a'), event('b')], tx);
+    expect(runs).toEqual([{ ids: ['id-a', 'id-b'], tx, event: undefined }]);
     await app.close();
   });
 });

@@ -13,18 +13,32 @@ import { EntityManager } from 'typeorm';
 import { InboxConsumer } from './inbox-consumer';
 
 /** What an `@EventPattern` handler gets with `@Ctx()`: the inbox transaction to apply it in. */
-export class InboxContext extends BaseRpcContext<[EntityManager, EventEnvelope<object>]> {
+export class InboxContext extends BaseRpcContext<
+  [EntityManager, EventEnvelope<object> | undefined]
+> {
   /** The transaction that also records the message in the inbox; write only through it. */
   get tx(): EntityManager {
     return this.args[0];
   }
 
-  get event(): EventEnvelope<object> {
+  /** The event being handled; undefined in a run prelude, which gets all of them. */
+  get event(): EventEnvelope<object> | undefined {
     return this.args[1];
   }
 }
 
 const isTopic = (pattern: string): pattern is Topic => (ALL_TOPICS as string[]).includes(pattern);
+
+const RUN_SUFFIX = ':run';
+
+/**
+ * The pattern of a topic's run prelude: `@EventPattern(runOf(topic))` on a method taking
+ * `@Payload()` (the run's new envelopes, in order) and `@Ctx()` (the InboxContext), called once
+ * before the topic's handler meets each of them (see RunPrelude in inbox-consumer.ts).
+ */
+export function runOf(topic: Topic): string {
+  return `${topic}${RUN_SUFFIX}`;
+}
 
 /**
  * A Nest transport over the inbox: consumers are declared as `@EventPattern(topic)` methods
@@ -56,15 +70,28 @@ export class InboxTransport extends Server implements CustomTransportStrategy {
   }
 
   private register(pattern: string, handler: MessageHandler): void {
-    if (!isTopic(pattern)) throw new Error(`@EventPattern('${pattern}'): not a contract topic`);
     if (!handler.isEventHandler) {
       throw new Error(`${pattern}: events get no reply; use @EventPattern, not @MessagePattern`);
     }
-    if (handler.next) throw new Error(`${pattern}: one handler per topic, found several`);
-    this.inbox.on(pattern, async (event, tx) => {
-      const result: unknown = await handler(event, new InboxContext([tx, event]));
-      await lastValueFrom(this.transformToObservable(result), { defaultValue: undefined });
-    });
+    if (handler.next) throw new Error(`${pattern}: one handler per pattern, found several`);
+    if (pattern.endsWith(RUN_SUFFIX)) {
+      const topic = pattern.slice(0, -RUN_SUFFIX.length);
+      if (!isTopic(topic)) throw new Error(`@EventPattern('${pattern}'): not a contract topic`);
+      this.inbox.beforeRun(topic, (events, tx) => this.call(handler, events, tx, undefined));
+      return;
+    }
+    if (!isTopic(pattern)) throw new Error(`@EventPattern('${pattern}'): not a contract topic`);
+    this.inbox.on(pattern, (event, tx) => this.call(handler, event, tx, event));
+  }
+
+  private async call(
+    handler: MessageHandler,
+    payload: unknown,
+    tx: EntityManager,
+    event: EventEnvelope<object> | undefined,
+  ): Promise<void> {
+    const result: unknown = await handler(payload, new InboxContext([tx, event]));
+    await lastValueFrom(this.transformToObservable(result), { defaultValue: undefined });
   }
 }
 

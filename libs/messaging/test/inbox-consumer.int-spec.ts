@@ -44,6 +44,7 @@ describe(InboxConsumer.name, () => {
   const start = (
     groupId: string,
     handle: (bookingId: string, messageId: string) => Promise<void>,
+    prelude?: (bookingIds: string[]) => void,
   ): InboxConsumer => {
     const deadLetters = new DeadLetters(dataSource, bus, groupId);
     const inbox = new InboxConsumer(dataSource, bus, deadLetters, {
@@ -63,6 +64,11 @@ describe(InboxConsumer.name, () => {
         event.payload.bookingId,
       ]);
     });
+    if (prelude !== undefined) {
+      inbox.beforeRun(Topics.LessonCompleted, async (events) => {
+        prelude(events.map((e) => e.payload.bookingId));
+      });
+    }
     inbox.start();
     consumer = inbox;
     return inbox;
@@ -148,6 +154,41 @@ describe(InboxConsumer.name, () => {
     start(`inbox-${randomUUID()}`, async () => undefined);
     const ids = [event.payload.bookingId, later.payload.bookingId];
     await eventually(async () => expect(await appliedFor(ids)).toEqual(ids), { timeoutMs: 30_000 });
+  });
+
+  it('gives the run prelude each new message once, and redoes a failed run without it', async () => {
+    const key = randomUUID();
+    const events = Array.from({ length: 6 }, () => lessonCompleted(key));
+    const failing = events[3];
+    let failures = 0;
+    const prepared: string[][] = [];
+    const expected = events.map((e) => e.payload.bookingId);
+    const groupId = `inbox-${randomUUID()}`;
+    // One of them twice, and all before the consumer starts: one batch.
+    for (const e of [...events.slice(0, 2), events[0], ...events.slice(2)]) {
+      await probe.produce(Topics.LessonCompleted, key, JSON.stringify(e));
+    }
+    start(
+      groupId,
+      async (bookingId) => {
+        if (bookingId === failing.payload.bookingId && failures++ === 0) {
+          throw new Error('fails once');
+        }
+      },
+      (bookingIds) => {
+        // The group reads the topic from its start: other tests' messages come first.
+        const ours = bookingIds.filter((id) => expected.includes(id));
+        if (ours.length > 0) prepared.push(ours);
+      },
+    );
+    await eventually(async () => expect(await appliedFor(expected)).toEqual(expected), {
+      timeoutMs: 30_000,
+    });
+    // The first run saw every new message once; it failed, was redone without the prelude
+    // (savepoints), and whatever the batch split, no booking reached the prelude twice in one run.
+    expect(prepared[0]).toEqual(expected.slice(0, prepared[0].length));
+    for (const run of prepared) expect(new Set(run).size).toBe(run.length);
+    expect(failures).toBe(2);
   });
 
   it('applies the valid messages around one that breaks its contract, an upper-case id once', async () => {

@@ -59,6 +59,50 @@ export async function awaitsMilestone(tx: EntityManager, refereeId: string): Pro
   return rows.length > 0;
 }
 
+/**
+ * The run prelude's half of lockRefereeAndRecordLesson: every lesson's referee lock, taken in
+ * one order (so two runs cannot deadlock), then every lesson kept, in two statements.
+ */
+export async function lockRefereesAndRecordLessons(
+  tx: EntityManager,
+  lessons: readonly CompletedLesson[],
+): Promise<void> {
+  const keys = [...new Set(lessons.map((l) => refereeLockArgs(l.instructorId)[1]))].sort();
+  await tx.query(
+    `SELECT pg_advisory_xact_lock($1::int, hashtext(key))
+     FROM unnest($2::text[]) WITH ORDINALITY AS k(key, n) ORDER BY n`,
+    [refereeLockArgs('')[0], keys],
+  );
+  await tx.query(
+    `INSERT INTO instructor_lessons (booking_id, instructor_id, student_id, price_cents, starts_at,
+       completed_at)
+     SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::integer[], $5::timestamptz[],
+       $6::timestamptz[])
+     ON CONFLICT (booking_id) DO NOTHING`,
+    [
+      lessons.map((l) => l.bookingId),
+      lessons.map((l) => l.instructorId),
+      lessons.map((l) => l.studentId),
+      lessons.map((l) => l.priceCents),
+      lessons.map((l) => l.startsAt),
+      lessons.map((l) => l.completedAt),
+    ],
+  );
+}
+
+/** Which of the instructors are referees waiting for a milestone (see awaitsMilestone). */
+export async function awaitingMilestone(
+  tx: EntityManager,
+  refereeIds: readonly string[],
+): Promise<Set<string>> {
+  const rows = await tx.query<Array<{ referee_id: string }>>(
+    `SELECT referee_id FROM instructor_referrals
+     WHERE referee_id = ANY($1::uuid[]) AND status IN ('pending_live', 'pending_lesson')`,
+    [[...new Set(refereeIds)]],
+  );
+  return new Set(rows.map((r) => r.referee_id));
+}
+
 /** The instructor's completed lessons, earliest first. */
 export async function readLessons(
   tx: EntityManager,

@@ -9,21 +9,27 @@ import {
   PayoutPaidV1,
   Topics,
 } from '@rewards/contracts';
-import { InboxContext, OutboxWriter } from '@rewards/messaging';
+import { InboxContext, OutboxWriter, runOf } from '@rewards/messaging';
 import { Clock } from '@rewards/service-kit';
-import { In } from 'typeorm';
+import { EntityManager, In } from 'typeorm';
 import { advanceInstructorReferral } from './advance-instructor-referral';
 import {
+  awaitingMilestone,
   awaitsMilestone,
   lockRefereeAndRecordLesson,
+  lockRefereesAndRecordLessons,
   recordWentLive,
 } from './instructor-milestones';
 import { InstructorReferral } from './instructor-referral.entity';
 import { lockReferee } from './lock-referee';
+import { CompletedLesson } from '../program/qualifying-lesson';
 
 /** Moves referred instructors through pending_live -> pending_lesson -> ... -> paid/failed. */
 @Controller()
 export class InstructorProgramConsumers {
+  /** What each run's prelude found, by the run's transaction: gone with the transaction. */
+  private readonly preparedRuns = new WeakMap<EntityManager, ReadonlySet<string>>();
+
   constructor(
     private readonly outbox: OutboxWriter,
     private readonly clock: Clock,
@@ -40,24 +46,40 @@ export class InstructorProgramConsumers {
     await advanceInstructorReferral(tx, this.outbox, instructorId, this.clock.now());
   }
 
+  /**
+   * A run of lesson completions: every referee lock and every lesson in two statements, and one
+   * read for which instructors are referees still waiting; the handler below then does nothing
+   * more for the others, most lessons being nobody's first.
+   */
+  @EventPattern(runOf(Topics.LessonCompleted))
+  async lessonsCompleted(
+    @Payload() events: Array<EventEnvelope<LessonCompletedV1 | LessonCompletedV2>>,
+    @Ctx() { tx }: InboxContext,
+  ): Promise<void> {
+    const lessons = events.map((e) => completedLesson(e.payload));
+    await lockRefereesAndRecordLessons(tx, lessons);
+    const waiting = await awaitingMilestone(
+      tx,
+      lessons.map((l) => l.instructorId),
+    );
+    this.preparedRuns.set(tx, waiting);
+  }
+
   @EventPattern(Topics.LessonCompleted)
   async lessonCompleted(
     @Payload() event: EventEnvelope<LessonCompletedV1 | LessonCompletedV2>,
     @Ctx() { tx }: InboxContext,
   ): Promise<void> {
-    const p = event.payload;
-    await lockRefereeAndRecordLesson(tx, {
-      bookingId: p.bookingId,
-      studentId: p.studentId,
-      instructorId: p.instructorId,
-      priceCents: p.price.amountCents,
-      // v1 does not say when the lesson started: it cannot qualify (see qualifying-lesson.ts).
-      startsAt: 'startsAt' in p ? new Date(p.startsAt) : null,
-      completedAt: new Date(p.completedAt),
-    });
-    // Most lessons are not a referee's first: two statements, and nothing more to do.
-    if (!(await awaitsMilestone(tx, p.instructorId))) return;
-    await advanceInstructorReferral(tx, this.outbox, p.instructorId, this.clock.now());
+    const instructorId = event.payload.instructorId;
+    const waiting = this.preparedRuns.get(tx);
+    if (waiting !== undefined) {
+      if (!waiting.has(instructorId.toLowerCase())) return;
+    } else {
+      // No prelude (a run redone a savepoint per message): the same, for this lesson alone.
+      await lockRefereeAndRecordLesson(tx, completedLesson(event.payload));
+      if (!(await awaitsMilestone(tx, instructorId))) return;
+    }
+    await advanceInstructorReferral(tx, this.outbox, instructorId, this.clock.now());
   }
 
   @EventPattern(Topics.PayoutPaid)
@@ -99,4 +121,16 @@ export class InstructorProgramConsumers {
       },
     );
   }
+}
+
+function completedLesson(p: LessonCompletedV1 | LessonCompletedV2): CompletedLesson {
+  return {
+    bookingId: p.bookingId,
+    studentId: p.studentId,
+    instructorId: p.instructorId,
+    priceCents: p.price.amountCents,
+    // v1 does not say when the lesson started: it cannot qualify (see qualifying-lesson.ts).
+    startsAt: 'startsAt' in p ? new Date(p.startsAt) : null,
+    completedAt: new Date(p.completedAt),
+  };
 }

@@ -19,5 +19,6 @@ export async function lockReferee(tx: EntityManager, refereeId: string): Promise
  * later statement sees what the previous holder committed: read after that one, not in it.
  */
 export function refereeLockArgs(refereeId: string): [number, string] {
-  return [REFEREE_LOCK_SPACE, `referrals:referee:${refereeId}`];
+  // Lower case: ids are uuids, and one referee must be one lock whoever spelled the id.
+  return [REFEREE_LOCK_SPACE, `referrals:referee:${refereeId.toLowerCase()}`];
 }
