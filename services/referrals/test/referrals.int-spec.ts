@@ -170,11 +170,12 @@ describe('referrals service', () => {
       beneficiaryId: referrer,
       amount: requested.amount,
     };
-    await publish(Topics.PayoutPaid, requested.payoutId, {
+    const paid = {
       ...fields,
       transferId: 'tr_test_2',
       paidAt: new Date().toISOString(),
-    });
+    };
+    await publish(Topics.PayoutPaid, requested.payoutId, paid);
     await eventually(async () =>
       expect((await referredStatus(referrer, referee)).status).toBe('paid'),
     );
@@ -183,7 +184,8 @@ describe('referrals service', () => {
       ...fields,
       reason: 'TRANSFER_REVERSED',
       final: true,
-      failedAt: new Date().toISOString(),
+      nextAttemptAt: null,
+      failedAt: new Date(Date.now() + 1).toISOString(),
     });
     await eventually(async () =>
       expect(await referredStatus(referrer, referee)).toMatchObject({
@@ -191,12 +193,8 @@ describe('referrals service', () => {
         failureReason: 'TRANSFER_REVERSED',
       }),
     );
-    // A late payout-paid (another topic, so another order) does not undo it.
-    await publish(Topics.PayoutPaid, requested.payoutId, {
-      ...fields,
-      transferId: 'tr_test_2',
-      paidAt: new Date().toISOString(),
-    });
+    // The payout-paid delivered again late (another topic, so another order) does not undo it.
+    await publish(Topics.PayoutPaid, requested.payoutId, paid);
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect((await referredStatus(referrer, referee)).status).toBe('failed');
   });
