@@ -4,6 +4,7 @@ import { eventually, testAdminUrl } from '@rewards/testing';
 import { Client } from 'pg';
 import request from 'supertest';
 import { PayoutClaims } from '../src/payouts/payout-claims';
+import { adminPayoutsCases } from './admin-payouts.cases';
 import { PayoutsHarness } from './payouts-harness';
 import { stripeDisciplineCases } from './stripe-discipline.cases';
 import { stripeWebhookCases } from './stripe-webhooks.cases';
@@ -18,6 +19,8 @@ describe('payouts service', () => {
 
   beforeAll(() => h.start());
   afterAll(() => h.stop());
+
+  adminPayoutsCases(h);
 
   /** Makes every update that would mark the payout paid fail, as if the process died there. */
   async function crashBeforeRecordingPaid(payoutId: string): Promise<() => Promise<void>> {
