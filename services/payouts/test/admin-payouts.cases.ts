@@ -6,6 +6,16 @@ import { PayoutsHarness } from './payouts-harness';
 
 const admin = { 'x-user-id': randomUUID(), 'x-user-roles': 'admin' };
 
+interface Page {
+  items: Array<{ id: string; beneficiaryId: string; status: string; requestedAt: string }>;
+  nextCursor: string | null;
+}
+interface ErrorBody {
+  error: { code: string; message: string; field?: string };
+}
+const pageOf = (res: { body: unknown }) => res.body as Page;
+const errorOf = (res: { body: unknown }) => (res.body as ErrorBody).error;
+
 /**
  * Run inside payouts.int-spec.ts on its harness: one payouts app per run, since apps on the same
  * schema and consumer group would take each other's messages.
@@ -63,7 +73,9 @@ export function adminPayoutsCases(h: PayoutsHarness): void {
         endedByReason: {},
       });
       const all = await api().get('/admin/payouts/stats').set(admin).expect(200);
-      expect(all.body.attempts.succeeded).toBeGreaterThanOrEqual(1);
+      expect(
+        (all.body as { attempts: { succeeded: number } }).attempts.succeeded,
+      ).toBeGreaterThanOrEqual(1);
     });
 
     it('lists payouts by status and beneficiary, newest first, page by page', async () => {
@@ -76,31 +88,31 @@ export function adminPayoutsCases(h: PayoutsHarness): void {
         await h.firstAttempt(event.payload.payoutId);
         ids.push(event.payload.payoutId);
       }
-      const page = (query: Record<string, string | number>) =>
-        api().get('/admin/payouts').query(query).set(admin).expect(200);
+      const page = async (query: Record<string, string | number>) =>
+        pageOf(await api().get('/admin/payouts').query(query).set(admin).expect(200));
 
       const first = await page({ beneficiaryId: beneficiary, status: 'paid', limit: 2 });
-      expect(first.body.items.map((p: { id: string }) => p.id)).toEqual([ids[2], ids[1]]);
-      expect(first.body.items[0]).toMatchObject({ beneficiaryId: beneficiary, status: 'paid' });
+      expect(first.items.map((p) => p.id)).toEqual([ids[2], ids[1]]);
+      expect(first.items[0]).toMatchObject({ beneficiaryId: beneficiary, status: 'paid' });
       const second = await page({
         beneficiaryId: beneficiary,
         status: 'paid',
         limit: 2,
-        cursor: first.body.nextCursor,
+        cursor: first.nextCursor ?? '',
       });
-      expect(second.body).toEqual({
+      expect(second).toEqual({
         items: [expect.objectContaining({ id: ids[0] })],
         nextCursor: null,
       });
 
-      expect((await page({ beneficiaryId: beneficiary, status: 'failed' })).body.items).toEqual([]);
-      const requestedAt = first.body.items[1].requestedAt as string;
+      expect((await page({ beneficiaryId: beneficiary, status: 'failed' })).items).toEqual([]);
+      const requestedAt = first.items[1].requestedAt;
       const window = await page({
         beneficiaryId: beneficiary,
         from: requestedAt,
-        to: first.body.items[0].requestedAt,
+        to: first.items[0].requestedAt,
       });
-      expect(window.body.items.map((p: { id: string }) => p.id)).toEqual([ids[1]]);
+      expect(window.items.map((p) => p.id)).toEqual([ids[1]]);
     });
 
     it.each([
@@ -113,7 +125,7 @@ export function adminPayoutsCases(h: PayoutsHarness): void {
       [{ sort: 'amount' }, 'sort'],
     ])('refuses the list query %j with 422 naming the field', async (query, field) => {
       const res = await api().get('/admin/payouts').query(query).set(admin);
-      expect([res.status, res.body.error.code, res.body.error.field]).toEqual([
+      expect([res.status, errorOf(res).code, errorOf(res).field]).toEqual([
         422,
         'VALIDATION_FAILED',
         field,
@@ -123,9 +135,9 @@ export function adminPayoutsCases(h: PayoutsHarness): void {
     it('refuses admin routes to anyone but an admin', async () => {
       const instructor = { 'x-user-id': randomUUID(), 'x-user-roles': 'instructor' };
       const list = await api().get('/admin/payouts').set(instructor);
-      expect([list.status, list.body.error.code]).toEqual([403, 'FORBIDDEN']);
+      expect([list.status, errorOf(list).code]).toEqual([403, 'FORBIDDEN']);
       const retry = await api().post(`/admin/payouts/${randomUUID()}/retry`).set(instructor);
-      expect([retry.status, retry.body.error.code]).toEqual([403, 'FORBIDDEN']);
+      expect([retry.status, errorOf(retry).code]).toEqual([403, 'FORBIDDEN']);
       await api().get('/admin/payouts/stats').expect(401);
     });
 
@@ -188,16 +200,16 @@ export function adminPayoutsCases(h: PayoutsHarness): void {
     it('refuses to retry a payout that is not failed, or whose transfer Stripe failed', async () => {
       const { payoutId: paidId, transfer } = await h.paidPayout();
       const paid = await api().post(`/admin/payouts/${paidId}/retry`).set(admin);
-      expect([paid.status, paid.body.error.code]).toEqual([409, 'PAYOUT_NOT_RETRYABLE']);
+      expect([paid.status, errorOf(paid).code]).toEqual([409, 'PAYOUT_NOT_RETRYABLE']);
 
       await h.deliverWebhook(h.stripe.transferEvent('transfer.failed', transfer.id));
       const failed = await api().post(`/admin/payouts/${paidId}/retry`).set(admin);
-      expect([failed.status, failed.body.error.code]).toEqual([409, 'PAYOUT_NOT_RETRYABLE']);
-      expect(failed.body.error.message).toContain(transfer.id);
+      expect([failed.status, errorOf(failed).code]).toEqual([409, 'PAYOUT_NOT_RETRYABLE']);
+      expect(errorOf(failed).message).toContain(transfer.id);
       expect((await h.row(paidId))?.status).toBe('failed');
 
       const unknown = await api().post(`/admin/payouts/${randomUUID()}/retry`).set(admin);
-      expect([unknown.status, unknown.body.error.code]).toEqual([404, 'PAYOUT_NOT_FOUND']);
+      expect([unknown.status, errorOf(unknown).code]).toEqual([404, 'PAYOUT_NOT_FOUND']);
     });
   });
 }
