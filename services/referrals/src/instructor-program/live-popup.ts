@@ -69,7 +69,8 @@ export class LivePopup {
 
   /** Marks the popup seen; the first acknowledgement's time stands. */
   async acknowledge(instructorId: string): Promise<{ acknowledgedAt: string }> {
-    const rows = await this.dataSource.query<Array<{ at: Date }>>(
+    // An UPDATE ... RETURNING answers [rows, affected count] through TypeORM's pg driver.
+    const [rows] = await this.dataSource.query<[Array<{ at: Date }>, number]>(
       `UPDATE instructor_milestones
        SET live_popup_acknowledged_at = COALESCE(live_popup_acknowledged_at, $2)
        WHERE instructor_id = $1 AND went_live_at IS NOT NULL
