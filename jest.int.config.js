@@ -4,7 +4,7 @@
 module.exports = {
   ...require('./jest.preset'),
   testMatch: [
-    '<rootDir>/{libs,services,tools}/**/*.int-spec.ts',
+    '<rootDir>/{libs,services,tools,test}/**/*.int-spec.ts',
     '<rootDir>/{services,test}/**/*.e2e-spec.ts',
   ],
   globalSetup: '<rootDir>/libs/testing/src/global-setup.ts',

@@ -29,6 +29,8 @@ import { mapWalletError } from '../../services/wallet/src/wallet-error';
 export interface PlatformUnderTest {
   gatewayUrl: string;
   stripe: FakeStripe;
+  /** What Stripe signs webhooks with, as payouts is configured. */
+  stripeWebhookSecret: string;
   /** Stops one service, as a crash or a deploy would; `restart` brings it back. */
   stop(service: 'payouts' | 'referrals'): Promise<void>;
   restart(service: 'payouts' | 'referrals'): Promise<void>;
@@ -36,7 +38,9 @@ export interface PlatformUnderTest {
 }
 
 /** The five services over real HTTP, on the run's Postgres and broker, with a fake Stripe. */
-export async function startPlatform(): Promise<PlatformUnderTest> {
+export async function startPlatform(
+  options: { payoutsEnv?: Record<string, string> } = {},
+): Promise<PlatformUnderTest> {
   const stripe = new FakeStripe();
   await stripe.start(0);
 
@@ -55,6 +59,7 @@ export async function startPlatform(): Promise<PlatformUnderTest> {
       STRIPE_WEBHOOK_SECRET: 'whsec_e2e',
       STRIPE_API_URL: stripe.url,
       BOOKINGS_URL: bookings.url,
+      ...options.payoutsEnv,
     }),
   );
   await migrate(payoutsDataSource(payoutsConfig.DATABASE_URL));
@@ -92,6 +97,7 @@ export async function startPlatform(): Promise<PlatformUnderTest> {
   return {
     gatewayUrl: gateway.url,
     stripe,
+    stripeWebhookSecret: payoutsConfig.STRIPE_WEBHOOK_SECRET,
     stop: async (service) => {
       await running[service]?.close();
       running[service] = undefined;

@@ -16,6 +16,7 @@ export * from './events/reward-voided.v1';
 export * from './events/payout-requested.v1';
 export * from './events/payout-paid.v1';
 export * from './events/payout-failed.v1';
+export * from './events/payout-failed.v2';
 export * from './events/wallet-credited.v1';
 export * from './events/wallet-debited.v1';
 export * from './events/credit-expiring.v1';

@@ -9,6 +9,7 @@ import { InstructorWentLiveV1 } from './events/instructor-went-live.v1';
 import { LessonCompletedV1 } from './events/lesson-completed.v1';
 import { LessonCompletedV2 } from './events/lesson-completed.v2';
 import { PayoutFailedV1 } from './events/payout-failed.v1';
+import { PayoutFailedV2 } from './events/payout-failed.v2';
 import { PayoutPaidV1 } from './events/payout-paid.v1';
 import { PayoutRequestedV1 } from './events/payout-requested.v1';
 import { ReferralAttributedV1 } from './events/referral-attributed.v1';
@@ -35,7 +36,7 @@ export const CurrentEvents = {
   [Topics.RewardVoided]: { version: 1, payload: RewardVoidedV1 },
   [Topics.PayoutRequested]: { version: 1, payload: PayoutRequestedV1 },
   [Topics.PayoutPaid]: { version: 1, payload: PayoutPaidV1 },
-  [Topics.PayoutFailed]: { version: 1, payload: PayoutFailedV1 },
+  [Topics.PayoutFailed]: { version: 2, payload: PayoutFailedV2 },
   [Topics.WalletCredited]: { version: 1, payload: WalletCreditedV1 },
   [Topics.WalletDebited]: { version: 1, payload: WalletDebitedV1 },
   [Topics.CreditExpiring]: { version: 1, payload: CreditExpiringV1 },
@@ -56,7 +57,10 @@ export const PreviousEvents: ReadonlyArray<{
   type: Topic;
   version: number;
   payload: PayloadClass;
-}> = [{ type: Topics.LessonCompleted, version: 1, payload: LessonCompletedV1 }];
+}> = [
+  { type: Topics.LessonCompleted, version: 1, payload: LessonCompletedV1 },
+  { type: Topics.PayoutFailed, version: 1, payload: PayoutFailedV1 },
+];
 
 /** Every (type, version) a consumer can read; older versions stay here after a new one ships. */
 const readable = new Map<string, PayloadClass>([

@@ -164,6 +164,7 @@ export class FakeStripe {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const receivedAt = Date.now();
     const method = req.method ?? 'GET';
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const idempotencyKey = header(req, 'idempotency-key');
@@ -210,7 +211,14 @@ export class FakeStripe {
         message: err instanceof Error ? err.message : String(err),
       });
     }
-    this.log.push({ method, path: url.pathname, idempotencyKey, status: reply.status, replayed });
+    this.log.push({
+      receivedAt,
+      method,
+      path: url.pathname,
+      idempotencyKey,
+      status: reply.status,
+      replayed,
+    });
     // Before answering: a client that saw a transfer must find it again after a restart.
     if (method === 'POST' && !replayed) this.save();
     if (reply.delayMs !== undefined) {

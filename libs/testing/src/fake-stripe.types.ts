@@ -53,6 +53,8 @@ export interface InjectedFailure extends StripeErrorBody {
 }
 
 export interface FakeStripeRequest {
+  /** When the request arrived (epoch ms, wall clock): rates are measured on it. */
+  receivedAt: number;
   method: string;
   path: string;
   idempotencyKey: string | undefined;

@@ -1,6 +1,10 @@
 import { DynamicModule, Module, Provider } from '@nestjs/common';
 import { Clock, DataServiceModule } from '@rewards/service-kit';
 import Stripe from 'stripe';
+import { AdminPayoutsController } from './admin/admin-payouts.controller';
+import { ListPayouts } from './admin/list-payouts.query';
+import { PayoutStats } from './admin/payout-stats.query';
+import { RetryFailedPayout } from './admin/retry-failed-payout.usecase';
 import { PayoutsConfig } from './config/payouts.config';
 import { AfterCommit } from './db/after-commit';
 import { payoutsDataSource } from './db/data-source';
@@ -10,6 +14,7 @@ import { PayoutQueries } from './payouts/payout-queries.service';
 import { PayoutRequestedConsumer } from './payouts/payout-requested.consumer';
 import { PayoutsController } from './payouts/payouts.controller';
 import { ProcessDuePayoutsJob } from './payouts/process-due-payouts.job';
+import { RecordTransferOutcome } from './payouts/record-transfer-outcome';
 import { TransferPayoutUseCase } from './payouts/transfer-payout.usecase';
 import { STRIPE, stripeProvider } from './stripe/stripe.client';
 import { StripeRateLimiter } from './stripe/stripe-rate-limiter';
@@ -36,7 +41,12 @@ export class AppModule {
             payoutsDataSource(config.DATABASE_URL, config.DATABASE_SCHEMA ?? 'payouts'),
         }),
       ],
-      controllers: [PayoutsController, PayoutRequestedConsumer, StripeWebhookController],
+      controllers: [
+        PayoutsController,
+        AdminPayoutsController,
+        PayoutRequestedConsumer,
+        StripeWebhookController,
+      ],
       providers: [
         { provide: PayoutsConfig, useValue: config },
         stripe,
@@ -44,10 +54,14 @@ export class AppModule {
         PayoutDestinationClient,
         PayoutClaims,
         StripeRateLimiter,
+        RecordTransferOutcome,
         TransferPayoutUseCase,
         ProcessDuePayoutsJob,
         PayoutQueries,
         ApplyStripeEventUseCase,
+        ListPayouts,
+        PayoutStats,
+        RetryFailedPayout,
       ],
     };
   }

@@ -4,6 +4,7 @@ import { eventually, testAdminUrl } from '@rewards/testing';
 import { Client } from 'pg';
 import request from 'supertest';
 import { PayoutClaims } from '../src/payouts/payout-claims';
+import { adminPayoutsCases } from './admin-payouts.cases';
 import { PayoutsHarness } from './payouts-harness';
 import { stripeDisciplineCases } from './stripe-discipline.cases';
 import { stripeWebhookCases } from './stripe-webhooks.cases';
@@ -18,6 +19,8 @@ describe('payouts service', () => {
 
   beforeAll(() => h.start());
   afterAll(() => h.stop());
+
+  adminPayoutsCases(h);
 
   /** Makes every update that would mark the payout paid fail, as if the process died there. */
   async function crashBeforeRecordingPaid(payoutId: string): Promise<() => Promise<void>> {
@@ -66,13 +69,16 @@ describe('payouts service', () => {
       {
         id: payoutId,
         rewardId,
+        beneficiaryId: beneficiary,
         amount: { amountCents: 7500, currency: 'USD' },
         status: 'paid',
         transferId: transfer.id,
         attempts: 1,
         lastError: null,
+        nextAttemptAt: null,
         requestedAt: event.payload.requestedAt,
         paidAt: expect.any(String),
+        failedAt: null,
       },
     ]);
     await request(h.service.url).get(`/payouts/${payoutId}`).set(as(beneficiary)).expect(200);
@@ -239,9 +245,14 @@ describe('payouts service', () => {
     expect(await h.row(payoutId)).toMatchObject({ status: 'paid', attempts: 2 });
   });
 
-  it('records PAYOUTS_NOT_ENABLED and publishes a final payout-failed after the window', async () => {
-    const event = h.payoutRequested(h.instructor({ payoutsEnabled: false }));
+  it('waits with PAYOUTS_NOT_ENABLED visible and the next attempt announced, then fails for good after the window', async () => {
+    const beneficiary = h.instructor({ payoutsEnabled: false });
+    const event = h.payoutRequested(beneficiary);
     const { payoutId } = event.payload;
+    const failedEvents = () =>
+      h
+        .published(Topics.PayoutFailed, payoutId)
+        .map((m) => (JSON.parse(m.value) as { payload: Record<string, unknown> }).payload);
 
     await h.publish(event);
 
@@ -249,21 +260,48 @@ describe('payouts service', () => {
       status: 'pending_transfer',
       last_error_code: 'PAYOUTS_NOT_ENABLED',
     });
+    const retryAt = new Date(
+      h.clock.now().getTime() + h.config.PAYOUT_RETRY_INTERVAL_MS,
+    ).toISOString();
+    const mine = await request(h.service.url).get('/payouts/me').set(as(beneficiary)).expect(200);
+    expect(mine.body.items[0]).toMatchObject({
+      status: 'pending_transfer',
+      lastError: {
+        code: 'PAYOUTS_NOT_ENABLED',
+        message: expect.stringContaining('cannot receive'),
+      },
+      nextAttemptAt: retryAt,
+    });
+    await eventually(() =>
+      expect(failedEvents()).toEqual([
+        expect.objectContaining({
+          reason: 'PAYOUTS_NOT_ENABLED',
+          final: false,
+          nextAttemptAt: retryAt,
+        }),
+      ]),
+    );
+
     h.clock.advance(h.config.PAYOUT_RETRY_INTERVAL_MS + 1000);
     await h.job.runDueOnce();
     expect(await h.row(payoutId)).toMatchObject({ status: 'pending_transfer', attempts: 2 });
-    expect(h.published(Topics.PayoutFailed, payoutId)).toHaveLength(0);
+    await eventually(() => expect(failedEvents()).toHaveLength(2));
+    expect(failedEvents().every((p) => p.final === false)).toBe(true);
 
     h.clock.advance(h.config.PAYOUT_RETRY_WINDOW_MS);
     await h.job.runDueOnce();
 
     expect(await h.row(payoutId)).toMatchObject({ status: 'failed', attempts: 3 });
     const failed = await eventually(() => {
-      const found = h.published(Topics.PayoutFailed, payoutId);
-      expect(found).toHaveLength(1);
-      return JSON.parse(found[0].value);
+      const found = failedEvents();
+      expect(found).toHaveLength(3);
+      return found[2];
     });
-    expect(failed.payload).toMatchObject({ reason: 'PAYOUTS_NOT_ENABLED', final: true });
+    expect(failed).toMatchObject({
+      reason: 'PAYOUTS_NOT_ENABLED',
+      final: true,
+      nextAttemptAt: null,
+    });
     expect(h.transfersOf(payoutId)).toHaveLength(0);
   });
 

@@ -26,6 +26,14 @@ const slow: InjectedFailure = {
   delayMs: STRIPE_TIMEOUT_MS * 2,
 };
 
+/** Stripe's side failed; nothing was done unless `executed`. */
+const serverError: InjectedFailure = {
+  status: 500,
+  type: 'api_error',
+  message: 'An unknown error occurred',
+  endpoint: CREATE,
+};
+
 /**
  * Run inside payouts.int-spec.ts on its harness: one payouts app per run, since apps on the same
  * schema and consumer group would take each other's messages.
@@ -100,6 +108,61 @@ export function stripeDisciplineCases(h: PayoutsHarness): void {
       expect(h.transfersOf(payoutId)).toHaveLength(1);
     });
 
+    it('pays at once after a 500 whose request Stripe carried out, found by transfer group', async () => {
+      h.stripe.failNext(1, { ...serverError, executed: true });
+      const payoutId = await requested();
+
+      expect(await h.firstAttempt(payoutId)).toMatchObject({ status: 'paid', attempts: 1 });
+      expect(h.transfersOf(payoutId)).toHaveLength(1);
+      expect(h.transferPosts(payoutId)).toEqual([{ key: `payout-${payoutId}`, status: 500 }]);
+    });
+
+    it('retries a 500 that made nothing soon, with the same key, and pays once', async () => {
+      h.stripe.failNext(1, serverError);
+      const payoutId = await requested();
+
+      expect(await h.firstAttempt(payoutId)).toMatchObject({
+        status: 'pending_transfer',
+        last_error_code: 'STRIPE_UNAVAILABLE',
+      });
+      h.clock.advance(h.config.PAYOUT_UNCERTAIN_RETRY_MS + 1);
+      await h.job.runDueOnce();
+
+      expect(await h.row(payoutId)).toMatchObject({ status: 'paid', attempts: 2 });
+      expect(h.transferPosts(payoutId)).toEqual([
+        { key: `payout-${payoutId}`, status: 500 },
+        { key: `payout-${payoutId}`, status: 200 },
+      ]);
+      expect(h.transfersOf(payoutId)).toHaveLength(1);
+    });
+
+    it('finds a transfer made by a create that timed out once Stripe forgot its key, a day later', async () => {
+      h.stripe.failNext(1, { ...slow, executed: true });
+      const payoutId = await requested();
+      // While the create is held back, the lookup that follows its timeout is made to fail too.
+      await eventually(() => expect(h.transferPosts(payoutId)).toHaveLength(1), {
+        timeoutMs: 20_000,
+        intervalMs: 10,
+      });
+      h.stripe.failNext(1, { ...serverError, endpoint: 'GET /v1/transfers' });
+
+      expect(await h.firstAttempt(payoutId)).toMatchObject({
+        status: 'pending_transfer',
+        last_error_code: 'STRIPE_UNAVAILABLE',
+      });
+      expect(h.transfersOf(payoutId)).toHaveLength(1);
+
+      // 25 hours on, Stripe no longer knows the key: a create would make a second transfer.
+      h.clock.advance(25 * 3_600_000);
+      h.stripe.forgetIdempotencyKeys();
+      await h.job.runDueOnce();
+
+      const [transfer] = h.transfersOf(payoutId);
+      expect(await h.row(payoutId)).toMatchObject({ status: 'paid', transfer_id: transfer.id });
+      expect(h.transfersOf(payoutId)).toHaveLength(1);
+      expect(h.transferPosts(payoutId)).toHaveLength(1);
+    });
+
     it('retries a 429 within the attempt after a jittered backoff', async () => {
       h.stripe.failNext(2, {
         status: 429,
@@ -147,29 +210,28 @@ export function stripeDisciplineCases(h: PayoutsHarness): void {
       expect(h.transfersOf(payoutId)).toHaveLength(1);
     });
 
-    it('holds Stripe calls of several replicas to the configured rate per second', async () => {
+    it('holds Stripe calls of several limiters to the configured rate in any second', async () => {
       const dataSource = h.service.app.get(DataSource);
       const config = { STRIPE_RATE_LIMIT_PER_SECOND: 4 } as PayoutsConfig;
       const replicas = [1, 2, 3].map(() => new StripeRateLimiter(dataSource, config));
-      // From the next whole second on, so no earlier call shares the first window.
-      const [{ since, wait }] = await h.sql<{ since: string; wait: number }>(
-        `SELECT floor(extract(epoch FROM clock_timestamp()))::bigint + 1 AS since,
-         1000 - extract(milliseconds FROM clock_timestamp())::int % 1000 AS wait`,
-      );
-      await new Promise((resolve) => setTimeout(resolve, Number(wait) + 5));
+      const [{ since }] = await h.sql<{ since: Date }>('SELECT clock_timestamp() AS since');
 
       const got = await Promise.all(
         Array.from({ length: 13 }, (_, i) => replicas[i % 3].acquire()),
       );
 
       expect(got.every(Boolean)).toBe(true);
-      const windows = await h.sql<{ used: number }>(
-        'SELECT used FROM payouts.stripe_rate_windows WHERE window_start >= $1 ORDER BY window_start',
+      const grants = await h.sql<{ at: string }>(
+        `SELECT (extract(epoch FROM granted_at) * 1000000)::bigint AS at
+         FROM payouts.stripe_rate_grants WHERE granted_at >= $1 ORDER BY granted_at`,
         [since],
       );
-      expect(windows.every((w) => w.used <= 4)).toBe(true);
-      expect(windows.reduce((sum, w) => sum + w.used, 0)).toBe(13);
-      expect(windows.length).toBeGreaterThanOrEqual(4);
+      const times = grants.map((g) => Number(g.at) / 1000);
+      expect(times).toHaveLength(13);
+      // Any 5 consecutive grants span at least a second: never 5 within one.
+      for (let i = 4; i < times.length; i++) {
+        expect(times[i] - times[i - 4]).toBeGreaterThanOrEqual(1000);
+      }
     });
 
     it('gives up waiting for a slot at the deadline', async () => {

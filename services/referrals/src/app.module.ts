@@ -5,6 +5,8 @@ import { ReferralsController } from './codes/referrals.controller';
 import { ReferralsConfig } from './config/referrals.config';
 import { referralsDataSource } from './db/data-source';
 import { InstructorProgramConsumers } from './instructor-program/instructor-program.consumers';
+import { LivePopup } from './instructor-program/live-popup';
+import { LivePopupController } from './instructor-program/live-popup.controller';
 import { FoundingStatusController } from './program/founding-status.controller';
 
 @Module({})
@@ -26,8 +28,9 @@ export class AppModule {
         FoundingStatusController,
         UserRegisteredConsumer,
         InstructorProgramConsumers,
+        LivePopupController,
       ],
-      providers: [{ provide: ReferralsConfig, useValue: config }],
+      providers: [{ provide: ReferralsConfig, useValue: config }, LivePopup],
     };
   }
 }

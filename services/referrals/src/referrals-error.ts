@@ -1,6 +1,6 @@
 import { MappedError } from '@rewards/service-kit';
 
-export type ReferralsErrorCode = 'CODE_NOT_READY' | 'NOT_AN_INSTRUCTOR';
+export type ReferralsErrorCode = 'CODE_NOT_READY' | 'NOT_AN_INSTRUCTOR' | 'NOT_LIVE_YET';
 
 /** The one error type of the referrals service: a stable code and a reason for the caller. */
 export class ReferralsError extends Error {
@@ -19,6 +19,8 @@ export function referralsErrorStatus(code: ReferralsErrorCode): number {
       return 404;
     case 'NOT_AN_INSTRUCTOR':
       return 403;
+    case 'NOT_LIVE_YET':
+      return 409;
   }
 }
 

@@ -10,11 +10,15 @@ import {
   startServiceApp,
   testAdminUrl,
 } from '@rewards/testing';
+import { InboxContext } from '@rewards/messaging';
 import { Client } from 'pg';
 import request from 'supertest';
+import { DataSource } from 'typeorm';
+import { UserRegisteredConsumer } from '../src/attribution/user-registered.consumer';
 import { AppModule } from '../src/app.module';
 import { ReferralsConfig } from '../src/config/referrals.config';
 import { referralsDataSource } from '../src/db/data-source';
+import { InstructorProgramConsumers } from '../src/instructor-program/instructor-program.consumers';
 import { mapReferralsError } from '../src/referrals-error';
 
 const as = (userId: string, role: string) => ({ 'x-user-id': userId, 'x-user-roles': role });
@@ -170,11 +174,12 @@ describe('referrals service', () => {
       beneficiaryId: referrer,
       amount: requested.amount,
     };
-    await publish(Topics.PayoutPaid, requested.payoutId, {
+    const paid = {
       ...fields,
       transferId: 'tr_test_2',
       paidAt: new Date().toISOString(),
-    });
+    };
+    await publish(Topics.PayoutPaid, requested.payoutId, paid);
     await eventually(async () =>
       expect((await referredStatus(referrer, referee)).status).toBe('paid'),
     );
@@ -183,7 +188,8 @@ describe('referrals service', () => {
       ...fields,
       reason: 'TRANSFER_REVERSED',
       final: true,
-      failedAt: new Date().toISOString(),
+      nextAttemptAt: null,
+      failedAt: new Date(Date.now() + 1).toISOString(),
     });
     await eventually(async () =>
       expect(await referredStatus(referrer, referee)).toMatchObject({
@@ -191,12 +197,8 @@ describe('referrals service', () => {
         failureReason: 'TRANSFER_REVERSED',
       }),
     );
-    // A late payout-paid (another topic, so another order) does not undo it.
-    await publish(Topics.PayoutPaid, requested.payoutId, {
-      ...fields,
-      transferId: 'tr_test_2',
-      paidAt: new Date().toISOString(),
-    });
+    // The payout-paid delivered again late (another topic, so another order) does not undo it.
+    await publish(Topics.PayoutPaid, requested.payoutId, paid);
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect((await referredStatus(referrer, referee)).status).toBe('failed');
   });
@@ -289,6 +291,187 @@ describe('referrals service', () => {
       ).toHaveLength(1),
     );
     expect((await referredStatus(referrer, referee)).status).toBe('pending_transfer');
+  });
+
+  it('earns the bonus when a late signup and the first lesson are applied side by side', async () => {
+    await setFoundingSpotsLeft(5);
+    const referrer = randomUUID();
+    const referee = randomUUID();
+    await register(referrer, 'instructor');
+    const code = await codeOf(referrer);
+    await publish(Topics.InstructorWentLive, referee, {
+      instructorId: referee,
+      wentLiveAt: new Date(Date.now() - 7_200_000).toISOString(),
+    });
+    await eventually(async () => {
+      const { rows } = await admin.query(
+        'SELECT 1 FROM referrals.instructor_milestones WHERE instructor_id = $1',
+        [referee],
+      );
+      expect(rows).toHaveLength(1);
+    });
+    const envelope = <T extends Topic>(type: T, payload: PayloadOf<T>) =>
+      createEnvelope({
+        type,
+        version: CurrentEvents[type].version,
+        producer: 'test',
+        key: randomUUID(),
+        payload,
+        occurredAt: new Date(),
+      });
+    const signup = envelope(Topics.UserRegistered, {
+      userId: referee,
+      role: 'instructor',
+      email: `${referee}@example.test`,
+      displayName: 'Late',
+      referralCode: code,
+      registeredAt: new Date().toISOString(),
+    });
+    const lesson = envelope(Topics.LessonCompleted, {
+      bookingId: randomUUID(),
+      studentId: randomUUID(),
+      instructorId: referee,
+      price: { amountCents: 8000, currency: 'USD' },
+      completedBy: 'instructor',
+      startsAt: new Date(Date.now() - 3_600_000).toISOString(),
+      completedAt: new Date().toISOString(),
+    });
+    const dataSource = service.app.get(DataSource);
+    const users = service.app.get(UserRegisteredConsumer);
+    const program = service.app.get(InstructorProgramConsumers);
+
+    // Two consumers (two replicas, or two partitions of one) apply the two events at once: the
+    // signup's transaction is still open when the lesson's starts.
+    const signupTx = dataSource.createQueryRunner();
+    await signupTx.connect();
+    await signupTx.startTransaction();
+    let lessonApplied = false;
+    try {
+      await users.userRegistered(signup, new InboxContext([signupTx.manager, signup]));
+      const lessonTx = dataSource
+        .transaction((tx) => program.lessonCompleted(lesson, new InboxContext([tx, lesson])))
+        .then(() => (lessonApplied = true));
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      // The lesson waits for the signup of the same referee rather than miss its referral.
+      expect(lessonApplied).toBe(false);
+      await signupTx.commitTransaction();
+      await lessonTx;
+    } finally {
+      if (signupTx.isTransactionActive) await signupTx.rollbackTransaction();
+      await signupTx.release();
+    }
+
+    expect(await referredStatus(referrer, referee)).toMatchObject({
+      status: 'pending_transfer',
+      bonus: { amountCents: 7500, currency: 'USD' },
+    });
+    await eventually(() =>
+      expect(
+        probe.find('payout-requested', (v) => v.payload?.beneficiaryId === referrer),
+      ).toHaveLength(1),
+    );
+  });
+
+  it('shows a failed payout retrying at its next attempt, then paid; an older failure changes nothing', async () => {
+    await setFoundingSpotsLeft(5);
+    const { referrer, referee } = await liveReferral();
+    await completeFirstLesson(referee);
+    const requested = await eventually(() => {
+      const found = probe.find('payout-requested', (v) => v.payload?.beneficiaryId === referrer);
+      expect(found).toHaveLength(1);
+      return JSON.parse(found[0].value).payload;
+    });
+    const fields = {
+      payoutId: requested.payoutId,
+      rewardId: requested.rewardId,
+      beneficiaryId: referrer,
+      amount: requested.amount,
+    };
+    const failedAt = Date.now();
+    const nextAttemptAt = new Date(failedAt + 3_600_000).toISOString();
+    const retrying = {
+      ...fields,
+      reason: 'STRIPE_BALANCE_INSUFFICIENT',
+      final: false,
+      nextAttemptAt,
+      failedAt: new Date(failedAt).toISOString(),
+    };
+    await publish(Topics.PayoutFailed, requested.payoutId, retrying);
+    await eventually(async () =>
+      expect(await referredStatus(referrer, referee)).toMatchObject({
+        status: 'failed',
+        failureReason: 'STRIPE_BALANCE_INSUFFICIENT',
+        nextRetryAt: nextAttemptAt,
+      }),
+    );
+    const stats = await request(service.url)
+      .get('/referrals/me')
+      .set(as(referrer, 'instructor'))
+      .expect(200);
+    expect(stats.body.instructorProgram).toMatchObject({
+      counts: { failed: 1, pending_transfer: 0, paid: 0 },
+      earnings: { paidCents: 0, pendingCents: 7500, currency: 'USD' },
+    });
+
+    await publish(Topics.PayoutPaid, requested.payoutId, {
+      ...fields,
+      transferId: 'tr_test_3',
+      paidAt: new Date(failedAt + 3_600_001).toISOString(),
+    });
+    await eventually(async () =>
+      expect(await referredStatus(referrer, referee)).toMatchObject({
+        status: 'paid',
+        failureReason: null,
+        nextRetryAt: null,
+      }),
+    );
+    // The failure delivered again after the payment (another topic) does not undo it.
+    await publish(Topics.PayoutFailed, requested.payoutId, retrying);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect((await referredStatus(referrer, referee)).status).toBe('paid');
+  });
+
+  it('shows the live popup once: until acknowledged, then never again', async () => {
+    const instructor = randomUUID();
+    await register(instructor, 'instructor');
+    const code = await codeOf(instructor);
+    const popup = () =>
+      request(service.url).get('/referrals/me/live-popup').set(as(instructor, 'instructor'));
+    const ack = () =>
+      request(service.url).post('/referrals/me/live-popup/ack').set(as(instructor, 'instructor'));
+
+    expect((await popup().expect(200)).body).toEqual({ popup: null });
+    const early = await ack();
+    expect([early.status, early.body.error.code]).toEqual([409, 'NOT_LIVE_YET']);
+
+    const wentLiveAt = new Date().toISOString();
+    await publish(Topics.InstructorWentLive, instructor, { instructorId: instructor, wentLiveAt });
+    const shown = await eventually(async () => {
+      const res = await popup().expect(200);
+      expect(res.body.popup).not.toBeNull();
+      return res.body.popup;
+    });
+    expect(shown).toMatchObject({
+      wentLiveAt,
+      code,
+      link: `${config.PUBLIC_BASE_URL}/r/${code}`,
+      bonus: {
+        founding: { amountCents: 7500, currency: 'USD' },
+        standard: { amountCents: 5000, currency: 'USD' },
+        foundingSpotsLeft: expect.any(Number),
+      },
+      referredBy: null,
+    });
+    expect((await popup().expect(200)).body.popup).toEqual(shown);
+
+    const first = await ack().expect(200);
+    const second = await ack().expect(200);
+    expect(second.body).toEqual(first.body);
+    expect((await popup().expect(200)).body).toEqual({ popup: null });
+    const student = await request(service.url)
+      .get('/referrals/me/live-popup')
+      .set(as(instructor, 'student'));
+    expect([student.status, student.body.error.code]).toEqual([403, 'FORBIDDEN']);
   });
 
   it('refuses self-referral and unknown codes with a recorded reason', async () => {

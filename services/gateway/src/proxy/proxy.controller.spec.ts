@@ -211,12 +211,24 @@ describe(createProxyController.name, () => {
       const concrete = path.replace(':id', 'b-1');
       const client = request(app.getHttpServer());
       await client[method.toLowerCase() as 'get' | 'post' | 'put'](concrete)
-        .set('authorization', bearer(INSTRUCTOR, ['student', 'instructor']))
+        .set('authorization', bearer(INSTRUCTOR, ['student', 'instructor', 'admin']))
         .expect(200);
 
       expect(upstreams[upstream].received.map((r) => `${r.method} ${r.url}`)).toEqual([
         `${method} ${concrete}`,
       ]);
+    },
+  );
+
+  it.each(['/admin/payouts', '/admin/payouts/stats'])(
+    'refuses %s to anyone but an admin, before reaching payouts',
+    async (path) => {
+      const res = await http()
+        .get(path)
+        .set('authorization', bearer(INSTRUCTOR, ['student', 'instructor']));
+
+      expect([res.status, res.body.error.code]).toEqual([403, 'FORBIDDEN']);
+      expect(upstreams.payouts.received).toEqual([]);
     },
   );
 

@@ -42,11 +42,17 @@ export const GATEWAY_ROUTES: readonly ProxyRoute[] = [
 
   route('GET', '/referrals/me', 'referrals', 'signed-in'),
   route('GET', '/referrals/me/referred-instructors', 'referrals', ['instructor']),
+  route('GET', '/referrals/me/live-popup', 'referrals', ['instructor']),
+  route('POST', '/referrals/me/live-popup/ack', 'referrals', ['instructor']),
 
   route('GET', '/wallet/me', 'wallet', 'signed-in'),
   route('GET', '/wallet/me/history', 'wallet', 'signed-in'),
 
   route('GET', '/payouts/me', 'payouts', 'signed-in'),
+
+  route('GET', '/admin/payouts', 'payouts', ['admin']),
+  route('GET', '/admin/payouts/stats', 'payouts', ['admin']),
+  route('POST', '/admin/payouts/:id/retry', 'payouts', ['admin']),
 
   // Stripe calls it; payouts verifies the Stripe-Signature on the unchanged bytes.
   route('POST', '/webhooks/stripe', 'payouts', 'public', {

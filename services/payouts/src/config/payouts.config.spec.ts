@@ -23,7 +23,14 @@ describe(PayoutsConfig.name, () => {
       PAYOUT_RESUME_MAX_BACKOFF_MS: 50_000,
       PAYOUT_RETRY_INTERVAL_MS: 3_600_000,
       PAYOUT_RETRY_WINDOW_MS: 604_800_000,
+      PAYOUT_MAX_CONCURRENT_ATTEMPTS: 8,
     });
+  });
+
+  it.each(['0', '101', 'many'])('refuses PAYOUT_MAX_CONCURRENT_ATTEMPTS=%s', (value) => {
+    expect(() =>
+      loadConfig(PayoutsConfig, { ...env, PAYOUT_MAX_CONCURRENT_ATTEMPTS: value }),
+    ).toThrow('PAYOUT_MAX_CONCURRENT_ATTEMPTS');
   });
 
   it.each(['STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET'])('refuses to boot without %s', (name) => {

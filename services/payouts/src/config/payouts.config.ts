@@ -4,6 +4,7 @@ import {
   IsOptional,
   IsUrl,
   Matches,
+  Max,
   Min,
   registerDecorator,
   ValidationArguments,
@@ -64,6 +65,16 @@ export class PayoutsConfig extends DataServiceConfig {
   @IsInt()
   @Min(1)
   STRIPE_RATE_LIMIT_PER_SECOND: number = 25;
+
+  /**
+   * Transfer attempts one replica runs at once for each of: requested payouts, the sweep, the
+   * resume poll. A burst of requests queues behind them rather than piling up on the limiter.
+   */
+  @toInt()
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  PAYOUT_MAX_CONCURRENT_ATTEMPTS: number = 8;
 
   /** Where to ask for a beneficiary's connected account. */
   @IsUrl(HTTP_URL)

@@ -1,7 +1,8 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 
+export const PAYOUT_STATUSES = ['pending_transfer', 'paid', 'failed', 'reversed'] as const;
 /** `reversed`: paid, then the transfer was reversed on Stripe (a webhook said so). */
-export type PayoutStatus = 'pending_transfer' | 'paid' | 'failed' | 'reversed';
+export type PayoutStatus = (typeof PAYOUT_STATUSES)[number];
 
 @Entity({ name: 'payouts' })
 export class Payout {
@@ -68,6 +69,13 @@ export class Payout {
 
   @Column('timestamptz', { name: 'failed_at', nullable: true })
   failedAt!: Date | null;
+
+  /** When an admin last sent the failed payout back to its attempts; its retry window starts then. */
+  @Column('timestamptz', { name: 'manual_retry_at', nullable: true })
+  manualRetryAt!: Date | null;
+
+  @Column('uuid', { name: 'manual_retry_by', nullable: true })
+  manualRetryBy!: string | null;
 
   @Column('timestamptz', { name: 'created_at' })
   createdAt!: Date;

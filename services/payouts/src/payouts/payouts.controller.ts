@@ -6,19 +6,25 @@ import { PayoutQueries } from './payout-queries.service';
 export interface PayoutView {
   id: string;
   rewardId: string;
+  beneficiaryId: string;
   amount: { amountCents: number; currency: string };
   status: PayoutStatus;
   transferId: string | null;
   attempts: number;
   lastError: { code: string; message: string } | null;
+  /** While awaiting its transfer: when the next attempt is due (after a failure, the retry). */
+  nextAttemptAt: string | null;
   requestedAt: string;
   paidAt: string | null;
+  /** When it failed for good or was reversed. */
+  failedAt: string | null;
 }
 
-function view(p: Payout): PayoutView {
+export function payoutView(p: Payout): PayoutView {
   return {
     id: p.id,
     rewardId: p.rewardId,
+    beneficiaryId: p.beneficiaryId,
     amount: { amountCents: p.amountCents, currency: p.currency },
     status: p.status,
     transferId: p.transferId,
@@ -26,8 +32,11 @@ function view(p: Payout): PayoutView {
     lastError: p.lastErrorCode
       ? { code: p.lastErrorCode, message: p.lastErrorMessage ?? '' }
       : null,
+    nextAttemptAt:
+      p.status === 'pending_transfer' ? (p.nextAttemptAt?.toISOString() ?? null) : null,
     requestedAt: p.requestedAt.toISOString(),
     paidAt: p.paidAt?.toISOString() ?? null,
+    failedAt: p.failedAt?.toISOString() ?? null,
   };
 }
 
@@ -37,7 +46,7 @@ export class PayoutsController {
 
   @Get('me')
   async listMine(@Caller() caller: CallerIdentity): Promise<{ items: PayoutView[] }> {
-    return { items: (await this.payouts.listOwn(caller)).map(view) };
+    return { items: (await this.payouts.listOwn(caller)).map(payoutView) };
   }
 
   @Get(':id')
@@ -45,6 +54,6 @@ export class PayoutsController {
     @Caller() caller: CallerIdentity,
     @Param('id', new ParseUUIDPipe()) id: string,
   ): Promise<PayoutView> {
-    return view(await this.payouts.get(caller, id));
+    return payoutView(await this.payouts.get(caller, id));
   }
 }

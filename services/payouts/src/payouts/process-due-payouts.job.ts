@@ -16,7 +16,9 @@ const MAX_PAYOUTS_PER_RUN = 1000;
 type Run = 'sweep' | 'resume';
 
 /**
- * Runs transfer attempts: right after a payout is requested; every PAYOUT_RESUME_INTERVAL_MS
+ * Runs transfer attempts, at most PAYOUT_MAX_CONCURRENT_ATTEMPTS at once per kind of run (the
+ * Stripe rate limiter holds the calls they make to the shared rate): right after a payout is
+ * requested (a burst of requests queues here); every PAYOUT_RESUME_INTERVAL_MS
  * for attempts that were interrupted (their lease ran out) or never made (the database was
  * away when the request came); and every PAYOUT_SWEEP_INTERVAL_MS, and once at start, for every
  * payout that is due, which is what runs the retries of recorded failures.
@@ -27,6 +29,10 @@ export class ProcessDuePayoutsJob implements OnApplicationBootstrap, BeforeAppli
   private readonly inFlight = new Set<Promise<unknown>>();
   private readonly running = new Set<Run>();
   private readonly timers: NodeJS.Timeout[] = [];
+  /** Requested payouts waiting for a free slot; lost on a crash, then found by the resume poll. */
+  private readonly queue: string[] = [];
+  private readonly queued = new Set<string>();
+  private active = 0;
   private stopping = false;
 
   constructor(
@@ -54,16 +60,13 @@ export class ProcessDuePayoutsJob implements OnApplicationBootstrap, BeforeAppli
 
   /** Attempts one payout soon, outside the caller's transaction (call it after a commit). */
   processSoon(payoutId: string): void {
-    if (this.stopping) return;
-    this.track(
-      this.transfer.execute({ payoutId }).catch((err: unknown) => {
-        // The resume poll picks it up within seconds; nothing is lost.
-        this.logger.error({ message: 'payout attempt failed to run', payoutId, err: String(err) });
-      }),
-    );
+    if (this.stopping || this.queued.has(payoutId)) return;
+    this.queued.add(payoutId);
+    this.queue.push(payoutId);
+    this.drainQueue();
   }
 
-  /** Attempts every payout due now, one after another; returns how many were attempted. */
+  /** Attempts every payout due now; returns how many were attempted. */
   async runDueOnce(): Promise<number> {
     return this.tracked(this.processAll('due'));
   }
@@ -71,6 +74,35 @@ export class ProcessDuePayoutsJob implements OnApplicationBootstrap, BeforeAppli
   /** Attempts every interrupted or never-attempted payout that is due now. */
   async resumeOnce(): Promise<number> {
     return this.tracked(this.processAll('resumable'));
+  }
+
+  private drainQueue(): void {
+    while (
+      !this.stopping &&
+      this.active < this.config.PAYOUT_MAX_CONCURRENT_ATTEMPTS &&
+      this.queue.length > 0
+    ) {
+      const payoutId = this.queue.shift() as string;
+      this.queued.delete(payoutId);
+      this.active += 1;
+      this.track(
+        this.transfer
+          .execute({ payoutId })
+          .catch((err: unknown) => {
+            // The resume poll picks it up within seconds; nothing is lost.
+            this.logger.error({
+              message: 'payout attempt failed to run',
+              payoutId,
+              err: String(err),
+            });
+          })
+          // Before this one counts as settled, so idle() sees the next one already started.
+          .finally(() => {
+            this.active -= 1;
+            this.drainQueue();
+          }),
+      );
+    }
   }
 
   /** Resolves once no attempt is under way. */
@@ -92,11 +124,17 @@ export class ProcessDuePayoutsJob implements OnApplicationBootstrap, BeforeAppli
 
   private async processAll(among: 'due' | 'resumable'): Promise<number> {
     let attempted = 0;
-    while (!this.stopping && attempted < MAX_PAYOUTS_PER_RUN) {
-      const outcome = await this.transfer.execute({ among });
-      if (outcome.kind === 'none') break;
-      attempted += 1;
-    }
+    // Claims skip locked rows, so workers never take the same payout.
+    const worker = async (): Promise<void> => {
+      while (!this.stopping && attempted < MAX_PAYOUTS_PER_RUN) {
+        const outcome = await this.transfer.execute({ among });
+        if (outcome.kind === 'none') return;
+        attempted += 1;
+      }
+    };
+    await Promise.all(
+      Array.from({ length: this.config.PAYOUT_MAX_CONCURRENT_ATTEMPTS }, () => worker()),
+    );
     return attempted;
   }
 

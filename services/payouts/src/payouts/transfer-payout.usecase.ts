@@ -1,10 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { Currency, Topics } from '@rewards/contracts';
-import { OutboxRelay, OutboxWriter } from '@rewards/messaging';
-import { Clock } from '@rewards/service-kit';
 import Stripe from 'stripe';
-import { DataSource, EntityManager } from 'typeorm';
 import { PayoutsConfig } from '../config/payouts.config';
 import { STRIPE } from '../stripe/stripe.client';
 import { StripeRateLimiter } from '../stripe/stripe-rate-limiter';
@@ -12,14 +7,14 @@ import { AttemptBudget, AttemptOutOfTime } from './attempt-budget';
 import { Payout } from './payout.entity';
 import { ClaimSelection, PayoutClaims } from './payout-claims';
 import { BOOKINGS_TIMEOUT_MS, PayoutDestinationClient } from './payout-destination.client';
-import { nextStepAfterFailure, rateLimitBackoffMs, transferIdempotencyKey } from './retry-policy';
+import { RecordTransferOutcome } from './record-transfer-outcome';
+import { rateLimitBackoffMs, transferIdempotencyKey } from './retry-policy';
 import {
   stripeFailure,
   TransferFailure,
   transferFailure,
   TransferFailureCode,
 } from './transfer-failure';
-import { TransferAttempt } from './transfer-attempt.entity';
 
 type Attempt =
   | { ok: true; transfer: Stripe.Transfer }
@@ -61,11 +56,8 @@ export class TransferPayoutUseCase {
   private readonly logger = new Logger(TransferPayoutUseCase.name);
 
   constructor(
-    private readonly dataSource: DataSource,
     private readonly claims: PayoutClaims,
-    private readonly outbox: OutboxWriter,
-    private readonly relay: OutboxRelay,
-    private readonly clock: Clock,
+    private readonly record: RecordTransferOutcome,
     @Inject(STRIPE) private readonly stripe: Stripe,
     private readonly destinations: PayoutDestinationClient,
     private readonly limiter: StripeRateLimiter,
@@ -88,8 +80,8 @@ export class TransferPayoutUseCase {
     const attempt = await this.attempt(payout, new AttemptBudget(this.config.PAYOUT_LEASE_MS));
     try {
       const kind = attempt.ok
-        ? await this.recordPaid(payout, attempt.transfer)
-        : await this.recordFailure(payout, attempt.failure, attempt.transferMayExist);
+        ? await this.record.paid(payout, attempt.transfer)
+        : await this.record.failure(payout, attempt.failure, attempt.transferMayExist);
       return { kind, payoutId: payout.id };
     } catch (err) {
       // Like a crash here: the lease runs out and the next attempt finds the transfer, if any.
@@ -205,163 +197,5 @@ export class TransferPayoutUseCase {
     }
     // Newest first: the oldest is the one that counts.
     return page.data.at(-1);
-  }
-
-  private async recordPaid(
-    payout: Payout,
-    transfer: Stripe.Transfer,
-  ): Promise<'paid' | 'superseded'> {
-    const now = this.clock.now();
-    const destination =
-      typeof transfer.destination === 'string' ? transfer.destination : transfer.destination?.id;
-    const recorded = await this.dataSource.transaction(async (tx) => {
-      const current = await this.lockPending(tx, payout);
-      if (!current) return 'superseded' as const;
-      await this.appendAttempt(tx, payout.id, now, { transferId: transfer.id });
-      await tx.update(
-        Payout,
-        { id: payout.id },
-        {
-          status: 'paid',
-          transferId: transfer.id,
-          stripeAccountId: destination ?? null,
-          paidAt: now,
-          attempts: current.attempts + 1,
-          unfinishedAttempts: 0,
-          leaseToken: null,
-          nextAttemptAt: null,
-          lastErrorCode: null,
-          lastErrorMessage: null,
-          updatedAt: now,
-        },
-      );
-      await this.outbox.add(
-        tx,
-        Topics.PayoutPaid,
-        payout.id,
-        { ...this.eventFields(current), transferId: transfer.id, paidAt: now.toISOString() },
-        { occurredAt: now },
-      );
-      return 'paid' as const;
-    });
-    if (recorded === 'paid') this.relay.kick();
-    return recorded;
-  }
-
-  private async recordFailure(
-    payout: Payout,
-    failure: TransferFailure,
-    transferMayExist: boolean,
-  ): Promise<'retrying' | 'failed' | 'superseded'> {
-    const now = this.clock.now();
-    const result = await this.dataSource.transaction(async (tx) => {
-      const current = await this.lockPending(tx, payout);
-      if (!current) return 'superseded' as const;
-      await this.appendAttempt(tx, payout.id, now, { failure });
-      const step = nextStepAfterFailure({
-        now,
-        requestedAt: current.requestedAt,
-        retryIntervalMs: this.config.PAYOUT_RETRY_INTERVAL_MS,
-        retryWindowMs: this.config.PAYOUT_RETRY_WINDOW_MS,
-        transferMayExist,
-        uncertainRetryMs: this.config.PAYOUT_UNCERTAIN_RETRY_MS,
-      });
-      const common = {
-        attempts: current.attempts + 1,
-        unfinishedAttempts: 0,
-        leaseToken: null,
-        // A create that may have happened keeps its key, so repeating it cannot make a second.
-        transferKeyGeneration: current.transferKeyGeneration + (transferMayExist ? 0 : 1),
-        lastErrorCode: failure.code,
-        lastErrorMessage: failure.message,
-        updatedAt: now,
-      };
-      if (step.kind === 'retry') {
-        await tx.update(Payout, { id: payout.id }, { ...common, nextAttemptAt: step.at });
-        return 'retrying' as const;
-      }
-      await tx.update(
-        Payout,
-        { id: payout.id },
-        {
-          ...common,
-          status: 'failed',
-          failedAt: now,
-          nextAttemptAt: null,
-        },
-      );
-      await this.outbox.add(
-        tx,
-        Topics.PayoutFailed,
-        payout.id,
-        {
-          ...this.eventFields(current),
-          reason: failure.code,
-          final: true,
-          failedAt: now.toISOString(),
-        },
-        { occurredAt: now },
-      );
-      return 'failed' as const;
-    });
-    if (result === 'failed') this.relay.kick();
-    this.logger.warn({
-      message: 'transfer attempt failed',
-      payoutId: payout.id,
-      code: failure.code,
-      reason: failure.message,
-      next: result,
-    });
-    return result;
-  }
-
-  /**
-   * The payout, locked, if it still awaits its transfer and the claim is still the attempt's
-   * own (the fence: a resumed attempt that took over the lease owns the outcome now).
-   */
-  private async lockPending(tx: EntityManager, claimed: Payout): Promise<Payout | null> {
-    const current = await tx.findOne(Payout, {
-      where: { id: claimed.id },
-      lock: { mode: 'pessimistic_write' },
-    });
-    if (current?.status === 'pending_transfer' && current.leaseToken === claimed.leaseToken) {
-      return current;
-    }
-    this.logger.warn({
-      message:
-        current?.status === 'pending_transfer'
-          ? 'lease taken over by another attempt; outcome not recorded'
-          : 'payout settled by someone else',
-      payoutId: claimed.id,
-      status: current?.status,
-    });
-    return null;
-  }
-
-  private async appendAttempt(
-    tx: EntityManager,
-    payoutId: string,
-    at: Date,
-    result: { transferId: string } | { failure: TransferFailure },
-  ): Promise<void> {
-    const failed = 'failure' in result;
-    await tx.insert(TransferAttempt, {
-      id: randomUUID(),
-      payoutId,
-      attemptedAt: at,
-      outcome: failed ? 'failed' : 'succeeded',
-      errorCode: failed ? result.failure.code : null,
-      errorMessage: failed ? result.failure.message : null,
-      transferId: failed ? null : result.transferId,
-    });
-  }
-
-  private eventFields(payout: Payout) {
-    return {
-      payoutId: payout.id,
-      rewardId: payout.rewardId,
-      beneficiaryId: payout.beneficiaryId,
-      amount: { amountCents: payout.amountCents, currency: payout.currency as Currency },
-    };
   }
 }

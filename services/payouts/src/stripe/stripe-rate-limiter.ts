@@ -2,18 +2,21 @@ import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { PayoutsConfig } from '../config/payouts.config';
 
-/** How long a full second's callers wait before asking again, before jitter. */
-const FULL_WAIT_MS = 50;
+/** Two-int advisory lock key that serializes grants across replicas: 'strp' 'rate'. */
+const LOCK = [0x73747270, 0x72617465] as const;
 
-/** Windows older than this are deleted when a new one opens. */
-const KEEP_WINDOWS_SECONDS = 60;
+/** Grants older than this are deleted as new ones are made. */
+const KEEP_SECONDS = 10;
+
+/** Added to each wait, at random, so waiting replicas do not all come back at once. */
+const JITTER_MS = 20;
 
 /**
- * Holds Stripe calls to STRIPE_RATE_LIMIT_PER_SECOND across every replica of the service: each
- * call takes one slot of the current second of the database clock (one counter row per
- * second, incremented only while below the limit), so replicas need no clock agreement and no
- * coordination beyond the row. A caller that finds the second full waits, with jitter, for the
- * next one.
+ * Holds Stripe calls to STRIPE_RATE_LIMIT_PER_SECOND across every replica of the service, over
+ * any one-second span (a sliding window, as Stripe counts): a call may start only while fewer
+ * than the limit started in the second before, by the database clock, so replicas need no clock
+ * agreement. Grants are serialized by an advisory lock; a caller that finds the window full
+ * waits until its oldest grant leaves it, with jitter.
  */
 @Injectable()
 export class StripeRateLimiter {
@@ -28,27 +31,34 @@ export class StripeRateLimiter {
    */
   async acquire(deadline = Number.POSITIVE_INFINITY): Promise<boolean> {
     for (;;) {
-      const rows = await this.dataSource.query<Array<{ used: number; window_start: string }>>(
-        `INSERT INTO stripe_rate_windows AS w (window_start, used)
-         VALUES (floor(extract(epoch FROM clock_timestamp()))::bigint, 1)
-         ON CONFLICT (window_start) DO UPDATE SET used = w.used + 1
-           WHERE w.used < $1
-         RETURNING used, window_start`,
-        [this.config.STRIPE_RATE_LIMIT_PER_SECOND],
-      );
-      if (rows.length > 0) {
-        if (rows[0].used === 1) await this.forgetOldWindows(Number(rows[0].window_start));
-        return true;
-      }
-      const wait = FULL_WAIT_MS + Math.floor(Math.random() * FULL_WAIT_MS);
+      const waitMs = await this.tryGrant();
+      if (waitMs === 0) return true;
+      const wait = waitMs + Math.floor(Math.random() * JITTER_MS);
       if (performance.now() + wait >= deadline) return false;
       await new Promise((resolve) => setTimeout(resolve, wait));
     }
   }
 
-  private async forgetOldWindows(current: number): Promise<void> {
-    await this.dataSource.query('DELETE FROM stripe_rate_windows WHERE window_start < $1', [
-      current - KEEP_WINDOWS_SECONDS,
-    ]);
+  /** 0 when a slot was granted; else how long until the window's oldest grant leaves it. */
+  private tryGrant(): Promise<number> {
+    return this.dataSource.transaction(async (tx) => {
+      await tx.query('SELECT pg_advisory_xact_lock($1, $2)', [...LOCK]);
+      const [window] = await tx.query<Array<{ used: number; wait_ms: number | null }>>(
+        `SELECT count(*)::int AS used,
+           ceil(extract(epoch FROM min(granted_at) + interval '1 second' - clock_timestamp())
+             * 1000)::int AS wait_ms
+         FROM stripe_rate_grants WHERE granted_at > clock_timestamp() - interval '1 second'`,
+      );
+      if (window.used >= this.config.STRIPE_RATE_LIMIT_PER_SECOND) {
+        return Math.max(1, window.wait_ms ?? 1);
+      }
+      await tx.query('INSERT INTO stripe_rate_grants (granted_at) VALUES (clock_timestamp())');
+      await tx.query(
+        `DELETE FROM stripe_rate_grants
+         WHERE granted_at < clock_timestamp() - make_interval(secs => $1)`,
+        [KEEP_SECONDS],
+      );
+      return 0;
+    });
   }
 }

@@ -1,9 +1,10 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { Currency, Topics } from '@rewards/contracts';
+import { Topics } from '@rewards/contracts';
 import { OutboxRelay, OutboxWriter } from '@rewards/messaging';
 import { Clock } from '@rewards/service-kit';
 import { DataSource, EntityManager } from 'typeorm';
 import { Payout } from '../payouts/payout.entity';
+import { payoutFailedEvent } from '../payouts/payout-failed-event';
 import { StripeEventLike, TransferEventEffect, transferEventEffect } from './transfer-event-effect';
 
 /** `duplicate`: this event id was applied before; `ignored`: recorded, but it changes nothing. */
@@ -94,15 +95,7 @@ export class ApplyStripeEventUseCase {
       tx,
       Topics.PayoutFailed,
       payout.id,
-      {
-        payoutId: payout.id,
-        rewardId: payout.rewardId,
-        beneficiaryId: payout.beneficiaryId,
-        amount: { amountCents: payout.amountCents, currency: payout.currency as Currency },
-        reason: effect.reason,
-        final: true,
-        failedAt: now.toISOString(),
-      },
+      payoutFailedEvent(payout, { reason: effect.reason, nextAttemptAt: null, failedAt: now }),
       { occurredAt: now },
     );
     return true;

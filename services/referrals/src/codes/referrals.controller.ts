@@ -8,6 +8,7 @@ import {
   InstructorReferral,
   InstructorReferralStatus,
 } from '../instructor-program/instructor-referral.entity';
+import { readProgramConfig } from '../program/program-config';
 import { ReferralsError } from '../referrals-error';
 import { ReferralCode } from './referral-code.entity';
 
@@ -75,6 +76,8 @@ export class ReferralsController {
         payoutId: r.payoutId,
         paidAt: r.paidAt?.toISOString() ?? null,
         failureReason: r.failureReason,
+        // Set while a failed payout will be tried again: "failed, retrying at nextRetryAt".
+        nextRetryAt: r.nextRetryAt?.toISOString() ?? null,
       })),
     };
   }
@@ -83,12 +86,18 @@ export class ReferralsController {
     referrerId: string,
   ): Promise<ReferralStatsView['instructorProgram']> {
     const rows = await this.dataSource.query<
-      Array<{ status: InstructorReferralStatus; n: string; cents: string | null }>
+      Array<{
+        status: InstructorReferralStatus;
+        retrying: boolean;
+        n: string;
+        cents: string | null;
+      }>
     >(
-      `SELECT status, count(*) AS n, sum(bonus_cents) AS cents
-       FROM instructor_referrals WHERE referrer_id = $1 GROUP BY status`,
+      `SELECT status, next_retry_at IS NOT NULL AS retrying, count(*) AS n, sum(bonus_cents) AS cents
+       FROM instructor_referrals WHERE referrer_id = $1 GROUP BY 1, 2`,
       [referrerId],
     );
+    const { currency } = await readProgramConfig(this.dataSource.manager);
     const counts = Object.fromEntries(INSTRUCTOR_REFERRAL_STATUSES.map((s) => [s, 0])) as Record<
       InstructorReferralStatus,
       number
@@ -96,10 +105,13 @@ export class ReferralsController {
     let paidCents = 0;
     let pendingCents = 0;
     for (const row of rows) {
-      counts[row.status] = Number(row.n);
+      counts[row.status] += Number(row.n);
       if (row.status === 'paid') paidCents += Number(row.cents ?? 0);
-      if (row.status === 'pending_transfer') pendingCents += Number(row.cents ?? 0);
+      // Earned and still on its way: awaiting its transfer, or failed and to be tried again.
+      if (row.status === 'pending_transfer' || (row.status === 'failed' && row.retrying)) {
+        pendingCents += Number(row.cents ?? 0);
+      }
     }
-    return { counts, earnings: { paidCents, pendingCents, currency: 'USD' } };
+    return { counts, earnings: { paidCents, pendingCents, currency } };
   }
 }

@@ -6,12 +6,13 @@ import {
   LessonCompletedV1,
   LessonCompletedV2,
   PayoutFailedV1,
+  PayoutFailedV2,
   PayoutPaidV1,
   Topics,
 } from '@rewards/contracts';
 import { InboxContext, OutboxWriter, runOf } from '@rewards/messaging';
 import { Clock } from '@rewards/service-kit';
-import { EntityManager, In } from 'typeorm';
+import { EntityManager } from 'typeorm';
 import { advanceInstructorReferral } from './advance-instructor-referral';
 import {
   awaitingMilestone,
@@ -20,7 +21,6 @@ import {
   lockRefereesAndRecordLessons,
   recordWentLive,
 } from './instructor-milestones';
-import { InstructorReferral } from './instructor-referral.entity';
 import { lockReferee } from './lock-referee';
 import { CompletedLesson } from '../program/qualifying-lesson';
 
@@ -87,38 +87,46 @@ export class InstructorProgramConsumers {
     @Payload() event: EventEnvelope<PayoutPaidV1>,
     @Ctx() { tx }: InboxContext,
   ): Promise<void> {
-    await tx.update(
-      InstructorReferral,
-      { payoutId: event.payload.payoutId, status: 'pending_transfer' },
-      {
-        status: 'paid',
-        paidAt: new Date(event.payload.paidAt),
-        transferId: event.payload.transferId,
-        failureReason: null,
-        updatedAt: this.clock.now(),
-      },
+    const p = event.payload;
+    // A payout retried after failing (even for good: an admin may retry it) ends paid; a
+    // payout-paid older than the failure it would override (a late delivery) changes nothing.
+    await tx.query(
+      `UPDATE instructor_referrals
+       SET status = 'paid', paid_at = $2, transfer_id = $3, failure_reason = NULL,
+         next_retry_at = NULL, payout_event_at = $2, updated_at = $4
+       WHERE payout_id = $1 AND status IN ('pending_transfer', 'failed')
+         AND (payout_event_at IS NULL OR payout_event_at < $2)`,
+      [p.payoutId, new Date(p.paidAt), p.transferId, this.clock.now()],
     );
   }
 
   @EventPattern(Topics.PayoutFailed)
   async payoutFailed(
-    @Payload() event: EventEnvelope<PayoutFailedV1>,
+    @Payload() event: EventEnvelope<PayoutFailedV1 | PayoutFailedV2>,
     @Ctx() { tx }: InboxContext,
   ): Promise<void> {
-    // Payouts keeps retrying a failure that is not final; only a final one ends the bonus. A
-    // final one also ends a paid bonus: Stripe reversed (or failed) the transfer after the fact.
-    const final = event.payload.final;
-    await tx.update(
-      InstructorReferral,
-      {
-        payoutId: event.payload.payoutId,
-        status: final ? In(['pending_transfer', 'paid']) : 'pending_transfer',
-      },
-      {
-        ...(final ? { status: 'failed' as const } : {}),
-        failureReason: event.payload.reason,
-        updatedAt: this.clock.now(),
-      },
+    const p = event.payload;
+    // v1 never said when the next attempt is; it was only published for final failures.
+    const nextRetryAt =
+      !p.final && 'nextAttemptAt' in p && p.nextAttemptAt !== null
+        ? new Date(p.nextAttemptAt)
+        : null;
+    // Failed for now: shown failed, retrying at nextRetryAt. A final failure also ends a paid
+    // bonus: Stripe reversed (or failed) the transfer after the fact. Older facts are ignored.
+    await tx.query(
+      `UPDATE instructor_referrals
+       SET status = 'failed', failure_reason = $2, next_retry_at = $3, payout_event_at = $4,
+         updated_at = $5
+       WHERE payout_id = $1 AND status = ANY($6)
+         AND (payout_event_at IS NULL OR payout_event_at < $4)`,
+      [
+        p.payoutId,
+        p.reason,
+        nextRetryAt,
+        new Date(p.failedAt),
+        this.clock.now(),
+        p.final ? ['pending_transfer', 'failed', 'paid'] : ['pending_transfer', 'failed'],
+      ],
     );
   }
 }

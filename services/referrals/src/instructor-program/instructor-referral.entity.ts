@@ -57,6 +57,14 @@ export class InstructorReferral {
   @Column('text', { name: 'failure_reason', nullable: true })
   failureReason!: string | null;
 
+  /** Set while a failed payout will be tried again: when. Null once paid or failed for good. */
+  @Column('timestamptz', { name: 'next_retry_at', nullable: true })
+  nextRetryAt!: Date | null;
+
+  /** When the latest payout fact applied here happened; older ones arriving later are ignored. */
+  @Column('timestamptz', { name: 'payout_event_at', nullable: true })
+  payoutEventAt!: Date | null;
+
   @Column('timestamptz', { name: 'updated_at' })
   updatedAt!: Date;
 }
