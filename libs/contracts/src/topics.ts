@@ -43,6 +43,7 @@ export function allTopicsWithDeadLetters(): string[] {
  */
 export const TOPIC_CONSUMERS: Readonly<Partial<Record<Topic, readonly string[]>>> = {
   [Topics.UserRegistered]: ['referrals'],
+  [Topics.ReferralAttributed]: ['bookings'],
   [Topics.BookingConfirmed]: ['wallet'],
   [Topics.BookingCancelled]: ['wallet'],
   [Topics.InstructorWentLive]: ['referrals'],
