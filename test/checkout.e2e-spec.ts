@@ -57,8 +57,12 @@ describe('checkout through the gateway', () => {
     return instructor;
   };
 
-  /** Unlocks a student-credit reward for the user, as referrals will publish it. */
-  const giveCredit = async (user: User, amountCents: number) => {
+  /** Unlocks a reward for the user, as referrals will publish it. */
+  const giveCredit = async (
+    user: User,
+    amountCents: number,
+    kind: 'student_referral_credit' | 'fee_rebate' = 'student_referral_credit',
+  ) => {
     const rewardId = randomUUID();
     const unlockedAt = new Date();
     const event = createEnvelope({
@@ -70,15 +74,18 @@ describe('checkout through the gateway', () => {
       payload: {
         rewardId,
         beneficiaryId: user.id,
-        kind: 'student_referral_credit',
+        kind,
         amount: { amountCents, currency: 'USD' },
         expiresAt: new Date(unlockedAt.getTime() + 180 * 86_400_000).toISOString(),
         unlockedAt: unlockedAt.toISOString(),
       },
     });
-    const before = await available(user);
+    const field = kind === 'fee_rebate' ? 'feeRebateCents' : 'availableCents';
+    const before = ((await wallet(user)) as Record<string, number>)[field] ?? 0;
     await probe.produce(Topics.RewardUnlocked, rewardId, JSON.stringify(event));
-    await eventually(async () => expect(await available(user)).toBe(before + amountCents));
+    await eventually(async () =>
+      expect(((await wallet(user)) as Record<string, number>)[field]).toBe(before + amountCents),
+    );
   };
 
   const wallet = async (user: User) =>
@@ -232,6 +239,41 @@ describe('checkout through the gateway', () => {
     await gw().post(`/bookings/${booked.id}/cancel`).set(instructor.auth).expect(200);
     const again = (await quote(student, lesson(instructor, 8000, 72)).expect(200)).body;
     expect(again.benefit.kind).toBe('referee_discount');
+  });
+
+  it("lowers the platform fee by the instructor's fee rebate until it is used up", async () => {
+    const [student, instructor] = [await register('student'), await liveInstructor()];
+    await giveCredit(instructor, 2000, 'fee_rebate');
+    const first = lesson(instructor, 8000, 24);
+    const q1 = (await quote(student, first).expect(200)).body;
+    expect(q1.platformFee).toEqual({
+      amount: { amountCents: 0, currency: 'USD' },
+      beforeRebate: { amountCents: 1200, currency: 'USD' },
+      rebate: { amountCents: 1200, currency: 'USD' },
+    });
+    // What the student pays does not move: the rebate is the instructor's.
+    expect(q1.total.amountCents).toBe(8000);
+    const booked = (await book(student, first, q1).expect(201)).body;
+    await eventually(async () =>
+      expect(await wallet(instructor)).toMatchObject({ feeRebateCents: 800, reservedCents: 0 }),
+    );
+    const second = lesson(instructor, 8000, 30);
+    const q2 = (await quote(student, second).expect(200)).body;
+    expect(q2.platformFee).toMatchObject({
+      amount: { amountCents: 400 },
+      rebate: { amountCents: 800 },
+    });
+    await book(student, second, q2).expect(201);
+    const third = (await quote(student, lesson(instructor, 8000, 36)).expect(200)).body;
+    expect(third.platformFee).toMatchObject({
+      amount: { amountCents: 1200 },
+      rebate: { amountCents: 0 },
+    });
+    await gw().post(`/bookings/${booked.id}/cancel`).set(student.auth).expect(200);
+    await eventually(async () =>
+      expect(await wallet(instructor)).toMatchObject({ feeRebateCents: 1200 }),
+    );
+    await invariantsHold();
   });
 
   it('refuses a quote that no longer holds and charges nothing for it', async () => {
