@@ -231,6 +231,7 @@ describe('wallet checkout reservations', () => {
 
   it('credits a fee rebate to the instructor, holds it for a lesson and gives it back', async () => {
     const [instructor, student, reference] = [randomUUID(), randomUUID(), `quote-${randomUUID()}`];
+    const bookingId = randomUUID();
     const rebate = unlocked(randomUUID(), instructor, 5000, 'fee_rebate');
     await h.send(rebate);
     await eventually(() => h.consumed(rebate.id));
@@ -240,7 +241,7 @@ describe('wallet checkout reservations', () => {
     });
     expect(await funds(student, instructor)).toMatchObject({ feeRebateCents: 5000 });
     await reserve(reference, {
-      bookingId: randomUUID(),
+      bookingId,
       studentId: student,
       creditCents: 0,
       instructorId: instructor,
@@ -249,6 +250,15 @@ describe('wallet checkout reservations', () => {
     expect(await funds(student, instructor)).toMatchObject({ feeRebateCents: 3800 });
     await giveBack(reference, 'not_confirmed').expect(200);
     expect(await funds(student, instructor)).toMatchObject({ feeRebateCents: 5000 });
+    // A hold given back cannot be revived by replaying its reservation.
+    const revived = await reserve(reference, {
+      bookingId,
+      studentId: student,
+      creditCents: 0,
+      instructorId: instructor,
+      feeRebateCents: 1200,
+    }).expect(409);
+    expect(revived.body.error.code).toBe('RESERVATION_RELEASED');
     // A voided rebate takes back what is left of it; no lots are involved.
     const voidEvent = voided((rebate.payload as { rewardId: string }).rewardId, instructor);
     await h.send(voidEvent);

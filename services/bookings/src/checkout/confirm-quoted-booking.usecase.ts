@@ -24,9 +24,9 @@ export interface QuotedBookingCommand {
 /**
  * Books a lesson at its quote, exactly: the wallet holds the quoted credit and fee rebate first
  * (refused whole when it no longer has them), then the booking and booking-confirmed commit
- * together, then the hold is captured. Confirming a quote again answers the same booking. A
- * booking that could not commit gives its hold back (or the wallet's sweep does); a capture that
- * could not be made now is made when the wallet reads booking-confirmed.
+ * together, then the hold is captured (asked at once, and made for sure when the wallet reads
+ * booking-confirmed). Confirming a quote again answers the same booking. A booking that could not
+ * commit gives its hold back (or the wallet's sweep does).
  */
 @Injectable()
 export class ConfirmQuotedBooking {
@@ -76,8 +76,9 @@ export class ConfirmQuotedBooking {
       throw err;
     }
     this.relay.kick();
-    // The wallet also captures when it reads booking-confirmed: a failure here loses nothing.
-    if (holds) await this.wallet.capture(reference).catch(() => undefined);
+    // Not awaited: the booking is confirmed and booking-confirmed, committed with it, makes the
+    // wallet capture anyway; this call only makes it sooner, and a failure of it loses nothing.
+    if (holds) void this.wallet.capture(reference).catch(() => undefined);
     return booking;
   }
 

@@ -17,7 +17,10 @@ export interface ReserveRequest {
   currency: Currency;
 }
 
-/** The wallet's answer when it refused to hold the funds: the quote no longer holds. */
+/**
+ * The wallet refused to hold the funds (not enough left, or this checkout's hold was already
+ * given back): the quote no longer holds.
+ */
 export class FundsShort extends Error {
   constructor(readonly details: unknown) {
     super('the wallet no longer has what the quote applied');
@@ -89,8 +92,12 @@ export class WalletClient {
     const answer = (await response.json().catch(() => undefined)) as
       { error?: { code?: string; details?: unknown } } | undefined;
     if (response.ok) return answer ?? {};
-    if (response.status === 409 && answer?.error?.code === 'INSUFFICIENT_CREDIT') {
-      throw new FundsShort(answer.error.details);
+    const code = answer?.error?.code;
+    if (
+      response.status === 409 &&
+      (code === 'INSUFFICIENT_CREDIT' || code === 'RESERVATION_RELEASED')
+    ) {
+      throw new FundsShort(answer?.error?.details);
     }
     // Anything else is the wallet's or this service's fault, never the student's.
     this.logger.error({

@@ -152,6 +152,13 @@ export class ReserveCheckoutFunds {
         { reference: c.reference },
       );
     }
+    // A hold given back is over: the checkout must start again, never revive it uncharged.
+    if (existing.status === 'released' || existing.status === 'refunded') {
+      throw new WalletError(
+        'RESERVATION_RELEASED',
+        `reservation ${c.reference} was ${existing.status} (${existing.releaseReason ?? 'unknown'})`,
+      );
+    }
     return existing;
   }
 }
