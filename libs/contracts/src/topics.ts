@@ -46,6 +46,7 @@ export const TOPIC_CONSUMERS: Readonly<Partial<Record<Topic, readonly string[]>>
   [Topics.ReferralAttributed]: ['bookings'],
   [Topics.BookingConfirmed]: ['wallet'],
   [Topics.BookingCancelled]: ['wallet'],
+  [Topics.CreditExpiring]: ['bookings'],
   [Topics.InstructorWentLive]: ['referrals'],
   [Topics.LessonCompleted]: ['referrals'],
   [Topics.PayoutPaid]: ['referrals'],

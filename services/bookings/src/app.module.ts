@@ -11,6 +11,10 @@ import { CreateQuote } from './checkout/create-quote.usecase';
 import { RefereeDiscounts } from './checkout/referee-discounts';
 import { ReferralAttributedConsumer } from './checkout/referral-attributed.consumer';
 import { WalletClient } from './checkout/wallet.client';
+import { CreditExpiringConsumer } from './notifications/credit-expiring.consumer';
+import { CreditReminderEmailsJob } from './notifications/credit-reminder-emails.job';
+import { MailSender } from './notifications/mail-sender';
+import { SmtpMailSender } from './notifications/smtp-mail-sender';
 import { BookingsConfig } from './config/bookings.config';
 import { bookingsDataSource } from './db/data-source';
 
@@ -34,6 +38,7 @@ export class AppModule {
         BookingsController,
         CheckoutController,
         ReferralAttributedConsumer,
+        CreditExpiringConsumer,
       ],
       providers: [
         { provide: BookingsConfig, useValue: config },
@@ -44,6 +49,8 @@ export class AppModule {
         ConfirmQuotedBooking,
         RefereeDiscounts,
         WalletClient,
+        { provide: MailSender, useClass: SmtpMailSender },
+        CreditReminderEmailsJob,
       ],
     };
   }

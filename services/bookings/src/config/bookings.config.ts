@@ -1,5 +1,5 @@
 import { DataServiceConfig, toInt } from '@rewards/service-kit';
-import { IsInt, IsString, IsUrl, Max, Min, MinLength } from 'class-validator';
+import { IsEmail, IsInt, IsString, IsUrl, Matches, Max, Min, MinLength } from 'class-validator';
 
 const HTTP_URL = { require_tld: false, require_protocol: true, protocols: ['http', 'https'] };
 
@@ -42,4 +42,28 @@ export class BookingsConfig extends DataServiceConfig {
   @Min(0)
   @Max(10_000)
   PLATFORM_FEE_BPS: number = 1500;
+
+  /** SMTP relay of reminder emails; empty: reminders are queued but not sent. */
+  @Matches(/^$|^[A-Za-z0-9.-]+$/, { message: 'SMTP_HOST must be a host name or address' })
+  SMTP_HOST: string = '';
+
+  @toInt()
+  @IsInt()
+  @Min(1)
+  @Max(65535)
+  SMTP_PORT: number = 25;
+
+  @IsEmail({ require_tld: false })
+  SMTP_FROM: string = 'rewards@localhost';
+
+  @toInt()
+  @IsInt()
+  @Min(100)
+  SMTP_TIMEOUT_MS: number = 10_000;
+
+  /** How often queued reminder emails are sent. */
+  @toInt()
+  @IsInt()
+  @Min(100)
+  SMTP_SEND_INTERVAL_MS: number = 10_000;
 }

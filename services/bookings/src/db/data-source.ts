@@ -6,6 +6,7 @@ import { CheckoutQuote } from '../checkout/checkout-quote.entity';
 import { CreateBookingsSchema1763690000000 } from './migrations/1763690000000-create-bookings-schema';
 import { AddMessagingReplayAndDeadLetters1796080000000 } from './migrations/1796080000000-add-messaging-replay-and-dead-letters';
 import { CreateCheckoutQuotes1796120200000 } from './migrations/1796120200000-create-checkout-quotes';
+import { CreateCreditReminderEmails1796120300000 } from './migrations/1796120300000-create-credit-reminder-emails';
 
 export const BOOKINGS_ENTITIES = [Account, Booking, CheckoutQuote];
 
@@ -20,6 +21,7 @@ export function bookingsDataSource(url: string, schema = 'bookings'): DataSource
       CreateBookingsSchema1763690000000,
       AddMessagingReplayAndDeadLetters1796080000000,
       CreateCheckoutQuotes1796120200000,
+      CreateCreditReminderEmails1796120300000,
     ],
   });
 }
