@@ -54,6 +54,8 @@ export async function startPlatform(
     BookingsConfig,
     serviceTestEnv('bookings', {
       WALLET_URL: wallet.url,
+      // Generous: 30 checkouts of one wallet queue on its lock, on a loaded machine.
+      WALLET_TIMEOUT_MS: '10000',
       CHECKOUT_QUOTE_SECRET: 'e2e-checkout-quote-secret-of-32-characters-at-least',
     }),
   );

@@ -93,7 +93,12 @@ export class ConfirmQuotedBooking {
         currency: quote.currency.trim() as Currency,
       });
     } catch (err) {
-      if (!(err instanceof FundsShort)) throw err;
+      if (!(err instanceof FundsShort)) {
+        // The hold may have been made after the call timed out: give it back rather than leave
+        // the credit held until the wallet's sweep (a hold made after this too, the sweep frees).
+        await this.wallet.tryGiveBack(reference, 'not_confirmed');
+        throw err;
+      }
       throw new BookingsError(
         'QUOTE_NO_LONGER_HOLDS',
         'the wallet credit or fee rebate this quote applied has been used meanwhile: ask for a new quote',
