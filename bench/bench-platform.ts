@@ -49,6 +49,9 @@ export interface BenchPlatform {
   brokers: string;
   partitions: number;
   services: ReadonlyMap<ServiceName, ServiceProcess>;
+  /** Each service's base URL, the gateway's among them. */
+  urls: Record<ServiceName, string>;
+  fakeStripeUrl: string;
   /** Launcher pids: each launcher's process tree holds the server (postmaster and backends). */
   postgresPid: number;
   kafkaPid: number;
@@ -126,6 +129,7 @@ export async function startBenchPlatform(opts: BenchPlatformOptions): Promise<Be
       },
       kafkaBrokers: kafka.brokers,
       jwtSecret: secret(),
+      checkoutQuoteSecret: secret(),
       stripe: {
         secretKey: FAKE_STRIPE_SECRET_KEY,
         webhookSecret: `whsec_${secret()}`,
@@ -181,6 +185,11 @@ export async function startBenchPlatform(opts: BenchPlatformOptions): Promise<Be
       brokers: kafka.brokers,
       partitions: opts.partitions,
       services,
+      urls: Object.fromEntries(SERVICES.map((s) => [s, serviceUrl(ports[s])])) as Record<
+        ServiceName,
+        string
+      >,
+      fakeStripeUrl: stripe.url,
       postgresPid: postgres.pid,
       kafkaPid: kafka.pid,
       serviceSettings: Object.fromEntries(

@@ -35,7 +35,7 @@ const PORTS: Record<string, number> = {
 const ALLOWED_CALLERS: Record<string, string[]> = {
   bookings: ['gateway', 'payouts'],
   referrals: ['gateway'],
-  wallet: ['gateway'],
+  wallet: ['gateway', 'bookings'],
   payouts: ['gateway'],
 };
 const NAMESPACE = 'rewards';
@@ -222,7 +222,7 @@ describe.each(['dev', 'production'])('overlay %s', (overlay) => {
     }
   });
 
-  it('lets only the gateway (and payouts into bookings) reach the backends', () => {
+  it('lets only the gateway (and payouts into bookings, bookings into wallet) reach the backends', () => {
     const policies = of(objects, 'NetworkPolicy').map(
       (o) => new NetworkPolicy(o as INetworkPolicy),
     );

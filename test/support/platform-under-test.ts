@@ -5,7 +5,7 @@ import {
   serviceTestEnv,
   startServiceApp,
 } from '@rewards/testing';
-import { loadConfig } from '@rewards/service-kit';
+import { Clock, loadConfig } from '@rewards/service-kit';
 import { AppModule as BookingsApp } from '../../services/bookings/src/app.module';
 import { mapBookingsError } from '../../services/bookings/src/bookings-error';
 import { BookingsConfig } from '../../services/bookings/src/config/bookings.config';
@@ -28,6 +28,8 @@ import { mapWalletError } from '../../services/wallet/src/wallet-error';
 
 export interface PlatformUnderTest {
   gatewayUrl: string;
+  walletUrl: string;
+  bookingsUrl: string;
   stripe: FakeStripe;
   /** What Stripe signs webhooks with, as payouts is configured. */
   stripeWebhookSecret: string;
@@ -39,19 +41,31 @@ export interface PlatformUnderTest {
 
 /** The five services over real HTTP, on the run's Postgres and broker, with a fake Stripe. */
 export async function startPlatform(
-  options: { payoutsEnv?: Record<string, string> } = {},
+  options: { payoutsEnv?: Record<string, string>; bookingsClock?: Clock } = {},
 ): Promise<PlatformUnderTest> {
   const stripe = new FakeStripe();
   await stripe.start(0);
 
-  const bookingsConfig = loadConfig(BookingsConfig, serviceTestEnv('bookings'));
   const referralsConfig = loadConfig(ReferralsConfig, serviceTestEnv('referrals'));
   const walletConfig = loadConfig(WalletConfig, serviceTestEnv('wallet'));
-  await migrate(bookingsDataSource(bookingsConfig.DATABASE_URL));
   await migrate(referralsDataSource(referralsConfig.DATABASE_URL));
   await migrate(walletDataSource(walletConfig.DATABASE_URL));
 
-  const bookings = await startServiceApp(BookingsApp.forRoot(bookingsConfig), mapBookingsError);
+  const wallet = await startServiceApp(WalletApp.forRoot(walletConfig), mapWalletError);
+  const bookingsConfig = loadConfig(
+    BookingsConfig,
+    serviceTestEnv('bookings', {
+      WALLET_URL: wallet.url,
+      // Generous: 30 checkouts of one wallet queue on its lock, on a loaded machine.
+      WALLET_TIMEOUT_MS: '10000',
+      CHECKOUT_QUOTE_SECRET: 'e2e-checkout-quote-secret-of-32-characters-at-least',
+    }),
+  );
+  await migrate(bookingsDataSource(bookingsConfig.DATABASE_URL));
+  const bookings = await startServiceApp(
+    BookingsApp.forRoot(bookingsConfig, { clock: options.bookingsClock }),
+    mapBookingsError,
+  );
   const payoutsConfig = loadConfig(
     PayoutsConfig,
     serviceTestEnv('payouts', {
@@ -77,7 +91,6 @@ export async function startPlatform(
   };
   ports.referrals = Number(new URL(running.referrals!.url).port);
   ports.payouts = Number(new URL(running.payouts!.url).port);
-  const wallet = await startServiceApp(WalletApp.forRoot(walletConfig), mapWalletError);
   const urls = () => ({
     BOOKINGS_URL: bookings.url,
     REFERRALS_URL: running.referrals!.url,
@@ -96,6 +109,8 @@ export async function startPlatform(
 
   return {
     gatewayUrl: gateway.url,
+    walletUrl: wallet.url,
+    bookingsUrl: bookings.url,
     stripe,
     stripeWebhookSecret: payoutsConfig.STRIPE_WEBHOOK_SECRET,
     stop: async (service) => {
@@ -115,4 +130,13 @@ export async function startPlatform(
       await stripe.stop();
     },
   };
+}
+
+/** The system time moved by an offset a test sets: quotes expire without waiting for them. */
+export class OffsetClock extends Clock {
+  offsetMs = 0;
+
+  now(): Date {
+    return new Date(Date.now() + this.offsetMs);
+  }
 }

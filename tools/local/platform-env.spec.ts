@@ -20,6 +20,7 @@ const settings: PlatformSettings = {
   },
   kafkaBrokers: '127.0.0.1:9092',
   jwtSecret: 'j'.repeat(48),
+  checkoutQuoteSecret: 'q'.repeat(48),
   stripe: { secretKey: 'sk_test_x', webhookSecret: 'whsec_x', apiUrl: 'http://127.0.0.1:12111' },
 };
 
@@ -66,6 +67,7 @@ describe(planPlatform.name, () => {
     });
     expect(plan.secretNames).toEqual([
       'JWT_SECRET',
+      'CHECKOUT_QUOTE_SECRET',
       'BOOKINGS_DB_PASSWORD',
       'REFERRALS_DB_PASSWORD',
       'WALLET_DB_PASSWORD',
@@ -163,6 +165,14 @@ describe(buildServiceEnv.name, () => {
     });
     expect(env).not.toHaveProperty('JWT_SECRET');
     expect(env).not.toHaveProperty('BOOKINGS_URL');
+  });
+
+  it('gives bookings the wallet and the checkout quote key, and only it the key', () => {
+    expect(buildServiceEnv('bookings', settings, {})).toMatchObject({
+      WALLET_URL: 'http://127.0.0.1:4003',
+      CHECKOUT_QUOTE_SECRET: settings.checkoutQuoteSecret,
+    });
+    expect(buildServiceEnv('wallet', settings, {})).not.toHaveProperty('CHECKOUT_QUOTE_SECRET');
   });
 
   it('points referral share links at the gateway', () => {

@@ -113,6 +113,7 @@ export function planPlatform(env: Env): PlatformPlan {
     ),
     secretNames: [
       'JWT_SECRET',
+      'CHECKOUT_QUOTE_SECRET',
       ...DATA_SERVICES.map(dbPasswordVariable),
       ...(embeddedPostgres ? ['POSTGRES_ADMIN_PASSWORD'] : []),
       ...(fakeStripe ? ['STRIPE_WEBHOOK_SECRET'] : []),
@@ -132,6 +133,8 @@ export interface PlatformSettings {
   databaseUrls: Record<DataServiceName, string>;
   kafkaBrokers: string;
   jwtSecret: string;
+  /** Signs bookings' checkout quotes. */
+  checkoutQuoteSecret: string;
   stripe: StripeSettings;
 }
 
@@ -145,6 +148,7 @@ const PLATFORM_MANAGED = new Set([
   'KAFKA_BROKERS',
   'KAFKA_CLIENT_ID',
   'JWT_SECRET',
+  'CHECKOUT_QUOTE_SECRET',
   'AUTH_DEV_TOKENS',
   'BOOKINGS_URL',
   'REFERRALS_URL',
@@ -215,6 +219,9 @@ export function buildServiceEnv(
       if (settings.stripe.apiUrl !== undefined) env.STRIPE_API_URL = settings.stripe.apiUrl;
       break;
     case 'bookings':
+      env.WALLET_URL = serviceUrl(ports.wallet);
+      env.CHECKOUT_QUOTE_SECRET = settings.checkoutQuoteSecret;
+      break;
     case 'wallet':
       break;
   }

@@ -1,7 +1,11 @@
 import { FAKE_STRIPE_SECRET_KEY, planPlatform } from './platform-env';
 import { RunningInfrastructure, platformSettings } from './platform-settings';
 
-const secrets = { JWT_SECRET: 'j'.repeat(48), STRIPE_WEBHOOK_SECRET: 'whsec_local' };
+const secrets = {
+  JWT_SECRET: 'j'.repeat(48),
+  CHECKOUT_QUOTE_SECRET: 'q'.repeat(48),
+  STRIPE_WEBHOOK_SECRET: 'whsec_local',
+};
 const databaseUrls = {
   bookings: 'postgres://svc_bookings:b@127.0.0.1:5432/rewards',
   referrals: 'postgres://svc_referrals:r@127.0.0.1:5432/rewards',

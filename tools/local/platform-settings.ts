@@ -50,6 +50,7 @@ export function platformSettings(
     },
     kafkaBrokers: infra.kafkaBrokers,
     jwtSecret: secrets.JWT_SECRET,
+    checkoutQuoteSecret: secrets.CHECKOUT_QUOTE_SECRET,
     stripe,
   };
   return { ...settings, envOf: (service) => buildServiceEnv(service, settings, env) };

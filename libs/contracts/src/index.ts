@@ -10,6 +10,7 @@ export * from './events/booking-cancelled.v1';
 export * from './events/lesson-completed.v1';
 export * from './events/lesson-completed.v2';
 export * from './events/referral-attributed.v1';
+export * from './events/referral-attributed.v2';
 export * from './events/reward-earned.v1';
 export * from './events/reward-unlocked.v1';
 export * from './events/reward-voided.v1';

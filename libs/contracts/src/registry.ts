@@ -13,6 +13,7 @@ import { PayoutFailedV2 } from './events/payout-failed.v2';
 import { PayoutPaidV1 } from './events/payout-paid.v1';
 import { PayoutRequestedV1 } from './events/payout-requested.v1';
 import { ReferralAttributedV1 } from './events/referral-attributed.v1';
+import { ReferralAttributedV2 } from './events/referral-attributed.v2';
 import { RewardEarnedV1 } from './events/reward-earned.v1';
 import { RewardUnlockedV1 } from './events/reward-unlocked.v1';
 import { RewardVoidedV1 } from './events/reward-voided.v1';
@@ -30,7 +31,7 @@ export const CurrentEvents = {
   [Topics.BookingConfirmed]: { version: 1, payload: BookingConfirmedV1 },
   [Topics.BookingCancelled]: { version: 1, payload: BookingCancelledV1 },
   [Topics.LessonCompleted]: { version: 2, payload: LessonCompletedV2 },
-  [Topics.ReferralAttributed]: { version: 1, payload: ReferralAttributedV1 },
+  [Topics.ReferralAttributed]: { version: 2, payload: ReferralAttributedV2 },
   [Topics.RewardEarned]: { version: 1, payload: RewardEarnedV1 },
   [Topics.RewardUnlocked]: { version: 1, payload: RewardUnlockedV1 },
   [Topics.RewardVoided]: { version: 1, payload: RewardVoidedV1 },
@@ -60,6 +61,7 @@ export const PreviousEvents: ReadonlyArray<{
 }> = [
   { type: Topics.LessonCompleted, version: 1, payload: LessonCompletedV1 },
   { type: Topics.PayoutFailed, version: 1, payload: PayoutFailedV1 },
+  { type: Topics.ReferralAttributed, version: 1, payload: ReferralAttributedV1 },
 ];
 
 /** Every (type, version) a consumer can read; older versions stay here after a new one ships. */

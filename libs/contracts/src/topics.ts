@@ -43,6 +43,10 @@ export function allTopicsWithDeadLetters(): string[] {
  */
 export const TOPIC_CONSUMERS: Readonly<Partial<Record<Topic, readonly string[]>>> = {
   [Topics.UserRegistered]: ['referrals'],
+  [Topics.ReferralAttributed]: ['bookings'],
+  [Topics.BookingConfirmed]: ['wallet'],
+  [Topics.BookingCancelled]: ['wallet'],
+  [Topics.CreditExpiring]: ['bookings'],
   [Topics.InstructorWentLive]: ['referrals'],
   [Topics.LessonCompleted]: ['referrals'],
   [Topics.PayoutPaid]: ['referrals'],

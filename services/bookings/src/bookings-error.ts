@@ -1,4 +1,4 @@
-import { MappedError } from '@rewards/service-kit';
+import { MappedError, RETRY_AFTER_SECONDS } from '@rewards/service-kit';
 
 export type BookingsErrorCode =
   | 'ACCOUNT_NOT_FOUND'
@@ -12,13 +12,20 @@ export type BookingsErrorCode =
   | 'BOOKING_NOT_YOURS'
   | 'BOOKING_NOT_CONFIRMED'
   | 'LESSON_NOT_STARTED'
-  | 'INVALID_LESSON_TIME';
+  | 'INVALID_LESSON_TIME'
+  | 'QUOTE_NOT_FOUND'
+  | 'QUOTE_SIGNATURE_INVALID'
+  | 'QUOTE_MISMATCH'
+  | 'QUOTE_EXPIRED'
+  | 'QUOTE_NO_LONGER_HOLDS'
+  | 'WALLET_UNAVAILABLE';
 
 /** The one error type of the bookings service: a stable code and a reason for the caller. */
 export class BookingsError extends Error {
   constructor(
     readonly code: BookingsErrorCode,
     message: string,
+    readonly field?: string,
   ) {
     super(message);
     this.name = 'BookingsError';
@@ -29,10 +36,13 @@ export function bookingsErrorStatus(code: BookingsErrorCode): number {
   switch (code) {
     case 'ACCOUNT_NOT_FOUND':
     case 'BOOKING_NOT_FOUND':
+    case 'QUOTE_NOT_FOUND':
       return 404;
     case 'ACCOUNT_ALREADY_REGISTERED':
     case 'EMAIL_TAKEN':
     case 'BOOKING_NOT_CONFIRMED':
+    case 'QUOTE_EXPIRED':
+    case 'QUOTE_NO_LONGER_HOLDS':
       return 409;
     case 'ROLE_MISMATCH':
     case 'NOT_AN_INSTRUCTOR':
@@ -42,11 +52,22 @@ export function bookingsErrorStatus(code: BookingsErrorCode): number {
     case 'INSTRUCTOR_NOT_LIVE':
     case 'LESSON_NOT_STARTED':
     case 'INVALID_LESSON_TIME':
+    case 'QUOTE_SIGNATURE_INVALID':
+    case 'QUOTE_MISMATCH':
       return 422;
+    case 'WALLET_UNAVAILABLE':
+      return 503;
   }
 }
 
 export function mapBookingsError(err: unknown): MappedError | undefined {
   if (!(err instanceof BookingsError)) return undefined;
-  return { status: bookingsErrorStatus(err.code), code: err.code, message: err.message };
+  const status = bookingsErrorStatus(err.code);
+  return {
+    status,
+    code: err.code,
+    message: err.message,
+    ...(err.field ? { field: err.field } : {}),
+    ...(status === 503 ? { retryAfterSeconds: RETRY_AFTER_SECONDS } : {}),
+  };
 }

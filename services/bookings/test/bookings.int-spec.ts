@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { createEnvelope, Topics } from '@rewards/contracts';
 import { loadConfig } from '@rewards/service-kit';
 import {
   eventually,
@@ -21,7 +22,15 @@ const as = (userId: string, role: string) => ({ 'x-user-id': userId, 'x-user-rol
 describe('bookings service', () => {
   let service: RunningServiceApp;
   let probe: KafkaProbe;
-  const config = loadConfig(BookingsConfig, serviceTestEnv('bookings'));
+  const config = loadConfig(
+    BookingsConfig,
+    serviceTestEnv('bookings', {
+      // Nothing listens there: checkout answers WALLET_UNAVAILABLE, as with a wallet down.
+      WALLET_URL: 'http://127.0.0.1:9',
+      WALLET_TIMEOUT_MS: '500',
+      CHECKOUT_QUOTE_SECRET: 'bookings-test-quote-secret-with-32-characters',
+    }),
+  );
 
   beforeAll(async () => {
     await migrate(bookingsDataSource(config.DATABASE_URL));
@@ -128,6 +137,106 @@ describe('bookings service', () => {
     expect(
       probe.find('lesson-completed', (v) => v.payload?.bookingId === booking.body.id),
     ).toHaveLength(1);
+  });
+
+  const liveInstructor = async () => {
+    const instructor = await registerInstructor();
+    await request(service.url)
+      .put('/accounts/me/payout-account')
+      .set(as(instructor, 'instructor'))
+      .send({ stripeAccountId: 'acct_test123456' })
+      .expect(200);
+    await request(service.url)
+      .post('/accounts/me/go-live')
+      .set(as(instructor, 'instructor'))
+      .expect(200);
+    return instructor;
+  };
+
+  it('answers 503 WALLET_UNAVAILABLE, storing no quote, when the wallet does not answer', async () => {
+    const [instructor, student] = [await liveInstructor(), randomUUID()];
+    await request(service.url)
+      .post('/accounts')
+      .set(as(student, 'student'))
+      .send({ role: 'student', email: `${student}@example.test`, displayName: 'Sam' })
+      .expect(201);
+    const startsAt = new Date(Date.now() + 3_600_000);
+    const res = await request(service.url)
+      .post('/checkout/apply-referral')
+      .set(as(student, 'student'))
+      .send({
+        instructorId: instructor,
+        startsAt: startsAt.toISOString(),
+        endsAt: new Date(startsAt.getTime() + 3_600_000).toISOString(),
+        priceCents: 8000,
+      })
+      .expect(503);
+    expect(res.body.error.code).toBe('WALLET_UNAVAILABLE');
+    expect(res.headers['retry-after']).toBeDefined();
+    const admin = new Client({ connectionString: testAdminUrl() });
+    await admin.connect();
+    const { rows } = await admin.query(
+      'SELECT 1 FROM bookings.checkout_quotes WHERE student_id = $1',
+      [student],
+    );
+    await admin.end();
+    expect(rows).toHaveLength(0);
+  });
+
+  it("records a student referee's discount from referral-attributed v2, once; v1 carries none", async () => {
+    const [v1Referee, v2Referee, referrer] = [randomUUID(), randomUUID(), randomUUID()];
+    const attributed = (refereeId: string, version: number, amountCents: number) =>
+      createEnvelope({
+        type: Topics.ReferralAttributed,
+        version,
+        producer: 'referrals',
+        key: refereeId,
+        occurredAt: new Date(),
+        payload: {
+          attributionId: refereeId,
+          program: 'student',
+          referrerId: referrer,
+          refereeId,
+          code: 'SAM-1234',
+          attributedAt: new Date().toISOString(),
+          ...(version === 2
+            ? {
+                refereeDiscount: {
+                  amount: { amountCents, currency: 'USD' },
+                  minimumLessonPrice: { amountCents: 7500, currency: 'USD' },
+                },
+              }
+            : {}),
+        },
+      });
+    const events = [
+      attributed(v1Referee, 1, 0),
+      attributed(v2Referee, 2, 2000),
+      attributed(v2Referee, 2, 9900),
+    ];
+    for (const e of events) await probe.produce(e.type, e.key, JSON.stringify(e));
+    const admin = new Client({ connectionString: testAdminUrl() });
+    await admin.connect();
+    try {
+      await eventually(async () => {
+        const { rows } = await admin.query(
+          'SELECT 1 FROM bookings.inbox_messages WHERE message_id = ANY($1)',
+          [events.map((e) => e.id)],
+        );
+        expect(rows).toHaveLength(3);
+      });
+      const { rows } = await admin.query(
+        `SELECT student_id, amount_cents, minimum_lesson_cents FROM bookings.referee_discounts
+          WHERE student_id = ANY($1)`,
+        [[v1Referee, v2Referee]],
+      );
+      // The attribution is immutable: the first discount recorded stands.
+      expect(rows).toEqual([
+        { student_id: v2Referee, amount_cents: 2000, minimum_lesson_cents: 7500 },
+      ]);
+    } finally {
+      await admin.end();
+    }
   });
 
   it('cannot read another service schema: Postgres enforces ownership', async () => {

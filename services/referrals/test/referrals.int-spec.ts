@@ -490,6 +490,27 @@ describe('referrals service', () => {
     });
   });
 
+  it("publishes referral-attributed v2 with the student referee's first-lesson discount", async () => {
+    const [referrer, referee] = [randomUUID(), randomUUID()];
+    await register(referrer, 'student');
+    const code = await codeOf(referrer);
+    await register(referee, 'student', code);
+    const event = await eventually(() => {
+      const found = probe.find('referral-attributed', (v) => v.payload?.refereeId === referee);
+      expect(found).toHaveLength(1);
+      return JSON.parse(found[0].value);
+    });
+    expect(event).toMatchObject({ version: 2, key: referee });
+    expect(event.payload).toMatchObject({
+      program: 'student',
+      referrerId: referrer,
+      refereeDiscount: {
+        amount: { amountCents: 2000, currency: 'USD' },
+        minimumLessonPrice: { amountCents: 7500, currency: 'USD' },
+      },
+    });
+  });
+
   it('dead-letters a malformed event and keeps consuming the partition', async () => {
     const key = randomUUID();
     await probe.produce('user-registered', key, '{"not":"an envelope"}');

@@ -14,6 +14,14 @@ import { RewardEarnedConsumer } from './rewards/reward-earned.consumer';
 import { RewardRecords } from './rewards/reward-records';
 import { RewardUnlockedConsumer } from './rewards/reward-unlocked.consumer';
 import { RewardVoidedConsumer } from './rewards/reward-voided.consumer';
+import { BookingSettledConsumer } from './reservations/booking-settled.consumer';
+import { CaptureReservation } from './reservations/capture-reservation.usecase';
+import { CheckoutFunds } from './reservations/checkout-funds.query';
+import { CreditReservations } from './reservations/credit-reservation';
+import { ReleaseLapsedReservationsJob } from './reservations/release-lapsed-reservations.job';
+import { ReservationsController } from './reservations/reservations.controller';
+import { ReserveCheckoutFunds } from './reservations/reserve-checkout-funds.usecase';
+import { ReturnReservation } from './reservations/return-reservation.usecase';
 import { SpendCredit } from './spend/spend-credit.usecase';
 import { WalletController } from './wallet/wallet.controller';
 import { WalletBalance } from './wallet/wallet-balance.query';
@@ -33,7 +41,7 @@ export class AppModule {
             walletDataSource(config.DATABASE_URL, config.DATABASE_SCHEMA ?? 'wallet'),
         }),
       ],
-      controllers: [WalletController, WalletInbox],
+      controllers: [WalletController, ReservationsController, WalletInbox],
       providers: [
         { provide: WalletConfig, useValue: config },
         LedgerAccounts,
@@ -50,6 +58,13 @@ export class AppModule {
         WalletBalance,
         WalletHistory,
         RewardEarnedConsumer,
+        CreditReservations,
+        CheckoutFunds,
+        ReserveCheckoutFunds,
+        CaptureReservation,
+        ReturnReservation,
+        ReleaseLapsedReservationsJob,
+        BookingSettledConsumer,
       ],
     };
   }

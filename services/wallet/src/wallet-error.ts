@@ -9,7 +9,9 @@ export type WalletErrorCode =
   | 'EMPTY_TRANSACTION'
   | 'INVALID_REFERENCE'
   | 'INVALID_AMOUNT'
-  | 'REFERENCE_REUSED';
+  | 'REFERENCE_REUSED'
+  | 'RESERVATION_NOT_FOUND'
+  | 'RESERVATION_RELEASED';
 
 /** The one error type of the wallet service: a stable code and a reason for the caller. */
 export class WalletError extends Error {
@@ -27,7 +29,10 @@ export function walletErrorStatus(code: WalletErrorCode): number {
   switch (code) {
     case 'INSUFFICIENT_CREDIT':
     case 'REFERENCE_REUSED':
+    case 'RESERVATION_RELEASED':
       return 409;
+    case 'RESERVATION_NOT_FOUND':
+      return 404;
     case 'UNBALANCED_TRANSACTION':
     case 'MIXED_CURRENCIES':
     case 'INVALID_LEG_AMOUNT':

@@ -52,7 +52,15 @@ describe('wallet service', () => {
     expect(await h.wallet(userId)).toEqual({
       ownerId: userId,
       balances: [
-        { currency: 'USD', availableCents: 2000, pendingCents: 0, debtCents: 0, expiringSoon: [] },
+        {
+          currency: 'USD',
+          availableCents: 2000,
+          pendingCents: 0,
+          debtCents: 0,
+          reservedCents: 0,
+          feeRebateCents: 0,
+          expiringSoon: [],
+        },
       ],
     });
     const body = await h.history(userId);
@@ -241,7 +249,13 @@ describe('wallet service', () => {
     const bonus = unlocked(bonusId, userId, 7500, 'instructor_referral_bonus');
     await h.send(bonus);
     await h.send(unlocked(rebateId, userId, 5000, 'fee_rebate'));
-    await credited(userId, 5000);
+    // A rebate is the instructor's fee-rebate balance, not spendable credit.
+    await eventually(async () =>
+      expect((await h.wallet(userId)).balances[0]).toMatchObject({
+        availableCents: 0,
+        feeRebateCents: 5000,
+      }),
+    );
     await eventually(() => h.consumed(bonus.id));
     const funding = await h.dataSource.query(
       `SELECT a.kind, p.amount_cents FROM ledger_postings p
@@ -251,7 +265,7 @@ describe('wallet service', () => {
       [rebateId],
     );
     expect(funding).toEqual([{ kind: 'platform_fee_rebate_expense', amount_cents: '-5000' }]);
-    expect(await balance(userId)).toBe(5000);
+    expect(await balance(userId)).toBe(0);
   });
 
   it('keeps each user balance in its row and refuses, in the database, to store one below zero', async () => {
@@ -439,6 +453,8 @@ describe('wallet service', () => {
         availableCents: 500,
         pendingCents: 2000,
         debtCents: 0,
+        reservedCents: 0,
+        feeRebateCents: 0,
         expiringSoon: [
           { creditId: (await lotOf(expiringSoon)).id, amountCents: 500, expiresAt: soon },
         ],

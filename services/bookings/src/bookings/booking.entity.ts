@@ -2,6 +2,9 @@ import { Column, Entity, PrimaryColumn } from 'typeorm';
 
 export type BookingStatus = 'confirmed' | 'cancelled' | 'completed';
 
+export const BENEFIT_KINDS = ['referee_discount', 'wallet_credit', 'none'] as const;
+export type BenefitKind = (typeof BENEFIT_KINDS)[number];
+
 @Entity({ name: 'bookings' })
 export class Booking {
   @PrimaryColumn('uuid')
@@ -36,4 +39,28 @@ export class Booking {
 
   @Column('text', { name: 'completed_by', nullable: true })
   completedBy!: 'instructor' | 'system' | null;
+
+  /** The checkout quote it was confirmed with; null when booked at list price. */
+  @Column('uuid', { name: 'quote_id', nullable: true })
+  quoteId!: string | null;
+
+  @Column('text', { name: 'benefit_kind' })
+  benefitKind!: BenefitKind;
+
+  /** Taken off the list price (`priceCents`); the student paid the rest. */
+  @Column('integer', { name: 'benefit_cents' })
+  benefitCents!: number;
+
+  /** The platform's fee on the lesson before the instructor's rebate; null on old bookings. */
+  @Column('integer', { name: 'platform_fee_cents', nullable: true })
+  platformFeeCents!: number | null;
+
+  @Column('integer', { name: 'fee_rebate_cents' })
+  feeRebateCents!: number;
+
+  @Column('timestamptz', { name: 'cancelled_at', nullable: true })
+  cancelledAt!: Date | null;
+
+  @Column('text', { name: 'cancelled_by', nullable: true })
+  cancelledBy!: 'student' | 'instructor' | null;
 }

@@ -1,7 +1,9 @@
 import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post } from '@nestjs/common';
 import { Caller, CallerIdentity } from '@rewards/service-kit';
 import { Booking } from './booking.entity';
+import { ConfirmQuotedBooking } from '../checkout/confirm-quoted-booking.usecase';
 import { BookingsService } from './bookings.service';
+import { CancelBooking } from './cancel-booking.usecase';
 import { CreateBookingDto } from './dto/create-booking.dto';
 
 export interface BookingView {
@@ -10,8 +12,14 @@ export interface BookingView {
   instructorId: string;
   startsAt: string;
   endsAt: string;
+  /** The lesson's list price. */
   price: { amountCents: number; currency: string };
+  /** The one benefit applied at checkout, and what the student paid. */
+  benefit: { kind: string; amount: { amountCents: number; currency: string } };
+  total: { amountCents: number; currency: string };
+  quoteId: string | null;
   status: string;
+  cancelledAt: string | null;
   completedAt: string | null;
 }
 
@@ -23,21 +31,42 @@ function view(b: Booking): BookingView {
     startsAt: b.startsAt.toISOString(),
     endsAt: b.endsAt.toISOString(),
     price: { amountCents: b.priceCents, currency: b.currency },
+    benefit: { kind: b.benefitKind, amount: { amountCents: b.benefitCents, currency: b.currency } },
+    total: { amountCents: b.priceCents - b.benefitCents, currency: b.currency },
+    quoteId: b.quoteId,
     status: b.status,
+    cancelledAt: b.cancelledAt?.toISOString() ?? null,
     completedAt: b.completedAt?.toISOString() ?? null,
   };
 }
 
 @Controller('bookings')
 export class BookingsController {
-  constructor(private readonly bookings: BookingsService) {}
+  constructor(
+    private readonly bookings: BookingsService,
+    private readonly confirmQuoted: ConfirmQuotedBooking,
+    private readonly cancelBooking: CancelBooking,
+  ) {}
 
   @Post()
   async create(
     @Caller(['student']) caller: CallerIdentity,
     @Body() dto: CreateBookingDto,
   ): Promise<BookingView> {
+    const { quoteId, quoteSignature, ...draft } = dto;
+    if (quoteId !== undefined && quoteSignature !== undefined) {
+      return view(await this.confirmQuoted.execute(caller, { draft, quoteId, quoteSignature }));
+    }
     return view(await this.bookings.create(caller, dto));
+  }
+
+  @Post(':id/cancel')
+  @HttpCode(200)
+  async cancel(
+    @Caller(['student', 'instructor']) caller: CallerIdentity,
+    @Param('id', new ParseUUIDPipe()) id: string,
+  ): Promise<BookingView> {
+    return view(await this.cancelBooking.execute(caller, id));
   }
 
   @Get(':id')

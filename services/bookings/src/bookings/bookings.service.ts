@@ -4,11 +4,12 @@ import { Currency, Topics } from '@rewards/contracts';
 import { OutboxRelay, OutboxWriter } from '@rewards/messaging';
 import { CallerIdentity, Clock } from '@rewards/service-kit';
 import { DataSource } from 'typeorm';
-import { Account } from '../accounts/account.entity';
 import { BookingsError } from '../bookings-error';
+import { platformFeeCents } from '../checkout/choose-benefit';
 import { BookingsConfig } from '../config/bookings.config';
 import { Booking } from './booking.entity';
 import { CreateBookingDto } from './dto/create-booking.dto';
+import { checkLessonDraft } from './lesson-draft';
 
 @Injectable()
 export class BookingsService {
@@ -20,34 +21,17 @@ export class BookingsService {
     @Inject(BookingsConfig) private readonly config: BookingsConfig,
   ) {}
 
-  /** Books and confirms a lesson (payment capture is not modelled yet). */
+  /** Books and confirms a lesson at its list price, without a quote (no benefit applied). */
   async create(caller: CallerIdentity, dto: CreateBookingDto): Promise<Booking> {
     const now = this.clock.now();
-    const startsAt = new Date(dto.startsAt);
-    const endsAt = new Date(dto.endsAt);
-    const minutes = (endsAt.getTime() - startsAt.getTime()) / 60_000;
-    if (minutes <= 0 || minutes > this.config.MAX_LESSON_MINUTES) {
-      throw new BookingsError(
-        'INVALID_LESSON_TIME',
-        `a lesson must end after it starts and last at most ${this.config.MAX_LESSON_MINUTES} minutes`,
-      );
-    }
-    if (startsAt.getTime() < now.getTime()) {
-      throw new BookingsError('INVALID_LESSON_TIME', 'a lesson cannot start in the past');
-    }
     const booking = await this.dataSource.transaction(async (tx) => {
-      const student = await tx.findOneBy(Account, { id: caller.userId });
-      if (!student) throw new BookingsError('ACCOUNT_NOT_FOUND', 'register before booking');
-      const instructor = await tx.findOneBy(Account, { id: dto.instructorId });
-      if (!instructor || instructor.role !== 'instructor') {
-        throw new BookingsError('ACCOUNT_NOT_FOUND', 'no such instructor');
-      }
-      if (!instructor.liveAt) {
-        throw new BookingsError(
-          'INSTRUCTOR_NOT_LIVE',
-          'this instructor is not taking bookings yet',
-        );
-      }
+      const { student, instructor, startsAt, endsAt } = await checkLessonDraft(
+        tx,
+        caller.userId,
+        dto,
+        now,
+        this.config.MAX_LESSON_MINUTES,
+      );
       const created = tx.create(Booking, {
         id: randomUUID(),
         studentId: student.id,
@@ -60,6 +44,13 @@ export class BookingsService {
         confirmedAt: now,
         completedAt: null,
         completedBy: null,
+        quoteId: null,
+        benefitKind: 'none',
+        benefitCents: 0,
+        platformFeeCents: platformFeeCents(dto.priceCents, this.config.PLATFORM_FEE_BPS),
+        feeRebateCents: 0,
+        cancelledAt: null,
+        cancelledBy: null,
       });
       await tx.insert(Booking, created);
       await this.outbox.add(

@@ -2,10 +2,13 @@ import { createServiceDataSource } from '@rewards/service-kit';
 import { DataSource } from 'typeorm';
 import { Account } from '../accounts/account.entity';
 import { Booking } from '../bookings/booking.entity';
+import { CheckoutQuote } from '../checkout/checkout-quote.entity';
 import { CreateBookingsSchema1763690000000 } from './migrations/1763690000000-create-bookings-schema';
 import { AddMessagingReplayAndDeadLetters1796080000000 } from './migrations/1796080000000-add-messaging-replay-and-dead-letters';
+import { CreateCheckoutQuotes1796120200000 } from './migrations/1796120200000-create-checkout-quotes';
+import { CreateCreditReminderEmails1796120300000 } from './migrations/1796120300000-create-credit-reminder-emails';
 
-export const BOOKINGS_ENTITIES = [Account, Booking];
+export const BOOKINGS_ENTITIES = [Account, Booking, CheckoutQuote];
 
 /** The bookings DataSource: used by the app, `migrate` and the tests alike. */
 export function bookingsDataSource(url: string, schema = 'bookings'): DataSource {
@@ -14,6 +17,11 @@ export function bookingsDataSource(url: string, schema = 'bookings'): DataSource
     url,
     schema,
     entities: BOOKINGS_ENTITIES,
-    migrations: [CreateBookingsSchema1763690000000, AddMessagingReplayAndDeadLetters1796080000000],
+    migrations: [
+      CreateBookingsSchema1763690000000,
+      AddMessagingReplayAndDeadLetters1796080000000,
+      CreateCheckoutQuotes1796120200000,
+      CreateCreditReminderEmails1796120300000,
+    ],
   });
 }

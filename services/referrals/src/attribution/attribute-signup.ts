@@ -4,6 +4,7 @@ import { EntityManager } from 'typeorm';
 import { normalizeCode } from '../codes/issue-referral-code';
 import { ReferralCode } from '../codes/referral-code.entity';
 import { InstructorReferral } from '../instructor-program/instructor-referral.entity';
+import { readRefereeDiscount } from '../program/referee-discount';
 import { Attribution, AttributionRefusal } from './attribution.entity';
 
 /**
@@ -56,6 +57,8 @@ export async function attributeSignup(
       refereeId: signup.userId,
       code,
       attributedAt: now.toISOString(),
+      // The student program's referee gets a first-lesson discount at checkout (bookings).
+      refereeDiscount: program === 'student' ? await readRefereeDiscount(tx) : null,
     },
     { occurredAt: now },
   );

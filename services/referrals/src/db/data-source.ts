@@ -7,6 +7,7 @@ import { CreateReferralsSchema1763690000000 } from './migrations/1763690000000-c
 import { AddMessagingReplayAndDeadLetters1796080000000 } from './migrations/1796080000000-add-messaging-replay-and-dead-letters';
 import { AddInstructorLessons1796092000000 } from './migrations/1796092000000-add-instructor-lessons';
 import { AddPayoutRetriesAndLivePopup1796121000000 } from './migrations/1796121000000-add-payout-retries-and-live-popup';
+import { AddRefereeDiscountConfig1796120100000 } from './migrations/1796120100000-add-referee-discount-config';
 
 /** The referrals DataSource: used by the app, `migrate` and the tests alike. */
 export function referralsDataSource(url: string, schema = 'referrals'): DataSource {
@@ -19,6 +20,7 @@ export function referralsDataSource(url: string, schema = 'referrals'): DataSour
       CreateReferralsSchema1763690000000,
       AddMessagingReplayAndDeadLetters1796080000000,
       AddInstructorLessons1796092000000,
+      AddRefereeDiscountConfig1796120100000,
       AddPayoutRetriesAndLivePopup1796121000000,
     ],
   });

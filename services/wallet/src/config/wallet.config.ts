@@ -22,6 +22,21 @@ export class WalletConfig extends DataServiceConfig {
     message: 'CREDIT_REMINDER_DAYS must be comma-separated day counts, e.g. 14,3',
   })
   CREDIT_REMINDER_DAYS: string = '14,3';
+
+  /**
+   * How long a checkout may hold credit before the booking is confirmed; a hold not captured by
+   * then is released by the reservation sweep. Well above a quote's lifetime and a confirmation.
+   */
+  @toInt()
+  @IsInt()
+  @Min(60_000)
+  RESERVATION_TTL_MS: number = 30 * 60_000;
+
+  /** How often held reservations past their TTL are released (once per tick, all replicas). */
+  @toInt()
+  @IsInt()
+  @Min(1000)
+  RESERVATION_SWEEP_INTERVAL_MS: number = 60_000;
 }
 
 /** The reminder days, largest first, without repeats. */

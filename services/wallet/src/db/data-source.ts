@@ -9,6 +9,7 @@ import { CreateRewardRecords1796100000000 } from './migrations/1796100000000-cre
 import { AddAccountBalances1796100100000 } from './migrations/1796100100000-add-account-balances';
 import { CreateCreditLots1796100200000 } from './migrations/1796100200000-create-credit-lots';
 import { AddPendingRewards1796100300000 } from './migrations/1796100300000-add-pending-rewards';
+import { CreateCreditReservations1796120000000 } from './migrations/1796120000000-create-credit-reservations';
 
 export const WALLET_ENTITIES = [LedgerAccount, LedgerTransaction, LedgerPosting];
 
@@ -26,6 +27,7 @@ export function walletDataSource(url: string, schema = 'wallet'): DataSource {
       AddAccountBalances1796100100000,
       CreateCreditLots1796100200000,
       AddPendingRewards1796100300000,
+      CreateCreditReservations1796120000000,
     ],
   });
 }

@@ -31,6 +31,11 @@ export interface LedgerInvariantReport {
       count: number;
       first: Array<{ accountId: string; balanceCents: string; lotsCents: string }>;
     };
+    /** Reserved accounts whose balance is not what their held checkouts hold. */
+    reservationMismatches: {
+      count: number;
+      first: Array<{ accountId: string; balanceCents: string; heldCents: string }>;
+    };
   };
 }
 
@@ -66,7 +71,8 @@ interface NegativeRow {
 /**
  * Verifies what the ledger promises, from one read-only snapshot: every transaction sums to zero
  * in a single currency, no user credit account is below zero, every stored balance equals the sum
- * of its account's postings, and every credit balance equals what is left of its lots. The database enforces both on
+ * of its account's postings, every credit balance equals what is left of its lots, and every
+ * reserved balance equals what its held checkouts hold. The database enforces both on
  * write; this catches what a bypass (a disabled trigger, a manual fix) would leave behind.
  */
 export async function checkLedgerInvariants(
@@ -104,7 +110,7 @@ export async function inspectLedger(
             count(*) OVER () AS total
        FROM ledger_accounts a
        JOIN ledger_postings p ON p.account_id = a.id
-      WHERE a.kind = 'user_credit'
+      WHERE a.kind IN ('user_credit', 'user_reserved', 'user_fee_rebate')
       GROUP BY a.id
      HAVING sum(p.amount_cents) < 0
       ORDER BY a.id
@@ -135,13 +141,37 @@ export async function inspectLedger(
       LIMIT $1`,
     [LISTED],
   );
+  const heldOff = await tx.query<
+    Array<{ account_id: string; balance_cents: string; held_cents: string; total: string }>
+  >(
+    `SELECT a.id AS account_id, a.balance_cents::text AS balance_cents,
+            coalesce(h.cents, 0)::text AS held_cents, count(*) OVER () AS total
+       FROM ledger_accounts a
+       LEFT JOIN (SELECT owner_id, currency, sum(cents) AS cents FROM (
+                    SELECT student_id AS owner_id, currency, credit_cents AS cents
+                      FROM credit_reservations WHERE status = 'held'
+                    UNION ALL
+                    SELECT instructor_id, currency, fee_rebate_cents
+                      FROM credit_reservations WHERE status = 'held' AND instructor_id IS NOT NULL
+                  ) held GROUP BY owner_id, currency) h
+         ON h.owner_id = a.owner_id AND h.currency = a.currency
+      WHERE a.kind = 'user_reserved' AND a.balance_cents IS DISTINCT FROM coalesce(h.cents, 0)
+      ORDER BY a.id
+      LIMIT $1`,
+    [LISTED],
+  );
+  const heldMismatchCount = toSafeInteger(heldOff[0]?.total ?? 0);
   const lotMismatchCount = toSafeInteger(lotsOff[0]?.total ?? 0);
   const unbalancedCount = toSafeInteger(unbalanced[0]?.total ?? 0);
   const negativeCount = toSafeInteger(negative[0]?.total ?? 0);
   const mismatchCount = toSafeInteger(mismatched[0]?.total ?? 0);
   return {
     ok:
-      unbalancedCount === 0 && negativeCount === 0 && mismatchCount === 0 && lotMismatchCount === 0,
+      unbalancedCount === 0 &&
+      negativeCount === 0 &&
+      mismatchCount === 0 &&
+      lotMismatchCount === 0 &&
+      heldMismatchCount === 0,
     checkedAt: checkedAt.toISOString(),
     totals: {
       accounts: toSafeInteger(totals.accounts),
@@ -180,6 +210,14 @@ export async function inspectLedger(
           accountId: r.account_id,
           balanceCents: r.balance_cents,
           lotsCents: r.lots_cents,
+        })),
+      },
+      reservationMismatches: {
+        count: heldMismatchCount,
+        first: heldOff.map((r) => ({
+          accountId: r.account_id,
+          balanceCents: r.balance_cents,
+          heldCents: r.held_cents,
         })),
       },
     },

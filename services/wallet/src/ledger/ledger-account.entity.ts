@@ -7,8 +7,17 @@ function nullableInteger(value: string | null): number | null {
   return n;
 }
 
-/** A user's spendable credit, and what a user owes after a void could not take back enough. */
-export const USER_ACCOUNT_KINDS = ['user_credit', 'user_debt'] as const;
+/**
+ * A user's spendable credit, what a user owes after a void could not take back enough, what a
+ * checkout holds of their credit or rebate until the booking is confirmed, and an instructor's
+ * fee rebate (lowers the platform fee of their next lessons).
+ */
+export const USER_ACCOUNT_KINDS = [
+  'user_credit',
+  'user_debt',
+  'user_reserved',
+  'user_fee_rebate',
+] as const;
 export const PLATFORM_ACCOUNT_KINDS = [
   'platform_rewards_expense',
   'platform_fee_rebate_expense',
@@ -16,6 +25,8 @@ export const PLATFORM_ACCOUNT_KINDS = [
   'platform_expired_credit',
   /** Where credit goes when it is spent at checkout. */
   'platform_credit_redeemed',
+  /** Where fee rebates go when a confirmed booking uses them. */
+  'platform_fee_rebate_redeemed',
 ] as const;
 
 export type UserAccountKind = (typeof USER_ACCOUNT_KINDS)[number];
@@ -31,6 +42,8 @@ export type BalanceBound = 'non_negative' | 'non_positive' | 'none';
 export function balanceBound(kind: LedgerAccountKind): BalanceBound {
   switch (kind) {
     case 'user_credit':
+    case 'user_reserved':
+    case 'user_fee_rebate':
       return 'non_negative';
     case 'user_debt':
       return 'non_positive';
@@ -38,6 +51,7 @@ export function balanceBound(kind: LedgerAccountKind): BalanceBound {
     case 'platform_fee_rebate_expense':
     case 'platform_expired_credit':
     case 'platform_credit_redeemed':
+    case 'platform_fee_rebate_redeemed':
       return 'none';
   }
 }

@@ -6,6 +6,10 @@ export const LEDGER_TRANSACTION_KINDS = [
   'debt_settlement',
   'credit_expiry',
   'credit_spend',
+  'checkout_reserve',
+  'checkout_capture',
+  'checkout_release',
+  'checkout_refund',
 ] as const;
 export type LedgerTransactionKind = (typeof LEDGER_TRANSACTION_KINDS)[number];
 

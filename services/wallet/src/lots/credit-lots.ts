@@ -117,6 +117,66 @@ export class CreditLots {
     return takes;
   }
 
+  /**
+   * What a transaction took from lots and has not been given back yet, split into lots still
+   * spendable at `now` and the part whose lots expired meanwhile (that part is expired credit).
+   */
+  async takenBy(
+    tx: EntityManager,
+    transactionId: string,
+    now: Date,
+  ): Promise<{ live: LotTake[]; expired: LotTake[] }> {
+    const rows = await tx.query<Array<{ lot_id: string; cents: string; expires_at: Date }>>(
+      `SELECT u.lot_id, (u.amount_cents - coalesce(r.amount_cents, 0))::text AS cents,
+              l.expires_at
+         FROM credit_lot_uses u
+         JOIN credit_lots l ON l.id = u.lot_id
+         LEFT JOIN (SELECT lot_id, sum(amount_cents) AS amount_cents FROM credit_lot_returns
+                     WHERE from_transaction_id = $1 GROUP BY lot_id) r ON r.lot_id = u.lot_id
+        WHERE u.transaction_id = $1
+        ORDER BY l.expires_at, u.lot_id`,
+      [transactionId],
+    );
+    const live: LotTake[] = [];
+    const expired: LotTake[] = [];
+    for (const row of rows) {
+      const take = { lotId: row.lot_id, amountCents: toSafeInteger(row.cents) };
+      if (take.amountCents <= 0) continue;
+      (row.expires_at.getTime() <= now.getTime() ? expired : live).push(take);
+    }
+    return { live, expired };
+  }
+
+  /**
+   * Settles what `fromTransactionId` took, for the returning transaction: live takes go back
+   * into their lots; expired ones are recorded as gone to expired credit.
+   */
+  async giveBack(
+    tx: EntityManager,
+    returnTransactionId: string,
+    fromTransactionId: string,
+    taken: { live: LotTake[]; expired: LotTake[] },
+  ): Promise<void> {
+    const all = [
+      ...taken.live.map((t) => ({ ...t, expired: false })),
+      ...taken.expired.map((t) => ({ ...t, expired: true })),
+    ];
+    for (const { lotId, amountCents, expired } of all) {
+      if (!expired) {
+        await tx.query(
+          'UPDATE credit_lots SET remaining_cents = remaining_cents + $2 WHERE id = $1',
+          [lotId, amountCents],
+        );
+      }
+      await tx.query(
+        `INSERT INTO credit_lot_returns (lot_id, transaction_id, from_transaction_id,
+                                         amount_cents, expired)
+         VALUES ($1, $2, $3, $4, $5)`,
+        [lotId, returnTransactionId, fromTransactionId, amountCents, expired],
+      );
+    }
+  }
+
   async lotOfCredit(tx: EntityManager, creditTransactionId: string): Promise<string | null> {
     const [row] = await tx.query<Array<{ id: string }>>(
       'SELECT id FROM credit_lots WHERE source_transaction_id = $1',

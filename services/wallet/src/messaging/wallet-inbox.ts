@@ -1,6 +1,8 @@
 import { Controller } from '@nestjs/common';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import {
+  BookingCancelledV1,
+  BookingConfirmedV1,
   EventEnvelope,
   RewardEarnedV1,
   RewardUnlockedV1,
@@ -8,6 +10,7 @@ import {
   Topics,
 } from '@rewards/contracts';
 import { InboxContext } from '@rewards/messaging';
+import { BookingSettledConsumer } from '../reservations/booking-settled.consumer';
 import { RewardEarnedConsumer } from '../rewards/reward-earned.consumer';
 import { RewardUnlockedConsumer } from '../rewards/reward-unlocked.consumer';
 import { RewardVoidedConsumer } from '../rewards/reward-voided.consumer';
@@ -19,7 +22,24 @@ export class WalletInbox {
     private readonly rewardEarned: RewardEarnedConsumer,
     private readonly rewardUnlocked: RewardUnlockedConsumer,
     private readonly rewardVoided: RewardVoidedConsumer,
+    private readonly bookingSettled: BookingSettledConsumer,
   ) {}
+
+  @EventPattern(Topics.BookingConfirmed)
+  bookingConfirmed(
+    @Payload() event: EventEnvelope<BookingConfirmedV1>,
+    @Ctx() { tx }: InboxContext,
+  ): Promise<void> {
+    return this.bookingSettled.confirmed(event, tx);
+  }
+
+  @EventPattern(Topics.BookingCancelled)
+  bookingCancelled(
+    @Payload() event: EventEnvelope<BookingCancelledV1>,
+    @Ctx() { tx }: InboxContext,
+  ): Promise<void> {
+    return this.bookingSettled.cancelled(event, tx);
+  }
 
   @EventPattern(Topics.RewardEarned)
   earned(

@@ -1,5 +1,5 @@
 import { RewardKind } from '@rewards/contracts';
-import { PlatformAccountKind } from '../ledger/ledger-account.entity';
+import { PlatformAccountKind, UserAccountKind } from '../ledger/ledger-account.entity';
 
 /** One credit per reward, whichever message or replay carries the unlock. */
 export const rewardCreditKey = (rewardId: string): string => `reward-unlocked:${rewardId}`;
@@ -15,6 +15,21 @@ export function fundingAccountFor(kind: RewardKind): PlatformAccountKind | null 
       return 'platform_rewards_expense';
     case 'fee_rebate':
       return 'platform_fee_rebate_expense';
+    case 'instructor_referral_bonus':
+      return null;
+  }
+}
+
+/**
+ * Which user account a reward kind credits: student credit is spent at checkout; an instructor's
+ * fee rebate lowers the platform fee of their next lessons. Null: cash, never wallet money.
+ */
+export function creditedAccountFor(kind: RewardKind): UserAccountKind | null {
+  switch (kind) {
+    case 'student_referral_credit':
+      return 'user_credit';
+    case 'fee_rebate':
+      return 'user_fee_rebate';
     case 'instructor_referral_bonus':
       return null;
   }

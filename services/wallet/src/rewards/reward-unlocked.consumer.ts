@@ -9,7 +9,7 @@ import { platformAccount, userAccount } from '../ledger/legs';
 import { PostTransaction } from '../ledger/post-transaction';
 import { creditExpiry } from '../lots/credit-expiry';
 import { CreditLots } from '../lots/credit-lots';
-import { fundingAccountFor, rewardCreditKey } from './reward-ledger';
+import { creditedAccountFor, fundingAccountFor, rewardCreditKey } from './reward-ledger';
 import { RewardRecords } from './reward-records';
 
 /**
@@ -34,7 +34,8 @@ export class RewardUnlockedConsumer {
   async handle(event: EventEnvelope<RewardUnlockedV1>, tx: EntityManager): Promise<void> {
     const reward = event.payload;
     const funding = fundingAccountFor(reward.kind);
-    if (funding === null || reward.amount.amountCents === 0) {
+    const credited = creditedAccountFor(reward.kind);
+    if (funding === null || credited === null || reward.amount.amountCents === 0) {
       this.logger.log({
         message: 'reward-unlocked: nothing to credit',
         rewardId: reward.rewardId,
@@ -56,7 +57,7 @@ export class RewardUnlockedConsumer {
       sourceId: reward.rewardId,
       occurredAt: new Date(reward.unlockedAt),
       legs: [
-        { account: userAccount('user_credit', reward.beneficiaryId, currency), amountCents },
+        { account: userAccount(credited, reward.beneficiaryId, currency), amountCents },
         { account: platformAccount(funding, currency), amountCents: -amountCents },
       ],
     });
@@ -65,20 +66,23 @@ export class RewardUnlockedConsumer {
     const userPosting = posted.postings.find((p) => p.amountCents > 0);
     if (!userPosting) throw new Error(`reward credit ${posted.transaction.id} has no user leg`);
     const unlockedAt = new Date(reward.unlockedAt);
-    await this.lots.open(tx, {
-      accountId: userPosting.accountId,
-      ownerId: reward.beneficiaryId,
-      rewardId: reward.rewardId,
-      transactionId: posted.transaction.id,
-      currency,
-      amountCents,
-      unlockedAt,
-      expiresAt: creditExpiry(
+    // Credit is spent and expires lot by lot; a fee rebate is used up by lessons, never expires.
+    if (credited === 'user_credit') {
+      await this.lots.open(tx, {
+        accountId: userPosting.accountId,
+        ownerId: reward.beneficiaryId,
+        rewardId: reward.rewardId,
+        transactionId: posted.transaction.id,
+        currency,
+        amountCents,
         unlockedAt,
-        new Date(reward.expiresAt),
-        this.config.CREDIT_LIFETIME_MONTHS,
-      ),
-    });
+        expiresAt: creditExpiry(
+          unlockedAt,
+          new Date(reward.expiresAt),
+          this.config.CREDIT_LIFETIME_MONTHS,
+        ),
+      });
+    }
     const now = this.clock.now();
     await this.outbox.add(
       tx,

@@ -82,7 +82,7 @@ export class RewardVoidedConsumer {
     });
     await this.rewards.markVoided(tx, rewardId, reason, posted.transaction.id);
     if (!posted.created) return;
-    if (plan.recoverCents > 0) {
+    if (plan.recoverCents > 0 && legs.user.kind === 'user_credit') {
       // Its own lot first: what is left of this reward's credit is what goes back.
       const ownLot = await this.lots.lotOfCredit(tx, credit.id);
       await this.lots.take(tx, legs.user.id, posted.transaction.id, plan.recoverCents, ownLot);

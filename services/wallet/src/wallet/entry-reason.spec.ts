@@ -1,5 +1,6 @@
 import { LEDGER_TRANSACTION_KINDS } from '../ledger/ledger-transaction.entity';
-import { entryReason, isRewardSourced } from './entry-reason';
+import { USER_ACCOUNT_KINDS } from '../ledger/ledger-account.entity';
+import { entryAccount, entryReason, isBookingSourced, isRewardSourced } from './entry-reason';
 
 describe(entryReason.name, () => {
   it('explains a void differently on the credit and on the debt it leaves', () => {
@@ -22,5 +23,25 @@ describe(isRewardSourced.name, () => {
   it('names the reward of reward movements and none for a checkout spend', () => {
     expect(isRewardSourced('credit_expiry')).toBe(true);
     expect(isRewardSourced('credit_spend')).toBe(false);
+  });
+});
+
+describe(isBookingSourced.name, () => {
+  it('names the booking of checkout movements only', () => {
+    expect(isBookingSourced('checkout_refund')).toBe(true);
+    expect(isBookingSourced('reward_credit')).toBe(false);
+  });
+});
+
+describe(entryAccount.name, () => {
+  it('names every user account kind differently', () => {
+    expect(new Set(USER_ACCOUNT_KINDS.map(entryAccount)).size).toBe(USER_ACCOUNT_KINDS.length);
+  });
+
+  it('tells a hold from the credit it came from', () => {
+    expect(entryReason('checkout_reserve', 'reserved')).toBe('Held for a booking being confirmed');
+    expect(entryReason('checkout_reserve', 'credit')).toBe(
+      'Credit held for a booking being confirmed',
+    );
   });
 });

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { Clock } from '@rewards/service-kit';
 import { DataSource } from 'typeorm';
 import { reminderDays, WalletConfig } from '../config/wallet.config';
+import { UserAccountKind } from '../ledger/ledger-account.entity';
 import { toSafeInteger } from '../ledger/ledger-posting.entity';
 
 export interface ExpiringCreditView {
@@ -18,6 +19,10 @@ export interface CurrencyBalanceView {
   pendingCents: number;
   /** Owed after a void found its credit spent; paid back from the next credit. */
   debtCents: number;
+  /** Held by checkouts in progress: neither available nor gone until the booking settles. */
+  reservedCents: number;
+  /** An instructor's platform-fee rebate left: lowers the fee of their next lessons. */
+  feeRebateCents: number;
   /** Lots expiring within the first reminder's window, soonest first. */
   expiringSoon: ExpiringCreditView[];
 }
@@ -28,7 +33,7 @@ export interface WalletBalanceView {
 }
 
 interface AccountRow {
-  kind: 'user_credit' | 'user_debt';
+  kind: UserAccountKind;
   currency: string;
   balance_cents: string;
 }
@@ -78,6 +83,8 @@ export class WalletBalance {
             availableCents: 0,
             pendingCents: 0,
             debtCents: 0,
+            reservedCents: 0,
+            feeRebateCents: 0,
             expiringSoon: [],
           };
           byCurrency.set(code, view);
@@ -86,8 +93,21 @@ export class WalletBalance {
       };
       for (const a of accounts) {
         const cents = toSafeInteger(a.balance_cents);
-        if (a.kind === 'user_credit') of(a.currency).availableCents = cents;
-        else of(a.currency).debtCents = -cents;
+        const view = of(a.currency);
+        switch (a.kind) {
+          case 'user_credit':
+            view.availableCents = cents;
+            break;
+          case 'user_debt':
+            view.debtCents = -cents;
+            break;
+          case 'user_reserved':
+            view.reservedCents = cents;
+            break;
+          case 'user_fee_rebate':
+            view.feeRebateCents = cents;
+            break;
+        }
       }
       for (const p of pending) of(p.currency).pendingCents = toSafeInteger(p.cents);
       for (const lot of expiring) {

@@ -1,8 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { UserAccountKind } from '../ledger/ledger-account.entity';
 import { LedgerTransactionKind } from '../ledger/ledger-transaction.entity';
 import { toSafeInteger } from '../ledger/ledger-posting.entity';
-import { EntryAccount, entryReason, isRewardSourced } from './entry-reason';
+import {
+  EntryAccount,
+  entryAccount,
+  entryReason,
+  isBookingSourced,
+  isRewardSourced,
+} from './entry-reason';
 
 export interface WalletEntryView {
   id: string;
@@ -10,9 +17,14 @@ export interface WalletEntryView {
   kind: LedgerTransactionKind;
   /** Readable: what happened, for the user. */
   reason: string;
-  /** The reward the entry comes from; null for a checkout spend. */
+  /** The reward the entry comes from; null for a checkout movement. */
   rewardId: string | null;
-  /** `credit`: spendable credit; `debt`: what the user owes. */
+  /** The booking a checkout movement belongs to; null otherwise. */
+  bookingId: string | null;
+  /**
+   * `credit`: spendable credit; `debt`: what the user owes; `reserved`: held by a checkout;
+   * `fee_rebate`: an instructor's platform-fee rebate.
+   */
   account: EntryAccount;
   amount: { amountCents: number; currency: string };
   occurredAt: string;
@@ -31,7 +43,7 @@ interface EntryRow {
   transaction_id: string;
   kind: LedgerTransactionKind;
   source_id: string;
-  account_kind: 'user_credit' | 'user_debt';
+  account_kind: UserAccountKind;
   amount_cents: string;
   currency: string;
   occurred_at: Date;
@@ -61,13 +73,14 @@ export class WalletHistory {
     const shown = rows.slice(0, limit);
     return {
       entries: shown.map((r) => {
-        const account: EntryAccount = r.account_kind === 'user_credit' ? 'credit' : 'debt';
+        const account = entryAccount(r.account_kind);
         return {
           id: String(r.id),
           transactionId: r.transaction_id,
           kind: r.kind,
           reason: entryReason(r.kind, account),
           rewardId: isRewardSourced(r.kind) ? r.source_id : null,
+          bookingId: isBookingSourced(r.kind) ? r.source_id : null,
           account,
           amount: { amountCents: toSafeInteger(r.amount_cents), currency: r.currency.trim() },
           occurredAt: r.occurred_at.toISOString(),

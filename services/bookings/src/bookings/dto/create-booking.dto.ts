@@ -1,4 +1,14 @@
-import { IsIn, IsInt, IsISO8601, IsUUID, Max, Min } from 'class-validator';
+import {
+  IsIn,
+  IsInt,
+  IsISO8601,
+  IsString,
+  IsUUID,
+  Length,
+  Max,
+  Min,
+  ValidateIf,
+} from 'class-validator';
 import { CURRENCIES, Currency } from '@rewards/contracts';
 
 export class CreateBookingDto {
@@ -19,4 +29,15 @@ export class CreateBookingDto {
 
   @IsIn(CURRENCIES)
   currency: Currency = 'USD';
+
+  /** A quote from `POST /checkout/apply-referral` for this lesson: books at its total. */
+  @ValidateIf((o: CreateBookingDto) => o.quoteId !== undefined || o.quoteSignature !== undefined)
+  @IsUUID()
+  quoteId?: string;
+
+  /** The quote's `signature`, unaltered; required with `quoteId`. */
+  @ValidateIf((o: CreateBookingDto) => o.quoteId !== undefined || o.quoteSignature !== undefined)
+  @IsString()
+  @Length(1, 200)
+  quoteSignature?: string;
 }

@@ -1,0 +1,310 @@
+// Checkout latency: quote (POST /checkout/apply-referral) + confirm (POST /bookings with the
+// quote: wallet reserve, booking commit, wallet capture) through the gateway, at a fixed request
+// rate, on a fresh embedded platform. A plain GET through the gateway at the same rate, in the
+// same run, is the baseline. Target (issue 7): quote + confirm p99 at most 50 ms at 200 requests/s
+// on 2 cores. See bench/README.md.
+import { createEnvelope, Topics } from '@rewards/contracts';
+import { Kafka, logLevel, Partitioners } from 'kafkajs';
+import { randomUUID } from 'node:crypto';
+import { cpus } from 'node:os';
+import { join, relative } from 'node:path';
+import { startBenchPlatform } from './bench-platform';
+import { poll, request, sleep } from './bench-http';
+import {
+  appendTableRow,
+  describeEnvironment,
+  findRepoRoot,
+  LatencySummary,
+  summarize,
+  writeResultFile,
+} from './bench-report';
+
+function positiveInt(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer`);
+  return value;
+}
+
+const config = {
+  /** HTTP requests per second: each checkout is two (quote, then confirm). */
+  requestsPerSecond: positiveInt('BENCH_REQUESTS_PER_SECOND', 200),
+  durationSeconds: positiveInt('BENCH_DURATION_SECONDS', 30),
+  warmupSeconds: positiveInt('BENCH_WARMUP_SECONDS', 5),
+  students: positiveInt('BENCH_STUDENTS', 20),
+  targetP99Ms: 50,
+};
+
+interface DevToken {
+  token: string;
+  userId: string;
+}
+
+interface Run {
+  latenciesMs: number[];
+  errors: string[];
+  /** Requests that started later than scheduled: the client could not keep the rate. */
+  lateStarts: number;
+  achievedPerSecond: number;
+}
+
+/**
+ * Starts `operationsPerSecond` operations a second for `seconds`, on schedule whatever the
+ * answers take (open loop, so a slow answer cannot hide later ones), and records each latency.
+ */
+async function openLoop(
+  operationsPerSecond: number,
+  seconds: number,
+  operation: (i: number) => Promise<void>,
+): Promise<Run> {
+  const total = Math.round(operationsPerSecond * seconds);
+  const intervalMs = 1000 / operationsPerSecond;
+  const latenciesMs: number[] = [];
+  const errors: string[] = [];
+  let lateStarts = 0;
+  const inFlight: Promise<void>[] = [];
+  const began = performance.now();
+  for (let i = 0; i < total; i++) {
+    const due = began + i * intervalMs;
+    const wait = due - performance.now();
+    if (wait > 0) await sleep(wait);
+    else if (wait < -intervalMs) lateStarts += 1;
+    const started = performance.now();
+    inFlight.push(
+      operation(i).then(
+        () => void latenciesMs.push(performance.now() - started),
+        (err: unknown) => void errors.push(err instanceof Error ? err.message : String(err)),
+      ),
+    );
+  }
+  await Promise.all(inFlight);
+  const elapsedS = (performance.now() - began) / 1000;
+  return {
+    latenciesMs,
+    errors,
+    lateStarts,
+    achievedPerSecond: Math.round((total / elapsedS) * 10) / 10,
+  };
+}
+
+async function main(): Promise<number> {
+  const root = findRepoRoot(__dirname);
+  const date = new Date();
+  const say = (line: string) => console.error(`checkout-latency: ${line}`);
+  const platform = await startBenchPlatform({
+    root,
+    partitions: 3,
+    logDir: join(root, '.local', 'bench-logs', 'checkout-latency'),
+    say,
+  });
+  try {
+    const gatewayUrl = platform.urls.gateway;
+    const deadline = () => performance.now() + 30_000;
+    const gw = <T>(method: string, path: string, token?: string, json?: unknown): Promise<T> =>
+      request<T>(gatewayUrl, method, path, { token, json, deadline: deadline() });
+    const mint = (role: string) => gw<DevToken>('POST', '/auth/dev-token', undefined, { role });
+
+    say('setting up an instructor and students with credit');
+    const instructor = await mint('instructor');
+    await gw('POST', '/accounts', instructor.token, {
+      role: 'instructor',
+      email: `bench-${instructor.userId}@example.com`,
+      displayName: 'Bench instructor',
+    });
+    const stripeAccount = await request<{ id: string }>(
+      platform.fakeStripeUrl,
+      'POST',
+      '/v1/accounts',
+      { token: 'sk_test_bench', form: { type: 'express' }, deadline: deadline() },
+    );
+    await gw('PUT', '/accounts/me/payout-account', instructor.token, {
+      stripeAccountId: stripeAccount.id,
+    });
+    await gw('POST', '/accounts/me/go-live', instructor.token);
+    const students = await Promise.all(
+      Array.from({ length: config.students }, async () => {
+        const s = await mint('student');
+        await gw('POST', '/accounts', s.token, {
+          role: 'student',
+          email: `bench-${s.userId}@example.com`,
+          displayName: 'Bench student',
+        });
+        return s;
+      }),
+    );
+    const kafka = new Kafka({
+      clientId: 'bench-checkout',
+      brokers: platform.brokers.split(','),
+      logLevel: logLevel.ERROR,
+    });
+    const producer = kafka.producer({
+      allowAutoTopicCreation: false,
+      idempotent: false,
+      createPartitioner: Partitioners.DefaultPartitioner,
+    });
+    await producer.connect();
+    // Enough credit for every checkout the run can make: each spends $5.
+    const creditCents = 500 * config.requestsPerSecond * (config.durationSeconds + 10);
+    const now = new Date();
+    await producer.send({
+      topic: Topics.RewardUnlocked,
+      messages: students.map((s) => {
+        const rewardId = randomUUID();
+        const event = createEnvelope({
+          type: Topics.RewardUnlocked,
+          version: 1,
+          producer: 'bench',
+          key: rewardId,
+          occurredAt: now,
+          payload: {
+            rewardId,
+            beneficiaryId: s.userId,
+            kind: 'student_referral_credit',
+            amount: { amountCents: creditCents, currency: 'USD' },
+            expiresAt: new Date(now.getTime() + 180 * 86_400_000).toISOString(),
+            unlockedAt: now.toISOString(),
+          },
+        });
+        return { key: rewardId, value: JSON.stringify(event) };
+      }),
+    });
+    await producer.disconnect();
+    for (const s of students) {
+      await poll(
+        'student credit',
+        async () => {
+          const w = await gw<{ balances: Array<{ availableCents: number }> }>(
+            'GET',
+            '/wallet/me',
+            s.token,
+          );
+          return (w.balances[0]?.availableCents ?? 0) >= creditCents ? true : undefined;
+        },
+        deadline(),
+        100,
+      );
+    }
+
+    let lessonSeq = 0;
+    const checkout = async (i: number): Promise<void> => {
+      const student = students[i % students.length];
+      const startsAt = new Date(Date.now() + 86_400_000 + lessonSeq++ * 60_000);
+      const draft = {
+        instructorId: instructor.userId,
+        startsAt: startsAt.toISOString(),
+        endsAt: new Date(startsAt.getTime() + 3_600_000).toISOString(),
+        priceCents: 500,
+      };
+      const quote = await gw<{ id: string; signature: string; benefit: { kind: string } }>(
+        'POST',
+        '/checkout/apply-referral',
+        student.token,
+        draft,
+      );
+      if (quote.benefit.kind !== 'wallet_credit') {
+        throw new Error(`quote applied ${quote.benefit.kind}, not wallet credit`);
+      }
+      await gw('POST', '/bookings', student.token, {
+        ...draft,
+        quoteId: quote.id,
+        quoteSignature: quote.signature,
+      });
+    };
+    const plainGet = async (i: number): Promise<void> => {
+      await gw('GET', '/accounts/me', students[i % students.length].token);
+    };
+
+    say(`warm-up: ${config.warmupSeconds} s of checkouts`);
+    await openLoop(config.requestsPerSecond / 2, config.warmupSeconds, checkout);
+    say(
+      `baseline: GET /accounts/me at ${config.requestsPerSecond}/s for ${config.durationSeconds} s`,
+    );
+    const baseline = await openLoop(config.requestsPerSecond, config.durationSeconds, plainGet);
+    say(
+      `checkout: quote + confirm at ${config.requestsPerSecond} requests/s ` +
+        `(${config.requestsPerSecond / 2} checkouts/s) for ${config.durationSeconds} s`,
+    );
+    const checkouts = await openLoop(
+      config.requestsPerSecond / 2,
+      config.durationSeconds,
+      checkout,
+    );
+
+    const environment = describeEnvironment(root, date);
+    const checkoutSummary = summarize(checkouts.latenciesMs);
+    const baselineSummary = summarize(baseline.latenciesMs);
+    const met =
+      checkoutSummary !== null &&
+      checkouts.errors.length === 0 &&
+      checkoutSummary.p99 <= config.targetP99Ms;
+    const result = {
+      benchmark: 'checkout-latency',
+      ...environment,
+      config: { ...config, cpus: cpus().length },
+      target: `quote + confirm p99 <= ${config.targetP99Ms} ms at ${config.requestsPerSecond} requests/s`,
+      met,
+      checkout: {
+        completed: checkouts.latenciesMs.length,
+        errors: checkouts.errors.length,
+        errorSamples: [...new Set(checkouts.errors)].slice(0, 10),
+        lateStarts: checkouts.lateStarts,
+        achievedCheckoutsPerSecond: checkouts.achievedPerSecond,
+        quotePlusConfirmMs: checkoutSummary,
+      },
+      baseline: {
+        route: 'GET /accounts/me',
+        completed: baseline.latenciesMs.length,
+        errors: baseline.errors.length,
+        lateStarts: baseline.lateStarts,
+        achievedPerSecond: baseline.achievedPerSecond,
+        latencyMs: baselineSummary,
+      },
+    };
+    const file = writeResultFile(root, 'checkout-latency', date, result);
+    const ms = (s: LatencySummary | null): string => (s ? `${s.p50} / ${s.p95} / ${s.p99}` : 'n/a');
+    appendTableRow(
+      root,
+      'checkout-latency',
+      [
+        'date (UTC)',
+        'commit',
+        'cpus',
+        'requests/s',
+        'seconds',
+        'checkouts',
+        'errors',
+        'quote+confirm p50 / p95 / p99 ms',
+        'baseline GET p50 / p95 / p99 ms',
+        'target met',
+        'file',
+      ],
+      [
+        environment.date.slice(0, 19).replace('T', ' '),
+        `${environment.gitCommit.slice(0, 10)}${environment.gitDirty ? ' (dirty)' : ''}`,
+        String(environment.cpus),
+        String(config.requestsPerSecond),
+        String(config.durationSeconds),
+        String(checkouts.latenciesMs.length),
+        String(checkouts.errors.length),
+        ms(checkoutSummary),
+        ms(baselineSummary),
+        met ? 'yes' : 'no',
+        relative(join(root, 'bench', 'results'), file),
+      ],
+    );
+    console.log(JSON.stringify(result, null, 2));
+    say(`results: ${relative(root, file)}, row added to bench/results/README.md`);
+    return met ? 0 : 1;
+  } finally {
+    await platform.stop();
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    console.error(`checkout-latency: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(2);
+  },
+);

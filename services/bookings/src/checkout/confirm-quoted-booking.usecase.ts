@@ -1,0 +1,201 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { Currency, Topics } from '@rewards/contracts';
+import { OutboxRelay, OutboxWriter } from '@rewards/messaging';
+import { CallerIdentity, Clock } from '@rewards/service-kit';
+import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
+import { BookingsError } from '../bookings-error';
+import { Booking } from '../bookings/booking.entity';
+import { checkLessonDraft, LessonDraft } from '../bookings/lesson-draft';
+import { BookingsConfig } from '../config/bookings.config';
+import { CheckoutQuote, holdsWalletFunds, reservationReference } from './checkout-quote.entity';
+import { applicableDiscount } from './choose-benefit';
+import { quoteSignatureMatches } from './quote-signature';
+import { RefereeDiscounts } from './referee-discounts';
+import { FundsShort, WalletClient } from './wallet.client';
+
+const UNIQUE_VIOLATION = '23505';
+
+export interface QuotedBookingCommand {
+  draft: LessonDraft;
+  quoteId: string;
+  quoteSignature: string;
+}
+
+/**
+ * Books a lesson at its quote, exactly: the wallet holds the quoted credit and fee rebate first
+ * (refused whole when it no longer has them), then the booking and booking-confirmed commit
+ * together, then the hold is captured (asked at once, and made for sure when the wallet reads
+ * booking-confirmed). Confirming a quote again answers the same booking. A booking that could not
+ * commit gives its hold back (or the wallet's sweep does).
+ */
+@Injectable()
+export class ConfirmQuotedBooking {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly discounts: RefereeDiscounts,
+    private readonly wallet: WalletClient,
+    private readonly outbox: OutboxWriter,
+    private readonly relay: OutboxRelay,
+    private readonly clock: Clock,
+    @Inject(BookingsConfig) private readonly config: BookingsConfig,
+  ) {}
+
+  async execute(caller: CallerIdentity, command: QuotedBookingCommand): Promise<Booking> {
+    const quote = await this.dataSource.manager.findOneBy(CheckoutQuote, { id: command.quoteId });
+    // Another student's quote is not theirs to see: the same answer as no quote.
+    if (!quote || quote.studentId !== caller.userId) {
+      throw new BookingsError('QUOTE_NOT_FOUND', 'no such quote', 'quoteId');
+    }
+    if (!quoteSignatureMatches(quote, command.quoteSignature, this.config.CHECKOUT_QUOTE_SECRET)) {
+      throw new BookingsError(
+        'QUOTE_SIGNATURE_INVALID',
+        'the quote signature does not match: send the quote back unaltered',
+        'quoteSignature',
+      );
+    }
+    assertDraftMatches(quote, command.draft);
+    const earlier = await this.dataSource.manager.findOneBy(Booking, { quoteId: quote.id });
+    if (earlier) return earlier;
+    const now = this.clock.now();
+    if (now.getTime() >= quote.expiresAt.getTime()) {
+      throw new BookingsError('QUOTE_EXPIRED', 'this quote has expired: ask for a new one');
+    }
+    const reference = reservationReference(quote.id);
+    const holds = holdsWalletFunds(quote);
+    if (holds) await this.reserve(quote, reference);
+    let booking: Booking;
+    try {
+      booking = await this.dataSource.transaction((tx) => this.book(tx, caller, quote, command));
+    } catch (err) {
+      // The same quote confirmed concurrently: that booking is the answer and keeps the hold.
+      if (isUniqueViolation(err)) {
+        const winner = await this.dataSource.manager.findOneBy(Booking, { quoteId: quote.id });
+        if (winner) return winner;
+      }
+      if (holds) await this.wallet.tryGiveBack(reference, 'not_confirmed');
+      throw err;
+    }
+    this.relay.kick();
+    // Not awaited: the booking is confirmed and booking-confirmed, committed with it, makes the
+    // wallet capture anyway; this call only makes it sooner, and a failure of it loses nothing.
+    if (holds) void this.wallet.capture(reference).catch(() => undefined);
+    return booking;
+  }
+
+  private async reserve(quote: CheckoutQuote, reference: string): Promise<void> {
+    try {
+      await this.wallet.reserve(reference, {
+        bookingId: quote.bookingId,
+        studentId: quote.studentId,
+        creditCents: quote.benefitKind === 'wallet_credit' ? quote.benefitCents : 0,
+        instructorId: quote.instructorId,
+        feeRebateCents: quote.feeRebateCents,
+        currency: quote.currency.trim() as Currency,
+      });
+    } catch (err) {
+      if (!(err instanceof FundsShort)) {
+        // The hold may have been made after the call timed out: give it back rather than leave
+        // the credit held until the wallet's sweep (a hold made after this too, the sweep frees).
+        await this.wallet.tryGiveBack(reference, 'not_confirmed');
+        throw err;
+      }
+      throw new BookingsError(
+        'QUOTE_NO_LONGER_HOLDS',
+        'the wallet credit or fee rebate this quote applied has been used meanwhile: ask for a new quote',
+      );
+    }
+  }
+
+  private async book(
+    tx: EntityManager,
+    caller: CallerIdentity,
+    quote: CheckoutQuote,
+    command: QuotedBookingCommand,
+  ): Promise<Booking> {
+    const now = this.clock.now();
+    const checked = await checkLessonDraft(
+      tx,
+      caller.userId,
+      command.draft,
+      quote.createdAt,
+      this.config.MAX_LESSON_MINUTES,
+    );
+    if (quote.benefitKind === 'referee_discount') {
+      const standing = await this.discounts.standing(
+        tx,
+        checked.student,
+        quote.currency.trim(),
+        true,
+      );
+      if (applicableDiscount(quote.listPriceCents, standing).cents !== quote.benefitCents) {
+        throw new BookingsError(
+          'QUOTE_NO_LONGER_HOLDS',
+          'the referral discount this quote applied is no longer available: ask for a new quote',
+        );
+      }
+    }
+    const booking = tx.create(Booking, {
+      id: quote.bookingId,
+      studentId: quote.studentId,
+      instructorId: quote.instructorId,
+      startsAt: quote.startsAt,
+      endsAt: quote.endsAt,
+      priceCents: quote.listPriceCents,
+      currency: quote.currency.trim(),
+      status: 'confirmed',
+      confirmedAt: now,
+      completedAt: null,
+      completedBy: null,
+      quoteId: quote.id,
+      benefitKind: quote.benefitKind,
+      benefitCents: quote.benefitCents,
+      platformFeeCents: quote.platformFeeCents,
+      feeRebateCents: quote.feeRebateCents,
+      cancelledAt: null,
+      cancelledBy: null,
+    });
+    await tx.insert(Booking, booking);
+    await this.outbox.add(
+      tx,
+      Topics.BookingConfirmed,
+      booking.id,
+      {
+        bookingId: booking.id,
+        studentId: booking.studentId,
+        instructorId: booking.instructorId,
+        price: { amountCents: quote.totalCents, currency: quote.currency.trim() as Currency },
+        startsAt: booking.startsAt.toISOString(),
+        endsAt: booking.endsAt.toISOString(),
+        confirmedAt: now.toISOString(),
+      },
+      { occurredAt: now },
+    );
+    return booking;
+  }
+}
+
+/** The booking asked for must be the lesson quoted: a changed field is a tampered request. */
+function assertDraftMatches(quote: CheckoutQuote, draft: LessonDraft): void {
+  const differs: Array<[keyof LessonDraft, boolean]> = [
+    ['instructorId', draft.instructorId !== quote.instructorId],
+    ['startsAt', new Date(draft.startsAt).getTime() !== quote.startsAt.getTime()],
+    ['endsAt', new Date(draft.endsAt).getTime() !== quote.endsAt.getTime()],
+    ['priceCents', draft.priceCents !== quote.listPriceCents],
+    ['currency', draft.currency !== quote.currency.trim()],
+  ];
+  const field = differs.find(([, d]) => d)?.[0];
+  if (field) {
+    throw new BookingsError(
+      'QUOTE_MISMATCH',
+      `${field} differs from the quote: book the lesson that was quoted`,
+      field,
+    );
+  }
+}
+
+function isUniqueViolation(err: unknown): boolean {
+  return (
+    err instanceof QueryFailedError &&
+    (err.driverError as { code?: string }).code === UNIQUE_VIOLATION
+  );
+}

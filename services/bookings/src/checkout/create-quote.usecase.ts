@@ -1,0 +1,65 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { CallerIdentity, Clock } from '@rewards/service-kit';
+import { DataSource } from 'typeorm';
+import { checkLessonDraft, LessonDraft } from '../bookings/lesson-draft';
+import { BookingsConfig } from '../config/bookings.config';
+import { CheckoutQuote } from './checkout-quote.entity';
+import { chooseBenefit, platformFeeCents } from './choose-benefit';
+import { signQuote } from './quote-signature';
+import { RefereeDiscounts } from './referee-discounts';
+import { WalletClient } from './wallet.client';
+
+/**
+ * Quotes a lesson draft: the one benefit that applies (referee discount or wallet credit, the
+ * better for the student), the total, the platform fee after the instructor's rebate, signed and
+ * stored so confirming it charges exactly this.
+ */
+@Injectable()
+export class CreateQuote {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly discounts: RefereeDiscounts,
+    private readonly wallet: WalletClient,
+    private readonly clock: Clock,
+    @Inject(BookingsConfig) private readonly config: BookingsConfig,
+  ) {}
+
+  async execute(caller: CallerIdentity, draft: LessonDraft): Promise<CheckoutQuote> {
+    const now = this.clock.now();
+    const checked = await checkLessonDraft(
+      this.dataSource.manager,
+      caller.userId,
+      draft,
+      now,
+      this.config.MAX_LESSON_MINUTES,
+    );
+    const [funds, discount] = await Promise.all([
+      this.wallet.funds(caller.userId, draft.instructorId, draft.currency),
+      this.discounts.standing(this.dataSource.manager, checked.student, draft.currency, false),
+    ]);
+    const benefit = chooseBenefit(draft.priceCents, funds.creditCents, discount);
+    const fee = platformFeeCents(draft.priceCents, this.config.PLATFORM_FEE_BPS);
+    const quote = Object.assign(new CheckoutQuote(), {
+      id: randomUUID(),
+      bookingId: randomUUID(),
+      studentId: caller.userId,
+      instructorId: draft.instructorId,
+      startsAt: checked.startsAt,
+      endsAt: checked.endsAt,
+      currency: draft.currency,
+      listPriceCents: draft.priceCents,
+      benefitKind: benefit.kind,
+      benefitCents: benefit.amountCents,
+      benefitReason: benefit.reason,
+      totalCents: draft.priceCents - benefit.amountCents,
+      platformFeeCents: fee,
+      feeRebateCents: Math.min(fee, funds.feeRebateCents),
+      expiresAt: new Date(now.getTime() + this.config.CHECKOUT_QUOTE_TTL_SECONDS * 1000),
+      createdAt: now,
+    });
+    quote.signature = signQuote(quote, this.config.CHECKOUT_QUOTE_SECRET);
+    await this.dataSource.manager.insert(CheckoutQuote, quote);
+    return quote;
+  }
+}

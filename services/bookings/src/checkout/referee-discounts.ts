@@ -1,0 +1,73 @@
+import { Injectable } from '@nestjs/common';
+import { RefereeDiscount } from '@rewards/contracts';
+import { EntityManager } from 'typeorm';
+import { Account } from '../accounts/account.entity';
+import { DiscountStanding } from './choose-benefit';
+
+interface DiscountRow {
+  amount_cents: number;
+  minimum_lesson_cents: number;
+  currency: string;
+}
+
+/**
+ * The student-program referee discounts bookings learnt from referral-attributed. A discount is
+ * for the student's first lesson at or above its minimum: it is gone once such a lesson is booked
+ * and not cancelled (cancelling gives it back).
+ */
+@Injectable()
+export class RefereeDiscounts {
+  async record(
+    tx: EntityManager,
+    a: { studentId: string; referrerId: string; attributionId: string; attributedAt: Date },
+    discount: RefereeDiscount,
+    now: Date,
+  ): Promise<void> {
+    // An attribution is immutable: the first one recorded stands.
+    await tx.query(
+      `INSERT INTO referee_discounts (student_id, referrer_id, attribution_id, amount_cents,
+         minimum_lesson_cents, currency, attributed_at, created_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+       ON CONFLICT (student_id) DO NOTHING`,
+      [
+        a.studentId,
+        a.referrerId,
+        a.attributionId,
+        discount.amount.amountCents,
+        discount.minimumLessonPrice.amountCents,
+        discount.amount.currency,
+        a.attributedAt,
+        now,
+      ],
+    );
+  }
+
+  /**
+   * Where the student's discount stands for a lesson in `currency`; with `lock`, holds it until
+   * the transaction ends so two first lessons cannot both take it.
+   */
+  async standing(
+    tx: EntityManager,
+    student: Account,
+    currency: string,
+    lock: boolean,
+  ): Promise<DiscountStanding | null> {
+    const [row] = await tx.query<DiscountRow[]>(
+      `SELECT amount_cents, minimum_lesson_cents, currency FROM referee_discounts
+        WHERE student_id = $1${lock ? ' FOR UPDATE' : ''}`,
+      [student.id],
+    );
+    if (!row || row.currency.trim() !== currency) return null;
+    const taken = await tx.query<unknown[]>(
+      `SELECT 1 FROM bookings
+        WHERE student_id = $1 AND status <> 'cancelled' AND price_cents >= $2 LIMIT 1`,
+      [student.id, row.minimum_lesson_cents],
+    );
+    return {
+      amountCents: row.amount_cents,
+      minimumLessonCents: row.minimum_lesson_cents,
+      verified: student.emailVerified && student.phoneVerified,
+      firstLessonTaken: taken.length > 0,
+    };
+  }
+}

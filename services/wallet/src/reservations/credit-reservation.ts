@@ -1,0 +1,185 @@
+import { Injectable } from '@nestjs/common';
+import { Currency } from '@rewards/contracts';
+import { Clock } from '@rewards/service-kit';
+import { EntityManager } from 'typeorm';
+import { toSafeInteger } from '../ledger/ledger-posting.entity';
+
+export type ReservationStatus = 'held' | 'captured' | 'released' | 'refunded';
+
+/** Why a hold went back: the booking was not confirmed, its hold lapsed, or it was cancelled. */
+export const RETURN_REASONS = ['not_confirmed', 'expired', 'booking_cancelled'] as const;
+export type ReturnReason = (typeof RETURN_REASONS)[number];
+
+/** What one checkout holds of a student's credit and an instructor's fee rebate. */
+export interface CreditReservation {
+  reference: string;
+  bookingId: string;
+  studentId: string;
+  creditCents: number;
+  instructorId: string | null;
+  feeRebateCents: number;
+  currency: Currency;
+  status: ReservationStatus;
+  expiresAt: Date;
+  reserveTransactionId: string;
+  captureTransactionId: string | null;
+  returnTransactionId: string | null;
+  releaseReason: ReturnReason | null;
+  creditShortfallCents: number;
+  feeRebateShortfallCents: number;
+}
+
+/** The reservation as the internal API answers it. */
+export interface ReservationView {
+  reference: string;
+  bookingId: string;
+  status: ReservationStatus;
+  credit: { amountCents: number; currency: string };
+  feeRebate: { amountCents: number; currency: string };
+  expiresAt: string;
+  releaseReason: ReturnReason | null;
+}
+
+export function reservationView(r: CreditReservation): ReservationView {
+  return {
+    reference: r.reference,
+    bookingId: r.bookingId,
+    status: r.status,
+    credit: { amountCents: r.creditCents, currency: r.currency },
+    feeRebate: { amountCents: r.feeRebateCents, currency: r.currency },
+    expiresAt: r.expiresAt.toISOString(),
+    releaseReason: r.releaseReason,
+  };
+}
+
+interface ReservationRow {
+  reference: string;
+  booking_id: string;
+  student_id: string;
+  credit_cents: string;
+  instructor_id: string | null;
+  fee_rebate_cents: string;
+  currency: string;
+  status: ReservationStatus;
+  expires_at: Date;
+  reserve_transaction_id: string;
+  capture_transaction_id: string | null;
+  return_transaction_id: string | null;
+  release_reason: ReturnReason | null;
+  credit_shortfall_cents: string;
+  fee_rebate_shortfall_cents: string;
+}
+
+function fromRow(r: ReservationRow): CreditReservation {
+  return {
+    reference: r.reference,
+    bookingId: r.booking_id,
+    studentId: r.student_id,
+    creditCents: toSafeInteger(r.credit_cents),
+    instructorId: r.instructor_id,
+    feeRebateCents: toSafeInteger(r.fee_rebate_cents),
+    currency: r.currency.trim() as Currency,
+    status: r.status,
+    expiresAt: r.expires_at,
+    reserveTransactionId: r.reserve_transaction_id,
+    captureTransactionId: r.capture_transaction_id,
+    returnTransactionId: r.return_transaction_id,
+    releaseReason: r.release_reason,
+    creditShortfallCents: toSafeInteger(r.credit_shortfall_cents),
+    feeRebateShortfallCents: toSafeInteger(r.fee_rebate_shortfall_cents),
+  };
+}
+
+export type NewReservation = Omit<
+  CreditReservation,
+  | 'status'
+  | 'captureTransactionId'
+  | 'returnTransactionId'
+  | 'releaseReason'
+  | 'creditShortfallCents'
+  | 'feeRebateShortfallCents'
+>;
+
+/** Rows of credit_reservations; each use case locks the row before it moves money. */
+@Injectable()
+export class CreditReservations {
+  constructor(private readonly clock: Clock) {}
+
+  async lock(tx: EntityManager, reference: string): Promise<CreditReservation | null> {
+    const [row] = await tx.query<ReservationRow[]>(
+      'SELECT * FROM credit_reservations WHERE reference = $1 FOR UPDATE',
+      [reference],
+    );
+    return row ? fromRow(row) : null;
+  }
+
+  async ofBooking(tx: EntityManager, bookingId: string): Promise<string[]> {
+    const rows = await tx.query<Array<{ reference: string }>>(
+      'SELECT reference FROM credit_reservations WHERE booking_id = $1 ORDER BY reference',
+      [bookingId],
+    );
+    return rows.map((r) => r.reference);
+  }
+
+  /** Held reservations whose hold lapsed at `now`, oldest first. */
+  async due(tx: EntityManager, now: Date, limit: number): Promise<string[]> {
+    const rows = await tx.query<Array<{ reference: string }>>(
+      `SELECT reference FROM credit_reservations
+        WHERE status = 'held' AND expires_at <= $1 ORDER BY expires_at LIMIT $2`,
+      [now, limit],
+    );
+    return rows.map((r) => r.reference);
+  }
+
+  async insert(tx: EntityManager, r: NewReservation): Promise<void> {
+    const now = this.clock.now();
+    await tx.query(
+      `INSERT INTO credit_reservations (reference, booking_id, student_id, credit_cents,
+         instructor_id, fee_rebate_cents, currency, status, expires_at, reserve_transaction_id,
+         created_at, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, 'held', $8, $9, $10, $10)`,
+      [
+        r.reference,
+        r.bookingId,
+        r.studentId,
+        r.creditCents,
+        r.instructorId,
+        r.feeRebateCents,
+        r.currency,
+        r.expiresAt,
+        r.reserveTransactionId,
+        now,
+      ],
+    );
+  }
+
+  async markCaptured(
+    tx: EntityManager,
+    reference: string,
+    transactionId: string,
+    shortfall: { creditCents: number; feeRebateCents: number },
+  ): Promise<void> {
+    await tx.query(
+      `UPDATE credit_reservations
+          SET status = 'captured', capture_transaction_id = $2, credit_shortfall_cents = $3,
+              fee_rebate_shortfall_cents = $4, updated_at = $5
+        WHERE reference = $1`,
+      [reference, transactionId, shortfall.creditCents, shortfall.feeRebateCents, this.clock.now()],
+    );
+  }
+
+  async markReturned(
+    tx: EntityManager,
+    reference: string,
+    status: 'released' | 'refunded',
+    transactionId: string,
+    reason: ReturnReason,
+  ): Promise<void> {
+    await tx.query(
+      `UPDATE credit_reservations
+          SET status = $2, return_transaction_id = $3, release_reason = $4, updated_at = $5
+        WHERE reference = $1`,
+      [reference, status, transactionId, reason, this.clock.now()],
+    );
+  }
+}

@@ -1,0 +1,70 @@
+import { Body, Controller, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { CheckoutFunds, CheckoutFundsView } from './checkout-funds.query';
+import { reservationView, ReservationView } from './credit-reservation';
+import { CaptureReservation } from './capture-reservation.usecase';
+import {
+  CheckoutFundsQuery,
+  ReserveCheckoutFundsDto,
+  ReturnReservationDto,
+} from './dto/reserve-checkout-funds.dto';
+import { ReserveCheckoutFunds } from './reserve-checkout-funds.usecase';
+import { ReturnReservation } from './return-reservation.usecase';
+
+/**
+ * What bookings' checkout calls, synchronously, with the checkout's reference as idempotency
+ * key. Service-to-service only: the gateway never routes /internal.
+ */
+@Controller('internal')
+export class ReservationsController {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly funds: CheckoutFunds,
+    private readonly reserve: ReserveCheckoutFunds,
+    private readonly capture: CaptureReservation,
+    private readonly giveBack: ReturnReservation,
+  ) {}
+
+  @Get('checkout-funds')
+  checkoutFunds(@Query() q: CheckoutFundsQuery): Promise<CheckoutFundsView> {
+    return this.funds.of(q.studentId, q.instructorId ?? null, q.currency);
+  }
+
+  @Put('reservations/:reference')
+  async reserveFunds(
+    @Param('reference') reference: string,
+    @Body() dto: ReserveCheckoutFundsDto,
+  ): Promise<ReservationView> {
+    const reservation = await this.dataSource.transaction((tx) =>
+      this.reserve.execute(tx, {
+        reference,
+        bookingId: dto.bookingId,
+        studentId: dto.studentId,
+        creditCents: dto.creditCents,
+        instructorId: dto.instructorId ?? null,
+        feeRebateCents: dto.feeRebateCents,
+        currency: dto.currency,
+      }),
+    );
+    return reservationView(reservation);
+  }
+
+  @Post('reservations/:reference/capture')
+  @HttpCode(200)
+  async captureFunds(@Param('reference') reference: string): Promise<ReservationView> {
+    return reservationView(
+      await this.dataSource.transaction((tx) => this.capture.execute(tx, reference)),
+    );
+  }
+
+  @Post('reservations/:reference/return')
+  @HttpCode(200)
+  async returnFunds(
+    @Param('reference') reference: string,
+    @Body() dto: ReturnReservationDto,
+  ): Promise<ReservationView> {
+    return reservationView(
+      await this.dataSource.transaction((tx) => this.giveBack.execute(tx, reference, dto.reason)),
+    );
+  }
+}

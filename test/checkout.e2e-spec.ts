@@ -1,0 +1,360 @@
+import { randomUUID } from 'node:crypto';
+import { createEnvelope, Topics } from '@rewards/contracts';
+import { eventually, KafkaProbe, serviceTestEnv, testAdminUrl } from '@rewards/testing';
+import { Client } from 'pg';
+import request from 'supertest';
+import { checkLedgerInvariants } from '../services/wallet/src/ledger/check-invariants';
+import { walletDataSource } from '../services/wallet/src/db/data-source';
+import { OffsetClock, PlatformUnderTest, startPlatform } from './support/platform-under-test';
+
+interface User {
+  id: string;
+  auth: Record<string, string>;
+}
+
+/** Checkout as a student does it, through the gateway: quote, book at the quote, cancel. */
+describe('checkout through the gateway', () => {
+  const clock = new OffsetClock();
+  let platform: PlatformUnderTest;
+  let probe: KafkaProbe;
+  let gw: () => ReturnType<typeof request>;
+
+  beforeAll(async () => {
+    platform = await startPlatform({ bookingsClock: clock });
+    gw = () => request(platform.gatewayUrl);
+    probe = new KafkaProbe();
+  });
+
+  afterAll(async () => {
+    await probe?.close();
+    await platform?.close();
+  });
+
+  const signIn = async (role: 'student' | 'instructor'): Promise<User> => {
+    const res = await gw().post('/auth/dev-token').send({ role }).expect(200);
+    return { id: res.body.userId as string, auth: { authorization: `Bearer ${res.body.token}` } };
+  };
+
+  const register = async (role: 'student' | 'instructor', referralCode?: string) => {
+    const user = await signIn(role);
+    await gw()
+      .post('/accounts')
+      .set(user.auth)
+      .send({ role, email: `${user.id}@example.test`, displayName: role, referralCode })
+      .expect(201);
+    return user;
+  };
+
+  const liveInstructor = async () => {
+    const instructor = await register('instructor');
+    const account = platform.stripe.createAccount({ payoutsEnabled: true });
+    await gw()
+      .put('/accounts/me/payout-account')
+      .set(instructor.auth)
+      .send({ stripeAccountId: account.id })
+      .expect(200);
+    await gw().post('/accounts/me/go-live').set(instructor.auth).expect(200);
+    return instructor;
+  };
+
+  /** Unlocks a reward for the user, as referrals will publish it. */
+  const giveCredit = async (
+    user: User,
+    amountCents: number,
+    kind: 'student_referral_credit' | 'fee_rebate' = 'student_referral_credit',
+  ) => {
+    const rewardId = randomUUID();
+    const unlockedAt = new Date();
+    const event = createEnvelope({
+      type: Topics.RewardUnlocked,
+      version: 1,
+      producer: 'referrals',
+      key: rewardId,
+      occurredAt: unlockedAt,
+      payload: {
+        rewardId,
+        beneficiaryId: user.id,
+        kind,
+        amount: { amountCents, currency: 'USD' },
+        expiresAt: new Date(unlockedAt.getTime() + 180 * 86_400_000).toISOString(),
+        unlockedAt: unlockedAt.toISOString(),
+      },
+    });
+    const field = kind === 'fee_rebate' ? 'feeRebateCents' : 'availableCents';
+    const before = ((await wallet(user)) as Record<string, number>)[field] ?? 0;
+    await probe.produce(Topics.RewardUnlocked, rewardId, JSON.stringify(event));
+    await eventually(async () =>
+      expect(((await wallet(user)) as Record<string, number>)[field]).toBe(before + amountCents),
+    );
+  };
+
+  const wallet = async (user: User) =>
+    (await gw().get('/wallet/me').set(user.auth).expect(200)).body.balances[0] ?? {
+      availableCents: 0,
+      reservedCents: 0,
+    };
+  const available = async (user: User): Promise<number> =>
+    ((await wallet(user)) as { availableCents: number }).availableCents;
+
+  const lesson = (instructor: User, priceCents: number, inHours = 24) => {
+    const startsAt = new Date(Date.now() + inHours * 3_600_000);
+    return {
+      instructorId: instructor.id,
+      startsAt: startsAt.toISOString(),
+      endsAt: new Date(startsAt.getTime() + 3_600_000).toISOString(),
+      priceCents,
+    };
+  };
+
+  const quote = (student: User, draft: object) =>
+    gw().post('/checkout/apply-referral').set(student.auth).send(draft);
+
+  const book = (student: User, draft: object, q: { id: string; signature: string }) =>
+    gw()
+      .post('/bookings')
+      .set(student.auth)
+      .send({ ...draft, quoteId: q.id, quoteSignature: q.signature });
+
+  const invariantsHold = async () => {
+    const ds = walletDataSource(serviceTestEnv('wallet').DATABASE_URL);
+    await ds.initialize();
+    try {
+      const report = await checkLedgerInvariants(ds, new Date());
+      expect(report.violations).toMatchObject({
+        unbalancedTransactions: { count: 0 },
+        negativeUserAccounts: { count: 0 },
+        balanceMismatches: { count: 0 },
+        lotMismatches: { count: 0 },
+        reservationMismatches: { count: 0 },
+      });
+      expect(report.ok).toBe(true);
+    } finally {
+      await ds.destroy();
+    }
+  };
+
+  it('quotes $20 credit on an $80 lesson, books exactly that, and gives it back on cancel', async () => {
+    const [student, instructor] = [await register('student'), await liveInstructor()];
+    await giveCredit(student, 2000);
+    const draft = lesson(instructor, 8000);
+    const q = (await quote(student, draft).expect(200)).body;
+    expect(q).toMatchObject({
+      listPrice: { amountCents: 8000, currency: 'USD' },
+      benefit: {
+        kind: 'wallet_credit',
+        amount: { amountCents: 2000, currency: 'USD' },
+        reason: 'wallet credit applied ($20)',
+      },
+      total: { amountCents: 6000, currency: 'USD' },
+      platformFee: {
+        amount: { amountCents: 1200 },
+        beforeRebate: { amountCents: 1200 },
+        rebate: { amountCents: 0 },
+      },
+    });
+    expect(typeof q.signature).toBe('string');
+    expect(new Date(q.expiresAt).getTime()).toBeGreaterThan(Date.now());
+
+    const booked = (await book(student, draft, q).expect(201)).body;
+    expect(booked).toMatchObject({
+      status: 'confirmed',
+      quoteId: q.id,
+      price: { amountCents: 8000 },
+      benefit: { kind: 'wallet_credit', amount: { amountCents: 2000 } },
+      total: { amountCents: 6000 },
+    });
+    // Confirming the same quote again answers the same booking and spends nothing more.
+    expect((await book(student, draft, q).expect(201)).body.id).toBe(booked.id);
+    await eventually(async () =>
+      expect(await wallet(student)).toMatchObject({ availableCents: 0, reservedCents: 0 }),
+    );
+
+    await gw().post(`/bookings/${booked.id}/cancel`).set(student.auth).expect(200);
+    await gw().post(`/bookings/${booked.id}/cancel`).set(student.auth).expect(200);
+    await eventually(async () => expect(await available(student)).toBe(2000));
+
+    const { entries } = (await gw().get('/wallet/me/history').set(student.auth).expect(200)).body;
+    expect(
+      entries.map((e: { kind: string; account: string; amount: { amountCents: number } }) => [
+        e.kind,
+        e.account,
+        e.amount.amountCents,
+      ]),
+    ).toEqual([
+      ['checkout_refund', 'credit', 2000],
+      ['checkout_capture', 'reserved', -2000],
+      ['checkout_reserve', 'reserved', 2000],
+      ['checkout_reserve', 'credit', -2000],
+      ['reward_credit', 'credit', 2000],
+    ]);
+    for (const entry of entries.slice(0, 4)) {
+      expect(entry.bookingId).toBe(booked.id);
+      expect(entry.reason).toMatch(/^[A-Z]/);
+    }
+    await invariantsHold();
+  });
+
+  it("applies a referee's first-lesson discount once, when verified, and gives it back on cancel", async () => {
+    const referrer = await register('student');
+    const code = await eventually(
+      async () =>
+        (await gw().get('/referrals/me').set(referrer.auth).expect(200)).body.code as string,
+      { timeoutMs: 60_000 },
+    );
+    const [student, instructor] = [await register('student', code), await liveInstructor()];
+    await giveCredit(student, 1500);
+    const draft = lesson(instructor, 8000);
+    // The discount arrives with referral-attributed; until verified it does not apply.
+    await eventually(
+      async () =>
+        expect((await quote(student, draft).expect(200)).body.benefit.reason).toContain(
+          'verify your email and phone',
+        ),
+      { timeoutMs: 60_000 },
+    );
+    const admin = new Client({ connectionString: testAdminUrl() });
+    await admin.connect();
+    await admin.query(
+      'UPDATE bookings.accounts SET email_verified = true, phone_verified = true WHERE id = $1',
+      [student.id],
+    );
+    await admin.end();
+
+    const q = (await quote(student, draft).expect(200)).body;
+    expect(q.benefit).toMatchObject({ kind: 'referee_discount', amount: { amountCents: 2000 } });
+    expect(q.benefit.reason).toContain('your credit stays for a later lesson');
+    expect(q.total.amountCents).toBe(6000);
+    const cheap = (await quote(student, lesson(instructor, 5000)).expect(200)).body;
+    expect(cheap.benefit).toMatchObject({ kind: 'wallet_credit', amount: { amountCents: 1500 } });
+
+    const booked = (await book(student, draft, q).expect(201)).body;
+    expect(booked.total.amountCents).toBe(6000);
+    expect(await available(student)).toBe(1500);
+    // Its first lesson is booked: a second one gets the credit, never the discount again.
+    const second = (await quote(student, lesson(instructor, 8000, 48)).expect(200)).body;
+    expect(second.benefit.kind).toBe('wallet_credit');
+    const stale = await book(student, draft, q);
+    expect(stale.body.id).toBe(booked.id);
+
+    await gw().post(`/bookings/${booked.id}/cancel`).set(instructor.auth).expect(200);
+    const again = (await quote(student, lesson(instructor, 8000, 72)).expect(200)).body;
+    expect(again.benefit.kind).toBe('referee_discount');
+  });
+
+  it("lowers the platform fee by the instructor's fee rebate until it is used up", async () => {
+    const [student, instructor] = [await register('student'), await liveInstructor()];
+    await giveCredit(instructor, 2000, 'fee_rebate');
+    const first = lesson(instructor, 8000, 24);
+    const q1 = (await quote(student, first).expect(200)).body;
+    expect(q1.platformFee).toEqual({
+      amount: { amountCents: 0, currency: 'USD' },
+      beforeRebate: { amountCents: 1200, currency: 'USD' },
+      rebate: { amountCents: 1200, currency: 'USD' },
+    });
+    // What the student pays does not move: the rebate is the instructor's.
+    expect(q1.total.amountCents).toBe(8000);
+    const booked = (await book(student, first, q1).expect(201)).body;
+    await eventually(async () =>
+      expect(await wallet(instructor)).toMatchObject({ feeRebateCents: 800, reservedCents: 0 }),
+    );
+    const second = lesson(instructor, 8000, 30);
+    const q2 = (await quote(student, second).expect(200)).body;
+    expect(q2.platformFee).toMatchObject({
+      amount: { amountCents: 400 },
+      rebate: { amountCents: 800 },
+    });
+    await book(student, second, q2).expect(201);
+    const third = (await quote(student, lesson(instructor, 8000, 36)).expect(200)).body;
+    expect(third.platformFee).toMatchObject({
+      amount: { amountCents: 1200 },
+      rebate: { amountCents: 0 },
+    });
+    await gw().post(`/bookings/${booked.id}/cancel`).set(student.auth).expect(200);
+    await eventually(async () =>
+      expect(await wallet(instructor)).toMatchObject({ feeRebateCents: 1200 }),
+    );
+    await invariantsHold();
+  });
+
+  it('refuses a quote that no longer holds and charges nothing for it', async () => {
+    const [student, instructor] = [await register('student'), await liveInstructor()];
+    await giveCredit(student, 2000);
+    const [a, b] = [lesson(instructor, 8000, 24), lesson(instructor, 8000, 30)];
+    const qa = (await quote(student, a).expect(200)).body;
+    const qb = (await quote(student, b).expect(200)).body;
+    expect(qb.benefit.amount.amountCents).toBe(2000);
+    await book(student, a, qa).expect(201);
+    const refused = await book(student, b, qb).expect(409);
+    expect(refused.body.error.code).toBe('QUOTE_NO_LONGER_HOLDS');
+    await eventually(async () =>
+      expect(await wallet(student)).toMatchObject({ availableCents: 0, reservedCents: 0 }),
+    );
+    const { entries } = (await gw().get('/wallet/me/history').set(student.auth).expect(200)).body;
+    expect(entries.filter((e: { kind: string }) => e.kind === 'checkout_capture')).toHaveLength(1);
+    await invariantsHold();
+  });
+
+  it('never overspends one wallet when 30 checkouts confirm at once', async () => {
+    const [student, instructor] = [await register('student'), await liveInstructor()];
+    await giveCredit(student, 2000);
+    const drafts = Array.from({ length: 30 }, (_, i) => lesson(instructor, 500, 24 + i));
+    const quotes = await Promise.all(
+      drafts.map(async (d) => (await quote(student, d).expect(200)).body),
+    );
+    const answers = await Promise.all(drafts.map((d, i) => book(student, d, quotes[i])));
+    const statuses = answers.map((res) => res.status).sort();
+    expect(statuses.filter((s) => s === 201)).toHaveLength(4);
+    expect(answers.filter((res) => res.status !== 201).map((res) => res.body.error.code)).toEqual(
+      Array.from({ length: 26 }, () => 'QUOTE_NO_LONGER_HOLDS'),
+    );
+    await eventually(async () =>
+      expect(await wallet(student)).toMatchObject({ availableCents: 0, reservedCents: 0 }),
+    );
+    await invariantsHold();
+  });
+
+  it('refuses bad, foreign, tampered and expired quotes with stable codes, changing nothing', async () => {
+    const [student, other, instructor] = [
+      await register('student'),
+      await register('student'),
+      await liveInstructor(),
+    ];
+    await giveCredit(student, 2000);
+    const draft = lesson(instructor, 8000);
+    for (const [field, value] of [
+      ['priceCents', -1],
+      ['priceCents', 80.5],
+      ['priceCents', 1e12],
+      ['currency', 'XXX'],
+      ['isAdmin', true],
+    ] as const) {
+      const res = await quote(student, { ...draft, [field]: value }).expect(422);
+      expect(res.body.error).toMatchObject({ code: 'VALIDATION_FAILED', field });
+    }
+    const instructorRole = await quote(instructor, draft).expect(403);
+    expect(instructorRole.body.error.code).toBe('FORBIDDEN');
+
+    const q = (await quote(student, draft).expect(200)).body;
+    const foreign = await book(other, draft, q).expect(404);
+    expect(foreign.body.error.code).toBe('QUOTE_NOT_FOUND');
+    const tampered = await book(student, draft, { ...q, signature: `${q.signature}x` }).expect(422);
+    expect(tampered.body.error).toMatchObject({
+      code: 'QUOTE_SIGNATURE_INVALID',
+      field: 'quoteSignature',
+    });
+    const cheaper = await book(student, { ...draft, priceCents: 100 }, q).expect(422);
+    expect(cheaper.body.error).toMatchObject({ code: 'QUOTE_MISMATCH', field: 'priceCents' });
+    clock.offsetMs = 3_600_000;
+    try {
+      const expired = await book(student, draft, q).expect(409);
+      expect(expired.body.error.code).toBe('QUOTE_EXPIRED');
+    } finally {
+      clock.offsetMs = 0;
+    }
+    expect(await wallet(student)).toMatchObject({ availableCents: 2000, reservedCents: 0 });
+    const booking = (await book(student, draft, q).expect(201)).body;
+    const notYours = await gw().post(`/bookings/${booking.id}/cancel`).set(other.auth).expect(404);
+    expect(notYours.body.error.code).toBe('BOOKING_NOT_FOUND');
+    await gw().post('/internal/reservations/x/capture').set(student.auth).expect(404);
+  });
+});
