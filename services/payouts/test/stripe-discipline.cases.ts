@@ -184,11 +184,12 @@ export function stripeDisciplineCases(h: PayoutsHarness): void {
     it('fences an attempt whose lease was taken over: its outcome is not recorded, the new one is', async () => {
       const event = h.payoutRequested(h.instructor());
       const { payoutId } = event.payload;
-      // Recorded without an attempt, as if the request arrived while nothing could run it.
+      // Due for its retry after one recorded attempt: only a claim takes it (the resume poll
+      // takes never-attempted or interrupted payouts, and would race the test for this one).
       await h.sql(
         `INSERT INTO payouts.payouts (id, reward_id, beneficiary_id, amount_cents, currency, status,
          attempts, next_attempt_at, requested_at, created_at, updated_at)
-       VALUES ($1, $2, $3, 7500, 'USD', 'pending_transfer', 0, $4, $4, $4, $4)`,
+       VALUES ($1, $2, $3, 7500, 'USD', 'pending_transfer', 1, $4, $4, $4, $4)`,
         [payoutId, event.payload.rewardId, event.payload.beneficiaryId, h.clock.now()],
       );
       const claims = h.service.app.get(PayoutClaims);
@@ -201,12 +202,12 @@ export function stripeDisciplineCases(h: PayoutsHarness): void {
 
       // The stalled attempt wakes up, makes the transfer, and may not record it.
       expect(await transfer.run(stale!)).toEqual({ kind: 'superseded', payoutId });
-      expect(await h.row(payoutId)).toMatchObject({ status: 'pending_transfer', attempts: 0 });
+      expect(await h.row(payoutId)).toMatchObject({ status: 'pending_transfer', attempts: 1 });
       expect(await h.attempts(payoutId)).toEqual([]);
 
       // The attempt holding the lease finds that transfer and records it.
       expect(await transfer.run(current!)).toEqual({ kind: 'paid', payoutId });
-      expect(await h.row(payoutId)).toMatchObject({ status: 'paid', attempts: 1 });
+      expect(await h.row(payoutId)).toMatchObject({ status: 'paid', attempts: 2 });
       expect(h.transfersOf(payoutId)).toHaveLength(1);
     });
 

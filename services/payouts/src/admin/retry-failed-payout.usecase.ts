@@ -12,7 +12,8 @@ import { ProcessDuePayoutsJob } from '../payouts/process-due-payouts.job';
  * An admin sends a payout that failed for good back to its transfer attempts, with a new retry
  * window. Only a payout no transfer was ever recorded for: one whose transfer Stripe failed or
  * reversed would be found again by its transfer group and counted as paid. The attempt runs
- * like any other (transfer-group lookup first), so no retry can make a second transfer. Calling
+ * like any other (transfer-group lookup first), so no retry can make a second transfer; it is
+ * tried at once, and by the resume poll if that try lost the race for the row. Calling
  * it again for the same payout answers the same and does nothing more.
  */
 @Injectable()

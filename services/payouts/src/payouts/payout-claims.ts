@@ -8,8 +8,8 @@ import { claimLeaseMs } from './retry-policy';
 
 /**
  * Which payout to claim: a given one, or the longest-due one among those due (`due`), or among
- * those whose attempt was interrupted or never made (`resumable`), leaving the recorded failures
- * to their retry schedule.
+ * those whose attempt was interrupted or never made (`resumable`: never attempted, or not since
+ * an admin's manual retry), leaving the recorded failures to their retry schedule.
  */
 export type ClaimSelection = { payoutId: string } | { among: 'due' | 'resumable' };
 
@@ -43,7 +43,16 @@ export class PayoutClaims {
         query.andWhere('p.id = :payoutId', { payoutId: selection.payoutId });
       } else if (selection.among === 'resumable') {
         query.andWhere(
-          new Brackets((q) => q.where('p.unfinishedAttempts > 0').orWhere('p.attempts = 0')),
+          new Brackets((q) =>
+            q
+              .where('p.unfinishedAttempts > 0')
+              .orWhere('p.attempts = 0')
+              // Sent back by an admin and not attempted since (its first try lost a race).
+              .orWhere(
+                `p.manualRetryAt >= COALESCE((SELECT max(a.attempted_at) FROM transfer_attempts a
+                   WHERE a.payout_id = p.id), '-infinity'::timestamptz)`,
+              ),
+          ),
         );
       }
       const payout = await query.getOne();
