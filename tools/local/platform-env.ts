@@ -133,6 +133,8 @@ export interface PlatformSettings {
   kafkaBrokers: string;
   jwtSecret: string;
   stripe: StripeSettings;
+  /** Where bookings sends email (the local sink unless SMTP_URL is set) and logs SMS. */
+  mail?: { smtpUrl: string; smsLogFile: string };
 }
 
 // Set by the platform for each child, so a stray value in the caller's shell (the admin
@@ -151,6 +153,8 @@ const PLATFORM_MANAGED = new Set([
   'WALLET_URL',
   'PAYOUTS_URL',
   'PUBLIC_BASE_URL',
+  'SMTP_URL',
+  'SMS_LOG_FILE',
   'STRIPE_SECRET_KEY',
   'STRIPE_API_URL',
   'STRIPE_WEBHOOK_SECRET',
@@ -215,6 +219,11 @@ export function buildServiceEnv(
       if (settings.stripe.apiUrl !== undefined) env.STRIPE_API_URL = settings.stripe.apiUrl;
       break;
     case 'bookings':
+      if (settings.mail) {
+        env.SMTP_URL = settings.mail.smtpUrl;
+        env.SMS_LOG_FILE = settings.mail.smsLogFile;
+      }
+      break;
     case 'wallet':
       break;
   }

@@ -16,6 +16,8 @@ export interface RunningInfrastructure {
   kafkaBrokers: string;
   /** Set when the fake Stripe runs; the real Stripe's settings then come from the environment. */
   fakeStripeUrl: string | undefined;
+  /** The SMTP server bookings sends through, and the file its local SMS sender writes. */
+  mail?: { smtpUrl: string; smsLogFile: string };
 }
 
 export interface ServiceSettings extends PlatformSettings {
@@ -51,6 +53,7 @@ export function platformSettings(
     kafkaBrokers: infra.kafkaBrokers,
     jwtSecret: secrets.JWT_SECRET,
     stripe,
+    ...(infra.mail ? { mail: infra.mail } : {}),
   };
   return { ...settings, envOf: (service) => buildServiceEnv(service, settings, env) };
 }

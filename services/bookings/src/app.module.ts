@@ -6,10 +6,18 @@ import { BookingsController } from './bookings/bookings.controller';
 import { BookingsService } from './bookings/bookings.service';
 import { BookingsConfig } from './config/bookings.config';
 import { bookingsDataSource } from './db/data-source';
+import { EmailSender, SmtpEmailSender } from './notifications/email-sender';
+import { FileSmsSender, SmsSender } from './notifications/sms-sender';
+import { ConfirmVerificationCode } from './verification/confirm-verification-code.usecase';
+import { SendVerificationCode } from './verification/send-verification-code.usecase';
+import { VerificationController } from './verification/verification.controller';
 
 @Module({})
 export class AppModule {
-  static forRoot(config: BookingsConfig, options: { clock?: Clock } = {}): DynamicModule {
+  static forRoot(
+    config: BookingsConfig,
+    options: { clock?: Clock; email?: EmailSender; sms?: SmsSender } = {},
+  ): DynamicModule {
     return {
       module: AppModule,
       imports: [
@@ -21,8 +29,30 @@ export class AppModule {
             bookingsDataSource(config.DATABASE_URL, config.DATABASE_SCHEMA ?? 'bookings'),
         }),
       ],
-      controllers: [AccountsController, InternalAccountsController, BookingsController],
-      providers: [{ provide: BookingsConfig, useValue: config }, AccountsService, BookingsService],
+      controllers: [
+        AccountsController,
+        InternalAccountsController,
+        BookingsController,
+        VerificationController,
+      ],
+      providers: [
+        { provide: BookingsConfig, useValue: config },
+        AccountsService,
+        BookingsService,
+        {
+          provide: EmailSender,
+          useFactory: () =>
+            options.email ?? new SmtpEmailSender(config.SMTP_URL, config.EMAIL_FROM),
+        },
+        {
+          provide: SmsSender,
+          inject: [Clock],
+          useFactory: (clock: Clock) =>
+            options.sms ?? new FileSmsSender(config.SMS_LOG_FILE, () => clock.now()),
+        },
+        SendVerificationCode,
+        ConfirmVerificationCode,
+      ],
     };
   }
 }

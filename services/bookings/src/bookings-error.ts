@@ -12,13 +12,22 @@ export type BookingsErrorCode =
   | 'BOOKING_NOT_YOURS'
   | 'BOOKING_NOT_CONFIRMED'
   | 'LESSON_NOT_STARTED'
-  | 'INVALID_LESSON_TIME';
+  | 'INVALID_LESSON_TIME'
+  | 'ALREADY_VERIFIED'
+  | 'PHONE_TAKEN'
+  | 'VERIFICATION_RATE_LIMITED'
+  | 'VERIFICATION_NOT_REQUESTED'
+  | 'VERIFICATION_CODE_INVALID'
+  | 'VERIFICATION_CODE_EXPIRED'
+  | 'VERIFICATION_ATTEMPTS_EXCEEDED'
+  | 'VERIFICATION_DELIVERY_FAILED';
 
 /** The one error type of the bookings service: a stable code and a reason for the caller. */
 export class BookingsError extends Error {
   constructor(
     readonly code: BookingsErrorCode,
     message: string,
+    readonly extra: { field?: string; retryAfterSeconds?: number } = {},
   ) {
     super(message);
     this.name = 'BookingsError';
@@ -33,7 +42,18 @@ export function bookingsErrorStatus(code: BookingsErrorCode): number {
     case 'ACCOUNT_ALREADY_REGISTERED':
     case 'EMAIL_TAKEN':
     case 'BOOKING_NOT_CONFIRMED':
+    case 'ALREADY_VERIFIED':
+    case 'PHONE_TAKEN':
       return 409;
+    case 'VERIFICATION_RATE_LIMITED':
+      return 429;
+    case 'VERIFICATION_DELIVERY_FAILED':
+      return 503;
+    case 'VERIFICATION_NOT_REQUESTED':
+    case 'VERIFICATION_CODE_INVALID':
+    case 'VERIFICATION_CODE_EXPIRED':
+    case 'VERIFICATION_ATTEMPTS_EXCEEDED':
+      return 422;
     case 'ROLE_MISMATCH':
     case 'NOT_AN_INSTRUCTOR':
     case 'BOOKING_NOT_YOURS':
@@ -48,5 +68,13 @@ export function bookingsErrorStatus(code: BookingsErrorCode): number {
 
 export function mapBookingsError(err: unknown): MappedError | undefined {
   if (!(err instanceof BookingsError)) return undefined;
-  return { status: bookingsErrorStatus(err.code), code: err.code, message: err.message };
+  return {
+    status: bookingsErrorStatus(err.code),
+    code: err.code,
+    message: err.message,
+    ...(err.extra.field ? { field: err.extra.field } : {}),
+    ...(err.extra.retryAfterSeconds !== undefined
+      ? { retryAfterSeconds: err.extra.retryAfterSeconds }
+      : {}),
+  };
 }

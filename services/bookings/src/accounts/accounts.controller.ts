@@ -12,6 +12,9 @@ export interface AccountView {
   email: string;
   displayName: string;
   referralCode: string | null;
+  emailVerified: boolean;
+  phone: string | null;
+  phoneVerified: boolean;
   payoutAccountConnected: boolean;
   live: boolean;
   liveAt: string | null;
@@ -25,6 +28,9 @@ function view(a: Account): AccountView {
     email: a.email,
     displayName: a.displayName,
     referralCode: a.referralCode,
+    emailVerified: a.emailVerified,
+    phone: a.phone,
+    phoneVerified: a.phoneVerified,
     payoutAccountConnected: a.stripeAccountId !== null,
     live: a.liveAt !== null,
     liveAt: a.liveAt?.toISOString() ?? null,

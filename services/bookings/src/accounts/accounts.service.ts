@@ -34,6 +34,7 @@ export class AccountsService {
           email: dto.email,
           displayName: dto.displayName,
           referralCode: dto.referralCode ?? null,
+          phone: null,
           emailVerified: false,
           phoneVerified: false,
           stripeAccountId: null,

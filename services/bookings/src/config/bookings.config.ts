@@ -1,5 +1,17 @@
 import { DataServiceConfig, toInt } from '@rewards/service-kit';
-import { IsInt, Max, Min } from 'class-validator';
+import {
+  IsInt,
+  IsString,
+  Matches,
+  Max,
+  Min,
+  MinLength,
+  NotEquals,
+  ValidateIf,
+} from 'class-validator';
+
+/** The pepper of verification code hashes outside production; production must set its own. */
+export const DEV_VERIFICATION_PEPPER = 'dev-only-verification-pepper-not-secret';
 
 export class BookingsConfig extends DataServiceConfig {
   override PORT = 3001;
@@ -10,4 +22,51 @@ export class BookingsConfig extends DataServiceConfig {
   @Min(15)
   @Max(600)
   MAX_LESSON_MINUTES: number = 240;
+
+  /** Where verification emails go out: smtp://user:pass@host:port or smtps://... */
+  @Matches(/^smtps?:\/\/[^/\s]+\/?$/, { message: 'SMTP_URL must look like smtp://host:port' })
+  SMTP_URL: string = 'smtp://127.0.0.1:2525';
+
+  @IsString()
+  @MinLength(3)
+  EMAIL_FROM: string = 'Lessons Rewards <no-reply@rewards.local>';
+
+  /** The local SMS sender appends each message here as a JSON line (no SMS provider yet). */
+  @IsString()
+  @MinLength(1)
+  SMS_LOG_FILE: string = '.local/sms/messages.jsonl';
+
+  /** Key of the HMAC that stores verification codes; a real secret in production. */
+  @IsString()
+  @MinLength(32)
+  @ValidateIf((c: BookingsConfig) => c.NODE_ENV === 'production')
+  @NotEquals(DEV_VERIFICATION_PEPPER, {
+    message: 'VERIFICATION_CODE_PEPPER must be set to a secret in production',
+  })
+  VERIFICATION_CODE_PEPPER: string = DEV_VERIFICATION_PEPPER;
+
+  /** How long a one-time code can be confirmed. */
+  @toInt()
+  @IsInt()
+  @Min(60_000)
+  VERIFICATION_CODE_TTL_MS: number = 10 * 60_000;
+
+  /** Wrong guesses allowed per code; then a new code must be requested. */
+  @toInt()
+  @IsInt()
+  @Min(1)
+  @Max(20)
+  VERIFICATION_MAX_ATTEMPTS: number = 5;
+
+  /** Codes a user may be sent per channel per rolling hour. */
+  @toInt()
+  @IsInt()
+  @Min(1)
+  VERIFICATION_SENDS_PER_HOUR: number = 5;
+
+  /** Least time between two codes sent to one user on one channel. */
+  @toInt()
+  @IsInt()
+  @Min(0)
+  VERIFICATION_RESEND_COOLDOWN_MS: number = 30_000;
 }

@@ -4,8 +4,10 @@ import { Account } from '../accounts/account.entity';
 import { Booking } from '../bookings/booking.entity';
 import { CreateBookingsSchema1763690000000 } from './migrations/1763690000000-create-bookings-schema';
 import { AddMessagingReplayAndDeadLetters1796080000000 } from './migrations/1796080000000-add-messaging-replay-and-dead-letters';
+import { CreateVerificationCodes1796110000000 } from './migrations/1796110000000-create-verification-codes';
+import { VerificationCode } from '../verification/verification-code.entity';
 
-export const BOOKINGS_ENTITIES = [Account, Booking];
+export const BOOKINGS_ENTITIES = [Account, Booking, VerificationCode];
 
 /** The bookings DataSource: used by the app, `migrate` and the tests alike. */
 export function bookingsDataSource(url: string, schema = 'bookings'): DataSource {
@@ -14,6 +16,10 @@ export function bookingsDataSource(url: string, schema = 'bookings'): DataSource
     url,
     schema,
     entities: BOOKINGS_ENTITIES,
-    migrations: [CreateBookingsSchema1763690000000, AddMessagingReplayAndDeadLetters1796080000000],
+    migrations: [
+      CreateBookingsSchema1763690000000,
+      AddMessagingReplayAndDeadLetters1796080000000,
+      CreateVerificationCodes1796110000000,
+    ],
   });
 }

@@ -36,6 +36,8 @@ export const GATEWAY_ROUTES: readonly ProxyRoute[] = [
   route('GET', '/accounts/me', 'bookings', 'signed-in'),
   route('PUT', '/accounts/me/payout-account', 'bookings', ['instructor']),
   route('POST', '/accounts/me/go-live', 'bookings', ['instructor']),
+  route('POST', '/accounts/me/verification/:channel', 'bookings', 'signed-in'),
+  route('POST', '/accounts/me/verification/:channel/confirm', 'bookings', 'signed-in'),
   route('POST', '/bookings', 'bookings', ['student']),
   route('GET', '/bookings/:id', 'bookings', 'signed-in'),
   route('POST', '/bookings/:id/complete', 'bookings', ['instructor']),
