@@ -5,7 +5,7 @@ import {
   serviceTestEnv,
   startServiceApp,
 } from '@rewards/testing';
-import { loadConfig } from '@rewards/service-kit';
+import { Clock, loadConfig } from '@rewards/service-kit';
 import { AppModule as BookingsApp } from '../../services/bookings/src/app.module';
 import { mapBookingsError } from '../../services/bookings/src/bookings-error';
 import { BookingsConfig } from '../../services/bookings/src/config/bookings.config';
@@ -30,24 +30,54 @@ export interface PlatformUnderTest {
   gatewayUrl: string;
   stripe: FakeStripe;
   /** Stops one service, as a crash or a deploy would; `restart` brings it back. */
+  /** The running referrals app (its jobs can be run at once after moving the clock). */
+  referrals(): RunningServiceApp;
   stop(service: 'payouts' | 'referrals'): Promise<void>;
   restart(service: 'payouts' | 'referrals'): Promise<void>;
   close(): Promise<void>;
 }
 
 /** The five services over real HTTP, on the run's Postgres and broker, with a fake Stripe. */
-export async function startPlatform(): Promise<PlatformUnderTest> {
+export interface PlatformOptions {
+  /** One clock for every service, so a test can move time through holds and windows. */
+  clock?: Clock;
+  /** Extra environment of bookings (e.g. SMTP_URL, SMS_LOG_FILE) and referrals. */
+  bookingsEnv?: Record<string, string>;
+  referralsEnv?: Record<string, string>;
+}
+
+export async function startPlatform(options: PlatformOptions = {}): Promise<PlatformUnderTest> {
   const stripe = new FakeStripe();
   await stripe.start(0);
+  const clock = options.clock ? { clock: options.clock } : {};
 
-  const bookingsConfig = loadConfig(BookingsConfig, serviceTestEnv('bookings'));
-  const referralsConfig = loadConfig(ReferralsConfig, serviceTestEnv('referrals'));
+  const referralsConfig = loadConfig(
+    ReferralsConfig,
+    serviceTestEnv('referrals', options.referralsEnv ?? {}),
+  );
   const walletConfig = loadConfig(WalletConfig, serviceTestEnv('wallet'));
-  await migrate(bookingsDataSource(bookingsConfig.DATABASE_URL));
   await migrate(referralsDataSource(referralsConfig.DATABASE_URL));
   await migrate(walletDataSource(walletConfig.DATABASE_URL));
 
-  const bookings = await startServiceApp(BookingsApp.forRoot(bookingsConfig), mapBookingsError);
+  const ports = { referrals: 0, payouts: 0 };
+  const startReferrals = () =>
+    startServiceApp(
+      ReferralsApp.forRoot(referralsConfig, clock),
+      mapReferralsError,
+      ports.referrals,
+    );
+  const firstReferrals = await startReferrals();
+  ports.referrals = Number(new URL(firstReferrals.url).port);
+
+  const bookingsConfig = loadConfig(
+    BookingsConfig,
+    serviceTestEnv('bookings', { REFERRALS_URL: firstReferrals.url, ...options.bookingsEnv }),
+  );
+  await migrate(bookingsDataSource(bookingsConfig.DATABASE_URL));
+  const bookings = await startServiceApp(
+    BookingsApp.forRoot(bookingsConfig, clock),
+    mapBookingsError,
+  );
   const payoutsConfig = loadConfig(
     PayoutsConfig,
     serviceTestEnv('payouts', {
@@ -59,20 +89,17 @@ export async function startPlatform(): Promise<PlatformUnderTest> {
   );
   await migrate(payoutsDataSource(payoutsConfig.DATABASE_URL));
 
-  const ports = { referrals: 0, payouts: 0 };
   const starters = {
-    referrals: () =>
-      startServiceApp(ReferralsApp.forRoot(referralsConfig), mapReferralsError, ports.referrals),
+    referrals: startReferrals,
     payouts: () =>
       startServiceApp(PayoutsApp.forRoot(payoutsConfig), mapPayoutsError, ports.payouts),
   };
   const running: Record<'referrals' | 'payouts', RunningServiceApp | undefined> = {
-    referrals: await starters.referrals(),
+    referrals: firstReferrals,
     payouts: await starters.payouts(),
   };
-  ports.referrals = Number(new URL(running.referrals!.url).port);
   ports.payouts = Number(new URL(running.payouts!.url).port);
-  const wallet = await startServiceApp(WalletApp.forRoot(walletConfig), mapWalletError);
+  const wallet = await startServiceApp(WalletApp.forRoot(walletConfig, clock), mapWalletError);
   const urls = () => ({
     BOOKINGS_URL: bookings.url,
     REFERRALS_URL: running.referrals!.url,
@@ -92,6 +119,10 @@ export async function startPlatform(): Promise<PlatformUnderTest> {
   return {
     gatewayUrl: gateway.url,
     stripe,
+    referrals: () => {
+      if (!running.referrals) throw new Error('referrals is stopped');
+      return running.referrals;
+    },
     stop: async (service) => {
       await running[service]?.close();
       running[service] = undefined;

@@ -219,6 +219,8 @@ export function buildServiceEnv(
       if (settings.stripe.apiUrl !== undefined) env.STRIPE_API_URL = settings.stripe.apiUrl;
       break;
     case 'bookings':
+      // Asked at signup whether a referral will count.
+      env.REFERRALS_URL = serviceUrl(ports.referrals);
       if (settings.mail) {
         env.SMTP_URL = settings.mail.smtpUrl;
         env.SMS_LOG_FILE = settings.mail.smsLogFile;

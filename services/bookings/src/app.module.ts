@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { Clock, DataServiceModule } from '@rewards/service-kit';
 import { AccountsController, InternalAccountsController } from './accounts/accounts.controller';
 import { AccountsService } from './accounts/accounts.service';
+import { AttributionPreviewClient } from './accounts/attribution-preview.client';
 import { BookingsController } from './bookings/bookings.controller';
 import { BookingsService } from './bookings/bookings.service';
 import { BookingsConfig } from './config/bookings.config';
@@ -38,6 +39,7 @@ export class AppModule {
       providers: [
         { provide: BookingsConfig, useValue: config },
         AccountsService,
+        AttributionPreviewClient,
         BookingsService,
         {
           provide: EmailSender,

@@ -1,6 +1,11 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { Clock, DataServiceModule } from '@rewards/service-kit';
 import { UserRegisteredConsumer } from './attribution/user-registered.consumer';
+import { AttributionPreviewController, ClaimController } from './clicks/attribution.controller';
+import { ClaimReferralCode } from './clicks/claim-referral-code.usecase';
+import { ClickRecorder } from './clicks/click-recorder';
+import { CodeDirectory } from './clicks/code-directory';
+import { RedirectController } from './clicks/redirect.controller';
 import { ReferralsController } from './codes/referrals.controller';
 import { ReferralsConfig } from './config/referrals.config';
 import { referralsDataSource } from './db/data-source';
@@ -26,8 +31,16 @@ export class AppModule {
         FoundingStatusController,
         UserRegisteredConsumer,
         InstructorProgramConsumers,
+        RedirectController,
+        ClaimController,
+        AttributionPreviewController,
       ],
-      providers: [{ provide: ReferralsConfig, useValue: config }],
+      providers: [
+        { provide: ReferralsConfig, useValue: config },
+        ClickRecorder,
+        CodeDirectory,
+        ClaimReferralCode,
+      ],
     };
   }
 }

@@ -12,6 +12,8 @@ import {
 
 /** The pepper of verification code hashes outside production; production must set its own. */
 export const DEV_VERIFICATION_PEPPER = 'dev-only-verification-pepper-not-secret';
+/** Same value as referrals' default: both hash device ids and IPs alike. */
+export const DEV_ATTRIBUTION_PEPPER = 'dev-only-attribution-pepper-not-secret';
 
 export class BookingsConfig extends DataServiceConfig {
   override PORT = 3001;
@@ -69,4 +71,17 @@ export class BookingsConfig extends DataServiceConfig {
   @IsInt()
   @Min(0)
   VERIFICATION_RESEND_COOLDOWN_MS: number = 30_000;
+
+  /** HMAC key of device and IP hashes sent at signup; the same value as referrals'. */
+  @IsString()
+  @MinLength(32)
+  @ValidateIf((c: BookingsConfig) => c.NODE_ENV === 'production')
+  @NotEquals(DEV_ATTRIBUTION_PEPPER, {
+    message: 'ATTRIBUTION_HASH_PEPPER must be set to a secret in production',
+  })
+  ATTRIBUTION_HASH_PEPPER: string = DEV_ATTRIBUTION_PEPPER;
+
+  /** Asked at signup whether the referral will count, so the answer can say why not. */
+  @Matches(/^https?:\/\/[^\s]+$/, { message: 'REFERRALS_URL must be an http(s) URL' })
+  REFERRALS_URL: string = 'http://127.0.0.1:3002';
 }

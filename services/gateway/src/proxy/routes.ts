@@ -18,6 +18,10 @@ export interface ProxyRoute {
   body?: 'json' | 'raw';
   /** Request headers forwarded besides the usual ones, e.g. a webhook's signature. */
   forwardHeaders?: readonly string[];
+  /** Response headers relayed to the client besides content-type and retry-after. */
+  relayHeaders?: readonly string[];
+  /** Tells the upstream the client's address and scheme (X-Forwarded-For, -Proto). */
+  forwardClient?: boolean;
 }
 
 const route = (
@@ -25,14 +29,25 @@ const route = (
   path: string,
   upstream: UpstreamName,
   access: AccessRule,
-  extra: Pick<ProxyRoute, 'body' | 'forwardHeaders'> = {},
+  extra: Pick<ProxyRoute, 'body' | 'forwardHeaders' | 'relayHeaders' | 'forwardClient'> = {},
 ): ProxyRoute => ({ method, path, upstream, access, ...extra });
 
 /** Everything clients can reach through the gateway: one line per route, anything else is 404. */
 export const GATEWAY_ROUTES: readonly ProxyRoute[] = [
   route('GET', '/referrals/founding-status', 'referrals', 'public'),
 
-  route('POST', '/accounts', 'bookings', 'signed-in'),
+  // The share link: the hottest public route. Cookies and device id name the click and device.
+  route('GET', '/r/:slug', 'referrals', 'public', {
+    forwardHeaders: ['user-agent', 'cookie', 'x-device-id'],
+    relayHeaders: ['location', 'set-cookie', 'cache-control'],
+    forwardClient: true,
+  }),
+
+  // Signup carries the attribution cookie and the device id (hashed by bookings).
+  route('POST', '/accounts', 'bookings', 'signed-in', {
+    forwardHeaders: ['cookie', 'x-device-id'],
+    forwardClient: true,
+  }),
   route('GET', '/accounts/me', 'bookings', 'signed-in'),
   route('PUT', '/accounts/me/payout-account', 'bookings', ['instructor']),
   route('POST', '/accounts/me/go-live', 'bookings', ['instructor']),
@@ -44,6 +59,7 @@ export const GATEWAY_ROUTES: readonly ProxyRoute[] = [
 
   route('GET', '/referrals/me', 'referrals', 'signed-in'),
   route('GET', '/referrals/me/referred-instructors', 'referrals', ['instructor']),
+  route('POST', '/referrals/claim', 'referrals', 'signed-in'),
 
   route('GET', '/wallet/me', 'wallet', 'signed-in'),
   route('GET', '/wallet/me/history', 'wallet', 'signed-in'),
