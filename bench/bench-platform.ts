@@ -48,6 +48,7 @@ export interface BenchPlatform {
   adminUrl: string;
   brokers: string;
   partitions: number;
+  gatewayUrl: string;
   services: ReadonlyMap<ServiceName, ServiceProcess>;
   /** Launcher pids: each launcher's process tree holds the server (postmaster and backends). */
   postgresPid: number;
@@ -180,6 +181,7 @@ export async function startBenchPlatform(opts: BenchPlatformOptions): Promise<Be
       adminUrl: postgres.adminUrl,
       brokers: kafka.brokers,
       partitions: opts.partitions,
+      gatewayUrl: serviceUrl(ports.gateway),
       services,
       postgresPid: postgres.pid,
       kafkaPid: kafka.pid,

@@ -44,6 +44,7 @@ export interface PlatformOptions {
   /** Extra environment of bookings (e.g. SMTP_URL, SMS_LOG_FILE) and referrals. */
   bookingsEnv?: Record<string, string>;
   referralsEnv?: Record<string, string>;
+  gatewayEnv?: Record<string, string>;
 }
 
 export async function startPlatform(options: PlatformOptions = {}): Promise<PlatformUnderTest> {
@@ -113,6 +114,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     JWT_SECRET: 'e2e-secret-that-is-long-enough-for-hs256',
     AUTH_DEV_TOKENS: 'true',
     ...urls(),
+    ...options.gatewayEnv,
   });
   const gateway = await startServiceApp(GatewayApp.forRoot(gatewayConfig), mapBodyParserError);
 

@@ -15,6 +15,7 @@ import { ReferralAttributedV1 } from './events/referral-attributed.v1';
 import { RewardEarnedV1 } from './events/reward-earned.v1';
 import { RewardUnlockedV1 } from './events/reward-unlocked.v1';
 import { RewardVoidedV1 } from './events/reward-voided.v1';
+import { RewardVoidedV2 } from './events/reward-voided.v2';
 import { UserRegisteredV1 } from './events/user-registered.v1';
 import { UserVerifiedV1 } from './events/user-verified.v1';
 import { WalletCreditedV1 } from './events/wallet-credited.v1';
@@ -32,7 +33,7 @@ export const CurrentEvents = {
   [Topics.ReferralAttributed]: { version: 1, payload: ReferralAttributedV1 },
   [Topics.RewardEarned]: { version: 1, payload: RewardEarnedV1 },
   [Topics.RewardUnlocked]: { version: 1, payload: RewardUnlockedV1 },
-  [Topics.RewardVoided]: { version: 1, payload: RewardVoidedV1 },
+  [Topics.RewardVoided]: { version: 2, payload: RewardVoidedV2 },
   [Topics.PayoutRequested]: { version: 1, payload: PayoutRequestedV1 },
   [Topics.PayoutPaid]: { version: 1, payload: PayoutPaidV1 },
   [Topics.PayoutFailed]: { version: 1, payload: PayoutFailedV1 },
@@ -56,7 +57,10 @@ export const PreviousEvents: ReadonlyArray<{
   type: Topic;
   version: number;
   payload: PayloadClass;
-}> = [{ type: Topics.LessonCompleted, version: 1, payload: LessonCompletedV1 }];
+}> = [
+  { type: Topics.LessonCompleted, version: 1, payload: LessonCompletedV1 },
+  { type: Topics.RewardVoided, version: 1, payload: RewardVoidedV1 },
+];
 
 /** Every (type, version) a consumer can read; older versions stay here after a new one ships. */
 const readable = new Map<string, PayloadClass>([

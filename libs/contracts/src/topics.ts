@@ -43,6 +43,8 @@ export function allTopicsWithDeadLetters(): string[] {
  */
 export const TOPIC_CONSUMERS: Readonly<Partial<Record<Topic, readonly string[]>>> = {
   [Topics.UserRegistered]: ['referrals'],
+  [Topics.UserVerified]: ['referrals'],
+  [Topics.BookingCancelled]: ['referrals'],
   [Topics.InstructorWentLive]: ['referrals'],
   [Topics.LessonCompleted]: ['referrals'],
   [Topics.PayoutPaid]: ['referrals'],

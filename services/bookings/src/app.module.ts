@@ -12,6 +12,8 @@ import { FileSmsSender, SmsSender } from './notifications/sms-sender';
 import { ConfirmVerificationCode } from './verification/confirm-verification-code.usecase';
 import { SendVerificationCode } from './verification/send-verification-code.usecase';
 import { VerificationController } from './verification/verification.controller';
+import { RefundBooking } from './refunds/refund-booking.usecase';
+import { RefundsController } from './refunds/refunds.controller';
 
 @Module({})
 export class AppModule {
@@ -35,6 +37,7 @@ export class AppModule {
         InternalAccountsController,
         BookingsController,
         VerificationController,
+        RefundsController,
       ],
       providers: [
         { provide: BookingsConfig, useValue: config },
@@ -54,6 +57,7 @@ export class AppModule {
         },
         SendVerificationCode,
         ConfirmVerificationCode,
+        RefundBooking,
       ],
     };
   }

@@ -6,6 +6,12 @@ import { ClaimReferralCode } from './clicks/claim-referral-code.usecase';
 import { ClickRecorder } from './clicks/click-recorder';
 import { CodeDirectory } from './clicks/code-directory';
 import { RedirectController } from './clicks/redirect.controller';
+import { DecideStudentReward } from './student-program/decide-student-reward.usecase';
+import { RecordStudentLesson } from './student-program/record-student-lesson.usecase';
+import { ReferrerView } from './student-program/referrer-view.query';
+import { StudentProgramConsumers } from './student-program/student-program.consumers';
+import { UnlockDueRewardsJob } from './student-program/unlock-due-rewards.job';
+import { VoidStudentReward } from './student-program/void-student-reward.usecase';
 import { ReferralsController } from './codes/referrals.controller';
 import { ReferralsConfig } from './config/referrals.config';
 import { referralsDataSource } from './db/data-source';
@@ -34,12 +40,18 @@ export class AppModule {
         RedirectController,
         ClaimController,
         AttributionPreviewController,
+        StudentProgramConsumers,
       ],
       providers: [
         { provide: ReferralsConfig, useValue: config },
         ClickRecorder,
         CodeDirectory,
         ClaimReferralCode,
+        DecideStudentReward,
+        VoidStudentReward,
+        RecordStudentLesson,
+        UnlockDueRewardsJob,
+        ReferrerView,
       ],
     };
   }

@@ -88,6 +88,7 @@ export class ProxyService {
   constructor(
     private readonly upstreams: UpstreamUrls,
     private readonly timeoutMs: number,
+    private readonly trustForwardedFor = false,
   ) {}
 
   async forward(route: ProxyRoute, req: Request, res: Response): Promise<void> {
@@ -102,7 +103,8 @@ export class ProxyService {
     const contentType = headerValue(req, 'content-type');
     if (body !== undefined && contentType !== undefined) headers['content-type'] = contentType;
     if (route.forwardClient) {
-      const ip = req.socket.remoteAddress;
+      const forwarded = headerValue(req, 'x-forwarded-for')?.split(',')[0].trim();
+      const ip = this.trustForwardedFor && forwarded ? forwarded : req.socket.remoteAddress;
       if (ip !== undefined) headers['x-forwarded-for'] = ip;
       const proto = headerValue(req, 'x-forwarded-proto');
       headers['x-forwarded-proto'] = proto === 'https' || proto === 'http' ? proto : req.protocol;

@@ -56,6 +56,7 @@ export const GATEWAY_ROUTES: readonly ProxyRoute[] = [
   route('POST', '/bookings', 'bookings', ['student']),
   route('GET', '/bookings/:id', 'bookings', 'signed-in'),
   route('POST', '/bookings/:id/complete', 'bookings', ['instructor']),
+  route('POST', '/bookings/:id/refund', 'bookings', ['admin']),
 
   route('GET', '/referrals/me', 'referrals', 'signed-in'),
   route('GET', '/referrals/me/referred-instructors', 'referrals', ['instructor']),

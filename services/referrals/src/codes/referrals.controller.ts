@@ -10,15 +10,19 @@ import {
 } from '../instructor-program/instructor-referral.entity';
 import { ReferralsError } from '../referrals-error';
 import { ReferralCode } from './referral-code.entity';
+import { ReferrerView, StudentProgramView } from '../student-program/referrer-view.query';
 
 export interface ReferralStatsView {
   code: string;
   link: string;
+  /** What a client passes to the Web Share API (navigator.share). */
+  share: { title: string; text: string; url: string };
   referredBy: { outcome: string; code: string; refusalReason: string | null } | null;
   instructorProgram: {
     counts: Record<InstructorReferralStatus, number>;
     earnings: { paidCents: number; pendingCents: number; currency: string };
   } | null;
+  studentProgram: StudentProgramView | null;
 }
 
 @Controller('referrals/me')
@@ -26,6 +30,7 @@ export class ReferralsController {
   constructor(
     private readonly dataSource: DataSource,
     @Inject(ReferralsConfig) private readonly config: ReferralsConfig,
+    private readonly referrerView: ReferrerView,
   ) {}
 
   /** The caller's code, share link, how they were referred, and their referral counts and earnings. */
@@ -40,9 +45,15 @@ export class ReferralsController {
       );
     }
     const attribution = await manager.findOneBy(Attribution, { refereeId: caller.userId });
+    const link = `${this.config.PUBLIC_BASE_URL}/r/${code.code}`;
     return {
       code: code.code,
-      link: `${this.config.PUBLIC_BASE_URL}/r/${code.code}`,
+      link,
+      share: {
+        title: 'Get $20 off your first lesson',
+        text: `Use my link to get $20 off your first lesson of $75 or more.`,
+        url: link,
+      },
       referredBy: attribution
         ? {
             outcome: attribution.outcome,
@@ -52,6 +63,10 @@ export class ReferralsController {
         : null,
       instructorProgram:
         code.ownerRole === 'instructor' ? await this.instructorStats(caller.userId) : null,
+      studentProgram:
+        code.ownerRole === 'student'
+          ? await this.referrerView.forReferrer(caller.userId, code.code)
+          : null,
     };
   }
 

@@ -47,4 +47,10 @@ export class ReferralsConfig extends DataServiceConfig {
   @IsInt()
   @Min(1000)
   CLICK_BUFFER_MAX: number = 100_000;
+
+  /** How often held student rewards are unlocked and stale reviews expire (once per tick). */
+  @toInt()
+  @IsInt()
+  @Min(1000)
+  REWARD_UNLOCK_INTERVAL_MS: number = 15 * 60_000;
 }

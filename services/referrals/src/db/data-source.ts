@@ -7,6 +7,8 @@ import { CreateReferralsSchema1763690000000 } from './migrations/1763690000000-c
 import { AddMessagingReplayAndDeadLetters1796080000000 } from './migrations/1796080000000-add-messaging-replay-and-dead-letters';
 import { AddInstructorLessons1796092000000 } from './migrations/1796092000000-add-instructor-lessons';
 import { CreateClicksAndReferralUsers1796110000000 } from './migrations/1796110000000-create-clicks-and-referral-users';
+import { CreateStudentRewards1796110100000 } from './migrations/1796110100000-create-student-rewards';
+import { StudentReward } from '../student-program/student-reward.entity';
 
 /** The referrals DataSource: used by the app, `migrate` and the tests alike. */
 export function referralsDataSource(url: string, schema = 'referrals'): DataSource {
@@ -14,12 +16,13 @@ export function referralsDataSource(url: string, schema = 'referrals'): DataSour
     service: 'referrals',
     url,
     schema,
-    entities: [ReferralCode, Attribution, InstructorReferral],
+    entities: [ReferralCode, Attribution, InstructorReferral, StudentReward],
     migrations: [
       CreateReferralsSchema1763690000000,
       AddMessagingReplayAndDeadLetters1796080000000,
       AddInstructorLessons1796092000000,
       CreateClicksAndReferralUsers1796110000000,
+      CreateStudentRewards1796110100000,
     ],
   });
 }

@@ -16,6 +16,7 @@ import { advanceInstructorReferral } from './advance-instructor-referral';
 import { recordLessonCompleted, recordWentLive } from './instructor-milestones';
 import { InstructorReferral } from './instructor-referral.entity';
 import { lockReferee } from './lock-referee';
+import { RecordStudentLesson } from '../student-program/record-student-lesson.usecase';
 
 /** Moves referred instructors through pending_live -> pending_lesson -> ... -> paid/failed. */
 @Controller()
@@ -23,6 +24,7 @@ export class InstructorProgramConsumers {
   constructor(
     private readonly outbox: OutboxWriter,
     private readonly clock: Clock,
+    private readonly studentLessons: RecordStudentLesson,
   ) {}
 
   @EventPattern(Topics.InstructorWentLive)
@@ -43,7 +45,7 @@ export class InstructorProgramConsumers {
   ): Promise<void> {
     const p = event.payload;
     await lockReferee(tx, p.instructorId);
-    await recordLessonCompleted(tx, {
+    const lesson = {
       bookingId: p.bookingId,
       studentId: p.studentId,
       instructorId: p.instructorId,
@@ -51,9 +53,12 @@ export class InstructorProgramConsumers {
       // v1 does not say when the lesson started: it cannot qualify (see qualifying-lesson.ts).
       startsAt: 'startsAt' in p ? new Date(p.startsAt) : null,
       completedAt: new Date(p.completedAt),
-    });
+    };
+    await recordLessonCompleted(tx, lesson);
     const instructorId = p.instructorId;
     await advanceInstructorReferral(tx, this.outbox, instructorId, this.clock.now());
+    // The same lesson may earn the student's referrer a student-program reward.
+    await this.studentLessons.execute(tx, lesson, this.clock.now());
   }
 
   @EventPattern(Topics.PayoutPaid)
