@@ -1,6 +1,13 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { Clock, DataServiceModule } from '@rewards/service-kit';
+import { ProgramAdminController } from './admin/program-admin.controller';
+import { ProgramConfigAdmin } from './admin/program-config.usecase';
+import { ReviewList } from './admin/review-list.query';
+import { ReviewQueue } from './admin/review-queue.usecase';
+import { ReviewController } from './admin/review.controller';
+import { ReferralSummaryQuery } from './admin/summary.query';
 import { UserRegisteredConsumer } from './attribution/user-registered.consumer';
+import { ProgramController } from './student-program/program.controller';
 import { AttributionPreviewController, ClaimController } from './clicks/attribution.controller';
 import { ClaimReferralCode } from './clicks/claim-referral-code.usecase';
 import { ClickRecorder } from './clicks/click-recorder';
@@ -41,6 +48,9 @@ export class AppModule {
         ClaimController,
         AttributionPreviewController,
         StudentProgramConsumers,
+        ReviewController,
+        ProgramAdminController,
+        ProgramController,
       ],
       providers: [
         { provide: ReferralsConfig, useValue: config },
@@ -52,6 +62,10 @@ export class AppModule {
         RecordStudentLesson,
         UnlockDueRewardsJob,
         ReferrerView,
+        ReviewList,
+        ReviewQueue,
+        ProgramConfigAdmin,
+        ReferralSummaryQuery,
       ],
     };
   }

@@ -35,6 +35,7 @@ const route = (
 /** Everything clients can reach through the gateway: one line per route, anything else is 404. */
 export const GATEWAY_ROUTES: readonly ProxyRoute[] = [
   route('GET', '/referrals/founding-status', 'referrals', 'public'),
+  route('GET', '/referrals/program', 'referrals', 'public'),
 
   // The share link: the hottest public route. Cookies and device id name the click and device.
   route('GET', '/r/:slug', 'referrals', 'public', {
@@ -61,6 +62,15 @@ export const GATEWAY_ROUTES: readonly ProxyRoute[] = [
   route('GET', '/referrals/me', 'referrals', 'signed-in'),
   route('GET', '/referrals/me/referred-instructors', 'referrals', ['instructor']),
   route('POST', '/referrals/claim', 'referrals', 'signed-in'),
+
+  route('GET', '/admin/referrals/review', 'referrals', ['admin']),
+  route('POST', '/admin/referrals/review/:rewardId/approve', 'referrals', ['admin']),
+  route('POST', '/admin/referrals/review/:rewardId/void', 'referrals', ['admin']),
+  route('POST', '/admin/referrals/users/:userId/ban', 'referrals', ['admin']),
+  route('GET', '/admin/referrals/users/:userId/debug', 'referrals', ['admin']),
+  route('GET', '/admin/referrals/config', 'referrals', ['admin']),
+  route('PUT', '/admin/referrals/config', 'referrals', ['admin']),
+  route('GET', '/admin/referrals/summary', 'referrals', ['admin']),
 
   route('GET', '/wallet/me', 'wallet', 'signed-in'),
   route('GET', '/wallet/me/history', 'wallet', 'signed-in'),

@@ -8,6 +8,7 @@ import { AddMessagingReplayAndDeadLetters1796080000000 } from './migrations/1796
 import { AddInstructorLessons1796092000000 } from './migrations/1796092000000-add-instructor-lessons';
 import { CreateClicksAndReferralUsers1796110000000 } from './migrations/1796110000000-create-clicks-and-referral-users';
 import { CreateStudentRewards1796110100000 } from './migrations/1796110100000-create-student-rewards';
+import { AddProgramConfigAudit1796110200000 } from './migrations/1796110200000-add-program-config-audit';
 import { StudentReward } from '../student-program/student-reward.entity';
 
 /** The referrals DataSource: used by the app, `migrate` and the tests alike. */
@@ -23,6 +24,7 @@ export function referralsDataSource(url: string, schema = 'referrals'): DataSour
       AddInstructorLessons1796092000000,
       CreateClicksAndReferralUsers1796110000000,
       CreateStudentRewards1796110100000,
+      AddProgramConfigAudit1796110200000,
     ],
   });
 }
