@@ -7,6 +7,7 @@ import { ReviewQueue } from './admin/review-queue.usecase';
 import { ReviewController } from './admin/review.controller';
 import { ReferralSummaryQuery } from './admin/summary.query';
 import { UserRegisteredConsumer } from './attribution/user-registered.consumer';
+import { GrantFeeRebate } from './fee-rebate/grant-fee-rebate.usecase';
 import { ProgramController } from './student-program/program.controller';
 import { AttributionPreviewController, ClaimController } from './clicks/attribution.controller';
 import { ClaimReferralCode } from './clicks/claim-referral-code.usecase';
@@ -66,6 +67,7 @@ export class AppModule {
         ReviewQueue,
         ProgramConfigAdmin,
         ReferralSummaryQuery,
+        GrantFeeRebate,
       ],
     };
   }

@@ -1,16 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { loadConfig, ManualClock } from '@rewards/service-kit';
 import { migrate, RunningServiceApp, serviceTestEnv, startServiceApp } from '@rewards/testing';
-import { DataSource } from 'typeorm';
+import { DataSource, DataSourceOptions } from 'typeorm';
 import { AppModule } from '../src/app.module';
 import { ReferralsConfig } from '../src/config/referrals.config';
 import { referralsDataSource } from '../src/db/data-source';
 import { lockReferee } from '../src/instructor-program/lock-referee';
 import { mapReferralsError } from '../src/referrals-error';
+import { GrantFeeRebate } from '../src/fee-rebate/grant-fee-rebate.usecase';
 import { DecideStudentReward } from '../src/student-program/decide-student-reward.usecase';
+import { StudentReward } from '../src/student-program/student-reward.entity';
 import { UnlockDueRewardsJob } from '../src/student-program/unlock-due-rewards.job';
 
-/** Caps, velocity and the unlock tick, against real Postgres under real concurrency. */
+/** Caps, velocity, the unlock tick and the fee rebate, against real Postgres under concurrency. */
 describe(DecideStudentReward.name, () => {
   const clock = new ManualClock(new Date('2026-12-01T12:00:00Z'));
   const config = loadConfig(
@@ -41,6 +43,12 @@ describe(DecideStudentReward.name, () => {
 
   afterAll(async () => {
     for (const row of saved ?? []) await setConfig(row.key, row.value);
+    await db
+      ?.query(
+        `UPDATE program_config SET value = jsonb_set(value, '{enabled}', 'false')
+          WHERE key = 'instructor_fee_rebate'`,
+      )
+      .catch(() => undefined);
     await service?.close();
   });
 
@@ -73,10 +81,30 @@ describe(DecideStudentReward.name, () => {
     });
 
   it('grants exactly 200 of 500 concurrent qualifying completions against a cap of 200', async () => {
-    const referees = await Promise.all(
-      Array.from({ length: 500 }, () => seedReferee(randomUUID())),
-    );
-    const decided = await Promise.all(referees.map(decideNow));
+    const referees: string[] = [];
+    for (let i = 0; i < 500; i++) referees.push(await seedReferee(randomUUID()));
+    // Its own pool of 32 connections, so 32 decisions contend for the cap at every moment (the
+    // app's pool of 10 would mostly queue them before they reach Postgres).
+    const wide = new DataSource({
+      ...db.options,
+      poolSize: 32,
+      // 500 transactions queue for 32 connections on a loaded machine: wait, do not fail.
+      extra: { ...(db.options.extra as object), connectionTimeoutMillis: 120_000 },
+    } as DataSourceOptions);
+    await wide.initialize();
+    let decided: Array<StudentReward | undefined>;
+    try {
+      decided = await Promise.all(
+        referees.map((refereeId) =>
+          wide.transaction(async (tx) => {
+            await lockReferee(tx, refereeId);
+            return decide.execute(tx, refereeId, clock.now());
+          }),
+        ),
+      );
+    } finally {
+      await wide.destroy();
+    }
     const statuses = decided.map((r) => r?.status);
     expect(statuses.filter((s) => s === 'held')).toHaveLength(200);
     expect(decided.filter((r) => r?.reason === 'CAP_REACHED')).toHaveLength(300);
@@ -122,5 +150,47 @@ describe(DecideStudentReward.name, () => {
     );
     expect(Number(n)).toBe(due.length);
     expect(await job.runOnce()).toMatchObject({ unlocked: 0 });
+  });
+
+  it('grants a referring instructor the configured rebate after 3 lessons in 30 days', async () => {
+    const referrer = randomUUID();
+    const instructor = randomUUID();
+    await db.query(
+      `INSERT INTO attributions (referee_id, referrer_id, code, program, outcome, decided_at)
+       VALUES ($1, $2, 'SEEDED', 'instructor', 'attributed', $3)`,
+      [instructor, referrer, clock.now()],
+    );
+    const teach = async (day: number) =>
+      db.query(
+        `INSERT INTO instructor_lessons (booking_id, instructor_id, student_id, price_cents,
+           starts_at, completed_at) VALUES ($1, $2, $3, 8000, $4, $5)`,
+        [
+          randomUUID(),
+          instructor,
+          randomUUID(),
+          new Date(Date.UTC(2027, 1, day, 9)),
+          new Date(Date.UTC(2027, 1, day, 10)),
+        ],
+      );
+    const grant = () =>
+      db.transaction(async (tx) => {
+        await lockReferee(tx, instructor);
+        await service.app.get(GrantFeeRebate).execute(tx, instructor, clock.now());
+        return tx.query<Array<{ kind: string; status: string; amount_cents: number }>>(
+          'SELECT kind, status, amount_cents FROM student_rewards WHERE referee_id = $1',
+          [instructor],
+        );
+      });
+    await teach(1);
+    await teach(2);
+    await teach(3);
+    expect(await grant()).toEqual([]);
+    await db.query(
+      `UPDATE program_config SET value = '{"enabled": true, "amountCents": 5000, "lessons": 3,
+         "windowDays": 30}' WHERE key = 'instructor_fee_rebate'`,
+    );
+    expect(await grant()).toEqual([{ kind: 'fee_rebate', status: 'held', amount_cents: 5000 }]);
+    await teach(4);
+    expect(await grant()).toHaveLength(1);
   });
 });

@@ -8,6 +8,7 @@ import {
   STUDENT_PROGRAM_KEYS,
   StudentProgramSettings,
 } from '../student-program/student-program-settings';
+import { feeRebateProblem } from '../fee-rebate/fee-rebate-rule';
 import { UpdateProgramConfigDto } from './dto/update-program-config.dto';
 
 /** Admin-editable settings and the program_config row each lives in. */
@@ -16,6 +17,7 @@ export const ADMIN_CONFIG_KEYS = {
   attributionModel: 'student_attribution_model',
   attributionWindowDays: 'attribution_window_days',
   ftcDisclosure: 'ftc_disclosure',
+  feeRebate: 'instructor_fee_rebate',
 } as const;
 type AdminKey = keyof typeof ADMIN_CONFIG_KEYS;
 
@@ -92,9 +94,11 @@ export class ProgramConfigAdmin {
     }
     for (const [name, value] of entries) {
       const problem =
-        name in STUDENT_PROGRAM_KEYS
-          ? settingProblem(name as keyof StudentProgramSettings, value)
-          : undefined;
+        name === 'feeRebate'
+          ? feeRebateProblem(value)
+          : name in STUDENT_PROGRAM_KEYS
+            ? settingProblem(name as keyof StudentProgramSettings, value)
+            : undefined;
       if (problem) {
         throw new ReferralsError('CONFIG_INVALID', `${name} ${problem}`, { field: name });
       }

@@ -9,6 +9,7 @@ import { AddInstructorLessons1796092000000 } from './migrations/1796092000000-ad
 import { CreateClicksAndReferralUsers1796110000000 } from './migrations/1796110000000-create-clicks-and-referral-users';
 import { CreateStudentRewards1796110100000 } from './migrations/1796110100000-create-student-rewards';
 import { AddProgramConfigAudit1796110200000 } from './migrations/1796110200000-add-program-config-audit';
+import { AddFeeRebateConfig1796110300000 } from './migrations/1796110300000-add-fee-rebate-config';
 import { StudentReward } from '../student-program/student-reward.entity';
 
 /** The referrals DataSource: used by the app, `migrate` and the tests alike. */
@@ -25,6 +26,7 @@ export function referralsDataSource(url: string, schema = 'referrals'): DataSour
       CreateClicksAndReferralUsers1796110000000,
       CreateStudentRewards1796110100000,
       AddProgramConfigAudit1796110200000,
+      AddFeeRebateConfig1796110300000,
     ],
   });
 }

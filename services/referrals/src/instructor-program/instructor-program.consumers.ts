@@ -16,6 +16,7 @@ import { advanceInstructorReferral } from './advance-instructor-referral';
 import { recordLessonCompleted, recordWentLive } from './instructor-milestones';
 import { InstructorReferral } from './instructor-referral.entity';
 import { lockReferee } from './lock-referee';
+import { GrantFeeRebate } from '../fee-rebate/grant-fee-rebate.usecase';
 import { RecordStudentLesson } from '../student-program/record-student-lesson.usecase';
 
 /** Moves referred instructors through pending_live -> pending_lesson -> ... -> paid/failed. */
@@ -25,6 +26,7 @@ export class InstructorProgramConsumers {
     private readonly outbox: OutboxWriter,
     private readonly clock: Clock,
     private readonly studentLessons: RecordStudentLesson,
+    private readonly feeRebates: GrantFeeRebate,
   ) {}
 
   @EventPattern(Topics.InstructorWentLive)
@@ -57,8 +59,10 @@ export class InstructorProgramConsumers {
     await recordLessonCompleted(tx, lesson);
     const instructorId = p.instructorId;
     await advanceInstructorReferral(tx, this.outbox, instructorId, this.clock.now());
-    // The same lesson may earn the student's referrer a student-program reward.
+    // The same lesson may earn the student's referrer a student-program reward, and the
+    // instructor's referrer a fee rebate where a program grants one.
     await this.studentLessons.execute(tx, lesson, this.clock.now());
+    await this.feeRebates.execute(tx, instructorId, this.clock.now());
   }
 
   @EventPattern(Topics.PayoutPaid)

@@ -48,8 +48,8 @@ export function settingProblem(
     case 'refereeDiscountCents':
     case 'lessonMinimumCents':
     case 'reviewExpiryDays':
+    case 'holdDays': // 0 releases rewards at the next unlock tick: a demo setting
       return isCount(value) ? undefined : 'must be a non-negative integer';
-    case 'holdDays':
     case 'creditLifetimeMonths':
     case 'householdReviewThreshold':
       return isCount(value) && value >= 1 ? undefined : 'must be a positive integer';

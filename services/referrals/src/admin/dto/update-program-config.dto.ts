@@ -86,4 +86,9 @@ export class UpdateProgramConfigDto {
   @IsString()
   @Length(10, 2000)
   ftcDisclosure?: string;
+
+  /** {"enabled", "amountCents", "lessons", "windowDays"}: the instructor fee rebate. */
+  @IsOptional()
+  @IsObject()
+  feeRebate?: Record<string, unknown>;
 }
