@@ -66,6 +66,12 @@ describe('student referral attribution through the gateway', () => {
   it('redirects a share link with a 30-day first-party cookie and attributes the signup', async () => {
     const referrer = await signUp({ 'x-device-id': `dev-${randomUUID()}` });
     const code = await codeOf(referrer);
+    const me = await gw().get('/referrals/me').set(referrer.auth).expect(200);
+    expect(me.body.share).toEqual({
+      title: 'Get $20 off your first lesson',
+      text: 'Use my link to get $20 off your first lesson of $75 or more.',
+      url: me.body.link,
+    });
 
     const res = await click(code, { 'x-device-id': `dev-${randomUUID()}` }).expect(302);
     expect(res.headers.location).toBe(`${LANDING}?ref=${code}`);

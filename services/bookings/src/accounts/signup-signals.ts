@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import { isPublicClientAddress } from '@rewards/service-kit';
 import type { Request } from 'express';
 
 const ATTRIBUTION_COOKIE = 'rp_ref';
@@ -44,6 +45,7 @@ export function signupSignals(req: Request, pepper: string): SignupSignals {
   }
   const forwarded = req.headers['x-forwarded-for'];
   const ip = typeof forwarded === 'string' ? forwarded.split(',')[0].trim() : '';
-  if (ip !== '') signals.ipHash = attributionHash(pepper, 'ip', ip);
+  // Loopback and private addresses are a proxy's or this machine's: no household signal.
+  if (isPublicClientAddress(ip)) signals.ipHash = attributionHash(pepper, 'ip', ip);
   return signals;
 }

@@ -1,5 +1,5 @@
 import { Controller, Get, Inject, Param, Req, Res } from '@nestjs/common';
-import { Clock } from '@rewards/service-kit';
+import { Clock, isPublicClientAddress } from '@rewards/service-kit';
 import type { Request, Response } from 'express';
 import { randomUUID } from 'node:crypto';
 import { ReferralsConfig } from '../config/referrals.config';
@@ -84,7 +84,9 @@ export class RedirectController {
       id: clickId,
       code,
       deviceHash: keyedHash(this.config.ATTRIBUTION_HASH_PEPPER, 'device', deviceId),
-      ipHash: ip ? keyedHash(this.config.ATTRIBUTION_HASH_PEPPER, 'ip', ip) : null,
+      ipHash: isPublicClientAddress(ip)
+        ? keyedHash(this.config.ATTRIBUTION_HASH_PEPPER, 'ip', ip)
+        : null,
       userAgent: typeof userAgent === 'string' ? userAgent.slice(0, 512) : null,
       clickedAt: this.clock.now(),
     });

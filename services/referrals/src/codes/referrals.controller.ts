@@ -10,6 +10,7 @@ import {
 } from '../instructor-program/instructor-referral.entity';
 import { ReferralsError } from '../referrals-error';
 import { ReferralCode } from './referral-code.entity';
+import { readStudentProgramSettings } from '../student-program/student-program-settings';
 import { ReferrerView, StudentProgramView } from '../student-program/referrer-view.query';
 
 export interface ReferralStatsView {
@@ -49,11 +50,7 @@ export class ReferralsController {
     return {
       code: code.code,
       link,
-      share: {
-        title: 'Get $20 off your first lesson',
-        text: `Use my link to get $20 off your first lesson of $75 or more.`,
-        url: link,
-      },
+      share: await this.shareOf(link),
       referredBy: attribution
         ? {
             outcome: attribution.outcome,
@@ -67,6 +64,18 @@ export class ReferralsController {
         code.ownerRole === 'student'
           ? await this.referrerView.forReferrer(caller.userId, code.code)
           : null,
+    };
+  }
+
+  /** The Web Share payload, with the program's current amounts. */
+  private async shareOf(url: string): Promise<ReferralStatsView['share']> {
+    const settings = await readStudentProgramSettings(this.dataSource.manager);
+    const dollars = (cents: number) => `$${(cents / 100).toFixed(cents % 100 === 0 ? 0 : 2)}`;
+    const off = dollars(settings.refereeDiscountCents);
+    return {
+      title: `Get ${off} off your first lesson`,
+      text: `Use my link to get ${off} off your first lesson of ${dollars(settings.lessonMinimumCents)} or more.`,
+      url,
     };
   }
 

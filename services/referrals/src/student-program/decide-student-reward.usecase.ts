@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { Topics } from '@rewards/contracts';
+import { Currency, Topics } from '@rewards/contracts';
 import { OutboxWriter } from '@rewards/messaging';
 import { EntityManager } from 'typeorm';
 import { Attribution } from '../attribution/attribution.entity';
@@ -106,7 +106,7 @@ export class DecideStudentReward {
         rewardId: reward.rewardId,
         beneficiaryId: reward.referrerId,
         kind: reward.kind,
-        amount: { amountCents: reward.amountCents, currency: 'USD' },
+        amount: { amountCents: reward.amountCents, currency: reward.currency as Currency },
         earnedAt: now.toISOString(),
       },
       { occurredAt: now },

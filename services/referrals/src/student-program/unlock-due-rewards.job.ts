@@ -5,12 +5,13 @@ import {
   Logger,
   OnApplicationBootstrap,
 } from '@nestjs/common';
-import { Topics } from '@rewards/contracts';
+import { Currency, Topics } from '@rewards/contracts';
 import { OutboxRelay, OutboxWriter } from '@rewards/messaging';
 import { Clock } from '@rewards/service-kit';
 import { DataSource, EntityManager } from 'typeorm';
 import { ReferralsConfig } from '../config/referrals.config';
 import { readStudentProgramSettings } from './student-program-settings';
+import { StudentRewardKind } from './student-reward.entity';
 import { expireStaleReviews } from './expire-stale-reviews';
 import { VoidStudentReward } from './void-student-reward.usecase';
 
@@ -85,9 +86,15 @@ export class UnlockDueRewardsJob implements OnApplicationBootstrap, BeforeApplic
 
   private async unlockDue(tx: EntityManager, now: Date): Promise<number> {
     const due = await tx.query<
-      Array<{ reward_id: string; referrer_id: string; kind: string; amount_cents: number }>
+      Array<{
+        reward_id: string;
+        referrer_id: string;
+        kind: StudentRewardKind;
+        amount_cents: number;
+        currency: Currency;
+      }>
     >(
-      `SELECT reward_id, referrer_id, kind, amount_cents FROM student_rewards
+      `SELECT reward_id, referrer_id, kind, amount_cents, currency FROM student_rewards
         WHERE status = 'held' AND hold_until <= $1
         ORDER BY hold_until LIMIT $2 FOR UPDATE SKIP LOCKED`,
       [now, REWARDS_PER_CHUNK],
@@ -109,8 +116,8 @@ export class UnlockDueRewardsJob implements OnApplicationBootstrap, BeforeApplic
         {
           rewardId: reward.reward_id,
           beneficiaryId: reward.referrer_id,
-          kind: reward.kind as 'student_referral_credit',
-          amount: { amountCents: reward.amount_cents, currency: 'USD' },
+          kind: reward.kind,
+          amount: { amountCents: reward.amount_cents, currency: reward.currency },
           expiresAt: expiresAt.toISOString(),
           unlockedAt: now.toISOString(),
         },
