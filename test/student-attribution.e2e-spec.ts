@@ -116,6 +116,7 @@ describe('student referral attribution through the gateway', () => {
     expect(await referredBy(second)).toMatchObject({
       outcome: 'refused',
       refusalReason: 'SELF_REFERRAL',
+      message: expect.stringContaining('same device'),
     });
   });
 

@@ -75,6 +75,25 @@ describe('student referral rewards through the gateway', () => {
     );
   });
 
+  it('attributes a click only within the 30-day attribution window', async () => {
+    const referrer = await j.student();
+    const code = await j.codeOf(referrer);
+    const friend = await j.signIn('student');
+    const res = await j.gw().get(`/r/${code}`).set(j.headers(friend)).redirects(0).expect(302);
+    const cookie = (res.headers['set-cookie'] as unknown as string[])
+      .find((c) => c.startsWith('rp_ref='))!
+      .split(';')[0];
+    await new Promise((resolve) => setTimeout(resolve, 300)); // the click buffer's flush
+    clock.advance(31 * 86_400_000);
+    const signup = await j
+      .gw()
+      .post('/accounts')
+      .set({ ...j.headers(friend), cookie })
+      .send({ role: 'student', email: `${friend.id}@example.test`, displayName: 'Late' })
+      .expect(201);
+    expect(signup.body.referral).toMatchObject({ outcome: 'none' });
+  });
+
   it('refuses the self-dealing lessons: free or below the minimum', async () => {
     const { referrer, friend } = await referredFriend();
     await eventually(async () => {

@@ -10,6 +10,8 @@ import {
 } from '../instructor-program/instructor-referral.entity';
 import { ReferralsError } from '../referrals-error';
 import { ReferralCode } from './referral-code.entity';
+import { ATTRIBUTION_REFUSAL_TEXT } from '../clicks/attribution-explanations';
+import { SignupRefusal } from '../clicks/signup-attribution';
 import { readStudentProgramSettings } from '../student-program/student-program-settings';
 import { ReferrerView, StudentProgramView } from '../student-program/referrer-view.query';
 
@@ -18,7 +20,13 @@ export interface ReferralStatsView {
   link: string;
   /** What a client passes to the Web Share API (navigator.share). */
   share: { title: string; text: string; url: string };
-  referredBy: { outcome: string; code: string; refusalReason: string | null } | null;
+  referredBy: {
+    outcome: string;
+    code: string;
+    refusalReason: string | null;
+    /** Why it was refused, in words (the detailed reason when one was recorded). */
+    message: string | null;
+  } | null;
   instructorProgram: {
     counts: Record<InstructorReferralStatus, number>;
     earnings: { paidCents: number; pendingCents: number; currency: string };
@@ -56,6 +64,7 @@ export class ReferralsController {
             outcome: attribution.outcome,
             code: attribution.code,
             refusalReason: attribution.refusalReason,
+            message: await this.refusalMessage(attribution),
           }
         : null,
       instructorProgram:
@@ -65,6 +74,16 @@ export class ReferralsController {
           ? await this.referrerView.forReferrer(caller.userId, code.code)
           : null,
     };
+  }
+
+  private async refusalMessage(attribution: Attribution): Promise<string | null> {
+    if (attribution.outcome !== 'refused') return null;
+    const [source] = await this.dataSource.query<Array<{ refusal_detail: SignupRefusal | null }>>(
+      'SELECT refusal_detail FROM attribution_sources WHERE referee_id = $1',
+      [attribution.refereeId],
+    );
+    const reason = source?.refusal_detail ?? attribution.refusalReason;
+    return reason ? (ATTRIBUTION_REFUSAL_TEXT[reason] ?? null) : null;
   }
 
   /** The Web Share payload, with the program's current amounts. */
