@@ -75,6 +75,26 @@ describe('student referral rewards through the gateway', () => {
     );
   });
 
+  it('refuses an expired verification code through the gateway and verifies nothing', async () => {
+    const user = await j.student();
+    await j.gw().post('/accounts/me/verification/email').set(user.auth).expect(202);
+    const mail = await eventually(() => {
+      const mails = smtp.to(`${user.id}@example.test`);
+      expect(mails).toHaveLength(1);
+      return mails[0];
+    });
+    clock.advance(11 * 60_000);
+    const res = await j
+      .gw()
+      .post('/accounts/me/verification/email/confirm')
+      .set(user.auth)
+      .send({ code: /code is (\d{6})/.exec(mail.raw)![1] })
+      .expect(422);
+    expect(res.body.error).toMatchObject({ code: 'VERIFICATION_CODE_EXPIRED', field: 'code' });
+    const me = await j.gw().get('/accounts/me').set(user.auth).expect(200);
+    expect(me.body).toMatchObject({ emailVerified: false });
+  });
+
   it('attributes a click only within the 30-day attribution window', async () => {
     const referrer = await j.student();
     const code = await j.codeOf(referrer);
