@@ -49,6 +49,8 @@ export interface BenchPlatform {
   brokers: string;
   partitions: number;
   gatewayUrl: string;
+  /** Each service's own URL, for measuring one hop without the gateway. */
+  serviceUrls: Record<ServiceName, string>;
   services: ReadonlyMap<ServiceName, ServiceProcess>;
   /** Launcher pids: each launcher's process tree holds the server (postmaster and backends). */
   postgresPid: number;
@@ -182,6 +184,10 @@ export async function startBenchPlatform(opts: BenchPlatformOptions): Promise<Be
       brokers: kafka.brokers,
       partitions: opts.partitions,
       gatewayUrl: serviceUrl(ports.gateway),
+      serviceUrls: Object.fromEntries(SERVICES.map((s) => [s, serviceUrl(ports[s])])) as Record<
+        ServiceName,
+        string
+      >,
       services,
       postgresPid: postgres.pid,
       kafkaPid: kafka.pid,

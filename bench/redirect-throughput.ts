@@ -1,7 +1,8 @@
 // Share-link redirects: GET /r/{slug} through the gateway at 64 connections, compared with a
 // bare node:http hello (Fastify is not installed) served in the same run on the same machine.
 // Target: at least 2,500 redirects/s with p99 under 30 ms. A tenth of the requests are misses
-// (unknown slugs). Afterwards every hit must be a recorded click (the buffer loses none).
+// (unknown slugs). Afterwards every hit must be a recorded click (the buffer loses none). A
+// third phase sends the same requests to referrals directly, to show the gateway hop's share.
 //
 //   npm run build && tsc -p bench/tsconfig.json && node dist/bench/redirect-throughput.js
 //
@@ -171,6 +172,23 @@ async function main(): Promise<number> {
         expect: 302,
       };
     });
+    // The same requests to referrals itself: how much of the time is the gateway's hop.
+    say(
+      `redirects straight to referrals (no gateway): ${connections} connections for ${seconds} s`,
+    );
+    const directResult = await load(platform.serviceUrls.referrals, connections, seconds, (i) => {
+      const miss = i % every === every - 1;
+      if (!miss) hits += 1;
+      return {
+        path: miss ? `/r/NOPE${(i % 9000) + 1000}` : `/r/${code}`,
+        headers: {
+          'x-device-id': `bench-device-${i % 5000}`,
+          'user-agent': 'bench',
+          'x-forwarded-for': '203.0.113.9',
+        },
+        expect: 302,
+      };
+    });
     // Everything sent was either a hit or a miss; the clicks recorded must equal the hits
     // (warm-up included) once the buffer was flushed.
     await sleep(3000);
@@ -193,6 +211,7 @@ async function main(): Promise<number> {
       target: { rps: TARGET_RPS, p99Ms: TARGET_P99_MS, met },
       hello: helloResult,
       redirect: redirectResult,
+      redirectWithoutGateway: directResult,
       ratioToHello: ratio,
       clicks: { hitsSent: hits, recorded: clicksRecorded, lost: hits - clicksRecorded },
     };
@@ -213,6 +232,7 @@ async function main(): Promise<number> {
         'redirects /s',
         'redirect p50 / p95 / p99 ms',
         'ratio to hello',
+        'referrals alone /s (p99 ms)',
         'errors',
         'clicks sent / recorded',
         'target met',
@@ -230,6 +250,7 @@ async function main(): Promise<number> {
         String(redirectResult.rps),
         ms(redirectResult.latencyMs),
         String(ratio),
+        `${directResult.rps} (${directResult.latencyMs?.p99 ?? 'n/a'})`,
         String(redirectResult.errors + redirectResult.unexpectedStatus),
         `${hits} / ${clicksRecorded}`,
         met ? 'yes' : 'MISS',
