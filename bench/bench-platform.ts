@@ -48,6 +48,9 @@ export interface BenchPlatform {
   adminUrl: string;
   brokers: string;
   partitions: number;
+  gatewayUrl: string;
+  /** Each service's own URL, for measuring one hop without the gateway. */
+  serviceUrls: Record<ServiceName, string>;
   services: ReadonlyMap<ServiceName, ServiceProcess>;
   /** Each service's base URL, the gateway's among them. */
   urls: Record<ServiceName, string>;
@@ -184,6 +187,11 @@ export async function startBenchPlatform(opts: BenchPlatformOptions): Promise<Be
       adminUrl: postgres.adminUrl,
       brokers: kafka.brokers,
       partitions: opts.partitions,
+      gatewayUrl: serviceUrl(ports.gateway),
+      serviceUrls: Object.fromEntries(SERVICES.map((s) => [s, serviceUrl(ports[s])])) as Record<
+        ServiceName,
+        string
+      >,
       services,
       urls: Object.fromEntries(SERVICES.map((s) => [s, serviceUrl(ports[s])])) as Record<
         ServiceName,

@@ -33,6 +33,8 @@ export interface PlatformUnderTest {
   stripe: FakeStripe;
   /** What Stripe signs webhooks with, as payouts is configured. */
   stripeWebhookSecret: string;
+  /** The running referrals app (its jobs can be run at once after moving the clock). */
+  referrals(): RunningServiceApp;
   /** Stops one service, as a crash or a deploy would; `restart` brings it back. */
   stop(service: 'payouts' | 'referrals'): Promise<void>;
   restart(service: 'payouts' | 'referrals'): Promise<void>;
@@ -40,30 +42,59 @@ export interface PlatformUnderTest {
 }
 
 /** The five services over real HTTP, on the run's Postgres and broker, with a fake Stripe. */
-export async function startPlatform(
-  options: { payoutsEnv?: Record<string, string>; bookingsClock?: Clock } = {},
-): Promise<PlatformUnderTest> {
+export interface PlatformOptions {
+  /** One clock for every service, so a test can move time through holds and windows. */
+  clock?: Clock;
+  /** A clock for bookings alone (e.g. to expire checkout quotes). */
+  bookingsClock?: Clock;
+  /** Extra environment of bookings (e.g. SMTP_URL, SMS_LOG_FILE) and referrals. */
+  bookingsEnv?: Record<string, string>;
+  referralsEnv?: Record<string, string>;
+  payoutsEnv?: Record<string, string>;
+  gatewayEnv?: Record<string, string>;
+}
+
+export async function startPlatform(options: PlatformOptions = {}): Promise<PlatformUnderTest> {
   const stripe = new FakeStripe();
   await stripe.start(0);
+  const clock = options.clock ? { clock: options.clock } : {};
 
-  const referralsConfig = loadConfig(ReferralsConfig, serviceTestEnv('referrals'));
+  const referralsConfig = loadConfig(
+    ReferralsConfig,
+    serviceTestEnv('referrals', options.referralsEnv ?? {}),
+  );
   const walletConfig = loadConfig(WalletConfig, serviceTestEnv('wallet'));
   await migrate(referralsDataSource(referralsConfig.DATABASE_URL));
   await migrate(walletDataSource(walletConfig.DATABASE_URL));
 
-  const wallet = await startServiceApp(WalletApp.forRoot(walletConfig), mapWalletError);
+  const ports = { referrals: 0, payouts: 0 };
+  const startReferrals = () =>
+    startServiceApp(
+      ReferralsApp.forRoot(referralsConfig, clock),
+      mapReferralsError,
+      ports.referrals,
+    );
+  const firstReferrals = await startReferrals();
+  ports.referrals = Number(new URL(firstReferrals.url).port);
+
+  const wallet = await startServiceApp(WalletApp.forRoot(walletConfig, clock), mapWalletError);
   const bookingsConfig = loadConfig(
     BookingsConfig,
     serviceTestEnv('bookings', {
+      REFERRALS_URL: firstReferrals.url,
       WALLET_URL: wallet.url,
       // Generous: 30 checkouts of one wallet queue on its lock, on a loaded machine.
       WALLET_TIMEOUT_MS: '10000',
       CHECKOUT_QUOTE_SECRET: 'e2e-checkout-quote-secret-of-32-characters-at-least',
+      ...options.bookingsEnv,
     }),
   );
   await migrate(bookingsDataSource(bookingsConfig.DATABASE_URL));
   const bookings = await startServiceApp(
-    BookingsApp.forRoot(bookingsConfig, { clock: options.bookingsClock }),
+    BookingsApp.forRoot(
+      bookingsConfig,
+      options.bookingsClock !== undefined ? { clock: options.bookingsClock } : clock,
+    ),
     mapBookingsError,
   );
   const payoutsConfig = loadConfig(
@@ -78,18 +109,15 @@ export async function startPlatform(
   );
   await migrate(payoutsDataSource(payoutsConfig.DATABASE_URL));
 
-  const ports = { referrals: 0, payouts: 0 };
   const starters = {
-    referrals: () =>
-      startServiceApp(ReferralsApp.forRoot(referralsConfig), mapReferralsError, ports.referrals),
+    referrals: startReferrals,
     payouts: () =>
       startServiceApp(PayoutsApp.forRoot(payoutsConfig), mapPayoutsError, ports.payouts),
   };
   const running: Record<'referrals' | 'payouts', RunningServiceApp | undefined> = {
-    referrals: await starters.referrals(),
+    referrals: firstReferrals,
     payouts: await starters.payouts(),
   };
-  ports.referrals = Number(new URL(running.referrals!.url).port);
   ports.payouts = Number(new URL(running.payouts!.url).port);
   const urls = () => ({
     BOOKINGS_URL: bookings.url,
@@ -104,6 +132,7 @@ export async function startPlatform(
     JWT_SECRET: 'e2e-secret-that-is-long-enough-for-hs256',
     AUTH_DEV_TOKENS: 'true',
     ...urls(),
+    ...options.gatewayEnv,
   });
   const gateway = await startServiceApp(GatewayApp.forRoot(gatewayConfig), mapBodyParserError);
 
@@ -113,6 +142,10 @@ export async function startPlatform(
     bookingsUrl: bookings.url,
     stripe,
     stripeWebhookSecret: payoutsConfig.STRIPE_WEBHOOK_SECRET,
+    referrals: () => {
+      if (!running.referrals) throw new Error('referrals is stopped');
+      return running.referrals;
+    },
     stop: async (service) => {
       await running[service]?.close();
       running[service] = undefined;

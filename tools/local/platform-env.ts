@@ -136,6 +136,8 @@ export interface PlatformSettings {
   /** Signs bookings' checkout quotes. */
   checkoutQuoteSecret: string;
   stripe: StripeSettings;
+  /** Where bookings sends email (the local sink unless SMTP_URL is set) and logs SMS. */
+  mail?: { smtpUrl: string; smsLogFile: string };
 }
 
 // Set by the platform for each child, so a stray value in the caller's shell (the admin
@@ -155,6 +157,8 @@ const PLATFORM_MANAGED = new Set([
   'WALLET_URL',
   'PAYOUTS_URL',
   'PUBLIC_BASE_URL',
+  'SMTP_URL',
+  'SMS_LOG_FILE',
   'STRIPE_SECRET_KEY',
   'STRIPE_API_URL',
   'STRIPE_WEBHOOK_SECRET',
@@ -221,6 +225,12 @@ export function buildServiceEnv(
     case 'bookings':
       env.WALLET_URL = serviceUrl(ports.wallet);
       env.CHECKOUT_QUOTE_SECRET = settings.checkoutQuoteSecret;
+      // Asked at signup whether a referral will count.
+      env.REFERRALS_URL = serviceUrl(ports.referrals);
+      if (settings.mail) {
+        env.SMTP_URL = settings.mail.smtpUrl;
+        env.SMS_LOG_FILE = settings.mail.smsLogFile;
+      }
       break;
     case 'wallet':
       break;

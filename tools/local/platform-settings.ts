@@ -16,6 +16,8 @@ export interface RunningInfrastructure {
   kafkaBrokers: string;
   /** Set when the fake Stripe runs; the real Stripe's settings then come from the environment. */
   fakeStripeUrl: string | undefined;
+  /** The SMTP server bookings sends through, and the file its local SMS sender writes. */
+  mail?: { smtpUrl: string; smsLogFile: string };
 }
 
 export interface ServiceSettings extends PlatformSettings {
@@ -52,6 +54,7 @@ export function platformSettings(
     jwtSecret: secrets.JWT_SECRET,
     checkoutQuoteSecret: secrets.CHECKOUT_QUOTE_SECRET,
     stripe,
+    ...(infra.mail ? { mail: infra.mail } : {}),
   };
   return { ...settings, envOf: (service) => buildServiceEnv(service, settings, env) };
 }

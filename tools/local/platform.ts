@@ -5,6 +5,7 @@
 // all is in .local/run/platform.json. See docs/architecture.md.
 import { existsSync, mkdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { SmtpSink } from '../../libs/testing/src/smtp-sink';
 import { loadSecrets } from './local-secrets';
 import {
   DATA_SERVICES,
@@ -14,6 +15,7 @@ import {
   dbPasswordVariable,
   formatReadySummary,
   formatStatusLine,
+  parsePort,
   planPlatform,
   portVariable,
   serviceUrl,
@@ -43,6 +45,7 @@ class Platform {
   private state: OrchestratorState = 'starting';
   private plan: PlatformPlan | undefined;
   private infra: Infrastructure | undefined;
+  private smtpSink: SmtpSink | undefined;
   private readonly services: SupervisedService[] = [];
   private readonly localDir: string;
 
@@ -108,6 +111,21 @@ class Platform {
     await Promise.all(data.map((s) => s.stop()));
     if (this.infra !== undefined) say('stopping   infrastructure');
     await this.infra?.stop();
+    await this.smtpSink?.stop();
+  }
+
+  /**
+   * Email goes to SMTP_URL when set; otherwise to a local sink that keeps every message as a
+   * file in .local/mail/ (SMTP_SINK_PORT, default 2525). SMS are appended to .local/sms/.
+   */
+  private async startMail(): Promise<{ smtpUrl: string; smsLogFile: string }> {
+    const smsLogFile = join(this.localDir, 'sms', 'messages.jsonl');
+    if (this.env.SMTP_URL) return { smtpUrl: this.env.SMTP_URL, smsLogFile };
+    const sink = new SmtpSink(join(this.localDir, 'mail'));
+    const port = await sink.start(parsePort('SMTP_SINK_PORT', this.env.SMTP_SINK_PORT, 2525));
+    this.smtpSink = sink;
+    say(`mail       local SMTP sink at smtp://127.0.0.1:${port}, messages in .local/mail/`);
+    return { smtpUrl: sink.url, smsLogFile };
   }
 
   private checkAborted(): void {
@@ -157,6 +175,7 @@ class Platform {
       databaseUrls,
       kafkaBrokers: infra.brokers,
       fakeStripeUrl: infra.fakeStripeUrl,
+      mail: await this.startMail(),
     });
 
     // Sequential: one failure at a time, with its output, is easier to read than four.

@@ -14,6 +14,7 @@ export * from './events/referral-attributed.v2';
 export * from './events/reward-earned.v1';
 export * from './events/reward-unlocked.v1';
 export * from './events/reward-voided.v1';
+export * from './events/reward-voided.v2';
 export * from './events/payout-requested.v1';
 export * from './events/payout-paid.v1';
 export * from './events/payout-failed.v1';

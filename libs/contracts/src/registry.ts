@@ -17,6 +17,7 @@ import { ReferralAttributedV2 } from './events/referral-attributed.v2';
 import { RewardEarnedV1 } from './events/reward-earned.v1';
 import { RewardUnlockedV1 } from './events/reward-unlocked.v1';
 import { RewardVoidedV1 } from './events/reward-voided.v1';
+import { RewardVoidedV2 } from './events/reward-voided.v2';
 import { UserRegisteredV1 } from './events/user-registered.v1';
 import { UserVerifiedV1 } from './events/user-verified.v1';
 import { WalletCreditedV1 } from './events/wallet-credited.v1';
@@ -34,7 +35,7 @@ export const CurrentEvents = {
   [Topics.ReferralAttributed]: { version: 2, payload: ReferralAttributedV2 },
   [Topics.RewardEarned]: { version: 1, payload: RewardEarnedV1 },
   [Topics.RewardUnlocked]: { version: 1, payload: RewardUnlockedV1 },
-  [Topics.RewardVoided]: { version: 1, payload: RewardVoidedV1 },
+  [Topics.RewardVoided]: { version: 2, payload: RewardVoidedV2 },
   [Topics.PayoutRequested]: { version: 1, payload: PayoutRequestedV1 },
   [Topics.PayoutPaid]: { version: 1, payload: PayoutPaidV1 },
   [Topics.PayoutFailed]: { version: 2, payload: PayoutFailedV2 },
@@ -62,6 +63,7 @@ export const PreviousEvents: ReadonlyArray<{
   { type: Topics.LessonCompleted, version: 1, payload: LessonCompletedV1 },
   { type: Topics.PayoutFailed, version: 1, payload: PayoutFailedV1 },
   { type: Topics.ReferralAttributed, version: 1, payload: ReferralAttributedV1 },
+  { type: Topics.RewardVoided, version: 1, payload: RewardVoidedV1 },
 ];
 
 /** Every (type, version) a consumer can read; older versions stay here after a new one ships. */

@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { Clock, DataServiceModule } from '@rewards/service-kit';
 import { AccountsController, InternalAccountsController } from './accounts/accounts.controller';
 import { AccountsService } from './accounts/accounts.service';
+import { AttributionPreviewClient } from './accounts/attribution-preview.client';
 import { BookingsController } from './bookings/bookings.controller';
 import { BookingsService } from './bookings/bookings.service';
 import { CancelBooking } from './bookings/cancel-booking.usecase';
@@ -13,14 +14,22 @@ import { ReferralAttributedConsumer } from './checkout/referral-attributed.consu
 import { WalletClient } from './checkout/wallet.client';
 import { CreditExpiringConsumer } from './notifications/credit-expiring.consumer';
 import { CreditReminderEmailsJob } from './notifications/credit-reminder-emails.job';
-import { MailSender } from './notifications/mail-sender';
-import { SmtpMailSender } from './notifications/smtp-mail-sender';
 import { BookingsConfig } from './config/bookings.config';
 import { bookingsDataSource } from './db/data-source';
+import { EmailSender, SmtpEmailSender } from './notifications/email-sender';
+import { FileSmsSender, SmsSender } from './notifications/sms-sender';
+import { ConfirmVerificationCode } from './verification/confirm-verification-code.usecase';
+import { SendVerificationCode } from './verification/send-verification-code.usecase';
+import { VerificationController } from './verification/verification.controller';
+import { RefundBooking } from './refunds/refund-booking.usecase';
+import { RefundsController } from './refunds/refunds.controller';
 
 @Module({})
 export class AppModule {
-  static forRoot(config: BookingsConfig, options: { clock?: Clock } = {}): DynamicModule {
+  static forRoot(
+    config: BookingsConfig,
+    options: { clock?: Clock; email?: EmailSender; sms?: SmsSender } = {},
+  ): DynamicModule {
     return {
       module: AppModule,
       imports: [
@@ -39,18 +48,34 @@ export class AppModule {
         CheckoutController,
         ReferralAttributedConsumer,
         CreditExpiringConsumer,
+        VerificationController,
+        RefundsController,
       ],
       providers: [
         { provide: BookingsConfig, useValue: config },
         AccountsService,
+        AttributionPreviewClient,
         BookingsService,
         CancelBooking,
         CreateQuote,
         ConfirmQuotedBooking,
         RefereeDiscounts,
         WalletClient,
-        { provide: MailSender, useClass: SmtpMailSender },
         CreditReminderEmailsJob,
+        {
+          provide: EmailSender,
+          useFactory: () =>
+            options.email ?? new SmtpEmailSender(config.SMTP_URL, config.EMAIL_FROM),
+        },
+        {
+          provide: SmsSender,
+          inject: [Clock],
+          useFactory: (clock: Clock) =>
+            options.sms ?? new FileSmsSender(config.SMS_LOG_FILE, () => clock.now()),
+        },
+        SendVerificationCode,
+        ConfirmVerificationCode,
+        RefundBooking,
       ],
     };
   }

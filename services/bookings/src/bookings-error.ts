@@ -18,18 +18,30 @@ export type BookingsErrorCode =
   | 'QUOTE_MISMATCH'
   | 'QUOTE_EXPIRED'
   | 'QUOTE_NO_LONGER_HOLDS'
-  | 'WALLET_UNAVAILABLE';
+  | 'WALLET_UNAVAILABLE'
+  | 'ALREADY_VERIFIED'
+  | 'PHONE_TAKEN'
+  | 'VERIFICATION_RATE_LIMITED'
+  | 'VERIFICATION_NOT_REQUESTED'
+  | 'VERIFICATION_CODE_INVALID'
+  | 'VERIFICATION_CODE_EXPIRED'
+  | 'VERIFICATION_ATTEMPTS_EXCEEDED'
+  | 'VERIFICATION_DELIVERY_FAILED';
 
 /** The one error type of the bookings service: a stable code and a reason for the caller. */
 export class BookingsError extends Error {
   constructor(
     readonly code: BookingsErrorCode,
     message: string,
-    readonly field?: string,
+    /** The field at fault, or that and how long to wait before asking again. */
+    fieldOrExtra: string | { field?: string; retryAfterSeconds?: number } = {},
   ) {
     super(message);
     this.name = 'BookingsError';
+    this.extra = typeof fieldOrExtra === 'string' ? { field: fieldOrExtra } : fieldOrExtra;
   }
+
+  readonly extra: { field?: string; retryAfterSeconds?: number };
 }
 
 export function bookingsErrorStatus(code: BookingsErrorCode): number {
@@ -43,7 +55,18 @@ export function bookingsErrorStatus(code: BookingsErrorCode): number {
     case 'BOOKING_NOT_CONFIRMED':
     case 'QUOTE_EXPIRED':
     case 'QUOTE_NO_LONGER_HOLDS':
+    case 'ALREADY_VERIFIED':
+    case 'PHONE_TAKEN':
       return 409;
+    case 'VERIFICATION_RATE_LIMITED':
+      return 429;
+    case 'VERIFICATION_DELIVERY_FAILED':
+      return 503;
+    case 'VERIFICATION_NOT_REQUESTED':
+    case 'VERIFICATION_CODE_INVALID':
+    case 'VERIFICATION_CODE_EXPIRED':
+    case 'VERIFICATION_ATTEMPTS_EXCEEDED':
+      return 422;
     case 'ROLE_MISMATCH':
     case 'NOT_AN_INSTRUCTOR':
     case 'BOOKING_NOT_YOURS':
@@ -63,11 +86,13 @@ export function bookingsErrorStatus(code: BookingsErrorCode): number {
 export function mapBookingsError(err: unknown): MappedError | undefined {
   if (!(err instanceof BookingsError)) return undefined;
   const status = bookingsErrorStatus(err.code);
+  const retryAfterSeconds =
+    err.extra.retryAfterSeconds ?? (status === 503 ? RETRY_AFTER_SECONDS : undefined);
   return {
     status,
     code: err.code,
     message: err.message,
-    ...(err.field ? { field: err.field } : {}),
-    ...(status === 503 ? { retryAfterSeconds: RETRY_AFTER_SECONDS } : {}),
+    ...(err.extra.field ? { field: err.extra.field } : {}),
+    ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}),
   };
 }

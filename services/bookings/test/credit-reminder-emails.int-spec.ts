@@ -30,9 +30,8 @@ describe(CreditReminderEmailsJob.name, () => {
       BookingsConfig,
       serviceTestEnv('bookings', {
         CHECKOUT_QUOTE_SECRET: 'bookings-test-quote-secret-with-32-characters',
-        SMTP_HOST: '127.0.0.1',
-        SMTP_PORT: String(port),
-        SMTP_FROM: 'rewards@example.test',
+        SMTP_URL: `smtp://127.0.0.1:${port}`,
+        EMAIL_FROM: 'rewards@example.test',
         // The test sends when it says so (runOnce).
         SMTP_SEND_INTERVAL_MS: String(3_600_000),
       }),

@@ -486,6 +486,7 @@ describe('referrals service', () => {
         outcome: 'refused',
         code: 'NOSUCHCODE',
         refusalReason: 'UNKNOWN_CODE',
+        message: 'That referral code does not exist, so no one gets credit for your signup.',
       });
     });
   });

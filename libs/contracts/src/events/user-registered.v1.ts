@@ -1,4 +1,13 @@
-import { IsEmail, IsIn, IsISO8601, IsOptional, IsString, IsUUID, Length } from 'class-validator';
+import {
+  IsEmail,
+  IsIn,
+  IsISO8601,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Length,
+  Matches,
+} from 'class-validator';
 
 export const USER_ROLES = ['student', 'instructor'] as const;
 export type UserRole = (typeof USER_ROLES)[number];
@@ -23,6 +32,21 @@ export class UserRegisteredV1 {
   @IsString()
   @Length(1, 64)
   referralCode?: string;
+
+  /** The share-link click the user's attribution cookie names, when it sent one. */
+  @IsOptional()
+  @IsUUID()
+  clickId?: string;
+
+  /** HMAC-SHA256 (hex) of the device id the user signed up from; never the id itself. */
+  @IsOptional()
+  @Matches(/^[0-9a-f]{64}$/)
+  deviceHash?: string;
+
+  /** HMAC-SHA256 (hex) of the IP address the user signed up from; never the address. */
+  @IsOptional()
+  @Matches(/^[0-9a-f]{64}$/)
+  ipHash?: string;
 
   @IsISO8601({ strict: true })
   registeredAt!: string;

@@ -20,6 +20,10 @@ export class Account {
   @Column('text', { name: 'referral_code', nullable: true })
   referralCode!: string | null;
 
+  /** E.164; set when the user verifies it. */
+  @Column('text', { nullable: true })
+  phone!: string | null;
+
   @Column('boolean', { name: 'email_verified' })
   emailVerified!: boolean;
 

@@ -1,8 +1,23 @@
-import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Put } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Get,
+  HttpCode,
+  Inject,
+  Param,
+  ParseUUIDPipe,
+  Post,
+  Put,
+  Req,
+} from '@nestjs/common';
+import type { Request } from 'express';
 import { Caller, CallerIdentity } from '@rewards/service-kit';
 import { BookingsError } from '../bookings-error';
 import { Account } from './account.entity';
+import { BookingsConfig } from '../config/bookings.config';
 import { AccountsService } from './accounts.service';
+import { AttributionPreview, AttributionPreviewClient } from './attribution-preview.client';
+import { signupSignals } from './signup-signals';
 import { RegisterAccountDto } from './dto/register-account.dto';
 import { SetPayoutAccountDto } from './dto/set-payout-account.dto';
 
@@ -12,6 +27,9 @@ export interface AccountView {
   email: string;
   displayName: string;
   referralCode: string | null;
+  emailVerified: boolean;
+  phone: string | null;
+  phoneVerified: boolean;
   payoutAccountConnected: boolean;
   live: boolean;
   liveAt: string | null;
@@ -25,6 +43,9 @@ function view(a: Account): AccountView {
     email: a.email,
     displayName: a.displayName,
     referralCode: a.referralCode,
+    emailVerified: a.emailVerified,
+    phone: a.phone,
+    phoneVerified: a.phoneVerified,
     payoutAccountConnected: a.stripeAccountId !== null,
     live: a.liveAt !== null,
     liveAt: a.liveAt?.toISOString() ?? null,
@@ -34,14 +55,34 @@ function view(a: Account): AccountView {
 
 @Controller('accounts')
 export class AccountsController {
-  constructor(private readonly accounts: AccountsService) {}
+  constructor(
+    private readonly accounts: AccountsService,
+    private readonly attribution: AttributionPreviewClient,
+    @Inject(BookingsConfig) private readonly config: BookingsConfig,
+  ) {}
 
+  /** Signs up; the answer says whether a referral (cookie or typed code) will count, and why not. */
   @Post()
   async register(
     @Caller() caller: CallerIdentity,
     @Body() dto: RegisterAccountDto,
-  ): Promise<AccountView> {
-    return view(await this.accounts.register(caller, dto));
+    @Req() req: Request,
+  ): Promise<AccountView & { referral: AttributionPreview }> {
+    const signals = signupSignals(req, this.config.ATTRIBUTION_HASH_PEPPER);
+    const account = await this.accounts.register(caller, dto, signals);
+    const named = dto.referralCode !== undefined || signals.clickId !== undefined;
+    const referral: AttributionPreview =
+      named || signals.deviceHash !== undefined
+        ? await this.attribution.preview({
+            userId: account.id,
+            role: account.role,
+            referralCode: dto.referralCode,
+            clickId: signals.clickId,
+            deviceHash: signals.deviceHash,
+            registeredAt: account.createdAt.toISOString(),
+          })
+        : { outcome: 'none', code: null, reason: null, message: null };
+    return { ...view(account), referral };
   }
 
   @Get('me')

@@ -6,6 +6,7 @@ import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
 import { BookingsError } from '../bookings-error';
 import { Account } from './account.entity';
 import { RegisterAccountDto } from './dto/register-account.dto';
+import { SignupSignals } from './signup-signals';
 
 const UNIQUE_VIOLATION = '23505';
 
@@ -18,7 +19,11 @@ export class AccountsService {
     private readonly clock: Clock,
   ) {}
 
-  async register(caller: CallerIdentity, dto: RegisterAccountDto): Promise<Account> {
+  async register(
+    caller: CallerIdentity,
+    dto: RegisterAccountDto,
+    signals: SignupSignals = {},
+  ): Promise<Account> {
     if (!caller.roles.includes(dto.role)) {
       throw new BookingsError('ROLE_MISMATCH', `your token does not carry the role ${dto.role}`);
     }
@@ -34,6 +39,7 @@ export class AccountsService {
           email: dto.email,
           displayName: dto.displayName,
           referralCode: dto.referralCode ?? null,
+          phone: null,
           emailVerified: false,
           phoneVerified: false,
           stripeAccountId: null,
@@ -52,6 +58,7 @@ export class AccountsService {
             email: created.email,
             displayName: created.displayName,
             ...(dto.referralCode ? { referralCode: dto.referralCode } : {}),
+            ...signals,
             registeredAt: now.toISOString(),
           },
           { occurredAt: now },

@@ -1,7 +1,22 @@
 import { DataServiceConfig, toInt } from '@rewards/service-kit';
-import { IsEmail, IsInt, IsString, IsUrl, Matches, Max, Min, MinLength } from 'class-validator';
+import {
+  IsInt,
+  IsString,
+  IsUrl,
+  Matches,
+  Max,
+  Min,
+  MinLength,
+  NotEquals,
+  ValidateIf,
+} from 'class-validator';
 
 const HTTP_URL = { require_tld: false, require_protocol: true, protocols: ['http', 'https'] };
+
+/** The pepper of verification code hashes outside production; production must set its own. */
+export const DEV_VERIFICATION_PEPPER = 'dev-only-verification-pepper-not-secret';
+/** Same value as referrals' default: both hash device ids and IPs alike. */
+export const DEV_ATTRIBUTION_PEPPER = 'dev-only-attribution-pepper-not-secret';
 
 export class BookingsConfig extends DataServiceConfig {
   override PORT = 3001;
@@ -43,27 +58,69 @@ export class BookingsConfig extends DataServiceConfig {
   @Max(10_000)
   PLATFORM_FEE_BPS: number = 1500;
 
-  /** SMTP relay of reminder emails; empty: reminders are queued but not sent. */
-  @Matches(/^$|^[A-Za-z0-9.-]+$/, { message: 'SMTP_HOST must be a host name or address' })
-  SMTP_HOST: string = '';
-
-  @toInt()
-  @IsInt()
-  @Min(1)
-  @Max(65535)
-  SMTP_PORT: number = 25;
-
-  @IsEmail({ require_tld: false })
-  SMTP_FROM: string = 'rewards@localhost';
-
-  @toInt()
-  @IsInt()
-  @Min(100)
-  SMTP_TIMEOUT_MS: number = 10_000;
-
-  /** How often queued reminder emails are sent. */
+  /** How often queued reminder emails are sent (through SMTP_URL). */
   @toInt()
   @IsInt()
   @Min(100)
   SMTP_SEND_INTERVAL_MS: number = 10_000;
+
+  /** Where verification emails go out: smtp://user:pass@host:port or smtps://... */
+  @Matches(/^smtps?:\/\/[^/\s]+\/?$/, { message: 'SMTP_URL must look like smtp://host:port' })
+  SMTP_URL: string = 'smtp://127.0.0.1:2525';
+
+  @IsString()
+  @MinLength(3)
+  EMAIL_FROM: string = 'Lessons Rewards <no-reply@rewards.local>';
+
+  /** The local SMS sender appends each message here as a JSON line (no SMS provider yet). */
+  @IsString()
+  @MinLength(1)
+  SMS_LOG_FILE: string = '.local/sms/messages.jsonl';
+
+  /** Key of the HMAC that stores verification codes; a real secret in production. */
+  @IsString()
+  @MinLength(32)
+  @ValidateIf((c: BookingsConfig) => c.NODE_ENV === 'production')
+  @NotEquals(DEV_VERIFICATION_PEPPER, {
+    message: 'VERIFICATION_CODE_PEPPER must be set to a secret in production',
+  })
+  VERIFICATION_CODE_PEPPER: string = DEV_VERIFICATION_PEPPER;
+
+  /** How long a one-time code can be confirmed. */
+  @toInt()
+  @IsInt()
+  @Min(60_000)
+  VERIFICATION_CODE_TTL_MS: number = 10 * 60_000;
+
+  /** Wrong guesses allowed per code; then a new code must be requested. */
+  @toInt()
+  @IsInt()
+  @Min(1)
+  @Max(20)
+  VERIFICATION_MAX_ATTEMPTS: number = 5;
+
+  /** Codes a user may be sent per channel per rolling hour. */
+  @toInt()
+  @IsInt()
+  @Min(1)
+  VERIFICATION_SENDS_PER_HOUR: number = 5;
+
+  /** Least time between two codes sent to one user on one channel. */
+  @toInt()
+  @IsInt()
+  @Min(0)
+  VERIFICATION_RESEND_COOLDOWN_MS: number = 30_000;
+
+  /** HMAC key of device and IP hashes sent at signup; the same value as referrals'. */
+  @IsString()
+  @MinLength(32)
+  @ValidateIf((c: BookingsConfig) => c.NODE_ENV === 'production')
+  @NotEquals(DEV_ATTRIBUTION_PEPPER, {
+    message: 'ATTRIBUTION_HASH_PEPPER must be set to a secret in production',
+  })
+  ATTRIBUTION_HASH_PEPPER: string = DEV_ATTRIBUTION_PEPPER;
+
+  /** Asked at signup whether the referral will count, so the answer can say why not. */
+  @Matches(/^https?:\/\/[^\s]+$/, { message: 'REFERRALS_URL must be an http(s) URL' })
+  REFERRALS_URL: string = 'http://127.0.0.1:3002';
 }

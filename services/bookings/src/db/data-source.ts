@@ -7,8 +7,10 @@ import { CreateBookingsSchema1763690000000 } from './migrations/1763690000000-cr
 import { AddMessagingReplayAndDeadLetters1796080000000 } from './migrations/1796080000000-add-messaging-replay-and-dead-letters';
 import { CreateCheckoutQuotes1796120200000 } from './migrations/1796120200000-create-checkout-quotes';
 import { CreateCreditReminderEmails1796120300000 } from './migrations/1796120300000-create-credit-reminder-emails';
+import { CreateVerificationCodes1796110000000 } from './migrations/1796110000000-create-verification-codes';
+import { VerificationCode } from '../verification/verification-code.entity';
 
-export const BOOKINGS_ENTITIES = [Account, Booking, CheckoutQuote];
+export const BOOKINGS_ENTITIES = [Account, Booking, CheckoutQuote, VerificationCode];
 
 /** The bookings DataSource: used by the app, `migrate` and the tests alike. */
 export function bookingsDataSource(url: string, schema = 'bookings'): DataSource {
@@ -20,6 +22,7 @@ export function bookingsDataSource(url: string, schema = 'bookings'): DataSource
     migrations: [
       CreateBookingsSchema1763690000000,
       AddMessagingReplayAndDeadLetters1796080000000,
+      CreateVerificationCodes1796110000000,
       CreateCheckoutQuotes1796120200000,
       CreateCreditReminderEmails1796120300000,
     ],

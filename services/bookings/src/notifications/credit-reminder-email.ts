@@ -1,4 +1,4 @@
-import { MailMessage } from './mail-sender';
+import { EmailMessage } from './email-sender';
 
 export interface CreditReminder {
   to: string;
@@ -10,7 +10,7 @@ export interface CreditReminder {
 }
 
 /** The reminder as the student reads it. */
-export function creditReminderEmail(r: CreditReminder): MailMessage {
+export function creditReminderEmail(r: CreditReminder): EmailMessage {
   const amount = `${(r.amountCents / 100).toFixed(2)} ${r.currency.trim()}`;
   const day = r.expiresAt.toISOString().slice(0, 10);
   const when = r.daysLeft === 1 ? 'tomorrow' : `in ${r.daysLeft} days`;

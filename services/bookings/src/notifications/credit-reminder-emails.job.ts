@@ -9,7 +9,7 @@ import { Clock } from '@rewards/service-kit';
 import { DataSource, EntityManager } from 'typeorm';
 import { BookingsConfig } from '../config/bookings.config';
 import { creditReminderEmail } from './credit-reminder-email';
-import { MailSender } from './mail-sender';
+import { EmailSender } from './email-sender';
 
 const PER_TICK = 50;
 
@@ -37,13 +37,12 @@ export class CreditReminderEmailsJob implements OnApplicationBootstrap, BeforeAp
 
   constructor(
     private readonly dataSource: DataSource,
-    private readonly mail: MailSender,
+    private readonly mail: EmailSender,
     private readonly clock: Clock,
     @Inject(BookingsConfig) private readonly config: BookingsConfig,
   ) {}
 
   onApplicationBootstrap(): void {
-    if (this.config.SMTP_HOST === '') return;
     this.timer = setInterval(() => this.tick(), this.config.SMTP_SEND_INTERVAL_MS);
   }
 

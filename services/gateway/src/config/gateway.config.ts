@@ -54,4 +54,12 @@ export class GatewayConfig extends BaseServiceConfig {
   @Min(100)
   @Max(120_000)
   UPSTREAM_TIMEOUT_MS: number = 10_000;
+
+  /**
+   * Whether the first X-Forwarded-For entry is the client's address (behind a load balancer
+   * that sets it); otherwise the connection's address is. Used for click and signup IP hashes.
+   */
+  @toBool()
+  @IsBoolean()
+  TRUST_FORWARDED_FOR: boolean = false;
 }

@@ -208,7 +208,7 @@ describe(createProxyController.name, () => {
   it.each(GATEWAY_ROUTES.map((r) => [r.method, r.path, r.upstream] as const))(
     'routes %s %s to %s on the same path',
     async (method, path, upstream) => {
-      const concrete = path.replace(':id', 'b-1');
+      const concrete = path.replace(/:\w+/g, 'b-1');
       const client = request(app.getHttpServer());
       await client[method.toLowerCase() as 'get' | 'post' | 'put'](concrete)
         .set('authorization', bearer(INSTRUCTOR, ['student', 'instructor', 'admin']))

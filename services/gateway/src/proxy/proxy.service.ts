@@ -88,6 +88,7 @@ export class ProxyService {
   constructor(
     private readonly upstreams: UpstreamUrls,
     private readonly timeoutMs: number,
+    private readonly trustForwardedFor = false,
   ) {}
 
   async forward(route: ProxyRoute, req: Request, res: Response): Promise<void> {
@@ -101,6 +102,13 @@ export class ProxyService {
     }
     const contentType = headerValue(req, 'content-type');
     if (body !== undefined && contentType !== undefined) headers['content-type'] = contentType;
+    if (route.forwardClient) {
+      const forwarded = headerValue(req, 'x-forwarded-for')?.split(',')[0].trim();
+      const ip = this.trustForwardedFor && forwarded ? forwarded : req.socket.remoteAddress;
+      if (ip !== undefined) headers['x-forwarded-for'] = ip;
+      const proto = headerValue(req, 'x-forwarded-proto');
+      headers['x-forwarded-proto'] = proto === 'https' || proto === 'http' ? proto : req.protocol;
+    }
     const traceparent = headerValue(req, 'traceparent');
     if (traceparent !== undefined && TRACEPARENT.test(traceparent)) {
       headers.traceparent = traceparent;
@@ -117,6 +125,7 @@ export class ProxyService {
     let answerType: string | null;
     let retryAfter: string | null;
     let answer: Buffer;
+    const relayed: Array<[string, string | string[]]> = [];
     try {
       const upstream = await fetch(url, {
         method: req.method,
@@ -129,6 +138,16 @@ export class ProxyService {
       status = upstream.status;
       answerType = upstream.headers.get('content-type');
       retryAfter = upstream.headers.get('retry-after');
+      for (const name of route.relayHeaders ?? []) {
+        const lower = name.toLowerCase();
+        if (lower === 'set-cookie') {
+          const cookies = upstream.headers.getSetCookie();
+          if (cookies.length > 0) relayed.push([lower, cookies]);
+        } else {
+          const value = upstream.headers.get(lower);
+          if (value !== null) relayed.push([lower, value]);
+        }
+      }
       answer = Buffer.from(await upstream.arrayBuffer());
     } catch (err) {
       const timedOut = errorName(err) === 'TimeoutError';
@@ -151,6 +170,7 @@ export class ProxyService {
     if (answerType !== null) res.setHeader('content-type', answerType);
     // A 503 (database down) or 429 tells the client when to come back.
     if (retryAfter !== null) res.setHeader('retry-after', retryAfter);
+    for (const [name, value] of relayed) res.setHeader(name, value);
     res.setHeader('x-request-id', requestId);
     res.end(answer);
   }

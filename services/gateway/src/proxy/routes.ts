@@ -18,6 +18,10 @@ export interface ProxyRoute {
   body?: 'json' | 'raw';
   /** Request headers forwarded besides the usual ones, e.g. a webhook's signature. */
   forwardHeaders?: readonly string[];
+  /** Response headers relayed to the client besides content-type and retry-after. */
+  relayHeaders?: readonly string[];
+  /** Tells the upstream the client's address and scheme (X-Forwarded-For, -Proto). */
+  forwardClient?: boolean;
 }
 
 const route = (
@@ -25,27 +29,52 @@ const route = (
   path: string,
   upstream: UpstreamName,
   access: AccessRule,
-  extra: Pick<ProxyRoute, 'body' | 'forwardHeaders'> = {},
+  extra: Pick<ProxyRoute, 'body' | 'forwardHeaders' | 'relayHeaders' | 'forwardClient'> = {},
 ): ProxyRoute => ({ method, path, upstream, access, ...extra });
 
 /** Everything clients can reach through the gateway: one line per route, anything else is 404. */
 export const GATEWAY_ROUTES: readonly ProxyRoute[] = [
   route('GET', '/referrals/founding-status', 'referrals', 'public'),
+  route('GET', '/referrals/program', 'referrals', 'public'),
 
-  route('POST', '/accounts', 'bookings', 'signed-in'),
+  // The share link: the hottest public route. Cookies and device id name the click and device.
+  route('GET', '/r/:slug', 'referrals', 'public', {
+    forwardHeaders: ['user-agent', 'cookie', 'x-device-id'],
+    relayHeaders: ['location', 'set-cookie', 'cache-control'],
+    forwardClient: true,
+  }),
+
+  // Signup carries the attribution cookie and the device id (hashed by bookings).
+  route('POST', '/accounts', 'bookings', 'signed-in', {
+    forwardHeaders: ['cookie', 'x-device-id'],
+    forwardClient: true,
+  }),
   route('GET', '/accounts/me', 'bookings', 'signed-in'),
   route('PUT', '/accounts/me/payout-account', 'bookings', ['instructor']),
   route('POST', '/accounts/me/go-live', 'bookings', ['instructor']),
+  route('POST', '/accounts/me/verification/:channel', 'bookings', 'signed-in'),
+  route('POST', '/accounts/me/verification/:channel/confirm', 'bookings', 'signed-in'),
   route('POST', '/bookings', 'bookings', ['student']),
   route('GET', '/bookings/:id', 'bookings', 'signed-in'),
   route('POST', '/bookings/:id/complete', 'bookings', ['instructor']),
   route('POST', '/bookings/:id/cancel', 'bookings', ['student', 'instructor']),
+  route('POST', '/bookings/:id/refund', 'bookings', ['admin']),
   route('POST', '/checkout/apply-referral', 'bookings', ['student']),
 
   route('GET', '/referrals/me', 'referrals', 'signed-in'),
   route('GET', '/referrals/me/referred-instructors', 'referrals', ['instructor']),
   route('GET', '/referrals/me/live-popup', 'referrals', ['instructor']),
   route('POST', '/referrals/me/live-popup/ack', 'referrals', ['instructor']),
+  route('POST', '/referrals/claim', 'referrals', 'signed-in'),
+
+  route('GET', '/admin/referrals/review', 'referrals', ['admin']),
+  route('POST', '/admin/referrals/review/:rewardId/approve', 'referrals', ['admin']),
+  route('POST', '/admin/referrals/review/:rewardId/void', 'referrals', ['admin']),
+  route('POST', '/admin/referrals/users/:userId/ban', 'referrals', ['admin']),
+  route('GET', '/admin/referrals/users/:userId/debug', 'referrals', ['admin']),
+  route('GET', '/admin/referrals/config', 'referrals', ['admin']),
+  route('PUT', '/admin/referrals/config', 'referrals', ['admin']),
+  route('GET', '/admin/referrals/summary', 'referrals', ['admin']),
 
   route('GET', '/wallet/me', 'wallet', 'signed-in'),
   route('GET', '/wallet/me/history', 'wallet', 'signed-in'),

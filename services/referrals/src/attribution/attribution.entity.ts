@@ -2,7 +2,7 @@ import { Column, Entity, PrimaryColumn } from 'typeorm';
 import { ReferralProgram } from '@rewards/contracts';
 
 export type AttributionRefusal =
-  'UNKNOWN_CODE' | 'CODE_DISABLED' | 'SELF_REFERRAL' | 'PROGRAM_MISMATCH';
+  'UNKNOWN_CODE' | 'CODE_DISABLED' | 'SELF_REFERRAL' | 'PROGRAM_MISMATCH' | 'REFERRER_BANNED';
 
 /** The one, immutable decision about who referred a user. */
 @Entity({ name: 'attributions' })

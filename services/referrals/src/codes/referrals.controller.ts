@@ -11,15 +11,28 @@ import {
 import { readProgramConfig } from '../program/program-config';
 import { ReferralsError } from '../referrals-error';
 import { ReferralCode } from './referral-code.entity';
+import { ATTRIBUTION_REFUSAL_TEXT } from '../clicks/attribution-explanations';
+import { SignupRefusal } from '../clicks/signup-attribution';
+import { readStudentProgramSettings } from '../student-program/student-program-settings';
+import { ReferrerView, StudentProgramView } from '../student-program/referrer-view.query';
 
 export interface ReferralStatsView {
   code: string;
   link: string;
-  referredBy: { outcome: string; code: string; refusalReason: string | null } | null;
+  /** What a client passes to the Web Share API (navigator.share). */
+  share: { title: string; text: string; url: string };
+  referredBy: {
+    outcome: string;
+    code: string;
+    refusalReason: string | null;
+    /** Why it was refused, in words (the detailed reason when one was recorded). */
+    message: string | null;
+  } | null;
   instructorProgram: {
     counts: Record<InstructorReferralStatus, number>;
     earnings: { paidCents: number; pendingCents: number; currency: string };
   } | null;
+  studentProgram: StudentProgramView | null;
 }
 
 @Controller('referrals/me')
@@ -27,6 +40,7 @@ export class ReferralsController {
   constructor(
     private readonly dataSource: DataSource,
     @Inject(ReferralsConfig) private readonly config: ReferralsConfig,
+    private readonly referrerView: ReferrerView,
   ) {}
 
   /** The caller's code, share link, how they were referred, and their referral counts and earnings. */
@@ -41,18 +55,47 @@ export class ReferralsController {
       );
     }
     const attribution = await manager.findOneBy(Attribution, { refereeId: caller.userId });
+    const link = `${this.config.PUBLIC_BASE_URL}/r/${code.code}`;
     return {
       code: code.code,
-      link: `${this.config.PUBLIC_BASE_URL}/r/${code.code}`,
+      link,
+      share: await this.shareOf(link),
       referredBy: attribution
         ? {
             outcome: attribution.outcome,
             code: attribution.code,
             refusalReason: attribution.refusalReason,
+            message: await this.refusalMessage(attribution),
           }
         : null,
       instructorProgram:
         code.ownerRole === 'instructor' ? await this.instructorStats(caller.userId) : null,
+      studentProgram:
+        code.ownerRole === 'student'
+          ? await this.referrerView.forReferrer(caller.userId, code.code)
+          : null,
+    };
+  }
+
+  private async refusalMessage(attribution: Attribution): Promise<string | null> {
+    if (attribution.outcome !== 'refused') return null;
+    const [source] = await this.dataSource.query<Array<{ refusal_detail: SignupRefusal | null }>>(
+      'SELECT refusal_detail FROM attribution_sources WHERE referee_id = $1',
+      [attribution.refereeId],
+    );
+    const reason = source?.refusal_detail ?? attribution.refusalReason;
+    return reason ? (ATTRIBUTION_REFUSAL_TEXT[reason] ?? null) : null;
+  }
+
+  /** The Web Share payload, with the program's current amounts. */
+  private async shareOf(url: string): Promise<ReferralStatsView['share']> {
+    const settings = await readStudentProgramSettings(this.dataSource.manager);
+    const dollars = (cents: number) => `$${(cents / 100).toFixed(cents % 100 === 0 ? 0 : 2)}`;
+    const off = dollars(settings.refereeDiscountCents);
+    return {
+      title: `Get ${off} off your first lesson`,
+      text: `Use my link to get ${off} off your first lesson of ${dollars(settings.lessonMinimumCents)} or more.`,
+      url,
     };
   }
 

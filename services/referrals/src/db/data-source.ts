@@ -8,6 +8,11 @@ import { AddMessagingReplayAndDeadLetters1796080000000 } from './migrations/1796
 import { AddInstructorLessons1796092000000 } from './migrations/1796092000000-add-instructor-lessons';
 import { AddPayoutRetriesAndLivePopup1796121000000 } from './migrations/1796121000000-add-payout-retries-and-live-popup';
 import { AddRefereeDiscountConfig1796120100000 } from './migrations/1796120100000-add-referee-discount-config';
+import { CreateClicksAndReferralUsers1796110000000 } from './migrations/1796110000000-create-clicks-and-referral-users';
+import { CreateStudentRewards1796110100000 } from './migrations/1796110100000-create-student-rewards';
+import { AddProgramConfigAudit1796110200000 } from './migrations/1796110200000-add-program-config-audit';
+import { AddFeeRebateConfig1796110300000 } from './migrations/1796110300000-add-fee-rebate-config';
+import { StudentReward } from '../student-program/student-reward.entity';
 
 /** The referrals DataSource: used by the app, `migrate` and the tests alike. */
 export function referralsDataSource(url: string, schema = 'referrals'): DataSource {
@@ -15,11 +20,15 @@ export function referralsDataSource(url: string, schema = 'referrals'): DataSour
     service: 'referrals',
     url,
     schema,
-    entities: [ReferralCode, Attribution, InstructorReferral],
+    entities: [ReferralCode, Attribution, InstructorReferral, StudentReward],
     migrations: [
       CreateReferralsSchema1763690000000,
       AddMessagingReplayAndDeadLetters1796080000000,
       AddInstructorLessons1796092000000,
+      CreateClicksAndReferralUsers1796110000000,
+      CreateStudentRewards1796110100000,
+      AddProgramConfigAudit1796110200000,
+      AddFeeRebateConfig1796110300000,
       AddRefereeDiscountConfig1796120100000,
       AddPayoutRetriesAndLivePopup1796121000000,
     ],

@@ -23,6 +23,8 @@ import {
 } from './instructor-milestones';
 import { lockReferee } from './lock-referee';
 import { CompletedLesson } from '../program/qualifying-lesson';
+import { GrantFeeRebate } from '../fee-rebate/grant-fee-rebate.usecase';
+import { RecordStudentLesson } from '../student-program/record-student-lesson.usecase';
 
 /** Moves referred instructors through pending_live -> pending_lesson -> ... -> paid/failed. */
 @Controller()
@@ -33,6 +35,8 @@ export class InstructorProgramConsumers {
   constructor(
     private readonly outbox: OutboxWriter,
     private readonly clock: Clock,
+    private readonly studentLessons: RecordStudentLesson,
+    private readonly feeRebates: GrantFeeRebate,
   ) {}
 
   @EventPattern(Topics.InstructorWentLive)
@@ -70,16 +74,23 @@ export class InstructorProgramConsumers {
     @Payload() event: EventEnvelope<LessonCompletedV1 | LessonCompletedV2>,
     @Ctx() { tx }: InboxContext,
   ): Promise<void> {
-    const instructorId = event.payload.instructorId;
+    const lesson = completedLesson(event.payload);
+    const instructorId = lesson.instructorId;
     const waiting = this.preparedRuns.get(tx);
-    if (waiting !== undefined) {
-      if (!waiting.has(instructorId.toLowerCase())) return;
-    } else {
-      // No prelude (a run redone a savepoint per message): the same, for this lesson alone.
-      await lockRefereeAndRecordLesson(tx, completedLesson(event.payload));
-      if (!(await awaitsMilestone(tx, instructorId))) return;
+    // The instructor program: most lessons are nobody's first, and the run's prelude knows.
+    if (waiting !== undefined ? waiting.has(instructorId.toLowerCase()) : true) {
+      if (waiting === undefined) {
+        // No prelude (a run redone a savepoint per message): the same, for this lesson alone.
+        await lockRefereeAndRecordLesson(tx, lesson);
+      }
+      if (waiting !== undefined || (await awaitsMilestone(tx, instructorId))) {
+        await advanceInstructorReferral(tx, this.outbox, instructorId, this.clock.now());
+      }
     }
-    await advanceInstructorReferral(tx, this.outbox, instructorId, this.clock.now());
+    // The same lesson may earn the student's referrer a student-program reward, and the
+    // instructor's referrer a fee rebate where a program grants one.
+    await this.studentLessons.execute(tx, lesson, this.clock.now());
+    await this.feeRebates.execute(tx, instructorId, this.clock.now());
   }
 
   @EventPattern(Topics.PayoutPaid)

@@ -7,6 +7,7 @@ import {
   RewardEarnedV1,
   RewardUnlockedV1,
   RewardVoidedV1,
+  RewardVoidedV2,
   Topics,
 } from '@rewards/contracts';
 import { InboxContext } from '@rewards/messaging';
@@ -59,7 +60,7 @@ export class WalletInbox {
 
   @EventPattern(Topics.RewardVoided)
   voided(
-    @Payload() event: EventEnvelope<RewardVoidedV1>,
+    @Payload() event: EventEnvelope<RewardVoidedV1 | RewardVoidedV2>,
     @Ctx() { tx }: InboxContext,
   ): Promise<void> {
     return this.rewardVoided.handle(event, tx);

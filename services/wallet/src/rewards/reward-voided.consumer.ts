@@ -1,5 +1,11 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { Currency, EventEnvelope, RewardVoidedV1, Topics } from '@rewards/contracts';
+import {
+  Currency,
+  EventEnvelope,
+  RewardVoidedV1,
+  RewardVoidedV2,
+  Topics,
+} from '@rewards/contracts';
 import { OutboxWriter } from '@rewards/messaging';
 import { Clock } from '@rewards/service-kit';
 import { EntityManager, In } from 'typeorm';
@@ -38,7 +44,11 @@ export class RewardVoidedConsumer {
     private readonly clock: Clock,
   ) {}
 
-  async handle(event: EventEnvelope<RewardVoidedV1>, tx: EntityManager): Promise<void> {
+  /** v1 and v2 are applied alike: whether credit exists to claw back is read from the ledger. */
+  async handle(
+    event: EventEnvelope<RewardVoidedV1 | RewardVoidedV2>,
+    tx: EntityManager,
+  ): Promise<void> {
     const { rewardId, reason, beneficiaryId } = event.payload;
     const record = await this.rewards.lock(tx, rewardId, beneficiaryId);
     if (record.status === 'voided') return;

@@ -1,0 +1,51 @@
+import { createHmac } from 'node:crypto';
+import { isPublicClientAddress } from '@rewards/service-kit';
+import type { Request } from 'express';
+
+const ATTRIBUTION_COOKIE = 'rp_ref';
+const DEVICE_COOKIE = 'rp_did';
+const DEVICE_ID = /^[A-Za-z0-9._:-]{8,128}$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** What a signup request tells about where the user came from: hashes, never raw values. */
+export interface SignupSignals {
+  clickId?: string;
+  deviceHash?: string;
+  ipHash?: string;
+}
+
+function cookie(header: string | undefined, name: string): string | undefined {
+  for (const part of (header ?? '').split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
+  }
+  return undefined;
+}
+
+/** HMAC-SHA256 of a device id or IP, as referrals computes it for clicks (same pepper). */
+export function attributionHash(pepper: string, kind: 'device' | 'ip', value: string): string {
+  return createHmac('sha256', pepper).update(`${kind}:${value}`).digest('hex');
+}
+
+/**
+ * The share-link click (attribution cookie set by `GET /r/{slug}`), the device (X-Device-Id or
+ * the device cookie) and the client address the gateway forwarded.
+ */
+export function signupSignals(req: Request, pepper: string): SignupSignals {
+  const signals: SignupSignals = {};
+  const clickId = cookie(req.headers.cookie, ATTRIBUTION_COOKIE);
+  if (clickId !== undefined && UUID.test(clickId)) signals.clickId = clickId.toLowerCase();
+  const header = req.headers['x-device-id'];
+  const device =
+    typeof header === 'string' && DEVICE_ID.test(header)
+      ? header
+      : cookie(req.headers.cookie, DEVICE_COOKIE);
+  if (device !== undefined && DEVICE_ID.test(device)) {
+    signals.deviceHash = attributionHash(pepper, 'device', device);
+  }
+  const forwarded = req.headers['x-forwarded-for'];
+  const ip = typeof forwarded === 'string' ? forwarded.split(',')[0].trim() : '';
+  // Loopback and private addresses are a proxy's or this machine's: no household signal.
+  if (isPublicClientAddress(ip)) signals.ipHash = attributionHash(pepper, 'ip', ip);
+  return signals;
+}

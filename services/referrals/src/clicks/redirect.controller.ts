@@ -1,0 +1,101 @@
+import { Controller, Get, Inject, Param, Req, Res } from '@nestjs/common';
+import { Clock, isPublicClientAddress } from '@rewards/service-kit';
+import type { Request, Response } from 'express';
+import { randomUUID } from 'node:crypto';
+import { ReferralsConfig } from '../config/referrals.config';
+import { ClickRecorder } from './click-recorder';
+import { CodeDirectory } from './code-directory';
+import { keyedHash } from './keyed-hash';
+import { codeOfSlug } from './slug';
+
+/** The attribution cookie: the click id, read back at signup (30 days). */
+export const ATTRIBUTION_COOKIE = 'rp_ref';
+/** A first-party device id for browsers that send no X-Device-Id (2 years). */
+export const DEVICE_COOKIE = 'rp_did';
+const ATTRIBUTION_MAX_AGE_S = 30 * 24 * 3600;
+const DEVICE_MAX_AGE_S = 2 * 365 * 24 * 3600;
+const DEVICE_ID = /^[A-Za-z0-9._:-]{8,128}$/;
+
+export function cookieValue(header: string | undefined, name: string): string | undefined {
+  if (!header) return undefined;
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
+  }
+  return undefined;
+}
+
+/** The device id a client presents: its X-Device-Id header (apps) or our cookie (browsers). */
+export function presentedDeviceId(req: Request): string | undefined {
+  const header = req.headers['x-device-id'];
+  if (typeof header === 'string' && DEVICE_ID.test(header)) return header;
+  const cookie = cookieValue(req.headers.cookie, DEVICE_COOKIE);
+  return cookie !== undefined && DEVICE_ID.test(cookie) ? cookie : undefined;
+}
+
+/** The client's address as the gateway reports it (first X-Forwarded-For entry). */
+export function clientIp(req: Request): string | undefined {
+  const forwarded = req.headers['x-forwarded-for'];
+  const first = typeof forwarded === 'string' ? forwarded.split(',')[0].trim() : '';
+  return first !== '' ? first : req.socket.remoteAddress;
+}
+
+function isHttps(req: Request): boolean {
+  const proto = req.headers['x-forwarded-proto'];
+  return (typeof proto === 'string' && proto.split(',')[0].trim() === 'https') || req.secure;
+}
+
+/**
+ * `GET /r/{slug}`: the share link. Answers at once with a redirect to the landing page; the
+ * click is only buffered (ClickRecorder writes it in batches). A malformed, unknown or disabled
+ * slug redirects to the landing page without a code and without a cookie.
+ */
+@Controller('r')
+export class RedirectController {
+  constructor(
+    private readonly codes: CodeDirectory,
+    private readonly clicks: ClickRecorder,
+    private readonly clock: Clock,
+    @Inject(ReferralsConfig) private readonly config: ReferralsConfig,
+  ) {}
+
+  @Get(':slug')
+  async follow(@Param('slug') slug: string, @Req() req: Request, @Res() res: Response) {
+    const code = codeOfSlug(slug);
+    const active = code !== undefined && (await this.codes.isActive(code, Date.now()));
+    res.setHeader('cache-control', 'no-store');
+    if (!active) {
+      res.redirect(302, this.config.LANDING_URL);
+      return;
+    }
+    const secure = isHttps(req) ? '; Secure' : '';
+    const cookies: string[] = [];
+    let deviceId = presentedDeviceId(req);
+    if (deviceId === undefined) {
+      deviceId = randomUUID();
+      cookies.push(
+        `${DEVICE_COOKIE}=${deviceId}; Max-Age=${DEVICE_MAX_AGE_S}; Path=/; HttpOnly; SameSite=Lax${secure}`,
+      );
+    }
+    const clickId = randomUUID();
+    const ip = clientIp(req);
+    const userAgent = req.headers['user-agent'];
+    this.clicks.record({
+      id: clickId,
+      code,
+      deviceHash: keyedHash(this.config.ATTRIBUTION_HASH_PEPPER, 'device', deviceId),
+      ipHash: isPublicClientAddress(ip)
+        ? keyedHash(this.config.ATTRIBUTION_HASH_PEPPER, 'ip', ip)
+        : null,
+      userAgent: typeof userAgent === 'string' ? userAgent.slice(0, 512) : null,
+      clickedAt: this.clock.now(),
+    });
+    cookies.push(
+      `${ATTRIBUTION_COOKIE}=${clickId}; Max-Age=${ATTRIBUTION_MAX_AGE_S}; Path=/; HttpOnly; SameSite=Lax${secure}`,
+    );
+    res.setHeader('set-cookie', cookies);
+    const landing = new URL(this.config.LANDING_URL);
+    landing.searchParams.set('ref', code);
+    res.redirect(302, landing.toString());
+  }
+}
