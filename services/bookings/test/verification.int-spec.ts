@@ -43,6 +43,7 @@ describe(ConfirmVerificationCode.name, () => {
         SMTP_URL: smtp.url,
         SMS_LOG_FILE: smsFile,
         VERIFICATION_SENDS_PER_HOUR: '3',
+        CHECKOUT_QUOTE_SECRET: 'bookings-test-quote-secret-with-32-characters',
       }),
     );
     await migrate(bookingsDataSource(config.DATABASE_URL));
