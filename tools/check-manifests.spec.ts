@@ -197,7 +197,11 @@ describe.each(['dev', 'production'])('overlay %s', (overlay) => {
     expect(spec.initContainers?.map((c) => c.command)).toEqual([
       ['node', `dist/services/${name}/src/db/migrate.js`],
     ]);
-    for (const container of [...spec.containers, ...(spec.initContainers ?? [])]) {
+    // Migrations as the schema's owner, the app as its runtime role: never the other way round.
+    const migrateRefs = secretRefs(spec.initContainers ?? []);
+    expect(migrateRefs).toContain(`${name}-db-owner/DATABASE_URL`);
+    expect(migrateRefs).not.toContain(`${name}-secrets/DATABASE_URL`);
+    for (const container of spec.containers) {
       expect(secretRefs([container])).toContain(`${name}-secrets/DATABASE_URL`);
       expect(secretRefs([container]).every((ref) => ref.startsWith(`${name}-secrets/`))).toBe(true);
     }

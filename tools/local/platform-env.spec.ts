@@ -67,9 +67,13 @@ describe(planPlatform.name, () => {
     expect(plan.secretNames).toEqual([
       'JWT_SECRET',
       'BOOKINGS_DB_PASSWORD',
+      'BOOKINGS_DB_OWNER_PASSWORD',
       'REFERRALS_DB_PASSWORD',
+      'REFERRALS_DB_OWNER_PASSWORD',
       'WALLET_DB_PASSWORD',
+      'WALLET_DB_OWNER_PASSWORD',
       'PAYOUTS_DB_PASSWORD',
+      'PAYOUTS_DB_OWNER_PASSWORD',
       'POSTGRES_ADMIN_PASSWORD',
       'STRIPE_WEBHOOK_SECRET',
     ]);

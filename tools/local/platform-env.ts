@@ -1,6 +1,8 @@
 // The embedded platform's pure parts: which services exist, their ports, the environment each
 // child process gets, and how status is reported. No I/O here, so all of it is unit-tested.
 
+import { passwordVariable } from './provisioning-sql';
+
 export const SERVICES = ['gateway', 'bookings', 'referrals', 'wallet', 'payouts'] as const;
 export type ServiceName = (typeof SERVICES)[number];
 
@@ -28,9 +30,12 @@ export function portVariable(service: ServiceName): string {
   return `${service.toUpperCase()}_PORT`;
 }
 
-/** `BOOKINGS_DB_PASSWORD`, ...: a service's Postgres password, from env or the secrets file. */
-export function dbPasswordVariable(service: string): string {
-  return `${service.toUpperCase()}_DB_PASSWORD`;
+/**
+ * `BOOKINGS_DB_PASSWORD`, `BOOKINGS_DB_OWNER_PASSWORD`, ...: a service's runtime and owner
+ * Postgres passwords, from env or the secrets file.
+ */
+export function dbPasswordVariables(service: string): string[] {
+  return [passwordVariable(service, 'runtime'), passwordVariable(service, 'owner')];
 }
 
 export function parsePort(name: string, raw: string | undefined, fallback: number): number {
@@ -113,7 +118,7 @@ export function planPlatform(env: Env): PlatformPlan {
     ),
     secretNames: [
       'JWT_SECRET',
-      ...DATA_SERVICES.map(dbPasswordVariable),
+      ...DATA_SERVICES.flatMap(dbPasswordVariables),
       ...(embeddedPostgres ? ['POSTGRES_ADMIN_PASSWORD'] : []),
       ...(fakeStripe ? ['STRIPE_WEBHOOK_SECRET'] : []),
     ],

@@ -3,6 +3,7 @@ export * from './kafkajs-message-bus';
 export * from './messaging-tables';
 export * from './outbox';
 export * from './outbox-relay';
+export * from './schema-lock';
 export * from './broker-watch';
 export * from './inbox-consumer';
 export * from './inbox-transport';

@@ -1,6 +1,7 @@
 import { DataSource, EntityManager } from 'typeorm';
 import { BrokerWatch } from './broker-watch';
 import { MessageBus } from './message-bus';
+import { tryTakeSchemaLock } from './schema-lock';
 
 export interface OutboxRelayOptions {
   /** Poll interval while the outbox is empty. */
@@ -35,7 +36,7 @@ interface ReplayRow {
 
 /**
  * Publishes committed outbox rows in sequence order. One relay per service publishes at a time
- * (a transaction-scoped advisory lock), so per-key order survives several replicas; writers of
+ * (a row lock in its own schema, see tryTakeSchemaLock), so per-key order survives several replicas; writers of
  * one key serialize in OutboxWriter, so sequence order is their commit order.
  *
  * Published rows stay for the retention window. When the broker turns out to have lost messages
@@ -190,10 +191,7 @@ export class OutboxRelay {
   /** Runs `work` holding the service's relay lock; undefined when another replica holds it. */
   private underLock<T>(work: (tx: EntityManager) => Promise<T>): Promise<T | undefined> {
     return this.dataSource.transaction(async (tx) => {
-      const [{ locked }] = await tx.query<Array<{ locked: boolean }>>(
-        'SELECT pg_try_advisory_xact_lock(hashtext($1)) AS locked',
-        [this.lockName],
-      );
+      const locked = await tryTakeSchemaLock(tx, this.lockName);
       return locked ? work(tx) : undefined;
     });
   }

@@ -3,6 +3,7 @@ import { Test } from '@nestjs/testing';
 import { configureHttp, DomainErrorMapper, jsonLogger } from '@rewards/service-kit';
 import { startInboxTransport } from '@rewards/messaging';
 import { DataSource } from 'typeorm';
+import { testOwnerUrl } from './test-infra';
 
 export interface RunningServiceApp {
   app: INestApplication;
@@ -29,8 +30,14 @@ export async function startServiceApp(
   return { app, url: url.replace('[::1]', '127.0.0.1'), close: () => app.close() };
 }
 
-/** Applies a service's migrations with its own DataSource, as its `migrate` command does. */
+/**
+ * Applies a service's migrations with its own DataSource, as its `migrate` command does: as the
+ * owner of the DataSource's schema (the app's runtime role may not change the schema).
+ */
 export async function migrate(dataSource: DataSource): Promise<void> {
+  const schema = (dataSource.options as { schema?: string }).schema;
+  if (!schema) throw new Error('migrate: the DataSource names no schema');
+  dataSource.setOptions({ url: testOwnerUrl(schema) });
   await dataSource.initialize();
   try {
     await dataSource.runMigrations({ transaction: 'each' });

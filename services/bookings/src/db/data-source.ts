@@ -4,6 +4,7 @@ import { Account } from '../accounts/account.entity';
 import { Booking } from '../bookings/booking.entity';
 import { CreateBookingsSchema1763690000000 } from './migrations/1763690000000-create-bookings-schema';
 import { AddMessagingReplayAndDeadLetters1796080000000 } from './migrations/1796080000000-add-messaging-replay-and-dead-letters';
+import { AddSchemaLocks1796111000000 } from './migrations/1796111000000-add-schema-locks';
 
 export const BOOKINGS_ENTITIES = [Account, Booking];
 
@@ -14,6 +15,10 @@ export function bookingsDataSource(url: string, schema = 'bookings'): DataSource
     url,
     schema,
     entities: BOOKINGS_ENTITIES,
-    migrations: [CreateBookingsSchema1763690000000, AddMessagingReplayAndDeadLetters1796080000000],
+    migrations: [
+      CreateBookingsSchema1763690000000,
+      AddMessagingReplayAndDeadLetters1796080000000,
+      AddSchemaLocks1796111000000,
+    ],
   });
 }

@@ -7,6 +7,7 @@ import { AddMessagingReplayAndDeadLetters1796080000000 } from './migrations/1796
 import { AddPayoutUnfinishedAttempts1796078441686 } from './migrations/1796078441686-add-payout-unfinished-attempts';
 import { AddStripeWebhookEvents1796090000000 } from './migrations/1796090000000-add-stripe-webhook-events';
 import { AddLeaseTokenAndStripeRateWindows1796091000000 } from './migrations/1796091000000-add-lease-token-and-stripe-rate-windows';
+import { AddSchemaLocks1796111000000 } from './migrations/1796111000000-add-schema-locks';
 
 export const PAYOUTS_ENTITIES = [Payout, TransferAttempt];
 
@@ -23,6 +24,7 @@ export function payoutsDataSource(url: string, schema = 'payouts'): DataSource {
       AddMessagingReplayAndDeadLetters1796080000000,
       AddStripeWebhookEvents1796090000000,
       AddLeaseTokenAndStripeRateWindows1796091000000,
+      AddSchemaLocks1796111000000,
     ],
   });
 }

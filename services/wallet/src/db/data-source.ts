@@ -9,6 +9,8 @@ import { CreateRewardRecords1796100000000 } from './migrations/1796100000000-cre
 import { AddAccountBalances1796100100000 } from './migrations/1796100100000-add-account-balances';
 import { CreateCreditLots1796100200000 } from './migrations/1796100200000-create-credit-lots';
 import { AddPendingRewards1796100300000 } from './migrations/1796100300000-add-pending-rewards';
+import { RevokeLedgerChanges1796110000000 } from './migrations/1796110000000-revoke-ledger-changes';
+import { AddSchemaLocks1796111000000 } from './migrations/1796111000000-add-schema-locks';
 
 export const WALLET_ENTITIES = [LedgerAccount, LedgerTransaction, LedgerPosting];
 
@@ -26,6 +28,8 @@ export function walletDataSource(url: string, schema = 'wallet'): DataSource {
       AddAccountBalances1796100100000,
       CreateCreditLots1796100200000,
       AddPendingRewards1796100300000,
+      RevokeLedgerChanges1796110000000,
+      AddSchemaLocks1796111000000,
     ],
   });
 }
