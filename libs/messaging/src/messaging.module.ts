@@ -14,7 +14,7 @@ import { BrokerWatch } from './broker-watch';
 import { DeadLetters } from './dead-letters';
 import { InboxConsumer, MessagingLog } from './inbox-consumer';
 import { InboxTransport } from './inbox-transport';
-import { KafkaJsMessageBus } from './kafkajs-message-bus';
+import { KafkaJsMessageBus, KafkaSecurity } from './kafkajs-message-bus';
 import { MessageBus } from './message-bus';
 import { MessagingRetention } from './messaging-retention';
 import { OutboxRelay } from './outbox-relay';
@@ -23,6 +23,8 @@ import { OutboxWriter } from './outbox';
 export interface MessagingOptions {
   brokers: string[];
   clientId: string;
+  /** TLS and SASL credentials of this service's Kafka user. */
+  security?: KafkaSecurity;
   /** Consumer group, and the inbox's consumer name. */
   groupId: string;
   /** Written into every envelope this service publishes. */
@@ -105,7 +107,12 @@ export class MessagingModule {
           provide: MESSAGE_BUS,
           inject: [MESSAGING_OPTIONS],
           useFactory: (o: MessagingOptions) =>
-            new KafkaJsMessageBus({ brokers: o.brokers, clientId: o.clientId, log }),
+            new KafkaJsMessageBus({
+              brokers: o.brokers,
+              clientId: o.clientId,
+              security: o.security,
+              log,
+            }),
         },
         {
           provide: OutboxWriter,

@@ -1,6 +1,8 @@
 import { plainToInstance, Transform } from 'class-transformer';
 import {
+  Equals,
   IsIn,
+  IsNotEmpty,
   IsInt,
   IsOptional,
   IsString,
@@ -8,6 +10,7 @@ import {
   Max,
   Min,
   registerDecorator,
+  ValidateIf,
   ValidationArguments,
   ValidationOptions,
   validateSync,
@@ -106,6 +109,9 @@ export class BaseServiceConfig {
   LOG_LEVEL: LogLevelName = 'info';
 }
 
+export const KAFKA_SASL_MECHANISMS = ['scram-sha-512', 'scram-sha-256', 'plain'] as const;
+export type KafkaSaslMechanism = (typeof KAFKA_SASL_MECHANISMS)[number];
+
 /** Variables of a service that owns a schema and talks to Kafka. */
 export class DataServiceConfig extends BaseServiceConfig {
   @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_URL must be a postgres:// URL' })
@@ -121,6 +127,34 @@ export class DataServiceConfig extends BaseServiceConfig {
   @IsOptional()
   @IsString()
   KAFKA_CLIENT_ID?: string = undefined;
+
+  /** TLS to the brokers. Required in production whenever SASL credentials are sent. */
+  @toBool()
+  @ValidateIf((c: DataServiceConfig) => c.NODE_ENV === 'production' && !!c.KAFKA_SASL_MECHANISM)
+  @Equals(true, {
+    message: 'KAFKA_SSL must be true when NODE_ENV=production sends SASL credentials',
+  })
+  KAFKA_SSL: boolean = false;
+
+  /** PEM file of the CA that signed the brokers' certificates (Strimzi: the cluster CA). */
+  @IsOptional()
+  @IsString()
+  KAFKA_SSL_CA_FILE?: string = undefined;
+
+  /** SASL mechanism of the service's Kafka user; unset means no authentication. */
+  @IsOptional()
+  @IsIn(KAFKA_SASL_MECHANISMS)
+  KAFKA_SASL_MECHANISM?: KafkaSaslMechanism = undefined;
+
+  @ValidateIf((c: DataServiceConfig) => !!c.KAFKA_SASL_MECHANISM)
+  @IsString()
+  @IsNotEmpty({ message: 'KAFKA_SASL_USERNAME is required with KAFKA_SASL_MECHANISM' })
+  KAFKA_SASL_USERNAME?: string = undefined;
+
+  @ValidateIf((c: DataServiceConfig) => !!c.KAFKA_SASL_MECHANISM)
+  @IsString()
+  @IsNotEmpty({ message: 'KAFKA_SASL_PASSWORD is required with KAFKA_SASL_MECHANISM' })
+  KAFKA_SASL_PASSWORD?: string = undefined;
 
   @toInt()
   @IsInt()

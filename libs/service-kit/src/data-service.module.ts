@@ -5,6 +5,7 @@ import { DataSource } from 'typeorm';
 import { Clock, SystemClock } from './clock';
 import { DataServiceConfig } from './config';
 import { HealthModule } from './health';
+import { kafkaSecurity } from './kafka-security';
 import { isTransientInfrastructureError } from './transient-errors';
 
 export interface DataServiceOptions {
@@ -36,6 +37,7 @@ export class DataServiceModule {
           useFactory: () => ({
             brokers: config.KAFKA_BROKERS.split(','),
             clientId: config.KAFKA_CLIENT_ID ?? service,
+            security: kafkaSecurity(config),
             groupId: service,
             producer: service,
             outboxPollIntervalMs: config.OUTBOX_POLL_INTERVAL_MS,

@@ -1,4 +1,5 @@
 export * from './config';
+export * from './kafka-security';
 export * from './clock';
 export * from './database';
 export * from './errors';
