@@ -1,4 +1,4 @@
-import { IsIn, IsOptional, Matches } from 'class-validator';
+import { IsIn, IsInt, IsOptional, Matches, Min } from 'class-validator';
 import { DataSource } from 'typeorm';
 import { loadConfig, toInt } from './config';
 import { withoutTimeouts } from './database';
@@ -20,6 +20,8 @@ export class MigrationConfig {
 
   /** `--wait` only: how long to wait for the migration Job before failing (the pod retries). */
   @toInt()
+  @IsInt()
+  @Min(0)
   MIGRATIONS_WAIT_TIMEOUT_MS: number = 600_000;
 }
 
@@ -90,7 +92,8 @@ async function waitForMigrations(service: string, dataSource: DataSource, timeou
       log('info', service, 'schema is migrated');
       return;
     }
-    if (Date.now() > deadline) throw new Error(`still pending after ${timeoutMs} ms: ${pending}`);
+    if (Date.now() > deadline)
+      throw new Error(`still pending after ${timeoutMs} ms: ${pending.join(', ')}`);
     log('info', service, 'waiting for the migration job', { pending });
     await new Promise((resolve) => setTimeout(resolve, 2000));
   }
