@@ -151,4 +151,49 @@ describe('instructor referral flow through the gateway', () => {
     expect(unknownField.body.error).toMatchObject({ code: 'VALIDATION_FAILED', field: 'isAdmin' });
     await gw().get('/internal/accounts/x/payout-destination').expect(404);
   });
+
+  it('serves Prometheus metrics of the flow on every service, apart from the gateway routes', async () => {
+    const scrape = async (service: string) => {
+      const res = await request(platform.metricsUrls()[service]).get('').expect(200);
+      expect(res.headers['content-type']).toMatch(/^text\/plain; version=0\.0\.4/);
+      return res.text;
+    };
+    expect(Object.keys(platform.metricsUrls()).sort()).toEqual([
+      'bookings',
+      'gateway',
+      'payouts',
+      'referrals',
+      'wallet',
+    ]);
+    const gateway = await scrape('gateway');
+    expect(gateway).toMatch(
+      /^http_request_duration_seconds_count\{method="GET",route="\/referrals\/me",status="200"\} [1-9]/m,
+    );
+    expect(gateway).toMatch(/^process_cpu_seconds_total /m);
+    await eventually(async () => {
+      const payouts = await scrape('payouts');
+      expect(payouts).toMatch(/^payout_outcomes_total\{outcome="paid",reason="none"\} [1-9]/m);
+      expect(payouts).toMatch(
+        /^stripe_requests_total\{method="POST",endpoint="\/v1\/transfers",status="200"\} [1-9]/m,
+      );
+      expect(payouts).toMatch(
+        /^kafka_consumer_lag_messages\{topic="payout-requested",partition="\d+"\} 0$/m,
+      );
+      const referrals = await scrape('referrals');
+      expect(referrals).toMatch(
+        /^reward_decisions_total\{decision="earned",reason="[a-z_]+"\} [1-9]/m,
+      );
+      expect(referrals).toMatch(/^outbox_backlog_events 0$/m);
+      expect(referrals).toMatch(/^outbox_oldest_unpublished_age_seconds 0$/m);
+    });
+    expect(await scrape('bookings')).toMatch(
+      /^outbox_published_total\{topic="lesson-completed",replay="false"\} [1-9]/m,
+    );
+    await eventually(async () =>
+      expect(await scrape('wallet')).toMatch(
+        /^kafka_consumer_lag_messages\{topic="reward-earned",partition="\d+"\} 0$/m,
+      ),
+    );
+    await gw().get('/metrics').expect(404);
+  });
 });

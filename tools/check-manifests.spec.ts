@@ -14,6 +14,14 @@ import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2/Horizo
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
 import type { IContainer } from 'kubernetes-models/v1/Container';
 import type { IPodSpec } from 'kubernetes-models/v1/PodSpec';
+import {
+  PodMonitor,
+  type IPodMonitor,
+} from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PodMonitor';
+import {
+  PrometheusRule,
+  type IPrometheusRule,
+} from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule';
 import { MigrationConfig } from '../libs/service-kit/src/migrations';
 import { BookingsConfig } from '../services/bookings/src/config/bookings.config';
 import { GatewayConfig } from '../services/gateway/src/config/gateway.config';
@@ -72,6 +80,9 @@ const validators: Record<string, Validator> = {
   'networking.k8s.io/v1/Ingress': (o) => new Ingress(o),
   'autoscaling/v2/HorizontalPodAutoscaler': (o) => new HorizontalPodAutoscaler(o),
   'policy/v1/PodDisruptionBudget': (o) => new PodDisruptionBudget(o),
+  'monitoring.coreos.com/v1/PodMonitor': (o) => new PodMonitor(o as unknown as IPodMonitor),
+  'monitoring.coreos.com/v1/PrometheusRule': (o) =>
+    new PrometheusRule(o as unknown as IPrometheusRule),
 };
 const OPERATOR_KINDS = ['KafkaTopic', 'KafkaUser', 'Kafka', 'KafkaNodePool', 'Cluster'];
 
@@ -246,8 +257,21 @@ describe.each(['dev', 'prod'])('overlay %s', (overlay) => {
     });
     const selecting = (name: string) =>
       policies.filter((p) => p.spec?.podSelector.matchLabels?.['app.kubernetes.io/name'] === name);
+    // The service port: callers only. The metrics port: Prometheus' namespace only.
+    const onPort = (name: string, port: string) =>
+      selecting(name)
+        .flatMap((p) => p.spec?.ingress ?? [])
+        .filter((r) => (r.ports ?? []).some((p) => p.port === port));
+    for (const name of SERVICES) {
+      expect(onPort(name, 'metrics').flatMap((r) => r.from ?? [])).toEqual([
+        { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } },
+      ]);
+      for (const rule of selecting(name).flatMap((p) => p.spec?.ingress ?? [])) {
+        expect(rule.ports?.map((p) => p.port)).toEqual([expect.stringMatching(/^(http|metrics)$/)]);
+      }
+    }
     for (const [backend, callers] of Object.entries(ALLOWED_CALLERS)) {
-      const rules = selecting(backend).flatMap((p) => p.spec?.ingress ?? []);
+      const rules = onPort(backend, 'http');
       const sources = rules
         .flatMap((r) => r.from ?? [{}])
         .map((peer) =>
@@ -257,8 +281,7 @@ describe.each(['dev', 'prod'])('overlay %s', (overlay) => {
         );
       expect(sources.sort()).toEqual([...callers].sort());
     }
-    const gatewayRules = selecting('gateway').flatMap((p) => p.spec?.ingress ?? []);
-    expect(gatewayRules.flatMap((r) => r.from ?? [])).toEqual([
+    expect(onPort('gateway', 'http').flatMap((r) => r.from ?? [])).toEqual([
       { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } },
     ]);
     // Only payouts may leave the cluster (Stripe); only the gateway and payouts call services.
@@ -278,6 +301,58 @@ describe.each(['dev', 'prod'])('overlay %s', (overlay) => {
       expect(new Set(backends)).toEqual(new Set(['gateway']));
     }
     expect(of(objects, 'Ingress')).toHaveLength(overlay === 'prod' ? 1 : 0);
+  });
+
+  it.each(SERVICES)('serves %s metrics on a port no Service or Ingress exposes', (name) => {
+    const pod = podOf(objects, 'Deployment', name);
+    const [app] = pod.containers;
+    const platformConfig = of(objects, 'ConfigMap').find((o) =>
+      o.metadata.name.startsWith('platform-config-'),
+    ) as { data?: Record<string, string> } | undefined;
+    const port = Number(platformConfig?.data?.METRICS_PORT);
+    expect(app.ports).toContainEqual({ name: 'metrics', containerPort: port });
+    for (const service of of(objects, 'Service').map((o) => new Service(o))) {
+      for (const p of service.spec?.ports ?? []) {
+        expect([p.port, p.targetPort]).not.toContain(port);
+        expect(p.targetPort).not.toBe('metrics');
+      }
+    }
+  });
+
+  it('alerts on series the services export', () => {
+    const rule = new PrometheusRule(
+      must(byName(objects, 'PrometheusRule', 'rewards-platform')) as unknown as IPrometheusRule,
+    );
+    const rules = rule.spec?.groups?.flatMap((g) => g.rules ?? []) ?? [];
+    expect(rules.map((r) => r.alert)).toEqual(
+      expect.arrayContaining([
+        'KafkaConsumerLagGrowing',
+        'OutboxEventsNotPublished',
+        'DeadLettersWaiting',
+        'PayoutsFailing',
+      ]),
+    );
+    const exported =
+      readFileSync(join(repoRoot, 'libs/service-kit/src/metrics/service-metrics.ts'), 'utf8') +
+      readFileSync(join(repoRoot, 'libs/service-kit/src/metrics/messaging-gauges.ts'), 'utf8') +
+      readFileSync(join(repoRoot, 'services/payouts/src/stripe/stripe-metrics.ts'), 'utf8');
+    for (const r of rules) {
+      // Metric names: snake_case words with an underscore, outside label matchers, not calls.
+      const names = (
+        String(r.expr)
+          .replace(/\{[^}]*\}/g, '')
+          .match(/\b[a-z]+(?:_[a-z0-9]+)+\b(?!\s*\()/g) ?? []
+      ).filter((n) => !/^(by|without)$/.test(n));
+      expect(names.length).toBeGreaterThan(0);
+      for (const metric of names) {
+        const base = metric.replace(/_(bucket|count|sum)$/, '');
+        expect({ alert: r.alert, metric, exported: exported.includes(`name: '${base}'`) }).toEqual({
+          alert: r.alert,
+          metric,
+          exported: true,
+        });
+      }
+    }
   });
 
   if (overlay === 'dev') {

@@ -29,6 +29,8 @@ import { mapWalletError } from '../../services/wallet/src/wallet-error';
 export interface PlatformUnderTest {
   gatewayUrl: string;
   stripe: FakeStripe;
+  /** Each running service's GET /metrics URL (its own port, not reachable via the gateway). */
+  metricsUrls(): Record<string, string>;
   /** Stops one service, as a crash or a deploy would; `restart` brings it back. */
   stop(service: 'payouts' | 'referrals'): Promise<void>;
   restart(service: 'payouts' | 'referrals'): Promise<void>;
@@ -92,6 +94,12 @@ export async function startPlatform(): Promise<PlatformUnderTest> {
   return {
     gatewayUrl: gateway.url,
     stripe,
+    metricsUrls: () => {
+      const apps = { gateway, bookings, wallet, ...running };
+      return Object.fromEntries(
+        Object.entries(apps).flatMap(([name, app]) => (app ? [[name, app.metricsUrl]] : [])),
+      );
+    },
     stop: async (service) => {
       await running[service]?.close();
       running[service] = undefined;

@@ -179,6 +179,12 @@ function isDataService(service: ServiceName): service is DataServiceName {
   return (DATA_SERVICES as readonly string[]).includes(service);
 }
 
+/** Where a service serves GET /metrics: its port + 6460 (3000 -> 9460), or a free one. */
+export function metricsPort(servicePort: number): number {
+  const port = servicePort + 6460;
+  return servicePort > 0 && port <= 65535 ? port : 0;
+}
+
 /**
  * The full environment of one service's process (also of its migrate command): the caller's
  * environment minus what the platform manages, plus what docs/architecture.md asks for.
@@ -194,6 +200,7 @@ export function buildServiceEnv(
     NODE_ENV: base.NODE_ENV ?? 'development',
     PORT: String(ports[service]),
     HOST: LOCAL_HOST,
+    METRICS_PORT: String(metricsPort(ports[service])),
   };
   if (isDataService(service)) {
     env.DATABASE_URL = settings.databaseUrls[service];

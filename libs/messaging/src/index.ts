@@ -1,4 +1,5 @@
 export * from './message-bus';
+export * from './messaging-observer';
 export * from './kafkajs-message-bus';
 export * from './messaging-tables';
 export * from './outbox';

@@ -22,6 +22,8 @@ export interface KafkaJsBusOptions {
   brokers: string[];
   clientId: string;
   security?: KafkaSecurity;
+  /** Reports consumer lag per partition. */
+  onLag?: (topic: string, partition: number, lag: number) => void;
   /** Per-request timeout; kept short so readiness reflects reality. */
   requestTimeoutMs?: number;
   /**
@@ -115,6 +117,7 @@ export class KafkaJsMessageBus implements MessageBus {
       topics,
       handler,
       fetchMaxWaitMs: this.options.fetchMaxWaitMs ?? 200,
+      onLag: this.options.onLag,
       // Short enough that a replica that died without leaving the group is replaced quickly.
       sessionTimeoutMs: this.options.sessionTimeoutMs ?? 10_000,
       heartbeatIntervalMs: Math.floor((this.options.sessionTimeoutMs ?? 10_000) / 4),

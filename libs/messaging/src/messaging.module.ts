@@ -16,6 +16,7 @@ import { InboxConsumer, MessagingLog } from './inbox-consumer';
 import { InboxTransport } from './inbox-transport';
 import { KafkaJsMessageBus, KafkaSecurity } from './kafkajs-message-bus';
 import { MessageBus } from './message-bus';
+import { MessagingObserver } from './messaging-observer';
 import { MessagingRetention } from './messaging-retention';
 import { OutboxRelay } from './outbox-relay';
 import { OutboxWriter } from './outbox';
@@ -25,6 +26,8 @@ export interface MessagingOptions {
   clientId: string;
   /** TLS and SASL credentials of this service's Kafka user. */
   security?: KafkaSecurity;
+  /** Metrics of what the relay, the inbox and retention do. */
+  observer?: MessagingObserver;
   /** Consumer group, and the inbox's consumer name. */
   groupId: string;
   /** Written into every envelope this service publishes. */
@@ -111,6 +114,7 @@ export class MessagingModule {
               brokers: o.brokers,
               clientId: o.clientId,
               security: o.security,
+              onLag: (topic, partition, lag) => o.observer?.consumerLag(topic, partition, lag),
               log,
             }),
         },
@@ -138,6 +142,7 @@ export class MessagingModule {
                 brokerCheckIntervalMs: o.brokerCheckIntervalMs,
                 onError: (err) =>
                   logger.error({ message: 'outbox relay failed', err: String(err) }),
+                onPublished: (envelopes, replay) => o.observer?.published(envelopes, replay),
               },
             ),
         },
@@ -151,13 +156,19 @@ export class MessagingModule {
               intervalMs: RETENTION_PURGE_INTERVAL_MS,
               onError: (err) =>
                 logger.error({ message: 'retention purge failed', err: String(err) }),
+              onPurged: ({ outbox, inbox }) => {
+                o.observer?.purged('outbox', outbox);
+                o.observer?.purged('inbox', inbox);
+              },
             }),
         },
         {
           provide: DeadLetters,
           inject: [DataSource, MESSAGE_BUS, MESSAGING_OPTIONS],
           useFactory: (ds: DataSource, bus: MessageBus, o: MessagingOptions) =>
-            new DeadLetters(ds, bus, o.groupId),
+            new DeadLetters(ds, bus, o.groupId, undefined, (topic) =>
+              o.observer?.deadLettered(topic),
+            ),
         },
         {
           provide: InboxConsumer,

@@ -1,3 +1,4 @@
+import type { EventEnvelope } from '@rewards/contracts';
 import { DataSource, EntityManager } from 'typeorm';
 import { BrokerWatch } from './broker-watch';
 import { MessageBus } from './message-bus';
@@ -10,6 +11,8 @@ export interface OutboxRelayOptions {
   /** How often the broker is checked for lost messages (also before publishing after a gap). */
   brokerCheckIntervalMs: number;
   onError: (err: unknown) => void;
+  /** Told what each batch sent (after the broker acknowledged it). */
+  onPublished?: (envelopes: ReadonlyArray<EventEnvelope<unknown>>, replay: boolean) => void;
 }
 
 const MAX_BACKOFF_MS = 10_000;
@@ -18,7 +21,7 @@ interface OutboxRow {
   seq: string;
   topic: string;
   key: string;
-  envelope: { id: string; traceparent?: string };
+  envelope: EventEnvelope<unknown>;
 }
 
 interface Batch {
@@ -140,7 +143,7 @@ export class OutboxRelay {
           [this.options.batchSize],
         );
         if (rows.length > 0) {
-          await this.send(tx, rows);
+          await this.send(tx, rows, false);
           await tx.query(
             'UPDATE outbox_messages SET published_at = now() WHERE seq = ANY($1::bigint[])',
             [rows.map((r) => r.seq)],
@@ -163,7 +166,7 @@ export class OutboxRelay {
       // Then the next replay, or the rows that waited for this one.
       return { sent: 0, more: true };
     }
-    await this.send(tx, rows);
+    await this.send(tx, rows, true);
     // Unless sending revealed yet another loss, which restarted this replay from the beginning.
     await tx.query('UPDATE outbox_replays SET next_seq = $2 WHERE topic = $1 AND generation = $3', [
       replay.topic,
@@ -173,7 +176,7 @@ export class OutboxRelay {
     return { sent: rows.length, more: true };
   }
 
-  private async send(tx: EntityManager, rows: OutboxRow[]): Promise<void> {
+  private async send(tx: EntityManager, rows: OutboxRow[], replay: boolean): Promise<void> {
     const acks = await this.bus.send(
       rows.map((r) => ({
         topic: r.topic,
@@ -186,6 +189,10 @@ export class OutboxRelay {
       })),
     );
     await this.watch.recordAcks(tx, acks);
+    this.options.onPublished?.(
+      rows.map((r) => r.envelope),
+      replay,
+    );
   }
 
   /** Runs `work` holding the service's relay lock; undefined when another replica holds it. */

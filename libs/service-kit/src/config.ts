@@ -107,6 +107,13 @@ export class BaseServiceConfig {
 
   @IsIn(LOG_LEVELS)
   LOG_LEVEL: LogLevelName = 'info';
+
+  /** Port of GET /metrics (Prometheus), never exposed through the gateway; 0 picks a free one. */
+  @toInt()
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  METRICS_PORT: number = 9464;
 }
 
 export const KAFKA_SASL_MECHANISMS = ['scram-sha-512', 'scram-sha-256', 'plain'] as const;

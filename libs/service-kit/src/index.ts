@@ -10,3 +10,4 @@ export * from './health';
 export * from './bootstrap';
 export * from './migrations';
 export * from './data-service.module';
+export * from './metrics';

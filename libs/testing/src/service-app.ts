@@ -1,6 +1,12 @@
 import { DynamicModule, INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import { configureHttp, DomainErrorMapper, jsonLogger } from '@rewards/service-kit';
+import {
+  configureHttp,
+  DomainErrorMapper,
+  jsonLogger,
+  ServiceMetrics,
+  withMetrics,
+} from '@rewards/service-kit';
 import { startInboxTransport } from '@rewards/messaging';
 import { DataSource } from 'typeorm';
 import { testOwnerUrl } from './test-infra';
@@ -8,6 +14,8 @@ import { testOwnerUrl } from './test-infra';
 export interface RunningServiceApp {
   app: INestApplication;
   url: string;
+  /** GET /metrics of this app (its own port). */
+  metricsUrl: string;
   close(): Promise<void>;
 }
 
@@ -17,7 +25,7 @@ export async function startServiceApp(
   mapDomainError?: DomainErrorMapper,
   port = 0,
 ): Promise<RunningServiceApp> {
-  const ref = await Test.createTestingModule({ imports: [module] }).compile();
+  const ref = await Test.createTestingModule({ imports: [withMetrics(module)] }).compile();
   const app = ref.createNestApplication({
     logger: jsonLogger('test', 'warn'),
     // As runService does: signed webhooks are verified on the exact bytes.
@@ -27,7 +35,8 @@ export async function startServiceApp(
   await startInboxTransport(app);
   await app.listen(port, '127.0.0.1');
   const url = await app.getUrl();
-  return { app, url: url.replace('[::1]', '127.0.0.1'), close: () => app.close() };
+  const metricsUrl = await app.get(ServiceMetrics).listen(0, '127.0.0.1');
+  return { app, url: url.replace('[::1]', '127.0.0.1'), metricsUrl, close: () => app.close() };
 }
 
 /**

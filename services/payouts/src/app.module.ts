@@ -12,6 +12,7 @@ import { PayoutsController } from './payouts/payouts.controller';
 import { ProcessDuePayoutsJob } from './payouts/process-due-payouts.job';
 import { TransferPayoutUseCase } from './payouts/transfer-payout.usecase';
 import { STRIPE, stripeProvider } from './stripe/stripe.client';
+import { StripeMetrics } from './stripe/stripe-metrics';
 import { StripeRateLimiter } from './stripe/stripe-rate-limiter';
 import { ApplyStripeEventUseCase } from './webhooks/apply-stripe-event.usecase';
 import { StripeWebhookController } from './webhooks/stripe-webhook.controller';
@@ -44,6 +45,7 @@ export class AppModule {
         PayoutDestinationClient,
         PayoutClaims,
         StripeRateLimiter,
+        StripeMetrics,
         TransferPayoutUseCase,
         ProcessDuePayoutsJob,
         PayoutQueries,
