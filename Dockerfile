@@ -46,11 +46,12 @@ COPY --from=prod-deps /app/node_modules ./node_modules
 COPY --from=manifests /app/libs ./libs
 COPY --from=build /app/dist/libs ./dist/libs
 COPY --from=build /app/dist/services/${SERVICE} ./dist/services/${SERVICE}
-# One entry point whatever the service: exec-form CMD cannot expand ${SERVICE}.
+# One entry point whatever the service: exec-form CMD cannot expand ${SERVICE}. The preload starts
+# OpenTelemetry before the service's modules load (a no-op unless OTEL_EXPORTER_OTLP_ENDPOINT).
 RUN ln -s "dist/services/${SERVICE}/src/main.js" main.js
 # The base image's `node` user, numerically, so Kubernetes can check runAsNonRoot.
 USER 1000:1000
 # Migrations run from this image as a separate step (Kubernetes Job, compose one-shot):
 #   node dist/services/<service>/src/db/migrate.js
 # node runs as PID 1: the service handles SIGTERM itself (Nest shutdown hooks) to drain and exit.
-CMD ["node", "main.js"]
+CMD ["node", "--require", "./dist/libs/service-kit/src/tracing/preload.js", "main.js"]

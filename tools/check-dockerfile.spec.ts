@@ -36,7 +36,9 @@ describe('Dockerfile', () => {
   it('takes the service as a build argument and refuses an unknown one', () => {
     expect(runtime).toMatch(/^ARG SERVICE$/m);
     expect(runtime).toContain('gateway|bookings|referrals|wallet|payouts) ;;');
-    expect(runtime).toMatch(/^CMD \["node", "main.js"\]$/m);
+    expect(runtime).toMatch(
+      /^CMD \["node", "--require", "\.\/dist\/libs\/service-kit\/src\/tracing\/preload\.js", "main\.js"\]$/m,
+    );
   });
 
   it('runs as a numeric non-root user and writes nothing at runtime', () => {

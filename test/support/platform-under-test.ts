@@ -49,7 +49,12 @@ export async function startPlatform(): Promise<PlatformUnderTest> {
   await migrate(referralsDataSource(referralsConfig.DATABASE_URL));
   await migrate(walletDataSource(walletConfig.DATABASE_URL));
 
-  const bookings = await startServiceApp(BookingsApp.forRoot(bookingsConfig), mapBookingsError);
+  const bookings = await startServiceApp(
+    BookingsApp.forRoot(bookingsConfig),
+    mapBookingsError,
+    0,
+    'bookings',
+  );
   const payoutsConfig = loadConfig(
     PayoutsConfig,
     serviceTestEnv('payouts', {
@@ -64,9 +69,14 @@ export async function startPlatform(): Promise<PlatformUnderTest> {
   const ports = { referrals: 0, payouts: 0 };
   const starters = {
     referrals: () =>
-      startServiceApp(ReferralsApp.forRoot(referralsConfig), mapReferralsError, ports.referrals),
+      startServiceApp(
+        ReferralsApp.forRoot(referralsConfig),
+        mapReferralsError,
+        ports.referrals,
+        'referrals',
+      ),
     payouts: () =>
-      startServiceApp(PayoutsApp.forRoot(payoutsConfig), mapPayoutsError, ports.payouts),
+      startServiceApp(PayoutsApp.forRoot(payoutsConfig), mapPayoutsError, ports.payouts, 'payouts'),
   };
   const running: Record<'referrals' | 'payouts', RunningServiceApp | undefined> = {
     referrals: await starters.referrals(),
@@ -74,7 +84,12 @@ export async function startPlatform(): Promise<PlatformUnderTest> {
   };
   ports.referrals = Number(new URL(running.referrals!.url).port);
   ports.payouts = Number(new URL(running.payouts!.url).port);
-  const wallet = await startServiceApp(WalletApp.forRoot(walletConfig), mapWalletError);
+  const wallet = await startServiceApp(
+    WalletApp.forRoot(walletConfig),
+    mapWalletError,
+    0,
+    'wallet',
+  );
   const urls = () => ({
     BOOKINGS_URL: bookings.url,
     REFERRALS_URL: running.referrals!.url,
@@ -89,7 +104,12 @@ export async function startPlatform(): Promise<PlatformUnderTest> {
     AUTH_DEV_TOKENS: 'true',
     ...urls(),
   });
-  const gateway = await startServiceApp(GatewayApp.forRoot(gatewayConfig), mapBodyParserError);
+  const gateway = await startServiceApp(
+    GatewayApp.forRoot(gatewayConfig),
+    mapBodyParserError,
+    0,
+    'gateway',
+  );
 
   return {
     gatewayUrl: gateway.url,

@@ -201,6 +201,8 @@ export function buildServiceEnv(
     PORT: String(ports[service]),
     HOST: LOCAL_HOST,
     METRICS_PORT: String(metricsPort(ports[service])),
+    // Names its spans when OTEL_EXPORTER_OTLP_ENDPOINT (inherited) turns tracing on.
+    OTEL_SERVICE_NAME: service,
   };
   if (isDataService(service)) {
     env.DATABASE_URL = settings.databaseUrls[service];

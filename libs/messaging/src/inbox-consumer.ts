@@ -6,6 +6,7 @@ import {
   Topic,
 } from '@rewards/contracts';
 import { DataSource, EntityManager } from 'typeorm';
+import { inConsumeSpan } from './message-tracing';
 import { DeadLetters } from './dead-letters';
 import {
   BatchControls,
@@ -214,7 +215,7 @@ export class InboxConsumer {
         return { applied, failure: { reason: parsed.reason, poison: true } };
       if (!isolated) {
         try {
-          await this.applyIn(tx, parsed, messages[i].topic);
+          await this.applyIn(tx, parsed, messages[i]);
         } catch (err) {
           if (this.isTransient(err)) throw err;
           throw new IsolationNeeded('inbox: a handler failed in a run without savepoints', {
@@ -227,7 +228,7 @@ export class InboxConsumer {
       }
       await tx.query('SAVEPOINT inbox_message');
       try {
-        await this.applyIn(tx, parsed, messages[i].topic);
+        await this.applyIn(tx, parsed, messages[i]);
         await tx.query('RELEASE SAVEPOINT inbox_message');
       } catch (err) {
         if (this.isTransient(err)) throw err;
@@ -240,17 +241,21 @@ export class InboxConsumer {
     return { applied };
   }
 
-  private async applyIn(
+  private applyIn(
     tx: EntityManager,
     parsed: Extract<Parsed, { kind: 'ok' }>,
-    topic: string,
+    message: IncomingMessage,
   ): Promise<void> {
-    const inserted = await tx.query<unknown[]>(
-      `INSERT INTO inbox_messages (consumer, message_id, topic) VALUES ($1, $2, $3)
-       ON CONFLICT DO NOTHING RETURNING message_id`,
-      [this.options.groupId, parsed.event.id, topic],
-    );
-    if (inserted.length > 0) await parsed.handler(parsed.event, tx);
+    const { topic } = message;
+    const traceparent = message.headers.traceparent ?? parsed.event.traceparent;
+    return inConsumeSpan(this.options.groupId, topic, parsed.event.id, traceparent, async () => {
+      const inserted = await tx.query<unknown[]>(
+        `INSERT INTO inbox_messages (consumer, message_id, topic) VALUES ($1, $2, $3)
+         ON CONFLICT DO NOTHING RETURNING message_id`,
+        [this.options.groupId, parsed.event.id, topic],
+      );
+      if (inserted.length > 0) await parsed.handler(parsed.event, tx);
+    });
   }
 
   private parse(message: IncomingMessage): Parsed {
@@ -294,7 +299,7 @@ export class InboxConsumer {
         }
         const retried = await this.untilItWorks(batch, controls, async () => {
           try {
-            await this.dataSource.transaction((tx) => this.applyIn(tx, parsed, message.topic));
+            await this.dataSource.transaction((tx) => this.applyIn(tx, parsed, message));
             return { ok: true as const };
           } catch (err) {
             if (this.isTransient(err) || !(await this.databaseReachable())) throw err;

@@ -11,3 +11,4 @@ export * from './inbox-transport';
 export * from './dead-letters';
 export * from './messaging-retention';
 export * from './messaging.module';
+export * from './message-tracing';

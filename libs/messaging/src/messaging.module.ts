@@ -143,6 +143,7 @@ export class MessagingModule {
                 onError: (err) =>
                   logger.error({ message: 'outbox relay failed', err: String(err) }),
                 onPublished: (envelopes, replay) => o.observer?.published(envelopes, replay),
+                service: o.producer,
               },
             ),
         },

@@ -2,6 +2,7 @@ import type { EventEnvelope } from '@rewards/contracts';
 import { DataSource, EntityManager } from 'typeorm';
 import { BrokerWatch } from './broker-watch';
 import { MessageBus } from './message-bus';
+import { startPublishSpan } from './message-tracing';
 import { tryTakeSchemaLock } from './schema-lock';
 
 export interface OutboxRelayOptions {
@@ -11,6 +12,8 @@ export interface OutboxRelayOptions {
   /** How often the broker is checked for lost messages (also before publishing after a gap). */
   brokerCheckIntervalMs: number;
   onError: (err: unknown) => void;
+  /** Names the relay's spans. */
+  service?: string;
   /** Told what each batch sent (after the broker acknowledged it). */
   onPublished?: (envelopes: ReadonlyArray<EventEnvelope<unknown>>, replay: boolean) => void;
 }
@@ -177,17 +180,32 @@ export class OutboxRelay {
   }
 
   private async send(tx: EntityManager, rows: OutboxRow[], replay: boolean): Promise<void> {
-    const acks = await this.bus.send(
-      rows.map((r) => ({
-        topic: r.topic,
-        key: r.key,
-        value: JSON.stringify(r.envelope),
-        headers: {
-          'message-id': r.envelope.id,
-          ...(r.envelope.traceparent ? { traceparent: r.envelope.traceparent } : {}),
-        },
-      })),
+    const spans = rows.map((r) =>
+      startPublishSpan(
+        this.options.service ?? 'unknown',
+        r.topic,
+        r.envelope.id,
+        r.envelope.traceparent,
+      ),
     );
+    let acks: Awaited<ReturnType<MessageBus['send']>>;
+    try {
+      acks = await this.bus.send(
+        rows.map((r, i) => ({
+          topic: r.topic,
+          key: r.key,
+          value: JSON.stringify(r.envelope),
+          headers: {
+            'message-id': r.envelope.id,
+            ...(spans[i].traceparent ? { traceparent: spans[i].traceparent } : {}),
+          },
+        })),
+      );
+    } catch (err) {
+      for (const span of spans) span.end(err);
+      throw err;
+    }
+    for (const span of spans) span.end();
     await this.watch.recordAcks(tx, acks);
     this.options.onPublished?.(
       rows.map((r) => r.envelope),

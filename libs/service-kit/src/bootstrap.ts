@@ -4,6 +4,7 @@ import { startInboxTransport } from '@rewards/messaging';
 import { BaseServiceConfig, loadConfig, LogLevelName } from './config';
 import { DomainErrorMapper, ErrorFilter } from './errors';
 import { httpMetricsMiddleware, MetricsModule, ServiceMetrics } from './metrics';
+import { traceRequests } from './tracing/trace-requests';
 import { createValidationPipe } from './validation';
 
 const LEVELS: Record<LogLevelName, LogLevel[]> = {
@@ -22,7 +23,12 @@ export function jsonLogger(service: string, level: LogLevelName): ConsoleLogger 
  * shutdown. Request metrics need MetricsModule in the app (withMetrics adds it; runService and
  * the test kit use it).
  */
-export function configureHttp(app: INestApplication, mapDomainError?: DomainErrorMapper): void {
+export function configureHttp(
+  app: INestApplication,
+  mapDomainError?: DomainErrorMapper,
+  service = 'unknown',
+): void {
+  app.use(traceRequests(service));
   const metrics = metricsOf(app);
   if (metrics) app.use(httpMetricsMiddleware(metrics));
   app.useGlobalPipes(createValidationPipe());
@@ -66,7 +72,7 @@ export async function runService(options: {
     // Keeps the exact bytes of JSON bodies (req.rawBody): a signed webhook is verified on them.
     rawBody: true,
   });
-  configureHttp(app, options.mapDomainError);
+  configureHttp(app, options.mapDomainError, options.name);
   await startInboxTransport(app);
   await app.listen(options.port, options.host);
   const metricsUrl = await app.get(ServiceMetrics).listen(options.metricsPort, options.host);

@@ -114,6 +114,21 @@ export class BaseServiceConfig {
   @Min(0)
   @Max(65535)
   METRICS_PORT: number = 9464;
+
+  /**
+   * OTLP/HTTP endpoint traces are exported to (e.g. http://otel-collector:4318); unset: no
+   * tracing. Read by the tracing preload before boot, validated here.
+   */
+  @IsOptional()
+  @Matches(/^https?:\/\/[^\s/]+(\/\S*)?$/, {
+    message: 'OTEL_EXPORTER_OTLP_ENDPOINT must be an http(s):// URL',
+  })
+  OTEL_EXPORTER_OTLP_ENDPOINT?: string = undefined;
+
+  /** service.name of exported spans; defaults to the service (SERVICE in the image). */
+  @IsOptional()
+  @Matches(/^[a-z][a-z0-9-]*$/)
+  OTEL_SERVICE_NAME?: string = undefined;
 }
 
 export const KAFKA_SASL_MECHANISMS = ['scram-sha-512', 'scram-sha-256', 'plain'] as const;

@@ -11,3 +11,4 @@ export * from './bootstrap';
 export * from './migrations';
 export * from './data-service.module';
 export * from './metrics';
+export * from './tracing';

@@ -24,6 +24,8 @@ export async function startServiceApp(
   module: DynamicModule,
   mapDomainError?: DomainErrorMapper,
   port = 0,
+  /** Names the app's spans (rewards.service), as runService does with the service's name. */
+  service?: string,
 ): Promise<RunningServiceApp> {
   const ref = await Test.createTestingModule({ imports: [withMetrics(module)] }).compile();
   const app = ref.createNestApplication({
@@ -31,7 +33,7 @@ export async function startServiceApp(
     // As runService does: signed webhooks are verified on the exact bytes.
     rawBody: true,
   });
-  configureHttp(app, mapDomainError);
+  configureHttp(app, mapDomainError, service);
   await startInboxTransport(app);
   await app.listen(port, '127.0.0.1');
   const url = await app.getUrl();

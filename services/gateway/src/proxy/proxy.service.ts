@@ -1,5 +1,10 @@
 import { Logger } from '@nestjs/common';
-import { CALLER_ID_HEADER, CALLER_ROLES_HEADER, PlatformError } from '@rewards/service-kit';
+import {
+  CALLER_ID_HEADER,
+  CALLER_ROLES_HEADER,
+  PlatformError,
+  activeTraceparent,
+} from '@rewards/service-kit';
 import type { Request, Response } from 'express';
 import { randomUUID } from 'node:crypto';
 import { verifiedCaller } from '../auth/access.guard';
@@ -101,7 +106,8 @@ export class ProxyService {
     }
     const contentType = headerValue(req, 'content-type');
     if (body !== undefined && contentType !== undefined) headers['content-type'] = contentType;
-    const traceparent = headerValue(req, 'traceparent');
+    // The gateway's request span when tracing, else the client's own trace context.
+    const traceparent = activeTraceparent() ?? headerValue(req, 'traceparent');
     if (traceparent !== undefined && TRACEPARENT.test(traceparent)) {
       headers.traceparent = traceparent;
     }
