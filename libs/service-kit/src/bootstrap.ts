@@ -4,6 +4,7 @@ import { startInboxTransport } from '@rewards/messaging';
 import { BaseServiceConfig, loadConfig, LogLevelName } from './config';
 import { DomainErrorMapper, ErrorFilter } from './errors';
 import { httpMetricsMiddleware, MetricsModule, ServiceMetrics } from './metrics';
+import { requestContext, StructuredLogger } from './logging';
 import { traceRequests } from './tracing/trace-requests';
 import { createValidationPipe } from './validation';
 
@@ -15,7 +16,7 @@ const LEVELS: Record<LogLevelName, LogLevel[]> = {
 };
 
 export function jsonLogger(service: string, level: LogLevelName): ConsoleLogger {
-  return new ConsoleLogger(service, { json: true, logLevels: LEVELS[level] });
+  return new StructuredLogger(service, LEVELS[level]);
 }
 
 /**
@@ -28,6 +29,7 @@ export function configureHttp(
   mapDomainError?: DomainErrorMapper,
   service = 'unknown',
 ): void {
+  app.use(requestContext());
   app.use(traceRequests(service));
   const metrics = metricsOf(app);
   if (metrics) app.use(httpMetricsMiddleware(metrics));

@@ -12,3 +12,4 @@ export * from './migrations';
 export * from './data-service.module';
 export * from './metrics';
 export * from './tracing';
+export * from './logging';

@@ -4,6 +4,8 @@ import {
   configureHttp,
   DomainErrorMapper,
   jsonLogger,
+  LOG_LEVELS,
+  LogLevelName,
   ServiceMetrics,
   withMetrics,
 } from '@rewards/service-kit';
@@ -19,6 +21,11 @@ export interface RunningServiceApp {
   close(): Promise<void>;
 }
 
+function testLogLevel(): LogLevelName {
+  const level = process.env.TEST_LOG_LEVEL ?? 'warn';
+  return (LOG_LEVELS as readonly string[]).includes(level) ? (level as LogLevelName) : 'warn';
+}
+
 /** Runs a service's root module over real HTTP on 127.0.0.1, the way main.ts would. */
 export async function startServiceApp(
   module: DynamicModule,
@@ -29,7 +36,8 @@ export async function startServiceApp(
 ): Promise<RunningServiceApp> {
   const ref = await Test.createTestingModule({ imports: [withMetrics(module)] }).compile();
   const app = ref.createNestApplication({
-    logger: jsonLogger('test', 'warn'),
+    // TEST_LOG_LEVEL=debug shows every request (tests that read the logs set it).
+    logger: jsonLogger(service ?? 'test', testLogLevel()),
     // As runService does: signed webhooks are verified on the exact bytes.
     rawBody: true,
   });

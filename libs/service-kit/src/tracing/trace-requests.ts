@@ -6,7 +6,9 @@ import {
   SpanStatusCode,
   trace,
 } from '@opentelemetry/api';
+import { Logger } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
+import { currentRequestId, withRequestId } from '../logging/request-context';
 
 /** Span attribute naming the service that made a span (one process may host several in tests). */
 export const SERVICE_ATTRIBUTE = 'rewards.service';
@@ -18,6 +20,7 @@ export const SERVICE_ATTRIBUTE = 'rewards.service';
  */
 export function traceRequests(service: string) {
   const tracer = trace.getTracer('rewards-http');
+  const logger = new Logger('Http');
   return (req: Request, res: Response, next: NextFunction): void => {
     const parent = propagation.extract(ROOT_CONTEXT, req.headers);
     const span = tracer.startSpan(
@@ -33,6 +36,8 @@ export function traceRequests(service: string) {
       },
       parent,
     );
+    const started = performance.now();
+    const requestId = currentRequestId();
     res.once('finish', () => {
       const template = (req.route as { path?: unknown } | undefined)?.path;
       const route = typeof template === 'string' ? `${req.baseUrl}${template}` : undefined;
@@ -43,6 +48,18 @@ export function traceRequests(service: string) {
       span.setAttribute('http.response.status_code', res.statusCode);
       if (res.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
       span.end();
+      // One access line per request (debug), in the request's trace and with its id.
+      context.with(trace.setSpan(parent, span), () =>
+        withRequestId(requestId, () =>
+          logger.debug({
+            message: 'request served',
+            method: req.method,
+            route: route ?? 'unmatched',
+            status: res.statusCode,
+            durationMs: Math.round(performance.now() - started),
+          }),
+        ),
+      );
     });
     context.with(trace.setSpan(parent, span), next);
   };
