@@ -5,7 +5,7 @@ import type { NextFunction, Request, Response } from 'express';
 const storage = new AsyncLocalStorage<{ requestId: string }>();
 
 /** A client-sent id is kept when it is a sane token (so one id follows a call); else a new one. */
-const REQUEST_ID = /^[\w.-]{8,128}$/;
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /**
  * Gives each request an id (the caller's `x-request-id` when sane, else a new UUID), echoes it in
