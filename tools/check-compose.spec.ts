@@ -67,4 +67,20 @@ describe('docker-compose.yml', () => {
       [`${name}-migrate`]: { condition: 'service_completed_successfully' },
     });
   });
+
+  it('publishes the gateway on loopback only and ships no fixed signing key', () => {
+    expect(services.gateway?.ports).toEqual(['127.0.0.1:3000:3000']);
+    const gatewayEnv = services.gateway?.environment as Record<string, string>;
+    expect(gatewayEnv.JWT_SECRET).toBeUndefined();
+    expect(gatewayEnv.JWT_SECRET_FILE).toBe('/run/platform-secrets/jwt_secret');
+    for (const name of [...SERVICES, ...DB_SERVICES.map((s) => `${s}-migrate`)]) {
+      const env = services[name]?.environment as Record<string, string>;
+      expect({ [name]: env.INTERNAL_AUTH_KEY_FILE }).toEqual({
+        [name]: '/run/platform-secrets/internal_auth_key',
+      });
+      expect({ [name]: services[name]?.volumes }).toEqual({
+        [name]: ['platform-secrets:/run/platform-secrets:ro'],
+      });
+    }
+  });
 });

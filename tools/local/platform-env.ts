@@ -113,6 +113,7 @@ export function planPlatform(env: Env): PlatformPlan {
     ),
     secretNames: [
       'JWT_SECRET',
+      'INTERNAL_AUTH_KEY',
       ...DATA_SERVICES.map(dbPasswordVariable),
       ...(embeddedPostgres ? ['POSTGRES_ADMIN_PASSWORD'] : []),
       ...(fakeStripe ? ['STRIPE_WEBHOOK_SECRET'] : []),
@@ -132,6 +133,8 @@ export interface PlatformSettings {
   databaseUrls: Record<DataServiceName, string>;
   kafkaBrokers: string;
   jwtSecret: string;
+  /** Signs the gateway's (and each service's) calls to the services; never leaves them. */
+  internalAuthKey: string;
   stripe: StripeSettings;
 }
 
@@ -145,6 +148,7 @@ const PLATFORM_MANAGED = new Set([
   'KAFKA_BROKERS',
   'KAFKA_CLIENT_ID',
   'JWT_SECRET',
+  'INTERNAL_AUTH_KEY',
   'AUTH_DEV_TOKENS',
   'BOOKINGS_URL',
   'REFERRALS_URL',
@@ -189,6 +193,7 @@ export function buildServiceEnv(
     NODE_ENV: base.NODE_ENV ?? 'development',
     PORT: String(ports[service]),
     HOST: LOCAL_HOST,
+    INTERNAL_AUTH_KEY: settings.internalAuthKey,
   };
   if (isDataService(service)) {
     env.DATABASE_URL = settings.databaseUrls[service];

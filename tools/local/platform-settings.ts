@@ -50,6 +50,7 @@ export function platformSettings(
     },
     kafkaBrokers: infra.kafkaBrokers,
     jwtSecret: secrets.JWT_SECRET,
+    internalAuthKey: secrets.INTERNAL_AUTH_KEY,
     stripe,
   };
   return { ...settings, envOf: (service) => buildServiceEnv(service, settings, env) };

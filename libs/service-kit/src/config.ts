@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { plainToInstance, Transform } from 'class-transformer';
 import {
   IsIn,
@@ -7,6 +8,7 @@ import {
   Matches,
   Max,
   Min,
+  MinLength,
   registerDecorator,
   ValidationArguments,
   ValidationOptions,
@@ -22,6 +24,19 @@ export class ConfigError extends Error {
 }
 
 /**
+ * `<NAME>_FILE` names a file holding the value (Docker and Kubernetes secrets are mounted as
+ * files); one trailing newline is dropped. Read only when `<NAME>` itself is unset.
+ */
+function fromFile(name: string, path: string | undefined): string | undefined {
+  if (path === undefined || path === '') return undefined;
+  try {
+    return readFileSync(path, 'utf8').replace(/\r?\n$/, '');
+  } catch (err) {
+    throw new ConfigError([`${name}_FILE (${path}): cannot be read: ${(err as Error).message}`]);
+  }
+}
+
+/**
  * Validates environment variables into a typed object. Class properties are named after the
  * variables; defaults are property initialisers; transforms turn strings into numbers.
  */
@@ -32,7 +47,7 @@ export function loadConfig<T extends object>(
   const defaults = new cls() as Record<string, unknown>;
   const plain: Record<string, unknown> = {};
   for (const key of Object.keys(defaults)) {
-    const value = env[key];
+    const value = env[key] || fromFile(key, env[`${key}_FILE`]);
     plain[key] = value === undefined || value === '' ? defaults[key] : value;
   }
   const config = plainToInstance(cls, plain, { exposeDefaultValues: true });
@@ -104,6 +119,14 @@ export class BaseServiceConfig {
 
   @IsIn(LOG_LEVELS)
   LOG_LEVEL: LogLevelName = 'info';
+
+  /**
+   * HS256 key shared by the gateway and the services only: the gateway signs each forwarded
+   * call with it, services verify it and sign their calls to each other.
+   */
+  @IsString()
+  @MinLength(32, { message: 'INTERNAL_AUTH_KEY must be at least 32 characters' })
+  INTERNAL_AUTH_KEY!: string;
 }
 
 /** Variables of a service that owns a schema and talks to Kafka. */

@@ -5,3 +5,4 @@ export * from './fake-stripe-chaos';
 export * from './test-infra';
 export * from './kafka-probe';
 export * from './service-app';
+export * from './caller-headers';

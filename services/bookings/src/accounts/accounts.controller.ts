@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Put } from '@nestjs/common';
-import { Caller, CallerIdentity } from '@rewards/service-kit';
+import { Caller, CallerIdentity, InternalCallers } from '@rewards/service-kit';
 import { BookingsError } from '../bookings-error';
 import { Account } from './account.entity';
 import { AccountsService } from './accounts.service';
@@ -64,8 +64,9 @@ export class AccountsController {
   }
 }
 
-/** Service-to-service reads; never routed by the gateway. */
+/** Service-to-service reads; never routed by the gateway, answered to payouts alone. */
 @Controller('internal/accounts')
+@InternalCallers('payouts')
 export class InternalAccountsController {
   constructor(private readonly accounts: AccountsService) {}
 

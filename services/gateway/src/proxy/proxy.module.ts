@@ -16,7 +16,12 @@ export class ProxyModule {
       providers: [
         {
           provide: ProxyService,
-          useFactory: () => new ProxyService(upstreamUrls(config), config.UPSTREAM_TIMEOUT_MS),
+          useFactory: () =>
+            new ProxyService(
+              upstreamUrls(config),
+              config.UPSTREAM_TIMEOUT_MS,
+              config.INTERNAL_AUTH_KEY,
+            ),
         },
       ],
     };

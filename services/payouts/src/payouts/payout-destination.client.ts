@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { serviceCallHeaders } from '@rewards/service-kit';
 import { PayoutsConfig } from '../config/payouts.config';
 import { TransferFailure, transferFailure } from './transfer-failure';
 
@@ -21,6 +22,12 @@ export class PayoutDestinationClient {
     let response: Response;
     try {
       response = await fetch(url, {
+        // Signed as payouts: bookings answers this route to no one else.
+        headers: serviceCallHeaders({
+          from: 'payouts',
+          to: 'bookings',
+          key: this.config.INTERNAL_AUTH_KEY,
+        }),
         signal: AbortSignal.timeout(Math.max(1, Math.min(timeoutMs, BOOKINGS_TIMEOUT_MS))),
       });
     } catch (err) {
