@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { startInboxTransport } from '@rewards/messaging';
 import { BaseServiceConfig, loadConfig, LogLevelName } from './config';
 import { DomainErrorMapper, ErrorFilter } from './errors';
+import { RequestShapeInterceptor } from './request-shape';
 import { createValidationPipe } from './validation';
 
 const LEVELS: Record<LogLevelName, LogLevel[]> = {
@@ -18,6 +19,7 @@ export function jsonLogger(service: string, level: LogLevelName): ConsoleLogger 
 
 /** Applies what every service's HTTP surface shares: validation, error mapping, shutdown. */
 export function configureHttp(app: INestApplication, mapDomainError?: DomainErrorMapper): void {
+  app.useGlobalInterceptors(new RequestShapeInterceptor());
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new ErrorFilter(mapDomainError));
   app.enableShutdownHooks();
