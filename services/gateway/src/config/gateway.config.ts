@@ -5,6 +5,7 @@ import {
   IsOptional,
   IsString,
   IsUrl,
+  Matches,
   Max,
   Min,
   MinLength,
@@ -113,4 +114,32 @@ export class GatewayConfig extends BaseServiceConfig {
   @Min(100)
   @Max(120_000)
   UPSTREAM_TIMEOUT_MS: number = 10_000;
+
+  /** Rate-limit buckets shared by every replica; unset: each replica counts in its memory. */
+  @IsOptional()
+  @Matches(/^rediss?:\/\/\S+$/, { message: 'REDIS_URL must be a redis:// or rediss:// URL' })
+  REDIS_URL?: string = undefined;
+
+  /** Prefix of the rate-limit keys in Redis, to share one Redis between deployments. */
+  @Matches(/^[\w:.-]{1,64}$/)
+  RATE_LIMIT_KEY_PREFIX: string = 'gateway:rl:';
+
+  /** Requests a minute per client IP on each public route without a limit of its own. */
+  @toInt()
+  @IsInt()
+  @Min(1)
+  RATE_LIMIT_PUBLIC_PER_MINUTE: number = 60;
+
+  /** Requests a minute per user on each signed-in route without a limit of its own. */
+  @toInt()
+  @IsInt()
+  @Min(1)
+  RATE_LIMIT_USER_PER_MINUTE: number = 600;
+
+  /** Proxies in front of the gateway whose X-Forwarded-For entries are trusted (0: none). */
+  @toInt()
+  @IsInt()
+  @Min(0)
+  @Max(5)
+  TRUST_PROXY_HOPS: number = 0;
 }

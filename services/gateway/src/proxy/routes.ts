@@ -1,4 +1,5 @@
 import type { AccessRule } from '../auth/access.guard';
+import type { RateLimitPolicy } from '../rate-limit/gcra';
 
 export const UPSTREAMS = ['bookings', 'referrals', 'wallet', 'payouts'] as const;
 export type UpstreamName = (typeof UPSTREAMS)[number];
@@ -18,6 +19,11 @@ export interface ProxyRoute {
   body?: 'json' | 'raw';
   /** Request headers forwarded besides the usual ones, e.g. a webhook's signature. */
   forwardHeaders?: readonly string[];
+  /**
+   * This route's limit, per client IP on public routes and per user on the others; default
+   * RATE_LIMIT_PUBLIC_PER_MINUTE or RATE_LIMIT_USER_PER_MINUTE.
+   */
+  rateLimit?: RateLimitPolicy;
 }
 
 const route = (
@@ -25,7 +31,7 @@ const route = (
   path: string,
   upstream: UpstreamName,
   access: AccessRule,
-  extra: Pick<ProxyRoute, 'body' | 'forwardHeaders'> = {},
+  extra: Pick<ProxyRoute, 'body' | 'forwardHeaders' | 'rateLimit'> = {},
 ): ProxyRoute => ({ method, path, upstream, access, ...extra });
 
 /** Everything clients can reach through the gateway: one line per route, anything else is 404. */
@@ -52,6 +58,8 @@ export const GATEWAY_ROUTES: readonly ProxyRoute[] = [
   route('POST', '/webhooks/stripe', 'payouts', 'public', {
     body: 'raw',
     forwardHeaders: ['stripe-signature'],
+    // Stripe sends from a few addresses, in bursts after an outage.
+    rateLimit: { limit: 600, perSeconds: 60 },
   }),
 ];
 
