@@ -2,6 +2,7 @@ import { DynamicModule, INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { configureHttp, DomainErrorMapper, jsonLogger } from '@rewards/service-kit';
 import { startInboxTransport } from '@rewards/messaging';
+import type { Server } from 'node:http';
 import { DataSource } from 'typeorm';
 
 export interface RunningServiceApp {
@@ -26,7 +27,14 @@ export async function startServiceApp(
   await startInboxTransport(app);
   await app.listen(port, '127.0.0.1');
   const url = await app.getUrl();
-  return { app, url: url.replace('[::1]', '127.0.0.1'), close: () => app.close() };
+  const close = async () => {
+    const server = app.getHttpServer() as Server;
+    const closing = app.close();
+    // Kept-alive client connections (fetch keeps them) would hold the server, and jest, open.
+    server.closeAllConnections();
+    await closing;
+  };
+  return { app, url: url.replace('[::1]', '127.0.0.1'), close };
 }
 
 /** Applies a service's migrations with its own DataSource, as its `migrate` command does. */
