@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { eventually } from '@rewards/testing';
+import { eventually, testAdminUrl } from '@rewards/testing';
+import { Client } from 'pg';
 import request from 'supertest';
 import { instructorReferralFlow } from './support/instructor-referral-flow';
 import { PlatformUnderTest, startPlatform } from './support/platform-under-test';
@@ -15,6 +16,18 @@ describe('instructor referral flow through the gateway', () => {
   beforeAll(async () => {
     platform = await startPlatform();
     gw = () => request(platform.gatewayUrl);
+    // Suites share the program: whatever ran before, leave this one founding spots to award.
+    const admin = new Client({ connectionString: testAdminUrl() });
+    await admin.connect();
+    try {
+      await admin.query(
+        `UPDATE referrals.program_config SET value = to_jsonb(
+           (SELECT value FROM referrals.program_counters WHERE name = 'founding_instructor_bonuses')
+           + 5) WHERE key = 'founding_instructor_cap'`,
+      );
+    } finally {
+      await admin.end();
+    }
   });
 
   afterAll(async () => {

@@ -58,20 +58,27 @@ export function adminPayoutsCases(h: PayoutsHarness): void {
 
       const res = await api().get('/admin/payouts/stats').query({ since }).set(admin).expect(200);
 
-      expect(res.body).toEqual({
+      expect(res.body).toMatchObject({
         payouts: {
           pending_transfer: { count: 1, amountCents: { USD: 7500 } },
           paid: { count: 1, amountCents: { USD: 7500 } },
           failed: { count: 0, amountCents: {} },
           reversed: { count: 0, amountCents: {} },
         },
-        attempts: {
-          succeeded: 1,
-          failed: 1,
-          failedByReason: { STRIPE_BALANCE_INSUFFICIENT: 1 },
-        },
         endedByReason: {},
       });
+      // Attempts are counted by when they ran: other suites' payouts may be retried meanwhile,
+      // with their own reasons; this test's failure is counted once, and the totals add up.
+      const attempts = (
+        res.body as {
+          attempts: { succeeded: number; failed: number; failedByReason: Record<string, number> };
+        }
+      ).attempts;
+      expect(attempts.failedByReason.STRIPE_BALANCE_INSUFFICIENT).toBe(1);
+      expect(attempts.failed).toBe(
+        Object.values(attempts.failedByReason).reduce((sum, n) => sum + n, 0),
+      );
+      expect(attempts.succeeded).toBeGreaterThanOrEqual(1);
       const all = await api().get('/admin/payouts/stats').set(admin).expect(200);
       expect(
         (all.body as { attempts: { succeeded: number } }).attempts.succeeded,
