@@ -12,6 +12,7 @@ import {
   Env,
   PlatformPlan,
   SERVICES,
+  dbPasswordVariable,
   formatReadySummary,
   formatStatusLine,
   parsePort,
@@ -22,7 +23,7 @@ import {
 import { Infrastructure } from './platform-infra';
 import { platformSettings } from './platform-settings';
 import { OrchestratorState, STATUS_SIGNALS, writeStatusFile } from './platform-status';
-import { passwordVariable, provisionDatabase } from './provision-database';
+import { provisionDatabase } from './provision-database';
 import { findRepoRoot } from './repo-root';
 import { STOP_GRACE_MS, checkPortsFree, runMigration } from './service-process';
 import { SupervisedService } from './supervised-service';
@@ -165,17 +166,13 @@ class Platform {
     for (const line of infra.describe()) say(line);
 
     const [databaseUrls, topicsCreated] = await Promise.all([
-      provisionDatabase(
-        infra.adminUrl,
-        [...DATA_SERVICES],
-        (s, kind) => secrets[passwordVariable(s, kind)],
-      ),
+      provisionDatabase(infra.adminUrl, [...DATA_SERVICES], (s) => secrets[dbPasswordVariable(s)]),
       infra.provisionTopics(),
     ]);
     if (!plan.embeddedKafka) say(`kafka      ${topicsCreated} missing topics created`);
     this.checkAborted();
     const settings = platformSettings(plan, this.env, secrets, {
-      databaseUrls: Object.fromEntries(DATA_SERVICES.map((s) => [s, databaseUrls[s].runtime])),
+      databaseUrls,
       kafkaBrokers: infra.brokers,
       fakeStripeUrl: infra.fakeStripeUrl,
       mail: await this.startMail(),
@@ -187,8 +184,7 @@ class Platform {
       await runMigration(
         service,
         migrations[i],
-        // Migrations run as the schema's owner; the service itself as its runtime role.
-        { ...settings.envOf(service), DATABASE_URL: databaseUrls[service].owner },
+        settings.envOf(service),
         this.root,
         this.abort.signal,
       );

@@ -6,7 +6,6 @@ import {
   Topic,
 } from '@rewards/contracts';
 import { DataSource, EntityManager } from 'typeorm';
-import { inConsumeSpan } from './message-tracing';
 import { DeadLetters } from './dead-letters';
 import {
   BatchControls,
@@ -241,7 +240,7 @@ export class InboxConsumer {
         return { applied, failure: { reason: parsed.reason, poison: true } };
       await tx.query('SAVEPOINT inbox_message');
       try {
-        await this.applyIn(tx, parsed, messages[i]);
+        await this.applyIn(tx, parsed, messages[i].topic);
         await tx.query('RELEASE SAVEPOINT inbox_message');
       } catch (err) {
         if (this.isTransient(err)) throw err;
@@ -268,7 +267,6 @@ export class InboxConsumer {
     controls: BatchControls,
   ): Promise<RunOutcome> {
     const run: Array<Extract<Parsed, { kind: 'ok' }>> = [];
-    const runMessages: IncomingMessage[] = [];
     let poison: string | undefined;
     for (let i = from; i < messages.length; i++) {
       const parsed = this.parse(messages[i]);
@@ -277,13 +275,12 @@ export class InboxConsumer {
         break;
       }
       run.push(parsed);
-      runMessages.push(messages[i]);
     }
     const topic = messages[from]?.topic ?? '';
     const fresh = await this.recordInInbox(tx, run, topic);
     await this.runPrelude(tx, topic, run, fresh);
     let applied = 0;
-    for (const [k, parsed] of run.entries()) {
+    for (const parsed of run) {
       if (!controls.isActive()) {
         await this.forget(tx, fresh);
         return { applied };
@@ -291,16 +288,8 @@ export class InboxConsumer {
       // Deleted once applied: a second copy of the id in this run is a duplicate, skipped.
       // Postgres answers uuids in lower case, whatever case the producer wrote.
       if (fresh.delete(parsed.event.id.toLowerCase())) {
-        const message = runMessages[k];
-        const traceparent = message.headers.traceparent ?? parsed.event.traceparent;
         try {
-          await inConsumeSpan(
-            this.options.groupId,
-            message.topic,
-            parsed.event.id,
-            traceparent,
-            () => parsed.handler(parsed.event, tx),
-          );
+          await parsed.handler(parsed.event, tx);
         } catch (err) {
           if (this.isTransient(err)) throw err;
           throw new IsolationNeeded('inbox: a handler failed in a run without savepoints', {
@@ -358,21 +347,17 @@ export class InboxConsumer {
     );
   }
 
-  private applyIn(
+  private async applyIn(
     tx: EntityManager,
     parsed: Extract<Parsed, { kind: 'ok' }>,
-    message: IncomingMessage,
+    topic: string,
   ): Promise<void> {
-    const { topic } = message;
-    const traceparent = message.headers.traceparent ?? parsed.event.traceparent;
-    return inConsumeSpan(this.options.groupId, topic, parsed.event.id, traceparent, async () => {
-      const inserted = await tx.query<unknown[]>(
-        `INSERT INTO inbox_messages (consumer, message_id, topic) VALUES ($1, $2, $3)
-         ON CONFLICT DO NOTHING RETURNING message_id`,
-        [this.options.groupId, parsed.event.id, topic],
-      );
-      if (inserted.length > 0) await parsed.handler(parsed.event, tx);
-    });
+    const inserted = await tx.query<unknown[]>(
+      `INSERT INTO inbox_messages (consumer, message_id, topic) VALUES ($1, $2, $3)
+       ON CONFLICT DO NOTHING RETURNING message_id`,
+      [this.options.groupId, parsed.event.id, topic],
+    );
+    if (inserted.length > 0) await parsed.handler(parsed.event, tx);
   }
 
   private parse(message: IncomingMessage): Parsed {
@@ -416,7 +401,7 @@ export class InboxConsumer {
         }
         const retried = await this.untilItWorks(batch, controls, async () => {
           try {
-            await this.dataSource.transaction((tx) => this.applyIn(tx, parsed, message));
+            await this.dataSource.transaction((tx) => this.applyIn(tx, parsed, message.topic));
             return { ok: true as const };
           } catch (err) {
             if (this.isTransient(err) || !(await this.databaseReachable())) throw err;

@@ -7,8 +7,6 @@ export interface MessagingRetentionOptions {
   inboxRetentionMs: number;
   intervalMs: number;
   onError: (err: unknown) => void;
-  /** Told how many rows each purge deleted. */
-  onPurged?: (purged: { outbox: number; inbox: number }) => void;
 }
 
 const DELETE_CHUNK = 5000;
@@ -32,9 +30,7 @@ export class MessagingRetention {
 
   start(): void {
     this.timer = setInterval(() => {
-      this.purge()
-        .then((purged) => this.options.onPurged?.(purged))
-        .catch((err: unknown) => this.options.onError(err));
+      this.purge().catch((err: unknown) => this.options.onError(err));
     }, this.options.intervalMs);
     this.timer.unref();
   }

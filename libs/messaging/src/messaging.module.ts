@@ -14,9 +14,8 @@ import { BrokerWatch } from './broker-watch';
 import { DeadLetters } from './dead-letters';
 import { InboxConsumer, MessagingLog } from './inbox-consumer';
 import { InboxTransport } from './inbox-transport';
-import { KafkaJsMessageBus, KafkaSecurity } from './kafkajs-message-bus';
+import { KafkaJsMessageBus } from './kafkajs-message-bus';
 import { MessageBus } from './message-bus';
-import { MessagingObserver } from './messaging-observer';
 import { MessagingRetention } from './messaging-retention';
 import { OutboxRelay } from './outbox-relay';
 import { OutboxWriter } from './outbox';
@@ -24,10 +23,6 @@ import { OutboxWriter } from './outbox';
 export interface MessagingOptions {
   brokers: string[];
   clientId: string;
-  /** TLS and SASL credentials of this service's Kafka user. */
-  security?: KafkaSecurity;
-  /** Metrics of what the relay, the inbox and retention do. */
-  observer?: MessagingObserver;
   /** Consumer group, and the inbox's consumer name. */
   groupId: string;
   /** Written into every envelope this service publishes. */
@@ -110,13 +105,7 @@ export class MessagingModule {
           provide: MESSAGE_BUS,
           inject: [MESSAGING_OPTIONS],
           useFactory: (o: MessagingOptions) =>
-            new KafkaJsMessageBus({
-              brokers: o.brokers,
-              clientId: o.clientId,
-              security: o.security,
-              onLag: (topic, partition, lag) => o.observer?.consumerLag(topic, partition, lag),
-              log,
-            }),
+            new KafkaJsMessageBus({ brokers: o.brokers, clientId: o.clientId, log }),
         },
         {
           provide: OutboxWriter,
@@ -142,8 +131,6 @@ export class MessagingModule {
                 brokerCheckIntervalMs: o.brokerCheckIntervalMs,
                 onError: (err) =>
                   logger.error({ message: 'outbox relay failed', err: String(err) }),
-                onPublished: (envelopes, replay) => o.observer?.published(envelopes, replay),
-                service: o.producer,
               },
             ),
         },
@@ -157,19 +144,13 @@ export class MessagingModule {
               intervalMs: RETENTION_PURGE_INTERVAL_MS,
               onError: (err) =>
                 logger.error({ message: 'retention purge failed', err: String(err) }),
-              onPurged: ({ outbox, inbox }) => {
-                o.observer?.purged('outbox', outbox);
-                o.observer?.purged('inbox', inbox);
-              },
             }),
         },
         {
           provide: DeadLetters,
           inject: [DataSource, MESSAGE_BUS, MESSAGING_OPTIONS],
           useFactory: (ds: DataSource, bus: MessageBus, o: MessagingOptions) =>
-            new DeadLetters(ds, bus, o.groupId, undefined, (topic) =>
-              o.observer?.deadLettered(topic),
-            ),
+            new DeadLetters(ds, bus, o.groupId),
         },
         {
           provide: InboxConsumer,

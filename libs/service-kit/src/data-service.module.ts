@@ -5,8 +5,6 @@ import { DataSource } from 'typeorm';
 import { Clock, SystemClock } from './clock';
 import { DataServiceConfig } from './config';
 import { HealthModule } from './health';
-import { kafkaSecurity } from './kafka-security';
-import { MessagingGauges, MetricsModule, ServiceMetrics } from './metrics';
 import { isTransientInfrastructureError } from './transient-errors';
 
 export interface DataServiceOptions {
@@ -33,14 +31,11 @@ export class DataServiceModule {
           useFactory: () => ({}),
           dataSourceFactory: async () => options.dataSource().initialize(),
         }),
-        MetricsModule,
         MessagingModule.forRootAsync({
-          inject: [ServiceMetrics],
-          useFactory: (metrics: ServiceMetrics) => ({
-            observer: metrics,
+          inject: [],
+          useFactory: () => ({
             brokers: config.KAFKA_BROKERS.split(','),
             clientId: config.KAFKA_CLIENT_ID ?? service,
-            security: kafkaSecurity(config),
             groupId: service,
             producer: service,
             outboxPollIntervalMs: config.OUTBOX_POLL_INTERVAL_MS,
@@ -74,10 +69,7 @@ export class DataServiceModule {
           ],
         }),
       ],
-      providers: [
-        { provide: Clock, useValue: options.clock ?? new SystemClock() },
-        MessagingGauges,
-      ],
+      providers: [{ provide: Clock, useValue: options.clock ?? new SystemClock() }],
       exports: [Clock],
     };
   }

@@ -1,5 +1,4 @@
 export * from './config';
-export * from './kafka-security';
 export * from './clock';
 export * from './database';
 export * from './errors';
@@ -11,6 +10,3 @@ export * from './bootstrap';
 export * from './migrations';
 export * from './data-service.module';
 export * from './client-address';
-export * from './metrics';
-export * from './tracing';
-export * from './logging';

@@ -11,7 +11,6 @@ import {
   RunningServiceApp,
   serviceTestEnv,
   startServiceApp,
-  testOwnerUrl,
 } from '@rewards/testing';
 import { Client } from 'pg';
 import request from 'supertest';
@@ -76,9 +75,7 @@ export class PayoutsHarness {
     await migrate(payoutsDataSource(this.config.DATABASE_URL));
     await this.startService();
     await this.probe.watch([Topics.PayoutPaid, Topics.PayoutFailed, 'payout-requested.dlq']);
-    // The schema's owner: tests install triggers that simulate crashes, which the app's runtime
-    // role may not.
-    this.db = new Client({ connectionString: testOwnerUrl('payouts') });
+    this.db = new Client({ connectionString: this.config.DATABASE_URL });
     await this.db.connect();
   }
 

@@ -1,3 +1,0 @@
-export * from './request-context';
-export * from './redact';
-export * from './structured-logger';

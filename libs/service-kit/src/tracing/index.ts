@@ -1,3 +1,0 @@
-export * from './tracing';
-export * from './trace-requests';
-export * from './flush-traces';
