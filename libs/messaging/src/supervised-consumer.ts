@@ -96,7 +96,13 @@ export class SupervisedConsumer implements Subscription {
       if (generation === this.generation && this.current === 'running') this.current = 'starting';
     });
     consumer.on(consumer.events.CRASH, (event) => {
-      if (generation !== this.generation || this.stopped) return;
+      if (generation !== this.generation || this.stopped) {
+        // A crash while it was being stopped (a fetch cut by the disconnect): kafkajs sets its
+        // own restart timer right after this event, and would bring the consumer back into
+        // the group. Its stop() clears that timer.
+        if (event.payload.restart) setImmediate(() => void consumer.stop().catch(() => undefined));
+        return;
+      }
       const { error, restart } = event.payload;
       options.log?.('warn', 'kafka consumer crashed', {
         groupId: options.groupId,
