@@ -115,6 +115,11 @@ export class SupervisedConsumer implements Subscription {
     try {
       await consumer.connect();
       await consumer.subscribe({ topics: options.topics, fromBeginning: true });
+      // Stopped (or replaced) while connecting: running it now would leave it in the group.
+      if (this.stopped || generation !== this.generation) {
+        await consumer.disconnect().catch(() => undefined);
+        return;
+      }
       await consumer.run({
         autoCommit: false,
         eachBatchAutoResolve: false,
