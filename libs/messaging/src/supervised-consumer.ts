@@ -50,6 +50,8 @@ export class SupervisedConsumer implements Subscription {
   private stopped = false;
   private restartDelayMs = RESTART_MIN_MS;
   private restartTimer?: NodeJS.Timeout;
+  /** The first launch: stop() waits for it, so no consumer starts running after stop returns. */
+  private launching?: Promise<void>;
   private joinedAt = 0;
   private generation = 0;
 
@@ -57,7 +59,7 @@ export class SupervisedConsumer implements Subscription {
     private readonly kafka: Kafka,
     private readonly options: SupervisedConsumerOptions,
   ) {
-    void this.launch();
+    this.launching = this.launch();
   }
 
   state(): ConsumerState {
@@ -68,6 +70,7 @@ export class SupervisedConsumer implements Subscription {
     this.stopped = true;
     this.current = 'stopped';
     clearTimeout(this.restartTimer);
+    await this.launching?.catch(() => undefined);
     const consumer = this.consumer;
     this.consumer = undefined;
     await consumer?.disconnect().catch(() => undefined);
