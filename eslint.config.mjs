@@ -36,6 +36,7 @@ export default tseslint.config(
       '**/*.int-spec.ts',
       '**/*.e2e-spec.ts',
       'libs/testing/**/*.ts',
+      'test/support/**/*.ts',
       'bench/**/*.ts',
     ],
     rules: {

@@ -113,11 +113,13 @@ export async function startBenchPlatform(opts: BenchPlatformOptions): Promise<Be
     ]);
     opts.say(`postgres ${new URL(postgres.adminUrl).host}, kafka mock ${kafka.brokers}`);
 
-    const passwords = Object.fromEntries(DATA_SERVICES.map((s) => [s, secret()]));
+    const passwords = Object.fromEntries(
+      DATA_SERVICES.flatMap((s) => [`${s}:owner`, `${s}:runtime`]).map((k) => [k, secret()]),
+    );
     const databaseUrls = await provisionDatabase(
       postgres.adminUrl,
       [...DATA_SERVICES],
-      (s) => passwords[s],
+      (s, kind) => passwords[`${s}:${kind}`],
     );
     const ports = Object.fromEntries(
       await Promise.all(SERVICES.map(async (s) => [s, await freePort()] as const)),
@@ -125,10 +127,10 @@ export async function startBenchPlatform(opts: BenchPlatformOptions): Promise<Be
     const settings: PlatformSettings = {
       ports,
       databaseUrls: {
-        bookings: databaseUrls.bookings,
-        referrals: databaseUrls.referrals,
-        wallet: databaseUrls.wallet,
-        payouts: databaseUrls.payouts,
+        bookings: databaseUrls.bookings.runtime,
+        referrals: databaseUrls.referrals.runtime,
+        wallet: databaseUrls.wallet.runtime,
+        payouts: databaseUrls.payouts.runtime,
       },
       kafkaBrokers: kafka.brokers,
       jwtSecret: secret(),
@@ -148,7 +150,8 @@ export async function startBenchPlatform(opts: BenchPlatformOptions): Promise<Be
       await runMigration(
         service,
         script(service, 'db/migrate.js'),
-        envOf(service),
+        // Migrations run as the schema's owner; the service itself as its runtime role.
+        { ...envOf(service), DATABASE_URL: databaseUrls[service].owner },
         opts.root,
         never,
       );

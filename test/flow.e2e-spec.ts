@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { eventually, testAdminUrl } from '@rewards/testing';
 import { Client } from 'pg';
 import request from 'supertest';
+import { instructorReferralFlow } from './support/instructor-referral-flow';
 import { PlatformUnderTest, startPlatform } from './support/platform-under-test';
 
 /**
@@ -33,86 +34,7 @@ describe('instructor referral flow through the gateway', () => {
     await platform?.close();
   });
 
-  const signIn = async (role: 'student' | 'instructor') => {
-    const res = await gw().post('/auth/dev-token').send({ role }).expect(200);
-    return { id: res.body.userId as string, auth: { authorization: `Bearer ${res.body.token}` } };
-  };
-
-  const registerInstructor = async (referralCode?: string) => {
-    const user = await signIn('instructor');
-    await gw()
-      .post('/accounts')
-      .set(user.auth)
-      .send({
-        role: 'instructor',
-        email: `${user.id}@example.test`,
-        displayName: 'Instructor',
-        referralCode,
-      })
-      .expect(201);
-    const account = platform.stripe.createAccount({ payoutsEnabled: true });
-    await gw()
-      .put('/accounts/me/payout-account')
-      .set(user.auth)
-      .send({ stripeAccountId: account.id })
-      .expect(200);
-    return { ...user, stripeAccountId: account.id };
-  };
-
-  /** A refers B; B goes live; a student books B; B completes the lesson. Returns A. */
-  const referAndTeach = async () => {
-    const a = await registerInstructor();
-    const code = await eventually(
-      async () => {
-        const res = await gw().get('/referrals/me').set(a.auth).expect(200);
-        return res.body.code as string;
-      },
-      { timeoutMs: 60_000 },
-    );
-    const b = await registerInstructor(code);
-    await gw().post('/accounts/me/go-live').set(b.auth).expect(200);
-    // Generous: a consumer group that just lost a member (an earlier suite) rebalances first.
-    await eventually(
-      async () => {
-        const res = await gw().get('/referrals/me/referred-instructors').set(a.auth).expect(200);
-        expect(res.body.items).toEqual([
-          expect.objectContaining({ refereeId: b.id, status: 'pending_lesson' }),
-        ]);
-      },
-      { timeoutMs: 60_000 },
-    );
-    const student = await signIn('student');
-    await gw()
-      .post('/accounts')
-      .set(student.auth)
-      .send({ role: 'student', email: `${student.id}@example.test`, displayName: 'Student' })
-      .expect(201);
-    const startsAt = new Date(Date.now() + 500);
-    const booking = await gw()
-      .post('/bookings')
-      .set(student.auth)
-      .send({
-        instructorId: b.id,
-        startsAt: startsAt.toISOString(),
-        endsAt: new Date(startsAt.getTime() + 3_600_000).toISOString(),
-        priceCents: 8000,
-      })
-      .expect(201);
-    await new Promise((resolve) => setTimeout(resolve, 600));
-    await gw().post(`/bookings/${booking.body.id}/complete`).set(b.auth).expect(200);
-    return { a, b };
-  };
-
-  const paidPayoutOf = (a: { auth: Record<string, string> }, timeoutMs = 60_000) =>
-    eventually(
-      async () => {
-        const res = await gw().get('/payouts/me').set(a.auth).expect(200);
-        expect(res.body.items).toHaveLength(1);
-        expect(res.body.items[0].status).toBe('paid');
-        return res.body.items[0];
-      },
-      { timeoutMs },
-    );
+  const { signIn, referAndTeach, paidPayoutOf } = instructorReferralFlow(() => platform);
 
   it('pays the referrer the founding bonus by one Stripe Transfer, visible through the gateway', async () => {
     const founding = await gw().get('/referrals/founding-status').expect(200);
@@ -163,5 +85,50 @@ describe('instructor referral flow through the gateway', () => {
       .expect(422);
     expect(unknownField.body.error).toMatchObject({ code: 'VALIDATION_FAILED', field: 'isAdmin' });
     await gw().get('/internal/accounts/x/payout-destination').expect(404);
+  });
+
+  it('serves Prometheus metrics of the flow on every service, apart from the gateway routes', async () => {
+    const scrape = async (service: string) => {
+      const res = await request(platform.metricsUrls()[service]).get('').expect(200);
+      expect(res.headers['content-type']).toMatch(/^text\/plain; version=0\.0\.4/);
+      return res.text;
+    };
+    expect(Object.keys(platform.metricsUrls()).sort()).toEqual([
+      'bookings',
+      'gateway',
+      'payouts',
+      'referrals',
+      'wallet',
+    ]);
+    const gateway = await scrape('gateway');
+    expect(gateway).toMatch(
+      /^http_request_duration_seconds_count\{method="GET",route="\/referrals\/me",status="200"\} [1-9]/m,
+    );
+    expect(gateway).toMatch(/^process_cpu_seconds_total /m);
+    await eventually(async () => {
+      const payouts = await scrape('payouts');
+      expect(payouts).toMatch(/^payout_outcomes_total\{outcome="paid",reason="none"\} [1-9]/m);
+      expect(payouts).toMatch(
+        /^stripe_requests_total\{method="POST",endpoint="\/v1\/transfers",status="200"\} [1-9]/m,
+      );
+      expect(payouts).toMatch(
+        /^kafka_consumer_lag_messages\{topic="payout-requested",partition="\d+"\} 0$/m,
+      );
+      const referrals = await scrape('referrals');
+      expect(referrals).toMatch(
+        /^reward_decisions_total\{decision="earned",reason="[a-z_]+"\} [1-9]/m,
+      );
+      expect(referrals).toMatch(/^outbox_backlog_events 0$/m);
+      expect(referrals).toMatch(/^outbox_oldest_unpublished_age_seconds 0$/m);
+    });
+    expect(await scrape('bookings')).toMatch(
+      /^outbox_published_total\{topic="lesson-completed",replay="false"\} [1-9]/m,
+    );
+    await eventually(async () =>
+      expect(await scrape('wallet')).toMatch(
+        /^kafka_consumer_lag_messages\{topic="reward-earned",partition="\d+"\} 0$/m,
+      ),
+    );
+    await gw().get('/metrics').expect(404);
   });
 });

@@ -1,7 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { allTopicsWithDeadLetters } from '../libs/contracts/src/topics';
+import { ownerRoleName, passwordVariable, runtimeRoleName } from './local/provisioning-sql';
 
 // docker-compose.yml cannot be checked with `docker compose config` without a Docker engine; this
 // parses it and checks what must stay in step with the rest of the repository.
@@ -48,14 +49,9 @@ describe('docker-compose.yml', () => {
     }
   });
 
-  it.each(SERVICES)('builds %s from its Dockerfile and runs it on its port', (name) => {
-    const dockerfile = `services/${name}/Dockerfile`;
-    expect(services[name]?.build).toEqual({ context: '.', dockerfile });
+  it.each(SERVICES)('builds %s from the one Dockerfile and runs it on its port', (name) => {
+    expect(services[name]?.build).toEqual({ context: '.', args: { SERVICE: name } });
     expect((services[name]?.environment as Record<string, string>).PORT).toBe(String(PORTS[name]));
-    expect(existsSync(join(repoRoot, dockerfile))).toBe(true);
-    expect(readFileSync(join(repoRoot, dockerfile), 'utf8')).toContain(
-      `CMD ["node", "dist/services/${name}/src/main.js"]`,
-    );
   });
 
   it.each(DB_SERVICES)('migrates %s in a one-shot before it starts', (name) => {
@@ -66,5 +62,25 @@ describe('docker-compose.yml', () => {
     expect(services[name]?.depends_on).toMatchObject({
       [`${name}-migrate`]: { condition: 'service_completed_successfully' },
     });
+  });
+
+  it.each(DB_SERVICES)('migrates %s as its owner role and runs it as its runtime role', (name) => {
+    const env = (service: string) =>
+      (services[service]?.environment ?? {}) as Record<string, string>;
+    const user = (url: string | undefined) => new URL(url ?? 'postgres://none@x/y').username;
+    expect(user(env(`${name}-migrate`).DATABASE_URL)).toBe(ownerRoleName(name));
+    expect(user(env(name).DATABASE_URL)).toBe(runtimeRoleName(name));
+    expect(env(`${name}-migrate`).DATABASE_URL).toContain(`\${${passwordVariable(name, 'owner')}`);
+    expect(env(name).DATABASE_URL).toContain(`\${${passwordVariable(name, 'runtime')}`);
+  });
+
+  it('provisions with the generated deploy/sql/provision.sql and every password it reads', () => {
+    const provision = services.provision ?? {};
+    expect(provision.volumes).toEqual(['./deploy/sql:/sql:ro']);
+    expect(provision.command).toEqual(['psql', '--no-psqlrc', '--file=/sql/provision.sql']);
+    const sql = readFileSync(join(repoRoot, 'deploy/sql/provision.sql'), 'utf8');
+    const needed = [...sql.matchAll(/^\\getenv \w+ (\w+)$/gm)].map((m) => m[1]);
+    expect(needed).toHaveLength(DB_SERVICES.length * 2);
+    expect(Object.keys(provision.environment as object)).toEqual(expect.arrayContaining(needed));
   });
 });

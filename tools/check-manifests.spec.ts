@@ -1,36 +1,60 @@
-import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseAllDocuments } from 'yaml';
 import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
 import { Namespace } from 'kubernetes-models/v1/Namespace';
 import { Service } from 'kubernetes-models/v1/Service';
 import { Deployment, type IDeployment } from 'kubernetes-models/apps/v1/Deployment';
-import { Job, type IJob } from 'kubernetes-models/batch/v1/Job';
+import { Job } from 'kubernetes-models/batch/v1/Job';
 import {
   NetworkPolicy,
   type INetworkPolicy,
 } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
+import { Ingress } from 'kubernetes-models/networking.k8s.io/v1/Ingress';
 import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
 import type { IContainer } from 'kubernetes-models/v1/Container';
-import { allTopicsWithDeadLetters } from '../libs/contracts/src/topics';
+import type { IPodSpec } from 'kubernetes-models/v1/PodSpec';
+import {
+  PodMonitor,
+  type IPodMonitor,
+} from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PodMonitor';
+import {
+  PrometheusRule,
+  type IPrometheusRule,
+} from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule';
+import { MigrationConfig } from '../libs/service-kit/src/migrations';
+import { BookingsConfig } from '../services/bookings/src/config/bookings.config';
+import { GatewayConfig } from '../services/gateway/src/config/gateway.config';
+import { PayoutsConfig } from '../services/payouts/src/config/payouts.config';
+import { ReferralsConfig } from '../services/referrals/src/config/referrals.config';
+import { WalletConfig } from '../services/wallet/src/config/wallet.config';
+import { crdErrors, K8sObject, loadCrdValidators, renderOverlay } from './k8s/render-manifests';
 
-// Renders every overlay with `kubectl kustomize`, validates each object against the Kubernetes
-// OpenAPI schemas (kubernetes-models), and checks what the platform relies on. The schemas catch
-// wrong types and missing required fields, not unknown fields: the explicit checks below cover
-// the fields that matter.
+// Renders every overlay with `kubectl kustomize` and validates each object: core kinds against
+// the Kubernetes OpenAPI schemas (kubernetes-models), Strimzi and CloudNativePG kinds against
+// their CRDs' schemas where /work/shared/crds (or CRD_SCHEMAS_DIR) holds them, then the rules the
+// platform relies on. Kafka topics and users: check-kafka-manifests.spec.ts.
 
 const repoRoot = join(__dirname, '..');
 const SERVICES = ['gateway', 'bookings', 'referrals', 'wallet', 'payouts'] as const;
+type ServiceName = (typeof SERVICES)[number];
 const DB_SERVICES = SERVICES.filter((s) => s !== 'gateway');
-const PORTS: Record<string, number> = {
+const PORTS: Record<ServiceName, number> = {
   gateway: 3000,
   bookings: 3001,
   referrals: 3002,
   wallet: 3003,
   payouts: 3004,
 };
+/** The variables each service's validated config class reads. */
+const CONFIG_KEYS: Record<ServiceName, string[]> = {
+  gateway: Object.keys(new GatewayConfig()),
+  bookings: Object.keys(new BookingsConfig()),
+  referrals: Object.keys(new ReferralsConfig()),
+  wallet: Object.keys(new WalletConfig()),
+  payouts: Object.keys(new PayoutsConfig()),
+};
+const MIGRATION_KEYS = Object.keys(new MigrationConfig());
 // Who may call each backend (NetworkPolicy); payouts asks bookings for connected accounts.
 const ALLOWED_CALLERS: Record<string, string[]> = {
   bookings: ['gateway', 'payouts'],
@@ -39,12 +63,10 @@ const ALLOWED_CALLERS: Record<string, string[]> = {
   payouts: ['gateway'],
 };
 const NAMESPACE = 'rewards';
-
-interface K8sObject {
-  apiVersion: string;
-  kind: string;
-  metadata: { name: string; namespace?: string; labels?: Record<string, string> };
-  [field: string]: unknown;
+const CRD_DIR = process.env.CRD_SCHEMAS_DIR ?? '/work/shared/crds';
+const crdValidators = loadCrdValidators(CRD_DIR);
+if (!crdValidators) {
+  console.log(`${CRD_DIR} does not exist: Strimzi and CNPG objects are not schema-checked`);
 }
 
 type Validator = (obj: K8sObject) => { validate(): void };
@@ -55,69 +77,51 @@ const validators: Record<string, Validator> = {
   'apps/v1/Deployment': (o) => new Deployment(o),
   'batch/v1/Job': (o) => new Job(o),
   'networking.k8s.io/v1/NetworkPolicy': (o) => new NetworkPolicy(o),
+  'networking.k8s.io/v1/Ingress': (o) => new Ingress(o),
   'autoscaling/v2/HorizontalPodAutoscaler': (o) => new HorizontalPodAutoscaler(o),
   'policy/v1/PodDisruptionBudget': (o) => new PodDisruptionBudget(o),
+  'monitoring.coreos.com/v1/PodMonitor': (o) => new PodMonitor(o as unknown as IPodMonitor),
+  'monitoring.coreos.com/v1/PrometheusRule': (o) =>
+    new PrometheusRule(o as unknown as IPrometheusRule),
 };
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function isK8sObject(value: unknown): value is K8sObject {
-  return (
-    isRecord(value) &&
-    typeof value.apiVersion === 'string' &&
-    typeof value.kind === 'string' &&
-    isRecord(value.metadata) &&
-    typeof value.metadata.name === 'string'
-  );
-}
-
-function render(overlay: string): K8sObject[] {
-  let output: string;
-  try {
-    output = execFileSync(
-      'kubectl',
-      ['kustomize', join(repoRoot, 'deploy/k8s/overlays', overlay)],
-      {
-        encoding: 'utf8',
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-  } catch (error) {
-    if (isRecord(error) && error.code === 'ENOENT') {
-      throw new Error('kubectl is not on PATH: install kubectl (>= 1.27, with kustomize built in)');
-    }
-    const stderr = isRecord(error) ? String(error.stderr) : String(error);
-    throw new Error(`kubectl kustomize deploy/k8s/overlays/${overlay} failed:\n${stderr}`);
-  }
-  return parseAllDocuments(output).map((doc) => {
-    if (doc.errors.length > 0) throw new Error(doc.errors.map((e) => e.message).join('\n'));
-    const value: unknown = doc.toJS();
-    if (!isK8sObject(value)) throw new Error(`not a Kubernetes object: ${JSON.stringify(value)}`);
-    return value;
-  });
-}
+const OPERATOR_KINDS = ['KafkaTopic', 'KafkaUser', 'Kafka', 'KafkaNodePool', 'Cluster'];
 
 const of = (objects: K8sObject[], kind: string) => objects.filter((o) => o.kind === kind);
 const byName = (objects: K8sObject[], kind: string, name: string) =>
   objects.find((o) => o.kind === kind && o.metadata.name === name);
 
-function must(obj: K8sObject | undefined): K8sObject {
-  if (!obj) throw new Error('expected object is missing from the rendered manifests');
+function must(obj: K8sObject | undefined, what = 'object'): K8sObject {
+  if (!obj) throw new Error(`${what} is missing from the rendered manifests`);
   return obj;
 }
 
-function deploymentOf(objects: K8sObject[], name: string): Deployment {
-  const found = byName(objects, 'Deployment', name);
-  if (!found) throw new Error(`no Deployment ${name}`);
-  return new Deployment(found);
+function podOf(objects: K8sObject[], kind: 'Deployment' | 'Job', name: string): IPodSpec {
+  const found = must(byName(objects, kind, name), `${kind} ${name}`);
+  const spec =
+    kind === 'Deployment'
+      ? new Deployment(found).spec?.template.spec
+      : new Job(found).spec?.template.spec;
+  if (!spec) throw new Error(`${kind} ${name} has no pod spec`);
+  return spec;
 }
 
-function podSpec(deployment: Deployment) {
-  const spec = deployment.spec?.template.spec;
-  if (!spec) throw new Error(`Deployment ${deployment.metadata?.name} has no pod spec`);
-  return spec;
+function secretRefs(containers: IContainer[]): string[] {
+  return containers.flatMap((c) =>
+    (c.env ?? []).flatMap((e) => {
+      const ref = e.valueFrom?.secretKeyRef;
+      return ref ? [`${ref.name}/${ref.key}`] : [];
+    }),
+  );
+}
+
+/** Every variable a container gets: its env entries and the keys of ConfigMaps it loads. */
+function envKeys(objects: K8sObject[], container: IContainer): string[] {
+  const fromMaps = (container.envFrom ?? []).flatMap((source) => {
+    const name = source.configMapRef?.name ?? '(not a ConfigMap)';
+    const map = must(byName(objects, 'ConfigMap', name), `ConfigMap ${name}`);
+    return Object.keys((map as { data?: object }).data ?? {});
+  });
+  return [...(container.env ?? []).map((e) => e.name), ...fromMaps];
 }
 
 function expectHardened(container: IContainer): void {
@@ -134,25 +138,24 @@ function expectHardened(container: IContainer): void {
   });
 }
 
-function secretRefs(containers: IContainer[]): string[] {
-  return containers.flatMap((c) =>
-    (c.env ?? []).flatMap((e) => {
-      const ref = e.valueFrom?.secretKeyRef;
-      return ref ? [`${ref.name}/${ref.key}`] : [];
-    }),
-  );
-}
-
-describe.each(['dev', 'production'])('overlay %s', (overlay) => {
-  const objects = render(overlay);
+describe.each(['dev', 'prod'])('overlay %s', (overlay) => {
+  const objects = renderOverlay(repoRoot, overlay);
 
   it('renders only objects that pass their schema, in the rewards namespace, without Secrets', () => {
     for (const obj of objects) {
       const key = `${obj.apiVersion}/${obj.kind}`;
-      if (obj.kind === 'KafkaTopic') continue;
-      const validator = validators[key];
-      if (!validator) throw new Error(`no validator for ${key} (${obj.metadata.name})`);
-      expect(() => validator(obj).validate()).not.toThrow();
+      if (OPERATOR_KINDS.includes(obj.kind)) {
+        if (!crdValidators) continue;
+        expect({ key, name: obj.metadata.name, errors: crdErrors(crdValidators, obj) }).toEqual({
+          key,
+          name: obj.metadata.name,
+          errors: [],
+        });
+      } else {
+        const validator = validators[key];
+        if (!validator) throw new Error(`no validator for ${key} (${obj.metadata.name})`);
+        expect(() => validator(obj).validate()).not.toThrow();
+      }
       if (obj.kind !== 'Namespace') expect(obj.metadata.namespace).toBe(NAMESPACE);
     }
     expect(of(objects, 'Secret')).toEqual([]);
@@ -161,156 +164,235 @@ describe.each(['dev', 'production'])('overlay %s', (overlay) => {
   });
 
   it.each(SERVICES)('has a Deployment and a matching ClusterIP Service for %s', (name) => {
-    const deployment = deploymentOf(objects, name);
     const service = new Service(must(byName(objects, 'Service', name)));
-    const podLabels = deployment.spec?.template.metadata?.labels ?? {};
+    const pod = podOf(objects, 'Deployment', name);
     expect(service.spec?.type).toBe('ClusterIP');
     expect(service.spec?.selector).toEqual({ 'app.kubernetes.io/name': name });
-    expect(podLabels).toMatchObject({ 'app.kubernetes.io/name': name });
     expect(service.spec?.ports).toEqual([
       expect.objectContaining({ port: PORTS[name], targetPort: 'http' }),
     ]);
-    const [app] = podSpec(deployment).containers;
-    expect(app.ports).toEqual([{ name: 'http', containerPort: PORTS[name] }]);
-    expect(app.env).toContainEqual({ name: 'PORT', value: String(PORTS[name]) });
+    const [app] = pod.containers;
+    expect(app.ports).toEqual(
+      expect.arrayContaining([{ name: 'http', containerPort: PORTS[name] }]),
+    );
   });
 
   it.each(SERVICES)('runs %s hardened, probed, drained and versioned', (name) => {
-    const spec = podSpec(deploymentOf(objects, name));
-    const [app] = spec.containers;
+    const pod = podOf(objects, 'Deployment', name);
+    const [app] = pod.containers;
+    expect(app.startupProbe?.httpGet).toEqual({ path: '/health/live', port: 'http' });
     expect(app.livenessProbe?.httpGet).toEqual({ path: '/health/live', port: 'http' });
     expect(app.readinessProbe?.httpGet).toEqual({ path: '/health/ready', port: 'http' });
     expect(app.lifecycle?.preStop?.exec?.command).toEqual(['sleep', expect.any(String)]);
-    expect(spec.terminationGracePeriodSeconds).toBe(30);
-    expect(spec.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 1000 });
-    for (const container of [...spec.containers, ...(spec.initContainers ?? [])]) {
+    expect(pod.terminationGracePeriodSeconds).toBe(30);
+    expect(pod.automountServiceAccountToken).toBe(false);
+    expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 1000 });
+    for (const container of [...pod.containers, ...(pod.initContainers ?? [])]) {
       expectHardened(container);
-      expect(container.image).toMatch(new RegExp(`^rewards/${name}:(?!latest$)[\\w.-]+$`));
-      expect(container.envFrom).toEqual([
-        { configMapRef: { name: expect.stringMatching(/^platform-config-/) } },
-      ]);
+      expect(container.image).toMatch(
+        new RegExp(`^rewards/${name}:(?!latest$|0\\.0\\.0-base$)[\\w.-]+$`),
+      );
     }
   });
 
-  it.each(DB_SERVICES)('migrates %s in an initContainer and reads its own secret', (name) => {
-    const spec = podSpec(deploymentOf(objects, name));
-    expect(spec.initContainers?.map((c) => c.command)).toEqual([
-      ['node', `dist/services/${name}/src/db/migrate.js`],
-    ]);
-    for (const container of [...spec.containers, ...(spec.initContainers ?? [])]) {
-      expect(secretRefs([container])).toContain(`${name}-secrets/DATABASE_URL`);
-      expect(secretRefs([container]).every((ref) => ref.startsWith(`${name}-secrets/`))).toBe(true);
+  it.each(SERVICES)('gives %s only variables its validated config reads', (name) => {
+    const pod = podOf(objects, 'Deployment', name);
+    const keys = envKeys(objects, pod.containers[0]);
+    expect(keys.filter((k) => !CONFIG_KEYS[name].includes(k))).toEqual([]);
+    expect(keys).toEqual(expect.arrayContaining(['PORT', 'HOST', 'NODE_ENV']));
+    expect(new Set(keys).size).toBe(keys.length);
+    for (const init of pod.initContainers ?? []) {
+      expect(envKeys(objects, init).filter((k) => !MIGRATION_KEYS.includes(k))).toEqual([]);
     }
   });
+
+  it.each(DB_SERVICES)(
+    'migrates %s in a Job as the owner and runs it as the runtime role',
+    (name) => {
+      const job = podOf(objects, 'Job', `${name}-migrate`);
+      expect(job.containers.map((c) => c.command)).toEqual([
+        ['node', `dist/services/${name}/src/db/migrate.js`],
+      ]);
+      expect(secretRefs(job.containers)).toEqual([`${name}-db-owner/DATABASE_URL`]);
+      expect(
+        envKeys(objects, job.containers[0]).filter((k) => !MIGRATION_KEYS.includes(k)),
+      ).toEqual([]);
+      expectHardened(job.containers[0]);
+      const pod = podOf(objects, 'Deployment', name);
+      expect(pod.initContainers?.map((c) => c.command)).toEqual([
+        ['node', `dist/services/${name}/src/db/migrate.js`, '--wait'],
+      ]);
+      for (const container of [...pod.containers, ...(pod.initContainers ?? [])]) {
+        const refs = secretRefs([container]);
+        expect(refs).toContain(`${name}-secrets/DATABASE_URL`);
+        expect(refs.filter((r) => r.includes('-db-owner/'))).toEqual([]);
+      }
+    },
+  );
 
   it('references only Secrets and keys documented in deploy/k8s/README.md', () => {
     const readme = readFileSync(join(repoRoot, 'deploy/k8s/README.md'), 'utf8');
     const pods = [
-      ...of(objects, 'Deployment').map((o) => new Deployment(o as IDeployment).spec?.template.spec),
-      ...of(objects, 'Job').map((o) => new Job(o as IJob).spec?.template.spec),
+      ...of(objects, 'Deployment').map((o) => podOf(objects, 'Deployment', o.metadata.name)),
+      ...of(objects, 'Job').map((o) => podOf(objects, 'Job', o.metadata.name)),
     ];
     const refs = new Set(
-      pods.flatMap((pod) =>
-        secretRefs([...(pod?.containers ?? []), ...(pod?.initContainers ?? [])]),
-      ),
+      pods.flatMap((pod) => secretRefs([...pod.containers, ...(pod.initContainers ?? [])])),
     );
     expect(refs).toContain('gateway-secrets/JWT_SECRET');
-    expect(refs).toContain('platform-admin-db/DATABASE_URL');
     for (const ref of refs) {
       const [secret, key] = ref.split('/');
       expect(readme).toContain(`| \`${secret}\` | \`${key}\` |`);
     }
   });
 
-  it('lets only the gateway (and payouts into bookings, bookings into wallet) reach the backends', () => {
+  it('denies all traffic by default and lets only the gateway (and payouts into bookings, bookings into wallet) reach the backends', () => {
     const policies = of(objects, 'NetworkPolicy').map(
       (o) => new NetworkPolicy(o as INetworkPolicy),
     );
+    const deny = policies.find((p) => p.metadata?.name === 'default-deny');
+    expect(deny?.spec).toEqual({
+      podSelector: { matchLabels: { 'app.kubernetes.io/part-of': 'rewards-platform' } },
+      policyTypes: ['Ingress', 'Egress'],
+    });
     const selecting = (name: string) =>
       policies.filter((p) => p.spec?.podSelector.matchLabels?.['app.kubernetes.io/name'] === name);
+    // The service port: callers only. The metrics port: Prometheus' namespace only.
+    const onPort = (name: string, port: string) =>
+      selecting(name)
+        .flatMap((p) => p.spec?.ingress ?? [])
+        .filter((r) => (r.ports ?? []).some((p) => p.port === port));
+    for (const name of SERVICES) {
+      expect(onPort(name, 'metrics').flatMap((r) => r.from ?? [])).toEqual([
+        { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } },
+      ]);
+      for (const rule of selecting(name).flatMap((p) => p.spec?.ingress ?? [])) {
+        expect(rule.ports?.map((p) => p.port)).toEqual([expect.stringMatching(/^(http|metrics)$/)]);
+      }
+    }
     for (const [backend, callers] of Object.entries(ALLOWED_CALLERS)) {
-      const rules = selecting(backend).flatMap((p) => p.spec?.ingress ?? []);
-      expect(rules.length).toBeGreaterThan(0);
-      const peers = rules.flatMap((r) => r.from ?? [{}]);
-      // Every peer must be a same-namespace pod selector naming an allowed caller.
-      const sources = peers.map((peer) =>
-        peer.namespaceSelector || peer.ipBlock
-          ? 'outside'
-          : (peer.podSelector?.matchLabels?.['app.kubernetes.io/name'] ?? 'any pod'),
-      );
+      const rules = onPort(backend, 'http');
+      const sources = rules
+        .flatMap((r) => r.from ?? [{}])
+        .map((peer) =>
+          peer.namespaceSelector || peer.ipBlock
+            ? 'outside'
+            : (peer.podSelector?.matchLabels?.['app.kubernetes.io/name'] ?? 'any pod'),
+        );
       expect(sources.sort()).toEqual([...callers].sort());
     }
-    const gatewayRules = selecting('gateway').flatMap((p) => p.spec?.ingress ?? []);
-    expect(gatewayRules.flatMap((r) => r.from ?? [])).toEqual([
-      { namespaceSelector: { matchLabels: expect.any(Object) } },
+    expect(onPort('gateway', 'http').flatMap((r) => r.from ?? [])).toEqual([
+      { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } },
     ]);
+    // Only payouts may leave the cluster (Stripe); only the gateway and payouts call services.
+    for (const name of SERVICES) {
+      const egress = selecting(name).flatMap((p) => p.spec?.egress ?? []);
+      expect(egress.length).toBeGreaterThan(0);
+      const external = egress.filter((r) => (r.to ?? []).some((peer) => peer.ipBlock));
+      expect(external.length).toBe(name === 'payouts' ? 1 : 0);
+    }
   });
 
-  it('provisions the database with deploy/sql/provision.sql', () => {
-    const job = new Job(must(byName(objects, 'Job', 'provision-database')));
-    const volume = job.spec?.template.spec?.volumes?.find((v) => v.configMap);
-    const configMap = byName(objects, 'ConfigMap', volume?.configMap?.name ?? '');
-    const sql = readFileSync(join(repoRoot, 'deploy/sql/provision.sql'), 'utf8');
-    expect((configMap as { data?: Record<string, string> } | undefined)?.data).toEqual({
-      'provision.sql': sql,
-    });
-    expect(job.spec?.template.spec?.containers[0].args).toContain('--file=/sql/provision.sql');
+  it('exposes only the gateway through an Ingress', () => {
+    for (const ingress of of(objects, 'Ingress').map((o) => new Ingress(o))) {
+      const backends = (ingress.spec?.rules ?? []).flatMap((r) =>
+        (r.http?.paths ?? []).map((p) => p.backend.service?.name),
+      );
+      expect(new Set(backends)).toEqual(new Set(['gateway']));
+    }
+    expect(of(objects, 'Ingress')).toHaveLength(overlay === 'prod' ? 1 : 0);
   });
 
-  it('configures the platform for production behaviour', () => {
-    const configMaps = of(objects, 'ConfigMap').filter((o) =>
+  it.each(SERVICES)('serves %s metrics on a port no Service or Ingress exposes', (name) => {
+    const pod = podOf(objects, 'Deployment', name);
+    const [app] = pod.containers;
+    const platformConfig = of(objects, 'ConfigMap').find((o) =>
       o.metadata.name.startsWith('platform-config-'),
-    );
-    expect(configMaps).toHaveLength(1);
-    const data = (configMaps[0] as { data?: Record<string, string> }).data ?? {};
-    expect(data).toMatchObject({
-      NODE_ENV: 'production',
-      AUTH_DEV_TOKENS: 'false',
-      HOST: '0.0.0.0',
-      KAFKA_TOPIC_PARTITIONS: '6',
-      KAFKA_TOPIC_REPLICATION_FACTOR: overlay === 'production' ? '3' : '1',
-    });
-    for (const name of DB_SERVICES) {
-      expect(data[`${name.toUpperCase()}_URL`]).toBe(`http://${name}:${PORTS[name]}`);
+    ) as { data?: Record<string, string> } | undefined;
+    const port = Number(platformConfig?.data?.METRICS_PORT);
+    expect(app.ports).toContainEqual({ name: 'metrics', containerPort: port });
+    for (const service of of(objects, 'Service').map((o) => new Service(o))) {
+      for (const p of service.spec?.ports ?? []) {
+        expect([p.port, p.targetPort]).not.toContain(port);
+        expect(p.targetPort).not.toBe('metrics');
+      }
     }
-    expect(data.KAFKA_BROKERS).toMatch(/^[\w.-]+:\d+(,[\w.-]+:\d+)*$/);
   });
 
-  it('declares a KafkaTopic for every contract topic and its dead-letter topic', () => {
-    const topics = of(objects, 'KafkaTopic');
-    const replicas = overlay === 'production' ? 3 : 1;
-    for (const topic of topics) {
-      expect(topic.apiVersion).toBe('kafka.strimzi.io/v1beta2');
-      expect(topic.metadata.namespace).toBe(NAMESPACE);
-      expect(topic.metadata.labels?.['strimzi.io/cluster']).toBe('rewards');
-      expect(topic.metadata.name).toMatch(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/);
-      const spec = isRecord(topic.spec) ? topic.spec : {};
-      for (const field of Object.keys(spec)) {
-        expect(['topicName', 'partitions', 'replicas', 'config']).toContain(field);
+  it('alerts on series the services export', () => {
+    const rule = new PrometheusRule(
+      must(byName(objects, 'PrometheusRule', 'rewards-platform')) as unknown as IPrometheusRule,
+    );
+    const rules = rule.spec?.groups?.flatMap((g) => g.rules ?? []) ?? [];
+    expect(rules.map((r) => r.alert)).toEqual(
+      expect.arrayContaining([
+        'KafkaConsumerLagGrowing',
+        'OutboxEventsNotPublished',
+        'DeadLettersWaiting',
+        'PayoutsFailing',
+      ]),
+    );
+    const exported =
+      readFileSync(join(repoRoot, 'libs/service-kit/src/metrics/service-metrics.ts'), 'utf8') +
+      readFileSync(join(repoRoot, 'libs/service-kit/src/metrics/messaging-gauges.ts'), 'utf8') +
+      readFileSync(join(repoRoot, 'services/payouts/src/stripe/stripe-metrics.ts'), 'utf8');
+    for (const r of rules) {
+      // Metric names: snake_case words with an underscore, outside label matchers, not calls.
+      const names = (
+        String(r.expr)
+          .replace(/\{[^}]*\}/g, '')
+          .match(/\b[a-z]+(?:_[a-z0-9]+)+\b(?!\s*\()/g) ?? []
+      ).filter((n) => !/^(by|without)$/.test(n));
+      expect(names.length).toBeGreaterThan(0);
+      for (const metric of names) {
+        const base = metric.replace(/_(bucket|count|sum)$/, '');
+        expect({ alert: r.alert, metric, exported: exported.includes(`name: '${base}'`) }).toEqual({
+          alert: r.alert,
+          metric,
+          exported: true,
+        });
       }
-      expect(spec).toMatchObject({ topicName: topic.metadata.name, partitions: 6, replicas });
-      if (spec.config !== undefined) expect(isRecord(spec.config)).toBe(true);
     }
-    expect(topics.map((t) => t.metadata.name).sort()).toEqual(allTopicsWithDeadLetters().sort());
   });
 
   if (overlay === 'dev') {
-    it('runs one replica of everything', () => {
+    it('runs one replica of everything, without autoscaling', () => {
       for (const d of of(objects, 'Deployment'))
         expect(new Deployment(d as IDeployment).spec?.replicas).toBe(1);
+      expect(of(objects, 'HorizontalPodAutoscaler')).toEqual([]);
     });
   } else {
-    it('autoscales the gateway and leaves its replica count to the HPA', () => {
-      const hpa = new HorizontalPodAutoscaler(
-        must(byName(objects, 'HorizontalPodAutoscaler', 'gateway')),
-      );
-      expect(hpa.spec?.scaleTargetRef).toEqual({
-        apiVersion: 'apps/v1',
-        kind: 'Deployment',
-        name: 'gateway',
+    it.each(SERVICES)(
+      'autoscales %s, leaves it the replica count and bounds disruptions',
+      (name) => {
+        const hpa = new HorizontalPodAutoscaler(
+          must(byName(objects, 'HorizontalPodAutoscaler', name)),
+        );
+        expect(hpa.spec?.scaleTargetRef).toEqual({
+          apiVersion: 'apps/v1',
+          kind: 'Deployment',
+          name,
+        });
+        expect(hpa.spec?.minReplicas).toBeGreaterThanOrEqual(2);
+        const deployment = new Deployment(must(byName(objects, 'Deployment', name)));
+        expect(deployment.spec?.replicas).toBeUndefined();
+        const pdb = new PodDisruptionBudget(must(byName(objects, 'PodDisruptionBudget', name)));
+        expect(pdb.spec?.selector?.matchLabels).toEqual({ 'app.kubernetes.io/name': name });
+      },
+    );
+
+    it('runs a Strimzi Kafka cluster and a CloudNativePG cluster', () => {
+      const kafka = must(byName(objects, 'Kafka', 'rewards'), 'Kafka rewards') as {
+        spec?: { kafka?: { listeners?: object[]; authorization?: object } };
+      };
+      expect(kafka.spec?.kafka?.listeners).toEqual([
+        expect.objectContaining({ tls: true, authentication: { type: 'scram-sha-512' } }),
+      ]);
+      expect(kafka.spec?.kafka?.authorization).toEqual({ type: 'simple' });
+      expect(must(byName(objects, 'Cluster', 'rewards-db'), 'CNPG Cluster')).toMatchObject({
+        apiVersion: 'postgresql.cnpg.io/v1',
+        spec: { instances: 3 },
       });
-      expect(deploymentOf(objects, 'gateway').spec?.replicas).toBeUndefined();
-      for (const name of DB_SERVICES) expect(deploymentOf(objects, name).spec?.replicas).toBe(2);
     });
   }
 });

@@ -35,6 +35,8 @@ export interface PlatformUnderTest {
   stripeWebhookSecret: string;
   /** The running referrals app (its jobs can be run at once after moving the clock). */
   referrals(): RunningServiceApp;
+  /** Each running service's GET /metrics URL (its own port, not reachable via the gateway). */
+  metricsUrls(): Record<string, string>;
   /** Stops one service, as a crash or a deploy would; `restart` brings it back. */
   stop(service: 'payouts' | 'referrals'): Promise<void>;
   restart(service: 'payouts' | 'referrals'): Promise<void>;
@@ -73,11 +75,17 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       ReferralsApp.forRoot(referralsConfig, clock),
       mapReferralsError,
       ports.referrals,
+      'referrals',
     );
   const firstReferrals = await startReferrals();
   ports.referrals = Number(new URL(firstReferrals.url).port);
 
-  const wallet = await startServiceApp(WalletApp.forRoot(walletConfig, clock), mapWalletError);
+  const wallet = await startServiceApp(
+    WalletApp.forRoot(walletConfig, clock),
+    mapWalletError,
+    0,
+    'wallet',
+  );
   const bookingsConfig = loadConfig(
     BookingsConfig,
     serviceTestEnv('bookings', {
@@ -96,6 +104,8 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       options.bookingsClock !== undefined ? { clock: options.bookingsClock } : clock,
     ),
     mapBookingsError,
+    0,
+    'bookings',
   );
   const payoutsConfig = loadConfig(
     PayoutsConfig,
@@ -112,7 +122,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
   const starters = {
     referrals: startReferrals,
     payouts: () =>
-      startServiceApp(PayoutsApp.forRoot(payoutsConfig), mapPayoutsError, ports.payouts),
+      startServiceApp(PayoutsApp.forRoot(payoutsConfig), mapPayoutsError, ports.payouts, 'payouts'),
   };
   const running: Record<'referrals' | 'payouts', RunningServiceApp | undefined> = {
     referrals: firstReferrals,
@@ -134,7 +144,12 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     ...urls(),
     ...options.gatewayEnv,
   });
-  const gateway = await startServiceApp(GatewayApp.forRoot(gatewayConfig), mapBodyParserError);
+  const gateway = await startServiceApp(
+    GatewayApp.forRoot(gatewayConfig),
+    mapBodyParserError,
+    0,
+    'gateway',
+  );
 
   return {
     gatewayUrl: gateway.url,
@@ -145,6 +160,12 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     referrals: () => {
       if (!running.referrals) throw new Error('referrals is stopped');
       return running.referrals;
+    },
+    metricsUrls: () => {
+      const apps = { gateway, bookings, wallet, ...running };
+      return Object.fromEntries(
+        Object.entries(apps).flatMap(([name, app]) => (app ? [[name, app.metricsUrl]] : [])),
+      );
     },
     stop: async (service) => {
       await running[service]?.close();

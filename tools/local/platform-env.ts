@@ -1,6 +1,8 @@
 // The embedded platform's pure parts: which services exist, their ports, the environment each
 // child process gets, and how status is reported. No I/O here, so all of it is unit-tested.
 
+import { passwordVariable } from './provisioning-sql';
+
 export const SERVICES = ['gateway', 'bookings', 'referrals', 'wallet', 'payouts'] as const;
 export type ServiceName = (typeof SERVICES)[number];
 
@@ -28,9 +30,12 @@ export function portVariable(service: ServiceName): string {
   return `${service.toUpperCase()}_PORT`;
 }
 
-/** `BOOKINGS_DB_PASSWORD`, ...: a service's Postgres password, from env or the secrets file. */
-export function dbPasswordVariable(service: string): string {
-  return `${service.toUpperCase()}_DB_PASSWORD`;
+/**
+ * `BOOKINGS_DB_PASSWORD`, `BOOKINGS_DB_OWNER_PASSWORD`, ...: a service's runtime and owner
+ * Postgres passwords, from env or the secrets file.
+ */
+export function dbPasswordVariables(service: string): string[] {
+  return [passwordVariable(service, 'runtime'), passwordVariable(service, 'owner')];
 }
 
 export function parsePort(name: string, raw: string | undefined, fallback: number): number {
@@ -114,7 +119,7 @@ export function planPlatform(env: Env): PlatformPlan {
     secretNames: [
       'JWT_SECRET',
       'CHECKOUT_QUOTE_SECRET',
-      ...DATA_SERVICES.map(dbPasswordVariable),
+      ...DATA_SERVICES.flatMap(dbPasswordVariables),
       ...(embeddedPostgres ? ['POSTGRES_ADMIN_PASSWORD'] : []),
       ...(fakeStripe ? ['STRIPE_WEBHOOK_SECRET'] : []),
     ],
@@ -182,6 +187,12 @@ function isDataService(service: ServiceName): service is DataServiceName {
   return (DATA_SERVICES as readonly string[]).includes(service);
 }
 
+/** Where a service serves GET /metrics: its port + 6460 (3000 -> 9460), or a free one. */
+export function metricsPort(servicePort: number): number {
+  const port = servicePort + 6460;
+  return servicePort > 0 && port <= 65535 ? port : 0;
+}
+
 /**
  * The full environment of one service's process (also of its migrate command): the caller's
  * environment minus what the platform manages, plus what docs/architecture.md asks for.
@@ -197,6 +208,9 @@ export function buildServiceEnv(
     NODE_ENV: base.NODE_ENV ?? 'development',
     PORT: String(ports[service]),
     HOST: LOCAL_HOST,
+    METRICS_PORT: String(metricsPort(ports[service])),
+    // Names its spans when OTEL_EXPORTER_OTLP_ENDPOINT (inherited) turns tracing on.
+    OTEL_SERVICE_NAME: service,
   };
   if (isDataService(service)) {
     env.DATABASE_URL = settings.databaseUrls[service];

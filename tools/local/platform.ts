@@ -12,7 +12,6 @@ import {
   Env,
   PlatformPlan,
   SERVICES,
-  dbPasswordVariable,
   formatReadySummary,
   formatStatusLine,
   parsePort,
@@ -23,7 +22,7 @@ import {
 import { Infrastructure } from './platform-infra';
 import { platformSettings } from './platform-settings';
 import { OrchestratorState, STATUS_SIGNALS, writeStatusFile } from './platform-status';
-import { provisionDatabase } from './provision-database';
+import { passwordVariable, provisionDatabase } from './provision-database';
 import { findRepoRoot } from './repo-root';
 import { STOP_GRACE_MS, checkPortsFree, runMigration } from './service-process';
 import { SupervisedService } from './supervised-service';
@@ -166,13 +165,17 @@ class Platform {
     for (const line of infra.describe()) say(line);
 
     const [databaseUrls, topicsCreated] = await Promise.all([
-      provisionDatabase(infra.adminUrl, [...DATA_SERVICES], (s) => secrets[dbPasswordVariable(s)]),
+      provisionDatabase(
+        infra.adminUrl,
+        [...DATA_SERVICES],
+        (s, kind) => secrets[passwordVariable(s, kind)],
+      ),
       infra.provisionTopics(),
     ]);
     if (!plan.embeddedKafka) say(`kafka      ${topicsCreated} missing topics created`);
     this.checkAborted();
     const settings = platformSettings(plan, this.env, secrets, {
-      databaseUrls,
+      databaseUrls: Object.fromEntries(DATA_SERVICES.map((s) => [s, databaseUrls[s].runtime])),
       kafkaBrokers: infra.brokers,
       fakeStripeUrl: infra.fakeStripeUrl,
       mail: await this.startMail(),
@@ -184,7 +187,8 @@ class Platform {
       await runMigration(
         service,
         migrations[i],
-        settings.envOf(service),
+        // Migrations run as the schema's owner; the service itself as its runtime role.
+        { ...settings.envOf(service), DATABASE_URL: databaseUrls[service].owner },
         this.root,
         this.abort.signal,
       );

@@ -1,7 +1,8 @@
 // Child processes of the embedded platform: migration commands (run to completion) and services
 // (long-running, output to a log file, error lines echoed, stopped gracefully then killed).
 import { spawn } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, existsSync } from 'node:fs';
+import { join, sep } from 'node:path';
 import { createServer } from 'node:net';
 import { errorLineText } from './platform-env';
 import { ExitInfo } from './process-control';
@@ -45,9 +46,28 @@ export function logSeparator(name: string, note: string, pid: number, at: Date):
   return `\n===== ${at.toISOString()} ${name} ${note} (pid ${pid}) =====\n`;
 }
 
+/**
+ * Tracing's preload (dist/libs/service-kit/src/tracing/preload.js beside the service's dist/):
+ * it starts OpenTelemetry before the service's modules load, and does nothing unless
+ * OTEL_EXPORTER_OTLP_ENDPOINT is set.
+ */
+function tracingPreload(script: string): string[] {
+  const marker = `${sep}dist${sep}`;
+  const at = script.lastIndexOf(marker);
+  if (at < 0) return [];
+  const preload = join(
+    script.slice(0, at + marker.length),
+    'libs/service-kit/src/tracing/preload.js',
+  );
+  return existsSync(preload) ? ['--require', preload] : [];
+}
+
 export function spawnService(opts: SpawnServiceOptions): ServiceProcess {
-  const args =
-    opts.preload === undefined ? [opts.script] : ['--require', opts.preload, opts.script];
+  const args = [
+    ...tracingPreload(opts.script),
+    ...(opts.preload === undefined ? [] : ['--require', opts.preload]),
+    opts.script,
+  ];
   // Own process group, so a Ctrl-C reaches only the platform, which then stops services before
   // the infrastructure they use; the preload guard covers the platform dying without a signal.
   const child = spawn(process.execPath, args, {

@@ -57,3 +57,27 @@ export const TOPIC_CONSUMERS: Readonly<Partial<Record<Topic, readonly string[]>>
   [Topics.RewardVoided]: ['wallet'],
   [Topics.PayoutRequested]: ['payouts'],
 };
+
+/**
+ * The one service that publishes each topic (through its outbox): what write access on the broker
+ * is derived from (deploy/k8s KafkaUser ACLs). Kept equal to the services' outbox writes by a test.
+ */
+export const TOPIC_PRODUCERS: Readonly<Record<Topic, string>> = {
+  [Topics.UserRegistered]: 'bookings',
+  [Topics.UserVerified]: 'bookings',
+  [Topics.InstructorWentLive]: 'bookings',
+  [Topics.BookingConfirmed]: 'bookings',
+  [Topics.BookingCancelled]: 'bookings',
+  [Topics.LessonCompleted]: 'bookings',
+  [Topics.ReferralAttributed]: 'referrals',
+  [Topics.RewardEarned]: 'referrals',
+  [Topics.RewardUnlocked]: 'referrals',
+  [Topics.RewardVoided]: 'referrals',
+  [Topics.PayoutRequested]: 'referrals',
+  [Topics.PayoutPaid]: 'payouts',
+  [Topics.PayoutFailed]: 'payouts',
+  [Topics.WalletCredited]: 'wallet',
+  [Topics.WalletDebited]: 'wallet',
+  [Topics.CreditExpiring]: 'wallet',
+  [Topics.CreditExpired]: 'wallet',
+};

@@ -75,6 +75,7 @@ export class DeadLetters {
     private readonly bus: MessageBus,
     private readonly consumer: string,
     private readonly now: () => Date = () => new Date(),
+    private readonly onDeadLettered: (topic: string) => void = () => undefined,
   ) {}
 
   async record(message: IncomingMessage, reason: string, attempts: number): Promise<void> {
@@ -122,6 +123,7 @@ export class DeadLetters {
         },
       },
     ]);
+    this.onDeadLettered(message.topic);
   }
 
   async list(options: { includeReplayed?: boolean; limit?: number } = {}): Promise<DeadLetter[]> {

@@ -6,6 +6,7 @@ import {
   Topic,
 } from '@rewards/contracts';
 import { DataSource, EntityManager } from 'typeorm';
+import { inConsumeSpan } from './message-tracing';
 import { DeadLetters } from './dead-letters';
 import {
   BatchControls,
@@ -240,7 +241,7 @@ export class InboxConsumer {
         return { applied, failure: { reason: parsed.reason, poison: true } };
       await tx.query('SAVEPOINT inbox_message');
       try {
-        await this.applyIn(tx, parsed, messages[i].topic);
+        await this.applyIn(tx, parsed, messages[i]);
         await tx.query('RELEASE SAVEPOINT inbox_message');
       } catch (err) {
         if (this.isTransient(err)) throw err;
@@ -267,6 +268,7 @@ export class InboxConsumer {
     controls: BatchControls,
   ): Promise<RunOutcome> {
     const run: Array<Extract<Parsed, { kind: 'ok' }>> = [];
+    const runMessages: IncomingMessage[] = [];
     let poison: string | undefined;
     for (let i = from; i < messages.length; i++) {
       const parsed = this.parse(messages[i]);
@@ -275,12 +277,13 @@ export class InboxConsumer {
         break;
       }
       run.push(parsed);
+      runMessages.push(messages[i]);
     }
     const topic = messages[from]?.topic ?? '';
     const fresh = await this.recordInInbox(tx, run, topic);
     await this.runPrelude(tx, topic, run, fresh);
     let applied = 0;
-    for (const parsed of run) {
+    for (const [k, parsed] of run.entries()) {
       if (!controls.isActive()) {
         await this.forget(tx, fresh);
         return { applied };
@@ -288,8 +291,16 @@ export class InboxConsumer {
       // Deleted once applied: a second copy of the id in this run is a duplicate, skipped.
       // Postgres answers uuids in lower case, whatever case the producer wrote.
       if (fresh.delete(parsed.event.id.toLowerCase())) {
+        const message = runMessages[k];
+        const traceparent = message.headers.traceparent ?? parsed.event.traceparent;
         try {
-          await parsed.handler(parsed.event, tx);
+          await inConsumeSpan(
+            this.options.groupId,
+            message.topic,
+            parsed.event.id,
+            traceparent,
+            () => parsed.handler(parsed.event, tx),
+          );
         } catch (err) {
           if (this.isTransient(err)) throw err;
           throw new IsolationNeeded('inbox: a handler failed in a run without savepoints', {
@@ -347,17 +358,21 @@ export class InboxConsumer {
     );
   }
 
-  private async applyIn(
+  private applyIn(
     tx: EntityManager,
     parsed: Extract<Parsed, { kind: 'ok' }>,
-    topic: string,
+    message: IncomingMessage,
   ): Promise<void> {
-    const inserted = await tx.query<unknown[]>(
-      `INSERT INTO inbox_messages (consumer, message_id, topic) VALUES ($1, $2, $3)
-       ON CONFLICT DO NOTHING RETURNING message_id`,
-      [this.options.groupId, parsed.event.id, topic],
-    );
-    if (inserted.length > 0) await parsed.handler(parsed.event, tx);
+    const { topic } = message;
+    const traceparent = message.headers.traceparent ?? parsed.event.traceparent;
+    return inConsumeSpan(this.options.groupId, topic, parsed.event.id, traceparent, async () => {
+      const inserted = await tx.query<unknown[]>(
+        `INSERT INTO inbox_messages (consumer, message_id, topic) VALUES ($1, $2, $3)
+         ON CONFLICT DO NOTHING RETURNING message_id`,
+        [this.options.groupId, parsed.event.id, topic],
+      );
+      if (inserted.length > 0) await parsed.handler(parsed.event, tx);
+    });
   }
 
   private parse(message: IncomingMessage): Parsed {
@@ -401,7 +416,7 @@ export class InboxConsumer {
         }
         const retried = await this.untilItWorks(batch, controls, async () => {
           try {
-            await this.dataSource.transaction((tx) => this.applyIn(tx, parsed, message.topic));
+            await this.dataSource.transaction((tx) => this.applyIn(tx, parsed, message));
             return { ok: true as const };
           } catch (err) {
             if (this.isTransient(err) || !(await this.databaseReachable())) throw err;

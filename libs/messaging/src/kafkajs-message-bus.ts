@@ -1,4 +1,4 @@
-import { Admin, Kafka, logLevel, Partitioners, Producer } from 'kafkajs';
+import { Admin, Kafka, logLevel, Partitioners, Producer, SASLOptions } from 'kafkajs';
 import {
   BatchHandler,
   CommittedOffset,
@@ -11,9 +11,19 @@ import {
 } from './message-bus';
 import { BusLog, SupervisedConsumer } from './supervised-consumer';
 
+/** How the client authenticates to the brokers; plaintext and anonymous when absent. */
+export interface KafkaSecurity {
+  /** TLS to the brokers; `ca` (PEM) replaces the system trust store, e.g. Strimzi's cluster CA. */
+  ssl?: { ca?: string[] };
+  sasl?: SASLOptions & { mechanism: 'scram-sha-512' | 'scram-sha-256' | 'plain' };
+}
+
 export interface KafkaJsBusOptions {
   brokers: string[];
   clientId: string;
+  security?: KafkaSecurity;
+  /** Reports consumer lag per partition. */
+  onLag?: (topic: string, partition: number, lag: number) => void;
   /** Per-request timeout; kept short so readiness reflects reality. */
   requestTimeoutMs?: number;
   /**
@@ -38,6 +48,10 @@ export class KafkaJsMessageBus implements MessageBus {
     this.kafka = new Kafka({
       clientId: options.clientId,
       brokers: options.brokers,
+      ssl: options.security?.ssl
+        ? { ca: options.security.ssl.ca, rejectUnauthorized: true }
+        : false,
+      sasl: options.security?.sasl,
       connectionTimeout: 3000,
       requestTimeout: options.requestTimeoutMs ?? 10000,
       retry: { initialRetryTime: 200, retries: 8 },
@@ -103,6 +117,7 @@ export class KafkaJsMessageBus implements MessageBus {
       topics,
       handler,
       fetchMaxWaitMs: this.options.fetchMaxWaitMs ?? 200,
+      onLag: this.options.onLag,
       // Short enough that a replica that died without leaving the group is replaced quickly.
       sessionTimeoutMs: this.options.sessionTimeoutMs ?? 10_000,
       heartbeatIntervalMs: Math.floor((this.options.sessionTimeoutMs ?? 10_000) / 4),

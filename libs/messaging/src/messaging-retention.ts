@@ -7,6 +7,8 @@ export interface MessagingRetentionOptions {
   inboxRetentionMs: number;
   intervalMs: number;
   onError: (err: unknown) => void;
+  /** Told how many rows each purge deleted. */
+  onPurged?: (purged: { outbox: number; inbox: number }) => void;
 }
 
 const DELETE_CHUNK = 5000;
@@ -30,7 +32,9 @@ export class MessagingRetention {
 
   start(): void {
     this.timer = setInterval(() => {
-      this.purge().catch((err: unknown) => this.options.onError(err));
+      this.purge()
+        .then((purged) => this.options.onPurged?.(purged))
+        .catch((err: unknown) => this.options.onError(err));
     }, this.options.intervalMs);
     this.timer.unref();
   }

@@ -88,3 +88,18 @@ DROP TABLE outbox_partition_offsets;
 DROP INDEX outbox_messages_created;
 DROP INDEX outbox_messages_topic_seq;
 `;
+
+/**
+ * V3: leader locks as rows in the service's own schema. Postgres advisory locks are
+ * database-wide and need no privilege, so any role could hold another service's; a row lock
+ * needs the schema's grants, which only the service's own roles have.
+ */
+export const MESSAGING_TABLES_V3_UP = `
+CREATE TABLE schema_locks (
+  name text PRIMARY KEY
+);
+`;
+
+export const MESSAGING_TABLES_V3_DOWN = `
+DROP TABLE schema_locks;
+`;

@@ -14,8 +14,9 @@ import { BrokerWatch } from './broker-watch';
 import { DeadLetters } from './dead-letters';
 import { InboxConsumer, MessagingLog } from './inbox-consumer';
 import { InboxTransport } from './inbox-transport';
-import { KafkaJsMessageBus } from './kafkajs-message-bus';
+import { KafkaJsMessageBus, KafkaSecurity } from './kafkajs-message-bus';
 import { MessageBus } from './message-bus';
+import { MessagingObserver } from './messaging-observer';
 import { MessagingRetention } from './messaging-retention';
 import { OutboxRelay } from './outbox-relay';
 import { OutboxWriter } from './outbox';
@@ -23,6 +24,10 @@ import { OutboxWriter } from './outbox';
 export interface MessagingOptions {
   brokers: string[];
   clientId: string;
+  /** TLS and SASL credentials of this service's Kafka user. */
+  security?: KafkaSecurity;
+  /** Metrics of what the relay, the inbox and retention do. */
+  observer?: MessagingObserver;
   /** Consumer group, and the inbox's consumer name. */
   groupId: string;
   /** Written into every envelope this service publishes. */
@@ -105,7 +110,13 @@ export class MessagingModule {
           provide: MESSAGE_BUS,
           inject: [MESSAGING_OPTIONS],
           useFactory: (o: MessagingOptions) =>
-            new KafkaJsMessageBus({ brokers: o.brokers, clientId: o.clientId, log }),
+            new KafkaJsMessageBus({
+              brokers: o.brokers,
+              clientId: o.clientId,
+              security: o.security,
+              onLag: (topic, partition, lag) => o.observer?.consumerLag(topic, partition, lag),
+              log,
+            }),
         },
         {
           provide: OutboxWriter,
@@ -131,6 +142,8 @@ export class MessagingModule {
                 brokerCheckIntervalMs: o.brokerCheckIntervalMs,
                 onError: (err) =>
                   logger.error({ message: 'outbox relay failed', err: String(err) }),
+                onPublished: (envelopes, replay) => o.observer?.published(envelopes, replay),
+                service: o.producer,
               },
             ),
         },
@@ -144,13 +157,19 @@ export class MessagingModule {
               intervalMs: RETENTION_PURGE_INTERVAL_MS,
               onError: (err) =>
                 logger.error({ message: 'retention purge failed', err: String(err) }),
+              onPurged: ({ outbox, inbox }) => {
+                o.observer?.purged('outbox', outbox);
+                o.observer?.purged('inbox', inbox);
+              },
             }),
         },
         {
           provide: DeadLetters,
           inject: [DataSource, MESSAGE_BUS, MESSAGING_OPTIONS],
           useFactory: (ds: DataSource, bus: MessageBus, o: MessagingOptions) =>
-            new DeadLetters(ds, bus, o.groupId),
+            new DeadLetters(ds, bus, o.groupId, undefined, (topic) =>
+              o.observer?.deadLettered(topic),
+            ),
         },
         {
           provide: InboxConsumer,

@@ -1,6 +1,9 @@
+import type { EventEnvelope } from '@rewards/contracts';
 import { DataSource, EntityManager } from 'typeorm';
 import { BrokerWatch } from './broker-watch';
 import { MessageBus } from './message-bus';
+import { startPublishSpan } from './message-tracing';
+import { tryTakeSchemaLock } from './schema-lock';
 
 export interface OutboxRelayOptions {
   /** Poll interval while the outbox is empty. */
@@ -9,6 +12,10 @@ export interface OutboxRelayOptions {
   /** How often the broker is checked for lost messages (also before publishing after a gap). */
   brokerCheckIntervalMs: number;
   onError: (err: unknown) => void;
+  /** Names the relay's spans. */
+  service?: string;
+  /** Told what each batch sent (after the broker acknowledged it). */
+  onPublished?: (envelopes: ReadonlyArray<EventEnvelope<unknown>>, replay: boolean) => void;
 }
 
 const MAX_BACKOFF_MS = 10_000;
@@ -17,7 +24,7 @@ interface OutboxRow {
   seq: string;
   topic: string;
   key: string;
-  envelope: { id: string; traceparent?: string };
+  envelope: EventEnvelope<unknown>;
 }
 
 interface Batch {
@@ -35,7 +42,7 @@ interface ReplayRow {
 
 /**
  * Publishes committed outbox rows in sequence order. One relay per service publishes at a time
- * (a transaction-scoped advisory lock), so per-key order survives several replicas; writers of
+ * (a row lock in its own schema, see tryTakeSchemaLock), so per-key order survives several replicas; writers of
  * one key serialize in OutboxWriter, so sequence order is their commit order.
  *
  * Published rows stay for the retention window. When the broker turns out to have lost messages
@@ -139,7 +146,7 @@ export class OutboxRelay {
           [this.options.batchSize],
         );
         if (rows.length > 0) {
-          await this.send(tx, rows);
+          await this.send(tx, rows, false);
           await tx.query(
             'UPDATE outbox_messages SET published_at = now() WHERE seq = ANY($1::bigint[])',
             [rows.map((r) => r.seq)],
@@ -162,7 +169,7 @@ export class OutboxRelay {
       // Then the next replay, or the rows that waited for this one.
       return { sent: 0, more: true };
     }
-    await this.send(tx, rows);
+    await this.send(tx, rows, true);
     // Unless sending revealed yet another loss, which restarted this replay from the beginning.
     await tx.query('UPDATE outbox_replays SET next_seq = $2 WHERE topic = $1 AND generation = $3', [
       replay.topic,
@@ -172,28 +179,44 @@ export class OutboxRelay {
     return { sent: rows.length, more: true };
   }
 
-  private async send(tx: EntityManager, rows: OutboxRow[]): Promise<void> {
-    const acks = await this.bus.send(
-      rows.map((r) => ({
-        topic: r.topic,
-        key: r.key,
-        value: JSON.stringify(r.envelope),
-        headers: {
-          'message-id': r.envelope.id,
-          ...(r.envelope.traceparent ? { traceparent: r.envelope.traceparent } : {}),
-        },
-      })),
+  private async send(tx: EntityManager, rows: OutboxRow[], replay: boolean): Promise<void> {
+    const spans = rows.map((r) =>
+      startPublishSpan(
+        this.options.service ?? 'unknown',
+        r.topic,
+        r.envelope.id,
+        r.envelope.traceparent,
+      ),
     );
+    let acks: Awaited<ReturnType<MessageBus['send']>>;
+    try {
+      acks = await this.bus.send(
+        rows.map((r, i) => ({
+          topic: r.topic,
+          key: r.key,
+          value: JSON.stringify(r.envelope),
+          headers: {
+            'message-id': r.envelope.id,
+            ...(spans[i].traceparent ? { traceparent: spans[i].traceparent } : {}),
+          },
+        })),
+      );
+    } catch (err) {
+      for (const span of spans) span.end(err);
+      throw err;
+    }
+    for (const span of spans) span.end();
     await this.watch.recordAcks(tx, acks);
+    this.options.onPublished?.(
+      rows.map((r) => r.envelope),
+      replay,
+    );
   }
 
   /** Runs `work` holding the service's relay lock; undefined when another replica holds it. */
   private underLock<T>(work: (tx: EntityManager) => Promise<T>): Promise<T | undefined> {
     return this.dataSource.transaction(async (tx) => {
-      const [{ locked }] = await tx.query<Array<{ locked: boolean }>>(
-        'SELECT pg_try_advisory_xact_lock(hashtext($1)) AS locked',
-        [this.lockName],
-      );
+      const locked = await tryTakeSchemaLock(tx, this.lockName);
       return locked ? work(tx) : undefined;
     });
   }

@@ -2,6 +2,7 @@ import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import { CurrentEvents, createEnvelope, EventEnvelope, PayloadOf, Topic } from '@rewards/contracts';
 import { EntityManager } from 'typeorm';
+import { currentTraceparent } from './message-tracing';
 
 /** First half of the two-int advisory lock taken per event key (the second is the key's hash). */
 export const OUTBOX_KEY_LOCK_SPACE = 0x6f757478; // 'outx'
@@ -47,7 +48,8 @@ export class OutboxWriter {
       key,
       payload,
       occurredAt: context.occurredAt,
-      traceparent: context.traceparent,
+      // The caller's, else the active span's: a request's events join the request's trace.
+      traceparent: context.traceparent ?? currentTraceparent(),
     });
     // Writers of one key queue here until the previous one commits, so the sequence number
     // taken below orders one key's events as their transactions committed, even when the

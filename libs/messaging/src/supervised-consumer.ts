@@ -19,6 +19,8 @@ const RESTART_MAX_MS = 30_000;
 const HEALTHY_AFTER_MS = 60_000;
 
 export interface SupervisedConsumerOptions extends SubscribeOptions {
+  /** Called with the partition's lag when a batch arrives and after it is worked on. */
+  onLag?: (topic: string, partition: number, lag: number) => void;
   groupId: string;
   topics: string[];
   handler: BatchHandler;
@@ -167,6 +169,10 @@ export class SupervisedConsumer implements Subscription {
       value: m.value,
       headers: headersToStrings(m.headers),
     }));
+    const lagAfter = (offset: string) => Number(BigInt(batch.highWatermark) - BigInt(offset) - 1n);
+    if (messages.length > 0) {
+      this.options.onLag?.(batch.topic, batch.partition, lagAfter(messages[0].offset) + 1);
+    }
     try {
       await this.options.handler(
         { topic: batch.topic, partition: batch.partition, messages },
@@ -186,8 +192,10 @@ export class SupervisedConsumer implements Subscription {
     } finally {
       // Commit what was finished even when the handler gave up half-way; the rest is
       // redelivered and the inbox drops whatever was already applied.
-      if (lastDone !== undefined)
+      if (lastDone !== undefined) {
+        this.options.onLag?.(batch.topic, batch.partition, lagAfter(lastDone));
         await this.commit(consumer, batch.topic, batch.partition, lastDone);
+      }
     }
   }
 

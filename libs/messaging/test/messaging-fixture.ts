@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createEnvelope, EventEnvelope, LessonCompletedV1, Topics } from '@rewards/contracts';
 import { testAdminUrl } from '@rewards/testing';
 import { DataSource } from 'typeorm';
-import { MESSAGING_TABLES_V1_UP, MESSAGING_TABLES_V2_UP } from '../src';
+import { MESSAGING_TABLES_V1_UP, MESSAGING_TABLES_V2_UP, MESSAGING_TABLES_V3_UP } from '../src';
 
 /** A scratch schema with the messaging tables, and a table handlers write what they applied to. */
 export async function scratchSchema(): Promise<{ dataSource: DataSource; schema: string }> {
@@ -18,6 +18,7 @@ export async function scratchSchema(): Promise<{ dataSource: DataSource; schema:
   await dataSource.query(`CREATE SCHEMA ${schema}`);
   await dataSource.query(MESSAGING_TABLES_V1_UP);
   await dataSource.query(MESSAGING_TABLES_V2_UP);
+  await dataSource.query(MESSAGING_TABLES_V3_UP);
   await dataSource.query(
     'CREATE TABLE applied (seq bigserial PRIMARY KEY, message_id uuid NOT NULL, booking_id uuid NOT NULL)',
   );

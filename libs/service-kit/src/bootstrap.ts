@@ -1,8 +1,11 @@
-import { ConsoleLogger, DynamicModule, INestApplication, LogLevel } from '@nestjs/common';
+import { ConsoleLogger, DynamicModule, INestApplication, LogLevel, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { startInboxTransport } from '@rewards/messaging';
 import { BaseServiceConfig, loadConfig, LogLevelName } from './config';
 import { DomainErrorMapper, ErrorFilter } from './errors';
+import { httpMetricsMiddleware, MetricsModule, ServiceMetrics } from './metrics';
+import { requestContext, StructuredLogger } from './logging';
+import { traceRequests } from './tracing/trace-requests';
 import { createValidationPipe } from './validation';
 
 const LEVELS: Record<LogLevelName, LogLevel[]> = {
@@ -13,14 +16,42 @@ const LEVELS: Record<LogLevelName, LogLevel[]> = {
 };
 
 export function jsonLogger(service: string, level: LogLevelName): ConsoleLogger {
-  return new ConsoleLogger(service, { json: true, logLevels: LEVELS[level] });
+  return new StructuredLogger(service, LEVELS[level]);
 }
 
-/** Applies what every service's HTTP surface shares: validation, error mapping, shutdown. */
-export function configureHttp(app: INestApplication, mapDomainError?: DomainErrorMapper): void {
+/**
+ * Applies what every service's HTTP surface shares: request metrics, validation, error mapping,
+ * shutdown. Request metrics need MetricsModule in the app (withMetrics adds it; runService and
+ * the test kit use it).
+ */
+export function configureHttp(
+  app: INestApplication,
+  mapDomainError?: DomainErrorMapper,
+  service = 'unknown',
+): void {
+  app.use(requestContext());
+  app.use(traceRequests(service));
+  const metrics = metricsOf(app);
+  if (metrics) app.use(httpMetricsMiddleware(metrics));
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new ErrorFilter(mapDomainError));
   app.enableShutdownHooks();
+}
+
+function metricsOf(app: INestApplication): ServiceMetrics | undefined {
+  try {
+    return app.get(ServiceMetrics, { strict: false });
+  } catch {
+    return undefined;
+  }
+}
+
+@Module({})
+class ServiceRootModule {}
+
+/** The service's root module plus the app-wide metrics registry. */
+export function withMetrics(module: DynamicModule): DynamicModule {
+  return { module: ServiceRootModule, imports: [module, MetricsModule] };
 }
 
 export async function runService(options: {
@@ -28,23 +59,27 @@ export async function runService(options: {
   module: DynamicModule;
   port: number;
   host: string;
+  /** Port of GET /metrics (Prometheus), apart from the service's HTTP port. */
+  metricsPort: number;
   logLevel: LogLevelName;
   mapDomainError?: DomainErrorMapper;
 }): Promise<INestApplication> {
   const logger = jsonLogger(options.name, options.logLevel);
   // Nest's default (abortOnError) exits the process on the first failed app.get(), before the
   // caller's catch runs: a service without messaging (the gateway) died in startInboxTransport.
-  const app = await NestFactory.create(options.module, {
+  const app = await NestFactory.create(withMetrics(options.module), {
     logger,
     bufferLogs: true,
     abortOnError: false,
     // Keeps the exact bytes of JSON bodies (req.rawBody): a signed webhook is verified on them.
     rawBody: true,
   });
-  configureHttp(app, options.mapDomainError);
+  configureHttp(app, options.mapDomainError, options.name);
   await startInboxTransport(app);
   await app.listen(options.port, options.host);
+  const metricsUrl = await app.get(ServiceMetrics).listen(options.metricsPort, options.host);
   logger.log(`${options.name} listening on http://${options.host}:${options.port}`);
+  logger.log(`${options.name} metrics on ${metricsUrl}`);
   return app;
 }
 
@@ -65,6 +100,7 @@ export function serviceMain<C extends BaseServiceConfig>(options: {
       module: options.module(config),
       port: config.PORT,
       host: config.HOST,
+      metricsPort: config.METRICS_PORT,
       logLevel: config.LOG_LEVEL,
       mapDomainError: options.mapDomainError,
     });

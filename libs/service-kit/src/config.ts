@@ -1,6 +1,8 @@
 import { plainToInstance, Transform } from 'class-transformer';
 import {
+  Equals,
   IsIn,
+  IsNotEmpty,
   IsInt,
   IsOptional,
   IsString,
@@ -8,6 +10,7 @@ import {
   Max,
   Min,
   registerDecorator,
+  ValidateIf,
   ValidationArguments,
   ValidationOptions,
   validateSync,
@@ -104,7 +107,32 @@ export class BaseServiceConfig {
 
   @IsIn(LOG_LEVELS)
   LOG_LEVEL: LogLevelName = 'info';
+
+  /** Port of GET /metrics (Prometheus), never exposed through the gateway; 0 picks a free one. */
+  @toInt()
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  METRICS_PORT: number = 9464;
+
+  /**
+   * OTLP/HTTP endpoint traces are exported to (e.g. http://otel-collector:4318); unset: no
+   * tracing. Read by the tracing preload before boot, validated here.
+   */
+  @IsOptional()
+  @Matches(/^https?:\/\/[^\s/]+(\/\S*)?$/, {
+    message: 'OTEL_EXPORTER_OTLP_ENDPOINT must be an http(s):// URL',
+  })
+  OTEL_EXPORTER_OTLP_ENDPOINT?: string = undefined;
+
+  /** service.name of exported spans; defaults to the service (SERVICE in the image). */
+  @IsOptional()
+  @Matches(/^[a-z][a-z0-9-]*$/)
+  OTEL_SERVICE_NAME?: string = undefined;
 }
+
+export const KAFKA_SASL_MECHANISMS = ['scram-sha-512', 'scram-sha-256', 'plain'] as const;
+export type KafkaSaslMechanism = (typeof KAFKA_SASL_MECHANISMS)[number];
 
 /** Variables of a service that owns a schema and talks to Kafka. */
 export class DataServiceConfig extends BaseServiceConfig {
@@ -121,6 +149,34 @@ export class DataServiceConfig extends BaseServiceConfig {
   @IsOptional()
   @IsString()
   KAFKA_CLIENT_ID?: string = undefined;
+
+  /** TLS to the brokers. Required in production whenever SASL credentials are sent. */
+  @toBool()
+  @ValidateIf((c: DataServiceConfig) => c.NODE_ENV === 'production' && !!c.KAFKA_SASL_MECHANISM)
+  @Equals(true, {
+    message: 'KAFKA_SSL must be true when NODE_ENV=production sends SASL credentials',
+  })
+  KAFKA_SSL: boolean = false;
+
+  /** PEM file of the CA that signed the brokers' certificates (Strimzi: the cluster CA). */
+  @IsOptional()
+  @IsString()
+  KAFKA_SSL_CA_FILE?: string = undefined;
+
+  /** SASL mechanism of the service's Kafka user; unset means no authentication. */
+  @IsOptional()
+  @IsIn(KAFKA_SASL_MECHANISMS)
+  KAFKA_SASL_MECHANISM?: KafkaSaslMechanism = undefined;
+
+  @ValidateIf((c: DataServiceConfig) => !!c.KAFKA_SASL_MECHANISM)
+  @IsString()
+  @IsNotEmpty({ message: 'KAFKA_SASL_USERNAME is required with KAFKA_SASL_MECHANISM' })
+  KAFKA_SASL_USERNAME?: string = undefined;
+
+  @ValidateIf((c: DataServiceConfig) => !!c.KAFKA_SASL_MECHANISM)
+  @IsString()
+  @IsNotEmpty({ message: 'KAFKA_SASL_PASSWORD is required with KAFKA_SASL_MECHANISM' })
+  KAFKA_SASL_PASSWORD?: string = undefined;
 
   @toInt()
   @IsInt()

@@ -5,6 +5,8 @@ import { DataSource } from 'typeorm';
 import { Clock, SystemClock } from './clock';
 import { DataServiceConfig } from './config';
 import { HealthModule } from './health';
+import { kafkaSecurity } from './kafka-security';
+import { MessagingGauges, MetricsModule, ServiceMetrics } from './metrics';
 import { isTransientInfrastructureError } from './transient-errors';
 
 export interface DataServiceOptions {
@@ -31,11 +33,14 @@ export class DataServiceModule {
           useFactory: () => ({}),
           dataSourceFactory: async () => options.dataSource().initialize(),
         }),
+        MetricsModule,
         MessagingModule.forRootAsync({
-          inject: [],
-          useFactory: () => ({
+          inject: [ServiceMetrics],
+          useFactory: (metrics: ServiceMetrics) => ({
+            observer: metrics,
             brokers: config.KAFKA_BROKERS.split(','),
             clientId: config.KAFKA_CLIENT_ID ?? service,
+            security: kafkaSecurity(config),
             groupId: service,
             producer: service,
             outboxPollIntervalMs: config.OUTBOX_POLL_INTERVAL_MS,
@@ -69,7 +74,10 @@ export class DataServiceModule {
           ],
         }),
       ],
-      providers: [{ provide: Clock, useValue: options.clock ?? new SystemClock() }],
+      providers: [
+        { provide: Clock, useValue: options.clock ?? new SystemClock() },
+        MessagingGauges,
+      ],
       exports: [Clock],
     };
   }

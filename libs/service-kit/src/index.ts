@@ -1,4 +1,5 @@
 export * from './config';
+export * from './kafka-security';
 export * from './clock';
 export * from './database';
 export * from './errors';
@@ -10,3 +11,6 @@ export * from './bootstrap';
 export * from './migrations';
 export * from './data-service.module';
 export * from './client-address';
+export * from './metrics';
+export * from './tracing';
+export * from './logging';

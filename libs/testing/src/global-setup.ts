@@ -38,9 +38,15 @@ export default async function globalSetup(): Promise<void> {
     const replication = Number(process.env.KAFKA_TOPIC_REPLICATION_FACTOR ?? 1);
     await provisionTopics(brokers.split(','), topics, partitions, replication);
   }
-  const urls = await provisionDatabase(adminUrl, [...DATA_SERVICES], (s) => `test-${s}-secret`);
+  const urls = await provisionDatabase(
+    adminUrl,
+    [...DATA_SERVICES],
+    (s, kind) => `test-${s}-${kind}-secret`,
+  );
   process.env[TEST_ENV_KEYS.adminUrl] = adminUrl;
   process.env[TEST_ENV_KEYS.brokers] = brokers;
-  for (const service of DATA_SERVICES)
-    process.env[TEST_ENV_KEYS.serviceUrl(service)] = urls[service];
+  for (const service of DATA_SERVICES) {
+    process.env[TEST_ENV_KEYS.serviceUrl(service)] = urls[service].runtime;
+    process.env[TEST_ENV_KEYS.ownerUrl(service)] = urls[service].owner;
+  }
 }

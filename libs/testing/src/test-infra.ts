@@ -5,7 +5,10 @@ export type DataService = (typeof DATA_SERVICES)[number];
 export const TEST_ENV_KEYS = {
   adminUrl: 'TEST_ADMIN_DATABASE_URL',
   brokers: 'TEST_KAFKA_BROKERS',
+  /** The service's runtime role: what the app connects as. */
   serviceUrl: (service: string) => `TEST_DATABASE_URL_${service.toUpperCase()}`,
+  /** The schema owner: what migrations (and only migrations) connect as. */
+  ownerUrl: (service: string) => `TEST_DATABASE_OWNER_URL_${service.toUpperCase()}`,
 };
 
 function required(name: string): string {
@@ -36,6 +39,11 @@ export function serviceTestEnv(
 
 export function testBrokers(): string[] {
   return required(TEST_ENV_KEYS.brokers).split(',');
+}
+
+/** The owner role's connection of a service's schema, for migrations. */
+export function testOwnerUrl(service: string): string {
+  return required(TEST_ENV_KEYS.ownerUrl(service));
 }
 
 export function testAdminUrl(): string {

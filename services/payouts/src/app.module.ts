@@ -17,6 +17,7 @@ import { ProcessDuePayoutsJob } from './payouts/process-due-payouts.job';
 import { RecordTransferOutcome } from './payouts/record-transfer-outcome';
 import { TransferPayoutUseCase } from './payouts/transfer-payout.usecase';
 import { STRIPE, stripeProvider } from './stripe/stripe.client';
+import { StripeMetrics } from './stripe/stripe-metrics';
 import { StripeRateLimiter } from './stripe/stripe-rate-limiter';
 import { ApplyStripeEventUseCase } from './webhooks/apply-stripe-event.usecase';
 import { StripeWebhookController } from './webhooks/stripe-webhook.controller';
@@ -55,6 +56,7 @@ export class AppModule {
         PayoutClaims,
         StripeRateLimiter,
         RecordTransferOutcome,
+        StripeMetrics,
         TransferPayoutUseCase,
         ProcessDuePayoutsJob,
         PayoutQueries,

@@ -11,6 +11,7 @@ import {
   RunningServiceApp,
   serviceTestEnv,
   startServiceApp,
+  testOwnerUrl,
 } from '@rewards/testing';
 import { Client } from 'pg';
 import request from 'supertest';
@@ -75,7 +76,9 @@ export class PayoutsHarness {
     await migrate(payoutsDataSource(this.config.DATABASE_URL));
     await this.startService();
     await this.probe.watch([Topics.PayoutPaid, Topics.PayoutFailed, 'payout-requested.dlq']);
-    this.db = new Client({ connectionString: this.config.DATABASE_URL });
+    // The schema's owner: tests install triggers that simulate crashes, which the app's runtime
+    // role may not.
+    this.db = new Client({ connectionString: testOwnerUrl('payouts') });
     await this.db.connect();
   }
 

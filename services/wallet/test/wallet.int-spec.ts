@@ -6,7 +6,7 @@ import {
   RewardVoidedV1,
   Topics,
 } from '@rewards/contracts';
-import { eventually, testAdminUrl } from '@rewards/testing';
+import { eventually, testAdminUrl, testOwnerUrl } from '@rewards/testing';
 import { Client } from 'pg';
 import { EntityManager } from 'typeorm';
 import request from 'supertest';
@@ -364,7 +364,9 @@ describe('wallet service', () => {
     const [rewardId, userId] = [randomUUID(), randomUUID()];
     await h.send(unlocked(rewardId, userId, 700));
     await credited(userId, 700);
-    const own = new Client({ connectionString: h.config.DATABASE_URL });
+    // The app's runtime role is refused by grant (ledger-privileges.int-spec.ts); the triggers
+    // stop the schema's owner too.
+    const own = new Client({ connectionString: testOwnerUrl('wallet') });
     await own.connect();
     try {
       const sql = [
@@ -602,7 +604,12 @@ describe('wallet service', () => {
     try {
       // Another replica in the middle of its tick holds the lock.
       await other.query('BEGIN');
-      await other.query("SELECT pg_advisory_xact_lock(x'63657870'::int, 0)");
+      await other.query(
+        "INSERT INTO schema_locks (name) VALUES ('wallet:credit-expiry') ON CONFLICT DO NOTHING",
+      );
+      await other.query(
+        "SELECT name FROM schema_locks WHERE name = 'wallet:credit-expiry' FOR UPDATE",
+      );
       expect(await h.get(CreditExpiryJob).runOnce()).toEqual({
         ran: false,
         expired: 0,

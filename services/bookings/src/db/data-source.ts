@@ -9,6 +9,7 @@ import { CreateCheckoutQuotes1796120200000 } from './migrations/1796120200000-cr
 import { CreateCreditReminderEmails1796120300000 } from './migrations/1796120300000-create-credit-reminder-emails';
 import { CreateVerificationCodes1796110000000 } from './migrations/1796110000000-create-verification-codes';
 import { VerificationCode } from '../verification/verification-code.entity';
+import { AddSchemaLocks1796111000000 } from './migrations/1796111000000-add-schema-locks';
 
 export const BOOKINGS_ENTITIES = [Account, Booking, CheckoutQuote, VerificationCode];
 
@@ -23,6 +24,7 @@ export function bookingsDataSource(url: string, schema = 'bookings'): DataSource
       CreateBookingsSchema1763690000000,
       AddMessagingReplayAndDeadLetters1796080000000,
       CreateVerificationCodes1796110000000,
+      AddSchemaLocks1796111000000,
       CreateCheckoutQuotes1796120200000,
       CreateCreditReminderEmails1796120300000,
     ],

@@ -1,5 +1,10 @@
 import { Logger } from '@nestjs/common';
-import { CALLER_ID_HEADER, CALLER_ROLES_HEADER, PlatformError } from '@rewards/service-kit';
+import {
+  CALLER_ID_HEADER,
+  CALLER_ROLES_HEADER,
+  PlatformError,
+  activeTraceparent,
+} from '@rewards/service-kit';
 import type { Request, Response } from 'express';
 import { randomUUID } from 'node:crypto';
 import { verifiedCaller } from '../auth/access.guard';
@@ -109,7 +114,8 @@ export class ProxyService {
       const proto = headerValue(req, 'x-forwarded-proto');
       headers['x-forwarded-proto'] = proto === 'https' || proto === 'http' ? proto : req.protocol;
     }
-    const traceparent = headerValue(req, 'traceparent');
+    // The gateway's request span when tracing, else the client's own trace context.
+    const traceparent = activeTraceparent() ?? headerValue(req, 'traceparent');
     if (traceparent !== undefined && TRACEPARENT.test(traceparent)) {
       headers.traceparent = traceparent;
     }

@@ -9,6 +9,7 @@ import { AddStripeWebhookEvents1796090000000 } from './migrations/1796090000000-
 import { AddLeaseTokenAndStripeRateWindows1796091000000 } from './migrations/1796091000000-add-lease-token-and-stripe-rate-windows';
 import { AddManualRetries1796121000000 } from './migrations/1796121000000-add-manual-retries';
 import { AddStripeRateGrants1796121100000 } from './migrations/1796121100000-add-stripe-rate-grants';
+import { AddSchemaLocks1796111000000 } from './migrations/1796111000000-add-schema-locks';
 
 export const PAYOUTS_ENTITIES = [Payout, TransferAttempt];
 
@@ -25,6 +26,7 @@ export function payoutsDataSource(url: string, schema = 'payouts'): DataSource {
       AddMessagingReplayAndDeadLetters1796080000000,
       AddStripeWebhookEvents1796090000000,
       AddLeaseTokenAndStripeRateWindows1796091000000,
+      AddSchemaLocks1796111000000,
       AddManualRetries1796121000000,
       AddStripeRateGrants1796121100000,
     ],

@@ -1,8 +1,7 @@
 import 'reflect-metadata';
 import { runMigrationsCommand } from '@rewards/service-kit';
-import { PayoutsConfig } from '../config/payouts.config';
 import { payoutsDataSource } from './data-source';
 
-void runMigrationsCommand('payouts', PayoutsConfig, (c) =>
+void runMigrationsCommand('payouts', (c) =>
   payoutsDataSource(c.DATABASE_URL, c.DATABASE_SCHEMA ?? 'payouts'),
 );

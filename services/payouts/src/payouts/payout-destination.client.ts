@@ -1,3 +1,4 @@
+import { activeTraceparent } from '@rewards/service-kit';
 import { Inject, Injectable } from '@nestjs/common';
 import { PayoutsConfig } from '../config/payouts.config';
 import { TransferFailure, transferFailure } from './transfer-failure';
@@ -20,7 +21,9 @@ export class PayoutDestinationClient {
     );
     let response: Response;
     try {
+      const traceparent = activeTraceparent();
       response = await fetch(url, {
+        headers: traceparent ? { traceparent } : {},
         signal: AbortSignal.timeout(Math.max(1, Math.min(timeoutMs, BOOKINGS_TIMEOUT_MS))),
       });
     } catch (err) {

@@ -13,6 +13,7 @@ import { CreateStudentRewards1796110100000 } from './migrations/1796110100000-cr
 import { AddProgramConfigAudit1796110200000 } from './migrations/1796110200000-add-program-config-audit';
 import { AddFeeRebateConfig1796110300000 } from './migrations/1796110300000-add-fee-rebate-config';
 import { StudentReward } from '../student-program/student-reward.entity';
+import { AddSchemaLocks1796111000000 } from './migrations/1796111000000-add-schema-locks';
 
 /** The referrals DataSource: used by the app, `migrate` and the tests alike. */
 export function referralsDataSource(url: string, schema = 'referrals'): DataSource {
@@ -29,6 +30,7 @@ export function referralsDataSource(url: string, schema = 'referrals'): DataSour
       CreateStudentRewards1796110100000,
       AddProgramConfigAudit1796110200000,
       AddFeeRebateConfig1796110300000,
+      AddSchemaLocks1796111000000,
       AddRefereeDiscountConfig1796120100000,
       AddPayoutRetriesAndLivePopup1796121000000,
     ],

@@ -1,8 +1,7 @@
 import 'reflect-metadata';
 import { runMigrationsCommand } from '@rewards/service-kit';
-import { ReferralsConfig } from '../config/referrals.config';
 import { referralsDataSource } from './data-source';
 
-void runMigrationsCommand('referrals', ReferralsConfig, (c) =>
+void runMigrationsCommand('referrals', (c) =>
   referralsDataSource(c.DATABASE_URL, c.DATABASE_SCHEMA ?? 'referrals'),
 );

@@ -10,6 +10,8 @@ import { AddAccountBalances1796100100000 } from './migrations/1796100100000-add-
 import { CreateCreditLots1796100200000 } from './migrations/1796100200000-create-credit-lots';
 import { AddPendingRewards1796100300000 } from './migrations/1796100300000-add-pending-rewards';
 import { CreateCreditReservations1796120000000 } from './migrations/1796120000000-create-credit-reservations';
+import { RevokeLedgerChanges1796110000000 } from './migrations/1796110000000-revoke-ledger-changes';
+import { AddSchemaLocks1796111000000 } from './migrations/1796111000000-add-schema-locks';
 
 export const WALLET_ENTITIES = [LedgerAccount, LedgerTransaction, LedgerPosting];
 
@@ -27,6 +29,8 @@ export function walletDataSource(url: string, schema = 'wallet'): DataSource {
       AddAccountBalances1796100100000,
       CreateCreditLots1796100200000,
       AddPendingRewards1796100300000,
+      RevokeLedgerChanges1796110000000,
+      AddSchemaLocks1796111000000,
       CreateCreditReservations1796120000000,
     ],
   });

@@ -4,14 +4,15 @@ import {
   Logger,
   OnApplicationBootstrap,
 } from '@nestjs/common';
+import { tryTakeSchemaLock } from '@rewards/messaging';
 import { Clock } from '@rewards/service-kit';
 import { DataSource } from 'typeorm';
 import { reminderDays, WalletConfig } from '../config/wallet.config';
 import { ExpireDueCredit } from './expire-due-credit.usecase';
 import { RemindExpiringCredit } from './remind-expiring-credit.usecase';
 
-/** First half of the two-int advisory lock that lets one replica run a tick at a time. */
-const CREDIT_EXPIRY_LOCK_SPACE = 0x63657870; // 'cexp'
+/** The schema lock that lets one replica run a tick at a time. */
+const CREDIT_EXPIRY_LOCK = 'wallet:credit-expiry';
 
 /** Lots handled per transaction, so one tick never holds many account locks for long. */
 const LOTS_PER_CHUNK = 200;
@@ -25,7 +26,7 @@ export interface CreditExpiryRun {
 
 /**
  * Every CREDIT_EXPIRY_INTERVAL_MS: expires due credit and sends due reminders. Each chunk is one
- * transaction holding a transaction-scoped advisory lock; a replica that cannot take it skips the
+ * transaction holding a row lock of the wallet schema (tryTakeSchemaLock); a replica that cannot take it skips the
  * tick, and the rows each step writes make a repeated run a no-op anyway.
  */
 @Injectable()
@@ -57,11 +58,7 @@ export class CreditExpiryJob implements OnApplicationBootstrap, BeforeApplicatio
     let first = true;
     for (;;) {
       const chunk = await this.dataSource.transaction(async (tx) => {
-        const [{ locked }] = await tx.query<Array<{ locked: boolean }>>(
-          'SELECT pg_try_advisory_xact_lock($1::int, 0) AS locked',
-          [CREDIT_EXPIRY_LOCK_SPACE],
-        );
-        if (!locked) return null;
+        if (!(await tryTakeSchemaLock(tx, CREDIT_EXPIRY_LOCK))) return null;
         const now = this.clock.now();
         const expired = await this.expire.execute(tx, now, LOTS_PER_CHUNK);
         const reminded = await this.remind.execute(

@@ -1,0 +1,3 @@
+export * from './request-context';
+export * from './redact';
+export * from './structured-logger';

@@ -1,0 +1,4 @@
+export * from './service-metrics';
+export * from './metrics.module';
+export * from './http-metrics';
+export * from './messaging-gauges';

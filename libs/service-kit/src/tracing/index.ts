@@ -1,0 +1,3 @@
+export * from './tracing';
+export * from './trace-requests';
+export * from './flush-traces';

@@ -1,0 +1,73 @@
+import {
+  context,
+  propagation,
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+} from '@opentelemetry/api';
+import { Logger } from '@nestjs/common';
+import type { NextFunction, Request, Response } from 'express';
+import { currentRequestId, withRequestId } from '../logging/request-context';
+
+/** Span attribute naming the service that made a span (one process may host several in tests). */
+export const SERVICE_ATTRIBUTE = 'rewards.service';
+
+/**
+ * One SERVER span per request, continuing the caller's trace (W3C `traceparent`) and named after
+ * the route template once it is known. The request's handlers run inside it, so outgoing calls,
+ * queries and outbox events join the same trace. A no-op while tracing is off.
+ */
+export function traceRequests(service: string) {
+  const tracer = trace.getTracer('rewards-http');
+  const logger = new Logger('Http');
+  return (req: Request, res: Response, next: NextFunction): void => {
+    const parent = propagation.extract(ROOT_CONTEXT, req.headers);
+    const span = tracer.startSpan(
+      req.method,
+      {
+        kind: SpanKind.SERVER,
+        attributes: {
+          [SERVICE_ATTRIBUTE]: service,
+          'http.request.method': req.method,
+          // The path only: a query string may carry tokens.
+          'url.path': req.path,
+        },
+      },
+      parent,
+    );
+    const started = performance.now();
+    const requestId = currentRequestId();
+    res.once('finish', () => {
+      const template = (req.route as { path?: unknown } | undefined)?.path;
+      const route = typeof template === 'string' ? `${req.baseUrl}${template}` : undefined;
+      if (route) {
+        span.updateName(`${req.method} ${route}`);
+        span.setAttribute('http.route', route);
+      }
+      span.setAttribute('http.response.status_code', res.statusCode);
+      if (res.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+      span.end();
+      // One access line per request (debug), in the request's trace and with its id.
+      context.with(trace.setSpan(parent, span), () =>
+        withRequestId(requestId, () =>
+          logger.debug({
+            message: 'request served',
+            method: req.method,
+            route: route ?? 'unmatched',
+            status: res.statusCode,
+            durationMs: Math.round(performance.now() - started),
+          }),
+        ),
+      );
+    });
+    context.with(trace.setSpan(parent, span), next);
+  };
+}
+
+/** The W3C traceparent of the active span, to hand to work that continues it elsewhere. */
+export function activeTraceparent(): string | undefined {
+  const carrier: Record<string, string> = {};
+  propagation.inject(context.active(), carrier);
+  return carrier.traceparent;
+}

@@ -1,0 +1,94 @@
+import { eventually } from '@rewards/testing';
+import request from 'supertest';
+import { PlatformUnderTest } from './platform-under-test';
+
+/**
+ * The walking-skeleton flow driven through the gateway as a client would: instructors sign up
+ * (one referred by the other), go live, teach a paid lesson, and the referrer's payout is paid.
+ * `platform` is read when a step runs (suites start the platform in beforeAll).
+ */
+export function instructorReferralFlow(platform: () => PlatformUnderTest) {
+  const gw = () => request(platform().gatewayUrl);
+  const signIn = async (role: 'student' | 'instructor') => {
+    const res = await gw().post('/auth/dev-token').send({ role }).expect(200);
+    return { id: res.body.userId as string, auth: { authorization: `Bearer ${res.body.token}` } };
+  };
+
+  const registerInstructor = async (referralCode?: string) => {
+    const user = await signIn('instructor');
+    await gw()
+      .post('/accounts')
+      .set(user.auth)
+      .send({
+        role: 'instructor',
+        email: `${user.id}@example.test`,
+        displayName: 'Instructor',
+        referralCode,
+      })
+      .expect(201);
+    const account = platform().stripe.createAccount({ payoutsEnabled: true });
+    await gw()
+      .put('/accounts/me/payout-account')
+      .set(user.auth)
+      .send({ stripeAccountId: account.id })
+      .expect(200);
+    return { ...user, stripeAccountId: account.id };
+  };
+
+  /** A refers B; B goes live; a student books B; B completes the lesson. Returns A. */
+  const referAndTeach = async () => {
+    const a = await registerInstructor();
+    const code = await eventually(
+      async () => {
+        const res = await gw().get('/referrals/me').set(a.auth).expect(200);
+        return res.body.code as string;
+      },
+      { timeoutMs: 60_000 },
+    );
+    const b = await registerInstructor(code);
+    await gw().post('/accounts/me/go-live').set(b.auth).expect(200);
+    // Generous: a consumer group that just lost a member (an earlier suite) rebalances first.
+    await eventually(
+      async () => {
+        const res = await gw().get('/referrals/me/referred-instructors').set(a.auth).expect(200);
+        expect(res.body.items).toEqual([
+          expect.objectContaining({ refereeId: b.id, status: 'pending_lesson' }),
+        ]);
+      },
+      { timeoutMs: 60_000 },
+    );
+    const student = await signIn('student');
+    await gw()
+      .post('/accounts')
+      .set(student.auth)
+      .send({ role: 'student', email: `${student.id}@example.test`, displayName: 'Student' })
+      .expect(201);
+    const startsAt = new Date(Date.now() + 500);
+    const booking = await gw()
+      .post('/bookings')
+      .set(student.auth)
+      .send({
+        instructorId: b.id,
+        startsAt: startsAt.toISOString(),
+        endsAt: new Date(startsAt.getTime() + 3_600_000).toISOString(),
+        priceCents: 8000,
+      })
+      .expect(201);
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    await gw().post(`/bookings/${booking.body.id}/complete`).set(b.auth).expect(200);
+    return { a, b };
+  };
+
+  const paidPayoutOf = (a: { auth: Record<string, string> }, timeoutMs = 60_000) =>
+    eventually(
+      async () => {
+        const res = await gw().get('/payouts/me').set(a.auth).expect(200);
+        expect(res.body.items).toHaveLength(1);
+        expect(res.body.items[0].status).toBe('paid');
+        return res.body.items[0];
+      },
+      { timeoutMs },
+    );
+
+  return { gw, signIn, registerInstructor, referAndTeach, paidPayoutOf };
+}
