@@ -50,10 +50,14 @@ export function testAdminUrl(): string {
   return required(TEST_ENV_KEYS.adminUrl);
 }
 
-/** Polls until `probe` stops throwing (or returns a value), then returns its result. */
+/**
+ * Polls until `probe` stops throwing (or returns a value), then returns its result. The default
+ * wait covers a consumer-group rebalance or two on a loaded machine (about 9 s each on the
+ * embedded broker), so a slow machine is not a failed test.
+ */
 export async function eventually<T>(
   probe: () => Promise<T> | T,
-  { timeoutMs = 20_000, intervalMs = 100 }: { timeoutMs?: number; intervalMs?: number } = {},
+  { timeoutMs = 45_000, intervalMs = 100 }: { timeoutMs?: number; intervalMs?: number } = {},
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
