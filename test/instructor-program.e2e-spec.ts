@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { eventually, stripeSignatureHeader } from '@rewards/testing';
 import request from 'supertest';
+import { instructorReferralFlow } from './support/instructor-referral-flow';
 import { PlatformUnderTest, startPlatform } from './support/platform-under-test';
 
 type Auth = Record<string, string>;
@@ -37,31 +38,9 @@ describe('instructor referral program through the gateway', () => {
     await platform?.close();
   });
 
-  const signIn = async (role: 'student' | 'instructor' | 'admin'): Promise<User> => {
-    const res = await gw().post('/auth/dev-token').send({ role }).expect(200);
-    return { id: res.body.userId as string, auth: { authorization: `Bearer ${res.body.token}` } };
-  };
-
-  const registerInstructor = async (opts: { referralCode?: string; payoutsEnabled?: boolean }) => {
-    const user = await signIn('instructor');
-    await gw()
-      .post('/accounts')
-      .set(user.auth)
-      .send({
-        role: 'instructor',
-        email: `${user.id}@example.test`,
-        displayName: 'Instructor',
-        referralCode: opts.referralCode,
-      })
-      .expect(201);
-    const account = platform.stripe.createAccount({ payoutsEnabled: opts.payoutsEnabled ?? true });
-    await gw()
-      .put('/accounts/me/payout-account')
-      .set(user.auth)
-      .send({ stripeAccountId: account.id })
-      .expect(200);
-    return { ...user, stripeAccountId: account.id };
-  };
+  const { signIn, teachFirstLesson, ...flow } = instructorReferralFlow(() => platform);
+  const registerInstructor = (opts: { referralCode?: string; payoutsEnabled?: boolean }) =>
+    flow.registerInstructor(opts.referralCode, opts);
 
   const statsOf = (user: User) =>
     eventually(async () => (await gw().get('/referrals/me').set(user.auth).expect(200)).body, SLOW);
@@ -77,28 +56,6 @@ describe('instructor referral program through the gateway', () => {
       expect(item).toMatchObject(expected);
       return item as Referred;
     }, SLOW);
-
-  const teachFirstLesson = async (instructor: User) => {
-    const student = await signIn('student');
-    await gw()
-      .post('/accounts')
-      .set(student.auth)
-      .send({ role: 'student', email: `${student.id}@example.test`, displayName: 'Student' })
-      .expect(201);
-    const startsAt = new Date(Date.now() + 500);
-    const booking = await gw()
-      .post('/bookings')
-      .set(student.auth)
-      .send({
-        instructorId: instructor.id,
-        startsAt: startsAt.toISOString(),
-        endsAt: new Date(startsAt.getTime() + 3_600_000).toISOString(),
-        priceCents: 8000,
-      })
-      .expect(201);
-    await new Promise((resolve) => setTimeout(resolve, 600));
-    await gw().post(`/bookings/${booking.body.id}/complete`).set(instructor.auth).expect(200);
-  };
 
   const payoutOf = async (user: User) => {
     const res = await gw().get('/payouts/me').set(user.auth).expect(200);

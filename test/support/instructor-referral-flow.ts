@@ -9,12 +9,12 @@ import { PlatformUnderTest } from './platform-under-test';
  */
 export function instructorReferralFlow(platform: () => PlatformUnderTest) {
   const gw = () => request(platform().gatewayUrl);
-  const signIn = async (role: 'student' | 'instructor') => {
+  const signIn = async (role: 'student' | 'instructor' | 'admin') => {
     const res = await gw().post('/auth/dev-token').send({ role }).expect(200);
     return { id: res.body.userId as string, auth: { authorization: `Bearer ${res.body.token}` } };
   };
 
-  const registerInstructor = async (referralCode?: string) => {
+  const registerInstructor = async (referralCode?: string, { payoutsEnabled = true } = {}) => {
     const user = await signIn('instructor');
     await gw()
       .post('/accounts')
@@ -26,13 +26,36 @@ export function instructorReferralFlow(platform: () => PlatformUnderTest) {
         referralCode,
       })
       .expect(201);
-    const account = platform().stripe.createAccount({ payoutsEnabled: true });
+    const account = platform().stripe.createAccount({ payoutsEnabled });
     await gw()
       .put('/accounts/me/payout-account')
       .set(user.auth)
       .send({ stripeAccountId: account.id })
       .expect(200);
     return { ...user, stripeAccountId: account.id };
+  };
+
+  /** A new student books `instructor` for a paid lesson that `instructor` then completes. */
+  const teachFirstLesson = async (instructor: { id: string; auth: Record<string, string> }) => {
+    const student = await signIn('student');
+    await gw()
+      .post('/accounts')
+      .set(student.auth)
+      .send({ role: 'student', email: `${student.id}@example.test`, displayName: 'Student' })
+      .expect(201);
+    const startsAt = new Date(Date.now() + 500);
+    const booking = await gw()
+      .post('/bookings')
+      .set(student.auth)
+      .send({
+        instructorId: instructor.id,
+        startsAt: startsAt.toISOString(),
+        endsAt: new Date(startsAt.getTime() + 3_600_000).toISOString(),
+        priceCents: 8000,
+      })
+      .expect(201);
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    await gw().post(`/bookings/${booking.body.id}/complete`).set(instructor.auth).expect(200);
   };
 
   /** A refers B; B goes live; a student books B; B completes the lesson. Returns A. */
@@ -57,25 +80,7 @@ export function instructorReferralFlow(platform: () => PlatformUnderTest) {
       },
       { timeoutMs: 60_000 },
     );
-    const student = await signIn('student');
-    await gw()
-      .post('/accounts')
-      .set(student.auth)
-      .send({ role: 'student', email: `${student.id}@example.test`, displayName: 'Student' })
-      .expect(201);
-    const startsAt = new Date(Date.now() + 500);
-    const booking = await gw()
-      .post('/bookings')
-      .set(student.auth)
-      .send({
-        instructorId: b.id,
-        startsAt: startsAt.toISOString(),
-        endsAt: new Date(startsAt.getTime() + 3_600_000).toISOString(),
-        priceCents: 8000,
-      })
-      .expect(201);
-    await new Promise((resolve) => setTimeout(resolve, 600));
-    await gw().post(`/bookings/${booking.body.id}/complete`).set(b.auth).expect(200);
+    await teachFirstLesson(b);
     return { a, b };
   };
 
@@ -90,5 +95,5 @@ export function instructorReferralFlow(platform: () => PlatformUnderTest) {
       { timeoutMs },
     );
 
-  return { gw, signIn, registerInstructor, referAndTeach, paidPayoutOf };
+  return { gw, signIn, registerInstructor, teachFirstLesson, referAndTeach, paidPayoutOf };
 }
