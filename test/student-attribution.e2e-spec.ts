@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
+import { signClickToken } from '@rewards/contracts';
 import { eventually } from '@rewards/testing';
 import request from 'supertest';
 import { PlatformUnderTest, startPlatform } from './support/platform-under-test';
 
 const LANDING = 'https://lessons.example/join';
+const PEPPER = 'e2e-attribution-pepper-0123456789abcdef';
 
 /** Share links, signup attribution and claims, driven through the gateway as a client would. */
 describe('student referral attribution through the gateway', () => {
@@ -12,7 +14,12 @@ describe('student referral attribution through the gateway', () => {
 
   beforeAll(async () => {
     platform = await startPlatform({
-      referralsEnv: { LANDING_URL: LANDING, CLICK_FLUSH_INTERVAL_MS: '100' },
+      referralsEnv: {
+        LANDING_URL: LANDING,
+        CLICK_FLUSH_INTERVAL_MS: '100',
+        ATTRIBUTION_HASH_PEPPER: PEPPER,
+      },
+      bookingsEnv: { ATTRIBUTION_HASH_PEPPER: PEPPER },
     });
     gw = () => request(platform.gatewayUrl);
   });
@@ -88,6 +95,29 @@ describe('student referral attribution through the gateway', () => {
     const friend = await signUp({ cookie: `rp_ref=${cookieOf(cookies, 'rp_ref')}` });
     expect(friend.signup.referral).toMatchObject({ outcome: 'pending', code });
     expect(await referredBy(friend)).toMatchObject({ outcome: 'attributed', code });
+  });
+
+  it('attributes by the cookie alone when no replica wrote its click, and never by a forged one', async () => {
+    const referrer = await signUp();
+    const code = await codeOf(referrer);
+    // A click taken by a replica that died before writing its buffer: only the cookie holds it.
+    const lost = { clickId: randomUUID(), code, clickedAt: new Date(Date.now() - 3_600_000) };
+    const friend = await signUp({ cookie: `rp_ref=${signClickToken(PEPPER, lost)}` });
+    expect(friend.signup.referral).toMatchObject({ outcome: 'pending', code });
+    expect(await referredBy(friend)).toMatchObject({ outcome: 'attributed', code });
+    await eventually(async () => {
+      const me = await gw().get('/referrals/me').set(referrer.auth).expect(200);
+      expect(me.body.studentProgram).toMatchObject({ clicks: 1, signups: 1 });
+    });
+
+    // The same click claimed for another code, or signed with another key, names nobody.
+    const [id, , at, mac] = signClickToken(PEPPER, lost).split('.');
+    const other = await codeOf(await signUp());
+    const forged = await signUp({ cookie: `rp_ref=${[id, other, at, mac].join('.')}` });
+    expect(forged.signup.referral).toMatchObject({ outcome: 'none' });
+    const foreign = signClickToken('not-the-platform-pepper-0123456789', { ...lost, code: other });
+    const stranger = await signUp({ cookie: `rp_ref=${foreign}` });
+    expect(stranger.signup.referral).toMatchObject({ outcome: 'none' });
   });
 
   it.each([

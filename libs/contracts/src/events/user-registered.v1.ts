@@ -38,6 +38,19 @@ export class UserRegisteredV1 {
   @IsUUID()
   clickId?: string;
 
+  /**
+   * The code and time of that click, from the cookie's signed token (bookings checked its MAC):
+   * the click counts even while the replica that took it has not written it yet, or never will.
+   * Added later as optional fields; absent when the cookie was an earlier, unsigned one.
+   */
+  @IsOptional()
+  @Matches(/^[A-Z0-9]{4,32}$/)
+  clickCode?: string;
+
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  clickedAt?: string;
+
   /** HMAC-SHA256 (hex) of the device id the user signed up from; never the id itself. */
   @IsOptional()
   @Matches(/^[0-9a-f]{64}$/)

@@ -78,6 +78,8 @@ export class AccountsController {
             role: account.role,
             referralCode: dto.referralCode,
             clickId: signals.clickId,
+            clickCode: signals.clickCode,
+            clickedAt: signals.clickedAt,
             deviceHash: signals.deviceHash,
             registeredAt: account.createdAt.toISOString(),
           })

@@ -14,6 +14,8 @@ export interface PreviewRequest {
   role: 'student' | 'instructor';
   referralCode?: string;
   clickId?: string;
+  clickCode?: string;
+  clickedAt?: string;
   deviceHash?: string;
   registeredAt: string;
 }

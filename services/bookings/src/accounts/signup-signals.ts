@@ -1,15 +1,21 @@
-import { createHmac } from 'node:crypto';
+import {
+  ATTRIBUTION_COOKIE,
+  attributionHash,
+  DEVICE_COOKIE,
+  readClickToken,
+} from '@rewards/contracts';
 import { isPublicClientAddress } from '@rewards/service-kit';
 import type { Request } from 'express';
 
-const ATTRIBUTION_COOKIE = 'rp_ref';
-const DEVICE_COOKIE = 'rp_did';
 const DEVICE_ID = /^[A-Za-z0-9._:-]{8,128}$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** What a signup request tells about where the user came from: hashes, never raw values. */
 export interface SignupSignals {
   clickId?: string;
+  /** The click's code and time, when the cookie is a signed click token that verifies. */
+  clickCode?: string;
+  clickedAt?: string;
   deviceHash?: string;
   ipHash?: string;
 }
@@ -22,19 +28,23 @@ function cookie(header: string | undefined, name: string): string | undefined {
   return undefined;
 }
 
-/** HMAC-SHA256 of a device id or IP, as referrals computes it for clicks (same pepper). */
-export function attributionHash(pepper: string, kind: 'device' | 'ip', value: string): string {
-  return createHmac('sha256', pepper).update(`${kind}:${value}`).digest('hex');
-}
-
 /**
- * The share-link click (attribution cookie set by `GET /r/{slug}`), the device (X-Device-Id or
+ * The share-link click (attribution cookie set by `GET /r/{slug}`: a click token a wrong MAC
+ * makes worthless), the device (X-Device-Id or
  * the device cookie) and the client address the gateway forwarded.
  */
 export function signupSignals(req: Request, pepper: string): SignupSignals {
   const signals: SignupSignals = {};
-  const clickId = cookie(req.headers.cookie, ATTRIBUTION_COOKIE);
-  if (clickId !== undefined && UUID.test(clickId)) signals.clickId = clickId.toLowerCase();
+  const attribution = cookie(req.headers.cookie, ATTRIBUTION_COOKIE);
+  const click = attribution === undefined ? undefined : readClickToken(pepper, attribution);
+  if (click) {
+    signals.clickId = click.clickId;
+    signals.clickCode = click.code;
+    signals.clickedAt = click.clickedAt.toISOString();
+  } else if (attribution !== undefined && UUID.test(attribution)) {
+    // A cookie set before click tokens: only the click id, which counts once the click is written.
+    signals.clickId = attribution.toLowerCase();
+  }
   const header = req.headers['x-device-id'];
   const device =
     typeof header === 'string' && DEVICE_ID.test(header)

@@ -6,7 +6,7 @@ import { ClaimReferralCode, ClaimResult } from './claim-referral-code.usecase';
 import { ClickRecorder } from './click-recorder';
 import { AttributionPreviewDto } from './dto/attribution-preview.dto';
 import { ClaimCodeDto } from './dto/claim-code.dto';
-import { decideSignupAttribution, SignupRefusal } from './signup-attribution';
+import { decideSignupAttribution, SignupRefusal, signupSignalsOf } from './signup-attribution';
 
 export interface AttributionPreview {
   /** none: nothing names a referrer; pending: it will be attributed; refused: it will not. */
@@ -40,10 +40,7 @@ export class AttributionPreviewController {
   async preview(@Body() dto: AttributionPreviewDto): Promise<AttributionPreview> {
     // The click may still be in this replica's buffer (a signup right after the click).
     await this.clicks.flush();
-    const decision = await decideSignupAttribution(this.dataSource.manager, {
-      ...dto,
-      registeredAt: new Date(dto.registeredAt),
-    });
+    const decision = await decideSignupAttribution(this.dataSource.manager, signupSignalsOf(dto));
     if (!decision) return { outcome: 'none', code: null, reason: null, message: null };
     if (!decision.refusal) {
       return { outcome: 'pending', code: decision.code, reason: null, message: null };

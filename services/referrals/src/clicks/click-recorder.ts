@@ -92,7 +92,9 @@ export class ClickRecorder implements OnApplicationBootstrap, BeforeApplicationS
       });
       await this.dataSource.query(
         `INSERT INTO clicks (id, code, device_hash, ip_hash, user_agent, clicked_at)
-         VALUES ${tuples.join(', ')} ON CONFLICT (id) DO NOTHING`,
+         VALUES ${tuples.join(', ')}
+         ON CONFLICT (id) DO UPDATE SET device_hash = EXCLUDED.device_hash,
+           ip_hash = EXCLUDED.ip_hash, user_agent = EXCLUDED.user_agent`,
         values,
       );
     }

@@ -3,7 +3,12 @@ import { OutboxWriter } from '@rewards/messaging';
 import { EntityManager } from 'typeorm';
 import { attributeSignup } from '../attribution/attribute-signup';
 import { Attribution, AttributionRefusal } from '../attribution/attribution.entity';
-import { decideSignupAttribution, SignupDecision, SignupRefusal } from './signup-attribution';
+import {
+  decideSignupAttribution,
+  SignupDecision,
+  SignupRefusal,
+  signupSignalsOf,
+} from './signup-attribution';
 
 const COARSE: Record<SignupRefusal, AttributionRefusal> = {
   UNKNOWN_CODE: 'UNKNOWN_CODE',
@@ -36,6 +41,20 @@ export async function recordReferralUser(
 }
 
 /**
+ * Writes the click a signup's cookie proves (its signed token) when no replica has written it:
+ * still in another replica's buffer, or lost with it. The device is the signup's (the same
+ * browser); address and user agent are unknown here, and a later flush of the click fills them.
+ */
+async function recordCookieClick(tx: EntityManager, signup: UserRegisteredV1): Promise<void> {
+  if (!signup.clickId || !signup.clickCode || !signup.clickedAt) return;
+  await tx.query(
+    `INSERT INTO clicks (id, code, device_hash, ip_hash, user_agent, clicked_at)
+     VALUES ($1, $2, $3, NULL, NULL, $4) ON CONFLICT (id) DO NOTHING`,
+    [signup.clickId, signup.clickCode, signup.deviceHash ?? null, signup.clickedAt],
+  );
+}
+
+/**
  * Fixes a new user's attribution from everything the signup brought (clicks, device, typed
  * code), once. A refusal the existing rule does not know (same device as the referrer, a banned
  * referrer) is recorded here; everything else goes through attributeSignup with the credited code.
@@ -49,14 +68,8 @@ export async function recordSignupAttribution(
   await recordReferralUser(tx, signup);
   const existing = await tx.findOneBy(Attribution, { refereeId: signup.userId });
   if (existing) return existing;
-  const decision = await decideSignupAttribution(tx, {
-    userId: signup.userId,
-    role: signup.role,
-    referralCode: signup.referralCode,
-    clickId: signup.clickId,
-    deviceHash: signup.deviceHash,
-    registeredAt: new Date(signup.registeredAt),
-  });
+  await recordCookieClick(tx, signup);
+  const decision = await decideSignupAttribution(tx, signupSignalsOf(signup));
   if (!decision) return undefined;
   let attribution: Attribution | undefined;
   if (decision.refusal && !['UNKNOWN_CODE', 'CODE_DISABLED'].includes(decision.refusal)) {

@@ -1,17 +1,18 @@
 import { Controller, Get, Inject, Param, Req, Res } from '@nestjs/common';
+import {
+  ATTRIBUTION_COOKIE,
+  attributionHash,
+  DEVICE_COOKIE,
+  signClickToken,
+} from '@rewards/contracts';
 import { Clock, isPublicClientAddress } from '@rewards/service-kit';
 import type { Request, Response } from 'express';
 import { randomUUID } from 'node:crypto';
 import { ReferralsConfig } from '../config/referrals.config';
 import { ClickRecorder } from './click-recorder';
 import { CodeDirectory } from './code-directory';
-import { keyedHash } from './keyed-hash';
 import { codeOfSlug } from './slug';
 
-/** The attribution cookie: the click id, read back at signup (30 days). */
-export const ATTRIBUTION_COOKIE = 'rp_ref';
-/** A first-party device id for browsers that send no X-Device-Id (2 years). */
-export const DEVICE_COOKIE = 'rp_did';
 const ATTRIBUTION_MAX_AGE_S = 30 * 24 * 3600;
 const DEVICE_MAX_AGE_S = 2 * 365 * 24 * 3600;
 const DEVICE_ID = /^[A-Za-z0-9._:-]{8,128}$/;
@@ -78,20 +79,24 @@ export class RedirectController {
       );
     }
     const clickId = randomUUID();
+    const clickedAt = this.clock.now();
     const ip = clientIp(req);
     const userAgent = req.headers['user-agent'];
     this.clicks.record({
       id: clickId,
       code,
-      deviceHash: keyedHash(this.config.ATTRIBUTION_HASH_PEPPER, 'device', deviceId),
+      deviceHash: attributionHash(this.config.ATTRIBUTION_HASH_PEPPER, 'device', deviceId),
       ipHash: isPublicClientAddress(ip)
-        ? keyedHash(this.config.ATTRIBUTION_HASH_PEPPER, 'ip', ip)
+        ? attributionHash(this.config.ATTRIBUTION_HASH_PEPPER, 'ip', ip)
         : null,
       userAgent: typeof userAgent === 'string' ? userAgent.slice(0, 512) : null,
-      clickedAt: this.clock.now(),
+      clickedAt,
     });
+    // The cookie carries the click, signed: a signup counts it even before this replica's buffer
+    // is written, and even if this replica dies with it unwritten.
+    const token = signClickToken(this.config.ATTRIBUTION_HASH_PEPPER, { clickId, code, clickedAt });
     cookies.push(
-      `${ATTRIBUTION_COOKIE}=${clickId}; Max-Age=${ATTRIBUTION_MAX_AGE_S}; Path=/; HttpOnly; SameSite=Lax${secure}`,
+      `${ATTRIBUTION_COOKIE}=${token}; Max-Age=${ATTRIBUTION_MAX_AGE_S}; Path=/; HttpOnly; SameSite=Lax${secure}`,
     );
     res.setHeader('set-cookie', cookies);
     const landing = new URL(this.config.LANDING_URL);

@@ -12,6 +12,8 @@ export interface SignupSignals {
   referralCode?: string;
   /** From the attribution cookie. */
   clickId?: string;
+  /** The cookie's click, as its signed token tells it: counts even when no row holds it yet. */
+  click?: { code: string; at: Date };
   deviceHash?: string;
   registeredAt: Date;
 }
@@ -38,6 +40,31 @@ interface Touch {
   at: Date;
   source: 'click' | 'code';
   clickId: string | null;
+}
+
+/** The signals of a signup as user-registered (or bookings' preview request) states them. */
+export function signupSignalsOf(signup: {
+  userId: string;
+  role: UserRole;
+  referralCode?: string;
+  clickId?: string;
+  clickCode?: string;
+  clickedAt?: string;
+  deviceHash?: string;
+  registeredAt: string;
+}): SignupSignals {
+  return {
+    userId: signup.userId,
+    role: signup.role,
+    referralCode: signup.referralCode,
+    clickId: signup.clickId,
+    click:
+      signup.clickId && signup.clickCode && signup.clickedAt
+        ? { code: signup.clickCode, at: new Date(signup.clickedAt) }
+        : undefined,
+    deviceHash: signup.deviceHash,
+    registeredAt: new Date(signup.registeredAt),
+  };
 }
 
 /** Among the touches inside the window, the one the program's model credits. */
@@ -73,6 +100,18 @@ export async function decideSignupAttribution(
     for (const r of rows) {
       touches.push({ code: r.code, at: r.clicked_at, source: 'click', clickId: r.id });
     }
+  }
+  // The cookie's click not written yet (another replica's buffer) or lost with its replica.
+  const { click, clickId } = signals;
+  if (
+    options.clicks &&
+    click &&
+    clickId &&
+    !touches.some((t) => t.clickId === clickId) &&
+    click.at.getTime() >= since.getTime() &&
+    click.at.getTime() <= signals.registeredAt.getTime()
+  ) {
+    touches.push({ code: click.code, at: click.at, source: 'click', clickId });
   }
   if (signals.referralCode) {
     touches.push({

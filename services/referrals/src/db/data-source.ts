@@ -14,6 +14,7 @@ import { AddProgramConfigAudit1796110200000 } from './migrations/1796110200000-a
 import { AddFeeRebateConfig1796110300000 } from './migrations/1796110300000-add-fee-rebate-config';
 import { StudentReward } from '../student-program/student-reward.entity';
 import { AddSchemaLocks1796111000000 } from './migrations/1796111000000-add-schema-locks';
+import { AllowClicksWithoutDevice1796130000000 } from './migrations/1796130000000-allow-clicks-without-device';
 
 /** The referrals DataSource: used by the app, `migrate` and the tests alike. */
 export function referralsDataSource(url: string, schema = 'referrals'): DataSource {
@@ -33,6 +34,7 @@ export function referralsDataSource(url: string, schema = 'referrals'): DataSour
       AddSchemaLocks1796111000000,
       AddRefereeDiscountConfig1796120100000,
       AddPayoutRetriesAndLivePopup1796121000000,
+      AllowClicksWithoutDevice1796130000000,
     ],
   });
 }

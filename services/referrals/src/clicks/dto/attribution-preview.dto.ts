@@ -18,6 +18,15 @@ export class AttributionPreviewDto {
   @IsUUID()
   clickId?: string;
 
+  /** The click's code and time from its signed token, which bookings verified. */
+  @IsOptional()
+  @Matches(/^[A-Z0-9]{4,32}$/)
+  clickCode?: string;
+
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  clickedAt?: string;
+
   @IsOptional()
   @Matches(/^[0-9a-f]{64}$/)
   deviceHash?: string;
