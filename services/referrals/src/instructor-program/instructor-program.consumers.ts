@@ -110,33 +110,42 @@ export class InstructorProgramConsumers {
       return;
     }
     const now = this.clock.now();
-    const { lessons: run, waiting } = prepared;
-    run.reach(lesson.bookingId);
+    prepared.lessons.reach(lesson.bookingId);
     const instructorId = lesson.instructorId.toLowerCase();
-    const referee = waiting.get(instructorId);
-    if (
-      referee !== undefined &&
-      lessonCanAdvance(
-        referee,
-        run.instructorLessonsNotReached,
-        prepared.instructorLessonMinimumCents,
-      )
-    ) {
-      const referral = await advanceInstructorReferral(
-        tx,
-        this.outbox,
-        instructorId,
-        now,
-        run.instructorLessonsNotReached,
-      );
-      if (referral?.status === 'pending_live' || referral?.status === 'pending_lesson') {
-        Object.assign(referee, { status: referral.status, wentLive: referral.wentLiveAt !== null });
-      } else {
-        waiting.delete(instructorId);
-      }
+    await this.advanceInRun(tx, instructorId, now, prepared);
+    await this.studentLessons.executeInRun(tx, lesson, now, prepared.lessons, prepared.students);
+    await this.feeRebates.executeInRun(
+      tx,
+      instructorId,
+      now,
+      prepared.lessons,
+      prepared.feeRebates,
+    );
+  }
+
+  /** The instructor program's part of a lesson in a prepared run: only a referee it moves. */
+  private async advanceInRun(
+    tx: EntityManager,
+    instructorId: string,
+    now: Date,
+    prepared: PreparedRun,
+  ): Promise<void> {
+    const referee = prepared.waiting.get(instructorId);
+    const notReached = prepared.lessons.instructorLessonsNotReached;
+    const minimum = prepared.instructorLessonMinimumCents;
+    if (referee === undefined || !lessonCanAdvance(referee, notReached, minimum)) return;
+    const referral = await advanceInstructorReferral(
+      tx,
+      this.outbox,
+      instructorId,
+      now,
+      notReached,
+    );
+    if (referral?.status === 'pending_live' || referral?.status === 'pending_lesson') {
+      referee.status = referral.status; // still waiting: for a later lesson of the run
+    } else {
+      prepared.waiting.delete(instructorId);
     }
-    await this.studentLessons.executeInRun(tx, lesson, now, run, prepared.students);
-    await this.feeRebates.executeInRun(tx, instructorId, now, run, prepared.feeRebates);
   }
 
   /**
