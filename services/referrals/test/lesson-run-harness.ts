@@ -123,6 +123,7 @@ export class LessonConsumerHarness {
   readonly groupId = `lesson-runs-${randomUUID()}`;
   readonly deadLetters: DeadLetters;
   preludeCalls = 0;
+  private handled = 0;
 
   private constructor(
     readonly dataSource: DataSource,
@@ -144,6 +145,7 @@ export class LessonConsumerHarness {
       await consumers.lessonsCompleted(events, new InboxContext([tx, undefined]));
     });
     inbox.on(Topics.LessonCompleted, async (event, tx) => {
+      this.handled += 1;
       if (this.failing.has(event.id)) throw new Error('a handler failed: the run is redone');
       await consumers.lessonCompleted(event, new InboxContext([tx, event]));
     });
@@ -164,8 +166,16 @@ export class LessonConsumerHarness {
     return new LessonConsumerHarness(dataSource, ref.get(InstructorProgramConsumers));
   }
 
-  /** Applies the events as one batch of one partition, the way the inbox gets a fetch. */
-  async deliver(events: LessonEvent[], path: RunPath = 'prelude'): Promise<void> {
+  /**
+   * Applies the events as one batch of one partition, the way the inbox gets a fetch; with
+   * `revokeAfter`, the partition is taken away once that many handlers ran. Answers how many
+   * messages the inbox marked processed (their offsets would be committed).
+   */
+  async deliver(
+    events: LessonEvent[],
+    path: RunPath = 'prelude',
+    { revokeAfter }: { revokeAfter?: number } = {},
+  ): Promise<number> {
     const batch = [...events];
     if (path === 'redo') {
       const breaker = createEnvelope({
@@ -196,16 +206,18 @@ export class LessonConsumerHarness {
       headers: {},
     }));
     const processed: IncomingMessage[] = [];
+    const handledBefore = this.handled;
     await this.bus.handler!(
       { topic: Topics.LessonCompleted, partition: 0, messages },
       {
         heartbeat: () => Promise.resolve(),
-        isActive: () => true,
+        isActive: () => revokeAfter === undefined || this.handled - handledBefore < revokeAfter,
         markProcessed: (m) => processed.push(m),
       },
     );
-    if (processed.length !== messages.length) {
+    if (revokeAfter === undefined && processed.length !== messages.length) {
       throw new Error(`inbox processed ${processed.length} of ${messages.length} messages`);
     }
+    return processed.length;
   }
 }

@@ -75,20 +75,23 @@ describe(InstructorProgramConsumers.name, () => {
     ...more,
   });
 
+  const foundingSpot: Scenario = {
+    name: 'founding spot',
+    foundingSpotsLeft: 1,
+    instructorReferees: [
+      { id: 'I1', referrer: 'R1', status: 'pending_lesson', live: true },
+      { id: 'I2', referrer: 'R2', status: 'pending_lesson', live: true },
+    ],
+    studentReferees: [{ id: 'S2', referrer: 'R3' }],
+    lessons: [
+      lesson('b1', 'I1', 'S1', { price: 1000 }),
+      lesson('b2', 'I2', 'S2'),
+      lesson('b3', 'I1', 'S3'),
+    ],
+  };
+
   it('gives the last founding spot to the referee whose qualifying lesson comes first in the batch', async () => {
-    const result = await sameEveryWay({
-      name: 'founding spot',
-      foundingSpotsLeft: 1,
-      instructorReferees: [
-        { id: 'I1', referrer: 'R1', status: 'pending_lesson', live: true },
-        { id: 'I2', referrer: 'R2', status: 'pending_lesson', live: true },
-      ],
-      lessons: [
-        lesson('b1', 'I1', 'S1', { price: 1000 }),
-        lesson('b2', 'I2', 'S2'),
-        lesson('b3', 'I1', 'S3'),
-      ],
-    });
+    const result = await sameEveryWay(foundingSpot);
     expect(result.instructorReferrals).toEqual([
       expect.objectContaining({
         referee_id: 'I1',
@@ -106,9 +109,30 @@ describe(InstructorProgramConsumers.name, () => {
     expect(result.outbox.map((o) => o.topic)).toEqual([
       'reward-earned',
       'payout-requested',
+      'reward-earned', // S2's referrer
       'reward-earned',
       'payout-requested',
     ]);
+  });
+
+  it('commits nothing of a run stopped mid-way, and its redelivery gives the one-at-a-time result', async () => {
+    const oneAtATime = await play(foundingSpot, 'one at a time');
+    const world = new World(db, clock, defaults);
+    await world.seed(foundingSpot);
+    const events = world.events(foundingSpot.lessons);
+    // The partition is taken away after two handlers: the prelude had recorded all three lessons.
+    expect(await harness.deliver(events, 'prelude', { revokeAfter: 2 })).toBe(0);
+    expect(await world.snapshot()).toMatchObject({
+      instructorReferrals: [{ status: 'pending_lesson' }, { status: 'pending_lesson' }],
+      rewards: [],
+      instructorLessons: [],
+      studentLessons: [],
+      appliedMessages: [{ n: 0 }],
+      outbox: [],
+    });
+    // The next owner of the partition gets the batch again.
+    expect(await harness.deliver(events)).toBe(3);
+    expect(await world.snapshot()).toEqual(oneAtATime);
   });
 
   it("rewards, under a referrer's velocity limit, the student whose qualifying lesson comes first", async () => {
@@ -235,7 +259,7 @@ describe(InstructorProgramConsumers.name, () => {
   );
 
   /** The statements sent while `work` ran, BEGIN and COMMIT included. */
-  const statementsOf = async (work: () => Promise<void>): Promise<string[]> => {
+  const statementsOf = async (work: () => Promise<unknown>): Promise<string[]> => {
     const from = log.statements.length;
     await work();
     return log.statements.slice(from).map((st) => st.sql.replace(/\s+/g, ' ').trim());
