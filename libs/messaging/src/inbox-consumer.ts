@@ -89,6 +89,8 @@ const HEARTBEAT_SLICE_MS = 1000;
 
 /** A handler failed in a run without savepoints: roll back, then apply it with savepoints. */
 class IsolationNeeded extends Error {}
+/** A run whose prelude wrote for every message was stopped early: roll it all back. */
+class RunAbandoned extends Error {}
 /** A readable reason, whatever was thrown: dead letters must say why. */
 function describe(err: unknown): string {
   if (err instanceof Error) return err.message;
@@ -220,10 +222,15 @@ export class InboxConsumer {
     controls: BatchControls,
     isolated: boolean,
   ): Promise<RunOutcome> {
-    return this.dataSource.transaction(async (tx) => {
-      const outcome = await this.applyMessages(tx, messages, from, controls, isolated);
-      return { ...outcome, wroteOutbox: this.options.wroteOutbox?.(tx) ?? true };
-    });
+    return this.dataSource
+      .transaction(async (tx) => {
+        const outcome = await this.applyMessages(tx, messages, from, controls, isolated);
+        return { ...outcome, wroteOutbox: this.options.wroteOutbox?.(tx) ?? true };
+      })
+      .catch((err: unknown) => {
+        if (err instanceof RunAbandoned) return { applied: 0, wroteOutbox: false };
+        throw err;
+      });
   }
 
   private async applyMessages(
@@ -259,7 +266,8 @@ export class InboxConsumer {
    * messages it inserted (not applied before, first of their id in the run) reach a handler.
    * A deterministic failure throws IsolationNeeded and the whole run rolls back. Stopped early
    * (the partition was taken away), the ids of the messages not reached are taken out of the
-   * inbox again, so what commits is exactly what was applied.
+   * inbox again, so what commits is exactly what was applied; after a prelude, which also wrote
+   * for the messages not reached, nothing commits (RunAbandoned): the next owner applies them all.
    */
   private async applyUnisolated(
     tx: EntityManager,
@@ -281,10 +289,11 @@ export class InboxConsumer {
     }
     const topic = messages[from]?.topic ?? '';
     const fresh = await this.recordInInbox(tx, run, topic);
-    await this.runPrelude(tx, topic, run, fresh);
+    const prepared = await this.runPrelude(tx, topic, run, fresh);
     let applied = 0;
     for (const [k, parsed] of run.entries()) {
       if (!controls.isActive()) {
+        if (prepared) throw new RunAbandoned('inbox: partition taken away mid-run');
         await this.forget(tx, fresh);
         return { applied };
       }
@@ -320,9 +329,9 @@ export class InboxConsumer {
     topic: string,
     run: ReadonlyArray<Extract<Parsed, { kind: 'ok' }>>,
     fresh: ReadonlySet<string>,
-  ): Promise<void> {
+  ): Promise<boolean> {
     const prelude = this.preludes.get(topic);
-    if (prelude === undefined || fresh.size === 0) return;
+    if (prelude === undefined || fresh.size === 0) return false;
     const pending = new Set(fresh);
     const events = run.map((p) => p.event).filter((e) => pending.delete(e.id.toLowerCase()));
     try {
@@ -331,6 +340,7 @@ export class InboxConsumer {
       if (this.isTransient(err)) throw err;
       throw new IsolationNeeded('inbox: a run prelude failed', { cause: err });
     }
+    return true;
   }
 
   /** Inserts the ids into the inbox at once; answers those that were not there yet. */

@@ -10,7 +10,8 @@ import {
 } from '../program/program-config';
 import { decideInstructorBonus } from './decide-instructor-bonus';
 import { InstructorReferral } from './instructor-referral.entity';
-import { readLessons, readMilestones } from './instructor-milestones';
+import { readLessons, readMilestones, WaitingReferee } from './instructor-milestones';
+import { reachedLessons } from '../program/lesson-run';
 import { firstQualifyingLesson } from '../program/qualifying-lesson';
 
 /**
@@ -18,12 +19,15 @@ import { firstQualifyingLesson } from '../program/qualifying-lesson';
  * the recorded milestones allow. Called after every fact that could move it, so the outcome does
  * not depend on the order events arrive in. The bonus decision locks the founding counter row for
  * the rest of the transaction: concurrent completions queue on it and the founding cap is exact.
+ * In a run of lesson completions, `notReached` keeps out the run's lessons not handled yet
+ * (see LessonRun), so the outcome is the one of handling the events one at a time.
  */
 export async function advanceInstructorReferral(
   tx: EntityManager,
   outbox: OutboxWriter,
   refereeId: string,
   now: Date,
+  notReached?: ReadonlySet<string>,
 ): Promise<InstructorReferral | undefined> {
   const referral = await tx.findOne(InstructorReferral, {
     where: { refereeId },
@@ -39,7 +43,7 @@ export async function advanceInstructorReferral(
   }
   if (referral.status === 'pending_lesson') {
     const config = await readProgramConfig(tx);
-    const first = firstQualifyingLesson(await readLessons(tx, refereeId), {
+    const first = firstQualifyingLesson(await readLessons(tx, refereeId, notReached), {
       minimumPriceCents: config.instructorLessonMinimumCents,
       referrerId: referral.referrerId,
     });
@@ -104,4 +108,21 @@ async function awardBonus(
     },
     { occurredAt: now },
   );
+}
+
+/**
+ * Whether a lesson of a run can move a waiting referee (what advanceInstructorReferral would do
+ * with the same facts): going live was recorded, or a lesson reached so far qualifies. When it
+ * cannot, the run's handler skips the referral's statements.
+ */
+export function lessonCanAdvance(
+  referee: WaitingReferee,
+  notReached: ReadonlySet<string>,
+  minimumPriceCents: number | undefined,
+): boolean {
+  if (referee.status === 'pending_live') return referee.wentLive;
+  if (minimumPriceCents === undefined) return true;
+  const lessons = reachedLessons(referee.lessons, notReached);
+  const rule = { minimumPriceCents, referrerId: referee.referrerId };
+  return firstQualifyingLesson(lessons, rule) !== undefined;
 }

@@ -1,6 +1,7 @@
 import { CompletedLesson } from '../program/qualifying-lesson';
 import { EntityManager } from 'typeorm';
 import { refereeLockArgs } from './lock-referee';
+import { reachedLessons } from '../program/lesson-run';
 
 export interface InstructorMilestones {
   wentLiveAt: Date | null;
@@ -59,77 +60,93 @@ export async function awaitsMilestone(tx: EntityManager, refereeId: string): Pro
   return rows.length > 0;
 }
 
+/** A referee of the instructor program waiting for a milestone, as a run's prelude found it. */
+export interface WaitingReferee {
+  referrerId: string;
+  status: 'pending_live' | 'pending_lesson';
+  wentLive: boolean;
+  /** Every lesson recorded for the referee, the run's own included (see LessonRun). */
+  lessons: CompletedLesson[];
+}
+
 /**
- * The run prelude's half of lockRefereeAndRecordLesson: every lesson's referee lock, taken in
- * one order (so two runs cannot deadlock), then every lesson kept, in two statements.
+ * Which of the instructors are referees waiting for a milestone (see awaitsMilestone), with what
+ * decides whether a lesson moves them, in one read: after the run's locks and lessons.
  */
-export async function lockRefereesAndRecordLessons(
+export async function waitingReferees(
   tx: EntityManager,
-  lessons: readonly CompletedLesson[],
-): Promise<void> {
-  const keys = [...new Set(lessons.map((l) => refereeLockArgs(l.instructorId)[1]))].sort();
-  await tx.query(
-    `SELECT pg_advisory_xact_lock($1::int, hashtext(key))
-     FROM unnest($2::text[]) WITH ORDINALITY AS k(key, n) ORDER BY n`,
-    [refereeLockArgs('')[0], keys],
+  instructorIds: readonly string[],
+): Promise<Map<string, WaitingReferee>> {
+  const rows = await tx.query<
+    Array<
+      Nullable<InstructorLessonRow> & {
+        referee_id: string;
+        referrer_id: string;
+        status: WaitingReferee['status'];
+        went_live: boolean;
+      }
+    >
+  >(
+    `SELECT r.referee_id, r.referrer_id, r.status, m.went_live_at IS NOT NULL AS went_live,
+       l.booking_id, l.instructor_id, l.student_id, l.price_cents, l.starts_at, l.completed_at
+     FROM instructor_referrals r
+     LEFT JOIN instructor_milestones m ON m.instructor_id = r.referee_id
+     LEFT JOIN instructor_lessons l ON l.instructor_id = r.referee_id
+     WHERE r.referee_id = ANY($1::uuid[]) AND r.status IN ('pending_live', 'pending_lesson')
+     ORDER BY r.referee_id, l.completed_at, l.booking_id`,
+    [[...new Set(instructorIds)]],
   );
-  await tx.query(
-    `INSERT INTO instructor_lessons (booking_id, instructor_id, student_id, price_cents, starts_at,
-       completed_at)
-     SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::integer[], $5::timestamptz[],
-       $6::timestamptz[])
-     ON CONFLICT (booking_id) DO NOTHING`,
-    [
-      lessons.map((l) => l.bookingId),
-      lessons.map((l) => l.instructorId),
-      lessons.map((l) => l.studentId),
-      lessons.map((l) => l.priceCents),
-      lessons.map((l) => l.startsAt),
-      lessons.map((l) => l.completedAt),
-    ],
-  );
+  const waiting = new Map<string, WaitingReferee>();
+  for (const r of rows) {
+    let referee = waiting.get(r.referee_id);
+    if (referee === undefined) {
+      referee = { referrerId: r.referrer_id, status: r.status, wentLive: r.went_live, lessons: [] };
+      waiting.set(r.referee_id, referee);
+    }
+    if (r.booking_id !== null) referee.lessons.push(instructorLesson(r as InstructorLessonRow));
+  }
+  return waiting;
 }
 
-/** Which of the instructors are referees waiting for a milestone (see awaitsMilestone). */
-export async function awaitingMilestone(
-  tx: EntityManager,
-  refereeIds: readonly string[],
-): Promise<Set<string>> {
-  const rows = await tx.query<Array<{ referee_id: string }>>(
-    `SELECT referee_id FROM instructor_referrals
-     WHERE referee_id = ANY($1::uuid[]) AND status IN ('pending_live', 'pending_lesson')`,
-    [[...new Set(refereeIds)]],
-  );
-  return new Set(rows.map((r) => r.referee_id));
-}
-
-/** The instructor's completed lessons, earliest first. */
+/**
+ * The instructor's completed lessons, earliest first; in a run of lesson completions, without
+ * the run's lessons not reached yet (see LessonRun).
+ */
 export async function readLessons(
   tx: EntityManager,
   instructorId: string,
+  notReached?: ReadonlySet<string>,
 ): Promise<CompletedLesson[]> {
-  const rows = await tx.query<
-    Array<{
-      booking_id: string;
-      student_id: string | null;
-      price_cents: number;
-      starts_at: Date | null;
-      completed_at: Date;
-    }>
-  >(
-    `SELECT booking_id, student_id, price_cents, starts_at, completed_at FROM instructor_lessons
-     WHERE instructor_id = $1 ORDER BY completed_at, booking_id`,
+  const rows = await tx.query<InstructorLessonRow[]>(
+    `SELECT booking_id, instructor_id, student_id, price_cents, starts_at, completed_at
+     FROM instructor_lessons WHERE instructor_id = $1 ORDER BY completed_at, booking_id`,
     [instructorId],
   );
-  return rows.map((r) => ({
+  return reachedLessons(rows.map(instructorLesson), notReached);
+}
+
+type Nullable<T> = { [K in keyof T]: T[K] | null };
+
+export interface InstructorLessonRow {
+  booking_id: string;
+  instructor_id: string;
+  student_id: string | null;
+  price_cents: number;
+  starts_at: Date | null;
+  completed_at: Date;
+}
+
+/** A row of instructor_lessons, ids as Postgres spells them (lower case), like the rules' other ids. */
+export function instructorLesson(r: InstructorLessonRow): CompletedLesson {
+  return {
     bookingId: r.booking_id,
     // Unknown only for lessons carried over from before the rule: no one's own student.
     studentId: r.student_id ?? '',
-    instructorId,
+    instructorId: r.instructor_id,
     priceCents: r.price_cents,
     startsAt: r.starts_at,
     completedAt: r.completed_at,
-  }));
+  };
 }
 
 export async function readMilestones(

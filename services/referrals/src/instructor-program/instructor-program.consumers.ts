@@ -13,24 +13,40 @@ import {
 import { InboxContext, OutboxWriter, runOf } from '@rewards/messaging';
 import { Clock } from '@rewards/service-kit';
 import { EntityManager } from 'typeorm';
-import { advanceInstructorReferral } from './advance-instructor-referral';
+import { advanceInstructorReferral, lessonCanAdvance } from './advance-instructor-referral';
 import {
-  awaitingMilestone,
   awaitsMilestone,
   lockRefereeAndRecordLesson,
-  lockRefereesAndRecordLessons,
   recordWentLive,
+  waitingReferees,
+  WaitingReferee,
 } from './instructor-milestones';
 import { lockReferee } from './lock-referee';
+import { FeeRebateRun, GrantFeeRebate } from '../fee-rebate/grant-fee-rebate.usecase';
+import { LessonRun, lockAndRecordLessonRun } from '../program/lesson-run';
+import { readProgramConfig } from '../program/program-config';
 import { CompletedLesson } from '../program/qualifying-lesson';
-import { GrantFeeRebate } from '../fee-rebate/grant-fee-rebate.usecase';
-import { RecordStudentLesson } from '../student-program/record-student-lesson.usecase';
+import {
+  RecordStudentLesson,
+  StudentLessonsRun,
+} from '../student-program/record-student-lesson.usecase';
+
+/** What a run's prelude prepared, for the handlers of the same transaction. */
+interface PreparedRun {
+  lessons: LessonRun;
+  /** Referees waiting for a milestone, by id (lower case); one leaves once it stops waiting. */
+  waiting: Map<string, WaitingReferee>;
+  /** The instructor program's minimum lesson price, read when a referee may need it. */
+  instructorLessonMinimumCents: number | undefined;
+  students: StudentLessonsRun;
+  feeRebates: FeeRebateRun;
+}
 
 /** Moves referred instructors through pending_live -> pending_lesson -> ... -> paid/failed. */
 @Controller()
 export class InstructorProgramConsumers {
   /** What each run's prelude found, by the run's transaction: gone with the transaction. */
-  private readonly preparedRuns = new WeakMap<EntityManager, ReadonlySet<string>>();
+  private readonly preparedRuns = new WeakMap<EntityManager, PreparedRun>();
 
   constructor(
     private readonly outbox: OutboxWriter,
@@ -51,9 +67,12 @@ export class InstructorProgramConsumers {
   }
 
   /**
-   * A run of lesson completions: every referee lock and every lesson in two statements, and one
-   * read for which instructors are referees still waiting; the handler below then does nothing
-   * more for the others, most lessons being nobody's first.
+   * A run of lesson completions, prepared in a few statements whatever its length: every
+   * instructor's and student's lock in one, every lesson kept for both programs in one, then one
+   * read per program of who can still be moved by a lesson (referees waiting for a milestone,
+   * students awaiting their referrer's reward, instructors a fee rebate can be due for, the
+   * fee-rebate setting). The handler below then spends statements only on lessons that change
+   * something; most lessons are nobody's first.
    */
   @EventPattern(runOf(Topics.LessonCompleted))
   async lessonsCompleted(
@@ -61,12 +80,21 @@ export class InstructorProgramConsumers {
     @Ctx() { tx }: InboxContext,
   ): Promise<void> {
     const lessons = events.map((e) => completedLesson(e.payload));
-    await lockRefereesAndRecordLessons(tx, lessons);
-    const waiting = await awaitingMilestone(
-      tx,
-      lessons.map((l) => l.instructorId),
+    const instructorIds = lessons.map((l) => l.instructorId);
+    const run = await lockAndRecordLessonRun(tx, lessons);
+    const waiting = await waitingReferees(tx, instructorIds);
+    const needsMinimum = [...waiting.values()].some(
+      (r) => r.status === 'pending_lesson' || r.wentLive,
     );
-    this.preparedRuns.set(tx, waiting);
+    this.preparedRuns.set(tx, {
+      lessons: run,
+      waiting,
+      instructorLessonMinimumCents: needsMinimum
+        ? (await readProgramConfig(tx)).instructorLessonMinimumCents
+        : undefined,
+      students: await this.studentLessons.prepareRun(tx, lessons),
+      feeRebates: await this.feeRebates.prepareRun(tx, instructorIds),
+    });
   }
 
   @EventPattern(Topics.LessonCompleted)
@@ -75,22 +103,64 @@ export class InstructorProgramConsumers {
     @Ctx() { tx }: InboxContext,
   ): Promise<void> {
     const lesson = completedLesson(event.payload);
-    const instructorId = lesson.instructorId;
-    const waiting = this.preparedRuns.get(tx);
-    // The instructor program: most lessons are nobody's first, and the run's prelude knows.
-    if (waiting !== undefined ? waiting.has(instructorId.toLowerCase()) : true) {
-      if (waiting === undefined) {
-        // No prelude (a run redone a savepoint per message): the same, for this lesson alone.
-        await lockRefereeAndRecordLesson(tx, lesson);
-      }
-      if (waiting !== undefined || (await awaitsMilestone(tx, instructorId))) {
-        await advanceInstructorReferral(tx, this.outbox, instructorId, this.clock.now());
-      }
+    const prepared = this.preparedRuns.get(tx);
+    if (prepared === undefined) {
+      // No prelude (a run redone a savepoint per message): the same, for this lesson alone.
+      await this.lessonAlone(tx, lesson);
+      return;
     }
-    // The same lesson may earn the student's referrer a student-program reward, and the
-    // instructor's referrer a fee rebate where a program grants one.
-    await this.studentLessons.execute(tx, lesson, this.clock.now());
-    await this.feeRebates.execute(tx, instructorId, this.clock.now());
+    const now = this.clock.now();
+    prepared.lessons.reach(lesson.bookingId);
+    const instructorId = lesson.instructorId.toLowerCase();
+    await this.advanceInRun(tx, instructorId, now, prepared);
+    await this.studentLessons.executeInRun(tx, lesson, now, prepared.lessons, prepared.students);
+    await this.feeRebates.executeInRun(
+      tx,
+      instructorId,
+      now,
+      prepared.lessons,
+      prepared.feeRebates,
+    );
+  }
+
+  /** The instructor program's part of a lesson in a prepared run: only a referee it moves. */
+  private async advanceInRun(
+    tx: EntityManager,
+    instructorId: string,
+    now: Date,
+    prepared: PreparedRun,
+  ): Promise<void> {
+    const referee = prepared.waiting.get(instructorId);
+    const notReached = prepared.lessons.instructorLessonsNotReached;
+    const minimum = prepared.instructorLessonMinimumCents;
+    if (referee === undefined || !lessonCanAdvance(referee, notReached, minimum)) return;
+    const referral = await advanceInstructorReferral(
+      tx,
+      this.outbox,
+      instructorId,
+      now,
+      notReached,
+    );
+    if (referral?.status === 'pending_live' || referral?.status === 'pending_lesson') {
+      referee.status = referral.status; // still waiting: for a later lesson of the run
+    } else {
+      prepared.waiting.delete(instructorId);
+    }
+  }
+
+  /**
+   * One lesson without a prelude: the instructor's lock and lesson, then each program's work
+   * (the student's referrer may earn a student-program reward, the instructor's referrer a fee
+   * rebate where a program grants one).
+   */
+  private async lessonAlone(tx: EntityManager, lesson: CompletedLesson): Promise<void> {
+    const now = this.clock.now();
+    await lockRefereeAndRecordLesson(tx, lesson);
+    if (await awaitsMilestone(tx, lesson.instructorId)) {
+      await advanceInstructorReferral(tx, this.outbox, lesson.instructorId, now);
+    }
+    await this.studentLessons.execute(tx, lesson, now);
+    await this.feeRebates.execute(tx, lesson.instructorId, now);
   }
 
   @EventPattern(Topics.PayoutPaid)

@@ -5,8 +5,9 @@ import { OutboxWriter } from '@rewards/messaging';
 import { EntityManager } from 'typeorm';
 import { Attribution } from '../attribution/attribution.entity';
 import { incrementCounter, readCounter } from '../program/program-config';
-import { CompletedLesson, firstQualifyingLesson } from '../program/qualifying-lesson';
+import { firstQualifyingLesson } from '../program/qualifying-lesson';
 import { rewardVerdict } from './reward-verdict';
+import { readStudentLessons } from './student-lessons';
 import { StudentReward } from './student-reward.entity';
 import {
   capCounter,
@@ -25,7 +26,9 @@ interface UserFacts {
  * first qualifying lesson (the shared rule), whatever order those facts arrived in: called after
  * each of them, it does nothing until all hold, and nothing once a decision exists. The cap
  * counter row stays locked to the end of the transaction, so concurrent decisions queue on it
- * and the cap is exact. Callers hold the referee's lock (lockReferee).
+ * and the cap is exact. Callers hold the referee's lock (lockReferee). In a run of lesson
+ * completions, `notReached` keeps out the run's lessons not handled yet (see LessonRun), so the
+ * outcome is the one of handling the events one at a time.
  */
 @Injectable()
 export class DecideStudentReward {
@@ -35,6 +38,7 @@ export class DecideStudentReward {
     tx: EntityManager,
     refereeId: string,
     now: Date,
+    notReached?: ReadonlySet<string>,
   ): Promise<StudentReward | undefined> {
     const attribution = await tx.findOneBy(Attribution, { refereeId });
     if (attribution?.outcome !== 'attributed' || attribution.program !== 'student')
@@ -48,7 +52,7 @@ export class DecideStudentReward {
     const referee = await this.user(tx, refereeId);
     if (!referee?.email_verified || !referee.phone_verified) return undefined;
     const settings = await readStudentProgramSettings(tx);
-    const lesson = firstQualifyingLesson(await this.lessons(tx, refereeId), {
+    const lesson = firstQualifyingLesson(await readStudentLessons(tx, refereeId, notReached), {
       minimumPriceCents: settings.lessonMinimumCents,
       referrerId,
     });
@@ -119,30 +123,6 @@ export class DecideStudentReward {
       [userId],
     );
     return row;
-  }
-
-  private async lessons(tx: EntityManager, studentId: string): Promise<CompletedLesson[]> {
-    const rows = await tx.query<
-      Array<{
-        booking_id: string;
-        instructor_id: string;
-        price_cents: number;
-        starts_at: Date | null;
-        completed_at: Date;
-      }>
-    >(
-      `SELECT booking_id, instructor_id, price_cents, starts_at, completed_at FROM student_lessons
-        WHERE student_id = $1 AND cancelled_at IS NULL ORDER BY completed_at, booking_id`,
-      [studentId],
-    );
-    return rows.map((r) => ({
-      bookingId: r.booking_id,
-      studentId,
-      instructorId: r.instructor_id,
-      priceCents: r.price_cents,
-      startsAt: r.starts_at,
-      completedAt: r.completed_at,
-    }));
   }
 
   private async recentGrants(

@@ -1,8 +1,19 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { lockReferee } from '../instructor-program/lock-referee';
-import { CompletedLesson } from '../program/qualifying-lesson';
+import { LessonRun, reachedLessons } from '../program/lesson-run';
+import { CompletedLesson, firstQualifyingLesson } from '../program/qualifying-lesson';
 import { DecideStudentReward } from './decide-student-reward.usecase';
+import { readStudentProgramSettings } from './student-program-settings';
+import { AwaitingStudent, studentsAwaitingReward } from './student-lessons';
+
+/** What a run's prelude found for the student program: who can still earn their referrer a reward. */
+export interface StudentLessonsRun {
+  /** By student id (lower case); a student leaves once a reward is decided. */
+  awaiting: Map<string, AwaitingStudent>;
+  /** The program's minimum lesson price, read when someone awaits. */
+  lessonMinimumCents: number;
+}
 
 /**
  * A completed lesson, seen from the student's side: kept (which one qualifies is decided by the
@@ -13,6 +24,7 @@ import { DecideStudentReward } from './decide-student-reward.usecase';
 export class RecordStudentLesson {
   constructor(private readonly decide: DecideStudentReward) {}
 
+  /** One lesson alone: its student's lock, the lesson, the decision. */
   async execute(tx: EntityManager, lesson: CompletedLesson, now: Date): Promise<void> {
     await lockReferee(tx, lesson.studentId);
     await tx.query(
@@ -29,5 +41,44 @@ export class RecordStudentLesson {
       ],
     );
     await this.decide.execute(tx, lesson.studentId, now);
+  }
+
+  /**
+   * A run's prelude, once the run's locks are taken and its lessons kept (lockAndRecordLessonRun):
+   * one read of the run's students still awaiting a decision, and the settings only if any is.
+   */
+  async prepareRun(
+    tx: EntityManager,
+    lessons: readonly CompletedLesson[],
+  ): Promise<StudentLessonsRun> {
+    const awaiting = await studentsAwaitingReward(
+      tx,
+      lessons.map((l) => l.studentId),
+    );
+    if (awaiting.size === 0) return { awaiting, lessonMinimumCents: 0 };
+    const { lessonMinimumCents } = await readStudentProgramSettings(tx);
+    return { awaiting, lessonMinimumCents };
+  }
+
+  /**
+   * The lesson's turn in a prepared run: the decision only for a student still awaiting one
+   * whose lessons reached so far include a qualifying one (otherwise execute would decide
+   * nothing), so most lessons cost no statement here.
+   */
+  async executeInRun(
+    tx: EntityManager,
+    lesson: CompletedLesson,
+    now: Date,
+    run: LessonRun,
+    prepared: StudentLessonsRun,
+  ): Promise<void> {
+    const studentId = lesson.studentId.toLowerCase();
+    const student = prepared.awaiting.get(studentId);
+    if (student === undefined) return;
+    const reached = reachedLessons(student.lessons, run.studentLessonsNotReached);
+    const rule = { minimumPriceCents: prepared.lessonMinimumCents, referrerId: student.referrerId };
+    if (firstQualifyingLesson(reached, rule) === undefined) return;
+    const decided = await this.decide.execute(tx, studentId, now, run.studentLessonsNotReached);
+    if (decided !== undefined) prepared.awaiting.delete(studentId);
   }
 }
