@@ -6,6 +6,7 @@ export * from './errors';
 export * from './transient-errors';
 export * from './validation';
 export * from './caller';
+export * from './internal-token';
 export * from './health';
 export * from './bootstrap';
 export * from './migrations';

@@ -1,8 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { createEnvelope, Topics } from '@rewards/contracts';
-import { loadConfig } from '@rewards/service-kit';
+import { loadConfig, serviceCallHeaders } from '@rewards/service-kit';
 import {
+  callerHeaders,
   eventually,
+  forgedCallerHeaders,
+  testInternalAuthKey,
   KafkaProbe,
   migrate,
   RunningServiceApp,
@@ -17,7 +20,7 @@ import { mapBookingsError } from '../src/bookings-error';
 import { BookingsConfig } from '../src/config/bookings.config';
 import { bookingsDataSource } from '../src/db/data-source';
 
-const as = (userId: string, role: string) => ({ 'x-user-id': userId, 'x-user-roles': role });
+const as = (userId: string, role: string) => callerHeaders('bookings', userId, role);
 
 describe('bookings service', () => {
   let service: RunningServiceApp;
@@ -250,5 +253,45 @@ describe('bookings service', () => {
       /permission denied/,
     );
     await own.end();
+  });
+
+  it('refuses forged identity headers and identities it did not sign: 401', async () => {
+    const id = await registerInstructor();
+    const forged = await request(service.url)
+      .get('/accounts/me')
+      .set(forgedCallerHeaders(id, 'instructor'))
+      .expect(401);
+    expect(forged.body.error.code).toBe('UNAUTHENTICATED');
+    const otherKey = callerHeaders('bookings', id, 'instructor', 'k'.repeat(40));
+    await request(service.url).get('/accounts/me').set(otherKey).expect(401);
+    // Signed for another service: the gateway's call to wallet cannot be replayed here.
+    await request(service.url)
+      .get('/accounts/me')
+      .set(callerHeaders('wallet', id, 'instructor'))
+      .expect(401);
+    await request(service.url).get('/accounts/me').set(as(id, 'instructor')).expect(200);
+  });
+
+  it('answers its internal route to payouts signed as itself, and to no one else', async () => {
+    const id = await registerInstructor();
+    await request(service.url)
+      .put('/accounts/me/payout-account')
+      .set(as(id, 'instructor'))
+      .send({ stripeAccountId: 'acct_internal1' })
+      .expect(200);
+    const path = `/internal/accounts/${id}/payout-destination`;
+    const key = testInternalAuthKey();
+    const res = await request(service.url)
+      .get(path)
+      .set(serviceCallHeaders({ from: 'payouts', to: 'bookings', key }))
+      .expect(200);
+    expect(res.body).toEqual({ userId: id, stripeAccountId: 'acct_internal1' });
+    await request(service.url).get(path).expect(401);
+    await request(service.url).get(path).set(forgedCallerHeaders(id, 'admin')).expect(401);
+    await request(service.url).get(path).set(as(id, 'admin')).expect(403);
+    await request(service.url)
+      .get(path)
+      .set(serviceCallHeaders({ from: 'wallet', to: 'bookings', key }))
+      .expect(403);
   });
 });

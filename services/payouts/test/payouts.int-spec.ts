@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Topics } from '@rewards/contracts';
-import { eventually, testAdminUrl } from '@rewards/testing';
+import { callerHeaders, eventually, forgedCallerHeaders, testAdminUrl } from '@rewards/testing';
 import { Client } from 'pg';
 import request from 'supertest';
 import { PayoutClaims } from '../src/payouts/payout-claims';
@@ -9,10 +9,7 @@ import { PayoutsHarness } from './payouts-harness';
 import { stripeDisciplineCases } from './stripe-discipline.cases';
 import { stripeWebhookCases } from './stripe-webhooks.cases';
 
-const as = (userId: string, roles = 'instructor') => ({
-  'x-user-id': userId,
-  'x-user-roles': roles,
-});
+const as = (userId: string, roles = 'instructor') => callerHeaders('payouts', userId, roles);
 
 describe('payouts service', () => {
   const h = new PayoutsHarness();
@@ -461,4 +458,12 @@ describe('payouts service', () => {
   });
   stripeWebhookCases(h);
   stripeDisciplineCases(h);
+
+  it('refuses forged identity headers: 401', async () => {
+    const res = await request(h.service.url)
+      .get('/payouts/me')
+      .set(forgedCallerHeaders(randomUUID(), 'instructor'))
+      .expect(401);
+    expect(res.body.error.code).toBe('UNAUTHENTICATED');
+  });
 });

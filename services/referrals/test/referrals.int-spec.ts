@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { createEnvelope, CurrentEvents, PayloadOf, Topic, Topics } from '@rewards/contracts';
 import { loadConfig } from '@rewards/service-kit';
 import {
+  callerHeaders,
+  forgedCallerHeaders,
   eventually,
   KafkaProbe,
   migrate,
@@ -21,7 +23,7 @@ import { referralsDataSource } from '../src/db/data-source';
 import { InstructorProgramConsumers } from '../src/instructor-program/instructor-program.consumers';
 import { mapReferralsError } from '../src/referrals-error';
 
-const as = (userId: string, role: string) => ({ 'x-user-id': userId, 'x-user-roles': role });
+const as = (userId: string, role: string) => callerHeaders('referrals', userId, role);
 
 describe('referrals service', () => {
   let service: RunningServiceApp;
@@ -530,5 +532,13 @@ describe('referrals service', () => {
     });
     expect(dead.headers['dlq-reason']).toContain('invalid envelope');
     await codeOf(after);
+  });
+
+  it('refuses forged identity headers: 401', async () => {
+    const res = await request(service.url)
+      .get('/referrals/me')
+      .set(forgedCallerHeaders(randomUUID(), 'instructor'))
+      .expect(401);
+    expect(res.body.error.code).toBe('UNAUTHENTICATED');
   });
 });

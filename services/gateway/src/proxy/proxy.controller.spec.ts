@@ -1,13 +1,15 @@
 import type { INestApplication } from '@nestjs/common';
-import type { Role } from '@rewards/service-kit';
+import { INTERNAL_TOKEN_HEADER, verifyInternalToken, type Role } from '@rewards/service-kit';
 import request from 'supertest';
 import {
   startFakeUpstream,
   startGateway,
+  TEST_INTERNAL_AUTH_KEY,
   testConfig,
   tokenFor,
   unusedUrl,
   type FakeUpstream,
+  type ReceivedRequest,
 } from '../../test/gateway-test-app';
 import { createProxyController } from './proxy.controller';
 import { GATEWAY_ROUTES, UPSTREAMS, type UpstreamName } from './routes';
@@ -16,6 +18,19 @@ const STUDENT = '6f1c2d3e-4b5a-4c6d-8e7f-9a0b1c2d3e4f';
 const INSTRUCTOR = '0b6f5a8e-2f4c-4a1e-9c3d-7e8f9a0b1c2d';
 const TRACEPARENT = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
 const bearer = (userId: string, roles: Role[]) => `Bearer ${tokenFor(userId, roles)}`;
+
+/** The user the gateway's internal token names, verified as the upstream would. */
+function vouchedFor(forwarded: ReceivedRequest, audience: string) {
+  const token = forwarded.headers[INTERNAL_TOKEN_HEADER];
+  if (typeof token !== 'string') throw new Error('no internal token forwarded');
+  const claims = verifyInternalToken(token, {
+    key: TEST_INTERNAL_AUTH_KEY,
+    audience,
+    nowSeconds: Math.floor(Date.now() / 1000),
+  });
+  expect(claims.iss).toBe('gateway');
+  return claims.usr;
+}
 
 describe(createProxyController.name, () => {
   const upstreams = {} as Record<UpstreamName, FakeUpstream>;
@@ -82,10 +97,9 @@ describe(createProxyController.name, () => {
       'content-type': 'application/json',
       traceparent: TRACEPARENT,
       'x-request-id': 'req-123',
-      'x-user-id': STUDENT,
-      'x-user-roles': 'student',
     });
-    // The token and cookies stay at the edge; services trust x-user-* alone.
+    expect(vouchedFor(forwarded, 'bookings')).toEqual({ id: STUDENT, roles: ['student'] });
+    // The token and cookies stay at the edge; services trust the internal token alone.
     expect(forwarded.headers.authorization).toBeUndefined();
     expect(forwarded.headers.cookie).toBeUndefined();
   });
@@ -100,8 +114,9 @@ describe(createProxyController.name, () => {
       .expect(200);
 
     const [forwarded] = upstreams.wallet.received;
-    expect(forwarded.headers['x-user-id']).toBe(STUDENT);
-    expect(forwarded.headers['x-user-roles']).toBe('student');
+    expect(vouchedFor(forwarded, 'wallet')).toEqual({ id: STUDENT, roles: ['student'] });
+    expect(forwarded.headers['x-user-id']).toBeUndefined();
+    expect(forwarded.headers['x-user-roles']).toBeUndefined();
     expect(forwarded.headers['x-user-email']).toBeUndefined();
   });
 
@@ -122,6 +137,17 @@ describe(createProxyController.name, () => {
     const [forwarded] = upstreams.referrals.received;
     expect(forwarded.headers['x-user-id']).toBeUndefined();
     expect(forwarded.headers['x-user-roles']).toBeUndefined();
+    expect(vouchedFor(forwarded, 'referrals')).toBeUndefined();
+  });
+
+  it('signs each call for its upstream only, so one service cannot replay it at another', async () => {
+    await http()
+      .get('/payouts/me')
+      .set('authorization', bearer(INSTRUCTOR, ['instructor']))
+      .expect(200);
+    const [forwarded] = upstreams.payouts.received;
+    expect(() => vouchedFor(forwarded, 'bookings')).toThrow('internal token is not for bookings');
+    expect(vouchedFor(forwarded, 'payouts')).toEqual({ id: INSTRUCTOR, roles: ['instructor'] });
   });
 
   it('forwards a Stripe webhook publicly with its exact bytes and its signature header', async () => {

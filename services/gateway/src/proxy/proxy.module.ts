@@ -20,6 +20,7 @@ export class ProxyModule {
             new ProxyService(
               upstreamUrls(config),
               config.UPSTREAM_TIMEOUT_MS,
+              config.INTERNAL_AUTH_KEY,
               config.TRUST_FORWARDED_FOR,
             ),
         },

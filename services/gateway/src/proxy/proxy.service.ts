@@ -1,9 +1,10 @@
 import { Logger } from '@nestjs/common';
 import {
-  CALLER_ID_HEADER,
-  CALLER_ROLES_HEADER,
+  GATEWAY_ISSUER,
+  INTERNAL_TOKEN_HEADER,
   PlatformError,
   activeTraceparent,
+  signInternalToken,
 } from '@rewards/service-kit';
 import type { Request, Response } from 'express';
 import { randomUUID } from 'node:crypto';
@@ -85,7 +86,8 @@ const errorName = (err: unknown): unknown =>
 
 /**
  * Calls a route's upstream as the verified caller and relays its answer verbatim. Only an
- * allow-list of headers goes upstream, so client-sent x-user-* and Authorization never do.
+ * allow-list of headers goes upstream, so client-sent identity headers and Authorization never
+ * do; the caller's identity travels in a signed internal token instead.
  */
 export class ProxyService {
   private readonly logger = new Logger(ProxyService.name);
@@ -93,6 +95,7 @@ export class ProxyService {
   constructor(
     private readonly upstreams: UpstreamUrls,
     private readonly timeoutMs: number,
+    private readonly internalAuthKey: string,
     private readonly trustForwardedFor = false,
   ) {}
 
@@ -120,12 +123,18 @@ export class ProxyService {
       headers.traceparent = traceparent;
     }
     const caller = verifiedCaller(req);
-    if (caller) {
-      headers[CALLER_ID_HEADER] = caller.userId;
-      headers[CALLER_ROLES_HEADER] = caller.roles.join(',');
-    } else if (route.access !== 'public') {
+    if (!caller && route.access !== 'public') {
       throw new Error(`${route.method} ${route.path} reached the proxy without a verified caller`);
     }
+    // The service believes only this: who the gateway verified, addressed to it, for a minute.
+    headers[INTERNAL_TOKEN_HEADER] = signInternalToken(
+      {
+        iss: GATEWAY_ISSUER,
+        aud: route.upstream,
+        ...(caller ? { usr: { id: caller.userId, roles: caller.roles } } : {}),
+      },
+      this.internalAuthKey,
+    );
 
     let status: number;
     let answerType: string | null;
