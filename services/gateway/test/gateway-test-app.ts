@@ -12,6 +12,7 @@ import { mapBodyParserError } from '../src/http/body-errors';
 
 export const TEST_SECRET = 'test-only-secret-with-at-least-32-characters';
 export const TEST_ISSUER = 'rewards-platform';
+export const TEST_AUDIENCE = 'rewards-api';
 export const TEST_INTERNAL_AUTH_KEY = 'test-only-internal-key-of-at-least-32-chars';
 
 export function testConfig(env: Record<string, string> = {}): GatewayConfig {
@@ -44,6 +45,7 @@ export function tokenFor(
       sub: userId,
       roles,
       iss: TEST_ISSUER,
+      aud: TEST_AUDIENCE,
       iat: now,
       exp: now + (overrides.expiresInSeconds ?? 600),
     },

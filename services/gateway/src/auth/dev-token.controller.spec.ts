@@ -23,6 +23,24 @@ describe(DevTokenController.name, () => {
     });
   });
 
+  describe('when AUTH_DEV_TOKENS and AUTH_DEV_TOKENS_ADMIN are on', () => {
+    let app: INestApplication;
+    beforeAll(async () => {
+      app = await startGateway(
+        testConfig({ AUTH_DEV_TOKENS: 'true', AUTH_DEV_TOKENS_ADMIN: 'true' }),
+      );
+    });
+    afterAll(() => app.close());
+
+    it('mints an admin token', async () => {
+      const res = await request(app.getHttpServer())
+        .post('/auth/dev-token')
+        .send({ role: 'admin' });
+      expect(res.status).toBe(200);
+      expect(res.body.roles).toEqual(['admin']);
+    });
+  });
+
   describe('when AUTH_DEV_TOKENS is on', () => {
     let app: INestApplication;
     beforeAll(async () => {
@@ -49,7 +67,7 @@ describe(DevTokenController.name, () => {
       const ttl = Date.parse(res.body.expiresAt) - before;
       expect(ttl).toBeGreaterThan(3_590_000);
       expect(ttl).toBeLessThanOrEqual(3_600_000);
-      expect(app.get(TokenService).verify(res.body.token)).toEqual({
+      expect(await app.get(TokenService).verify(res.body.token)).toEqual({
         userId: res.body.userId,
         roles: ['student'],
       });
@@ -84,6 +102,21 @@ describe(DevTokenController.name, () => {
       const res = await post(body);
       expect(res.status).toBe(422);
       expect(res.body).toEqual({ error: { code: 'VALIDATION_FAILED', message, field } });
+    });
+
+    it('never mints admin unless AUTH_DEV_TOKENS_ADMIN is on: 403', async () => {
+      const res = await post({ role: 'admin' });
+      expect(res.status).toBe(403);
+      expect(res.body.error).toEqual({
+        code: 'FORBIDDEN',
+        message: 'dev tokens do not carry the admin role unless AUTH_DEV_TOKENS_ADMIN=true',
+      });
+    });
+
+    it('refuses a lifetime over JWT_MAX_LIFETIME_SECONDS with 422 on ttlSeconds', async () => {
+      const res = await post({ role: 'student', ttlSeconds: 3601 });
+      expect(res.status).toBe(422);
+      expect(res.body.error).toMatchObject({ code: 'VALIDATION_FAILED', field: 'ttlSeconds' });
     });
 
     it('refuses malformed JSON with 400 MALFORMED_REQUEST', async () => {

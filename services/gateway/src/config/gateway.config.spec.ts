@@ -79,6 +79,38 @@ describe(GatewayConfig.name, () => {
     ).toMatchObject({ AUTH_DEV_TOKENS: false });
   });
 
+  it('takes RS256/ES256 keys from a JWKS URL instead of a secret, https in production', () => {
+    const jwks = {
+      INTERNAL_AUTH_KEY,
+      JWT_JWKS_URL: 'https://id.example.com/.well-known/jwks.json',
+    };
+    expect(loadConfig(GatewayConfig, jwks)).toMatchObject({
+      JWT_SECRET: undefined,
+      JWT_AUDIENCE: 'rewards-api',
+      JWT_MAX_LIFETIME_SECONDS: 3600,
+      JWT_CLOCK_SKEW_SECONDS: 30,
+      JWKS_CACHE_SECONDS: 600,
+    });
+    expect(problems({ INTERNAL_AUTH_KEY })).toMatch(/JWT_SECRET or JWT_JWKS_URL must be set/);
+    expect(
+      problems({ ...jwks, NODE_ENV: 'production', JWT_JWKS_URL: 'http://id.example.com/jwks' }),
+    ).toMatch(/JWT_JWKS_URL must be https when NODE_ENV=production/);
+    expect(problems({ ...jwks, AUTH_DEV_TOKENS: 'true' })).toMatch(
+      /AUTH_DEV_TOKENS needs JWT_SECRET/,
+    );
+  });
+
+  it('refuses admin dev tokens in production', () => {
+    expect(
+      problems({
+        JWT_SECRET: SECRET,
+        INTERNAL_AUTH_KEY,
+        NODE_ENV: 'production',
+        AUTH_DEV_TOKENS_ADMIN: 'true',
+      }),
+    ).toMatch(/AUTH_DEV_TOKENS_ADMIN must not be true when NODE_ENV=production/);
+  });
+
   it('refuses upstream URLs that are not http(s)', () => {
     expect(problems({ JWT_SECRET: SECRET, INTERNAL_AUTH_KEY, WALLET_URL: 'wallet:3003' })).toMatch(
       /WALLET_URL/,
