@@ -80,7 +80,11 @@ describe(InternalIdentityGuard.name, () => {
       .get('/me')
       .set({ 'x-user-id': USER, 'x-user-roles': 'admin' })
       .expect(401);
-    expect(res.body.error).toEqual({ code: 'UNAUTHENTICATED', message: 'sign in first' });
+    expect(res.body.error).toEqual({
+      requestId: expect.any(String),
+      code: 'UNAUTHENTICATED',
+      message: 'sign in first',
+    });
   });
 
   it('refuses a token signed with another key or for another service, even on a public route', async () => {

@@ -5,6 +5,7 @@ export * from './database';
 export * from './errors';
 export * from './transient-errors';
 export * from './validation';
+export * from './request-shape';
 export * from './caller';
 export * from './internal-token';
 export * from './health';

@@ -294,4 +294,24 @@ describe('bookings service', () => {
       .set(serviceCallHeaders({ from: 'wallet', to: 'bookings', key }))
       .expect(403);
   });
+
+  it('refuses NUL in a string and prototype keys with 422 instead of failing in Postgres', async () => {
+    const id = randomUUID();
+    for (const [body, field] of [
+      [`{"role":"student","email":"${id}@example.test","displayName":"a\\u0000b"}`, 'displayName'],
+      [
+        `{"role":"student","email":"${id}@example.test","displayName":"S","__proto__":{"x":1}}`,
+        '__proto__',
+      ],
+    ]) {
+      const res = await request(service.url)
+        .post('/accounts')
+        .set(as(id, 'student'))
+        .set('content-type', 'application/json')
+        .send(body)
+        .expect(422);
+      expect(res.body.error).toMatchObject({ code: 'VALIDATION_FAILED', field });
+    }
+    await request(service.url).get('/accounts/me').set(as(id, 'student')).expect(404);
+  });
 });

@@ -19,7 +19,9 @@ describe(DevTokenController.name, () => {
         .post('/auth/dev-token')
         .send({ role: 'admin' });
       expect(res.status).toBe(404);
-      expect(res.body).toEqual({ error: { code: 'ROUTE_NOT_FOUND', message: 'no such route' } });
+      expect(res.body).toEqual({
+        error: { requestId: expect.any(String), code: 'ROUTE_NOT_FOUND', message: 'no such route' },
+      });
     });
   });
 
@@ -101,13 +103,16 @@ describe(DevTokenController.name, () => {
     ])('refuses %j with 422 on %s', async (body, field, message) => {
       const res = await post(body);
       expect(res.status).toBe(422);
-      expect(res.body).toEqual({ error: { code: 'VALIDATION_FAILED', message, field } });
+      expect(res.body).toEqual({
+        error: { requestId: expect.any(String), code: 'VALIDATION_FAILED', message, field },
+      });
     });
 
     it('never mints admin unless AUTH_DEV_TOKENS_ADMIN is on: 403', async () => {
       const res = await post({ role: 'admin' });
       expect(res.status).toBe(403);
       expect(res.body.error).toEqual({
+        requestId: expect.any(String),
         code: 'FORBIDDEN',
         message: 'dev tokens do not carry the admin role unless AUTH_DEV_TOKENS_ADMIN=true',
       });
@@ -126,16 +131,18 @@ describe(DevTokenController.name, () => {
         .send('{"role":');
       expect(res.status).toBe(400);
       expect(res.body.error).toEqual({
+        requestId: expect.any(String),
         code: 'MALFORMED_REQUEST',
         message: expect.stringMatching(/JSON/),
       });
     });
 
-    it('refuses a JSON body over 100kb with 413 MALFORMED_REQUEST', async () => {
+    it('refuses a JSON body over 100kb with 413 PAYLOAD_TOO_LARGE', async () => {
       const res = await post({ role: 'student', padding: 'x'.repeat(100 * 1024) });
       expect(res.status).toBe(413);
       expect(res.body.error).toEqual({
-        code: 'MALFORMED_REQUEST',
+        requestId: expect.any(String),
+        code: 'PAYLOAD_TOO_LARGE',
         message: 'request body is larger than 100kb',
       });
     });

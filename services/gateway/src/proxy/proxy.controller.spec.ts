@@ -290,7 +290,9 @@ describe(createProxyController.name, () => {
         ? call
         : call.set('authorization', authorization));
       expect(res.status).toBe(401);
-      expect(res.body).toEqual({ error: { code: 'UNAUTHENTICATED', message } });
+      expect(res.body).toEqual({
+        error: { requestId: expect.any(String), code: 'UNAUTHENTICATED', message },
+      });
     }
     nothingForwarded();
   });
@@ -301,7 +303,13 @@ describe(createProxyController.name, () => {
       .set('authorization', bearer(STUDENT, ['student']));
 
     expect(res.status).toBe(403);
-    expect(res.body).toEqual({ error: { code: 'FORBIDDEN', message: 'requires role instructor' } });
+    expect(res.body).toEqual({
+      error: {
+        requestId: expect.any(String),
+        code: 'FORBIDDEN',
+        message: 'requires role instructor',
+      },
+    });
     nothingForwarded();
   });
 
@@ -332,7 +340,9 @@ describe(createProxyController.name, () => {
     );
 
     expect(res.status).toBe(404);
-    expect(res.body).toEqual({ error: { code: 'ROUTE_NOT_FOUND', message: 'no such route' } });
+    expect(res.body).toEqual({
+      error: { requestId: expect.any(String), code: 'ROUTE_NOT_FOUND', message: 'no such route' },
+    });
     nothingForwarded();
   });
 
@@ -345,6 +355,7 @@ describe(createProxyController.name, () => {
 
     expect(res.status).toBe(400);
     expect(res.body.error).toEqual({
+      requestId: expect.any(String),
       code: 'MALFORMED_REQUEST',
       message: 'request body must be application/json',
     });
@@ -401,7 +412,11 @@ describe('proxy to an upstream that does not answer', () => {
     expect(res.status).toBe(503);
     expect(res.headers['retry-after']).toBe('5');
     expect(res.body).toEqual({
-      error: { code: 'UPSTREAM_UNAVAILABLE', message: 'wallet is unavailable' },
+      error: {
+        requestId: expect.any(String),
+        code: 'UPSTREAM_UNAVAILABLE',
+        message: 'wallet is unavailable',
+      },
     });
   });
 
@@ -412,7 +427,11 @@ describe('proxy to an upstream that does not answer', () => {
 
     expect(res.status).toBe(503);
     expect(res.body).toEqual({
-      error: { code: 'UPSTREAM_UNAVAILABLE', message: 'payouts did not answer within 150 ms' },
+      error: {
+        requestId: expect.any(String),
+        code: 'UPSTREAM_UNAVAILABLE',
+        message: 'payouts did not answer within 150 ms',
+      },
     });
     expect(hanging.received).toHaveLength(1);
   });

@@ -4,10 +4,10 @@ import {
   INTERNAL_TOKEN_HEADER,
   PlatformError,
   activeTraceparent,
+  requestIdOf,
   signInternalToken,
 } from '@rewards/service-kit';
 import type { Request, Response } from 'express';
-import { randomUUID } from 'node:crypto';
 import { verifiedCaller } from '../auth/access.guard';
 import { describeError } from '../http/describe-error';
 import type { GatewayConfig } from '../config/gateway.config';
@@ -24,7 +24,6 @@ export function upstreamUrls(config: GatewayConfig): UpstreamUrls {
   };
 }
 
-const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const TRACEPARENT = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
 
 const notFound = () => new PlatformError('ROUTE_NOT_FOUND', 'no such route');
@@ -32,12 +31,6 @@ const notFound = () => new PlatformError('ROUTE_NOT_FOUND', 'no such route');
 function headerValue(req: Request, name: string): string | undefined {
   const value = req.headers[name];
   return typeof value === 'string' ? value : undefined;
-}
-
-/** The client's request id when it is a sane token, so one id follows the call; else a new one. */
-function requestIdOf(req: Request): string {
-  const sent = headerValue(req, 'x-request-id');
-  return sent !== undefined && REQUEST_ID.test(sent) ? sent : randomUUID();
 }
 
 const MAX_RAW_BODY_BYTES = 100 * 1024;
@@ -63,7 +56,7 @@ async function rawBody(req: Request & { rawBody?: Buffer }): Promise<Buffer | un
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
     if (size > MAX_RAW_BODY_BYTES) {
-      throw new PlatformError('MALFORMED_REQUEST', 'request body is larger than 100kb');
+      throw new PlatformError('PAYLOAD_TOO_LARGE', 'request body is larger than 100kb');
     }
     chunks.push(chunk as Buffer);
   }
