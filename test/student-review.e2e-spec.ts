@@ -27,7 +27,7 @@ describe('student referral review and admin through the gateway', () => {
         VERIFICATION_RESEND_COOLDOWN_MS: '0',
       },
       referralsEnv: { CLICK_FLUSH_INTERVAL_MS: '100', REWARD_UNLOCK_INTERVAL_MS: '3600000' },
-      gatewayEnv: { TRUST_FORWARDED_FOR: 'true' },
+      gatewayEnv: { TRUST_PROXY_HOPS: '1' },
     });
     j = new StudentJourney(platform, clock, smtp, smsFile);
     instructor = await j.liveInstructor();

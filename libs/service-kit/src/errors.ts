@@ -41,6 +41,8 @@ export class PlatformError extends Error {
     readonly code: PlatformErrorCode,
     message: string,
     readonly field?: string,
+    /** When the refusal should be over (Retry-After); 503s default to RETRY_AFTER_SECONDS. */
+    readonly retryAfterSeconds?: number,
   ) {
     super(message);
     this.name = 'PlatformError';
@@ -141,7 +143,11 @@ export class ErrorFilter implements ExceptionFilter {
         code: exception.code,
         message: exception.message,
         field: exception.field,
-        ...(status === 503 ? { retryAfterSeconds: RETRY_AFTER_SECONDS } : {}),
+        ...(exception.retryAfterSeconds !== undefined
+          ? { retryAfterSeconds: exception.retryAfterSeconds }
+          : status === 503
+            ? { retryAfterSeconds: RETRY_AFTER_SECONDS }
+            : {}),
       };
     }
     if (exception instanceof HttpException) {

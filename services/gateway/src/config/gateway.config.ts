@@ -5,6 +5,7 @@ import {
   IsOptional,
   IsString,
   IsUrl,
+  Matches,
   Max,
   Min,
   MinLength,
@@ -114,11 +115,35 @@ export class GatewayConfig extends BaseServiceConfig {
   @Max(120_000)
   UPSTREAM_TIMEOUT_MS: number = 10_000;
 
+  /** Rate-limit buckets shared by every replica; unset: each replica counts in its memory. */
+  @IsOptional()
+  @Matches(/^rediss?:\/\/\S+$/, { message: 'REDIS_URL must be a redis:// or rediss:// URL' })
+  REDIS_URL?: string = undefined;
+
+  /** Prefix of the rate-limit keys in Redis, to share one Redis between deployments. */
+  @Matches(/^[\w:.-]{1,64}$/)
+  RATE_LIMIT_KEY_PREFIX: string = 'gateway:rl:';
+
+  /** Requests a minute per client IP on each public route without a limit of its own. */
+  @toInt()
+  @IsInt()
+  @Min(1)
+  RATE_LIMIT_PUBLIC_PER_MINUTE: number = 60;
+
+  /** Requests a minute per user on each signed-in route without a limit of its own. */
+  @toInt()
+  @IsInt()
+  @Min(1)
+  RATE_LIMIT_USER_PER_MINUTE: number = 600;
+
   /**
-   * Whether the first X-Forwarded-For entry is the client's address (behind a load balancer
-   * that sets it); otherwise the connection's address is. Used for click and signup IP hashes.
+   * Proxies in front of the gateway (load balancer, ingress) whose X-Forwarded-For entries are
+   * trusted (0: none, the connection's peer is the client). The client address so found keys the
+   * public rate limits and is what referrals hashes for clicks and signups.
    */
-  @toBool()
-  @IsBoolean()
-  TRUST_FORWARDED_FOR: boolean = false;
+  @toInt()
+  @IsInt()
+  @Min(0)
+  @Max(5)
+  TRUST_PROXY_HOPS: number = 0;
 }

@@ -10,6 +10,7 @@ import {
 import type { Request, Response } from 'express';
 import { verifiedCaller } from '../auth/access.guard';
 import { describeError } from '../http/describe-error';
+import { clientIp } from '../rate-limit/client-ip';
 import type { GatewayConfig } from '../config/gateway.config';
 import { isInternalPath, type ProxyRoute, type UpstreamName } from './routes';
 
@@ -89,7 +90,7 @@ export class ProxyService {
     private readonly upstreams: UpstreamUrls,
     private readonly timeoutMs: number,
     private readonly internalAuthKey: string,
-    private readonly trustForwardedFor = false,
+    private readonly trustedProxyHops = 0,
   ) {}
 
   async forward(route: ProxyRoute, req: Request, res: Response): Promise<void> {
@@ -104,9 +105,8 @@ export class ProxyService {
     const contentType = headerValue(req, 'content-type');
     if (body !== undefined && contentType !== undefined) headers['content-type'] = contentType;
     if (route.forwardClient) {
-      const forwarded = headerValue(req, 'x-forwarded-for')?.split(',')[0].trim();
-      const ip = this.trustForwardedFor && forwarded ? forwarded : req.socket.remoteAddress;
-      if (ip !== undefined) headers['x-forwarded-for'] = ip;
+      // The address the trusted proxies saw, never an entry the client wrote itself.
+      headers['x-forwarded-for'] = clientIp(req, this.trustedProxyHops);
       const proto = headerValue(req, 'x-forwarded-proto');
       headers['x-forwarded-proto'] = proto === 'https' || proto === 'http' ? proto : req.protocol;
     }
