@@ -111,6 +111,25 @@ describe(GatewayConfig.name, () => {
     ).toMatch(/AUTH_DEV_TOKENS_ADMIN must not be true when NODE_ENV=production/);
   });
 
+  it('reads CORS origins and per-upstream timeouts, refusing a wildcard origin', () => {
+    const config = loadConfig(GatewayConfig, {
+      JWT_SECRET: SECRET,
+      INTERNAL_AUTH_KEY,
+      CORS_ORIGINS: 'https://app.example.com, http://localhost:5173',
+      UPSTREAM_TIMEOUTS: 'payouts=3000,wallet=2000',
+    });
+    expect(config.CORS_ORIGINS).toEqual(['https://app.example.com', 'http://localhost:5173']);
+    expect(
+      loadConfig(GatewayConfig, { JWT_SECRET: SECRET, INTERNAL_AUTH_KEY }).CORS_ORIGINS,
+    ).toEqual([]);
+    expect(problems({ JWT_SECRET: SECRET, INTERNAL_AUTH_KEY, CORS_ORIGINS: '*' })).toMatch(
+      /CORS_ORIGINS must be origins/,
+    );
+    expect(
+      problems({ JWT_SECRET: SECRET, INTERNAL_AUTH_KEY, UPSTREAM_TIMEOUTS: 'stripe=100' }),
+    ).toMatch(/UPSTREAM_TIMEOUTS/);
+  });
+
   it('refuses upstream URLs that are not http(s)', () => {
     expect(problems({ JWT_SECRET: SECRET, INTERNAL_AUTH_KEY, WALLET_URL: 'wallet:3003' })).toMatch(
       /WALLET_URL/,

@@ -1,5 +1,7 @@
 import { BaseServiceConfig, toBool, toInt } from '@rewards/service-kit';
+import { Transform } from 'class-transformer';
 import {
+  IsArray,
   IsBoolean,
   IsInt,
   IsOptional,
@@ -115,6 +117,24 @@ export class GatewayConfig extends BaseServiceConfig {
   @Max(120_000)
   UPSTREAM_TIMEOUT_MS: number = 10_000;
 
+  /** Per-upstream timeouts overriding UPSTREAM_TIMEOUT_MS, e.g. `payouts=3000,wallet=2000`. */
+  @IsOptional()
+  @Matches(
+    /^(bookings|referrals|wallet|payouts)=\d{3,6}(,(bookings|referrals|wallet|payouts)=\d{3,6})*$/,
+    {
+      message:
+        'UPSTREAM_TIMEOUTS must be <upstream>=<ms>[,...] with upstreams bookings, referrals, wallet, payouts',
+    },
+  )
+  UPSTREAM_TIMEOUTS?: string = undefined;
+
+  /** Keep-alive connections per upstream; requests beyond them wait for one. */
+  @toInt()
+  @IsInt()
+  @Min(1)
+  @Max(1024)
+  UPSTREAM_MAX_SOCKETS: number = 128;
+
   /** Rate-limit buckets shared by every replica; unset: each replica counts in its memory. */
   @IsOptional()
   @Matches(/^rediss?:\/\/\S+$/, { message: 'REDIS_URL must be a redis:// or rediss:// URL' })
@@ -135,6 +155,22 @@ export class GatewayConfig extends BaseServiceConfig {
   @IsInt()
   @Min(1)
   RATE_LIMIT_USER_PER_MINUTE: number = 600;
+
+  /** Web origins allowed to call the API from a browser, e.g. `https://app.example.com`. */
+  @Transform(({ value }: { value: unknown }) =>
+    typeof value === 'string'
+      ? value
+          .split(',')
+          .map((origin) => origin.trim())
+          .filter(Boolean)
+      : value,
+  )
+  @IsArray()
+  @Matches(/^https?:\/\/[^/\s,*]+$/, {
+    each: true,
+    message: 'CORS_ORIGINS must be origins like https://app.example.com, comma-separated',
+  })
+  CORS_ORIGINS: string[] = [];
 
   /**
    * Proxies in front of the gateway (load balancer, ingress) whose X-Forwarded-For entries are

@@ -386,15 +386,18 @@ describe(createProxyController.name, () => {
 describe('proxy to an upstream that does not answer', () => {
   let app: INestApplication;
   let hanging: FakeUpstream;
+  let healthy: FakeUpstream;
 
   beforeAll(async () => {
     hanging = await startFakeUpstream();
     hanging.reply = 'hang';
+    healthy = await startFakeUpstream();
     app = await startGateway(
       testConfig({
+        BOOKINGS_URL: healthy.url,
         WALLET_URL: await unusedUrl(),
         PAYOUTS_URL: hanging.url,
-        UPSTREAM_TIMEOUT_MS: '150',
+        UPSTREAM_TIMEOUTS: 'payouts=150',
       }),
     );
   });
@@ -402,6 +405,7 @@ describe('proxy to an upstream that does not answer', () => {
   afterAll(async () => {
     await app.close();
     await hanging.close();
+    await healthy.close();
   });
 
   it('answers 503 UPSTREAM_UNAVAILABLE when the upstream is down', async () => {
@@ -420,19 +424,37 @@ describe('proxy to an upstream that does not answer', () => {
     });
   });
 
-  it('answers 503 UPSTREAM_UNAVAILABLE when the upstream times out', async () => {
+  it('answers 504 UPSTREAM_TIMEOUT when the upstream does not answer in its own timeout', async () => {
     const res = await request(app.getHttpServer())
       .get('/payouts/me')
       .set('authorization', bearer(INSTRUCTOR, ['instructor']));
 
-    expect(res.status).toBe(503);
+    expect(res.status).toBe(504);
     expect(res.body).toEqual({
       error: {
         requestId: expect.any(String),
-        code: 'UPSTREAM_UNAVAILABLE',
+        code: 'UPSTREAM_TIMEOUT',
         message: 'payouts did not answer within 150 ms',
       },
     });
     expect(hanging.received).toHaveLength(1);
+  });
+
+  it('opens the circuit of an upstream that keeps failing: 503 at once, its routes only', async () => {
+    const wallet = () =>
+      request(app.getHttpServer())
+        .get('/wallet/me')
+        .set('authorization', bearer(STUDENT, ['student']));
+    // Four more refusals after the first test's one: five in a row open the circuit.
+    for (let i = 0; i < 4; i += 1) expect((await wallet()).status).toBe(503);
+    const open = await wallet();
+    expect(open.status).toBe(503);
+    expect(Number(open.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    expect(Number(open.headers['retry-after'])).toBeLessThanOrEqual(5);
+    // Bookings is healthy and unaffected.
+    const bookings = await request(app.getHttpServer())
+      .get('/accounts/me')
+      .set('authorization', bearer(STUDENT, ['student']));
+    expect(bookings.status).toBe(200);
   });
 });

@@ -1,5 +1,6 @@
 import {
   DynamicModule,
+  Inject,
   Module,
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
@@ -15,7 +16,9 @@ import {
 } from '../rate-limit/rate-limit.guard';
 import { RedisRateLimiter } from '../rate-limit/redis-rate-limiter';
 import { createProxyController } from './proxy.controller';
-import { ProxyService, upstreamUrls } from './proxy.service';
+import { ProxyService, upstreamClients, type UpstreamClients } from './proxy.service';
+
+const UPSTREAM_CLIENTS = Symbol('UPSTREAM_CLIENTS');
 import { GATEWAY_ROUTES, type ProxyRoute } from './routes';
 
 const REDIS_READY_TIMEOUT_MS = 3000;
@@ -35,7 +38,10 @@ const rateLimitDefaults = (config: GatewayConfig): RateLimitDefaults => ({
 
 @Module({})
 export class ProxyModule implements OnApplicationBootstrap, OnApplicationShutdown {
-  constructor(private readonly limiter: RateLimiter) {}
+  constructor(
+    private readonly limiter: RateLimiter,
+    @Inject(UPSTREAM_CLIENTS) private readonly clients: UpstreamClients,
+  ) {}
 
   static forRoot(
     config: GatewayConfig,
@@ -45,15 +51,12 @@ export class ProxyModule implements OnApplicationBootstrap, OnApplicationShutdow
       module: ProxyModule,
       controllers: [createProxyController(routes)],
       providers: [
+        { provide: UPSTREAM_CLIENTS, useFactory: () => upstreamClients(config) },
         {
           provide: ProxyService,
-          useFactory: () =>
-            new ProxyService(
-              upstreamUrls(config),
-              config.UPSTREAM_TIMEOUT_MS,
-              config.INTERNAL_AUTH_KEY,
-              config.TRUST_PROXY_HOPS,
-            ),
+          inject: [UPSTREAM_CLIENTS],
+          useFactory: (clients: UpstreamClients) =>
+            new ProxyService(clients, config.INTERNAL_AUTH_KEY, config.TRUST_PROXY_HOPS),
         },
         { provide: RateLimiter, useFactory: () => rateLimiter(config) },
         { provide: RATE_LIMIT_DEFAULTS, useValue: rateLimitDefaults(config) },
@@ -68,6 +71,7 @@ export class ProxyModule implements OnApplicationBootstrap, OnApplicationShutdow
   }
 
   onApplicationShutdown(): Promise<void> {
+    for (const client of Object.values(this.clients)) client.close();
     return this.limiter.close();
   }
 }

@@ -12,9 +12,11 @@ import { verifiedCaller } from '../auth/access.guard';
 import { describeError } from '../http/describe-error';
 import { clientIp } from '../rate-limit/client-ip';
 import type { GatewayConfig } from '../config/gateway.config';
-import { isInternalPath, type ProxyRoute, type UpstreamName } from './routes';
+import { isInternalPath, UPSTREAMS, type ProxyRoute, type UpstreamName } from './routes';
+import { UpstreamCallError, UpstreamClient, type UpstreamAnswer } from './upstream-client';
 
 export type UpstreamUrls = Record<UpstreamName, string>;
+export type UpstreamClients = Record<UpstreamName, UpstreamClient>;
 
 export function upstreamUrls(config: GatewayConfig): UpstreamUrls {
   return {
@@ -23,6 +25,42 @@ export function upstreamUrls(config: GatewayConfig): UpstreamUrls {
     wallet: config.WALLET_URL,
     payouts: config.PAYOUTS_URL,
   };
+}
+
+/** Each upstream's timeout: its UPSTREAM_TIMEOUTS entry, else UPSTREAM_TIMEOUT_MS. */
+export function upstreamTimeouts(config: GatewayConfig): Record<UpstreamName, number> {
+  const overrides = new Map(
+    (config.UPSTREAM_TIMEOUTS ?? '')
+      .split(',')
+      .filter(Boolean)
+      .map((entry) => entry.split('=') as [string, string]),
+  );
+  return Object.fromEntries(
+    UPSTREAMS.map((name) => [name, Number(overrides.get(name) ?? config.UPSTREAM_TIMEOUT_MS)]),
+  ) as Record<UpstreamName, number>;
+}
+
+/** No answer from this many calls in a row opens an upstream's circuit... */
+const CIRCUIT_FAILURE_THRESHOLD = 5;
+/** ...for this long: its routes answer 503 at once, then one call tests it. */
+const CIRCUIT_OPEN_MS = 5000;
+
+export function upstreamClients(config: GatewayConfig): UpstreamClients {
+  const urls = upstreamUrls(config);
+  const timeouts = upstreamTimeouts(config);
+  return Object.fromEntries(
+    UPSTREAMS.map((name) => [
+      name,
+      new UpstreamClient({
+        name,
+        baseUrl: urls[name],
+        timeoutMs: timeouts[name],
+        maxSockets: config.UPSTREAM_MAX_SOCKETS,
+        failureThreshold: CIRCUIT_FAILURE_THRESHOLD,
+        openMs: CIRCUIT_OPEN_MS,
+      }),
+    ]),
+  ) as UpstreamClients;
 }
 
 const TRACEPARENT = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
@@ -74,10 +112,6 @@ function forwardedBody(req: Request): string | undefined {
   return JSON.stringify(req.body);
 }
 
-// Duck-typed: fetch's errors (DOMException, undici's TypeError) may come from another realm.
-const errorName = (err: unknown): unknown =>
-  typeof err === 'object' && err !== null && 'name' in err ? err.name : undefined;
-
 /**
  * Calls a route's upstream as the verified caller and relays its answer verbatim. Only an
  * allow-list of headers goes upstream, so client-sent identity headers and Authorization never
@@ -87,14 +121,13 @@ export class ProxyService {
   private readonly logger = new Logger(ProxyService.name);
 
   constructor(
-    private readonly upstreams: UpstreamUrls,
-    private readonly timeoutMs: number,
+    private readonly clients: UpstreamClients,
     private readonly internalAuthKey: string,
     private readonly trustedProxyHops = 0,
   ) {}
 
   async forward(route: ProxyRoute, req: Request, res: Response): Promise<void> {
-    const url = this.targetUrl(route, req);
+    const path = this.targetPath(route, req);
     const body = route.body === 'raw' ? await rawBody(req) : forwardedBody(req);
     const requestId = requestIdOf(req);
     const headers: Record<string, string> = { 'x-request-id': requestId };
@@ -129,36 +162,11 @@ export class ProxyService {
       this.internalAuthKey,
     );
 
-    let status: number;
-    let answerType: string | null;
-    let retryAfter: string | null;
-    let answer: Buffer;
-    const relayed: Array<[string, string | string[]]> = [];
+    let answer: UpstreamAnswer;
     try {
-      const upstream = await fetch(url, {
-        method: req.method,
-        headers,
-        body,
-        // A redirect is the client's to follow, not the gateway's.
-        redirect: 'manual',
-        signal: AbortSignal.timeout(this.timeoutMs),
-      });
-      status = upstream.status;
-      answerType = upstream.headers.get('content-type');
-      retryAfter = upstream.headers.get('retry-after');
-      for (const name of route.relayHeaders ?? []) {
-        const lower = name.toLowerCase();
-        if (lower === 'set-cookie') {
-          const cookies = upstream.headers.getSetCookie();
-          if (cookies.length > 0) relayed.push([lower, cookies]);
-        } else {
-          const value = upstream.headers.get(lower);
-          if (value !== null) relayed.push([lower, value]);
-        }
-      }
-      answer = Buffer.from(await upstream.arrayBuffer());
+      answer = await this.clients[route.upstream].send({ method: req.method, path, headers, body });
     } catch (err) {
-      const timedOut = errorName(err) === 'TimeoutError';
+      if (!(err instanceof UpstreamCallError)) throw err;
       this.logger.warn({
         message: 'upstream call failed',
         upstream: route.upstream,
@@ -166,11 +174,21 @@ export class ProxyService {
         err: describeError(err),
       });
       throw new PlatformError(
-        'UPSTREAM_UNAVAILABLE',
-        timedOut
-          ? `${route.upstream} did not answer within ${this.timeoutMs} ms`
-          : `${route.upstream} is unavailable`,
+        err.reason === 'timeout' ? 'UPSTREAM_TIMEOUT' : 'UPSTREAM_UNAVAILABLE',
+        err.message,
+        undefined,
+        err.retryAfterSeconds,
       );
+    }
+    const status = answer.status;
+    const answerType = answer.header('content-type');
+    const retryAfter = answer.header('retry-after');
+    const relayed: Array<[string, string | string[]]> = [];
+    for (const name of route.relayHeaders ?? []) {
+      const lower = name.toLowerCase();
+      // Each cookie is its own Set-Cookie line; joining them would break their dates.
+      const value = lower === 'set-cookie' ? answer.headerValues(lower) : answer.header(lower);
+      if (value !== null && value.length > 0) relayed.push([lower, value]);
     }
 
     // res.end rather than res.send: send would add an ETag, answer 304s and guess a content-type.
@@ -180,10 +198,10 @@ export class ProxyService {
     if (retryAfter !== null) res.setHeader('retry-after', retryAfter);
     for (const [name, value] of relayed) res.setHeader(name, value);
     res.setHeader('x-request-id', requestId);
-    res.end(answer);
+    res.end(answer.body);
   }
 
-  private targetUrl(route: ProxyRoute, req: Request): URL {
+  private targetPath(route: ProxyRoute, req: Request): string {
     const path = route.path.replace(/:(\w+)/g, (_match, name: string) => {
       const value: unknown = req.params[name];
       // '.' and '..' would be resolved as dot segments and move the call to another path.
@@ -194,8 +212,7 @@ export class ProxyService {
     });
     const queryStart = req.originalUrl.indexOf('?');
     const query = queryStart === -1 ? '' : req.originalUrl.slice(queryStart);
-    const url = new URL(`${this.upstreams[route.upstream].replace(/\/+$/, '')}${path}${query}`);
-    if (isInternalPath(url.pathname)) throw notFound();
-    return url;
+    if (isInternalPath(path)) throw notFound();
+    return `${this.clients[route.upstream].basePath}${path}${query}`;
   }
 }
