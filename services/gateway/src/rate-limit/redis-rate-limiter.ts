@@ -17,7 +17,7 @@ local allow_at = nxt - tolerance
 if allow_at > now then
   return { 0, 0, math.ceil(allow_at - now) }
 end
-redis.call('SET', KEYS[1], tostring(nxt), 'PX', math.ceil(nxt - now))
+redis.call('SET', KEYS[1], tostring(nxt), 'PX', math.max(1, math.ceil(nxt - now)))
 return { 1, math.floor((tolerance - (nxt - now)) / interval), 0 }
 `;
 
