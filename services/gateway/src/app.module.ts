@@ -12,7 +12,10 @@ import { AuthModule } from './auth/auth.module';
 import { GatewayConfig } from './config/gateway.config';
 import { upstreamChecks } from './health/upstream-checks';
 import { EdgeHeadersMiddleware } from './http/edge-headers.middleware';
+import { buildOpenApiDocument } from './openapi/openapi-document';
+import { OPENAPI_DOCUMENT, OpenApiController } from './openapi/openapi.controller';
 import { upstreamUrls } from './proxy/proxy.service';
+import { GATEWAY_ROUTES } from './proxy/routes';
 import { ProxyModule } from './proxy/proxy.module';
 
 @Module({})
@@ -27,7 +30,15 @@ export class AppModule implements NestModule {
         ProxyModule.forRoot(config),
         HealthModule.forRoot({ useFactory: () => upstreamChecks(upstreamUrls(config)) }),
       ],
-      providers: [{ provide: GatewayConfig, useValue: config }],
+      controllers: [OpenApiController],
+      providers: [
+        { provide: GatewayConfig, useValue: config },
+        {
+          provide: OPENAPI_DOCUMENT,
+          useFactory: () =>
+            buildOpenApiDocument(GATEWAY_ROUTES, { devTokens: config.AUTH_DEV_TOKENS }),
+        },
+      ],
     };
   }
 

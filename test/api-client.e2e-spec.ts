@@ -1,0 +1,115 @@
+import { RewardsApi, RewardsApiError } from '@rewards/api-client';
+import { eventually } from '@rewards/testing';
+import { PlatformUnderTest, startPlatform } from './support/platform-under-test';
+
+/**
+ * A web team's script, written against the generated client only: sign in (dev token), register,
+ * connect a payout account, go live, book, and read back, all typed from the served document.
+ */
+describe(RewardsApi.name, () => {
+  let platform: PlatformUnderTest;
+  let api: RewardsApi;
+
+  beforeAll(async () => {
+    platform = await startPlatform();
+    api = new RewardsApi({ baseUrl: platform.gatewayUrl });
+  });
+  afterAll(async () => {
+    await platform?.close();
+  });
+
+  const signIn = async (role: 'student' | 'instructor') => {
+    const { token, userId } = await api.createDevToken({ role });
+    return { id: userId, api: api.withToken(token) };
+  };
+
+  const refusal = async (call: Promise<unknown>): Promise<RewardsApiError> => {
+    try {
+      await call;
+    } catch (err) {
+      if (err instanceof RewardsApiError) return err;
+      throw err;
+    }
+    throw new Error('the call was accepted');
+  };
+
+  it('registers, books and reads its own data with full types', async () => {
+    const ines = await signIn('instructor');
+    const registered = await ines.api.registerAccount({
+      role: 'instructor',
+      email: `${ines.id}@example.test`,
+      displayName: 'Ines',
+    });
+    expect(registered).toMatchObject({ id: ines.id, live: false, payoutAccountConnected: false });
+    const stripeAccount = platform.stripe.createAccount({ payoutsEnabled: true });
+    await ines.api.setPayoutAccount({ stripeAccountId: stripeAccount.id });
+    expect((await ines.api.goLive()).live).toBe(true);
+
+    const sam = await signIn('student');
+    await sam.api.registerAccount({
+      role: 'student',
+      email: `${sam.id}@example.test`,
+      displayName: 'Sam',
+    });
+    const startsAt = new Date(Date.now() + 3_600_000);
+    const booking = await sam.api.createBooking({
+      instructorId: ines.id,
+      startsAt: startsAt.toISOString(),
+      endsAt: new Date(startsAt.getTime() + 3_600_000).toISOString(),
+      priceCents: 8000,
+    });
+    expect(booking).toMatchObject({ studentId: sam.id, status: 'confirmed' });
+    expect(booking.price).toEqual({ amountCents: 8000, currency: 'USD' });
+    expect(await sam.api.getBooking({ id: booking.id })).toEqual(booking);
+    expect(await ines.api.getBooking({ id: booking.id })).toEqual(booking);
+
+    const wallet = await sam.api.getMyWallet();
+    expect(wallet.ownerId).toBe(sam.id);
+    expect((await sam.api.getMyWalletHistory({ limit: 5 })).entries).toEqual([]);
+    expect((await sam.api.getMyPayouts()).items).toEqual([]);
+    const referrals = await eventually(() => ines.api.getMyReferrals(), { timeoutMs: 60_000 });
+    expect(referrals.link).toContain(`/r/${referrals.code}`);
+    expect((await api.getFoundingStatus()).cap).toBeGreaterThan(0);
+  });
+
+  it("refuses another user's booking and what a role may not do, with typed errors", async () => {
+    const ines = await signIn('instructor');
+    await ines.api.registerAccount({
+      role: 'instructor',
+      email: `${ines.id}@example.test`,
+      displayName: 'I',
+    });
+    const stripeAccount = platform.stripe.createAccount({ payoutsEnabled: true });
+    await ines.api.setPayoutAccount({ stripeAccountId: stripeAccount.id });
+    await ines.api.goLive();
+    const [sam, eve] = [await signIn('student'), await signIn('student')];
+    for (const s of [sam, eve]) {
+      await s.api.registerAccount({
+        role: 'student',
+        email: `${s.id}@example.test`,
+        displayName: 'S',
+      });
+    }
+    const startsAt = new Date(Date.now() + 3_600_000);
+    const booking = await sam.api.createBooking({
+      instructorId: ines.id,
+      startsAt: startsAt.toISOString(),
+      endsAt: new Date(startsAt.getTime() + 3_600_000).toISOString(),
+      priceCents: 8000,
+    });
+
+    const theirs = await refusal(eve.api.getBooking({ id: booking.id }));
+    expect([403, 404]).toContain(theirs.status);
+    expect(JSON.stringify(theirs.body)).not.toContain(sam.id);
+    const wrongRole = await refusal(sam.api.completeBooking({ id: booking.id }));
+    expect(wrongRole.status).toBe(403);
+    expect(wrongRole.body.error.code).toBe('FORBIDDEN');
+    const anonymous = await refusal(api.getMyWallet());
+    expect(anonymous.body.error).toMatchObject({
+      code: 'UNAUTHENTICATED',
+      requestId: expect.any(String),
+    });
+    const admin = await refusal(api.createDevToken({ role: 'admin' }));
+    expect(admin.status).toBe(403);
+  });
+});
