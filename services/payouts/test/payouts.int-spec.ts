@@ -445,6 +445,7 @@ describe('payouts service', () => {
         error: {
           code: 'SERVICE_UNAVAILABLE',
           message: 'the service is temporarily unavailable; retry later',
+          requestId: expect.any(String),
         },
       });
       expect(res.text).not.toMatch(/svc_payouts|connection|terminat/i);
