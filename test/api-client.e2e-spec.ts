@@ -1,5 +1,5 @@
 import { RewardsApi, RewardsApiError } from '@rewards/api-client';
-import { eventually } from '@rewards/testing';
+import { errorOf, eventually } from '@rewards/testing';
 import { PlatformUnderTest, startPlatform } from './support/platform-under-test';
 
 /**
@@ -103,9 +103,9 @@ describe(RewardsApi.name, () => {
     expect(JSON.stringify(theirs.body)).not.toContain(sam.id);
     const wrongRole = await refusal(sam.api.completeBooking({ id: booking.id }));
     expect(wrongRole.status).toBe(403);
-    expect(wrongRole.body.error.code).toBe('FORBIDDEN');
+    expect(errorOf(wrongRole).code).toBe('FORBIDDEN');
     const anonymous = await refusal(api.getMyWallet());
-    expect(anonymous.body.error).toMatchObject({
+    expect(errorOf(anonymous)).toMatchObject({
       code: 'UNAUTHENTICATED',
       requestId: expect.any(String),
     });

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { eventually, stripeSignatureHeader } from '@rewards/testing';
+import { errorOf, eventually, stripeSignatureHeader } from '@rewards/testing';
 import request from 'supertest';
 import { PlatformUnderTest, startPlatform } from './support/platform-under-test';
 
@@ -30,7 +30,10 @@ describe('instructor referral program through the gateway', () => {
 
   beforeAll(async () => {
     // No retry window: a payout that fails fails for good at once, for the admin to retry.
-    platform = await startPlatform({ payoutsEnv: { PAYOUT_RETRY_WINDOW_MS: '0' } });
+    platform = await startPlatform({
+      payoutsEnv: { PAYOUT_RETRY_WINDOW_MS: '0' },
+      gatewayEnv: { AUTH_DEV_TOKENS_ADMIN: 'true' },
+    });
   });
 
   afterAll(async () => {
@@ -207,12 +210,12 @@ describe('instructor referral program through the gateway', () => {
       platform.stripe.transferEvent('transfer.failed', paid.transferId!),
     );
     const forged = await signedWebhook(failed, 'whsec_not_stripe');
-    expect([forged.status, forged.body.error.code]).toEqual([400, 'STRIPE_SIGNATURE_INVALID']);
+    expect([forged.status, errorOf(forged).code]).toEqual([400, 'STRIPE_SIGNATURE_INVALID']);
     const unsigned = await gw()
       .post('/webhooks/stripe')
       .set('content-type', 'application/json')
       .send(failed);
-    expect([unsigned.status, unsigned.body.error.code]).toEqual([400, 'STRIPE_SIGNATURE_INVALID']);
+    expect([unsigned.status, errorOf(unsigned).code]).toEqual([400, 'STRIPE_SIGNATURE_INVALID']);
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(await payoutOf(a)).toMatchObject({ status: 'reversed', transferId: paid.transferId });
     expect(await referredBy(a, b.id)).toEqual(shown);
@@ -251,9 +254,9 @@ describe('instructor referral program through the gateway', () => {
     const stats = await gw().get('/admin/payouts/stats').set(admin.auth).expect(200);
     expect(stats.body.endedByReason.PAYOUTS_NOT_ENABLED).toBeGreaterThanOrEqual(1);
     const notAdmin = await gw().get('/admin/payouts').set(d.auth);
-    expect([notAdmin.status, notAdmin.body.error.code]).toEqual([403, 'FORBIDDEN']);
+    expect([notAdmin.status, errorOf(notAdmin).code]).toEqual([403, 'FORBIDDEN']);
     const badQuery = await gw().get('/admin/payouts').query({ status: 'lost' }).set(admin.auth);
-    expect([badQuery.status, badQuery.body.error.field]).toEqual([422, 'status']);
+    expect([badQuery.status, errorOf(badQuery).field]).toEqual([422, 'status']);
     const unknown = await gw().post(`/admin/payouts/${randomUUID()}/retry`).set(admin.auth);
     expect(unknown.status).toBe(404);
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { eventually } from '@rewards/testing';
+import { errorOf, eventually } from '@rewards/testing';
 import request from 'supertest';
 import { PlatformUnderTest, startPlatform } from './support/platform-under-test';
 
@@ -127,7 +127,7 @@ describe('student referral attribution through the gateway', () => {
     const own = await codeOf(user);
 
     const mine = await gw().post('/referrals/claim').set(user.auth).send({ code: own }).expect(422);
-    expect(mine.body.error).toMatchObject({
+    expect(errorOf(mine)).toMatchObject({
       code: 'CLAIM_REFUSED',
       field: 'code',
       details: { reason: 'SELF_REFERRAL' },
@@ -137,23 +137,23 @@ describe('student referral attribution through the gateway', () => {
       .set(user.auth)
       .send({ code: 'ZZZZZZZZ' })
       .expect(422);
-    expect(unknown.body.error.code).toBe('UNKNOWN_CODE');
+    expect(errorOf(unknown).code).toBe('UNKNOWN_CODE');
     const extra = await gw()
       .post('/referrals/claim')
       .set(user.auth)
       .send({ code, bonus: 100 })
       .expect(422);
-    expect(extra.body.error).toMatchObject({ code: 'VALIDATION_FAILED', field: 'bonus' });
+    expect(errorOf(extra)).toMatchObject({ code: 'VALIDATION_FAILED', field: 'bonus' });
     const bad = await gw()
       .post('/referrals/claim')
       .set(user.auth)
       .send({ code: 'x'.repeat(100) })
       .expect(422);
-    expect(bad.body.error).toMatchObject({ code: 'VALIDATION_FAILED', field: 'code' });
+    expect(errorOf(bad)).toMatchObject({ code: 'VALIDATION_FAILED', field: 'code' });
 
     await gw().post('/referrals/claim').set(user.auth).send({ code }).expect(201);
     const twice = await gw().post('/referrals/claim').set(user.auth).send({ code }).expect(409);
-    expect(twice.body.error.code).toBe('ALREADY_ATTRIBUTED');
+    expect(errorOf(twice).code).toBe('ALREADY_ATTRIBUTED');
     expect(await referredBy(user)).toMatchObject({ outcome: 'attributed', code });
   });
 });

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ManualClock } from '@rewards/service-kit';
-import { eventually, SmtpSink } from '@rewards/testing';
+import { errorOf, eventually, SmtpSink } from '@rewards/testing';
 import { PlatformUnderTest, startPlatform } from './support/platform-under-test';
 import { StudentJourney, TestUser } from './support/student-journey';
 
@@ -27,7 +27,9 @@ describe('student referral review and admin through the gateway', () => {
         VERIFICATION_RESEND_COOLDOWN_MS: '0',
       },
       referralsEnv: { CLICK_FLUSH_INTERVAL_MS: '100', REWARD_UNLOCK_INTERVAL_MS: '3600000' },
-      gatewayEnv: { TRUST_PROXY_HOPS: '1' },
+      // Each user's X-Forwarded-For is its network, as a load balancer would send it; admins sign
+      // in with dev tokens.
+      gatewayEnv: { TRUST_PROXY_HOPS: '1', AUTH_DEV_TOKENS_ADMIN: 'true' },
     });
     j = new StudentJourney(platform, clock, smtp, smsFile);
     instructor = await j.liveInstructor();
@@ -86,7 +88,7 @@ describe('student referral review and admin through the gateway', () => {
     );
 
     const again = await decide(rewardId, 'approve', { reason: 'twice' }).expect(409);
-    expect(again.body.error.code).toBe('REVIEW_NOT_PENDING');
+    expect(errorOf(again).code).toBe('REVIEW_NOT_PENDING');
   });
 
   it('voids a reviewed reward with who and why, paying nothing', async () => {
@@ -122,11 +124,11 @@ describe('student referral review and admin through the gateway', () => {
     const student = await j.signIn('student');
     await decide(randomUUID(), 'approve', { reason: 'x' }).expect(422);
     const missing = await decide(randomUUID(), 'approve', {}).expect(422);
-    expect(missing.body.error).toMatchObject({ code: 'VALIDATION_FAILED', field: 'reason' });
+    expect(errorOf(missing)).toMatchObject({ code: 'VALIDATION_FAILED', field: 'reason' });
     const extra = await decide(randomUUID(), 'void', { reason: 'fine', amount: 1 }).expect(422);
-    expect(extra.body.error.field).toBe('amount');
+    expect(errorOf(extra).field).toBe('amount');
     const unknown = await decide(randomUUID(), 'void', { reason: 'no such reward' }).expect(404);
-    expect(unknown.body.error.code).toBe('REWARD_NOT_FOUND');
+    expect(errorOf(unknown).code).toBe('REWARD_NOT_FOUND');
     await decide(randomUUID(), 'void', { reason: 'not an admin' }, student).expect(403);
   });
 
@@ -147,7 +149,7 @@ describe('student referral review and admin through the gateway', () => {
       .set(admin.auth)
       .send({ reason: 'typo', velocityLimits: [{ windowHours: 0, max: 1 }] })
       .expect(422);
-    expect(bad.body.error).toMatchObject({ code: 'CONFIG_INVALID', field: 'velocityLimits' });
+    expect(errorOf(bad)).toMatchObject({ code: 'CONFIG_INVALID', field: 'velocityLimits' });
     const changed = await j
       .gw()
       .put('/admin/referrals/config')

@@ -41,6 +41,9 @@ export type Account = {
   email: string;
   displayName: string;
   referralCode: string | null;
+  emailVerified: boolean;
+  phone: string | null;
+  phoneVerified: boolean;
   payoutAccountConnected: boolean;
   live: boolean;
   liveAt: string | null;
@@ -53,6 +56,8 @@ export type CreateBooking = {
   endsAt: string;
   priceCents: number;
   currency?: 'USD';
+  quoteId?: string;
+  quoteSignature?: string;
 };
 
 export type Booking = {
@@ -62,8 +67,70 @@ export type Booking = {
   startsAt: string;
   endsAt: string;
   price: Money;
+  benefit: AppliedBenefit;
+  total: Money;
+  quoteId: string | null;
   status: 'confirmed' | 'cancelled' | 'completed';
+  cancelledAt: string | null;
   completedAt: string | null;
+};
+
+export type AppliedBenefit = { kind: 'referee_discount' | 'wallet_credit' | 'none'; amount: Money };
+
+export type RegisteredAccount = {
+  id: string;
+  role: 'student' | 'instructor';
+  email: string;
+  displayName: string;
+  referralCode: string | null;
+  emailVerified: boolean;
+  phone: string | null;
+  phoneVerified: boolean;
+  payoutAccountConnected: boolean;
+  live: boolean;
+  liveAt: string | null;
+  createdAt: string;
+  referral: ReferralPreview;
+};
+
+export type ReferralPreview = {
+  outcome: 'none' | 'pending' | 'refused' | 'unknown';
+  code: string | null;
+  reason: string | null;
+  message: string | null;
+};
+
+export type SendVerification = { phone?: string };
+
+export type VerificationSent = { channel: 'email' | 'phone'; sentTo: string; expiresAt: string };
+
+export type ConfirmVerification = { code: string };
+
+export type VerificationState = { emailVerified: boolean; phoneVerified: boolean };
+
+export type RefundBooking = { reason: string };
+
+export type RefundedBooking = { id: string; status: 'confirmed' | 'cancelled' | 'completed' };
+
+export type ApplyReferral = {
+  instructorId: string;
+  startsAt: string;
+  endsAt: string;
+  priceCents: number;
+  currency?: 'USD';
+};
+
+export type CheckoutQuote = {
+  id: string;
+  instructorId: string;
+  startsAt: string;
+  endsAt: string;
+  listPrice: Money;
+  benefit: { kind: 'referee_discount' | 'wallet_credit' | 'none'; amount: Money; reason: string };
+  total: Money;
+  platformFee: { amount: Money; beforeRebate: Money; rebate: Money };
+  expiresAt: string;
+  signature: string;
 };
 
 export type FoundingStatus = {
@@ -77,11 +144,139 @@ export type FoundingStatus = {
 export type ReferralStats = {
   code: string;
   link: string;
-  referredBy: null | { outcome: string; code: string; refusalReason: string | null };
+  share: { title: string; text: string; url: string };
+  referredBy: null | {
+    outcome: string;
+    code: string;
+    refusalReason: string | null;
+    message: string | null;
+  };
   instructorProgram: null | {
     counts: Record<string, number>;
     earnings: { paidCents: number; pendingCents: number; currency: string };
   };
+  studentProgram: null | StudentProgram;
+};
+
+export type StudentProgram = {
+  clicks: number;
+  signups: number;
+  waiting: Array<{ since: string; message: string }>;
+  rewards: Array<StudentReward>;
+  totals: Record<string, { count: number; amountCents: number }>;
+};
+
+export type StudentReward = {
+  rewardId: string;
+  status: 'held' | 'review' | 'unlocked' | 'voided' | 'refused';
+  reason: string;
+  message: string;
+  amount: Money;
+  decidedAt: string;
+  holdUntil: string | null;
+  unlockedAt: string | null;
+  voidedAt: string | null;
+  clawback: boolean;
+};
+
+export type ProgramTerms = {
+  referrerReward: Money;
+  refereeDiscount: Money;
+  minimumLessonPrice: Money;
+  attributionWindowDays: number;
+  attributionModel: 'last_click' | 'first_click';
+  holdDays: number;
+  creditLifetimeMonths: number;
+  requiresVerification: Array<'email' | 'phone'>;
+  ftcDisclosure: string | null;
+};
+
+export type LivePopupAnswer = {
+  popup: null | {
+    wentLiveAt: string;
+    code: string;
+    link: string;
+    bonus: { founding: Money; standard: Money; foundingSpotsLeft: number };
+    referredBy: null | {
+      referrerId: string;
+      status: 'pending_live' | 'pending_lesson' | 'pending_transfer' | 'paid' | 'failed';
+    };
+  };
+};
+
+export type LivePopupAcknowledged = { acknowledgedAt: string };
+
+export type ClaimCode = { code: string };
+
+export type ClaimResult = { outcome: 'attributed'; code: string; attributedAt: string };
+
+export type Decision = { reason: string };
+
+export type ReviewItem = {
+  rewardId: string;
+  status: 'held' | 'review' | 'unlocked' | 'voided' | 'refused';
+  reason: string;
+  message: string;
+  amount: Money;
+  decidedAt: string;
+  holdUntil: string | null;
+  unlockedAt: string | null;
+  voidedAt: string | null;
+  clawback: boolean;
+  referrerId: string;
+  refereeId: string;
+  reviewExpiresAt: string | null;
+  cluster: Array<{ userId: string; shared: Array<'device' | 'ip'>; banned: boolean }>;
+  decisions: Array<{ action: string; actor: string; reason: string; decidedAt: string }>;
+};
+
+export type ReviewQueue = { items: Array<ReviewItem> };
+
+export type Ban = { userId: string; voidedRewards: number };
+
+export type UserDebug = Record<
+  string,
+  null | Record<string, unknown> | Array<Record<string, unknown>>
+>;
+
+export type ProgramConfig = {
+  values: Record<string, unknown>;
+  updated: Record<string, { at: string; by: string }>;
+  audit: Array<{
+    key: string;
+    oldValue: Record<string, unknown>;
+    newValue: Record<string, unknown>;
+    actor: string;
+    reason: string;
+    changedAt: string;
+  }>;
+};
+
+export type UpdateProgramConfig = {
+  reason: string;
+  referrerRewardCents?: number;
+  refereeDiscountCents?: number;
+  lessonMinimumCents?: number;
+  holdDays?: number;
+  creditLifetimeMonths?: number;
+  phase?: string;
+  phaseCaps?: Record<string, number>;
+  velocityLimits?: Array<{ windowHours: number; max: number }>;
+  householdReviewThreshold?: number;
+  reviewExpiryDays?: number;
+  attributionModel?: 'last_click' | 'first_click';
+  attributionWindowDays?: number;
+  ftcDisclosure?: string;
+  feeRebate?: { enabled?: boolean; amountCents?: number; lessons?: number; windowDays?: number };
+};
+
+export type ReferralSummary = {
+  from: string;
+  to: string;
+  clicks: number;
+  attributions: { attributed: number; refused: Record<string, number> };
+  rewards: Record<string, Record<string, number>>;
+  cap: { phase: string; used: number; cap: number | null };
 };
 
 export type ReferredInstructors = {
@@ -96,6 +291,7 @@ export type ReferredInstructors = {
     payoutId: string | null;
     paidAt: string | null;
     failureReason: string | null;
+    nextRetryAt: string | null;
   }>;
 };
 
@@ -106,6 +302,8 @@ export type WalletBalance = {
     availableCents: number;
     pendingCents: number;
     debtCents: number;
+    reservedCents: number;
+    feeRebateCents: number;
     expiringSoon: Array<{ creditId: string; amountCents: number; expiresAt: string }>;
   }>;
 };
@@ -117,25 +315,37 @@ export type WalletHistoryPage = {
     kind: string;
     reason: string;
     rewardId: string | null;
-    account: 'credit' | 'debt';
+    bookingId: string | null;
+    account: 'credit' | 'debt' | 'reserved' | 'fee_rebate';
     amount: Money;
     occurredAt: string;
   }>;
   nextCursor: string | null;
 };
 
-export type Payouts = {
-  items: Array<{
-    id: string;
-    rewardId: string;
-    amount: Money;
-    status: 'pending_transfer' | 'paid' | 'failed' | 'reversed';
-    transferId: string | null;
-    attempts: number;
-    lastError: null | { code: string; message: string };
-    requestedAt: string;
-    paidAt: string | null;
-  }>;
+export type Payout = {
+  id: string;
+  rewardId: string;
+  beneficiaryId: string;
+  amount: Money;
+  status: 'pending_transfer' | 'paid' | 'failed' | 'reversed';
+  transferId: string | null;
+  attempts: number;
+  lastError: null | { code: string; message: string };
+  nextAttemptAt: string | null;
+  requestedAt: string;
+  paidAt: string | null;
+  failedAt: string | null;
+};
+
+export type Payouts = { items: Array<Payout> };
+
+export type PayoutsPage = { items: Array<Payout>; nextCursor: string | null };
+
+export type PayoutStats = {
+  payouts: Record<string, { count: number; amountCents: Record<string, number> }>;
+  attempts: { succeeded: number; failed: number; failedByReason: Record<string, number> };
+  endedByReason: Record<string, number>;
 };
 
 export type Acknowledged = Record<string, unknown>;
@@ -203,9 +413,14 @@ export class RewardsApi {
     return this.call<FoundingStatus>('GET', `/referrals/founding-status`, 200, {});
   }
 
+  /** The student program's terms for landing and terms pages (public) (GET /referrals/program, public) */
+  getStudentProgramTerms(): Promise<ProgramTerms> {
+    return this.call<ProgramTerms>('GET', `/referrals/program`, 200, {});
+  }
+
   /** Registers the signed-in user's account, optionally with a referral code (POST /accounts) */
-  registerAccount(body: RegisterAccount): Promise<Account> {
-    return this.call<Account>('POST', `/accounts`, 201, { body });
+  registerAccount(body: RegisterAccount): Promise<RegisteredAccount> {
+    return this.call<RegisteredAccount>('POST', `/accounts`, 201, { body });
   }
 
   /** The signed-in user's account (GET /accounts/me) */
@@ -221,6 +436,32 @@ export class RewardsApi {
   /** Makes the instructor bookable (POST /accounts/me/go-live) */
   goLive(body?: Record<string, unknown>): Promise<Account> {
     return this.call<Account>('POST', `/accounts/me/go-live`, 200, { body });
+  }
+
+  /** Sends a 6-digit code to verify the email or phone (channel: email | phone) (POST /accounts/me/verification/{channel}) */
+  sendVerificationCode(
+    params: { channel: string },
+    body: SendVerification,
+  ): Promise<VerificationSent> {
+    return this.call<VerificationSent>(
+      'POST',
+      `/accounts/me/verification/${encodeURIComponent(params.channel)}`,
+      202,
+      { body },
+    );
+  }
+
+  /** Checks the code last sent on the channel; a right one verifies it (POST /accounts/me/verification/{channel}/confirm) */
+  confirmVerificationCode(
+    params: { channel: string },
+    body: ConfirmVerification,
+  ): Promise<VerificationState> {
+    return this.call<VerificationState>(
+      'POST',
+      `/accounts/me/verification/${encodeURIComponent(params.channel)}/confirm`,
+      200,
+      { body },
+    );
   }
 
   /** Books a lesson with a live instructor (POST /bookings) */
@@ -240,6 +481,28 @@ export class RewardsApi {
     });
   }
 
+  /** The student or instructor of a booking cancels it; checkout funds go back (POST /bookings/{id}/cancel) */
+  cancelBooking(params: { id: string }, body?: Record<string, unknown>): Promise<Booking> {
+    return this.call<Booking>('POST', `/bookings/${encodeURIComponent(params.id)}/cancel`, 200, {
+      body,
+    });
+  }
+
+  /** Support refunds a booking: its rewards are voided, within the hold or after (POST /bookings/{id}/refund) */
+  refundBooking(params: { id: string }, body: RefundBooking): Promise<RefundedBooking> {
+    return this.call<RefundedBooking>(
+      'POST',
+      `/bookings/${encodeURIComponent(params.id)}/refund`,
+      200,
+      { body },
+    );
+  }
+
+  /** Quotes a lesson with the one benefit that applies (referee discount or wallet credit, never both); book it with POST /bookings and the quote (POST /checkout/apply-referral) */
+  quoteCheckout(body: ApplyReferral): Promise<CheckoutQuote> {
+    return this.call<CheckoutQuote>('POST', `/checkout/apply-referral`, 200, { body });
+  }
+
   /** The caller's referral code, share link, referrer and earnings (GET /referrals/me) */
   getMyReferrals(): Promise<ReferralStats> {
     return this.call<ReferralStats>('GET', `/referrals/me`, 200, {});
@@ -248,6 +511,83 @@ export class RewardsApi {
   /** Instructors the caller referred, with where each stands (GET /referrals/me/referred-instructors) */
   getReferredInstructors(): Promise<ReferredInstructors> {
     return this.call<ReferredInstructors>('GET', `/referrals/me/referred-instructors`, 200, {});
+  }
+
+  /** The instructor's one-time popup after going live (null before, and once seen) (GET /referrals/me/live-popup) */
+  getLivePopup(): Promise<LivePopupAnswer> {
+    return this.call<LivePopupAnswer>('GET', `/referrals/me/live-popup`, 200, {});
+  }
+
+  /** The instructor has seen the popup; it is not shown again (POST /referrals/me/live-popup/ack) */
+  acknowledgeLivePopup(body?: Record<string, unknown>): Promise<LivePopupAcknowledged> {
+    return this.call<LivePopupAcknowledged>('POST', `/referrals/me/live-popup/ack`, 200, { body });
+  }
+
+  /** Names the code that referred the caller when the cookie was lost (once) (POST /referrals/claim) */
+  claimReferralCode(body: ClaimCode): Promise<ClaimResult> {
+    return this.call<ClaimResult>('POST', `/referrals/claim`, 201, { body });
+  }
+
+  /** Student rewards by status (default: waiting for review), with linked accounts (GET /admin/referrals/review) */
+  listReviewQueue(
+    query: { status?: 'held' | 'review' | 'unlocked' | 'voided' | 'refused' } = {},
+  ): Promise<ReviewQueue> {
+    return this.call<ReviewQueue>('GET', `/admin/referrals/review`, 200, { query });
+  }
+
+  /** Approves a reward held for review: it is held for the refund window, then unlocks (POST /admin/referrals/review/{rewardId}/approve) */
+  approveReward(params: { rewardId: string }, body: Decision): Promise<ReviewItem> {
+    return this.call<ReviewItem>(
+      'POST',
+      `/admin/referrals/review/${encodeURIComponent(params.rewardId)}/approve`,
+      200,
+      { body },
+    );
+  }
+
+  /** Voids a reward held for review (POST /admin/referrals/review/{rewardId}/void) */
+  voidReward(params: { rewardId: string }, body: Decision): Promise<ReviewItem> {
+    return this.call<ReviewItem>(
+      'POST',
+      `/admin/referrals/review/${encodeURIComponent(params.rewardId)}/void`,
+      200,
+      { body },
+    );
+  }
+
+  /** Bans a user from the programs, voiding their rewards in review or held (POST /admin/referrals/users/{userId}/ban) */
+  banUser(params: { userId: string }, body: Decision): Promise<Ban> {
+    return this.call<Ban>(
+      'POST',
+      `/admin/referrals/users/${encodeURIComponent(params.userId)}/ban`,
+      200,
+      { body },
+    );
+  }
+
+  /** Support's raw view of one user's referral state (404 in production) (GET /admin/referrals/users/{userId}/debug) */
+  debugUser(params: { userId: string }): Promise<UserDebug> {
+    return this.call<UserDebug>(
+      'GET',
+      `/admin/referrals/users/${encodeURIComponent(params.userId)}/debug`,
+      200,
+      {},
+    );
+  }
+
+  /** The program configuration, who changed each setting, and the audit trail (GET /admin/referrals/config) */
+  getProgramConfig(): Promise<ProgramConfig> {
+    return this.call<ProgramConfig>('GET', `/admin/referrals/config`, 200, {});
+  }
+
+  /** Changes some settings (audited with the reason); applies to later decisions (PUT /admin/referrals/config) */
+  updateProgramConfig(body: UpdateProgramConfig): Promise<ProgramConfig> {
+    return this.call<ProgramConfig>('PUT', `/admin/referrals/config`, 200, { body });
+  }
+
+  /** Clicks, attributions, rewards by status and reason, and cap use over a range (GET /admin/referrals/summary) */
+  getReferralSummary(query: { from?: string; to?: string } = {}): Promise<ReferralSummary> {
+    return this.call<ReferralSummary>('GET', `/admin/referrals/summary`, 200, { query });
   }
 
   /** The caller's credit balances, pending rewards and credit expiring soon (GET /wallet/me) */
@@ -263,6 +603,32 @@ export class RewardsApi {
   /** The caller's cash payouts and their transfer state (GET /payouts/me) */
   getMyPayouts(): Promise<Payouts> {
     return this.call<Payouts>('GET', `/payouts/me`, 200, {});
+  }
+
+  /** Payouts, newest request first, by status, beneficiary and time (GET /admin/payouts) */
+  listPayouts(
+    query: {
+      status?: 'pending_transfer' | 'paid' | 'failed' | 'reversed';
+      beneficiaryId?: string;
+      from?: string;
+      to?: string;
+      limit?: number;
+      cursor?: string;
+    } = {},
+  ): Promise<PayoutsPage> {
+    return this.call<PayoutsPage>('GET', `/admin/payouts`, 200, { query });
+  }
+
+  /** Payouts by status and attempts by outcome and reason, overall or since a time (GET /admin/payouts/stats) */
+  getPayoutStats(query: { since?: string } = {}): Promise<PayoutStats> {
+    return this.call<PayoutStats>('GET', `/admin/payouts/stats`, 200, { query });
+  }
+
+  /** Tries a payout failed for good once more (same transfer idempotency key) (POST /admin/payouts/{id}/retry) */
+  retryPayout(params: { id: string }, body?: Record<string, unknown>): Promise<Payout> {
+    return this.call<Payout>('POST', `/admin/payouts/${encodeURIComponent(params.id)}/retry`, 200, {
+      body,
+    });
   }
 
   /** Stripe events (transfer.failed, transfer.reversed); signature verified by payouts (POST /webhooks/stripe, public) */

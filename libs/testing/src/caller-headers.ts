@@ -1,4 +1,9 @@
-import { GATEWAY_ISSUER, INTERNAL_TOKEN_HEADER, signInternalToken } from '@rewards/service-kit';
+import {
+  GATEWAY_ISSUER,
+  INTERNAL_TOKEN_HEADER,
+  serviceCallHeaders,
+  signInternalToken,
+} from '@rewards/service-kit';
 import { testInternalAuthKey } from './test-infra';
 
 /**
@@ -24,3 +29,10 @@ export const forgedCallerHeaders = (userId: string, roles: string): Record<strin
   'x-user-id': userId,
   'x-user-roles': roles,
 });
+
+/** Headers of a service-to-service call, signed with the run's key as service `from`. */
+export const serviceHeaders = (
+  from: string,
+  to: string,
+  key = testInternalAuthKey(),
+): Record<string, string> => serviceCallHeaders({ from, to, key });

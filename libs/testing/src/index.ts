@@ -7,3 +7,4 @@ export * from './kafka-probe';
 export * from './service-app';
 export * from './smtp-sink';
 export * from './caller-headers';
+export * from './error-body';

@@ -3,15 +3,16 @@ import { createEnvelope, Topics } from '@rewards/contracts';
 import { loadConfig, serviceCallHeaders } from '@rewards/service-kit';
 import {
   callerHeaders,
+  errorOf,
   eventually,
   forgedCallerHeaders,
-  testInternalAuthKey,
   KafkaProbe,
   migrate,
   RunningServiceApp,
   serviceTestEnv,
   startServiceApp,
   testAdminUrl,
+  testInternalAuthKey,
 } from '@rewards/testing';
 import { Client } from 'pg';
 import request from 'supertest';
@@ -83,7 +84,7 @@ describe('bookings service', () => {
       .set(as(randomUUID(), 'student'))
       .send({ role: 'student', email: 'x@example.test', displayName: 'X', isAdmin: true })
       .expect(422);
-    expect(res.body.error).toMatchObject({ code: 'VALIDATION_FAILED', field: 'isAdmin' });
+    expect(errorOf(res)).toMatchObject({ code: 'VALIDATION_FAILED', field: 'isAdmin' });
   });
 
   it('refuses a second registration of the same user', async () => {
@@ -95,7 +96,7 @@ describe('bookings service', () => {
       .set(as(id, 'student'))
       .send(body)
       .expect(409);
-    expect(res.body.error.code).toBe('ACCOUNT_ALREADY_REGISTERED');
+    expect(errorOf(res).code).toBe('ACCOUNT_ALREADY_REGISTERED');
   });
 
   it('completes a booked lesson once and emits lesson-completed once', async () => {
@@ -174,7 +175,7 @@ describe('bookings service', () => {
         priceCents: 8000,
       })
       .expect(503);
-    expect(res.body.error.code).toBe('WALLET_UNAVAILABLE');
+    expect(errorOf(res).code).toBe('WALLET_UNAVAILABLE');
     expect(res.headers['retry-after']).toBeDefined();
     const admin = new Client({ connectionString: testAdminUrl() });
     await admin.connect();
@@ -261,7 +262,7 @@ describe('bookings service', () => {
       .get('/accounts/me')
       .set(forgedCallerHeaders(id, 'instructor'))
       .expect(401);
-    expect(forged.body.error.code).toBe('UNAUTHENTICATED');
+    expect(errorOf(forged).code).toBe('UNAUTHENTICATED');
     const otherKey = callerHeaders('bookings', id, 'instructor', 'k'.repeat(40));
     await request(service.url).get('/accounts/me').set(otherKey).expect(401);
     // Signed for another service: the gateway's call to wallet cannot be replayed here.
@@ -310,7 +311,7 @@ describe('bookings service', () => {
         .set('content-type', 'application/json')
         .send(body)
         .expect(422);
-      expect(res.body.error).toMatchObject({ code: 'VALIDATION_FAILED', field });
+      expect(errorOf(res)).toMatchObject({ code: 'VALIDATION_FAILED', field });
     }
     await request(service.url).get('/accounts/me').set(as(id, 'student')).expect(404);
   });

@@ -1,4 +1,5 @@
 import type { INestApplication } from '@nestjs/common';
+import { errorOf } from '@rewards/testing';
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import {
@@ -49,7 +50,7 @@ describeWithRedis('rate limits across two gateway instances sharing Redis', () =
     for (const i of [0, 1, 0, 1]) await gw(i).get('/referrals/founding-status').expect(200);
     for (const i of [0, 1]) {
       const res = await gw(i).get('/referrals/founding-status').expect(429);
-      expect(res.body.error.code).toBe('RATE_LIMITED');
+      expect(errorOf(res).code).toBe('RATE_LIMITED');
       expect(Number(res.headers['retry-after'])).toBeGreaterThanOrEqual(1);
     }
   });

@@ -1,6 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { Topics } from '@rewards/contracts';
-import { callerHeaders, eventually, forgedCallerHeaders, testAdminUrl } from '@rewards/testing';
+import {
+  callerHeaders,
+  errorOf,
+  eventually,
+  forgedCallerHeaders,
+  testAdminUrl,
+} from '@rewards/testing';
 import { Client } from 'pg';
 import request from 'supertest';
 import { PayoutClaims } from '../src/payouts/payout-claims';
@@ -80,7 +86,7 @@ describe('payouts service', () => {
     ]);
     await request(h.service.url).get(`/payouts/${payoutId}`).set(as(beneficiary)).expect(200);
     const other = await request(h.service.url).get(`/payouts/${payoutId}`).set(as(randomUUID()));
-    expect([other.status, other.body.error.code]).toEqual([403, 'PAYOUT_NOT_YOURS']);
+    expect([other.status, errorOf(other).code]).toEqual([403, 'PAYOUT_NOT_YOURS']);
     await request(h.service.url)
       .get(`/payouts/${payoutId}`)
       .set(as(randomUUID(), 'admin'))
@@ -465,6 +471,6 @@ describe('payouts service', () => {
       .get('/payouts/me')
       .set(forgedCallerHeaders(randomUUID(), 'instructor'))
       .expect(401);
-    expect(res.body.error.code).toBe('UNAUTHENTICATED');
+    expect(errorOf(res).code).toBe('UNAUTHENTICATED');
   });
 });

@@ -3,8 +3,9 @@ import { createEnvelope, CurrentEvents, PayloadOf, Topic, Topics } from '@reward
 import { loadConfig } from '@rewards/service-kit';
 import {
   callerHeaders,
-  forgedCallerHeaders,
+  errorOf,
   eventually,
+  forgedCallerHeaders,
   KafkaProbe,
   migrate,
   RunningServiceApp,
@@ -444,7 +445,7 @@ describe('referrals service', () => {
 
     expect((await popup().expect(200)).body).toEqual({ popup: null });
     const early = await ack();
-    expect([early.status, early.body.error.code]).toEqual([409, 'NOT_LIVE_YET']);
+    expect([early.status, errorOf(early).code]).toEqual([409, 'NOT_LIVE_YET']);
 
     const wentLiveAt = new Date().toISOString();
     await publish(Topics.InstructorWentLive, instructor, { instructorId: instructor, wentLiveAt });
@@ -473,7 +474,7 @@ describe('referrals service', () => {
     const student = await request(service.url)
       .get('/referrals/me/live-popup')
       .set(as(instructor, 'student'));
-    expect([student.status, student.body.error.code]).toEqual([403, 'FORBIDDEN']);
+    expect([student.status, errorOf(student).code]).toEqual([403, 'FORBIDDEN']);
   });
 
   it('refuses self-referral and unknown codes with a recorded reason', async () => {
@@ -539,6 +540,6 @@ describe('referrals service', () => {
       .get('/referrals/me')
       .set(forgedCallerHeaders(randomUUID(), 'instructor'))
       .expect(401);
-    expect(res.body.error.code).toBe('UNAUTHENTICATED');
+    expect(errorOf(res).code).toBe('UNAUTHENTICATED');
   });
 });

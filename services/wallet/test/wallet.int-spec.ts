@@ -8,6 +8,7 @@ import {
 } from '@rewards/contracts';
 import {
   callerHeaders,
+  errorOf,
   eventually,
   forgedCallerHeaders,
   testAdminUrl,
@@ -511,12 +512,12 @@ describe('wallet service', () => {
       .query({ [field]: value })
       .set(callerHeaders('wallet', randomUUID(), 'student'))
       .expect(422);
-    expect(res.body.error).toMatchObject({ code: 'VALIDATION_FAILED', field });
+    expect(errorOf(res)).toMatchObject({ code: 'VALIDATION_FAILED', field });
   });
 
   it('refuses GET /wallet/me without a caller', async () => {
     const res = await request(h.url).get('/wallet/me').expect(401);
-    expect(res.body.error.code).toBe('UNAUTHENTICATED');
+    expect(errorOf(res).code).toBe('UNAUTHENTICATED');
   });
 
   it('makes each credit a lot expiring on its own date and spends the soonest-expiring first', async () => {
@@ -692,6 +693,6 @@ describe('wallet service', () => {
       .get('/wallet/me')
       .set(forgedCallerHeaders(randomUUID(), 'student'))
       .expect(401);
-    expect(res.body.error.code).toBe('UNAUTHENTICATED');
+    expect(errorOf(res).code).toBe('UNAUTHENTICATED');
   });
 });

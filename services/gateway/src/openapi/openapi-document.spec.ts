@@ -23,11 +23,14 @@ describe(buildOpenApiDocument.name, () => {
     expect(missing).toEqual([]);
     for (const route of GATEWAY_ROUTES) {
       const op = doc.paths[openApiPath(route.path)][route.method.toLowerCase()] as {
-        responses: Record<string, unknown>;
+        responses: Record<string, { content?: unknown; headers?: Record<string, unknown> }>;
         'x-undocumented'?: boolean;
       };
       expect(op['x-undocumented']).toBeUndefined();
-      expect(Object.keys(op.responses).some((s) => s.startsWith('2'))).toBe(true);
+      // A JSON answer with its schema, or a redirect saying where it goes.
+      const [status, success] = Object.entries(op.responses).find(([s]) => /^[23]/.test(s))!;
+      if (status.startsWith('2')) expect(success.content).toBeDefined();
+      else expect(success.headers).toHaveProperty('Location');
     }
     expect(Object.keys(ROUTE_DOCS).sort()).toEqual(
       GATEWAY_ROUTES.map((r) => `${r.method} ${r.path}`).sort(),
@@ -53,6 +56,19 @@ describe(buildOpenApiDocument.name, () => {
     };
     expect(publicRoute.security).toEqual([]);
     expect(publicRoute.responses['401']).toBeUndefined();
+  });
+
+  it('documents the share link as a redirect with its cookies', () => {
+    const shareLink = doc.paths['/r/{slug}'].get as {
+      security: unknown[];
+      responses: Record<string, { content?: unknown; headers?: Record<string, unknown> }>;
+    };
+    expect(shareLink.security).toEqual([]);
+    expect(shareLink.responses['302'].content).toBeUndefined();
+    expect(Object.keys(shareLink.responses['302'].headers ?? {})).toEqual([
+      'Location',
+      'Set-Cookie',
+    ]);
   });
 
   it('refers only to schemas it defines', () => {

@@ -95,12 +95,27 @@ function operation(route: ProxyRoute, doc: RouteDoc | undefined): Operation {
     responses: {
       [String(success.status)]: {
         description: success.description,
-        content: {
-          'application/json': {
-            schema: schemaRef(success.schema),
-            ...(success.example === undefined ? {} : { example: success.example }),
-          },
-        },
+        ...(success.headers
+          ? {
+              headers: Object.fromEntries(
+                Object.entries(success.headers).map(([name, description]) => [
+                  name,
+                  { description, schema: { type: 'string' } },
+                ]),
+              ),
+            }
+          : {}),
+        // A redirect has no body: the browser follows it.
+        ...(success.schema === undefined
+          ? {}
+          : {
+              content: {
+                'application/json': {
+                  schema: schemaRef(success.schema),
+                  ...(success.example === undefined ? {} : { example: success.example }),
+                },
+              },
+            }),
       },
       ...errorResponses([...platformErrors(route, hasBody), ...(doc?.errors ?? [])]),
     },

@@ -35,7 +35,10 @@ const route = (
   path: string,
   upstream: UpstreamName,
   access: AccessRule,
-  extra: Pick<ProxyRoute, 'body' | 'forwardHeaders' | 'relayHeaders' | 'forwardClient' | 'rateLimit'> = {},
+  extra: Pick<
+    ProxyRoute,
+    'body' | 'forwardHeaders' | 'relayHeaders' | 'forwardClient' | 'rateLimit'
+  > = {},
 ): ProxyRoute => ({ method, path, upstream, access, ...extra });
 
 /** Everything clients can reach through the gateway: one line per route, anything else is 404. */
