@@ -98,8 +98,10 @@ describe(RewardsApi.name, () => {
       priceCents: 8000,
     });
 
+    // Another user's booking answers as a missing one: 404, nothing of it told.
     const theirs = await refusal(eve.api.getBooking({ id: booking.id }));
-    expect([403, 404]).toContain(theirs.status);
+    expect(theirs.status).toBe(404);
+    expect(errorOf(theirs).code).toBe('BOOKING_NOT_FOUND');
     expect(JSON.stringify(theirs.body)).not.toContain(sam.id);
     const wrongRole = await refusal(sam.api.completeBooking({ id: booking.id }));
     expect(wrongRole.status).toBe(403);

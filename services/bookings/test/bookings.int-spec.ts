@@ -129,7 +129,9 @@ describe('bookings service', () => {
       .expect(201);
     await new Promise((resolve) => setTimeout(resolve, 400));
     const path = `/bookings/${booking.body.id}/complete`;
-    await request(service.url).post(path).set(as(student, 'instructor')).expect(403);
+    // Another instructor is told what a missing booking would tell: nothing.
+    const other = await request(service.url).post(path).set(as(student, 'instructor')).expect(404);
+    expect(errorOf(other).code).toBe('BOOKING_NOT_FOUND');
     await request(service.url).post(path).set(as(instructor, 'instructor')).expect(200);
     await request(service.url).post(path).set(as(instructor, 'instructor')).expect(200);
     await eventually(() =>
@@ -241,6 +243,40 @@ describe('bookings service', () => {
     } finally {
       await admin.end();
     }
+  });
+
+  it("answers another user's booking as it answers none: 404, the same body", async () => {
+    const [instructor, student, stranger] = [await liveInstructor(), randomUUID(), randomUUID()];
+    await request(service.url)
+      .post('/accounts')
+      .set(as(student, 'student'))
+      .send({ role: 'student', email: `${student}@example.test`, displayName: 'Sam' })
+      .expect(201);
+    const startsAt = new Date(Date.now() + 3_600_000);
+    const booking = await request(service.url)
+      .post('/bookings')
+      .set(as(student, 'student'))
+      .send({
+        instructorId: instructor,
+        startsAt: startsAt.toISOString(),
+        endsAt: new Date(startsAt.getTime() + 3_600_000).toISOString(),
+        priceCents: 8000,
+      })
+      .expect(201);
+    const read = (id: string, who: string, roles: string) =>
+      request(service.url).get(`/bookings/${id}`).set(as(who, roles));
+
+    const theirs = await read(booking.body.id, stranger, 'student').expect(404);
+    const none = await read(randomUUID(), stranger, 'student').expect(404);
+    const shown = (res: typeof none) => {
+      const { code, message, field, details } = errorOf(res);
+      return { code, message, field, details };
+    };
+    expect(shown(theirs)).toEqual({ code: 'BOOKING_NOT_FOUND', message: 'no such booking' });
+    expect(shown(theirs)).toEqual(shown(none));
+    await read(booking.body.id, instructor, 'instructor').expect(200);
+    await read(booking.body.id, student, 'student').expect(200);
+    await read(booking.body.id, stranger, 'admin').expect(200);
   });
 
   it('cannot read another service schema: Postgres enforces ownership', async () => {

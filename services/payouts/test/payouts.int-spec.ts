@@ -85,13 +85,18 @@ describe('payouts service', () => {
       },
     ]);
     await request(h.service.url).get(`/payouts/${payoutId}`).set(as(beneficiary)).expect(200);
+    // Another user's payout answers as a missing one does: no existence oracle.
     const other = await request(h.service.url).get(`/payouts/${payoutId}`).set(as(randomUUID()));
-    expect([other.status, errorOf(other).code]).toEqual([403, 'PAYOUT_NOT_YOURS']);
+    const missing = await request(h.service.url)
+      .get(`/payouts/${randomUUID()}`)
+      .set(as(beneficiary));
+    expect([other.status, errorOf(other).code]).toEqual([404, 'PAYOUT_NOT_FOUND']);
+    expect(errorOf(other).message).toBe(errorOf(missing).message);
+    expect(missing.status).toBe(404);
     await request(h.service.url)
       .get(`/payouts/${payoutId}`)
       .set(as(randomUUID(), 'admin'))
       .expect(200);
-    await request(h.service.url).get(`/payouts/${randomUUID()}`).set(as(beneficiary)).expect(404);
     await request(h.service.url).get('/payouts/me').expect(401);
   });
 
