@@ -90,6 +90,27 @@ describe('student referral attribution through the gateway', () => {
     expect(await referredBy(friend)).toMatchObject({ outcome: 'attributed', code });
   });
 
+  it("works for a browser: the gateway's redirect leaves cookies a cookie jar sends at signup", async () => {
+    const referrer = await signUp({ 'x-device-id': `dev-${randomUUID()}` });
+    const code = await codeOf(referrer);
+    // One cookie jar, as a browser keeps: no X-Device-Id, no cookie handled by hand.
+    const browser = request.agent(platform.gatewayUrl);
+
+    const res = await browser.get(`/r/${code}`).redirects(0).expect(302);
+    expect(res.headers.location).toBe(`${LANDING}?ref=${code}`);
+    const names = (res.headers['set-cookie'] as unknown as string[]).map((c) => c.split('=')[0]);
+    expect(names.sort()).toEqual(['rp_did', 'rp_ref']);
+
+    const friend = await signIn();
+    const signup = await browser
+      .post('/accounts')
+      .set(friend.auth)
+      .send({ role: 'student', email: `${friend.id}@example.test`, displayName: 'F' })
+      .expect(201);
+    expect(signup.body.referral).toMatchObject({ outcome: 'pending', code });
+    expect(await referredBy(friend)).toMatchObject({ outcome: 'attributed', code });
+  });
+
   it.each([
     ['malformed', 'ab!cd'],
     ['oversized', 'A'.repeat(200)],

@@ -64,7 +64,8 @@ export interface UpstreamReply {
   status: number;
   body: string;
   contentType?: string;
-  headers?: Record<string, string>;
+  /** An array sends the header once per value (Set-Cookie). */
+  headers?: Record<string, string | string[]>;
 }
 
 export interface FakeUpstream {

@@ -258,6 +258,62 @@ describe(createProxyController.name, () => {
     },
   );
 
+  it("relays a share link's redirect as a browser needs it: Location and each Set-Cookie", async () => {
+    const cookies = [
+      'rp_ref=click-1; Max-Age=2592000; Path=/; HttpOnly; SameSite=Lax',
+      'rp_did=device-1; Max-Age=63072000; Path=/; HttpOnly; SameSite=Lax',
+    ];
+    upstreams.referrals.reply = {
+      status: 302,
+      body: '',
+      headers: {
+        location: 'https://app.example.com/join?ref=ANA-1',
+        'set-cookie': cookies,
+        'cache-control': 'no-store',
+        'x-powered-by': 'referrals',
+      },
+    };
+
+    const res = await http()
+      .get('/r/ANA-1')
+      .set('cookie', 'rp_did=device-0')
+      .set('x-device-id', 'phone-1')
+      .set('user-agent', 'Mozilla/5.0')
+      .redirects(0);
+
+    expect(res.status).toBe(302);
+    expect(res.headers.location).toBe('https://app.example.com/join?ref=ANA-1');
+    // Two lines, not one joined header: a browser would drop both cookies otherwise.
+    expect(res.headers['set-cookie']).toEqual(cookies);
+    expect(res.headers['cache-control']).toBe('no-store');
+    expect(res.headers['x-powered-by']).toBeUndefined();
+    const [forwarded] = upstreams.referrals.received;
+    expect(forwarded.url).toBe('/r/ANA-1');
+    expect(forwarded.headers).toMatchObject({
+      cookie: 'rp_did=device-0',
+      'x-device-id': 'phone-1',
+      'user-agent': 'Mozilla/5.0',
+    });
+    expect(forwarded.headers['x-forwarded-for']).toMatch(/127\.0\.0\.1$/);
+  });
+
+  it('relays no Location or Set-Cookie on routes that do not name them', async () => {
+    upstreams.referrals.reply = {
+      status: 200,
+      body: '{"ok":true}',
+      contentType: 'application/json',
+      headers: { location: 'https://elsewhere.example', 'set-cookie': ['tracking=1; Path=/'] },
+    };
+
+    const res = await http().get('/referrals/program').expect(200);
+
+    expect(res.headers.location).toBeUndefined();
+    expect(res.headers['set-cookie']).toBeUndefined();
+    // Nor does the client's cookie reach a route that does not need it.
+    await http().get('/referrals/program').set('cookie', 'session=abc').expect(200);
+    expect(upstreams.referrals.received.at(-1)?.headers.cookie).toBeUndefined();
+  });
+
   it('re-encodes path params and refuses dot segments', async () => {
     const auth = bearer(STUDENT, ['student']);
     await http().get('/bookings/a%2Fb%3Fc').set('authorization', auth).expect(200);
