@@ -89,6 +89,16 @@ describe('docker-compose.yml', () => {
     const gatewayEnv = services.gateway?.environment as Record<string, string>;
     expect(gatewayEnv.JWT_SECRET).toBeUndefined();
     expect(gatewayEnv.JWT_SECRET_FILE).toBe('/run/platform-secrets/jwt_secret');
+    const bookingsEnv = services.bookings?.environment as Record<string, string>;
+    expect(bookingsEnv.CHECKOUT_QUOTE_SECRET).toBeUndefined();
+    expect(bookingsEnv.CHECKOUT_QUOTE_SECRET_FILE).toBe(
+      '/run/platform-secrets/checkout_quote_secret',
+    );
+    // Each file read is one the `secrets` one-shot generates.
+    const generates = JSON.stringify(services.secrets?.command);
+    for (const name of ['jwt_secret', 'internal_auth_key', 'checkout_quote_secret']) {
+      expect(generates).toContain(name);
+    }
     for (const name of [...SERVICES, ...DB_SERVICES.map((s) => `${s}-migrate`)]) {
       const env = services[name]?.environment as Record<string, string>;
       expect({ [name]: env.INTERNAL_AUTH_KEY_FILE }).toEqual({
