@@ -26,6 +26,8 @@ export type DevToken = {
   expiresAt: string;
 };
 
+export type Acknowledged = Record<string, unknown>;
+
 export type RegisterAccount = {
   role: 'student' | 'instructor';
   email: string;
@@ -210,6 +212,22 @@ export type ClaimCode = { code: string };
 
 export type ClaimResult = { outcome: 'attributed'; code: string; attributedAt: string };
 
+export type ReferredInstructors = {
+  items: Array<{
+    refereeId: string;
+    status: 'pending_live' | 'pending_lesson' | 'pending_transfer' | 'paid' | 'failed';
+    attributedAt: string;
+    wentLiveAt: string | null;
+    firstLessonAt: string | null;
+    bonus: null | Money;
+    founding: null | boolean;
+    payoutId: string | null;
+    paidAt: string | null;
+    failureReason: string | null;
+    nextRetryAt: string | null;
+  }>;
+};
+
 export type Decision = { reason: string };
 
 export type ReviewItem = {
@@ -279,22 +297,6 @@ export type ReferralSummary = {
   cap: { phase: string; used: number; cap: number | null };
 };
 
-export type ReferredInstructors = {
-  items: Array<{
-    refereeId: string;
-    status: 'pending_live' | 'pending_lesson' | 'pending_transfer' | 'paid' | 'failed';
-    attributedAt: string;
-    wentLiveAt: string | null;
-    firstLessonAt: string | null;
-    bonus: null | Money;
-    founding: null | boolean;
-    payoutId: string | null;
-    paidAt: string | null;
-    failureReason: string | null;
-    nextRetryAt: string | null;
-  }>;
-};
-
 export type WalletBalance = {
   ownerId: string;
   balances: Array<{
@@ -347,8 +349,6 @@ export type PayoutStats = {
   attempts: { succeeded: number; failed: number; failedByReason: Record<string, number> };
   endedByReason: Record<string, number>;
 };
-
-export type Acknowledged = Record<string, unknown>;
 
 /** A refusal of the API: its status and the platform's error body. */
 export class RewardsApiError extends Error {
