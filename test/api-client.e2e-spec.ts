@@ -1,5 +1,8 @@
 import { RewardsApi, RewardsApiError } from '@rewards/api-client';
 import { errorOf, eventually } from '@rewards/testing';
+import { buildOpenApiDocument } from '../services/gateway/src/openapi/openapi-document';
+import { GATEWAY_ROUTES } from '../services/gateway/src/proxy/routes';
+import { conformingFetch, schemaErrors } from './support/openapi-conformance';
 import { PlatformUnderTest, startPlatform } from './support/platform-under-test';
 
 /**
@@ -9,10 +12,13 @@ import { PlatformUnderTest, startPlatform } from './support/platform-under-test'
 describe(RewardsApi.name, () => {
   let platform: PlatformUnderTest;
   let api: RewardsApi;
+  // Every answer of every call below is checked against the document it was generated from.
+  const doc = buildOpenApiDocument(GATEWAY_ROUTES, { devTokens: true });
+  const conformance = conformingFetch(doc);
 
   beforeAll(async () => {
     platform = await startPlatform();
-    api = new RewardsApi({ baseUrl: platform.gatewayUrl });
+    api = new RewardsApi({ baseUrl: platform.gatewayUrl, fetch: conformance.fetch });
   });
   afterAll(async () => {
     await platform?.close();
@@ -70,6 +76,27 @@ describe(RewardsApi.name, () => {
     const referrals = await eventually(() => ines.api.getMyReferrals(), { timeoutMs: 60_000 });
     expect(referrals.link).toContain(`/r/${referrals.code}`);
     expect((await api.getFoundingStatus()).cap).toBeGreaterThan(0);
+
+    const quote = await sam.api.quoteCheckout({
+      instructorId: ines.id,
+      startsAt: startsAt.toISOString(),
+      endsAt: new Date(startsAt.getTime() + 3_600_000).toISOString(),
+      priceCents: 8000,
+    });
+    expect(quote.listPrice).toEqual({ amountCents: 8000, currency: 'USD' });
+    expect((await api.getStudentProgramTerms()).requiresVerification).toEqual(['email', 'phone']);
+    const popup = await eventually(
+      async () => {
+        const answer = await ines.api.getLivePopup();
+        expect(answer.popup).not.toBeNull();
+        return answer.popup;
+      },
+      { timeoutMs: 60_000 },
+    );
+    expect(popup?.code).toBe(referrals.code);
+    await ines.api.acknowledgeLivePopup();
+    expect((await ines.api.getLivePopup()).popup).toBeNull();
+    expect((await sam.api.cancelBooking({ id: booking.id })).status).toBe('cancelled');
   });
 
   it("refuses another user's booking and what a role may not do, with typed errors", async () => {
@@ -113,5 +140,34 @@ describe(RewardsApi.name, () => {
     });
     const admin = await refusal(api.createDevToken({ role: 'admin' }));
     expect(admin.status).toBe(403);
+  });
+
+  it('answered every call above with a documented status and schema', () => {
+    // The check itself refuses what the document does not say.
+    const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+    expect(schemaErrors(doc, ref('Booking'), { id: 'b-1' })).toEqual(
+      expect.arrayContaining(['$.id: "b-1" is not a uuid', '$.studentId: missing']),
+    );
+    expect(
+      schemaErrors(doc, ref('VerificationState'), {
+        emailVerified: true,
+        phoneVerified: 'no',
+        admin: true,
+      }),
+    ).toEqual(['$.phoneVerified: "no" is not a boolean', '$.admin: not documented']);
+    expect(conformance.problems).toEqual([]);
+    expect(conformance.checked).toEqual(
+      expect.arrayContaining([
+        'POST /accounts 201',
+        'POST /bookings 201',
+        'GET /bookings/{id} 200',
+        'GET /bookings/{id} 404',
+        'POST /checkout/apply-referral 200',
+        'GET /referrals/me 200',
+        'GET /referrals/me/live-popup 200',
+        'POST /bookings/{id}/cancel 200',
+        'GET /wallet/me 401',
+      ]),
+    );
   });
 });
