@@ -86,9 +86,46 @@ interface Operation {
 }
 
 /**
- * A fetch for the generated client that checks every answer against the document: a documented
- * status must come with a body of its documented schema. Whatever breaks it is collected in
- * `problems`, naming the call.
+ * What is wrong with one answer by the document: its operation must exist, its status be
+ * documented, and its JSON body fit that status's schema. Empty when it conforms.
+ */
+export function answerProblems(
+  doc: OpenApiDocument,
+  method: string,
+  url: URL,
+  status: number,
+  body: unknown,
+): { operation?: string; problems: string[] } {
+  const call = `${method} ${url.pathname} -> ${status}`;
+  for (const [template, verbs] of Object.entries(doc.paths)) {
+    const op = verbs[method.toLowerCase()] as unknown as Operation | undefined;
+    if (!op || !new RegExp(`^${template.replace(/\{\w+\}/g, '[^/]+')}$`).test(url.pathname)) {
+      continue;
+    }
+    const operation = `${method} ${template} ${status}`;
+    const response = op.responses[String(status)];
+    if (!response) return { operation, problems: [`${call}: status not documented`] };
+    const schema = response.content?.['application/json'].schema;
+    if (!schema) return { operation, problems: [] };
+    const errors = body === undefined ? ['no body'] : schemaErrors(doc, schema, body);
+    return { operation, problems: errors.map((e) => `${call}: ${e}`) };
+  }
+  return { problems: [`${call}: no such operation in the document`] };
+}
+
+/** A supertest answer's problems by the document (see answerProblems). */
+export function supertestAnswerProblems(
+  doc: OpenApiDocument,
+  res: { status: number; text: string; request: { method: string; url: string } },
+): string[] {
+  const body: unknown = res.text === '' ? undefined : JSON.parse(res.text);
+  return answerProblems(doc, res.request.method, new URL(res.request.url), res.status, body)
+    .problems;
+}
+
+/**
+ * A fetch for the generated client that checks every answer against the document. Whatever
+ * breaks it is collected in `problems`, naming the call; `checked` lists the operations seen.
  */
 export function conformingFetch(doc: OpenApiDocument): {
   fetch: typeof fetch;
@@ -97,36 +134,19 @@ export function conformingFetch(doc: OpenApiDocument): {
 } {
   const problems: string[] = [];
   const checked: string[] = [];
-  const operations = Object.entries(doc.paths).flatMap(([template, verbs]) =>
-    Object.entries(verbs).map(([verb, op]) => ({
-      verb: verb.toUpperCase(),
-      pattern: new RegExp(`^${template.replace(/\{\w+\}/g, '[^/]+')}$`),
-      template,
-      op: op as unknown as Operation,
-    })),
-  );
   const checkingFetch: typeof fetch = async (input, init) => {
     const res = await fetch(input, init);
     const url = new URL(input instanceof Request ? input.url : String(input));
-    const method = (init?.method ?? 'GET').toUpperCase();
-    const found = operations.find((o) => o.verb === method && o.pattern.test(url.pathname));
-    const call = `${method} ${url.pathname} -> ${res.status}`;
-    if (!found) {
-      problems.push(`${call}: no such operation in the document`);
-      return res;
-    }
-    const response = found.op.responses[String(res.status)];
-    if (!response) {
-      problems.push(`${call}: status not documented for ${method} ${found.template}`);
-      return res;
-    }
-    const schema = response.content?.['application/json'].schema;
     const text = await res.clone().text();
-    if (schema) {
-      const errors = text === '' ? ['no body'] : schemaErrors(doc, schema, JSON.parse(text));
-      problems.push(...errors.map((e) => `${call}: ${e}`));
-    }
-    checked.push(`${method} ${found.template} ${res.status}`);
+    const found = answerProblems(
+      doc,
+      (init?.method ?? 'GET').toUpperCase(),
+      url,
+      res.status,
+      text === '' ? undefined : JSON.parse(text),
+    );
+    problems.push(...found.problems);
+    if (found.operation) checked.push(found.operation);
     return res;
   };
   return { fetch: checkingFetch, problems, checked };

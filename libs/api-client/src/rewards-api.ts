@@ -262,8 +262,10 @@ export type ProgramConfig = {
   updated: Record<string, { at: string; by: string }>;
   audit: Array<{
     key: string;
-    oldValue: Record<string, unknown>;
-    newValue: Record<string, unknown>;
+    oldValue:
+      null | boolean | number | string | Record<string, unknown> | Array<Record<string, unknown>>;
+    newValue:
+      null | boolean | number | string | Record<string, unknown> | Array<Record<string, unknown>>;
     actor: string;
     reason: string;
     changedAt: string;

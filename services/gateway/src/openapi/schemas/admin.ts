@@ -14,6 +14,19 @@ import { REWARD_STATUSES } from './statuses';
 
 const money = ref('Money');
 
+// A setting's value: a number, text, a flag, a list or an object (velocity limits, phase caps).
+const settingValue: JsonSchema = {
+  oneOf: [
+    { type: 'null' },
+    { type: 'boolean' },
+    { type: 'number' },
+    { type: 'string' },
+    { type: 'object', properties: {} },
+    { type: 'array', items: { type: 'object', properties: {} } },
+  ],
+  description: "the setting's value (null before it was first set)",
+};
+
 /** The review queue, program configuration and summary. */
 export const ADMIN_SCHEMAS: Record<string, JsonSchema> = {
   Decision: object({ reason: str({ minLength: 3, maxLength: 500 }) }),
@@ -64,8 +77,8 @@ export const ADMIN_SCHEMAS: Record<string, JsonSchema> = {
     audit: array(
       object({
         key: str(),
-        oldValue: { type: 'object', properties: {}, description: 'any JSON value' },
-        newValue: { type: 'object', properties: {}, description: 'any JSON value' },
+        oldValue: settingValue,
+        newValue: settingValue,
         actor: str(),
         reason: str(),
         changedAt: dateTime,
