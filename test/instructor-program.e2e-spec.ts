@@ -1,6 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { errorOf, eventually, stripeSignatureHeader } from '@rewards/testing';
 import request from 'supertest';
+import { buildOpenApiDocument } from '../services/gateway/src/openapi/openapi-document';
+import { GATEWAY_ROUTES } from '../services/gateway/src/proxy/routes';
+import { conformingAgent } from './support/openapi-conformance';
 import { PlatformUnderTest, startPlatform } from './support/platform-under-test';
 
 type Auth = Record<string, string>;
@@ -26,7 +29,10 @@ const SLOW = { timeoutMs: 60_000, intervalMs: 200 };
  */
 describe('instructor referral program through the gateway', () => {
   let platform: PlatformUnderTest;
-  const gw = () => request(platform.gatewayUrl);
+  // Every answer through the gateway must be what the API document says it is.
+  const doc = buildOpenApiDocument(GATEWAY_ROUTES, { devTokens: true });
+  const conformance = { problems: [] as string[], checked: [] as string[] };
+  const gw = () => conformingAgent(doc, request(platform.gatewayUrl), conformance);
 
   beforeAll(async () => {
     // No retry window: a payout that fails fails for good at once, for the admin to retry.
@@ -270,5 +276,22 @@ describe('instructor referral program through the gateway', () => {
     expect(
       platform.stripe.transfers().filter((t) => t.destination === d.stripeAccountId),
     ).toHaveLength(1);
+  });
+
+  it('answered every call above as the API document says', () => {
+    expect(conformance.problems).toEqual([]);
+    expect(conformance.checked).toEqual(
+      expect.arrayContaining([
+        'GET /referrals/me/referred-instructors 200',
+        'GET /referrals/me/live-popup 200',
+        'POST /referrals/me/live-popup/ack 200',
+        'GET /payouts/me 200',
+        'POST /webhooks/stripe 400',
+        'GET /admin/payouts 200',
+        'GET /admin/payouts/stats 200',
+        'POST /admin/payouts/{id}/retry 200',
+        'POST /admin/payouts/{id}/retry 404',
+      ]),
+    );
   });
 });

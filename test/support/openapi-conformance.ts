@@ -113,14 +113,20 @@ export function answerProblems(
   return { problems: [`${call}: no such operation in the document`] };
 }
 
-/** A supertest answer's problems by the document (see answerProblems). */
-export function supertestAnswerProblems(
+type SupertestAnswer = { status: number; text: string; request: { method: string; url: string } };
+
+/** A supertest answer checked by the document (see answerProblems). */
+function checkSupertestAnswer(
   doc: OpenApiDocument,
-  res: { status: number; text: string; request: { method: string; url: string } },
-): string[] {
+  res: SupertestAnswer,
+): ReturnType<typeof answerProblems> {
   const body: unknown = res.text === '' ? undefined : JSON.parse(res.text);
-  return answerProblems(doc, res.request.method, new URL(res.request.url), res.status, body)
-    .problems;
+  return answerProblems(doc, res.request.method, new URL(res.request.url), res.status, body);
+}
+
+/** A supertest answer's problems by the document (see answerProblems). */
+export function supertestAnswerProblems(doc: OpenApiDocument, res: SupertestAnswer): string[] {
+  return checkSupertestAnswer(doc, res).problems;
 }
 
 /**
@@ -150,4 +156,35 @@ export function conformingFetch(doc: OpenApiDocument): {
     return res;
   };
   return { fetch: checkingFetch, problems, checked };
+}
+
+type Agent = ReturnType<typeof import('supertest')>;
+const VERBS = new Set(['get', 'post', 'put', 'patch', 'delete']);
+
+/**
+ * A supertest agent whose every answer is checked against the document: what breaks it is
+ * collected in `record.problems`, naming the call, and each operation seen in `record.checked`.
+ */
+export function conformingAgent(
+  doc: OpenApiDocument,
+  agent: Agent,
+  record: { problems: string[]; checked: string[] },
+): Agent {
+  return new Proxy(agent, {
+    get(target, prop, receiver) {
+      const value: unknown = Reflect.get(target, prop, receiver);
+      if (typeof prop !== 'string' || !VERBS.has(prop) || typeof value !== 'function') {
+        return value;
+      }
+      return (...args: unknown[]) => {
+        const test = (value as (...a: unknown[]) => ReturnType<Agent['get']>).apply(target, args);
+        test.on('response', (res: SupertestAnswer) => {
+          const found = checkSupertestAnswer(doc, res);
+          record.problems.push(...found.problems);
+          if (found.operation) record.checked.push(found.operation);
+        });
+        return test;
+      };
+    },
+  });
 }
