@@ -8,6 +8,7 @@ module.exports = {
   },
   moduleNameMapper: {
     '^@rewards/(contracts|messaging|service-kit|testing)$': '<rootDir>/libs/$1/src/index.ts',
+    '^@rewards/api-client$': '<rootDir>/libs/api-client/src/rewards-api.ts',
   },
   modulePathIgnorePatterns: ['<rootDir>/dist/'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],

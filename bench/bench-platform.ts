@@ -135,6 +135,7 @@ export async function startBenchPlatform(opts: BenchPlatformOptions): Promise<Be
       kafkaBrokers: kafka.brokers,
       jwtSecret: secret(),
       checkoutQuoteSecret: secret(),
+      internalAuthKey: secret(),
       stripe: {
         secretKey: FAKE_STRIPE_SECRET_KEY,
         webhookSecret: `whsec_${secret()}`,

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createEnvelope, Topics } from '@rewards/contracts';
-import { eventually, KafkaProbe, serviceTestEnv, testAdminUrl } from '@rewards/testing';
+import { errorOf, eventually, KafkaProbe, serviceTestEnv, testAdminUrl } from '@rewards/testing';
 import { Client } from 'pg';
 import request from 'supertest';
 import { checkLedgerInvariants } from '../services/wallet/src/ledger/check-invariants';
@@ -285,7 +285,7 @@ describe('checkout through the gateway', () => {
     expect(qb.benefit.amount.amountCents).toBe(2000);
     await book(student, a, qa).expect(201);
     const refused = await book(student, b, qb).expect(409);
-    expect(refused.body.error.code).toBe('QUOTE_NO_LONGER_HOLDS');
+    expect(errorOf(refused).code).toBe('QUOTE_NO_LONGER_HOLDS');
     await eventually(async () =>
       expect(await wallet(student)).toMatchObject({ availableCents: 0, reservedCents: 0 }),
     );
@@ -304,7 +304,7 @@ describe('checkout through the gateway', () => {
     const answers = await Promise.all(drafts.map((d, i) => book(student, d, quotes[i])));
     const statuses = answers.map((res) => res.status).sort();
     expect(statuses.filter((s) => s === 201)).toHaveLength(4);
-    expect(answers.filter((res) => res.status !== 201).map((res) => res.body.error.code)).toEqual(
+    expect(answers.filter((res) => res.status !== 201).map((res) => errorOf(res).code)).toEqual(
       Array.from({ length: 26 }, () => 'QUOTE_NO_LONGER_HOLDS'),
     );
     await eventually(async () =>
@@ -329,32 +329,32 @@ describe('checkout through the gateway', () => {
       ['isAdmin', true],
     ] as const) {
       const res = await quote(student, { ...draft, [field]: value }).expect(422);
-      expect(res.body.error).toMatchObject({ code: 'VALIDATION_FAILED', field });
+      expect(errorOf(res)).toMatchObject({ code: 'VALIDATION_FAILED', field });
     }
     const instructorRole = await quote(instructor, draft).expect(403);
-    expect(instructorRole.body.error.code).toBe('FORBIDDEN');
+    expect(errorOf(instructorRole).code).toBe('FORBIDDEN');
 
     const q = (await quote(student, draft).expect(200)).body;
     const foreign = await book(other, draft, q).expect(404);
-    expect(foreign.body.error.code).toBe('QUOTE_NOT_FOUND');
+    expect(errorOf(foreign).code).toBe('QUOTE_NOT_FOUND');
     const tampered = await book(student, draft, { ...q, signature: `${q.signature}x` }).expect(422);
-    expect(tampered.body.error).toMatchObject({
+    expect(errorOf(tampered)).toMatchObject({
       code: 'QUOTE_SIGNATURE_INVALID',
       field: 'quoteSignature',
     });
     const cheaper = await book(student, { ...draft, priceCents: 100 }, q).expect(422);
-    expect(cheaper.body.error).toMatchObject({ code: 'QUOTE_MISMATCH', field: 'priceCents' });
+    expect(errorOf(cheaper)).toMatchObject({ code: 'QUOTE_MISMATCH', field: 'priceCents' });
     clock.offsetMs = 3_600_000;
     try {
       const expired = await book(student, draft, q).expect(409);
-      expect(expired.body.error.code).toBe('QUOTE_EXPIRED');
+      expect(errorOf(expired).code).toBe('QUOTE_EXPIRED');
     } finally {
       clock.offsetMs = 0;
     }
     expect(await wallet(student)).toMatchObject({ availableCents: 2000, reservedCents: 0 });
     const booking = (await book(student, draft, q).expect(201)).body;
     const notYours = await gw().post(`/bookings/${booking.id}/cancel`).set(other.auth).expect(404);
-    expect(notYours.body.error.code).toBe('BOOKING_NOT_FOUND');
+    expect(errorOf(notYours).code).toBe('BOOKING_NOT_FOUND');
     await gw().post('/internal/reservations/x/capture').set(student.auth).expect(404);
   });
 });

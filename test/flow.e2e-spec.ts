@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { eventually, testAdminUrl } from '@rewards/testing';
+import { errorOf, eventually, testAdminUrl } from '@rewards/testing';
 import { Client } from 'pg';
 import request from 'supertest';
 import { instructorReferralFlow } from './support/instructor-referral-flow';
@@ -71,19 +71,19 @@ describe('instructor referral flow through the gateway', () => {
 
   it('rejects what a client must not do, each with a stable code', async () => {
     const unauthenticated = await gw().get('/payouts/me').expect(401);
-    expect(unauthenticated.body.error.code).toBe('UNAUTHENTICATED');
+    expect(errorOf(unauthenticated).code).toBe('UNAUTHENTICATED');
     const student = await signIn('student');
     const forbidden = await gw()
       .post(`/bookings/${randomUUID()}/complete`)
       .set(student.auth)
       .expect(403);
-    expect(forbidden.body.error.code).toBe('FORBIDDEN');
+    expect(errorOf(forbidden).code).toBe('FORBIDDEN');
     const unknownField = await gw()
       .post('/accounts')
       .set(student.auth)
       .send({ role: 'student', email: 's@example.test', displayName: 'S', isAdmin: true })
       .expect(422);
-    expect(unknownField.body.error).toMatchObject({ code: 'VALIDATION_FAILED', field: 'isAdmin' });
+    expect(errorOf(unknownField)).toMatchObject({ code: 'VALIDATION_FAILED', field: 'isAdmin' });
     await gw().get('/internal/accounts/x/payout-destination').expect(404);
   });
 

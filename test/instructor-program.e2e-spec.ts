@@ -1,7 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { eventually, stripeSignatureHeader } from '@rewards/testing';
+import { errorOf, eventually, stripeSignatureHeader } from '@rewards/testing';
 import request from 'supertest';
+import { buildOpenApiDocument } from '../services/gateway/src/openapi/openapi-document';
+import { GATEWAY_ROUTES } from '../services/gateway/src/proxy/routes';
 import { instructorReferralFlow } from './support/instructor-referral-flow';
+import { conformingAgent } from './support/openapi-conformance';
 import { PlatformUnderTest, startPlatform } from './support/platform-under-test';
 
 type Auth = Record<string, string>;
@@ -27,11 +30,17 @@ const SLOW = { timeoutMs: 60_000, intervalMs: 200 };
  */
 describe('instructor referral program through the gateway', () => {
   let platform: PlatformUnderTest;
-  const gw = () => request(platform.gatewayUrl);
+  // Every answer through the gateway must be what the API document says it is.
+  const doc = buildOpenApiDocument(GATEWAY_ROUTES, { devTokens: true });
+  const conformance = { problems: [] as string[], checked: [] as string[] };
+  const gw = () => conformingAgent(doc, request(platform.gatewayUrl), conformance);
 
   beforeAll(async () => {
     // No retry window: a payout that fails fails for good at once, for the admin to retry.
-    platform = await startPlatform({ payoutsEnv: { PAYOUT_RETRY_WINDOW_MS: '0' } });
+    platform = await startPlatform({
+      payoutsEnv: { PAYOUT_RETRY_WINDOW_MS: '0' },
+      gatewayEnv: { AUTH_DEV_TOKENS_ADMIN: 'true' },
+    });
   });
 
   afterAll(async () => {
@@ -164,12 +173,12 @@ describe('instructor referral program through the gateway', () => {
       platform.stripe.transferEvent('transfer.failed', paid.transferId!),
     );
     const forged = await signedWebhook(failed, 'whsec_not_stripe');
-    expect([forged.status, forged.body.error.code]).toEqual([400, 'STRIPE_SIGNATURE_INVALID']);
+    expect([forged.status, errorOf(forged).code]).toEqual([400, 'STRIPE_SIGNATURE_INVALID']);
     const unsigned = await gw()
       .post('/webhooks/stripe')
       .set('content-type', 'application/json')
       .send(failed);
-    expect([unsigned.status, unsigned.body.error.code]).toEqual([400, 'STRIPE_SIGNATURE_INVALID']);
+    expect([unsigned.status, errorOf(unsigned).code]).toEqual([400, 'STRIPE_SIGNATURE_INVALID']);
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(await payoutOf(a)).toMatchObject({ status: 'reversed', transferId: paid.transferId });
     expect(await referredBy(a, b.id)).toEqual(shown);
@@ -208,9 +217,9 @@ describe('instructor referral program through the gateway', () => {
     const stats = await gw().get('/admin/payouts/stats').set(admin.auth).expect(200);
     expect(stats.body.endedByReason.PAYOUTS_NOT_ENABLED).toBeGreaterThanOrEqual(1);
     const notAdmin = await gw().get('/admin/payouts').set(d.auth);
-    expect([notAdmin.status, notAdmin.body.error.code]).toEqual([403, 'FORBIDDEN']);
+    expect([notAdmin.status, errorOf(notAdmin).code]).toEqual([403, 'FORBIDDEN']);
     const badQuery = await gw().get('/admin/payouts').query({ status: 'lost' }).set(admin.auth);
-    expect([badQuery.status, badQuery.body.error.field]).toEqual([422, 'status']);
+    expect([badQuery.status, errorOf(badQuery).field]).toEqual([422, 'status']);
     const unknown = await gw().post(`/admin/payouts/${randomUUID()}/retry`).set(admin.auth);
     expect(unknown.status).toBe(404);
 
@@ -224,5 +233,22 @@ describe('instructor referral program through the gateway', () => {
     expect(
       platform.stripe.transfers().filter((t) => t.destination === d.stripeAccountId),
     ).toHaveLength(1);
+  });
+
+  it('answered every call above as the API document says', () => {
+    expect(conformance.problems).toEqual([]);
+    expect(conformance.checked).toEqual(
+      expect.arrayContaining([
+        'GET /referrals/me/referred-instructors 200',
+        'GET /referrals/me/live-popup 200',
+        'POST /referrals/me/live-popup/ack 200',
+        'GET /payouts/me 200',
+        'POST /webhooks/stripe 400',
+        'GET /admin/payouts 200',
+        'GET /admin/payouts/stats 200',
+        'POST /admin/payouts/{id}/retry 200',
+        'POST /admin/payouts/{id}/retry 404',
+      ]),
+    );
   });
 });

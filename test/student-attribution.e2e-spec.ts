@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { signClickToken } from '@rewards/contracts';
-import { eventually } from '@rewards/testing';
+import { errorOf, eventually } from '@rewards/testing';
 import request from 'supertest';
 import { PlatformUnderTest, startPlatform } from './support/platform-under-test';
 
@@ -120,6 +120,27 @@ describe('student referral attribution through the gateway', () => {
     expect(stranger.signup.referral).toMatchObject({ outcome: 'none' });
   });
 
+  it("works for a browser: the gateway's redirect leaves cookies a cookie jar sends at signup", async () => {
+    const referrer = await signUp({ 'x-device-id': `dev-${randomUUID()}` });
+    const code = await codeOf(referrer);
+    // One cookie jar, as a browser keeps: no X-Device-Id, no cookie handled by hand.
+    const browser = request.agent(platform.gatewayUrl);
+
+    const res = await browser.get(`/r/${code}`).redirects(0).expect(302);
+    expect(res.headers.location).toBe(`${LANDING}?ref=${code}`);
+    const names = (res.headers['set-cookie'] as unknown as string[]).map((c) => c.split('=')[0]);
+    expect(names.sort()).toEqual(['rp_did', 'rp_ref']);
+
+    const friend = await signIn();
+    const signup = await browser
+      .post('/accounts')
+      .set(friend.auth)
+      .send({ role: 'student', email: `${friend.id}@example.test`, displayName: 'F' })
+      .expect(201);
+    expect(signup.body.referral).toMatchObject({ outcome: 'pending', code });
+    expect(await referredBy(friend)).toMatchObject({ outcome: 'attributed', code });
+  });
+
   it.each([
     ['malformed', 'ab!cd'],
     ['oversized', 'A'.repeat(200)],
@@ -157,7 +178,7 @@ describe('student referral attribution through the gateway', () => {
     const own = await codeOf(user);
 
     const mine = await gw().post('/referrals/claim').set(user.auth).send({ code: own }).expect(422);
-    expect(mine.body.error).toMatchObject({
+    expect(errorOf(mine)).toMatchObject({
       code: 'CLAIM_REFUSED',
       field: 'code',
       details: { reason: 'SELF_REFERRAL' },
@@ -167,23 +188,23 @@ describe('student referral attribution through the gateway', () => {
       .set(user.auth)
       .send({ code: 'ZZZZZZZZ' })
       .expect(422);
-    expect(unknown.body.error.code).toBe('UNKNOWN_CODE');
+    expect(errorOf(unknown).code).toBe('UNKNOWN_CODE');
     const extra = await gw()
       .post('/referrals/claim')
       .set(user.auth)
       .send({ code, bonus: 100 })
       .expect(422);
-    expect(extra.body.error).toMatchObject({ code: 'VALIDATION_FAILED', field: 'bonus' });
+    expect(errorOf(extra)).toMatchObject({ code: 'VALIDATION_FAILED', field: 'bonus' });
     const bad = await gw()
       .post('/referrals/claim')
       .set(user.auth)
       .send({ code: 'x'.repeat(100) })
       .expect(422);
-    expect(bad.body.error).toMatchObject({ code: 'VALIDATION_FAILED', field: 'code' });
+    expect(errorOf(bad)).toMatchObject({ code: 'VALIDATION_FAILED', field: 'code' });
 
     await gw().post('/referrals/claim').set(user.auth).send({ code }).expect(201);
     const twice = await gw().post('/referrals/claim').set(user.auth).send({ code }).expect(409);
-    expect(twice.body.error.code).toBe('ALREADY_ATTRIBUTED');
+    expect(errorOf(twice).code).toBe('ALREADY_ATTRIBUTED');
     expect(await referredBy(user)).toMatchObject({ outcome: 'attributed', code });
   });
 });

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ManualClock } from '@rewards/service-kit';
-import { eventually, SmtpSink } from '@rewards/testing';
+import { errorOf, eventually, SmtpSink } from '@rewards/testing';
 import { PlatformUnderTest, startPlatform } from './support/platform-under-test';
 import { StudentJourney, TestUser } from './support/student-journey';
 
@@ -28,7 +28,9 @@ describe('student referral rewards through the gateway', () => {
         VERIFICATION_RESEND_COOLDOWN_MS: '0',
       },
       referralsEnv: { CLICK_FLUSH_INTERVAL_MS: '100', REWARD_UNLOCK_INTERVAL_MS: '3600000' },
-      gatewayEnv: { TRUST_FORWARDED_FOR: 'true' },
+      // Each user's X-Forwarded-For is its network, as a load balancer would send it; admins sign
+      // in with dev tokens.
+      gatewayEnv: { TRUST_PROXY_HOPS: '1', AUTH_DEV_TOKENS_ADMIN: 'true' },
     });
     j = new StudentJourney(platform, clock, smtp, smsFile);
     instructor = await j.liveInstructor();
@@ -90,7 +92,7 @@ describe('student referral rewards through the gateway', () => {
       .set(user.auth)
       .send({ code: /code is (\d{6})/.exec(mail.raw)![1] })
       .expect(422);
-    expect(res.body.error).toMatchObject({ code: 'VERIFICATION_CODE_EXPIRED', field: 'code' });
+    expect(errorOf(res)).toMatchObject({ code: 'VERIFICATION_CODE_EXPIRED', field: 'code' });
     const me = await j.gw().get('/accounts/me').set(user.auth).expect(200);
     expect(me.body).toMatchObject({ emailVerified: false });
   });

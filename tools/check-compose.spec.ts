@@ -83,4 +83,30 @@ describe('docker-compose.yml', () => {
     expect(needed).toHaveLength(DB_SERVICES.length * 2);
     expect(Object.keys(provision.environment as object)).toEqual(expect.arrayContaining(needed));
   });
+
+  it('publishes the gateway on loopback only and ships no fixed signing key', () => {
+    expect(services.gateway?.ports).toEqual(['127.0.0.1:3000:3000']);
+    const gatewayEnv = services.gateway?.environment as Record<string, string>;
+    expect(gatewayEnv.JWT_SECRET).toBeUndefined();
+    expect(gatewayEnv.JWT_SECRET_FILE).toBe('/run/platform-secrets/jwt_secret');
+    const bookingsEnv = services.bookings?.environment as Record<string, string>;
+    expect(bookingsEnv.CHECKOUT_QUOTE_SECRET).toBeUndefined();
+    expect(bookingsEnv.CHECKOUT_QUOTE_SECRET_FILE).toBe(
+      '/run/platform-secrets/checkout_quote_secret',
+    );
+    // Each file read is one the `secrets` one-shot generates.
+    const generates = JSON.stringify(services.secrets?.command);
+    for (const name of ['jwt_secret', 'internal_auth_key', 'checkout_quote_secret']) {
+      expect(generates).toContain(name);
+    }
+    for (const name of [...SERVICES, ...DB_SERVICES.map((s) => `${s}-migrate`)]) {
+      const env = services[name]?.environment as Record<string, string>;
+      expect({ [name]: env.INTERNAL_AUTH_KEY_FILE }).toEqual({
+        [name]: '/run/platform-secrets/internal_auth_key',
+      });
+      expect({ [name]: services[name]?.volumes }).toEqual({
+        [name]: ['platform-secrets:/run/platform-secrets:ro'],
+      });
+    }
+  });
 });

@@ -55,10 +55,11 @@ const CONFIG_KEYS: Record<ServiceName, string[]> = {
   payouts: Object.keys(new PayoutsConfig()),
 };
 const MIGRATION_KEYS = Object.keys(new MigrationConfig());
-// Who may call each backend (NetworkPolicy); payouts asks bookings for connected accounts.
+// Who may call each backend (NetworkPolicy): payouts asks bookings for connected accounts,
+// bookings asks the wallet for checkout holds and referrals for a signup's attribution.
 const ALLOWED_CALLERS: Record<string, string[]> = {
   bookings: ['gateway', 'payouts'],
-  referrals: ['gateway'],
+  referrals: ['gateway', 'bookings'],
   wallet: ['gateway', 'bookings'],
   payouts: ['gateway'],
 };
@@ -292,6 +293,60 @@ describe.each(['dev', 'prod'])('overlay %s', (overlay) => {
       expect(external.length).toBe(name === 'payouts' ? 1 : 0);
     }
   });
+
+  it('lets each service-to-service caller out to the backend it calls, and the gateway to Redis', () => {
+    const policies = of(objects, 'NetworkPolicy').map(
+      (o) => new NetworkPolicy(o as INetworkPolicy),
+    );
+    const egressOf = (name: string) =>
+      policies
+        .filter((p) => p.spec?.podSelector.matchLabels?.['app.kubernetes.io/name'] === name)
+        .flatMap((p) => p.spec?.egress ?? []);
+    for (const [backend, callers] of Object.entries(ALLOWED_CALLERS)) {
+      for (const caller of callers) {
+        const reaches = egressOf(caller).some((rule) =>
+          (rule.to ?? []).some(
+            (peer) => peer.podSelector?.matchLabels?.['app.kubernetes.io/name'] === backend,
+          ),
+        );
+        expect({ caller, backend, reaches }).toEqual({ caller, backend, reaches: true });
+      }
+    }
+    const redis = egressOf('gateway').filter((rule) =>
+      (rule.ports ?? []).some((p) => p.port === 6379),
+    );
+    expect(redis).toHaveLength(1);
+  });
+
+  it.each(SERVICES)(
+    'gives %s the internal key from a Secret only (and the gateway its Redis URL)',
+    (name) => {
+      const [app] = podOf(objects, 'Deployment', name).containers;
+      const env = app.env ?? [];
+      const fromSecret = (variable: string) => {
+        const entry = env.find((e) => e.name === variable);
+        expect(entry?.value).toBeUndefined();
+        return entry?.valueFrom?.secretKeyRef;
+      };
+      expect(fromSecret('INTERNAL_AUTH_KEY')).toEqual({
+        name: `${name}-secrets`,
+        key: 'INTERNAL_AUTH_KEY',
+      });
+      if (name === 'gateway') {
+        expect(fromSecret('REDIS_URL')).toEqual({
+          name: 'gateway-secrets',
+          key: 'REDIS_URL',
+          optional: true,
+        });
+      }
+      // No ConfigMap carries a secret in plain text.
+      for (const map of of(objects, 'ConfigMap') as Array<{ data?: Record<string, string> }>) {
+        for (const secret of ['INTERNAL_AUTH_KEY', 'REDIS_URL', 'JWT_SECRET']) {
+          expect(map.data ?? {}).not.toHaveProperty(secret);
+        }
+      }
+    },
+  );
 
   it('exposes only the gateway through an Ingress', () => {
     for (const ingress of of(objects, 'Ingress').map((o) => new Ingress(o))) {

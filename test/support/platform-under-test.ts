@@ -4,6 +4,7 @@ import {
   RunningServiceApp,
   serviceTestEnv,
   startServiceApp,
+  testInternalAuthKey,
 } from '@rewards/testing';
 import { Clock, loadConfig } from '@rewards/service-kit';
 import { AppModule as BookingsApp } from '../../services/bookings/src/app.module';
@@ -140,6 +141,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     LOG_LEVEL: 'warn',
     PORT: '0',
     JWT_SECRET: 'e2e-secret-that-is-long-enough-for-hs256',
+    INTERNAL_AUTH_KEY: testInternalAuthKey(),
     AUTH_DEV_TOKENS: 'true',
     ...urls(),
     ...options.gatewayEnv,

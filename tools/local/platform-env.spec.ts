@@ -21,6 +21,7 @@ const settings: PlatformSettings = {
   kafkaBrokers: '127.0.0.1:9092',
   jwtSecret: 'j'.repeat(48),
   checkoutQuoteSecret: 'q'.repeat(48),
+  internalAuthKey: 'k'.repeat(48),
   stripe: { secretKey: 'sk_test_x', webhookSecret: 'whsec_x', apiUrl: 'http://127.0.0.1:12111' },
 };
 
@@ -68,6 +69,7 @@ describe(planPlatform.name, () => {
     expect(plan.secretNames).toEqual([
       'JWT_SECRET',
       'CHECKOUT_QUOTE_SECRET',
+      'INTERNAL_AUTH_KEY',
       'BOOKINGS_DB_PASSWORD',
       'BOOKINGS_DB_OWNER_PASSWORD',
       'REFERRALS_DB_PASSWORD',
@@ -140,6 +142,7 @@ describe(buildServiceEnv.name, () => {
       PORT: '4000',
       HOST: '127.0.0.1',
       JWT_SECRET: settings.jwtSecret,
+      INTERNAL_AUTH_KEY: settings.internalAuthKey,
       AUTH_DEV_TOKENS: 'true',
       BOOKINGS_URL: 'http://127.0.0.1:4001',
       REFERRALS_URL: 'http://127.0.0.1:4002',
@@ -166,6 +169,7 @@ describe(buildServiceEnv.name, () => {
       DATABASE_URL: settings.databaseUrls.bookings,
       DATABASE_SCHEMA: 'bookings',
       KAFKA_BROKERS: '127.0.0.1:9092',
+      INTERNAL_AUTH_KEY: settings.internalAuthKey,
     });
     expect(env).not.toHaveProperty('JWT_SECRET');
     expect(env).not.toHaveProperty('BOOKINGS_URL');

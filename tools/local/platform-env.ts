@@ -119,6 +119,7 @@ export function planPlatform(env: Env): PlatformPlan {
     secretNames: [
       'JWT_SECRET',
       'CHECKOUT_QUOTE_SECRET',
+      'INTERNAL_AUTH_KEY',
       ...DATA_SERVICES.flatMap(dbPasswordVariables),
       ...(embeddedPostgres ? ['POSTGRES_ADMIN_PASSWORD'] : []),
       ...(fakeStripe ? ['STRIPE_WEBHOOK_SECRET'] : []),
@@ -140,6 +141,8 @@ export interface PlatformSettings {
   jwtSecret: string;
   /** Signs bookings' checkout quotes. */
   checkoutQuoteSecret: string;
+  /** Signs the gateway's (and each service's) calls to the services; never leaves them. */
+  internalAuthKey: string;
   stripe: StripeSettings;
   /** Where bookings sends email (the local sink unless SMTP_URL is set) and logs SMS. */
   mail?: { smtpUrl: string; smsLogFile: string };
@@ -156,6 +159,7 @@ const PLATFORM_MANAGED = new Set([
   'KAFKA_CLIENT_ID',
   'JWT_SECRET',
   'CHECKOUT_QUOTE_SECRET',
+  'INTERNAL_AUTH_KEY',
   'AUTH_DEV_TOKENS',
   'BOOKINGS_URL',
   'REFERRALS_URL',
@@ -211,6 +215,7 @@ export function buildServiceEnv(
     METRICS_PORT: String(metricsPort(ports[service])),
     // Names its spans when OTEL_EXPORTER_OTLP_ENDPOINT (inherited) turns tracing on.
     OTEL_SERVICE_NAME: service,
+    INTERNAL_AUTH_KEY: settings.internalAuthKey,
   };
   if (isDataService(service)) {
     env.DATABASE_URL = settings.databaseUrls[service];

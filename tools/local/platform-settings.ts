@@ -53,6 +53,7 @@ export function platformSettings(
     kafkaBrokers: infra.kafkaBrokers,
     jwtSecret: secrets.JWT_SECRET,
     checkoutQuoteSecret: secrets.CHECKOUT_QUOTE_SECRET,
+    internalAuthKey: secrets.INTERNAL_AUTH_KEY,
     stripe,
     ...(infra.mail ? { mail: infra.mail } : {}),
   };

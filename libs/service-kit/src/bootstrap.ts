@@ -5,6 +5,7 @@ import { BaseServiceConfig, loadConfig, LogLevelName } from './config';
 import { DomainErrorMapper, ErrorFilter } from './errors';
 import { httpMetricsMiddleware, MetricsModule, ServiceMetrics } from './metrics';
 import { requestContext, StructuredLogger } from './logging';
+import { RequestShapeInterceptor } from './request-shape';
 import { traceRequests } from './tracing/trace-requests';
 import { createValidationPipe } from './validation';
 
@@ -20,9 +21,9 @@ export function jsonLogger(service: string, level: LogLevelName): ConsoleLogger 
 }
 
 /**
- * Applies what every service's HTTP surface shares: request metrics, validation, error mapping,
- * shutdown. Request metrics need MetricsModule in the app (withMetrics adds it; runService and
- * the test kit use it).
+ * Applies what every service's HTTP surface shares: request ids, request metrics, request shape
+ * checks, validation, error mapping, shutdown. Request metrics need MetricsModule in the app
+ * (withMetrics adds it; runService and the test kit use it).
  */
 export function configureHttp(
   app: INestApplication,
@@ -33,6 +34,7 @@ export function configureHttp(
   app.use(traceRequests(service));
   const metrics = metricsOf(app);
   if (metrics) app.use(httpMetricsMiddleware(metrics));
+  app.useGlobalInterceptors(new RequestShapeInterceptor());
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new ErrorFilter(mapDomainError));
   app.enableShutdownHooks();

@@ -1,23 +1,143 @@
-import { callerFromHeaders } from './caller';
+import { Controller, Get, type INestApplication } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { Test } from '@nestjs/testing';
+import request from 'supertest';
+import {
+  Caller,
+  callerFromClaims,
+  InternalCallers,
+  InternalIdentityGuard,
+  serviceCallHeaders,
+  type CallerIdentity,
+} from './caller';
+import { ErrorFilter } from './errors';
+import { INTERNAL_TOKEN_HEADER, signInternalToken } from './internal-token';
 
+const KEY = 'internal-key-for-tests-at-least-32-chars';
 const USER = '0b0c1a52-7c0b-4a56-9f7d-3c5b8e0b9e01';
 
-describe(callerFromHeaders.name, () => {
-  it('reads the user id and the known roles the gateway vouched for', () => {
-    expect(callerFromHeaders({ 'x-user-id': USER, 'x-user-roles': 'instructor,root' })).toEqual({
-      userId: USER,
-      roles: ['instructor'],
+@Controller()
+class ProbeController {
+  @Get('me')
+  me(@Caller() caller: CallerIdentity): CallerIdentity {
+    return caller;
+  }
+
+  @Get('instructors-only')
+  instructors(@Caller(['instructor']) caller: CallerIdentity): CallerIdentity {
+    return caller;
+  }
+
+  @Get('public')
+  open(): { ok: true } {
+    return { ok: true };
+  }
+
+  @Get('internal/thing')
+  @InternalCallers('payouts')
+  internal(): { ok: true } {
+    return { ok: true };
+  }
+}
+
+const asUser = (roles: string[], aud = 'bookings', key = KEY) => ({
+  [INTERNAL_TOKEN_HEADER]: signInternalToken(
+    { iss: 'gateway', aud, usr: { id: USER, roles } },
+    key,
+  ),
+});
+
+describe(InternalIdentityGuard.name, () => {
+  let app: INestApplication;
+  const http = () => request(app.getHttpServer());
+
+  beforeAll(async () => {
+    const ref = await Test.createTestingModule({
+      controllers: [ProbeController],
+      providers: [
+        {
+          provide: APP_GUARD,
+          useValue: new InternalIdentityGuard({ service: 'bookings', key: KEY }),
+        },
+      ],
+    }).compile();
+    app = ref.createNestApplication({ logger: false });
+    app.useGlobalFilters(new ErrorFilter());
+    await app.init();
+  });
+  afterAll(() => app.close());
+
+  it('gives the caller the gateway signed for this service', async () => {
+    const res = await http()
+      .get('/me')
+      .set(asUser(['student', 'root']))
+      .expect(200);
+    expect(res.body).toEqual({ userId: USER, roles: ['student'] });
+  });
+
+  it('refuses forged x-user-* headers with 401', async () => {
+    const res = await http()
+      .get('/me')
+      .set({ 'x-user-id': USER, 'x-user-roles': 'admin' })
+      .expect(401);
+    expect(res.body.error).toEqual({
+      requestId: expect.any(String),
+      code: 'UNAUTHENTICATED',
+      message: 'sign in first',
     });
   });
 
-  it.each([
-    ['no headers', {}],
-    ['no roles header', { 'x-user-id': USER }],
-    [
-      'a user id that is not a UUID',
-      { 'x-user-id': 'robert); drop table', 'x-user-roles': 'student' },
-    ],
-  ])('finds no caller with %s', (_what, headers) => {
-    expect(callerFromHeaders(headers)).toBeUndefined();
+  it('refuses a token signed with another key or for another service, even on a public route', async () => {
+    for (const headers of [
+      asUser(['student'], 'bookings', `${KEY}!`),
+      asUser(['student'], 'wallet'),
+    ]) {
+      expect((await http().get('/public').set(headers)).status).toBe(401);
+      expect((await http().get('/me').set(headers)).status).toBe(401);
+    }
+    await http().get('/public').expect(200);
+  });
+
+  it('checks roles: 403 without one of them', async () => {
+    await http()
+      .get('/instructors-only')
+      .set(asUser(['student']))
+      .expect(403);
+    await http()
+      .get('/instructors-only')
+      .set(asUser(['instructor']))
+      .expect(200);
+  });
+
+  it('opens internal routes to the named services calling as themselves only', async () => {
+    const asPayouts = serviceCallHeaders({ from: 'payouts', to: 'bookings', key: KEY });
+    await http().get('/internal/thing').set(asPayouts).expect(200);
+    await http()
+      .get('/internal/thing')
+      .set(serviceCallHeaders({ from: 'wallet', to: 'bookings', key: KEY }))
+      .expect(403);
+    // A user's call relayed by the gateway is not a service's.
+    await http()
+      .get('/internal/thing')
+      .set(asUser(['admin']))
+      .expect(403);
+    await http().get('/internal/thing').expect(401);
+    await http()
+      .get('/internal/thing')
+      .set({ 'x-user-id': USER, 'x-user-roles': 'admin' })
+      .expect(401);
+  });
+});
+
+describe(callerFromClaims.name, () => {
+  it('finds no user in a service-to-service token or one with a non-UUID id', () => {
+    const base = { aud: 'x', iat: 0, exp: 60 };
+    expect(callerFromClaims({ ...base, iss: 'payouts' })).toBeUndefined();
+    expect(
+      callerFromClaims({ ...base, iss: 'payouts', usr: { id: USER, roles: ['admin'] } }),
+    ).toBeUndefined();
+    expect(
+      callerFromClaims({ ...base, iss: 'gateway', usr: { id: 'robert); drop', roles: [] } }),
+    ).toBeUndefined();
   });
 });

@@ -1,6 +1,20 @@
-import { createParamDecorator, ExecutionContext } from '@nestjs/common';
+import {
+  CanActivate,
+  createParamDecorator,
+  ExecutionContext,
+  Injectable,
+  UseGuards,
+} from '@nestjs/common';
 import type { Request } from 'express';
 import { PlatformError } from './errors';
+import {
+  GATEWAY_ISSUER,
+  INTERNAL_TOKEN_HEADER,
+  InternalTokenError,
+  signInternalToken,
+  verifyInternalToken,
+  type InternalTokenClaims,
+} from './internal-token';
 
 export const ROLES = ['student', 'instructor', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
@@ -11,33 +25,103 @@ export interface CallerIdentity {
   roles: Role[];
 }
 
-export const CALLER_ID_HEADER = 'x-user-id';
-export const CALLER_ROLES_HEADER = 'x-user-roles';
-
 // User ids are the identity provider's UUID subjects; anything else is no identity at all.
 const USER_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-export function callerFromHeaders(headers: Request['headers']): CallerIdentity | undefined {
-  const userId = headers[CALLER_ID_HEADER];
-  const roles = headers[CALLER_ROLES_HEADER];
-  if (typeof userId !== 'string' || !USER_ID.test(userId) || typeof roles !== 'string') {
+// The verified internal token of each in-flight request, kept off the request's own fields.
+const verifiedCalls = new WeakMap<Request, InternalTokenClaims>();
+
+/** The end user in a verified internal token, when the gateway signed it. */
+export function callerFromClaims(
+  claims: InternalTokenClaims | undefined,
+): CallerIdentity | undefined {
+  if (claims?.iss !== GATEWAY_ISSUER || !claims.usr || !USER_ID.test(claims.usr.id)) {
     return undefined;
   }
   return {
-    userId,
-    roles: roles.split(',').filter((r): r is Role => (ROLES as readonly string[]).includes(r)),
+    userId: claims.usr.id,
+    roles: claims.usr.roles.filter((r): r is Role => (ROLES as readonly string[]).includes(r)),
   };
 }
 
+export interface InternalIdentityOptions {
+  /** This service's name: the audience its tokens must name. */
+  service: string;
+  key: string;
+  /** Wall-clock seconds; the token's lifetime is transport time, not the domain clock tests move. */
+  nowSeconds?: () => number;
+}
+
 /**
- * The authenticated caller; refuses with 401 when there is none and with 403 when the caller has
- * none of the given roles.
+ * Global guard of every service behind the gateway: a request carrying an internal token is
+ * refused with 401 unless the token verifies; a verified one is what `@Caller()` and
+ * `@InternalCallers()` read. Nothing else (x-user-* headers least of all) gives an identity.
+ */
+@Injectable()
+export class InternalIdentityGuard implements CanActivate {
+  constructor(private readonly options: InternalIdentityOptions) {}
+
+  canActivate(context: ExecutionContext): boolean {
+    if (context.getType() !== 'http') return true;
+    const req = context.switchToHttp().getRequest<Request>();
+    const token = req.headers[INTERNAL_TOKEN_HEADER];
+    if (token === undefined) return true;
+    if (typeof token !== 'string') {
+      throw new PlatformError('UNAUTHENTICATED', 'send one internal token');
+    }
+    try {
+      const claims = verifyInternalToken(token, {
+        key: this.options.key,
+        audience: this.options.service,
+        nowSeconds: (this.options.nowSeconds ?? (() => Math.floor(Date.now() / 1000)))(),
+      });
+      verifiedCalls.set(req, claims);
+      return true;
+    } catch (err) {
+      if (err instanceof InternalTokenError)
+        throw new PlatformError('UNAUTHENTICATED', err.message);
+      throw err;
+    }
+  }
+}
+
+/**
+ * The authenticated caller; refuses with 401 when the gateway vouched for none and with 403
+ * when the caller has none of the given roles.
  */
 export const Caller = createParamDecorator((allowed: Role[] | undefined, ctx: ExecutionContext) => {
-  const caller = callerFromHeaders(ctx.switchToHttp().getRequest<Request>().headers);
+  const caller = callerFromClaims(verifiedCalls.get(ctx.switchToHttp().getRequest<Request>()));
   if (!caller) throw new PlatformError('UNAUTHENTICATED', 'sign in first');
   if (allowed && !caller.roles.some((r) => allowed.includes(r))) {
     throw new PlatformError('FORBIDDEN', `requires role ${allowed.join(' or ')}`);
   }
   return caller;
 });
+
+class InternalCallersGuard implements CanActivate {
+  constructor(private readonly services: readonly string[]) {}
+
+  canActivate(context: ExecutionContext): boolean {
+    const claims = verifiedCalls.get(context.switchToHttp().getRequest<Request>());
+    if (!claims) throw new PlatformError('UNAUTHENTICATED', 'service identity required');
+    if (claims.usr || !this.services.includes(claims.iss)) {
+      throw new PlatformError('FORBIDDEN', `only ${this.services.join(', ')} may call this`);
+    }
+    return true;
+  }
+}
+
+/** A service-to-service route: only the named services, calling as themselves, may use it. */
+export const InternalCallers = (...services: string[]) =>
+  UseGuards(new InternalCallersGuard(services));
+
+/** Headers of a call this service makes to another, signed as itself. */
+export function serviceCallHeaders(options: {
+  from: string;
+  to: string;
+  key: string;
+}): Record<string, string> {
+  return {
+    [INTERNAL_TOKEN_HEADER]: signInternalToken({ iss: options.from, aud: options.to }, options.key),
+  };
+}

@@ -1,4 +1,7 @@
-import { IsBoolean } from 'class-validator';
+import { IsBoolean, IsString } from 'class-validator';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ConfigError, loadConfig, toBool } from './config';
 
 class FlagConfig {
@@ -7,7 +10,30 @@ class FlagConfig {
   FLAG: boolean = false;
 }
 
+class SecretConfig {
+  @IsString()
+  KEY!: string;
+}
+
 describe(loadConfig.name, () => {
+  describe('with <NAME>_FILE', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'config-spec-'));
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+    it('reads the value from the file, without its trailing newline', () => {
+      const path = join(dir, 'key');
+      writeFileSync(path, 'from-a-file\n');
+      expect(loadConfig(SecretConfig, { KEY_FILE: path }).KEY).toBe('from-a-file');
+      expect(loadConfig(SecretConfig, { KEY: 'direct', KEY_FILE: path }).KEY).toBe('direct');
+    });
+
+    it('refuses to boot when the file cannot be read, naming the variable', () => {
+      expect(() => loadConfig(SecretConfig, { KEY_FILE: join(dir, 'missing') })).toThrow(
+        /KEY_FILE .*cannot be read/,
+      );
+    });
+  });
+
   it.each([
     ['true', true],
     ['YES', true],

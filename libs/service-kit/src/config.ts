@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { plainToInstance, Transform } from 'class-transformer';
 import {
   Equals,
@@ -9,6 +10,7 @@ import {
   Matches,
   Max,
   Min,
+  MinLength,
   registerDecorator,
   ValidateIf,
   ValidationArguments,
@@ -25,6 +27,19 @@ export class ConfigError extends Error {
 }
 
 /**
+ * `<NAME>_FILE` names a file holding the value (Docker and Kubernetes secrets are mounted as
+ * files); one trailing newline is dropped. Read only when `<NAME>` itself is unset.
+ */
+function fromFile(name: string, path: string | undefined): string | undefined {
+  if (path === undefined || path === '') return undefined;
+  try {
+    return readFileSync(path, 'utf8').replace(/\r?\n$/, '');
+  } catch (err) {
+    throw new ConfigError([`${name}_FILE (${path}): cannot be read: ${(err as Error).message}`]);
+  }
+}
+
+/**
  * Validates environment variables into a typed object. Class properties are named after the
  * variables; defaults are property initialisers; transforms turn strings into numbers.
  */
@@ -35,7 +50,7 @@ export function loadConfig<T extends object>(
   const defaults = new cls() as Record<string, unknown>;
   const plain: Record<string, unknown> = {};
   for (const key of Object.keys(defaults)) {
-    const value = env[key];
+    const value = env[key] || fromFile(key, env[`${key}_FILE`]);
     plain[key] = value === undefined || value === '' ? defaults[key] : value;
   }
   const config = plainToInstance(cls, plain, { exposeDefaultValues: true });
@@ -129,6 +144,14 @@ export class BaseServiceConfig {
   @IsOptional()
   @Matches(/^[a-z][a-z0-9-]*$/)
   OTEL_SERVICE_NAME?: string = undefined;
+
+  /**
+   * HS256 key shared by the gateway and the services only: the gateway signs each forwarded
+   * call with it, services verify it and sign their calls to each other.
+   */
+  @IsString()
+  @MinLength(32, { message: 'INTERNAL_AUTH_KEY must be at least 32 characters' })
+  INTERNAL_AUTH_KEY!: string;
 }
 
 export const KAFKA_SASL_MECHANISMS = ['scram-sha-512', 'scram-sha-256', 'plain'] as const;

@@ -1,7 +1,9 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { InboxConsumer, MESSAGE_BUS, MessageBus, MessagingModule } from '@rewards/messaging';
 import { DataSource } from 'typeorm';
+import { InternalIdentityGuard } from './caller';
 import { Clock, SystemClock } from './clock';
 import { DataServiceConfig } from './config';
 import { HealthModule } from './health';
@@ -19,7 +21,8 @@ export interface DataServiceOptions {
 
 /**
  * The wiring every service that owns a schema shares: its DataSource, Kafka messaging through
- * the outbox and inbox, health checks of both, and the clock.
+ * the outbox and inbox, health checks of both, the clock, and the caller identity the gateway
+ * (or a calling service) signs.
  */
 @Module({})
 export class DataServiceModule {
@@ -77,6 +80,10 @@ export class DataServiceModule {
       providers: [
         { provide: Clock, useValue: options.clock ?? new SystemClock() },
         MessagingGauges,
+        {
+          provide: APP_GUARD,
+          useValue: new InternalIdentityGuard({ service, key: config.INTERNAL_AUTH_KEY }),
+        },
       ],
       exports: [Clock],
     };

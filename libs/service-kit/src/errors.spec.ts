@@ -81,6 +81,7 @@ describe(ErrorFilter.name, () => {
       expect(res.headers['retry-after']).toBe('5');
       expect(res.body).toEqual({
         error: {
+          requestId: expect.any(String),
           code: 'SERVICE_UNAVAILABLE',
           message: 'the service is temporarily unavailable; retry later',
         },
@@ -94,7 +95,9 @@ describe(ErrorFilter.name, () => {
 
     expect(res.status).toBe(500);
     expect(res.headers['retry-after']).toBeUndefined();
-    expect(res.body).toEqual({ error: { code: 'INTERNAL', message: 'internal error' } });
+    expect(res.body).toEqual({
+      error: { requestId: expect.any(String), code: 'INTERNAL', message: 'internal error' },
+    });
   });
 
   it('answers 500 INTERNAL for a bug', async () => {
@@ -108,7 +111,9 @@ describe(ErrorFilter.name, () => {
     const res = await get('domain-error');
 
     expect(res.status).toBe(409);
-    expect(res.body).toEqual({ error: { code: 'SOLD_OUT', message: 'nothing left' } });
+    expect(res.body).toEqual({
+      error: { requestId: expect.any(String), code: 'SOLD_OUT', message: 'nothing left' },
+    });
   });
 
   it('sends Retry-After with the platform 503 UPSTREAM_UNAVAILABLE', async () => {
@@ -116,6 +121,7 @@ describe(ErrorFilter.name, () => {
 
     expect([res.status, res.headers['retry-after']]).toEqual([503, '5']);
     expect(res.body.error).toEqual({
+      requestId: expect.any(String),
       code: 'UPSTREAM_UNAVAILABLE',
       message: 'wallet is unavailable',
     });

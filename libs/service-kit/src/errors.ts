@@ -6,42 +6,34 @@ import {
   HttpStatus,
   Logger,
 } from '@nestjs/common';
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
 import { Observable, throwError } from 'rxjs';
+import { requestIdOf } from './logging/request-context';
 import { isTransientInfrastructureError } from './transient-errors';
 
-/** Codes of refusals that every service shares (request shape, identity, routing). */
-export type PlatformErrorCode =
-  | 'VALIDATION_FAILED'
-  | 'MALFORMED_REQUEST'
-  | 'UNAUTHENTICATED'
-  | 'FORBIDDEN'
-  | 'ROUTE_NOT_FOUND'
-  | 'RATE_LIMITED'
-  | 'UPSTREAM_UNAVAILABLE'
-  | 'SERVICE_UNAVAILABLE'
-  | 'INTERNAL';
+/**
+ * The refusals every service shares (request shape, identity, routing, capacity): the one list
+ * of platform error codes, with their HTTP status and what they mean. Each service adds its own
+ * domain codes in its `*-error.ts`; both reach clients through ErrorFilter alone.
+ */
+export const PLATFORM_ERRORS = {
+  VALIDATION_FAILED: { status: 422, meaning: 'a field is missing, unknown or invalid (see field)' },
+  MALFORMED_REQUEST: { status: 400, meaning: 'the request cannot be read (e.g. invalid JSON)' },
+  PAYLOAD_TOO_LARGE: { status: 413, meaning: 'the body is over 100kb or nested over 32 levels' },
+  UNAUTHENTICATED: { status: 401, meaning: 'no valid bearer token (or internal identity)' },
+  FORBIDDEN: { status: 403, meaning: 'the caller lacks the role the route requires' },
+  ROUTE_NOT_FOUND: { status: 404, meaning: 'no such route, or nothing of the caller there' },
+  RATE_LIMITED: { status: 429, meaning: 'too many requests; retry after Retry-After seconds' },
+  UPSTREAM_UNAVAILABLE: { status: 503, meaning: 'a service behind the gateway did not answer' },
+  UPSTREAM_TIMEOUT: { status: 504, meaning: 'a service behind the gateway answered too slowly' },
+  SERVICE_UNAVAILABLE: { status: 503, meaning: 'a dependency (the database) is down; retry' },
+  INTERNAL: { status: 500, meaning: 'a bug; the request id finds it in the logs' },
+} as const satisfies Record<string, { status: number; meaning: string }>;
+
+export type PlatformErrorCode = keyof typeof PLATFORM_ERRORS;
 
 export function platformErrorStatus(code: PlatformErrorCode): number {
-  switch (code) {
-    case 'VALIDATION_FAILED':
-      return HttpStatus.UNPROCESSABLE_ENTITY;
-    case 'MALFORMED_REQUEST':
-      return HttpStatus.BAD_REQUEST;
-    case 'UNAUTHENTICATED':
-      return HttpStatus.UNAUTHORIZED;
-    case 'FORBIDDEN':
-      return HttpStatus.FORBIDDEN;
-    case 'ROUTE_NOT_FOUND':
-      return HttpStatus.NOT_FOUND;
-    case 'RATE_LIMITED':
-      return HttpStatus.TOO_MANY_REQUESTS;
-    case 'UPSTREAM_UNAVAILABLE':
-    case 'SERVICE_UNAVAILABLE':
-      return HttpStatus.SERVICE_UNAVAILABLE;
-    case 'INTERNAL':
-      return HttpStatus.INTERNAL_SERVER_ERROR;
-  }
+  return PLATFORM_ERRORS[code].status;
 }
 
 export class PlatformError extends Error {
@@ -49,6 +41,8 @@ export class PlatformError extends Error {
     readonly code: PlatformErrorCode,
     message: string,
     readonly field?: string,
+    /** When the refusal should be over (Retry-After); 503s default to RETRY_AFTER_SECONDS. */
+    readonly retryAfterSeconds?: number,
   ) {
     super(message);
     this.name = 'PlatformError';
@@ -57,7 +51,15 @@ export class PlatformError extends Error {
 
 /** The body of every error response of every service. */
 export interface ErrorBody {
-  error: { code: string; message: string; field?: string; details?: Record<string, unknown> };
+  error: {
+    code: string;
+    message: string;
+    /** The request field at fault, on VALIDATION_FAILED. */
+    field?: string;
+    details?: Record<string, unknown>;
+    /** Also the x-request-id response header: what support and the logs know the call by. */
+    requestId: string;
+  };
 }
 
 export interface MappedError {
@@ -99,15 +101,18 @@ export class ErrorFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): Observable<never> | void {
     if (host.getType() === 'rpc') return throwError(() => exception);
     const response = host.switchToHttp().getResponse<Response>();
+    const requestId = requestIdOf(host.switchToHttp().getRequest<Request>());
     const mapped = this.map(exception);
     if (mapped.code === 'SERVICE_UNAVAILABLE') {
       this.logger.warn({
         message: 'request refused: dependency unavailable',
+        requestId,
         err: String(exception),
       });
     } else if (mapped.status >= 500) {
       this.logger.error({
         message: 'request failed',
+        requestId,
         err: String(exception),
         stack: (exception as Error)?.stack,
       });
@@ -118,8 +123,10 @@ export class ErrorFilter implements ExceptionFilter {
         message: mapped.message,
         ...(mapped.field ? { field: mapped.field } : {}),
         ...(mapped.details ? { details: mapped.details } : {}),
+        requestId,
       },
     };
+    response.setHeader('x-request-id', requestId);
     if (mapped.retryAfterSeconds !== undefined) {
       response.setHeader('Retry-After', String(mapped.retryAfterSeconds));
     }
@@ -136,7 +143,11 @@ export class ErrorFilter implements ExceptionFilter {
         code: exception.code,
         message: exception.message,
         field: exception.field,
-        ...(status === 503 ? { retryAfterSeconds: RETRY_AFTER_SECONDS } : {}),
+        ...(exception.retryAfterSeconds !== undefined
+          ? { retryAfterSeconds: exception.retryAfterSeconds }
+          : status === 503
+            ? { retryAfterSeconds: RETRY_AFTER_SECONDS }
+            : {}),
       };
     }
     if (exception instanceof HttpException) {
@@ -144,7 +155,8 @@ export class ErrorFilter implements ExceptionFilter {
       if (status === 404) {
         return { status, code: 'ROUTE_NOT_FOUND', message: 'no such route' };
       }
-      if (status === 400 || status === 413) {
+      if (status === 413) return { status, code: 'PAYLOAD_TOO_LARGE', message: exception.message };
+      if (status === 400) {
         return { status, code: 'MALFORMED_REQUEST', message: exception.message };
       }
       if (status === 503) return SERVICE_UNAVAILABLE;

@@ -4,6 +4,8 @@ import type { Response } from 'express';
 export interface HealthCheck {
   name: string;
   check: () => Promise<void>;
+  /** false: reported, but a failure does not make the process not-ready (default true). */
+  required?: boolean;
 }
 
 export const HEALTH_CHECKS = Symbol('HEALTH_CHECKS');
@@ -27,7 +29,7 @@ class HealthController {
     return { status: 'ok' };
   }
 
-  /** Readiness: every dependency answers; 503 with each failure otherwise. */
+  /** Readiness: every required dependency answers; 503 with each failure otherwise. */
   @Get('ready')
   async ready(@Res() res: Response): Promise<void> {
     const results = await Promise.all(
@@ -39,12 +41,13 @@ class HealthController {
           return {
             name: c.name,
             status: 'down' as const,
+            ...(c.required === false ? { required: false } : {}),
             error: err instanceof Error ? err.message : String(err),
           };
         }
       }),
     );
-    const ok = results.every((r) => r.status === 'up');
+    const ok = results.every((r) => r.status === 'up' || r.required === false);
     res.status(ok ? 200 : 503).json({ status: ok ? 'ready' : 'not_ready', checks: results });
   }
 }

@@ -4,6 +4,7 @@ import { kafkaSecurity } from './kafka-security';
 const BASE = {
   DATABASE_URL: 'postgres://svc_wallet:pw@db:5432/rewards',
   KAFKA_BROKERS: 'rewards-kafka-bootstrap:9093',
+  INTERNAL_AUTH_KEY: 'k'.repeat(32),
 };
 const PEM = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
 

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { allTopicsWithDeadLetters } from '../../contracts/src/topics';
 import { startKafkaMock, startPostgres } from '../../../tools/local/infra';
 import { provisionDatabase } from '../../../tools/local/provision-database';
@@ -44,6 +45,7 @@ export default async function globalSetup(): Promise<void> {
     (s, kind) => `test-${s}-${kind}-secret`,
   );
   process.env[TEST_ENV_KEYS.adminUrl] = adminUrl;
+  process.env[TEST_ENV_KEYS.internalAuthKey] = randomBytes(36).toString('base64url');
   process.env[TEST_ENV_KEYS.brokers] = brokers;
   for (const service of DATA_SERVICES) {
     process.env[TEST_ENV_KEYS.serviceUrl(service)] = urls[service].runtime;

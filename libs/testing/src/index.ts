@@ -6,3 +6,5 @@ export * from './test-infra';
 export * from './kafka-probe';
 export * from './service-app';
 export * from './smtp-sink';
+export * from './caller-headers';
+export * from './error-body';

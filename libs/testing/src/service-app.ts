@@ -10,6 +10,7 @@ import {
   withMetrics,
 } from '@rewards/service-kit';
 import { startInboxTransport } from '@rewards/messaging';
+import type { Server } from 'node:http';
 import { DataSource } from 'typeorm';
 import { testOwnerUrl } from './test-infra';
 
@@ -46,7 +47,14 @@ export async function startServiceApp(
   await app.listen(port, '127.0.0.1');
   const url = await app.getUrl();
   const metricsUrl = await app.get(ServiceMetrics).listen(0, '127.0.0.1');
-  return { app, url: url.replace('[::1]', '127.0.0.1'), metricsUrl, close: () => app.close() };
+  const close = async () => {
+    const server = app.getHttpServer() as Server;
+    const closing = app.close();
+    // Kept-alive client connections (fetch keeps them) would hold the server, and jest, open.
+    server.closeAllConnections();
+    await closing;
+  };
+  return { app, url: url.replace('[::1]', '127.0.0.1'), metricsUrl, close };
 }
 
 /**

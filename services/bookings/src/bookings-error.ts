@@ -9,7 +9,6 @@ export type BookingsErrorCode =
   | 'PAYOUT_ACCOUNT_REQUIRED'
   | 'INSTRUCTOR_NOT_LIVE'
   | 'BOOKING_NOT_FOUND'
-  | 'BOOKING_NOT_YOURS'
   | 'BOOKING_NOT_CONFIRMED'
   | 'LESSON_NOT_STARTED'
   | 'INVALID_LESSON_TIME'
@@ -69,7 +68,6 @@ export function bookingsErrorStatus(code: BookingsErrorCode): number {
       return 422;
     case 'ROLE_MISMATCH':
     case 'NOT_AN_INSTRUCTOR':
-    case 'BOOKING_NOT_YOURS':
       return 403;
     case 'PAYOUT_ACCOUNT_REQUIRED':
     case 'INSTRUCTOR_NOT_LIVE':

@@ -1,14 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { createEnvelope, Topics } from '@rewards/contracts';
-import { loadConfig } from '@rewards/service-kit';
+import { loadConfig, serviceCallHeaders } from '@rewards/service-kit';
 import {
+  callerHeaders,
+  errorOf,
   eventually,
+  forgedCallerHeaders,
   KafkaProbe,
   migrate,
   RunningServiceApp,
   serviceTestEnv,
   startServiceApp,
   testAdminUrl,
+  testInternalAuthKey,
 } from '@rewards/testing';
 import { Client } from 'pg';
 import request from 'supertest';
@@ -17,7 +21,7 @@ import { mapBookingsError } from '../src/bookings-error';
 import { BookingsConfig } from '../src/config/bookings.config';
 import { bookingsDataSource } from '../src/db/data-source';
 
-const as = (userId: string, role: string) => ({ 'x-user-id': userId, 'x-user-roles': role });
+const as = (userId: string, role: string) => callerHeaders('bookings', userId, role);
 
 describe('bookings service', () => {
   let service: RunningServiceApp;
@@ -80,7 +84,7 @@ describe('bookings service', () => {
       .set(as(randomUUID(), 'student'))
       .send({ role: 'student', email: 'x@example.test', displayName: 'X', isAdmin: true })
       .expect(422);
-    expect(res.body.error).toMatchObject({ code: 'VALIDATION_FAILED', field: 'isAdmin' });
+    expect(errorOf(res)).toMatchObject({ code: 'VALIDATION_FAILED', field: 'isAdmin' });
   });
 
   it('refuses a second registration of the same user', async () => {
@@ -92,7 +96,7 @@ describe('bookings service', () => {
       .set(as(id, 'student'))
       .send(body)
       .expect(409);
-    expect(res.body.error.code).toBe('ACCOUNT_ALREADY_REGISTERED');
+    expect(errorOf(res).code).toBe('ACCOUNT_ALREADY_REGISTERED');
   });
 
   it('completes a booked lesson once and emits lesson-completed once', async () => {
@@ -125,7 +129,9 @@ describe('bookings service', () => {
       .expect(201);
     await new Promise((resolve) => setTimeout(resolve, 400));
     const path = `/bookings/${booking.body.id}/complete`;
-    await request(service.url).post(path).set(as(student, 'instructor')).expect(403);
+    // Another instructor is told what a missing booking would tell: nothing.
+    const other = await request(service.url).post(path).set(as(student, 'instructor')).expect(404);
+    expect(errorOf(other).code).toBe('BOOKING_NOT_FOUND');
     await request(service.url).post(path).set(as(instructor, 'instructor')).expect(200);
     await request(service.url).post(path).set(as(instructor, 'instructor')).expect(200);
     await eventually(() =>
@@ -171,7 +177,7 @@ describe('bookings service', () => {
         priceCents: 8000,
       })
       .expect(503);
-    expect(res.body.error.code).toBe('WALLET_UNAVAILABLE');
+    expect(errorOf(res).code).toBe('WALLET_UNAVAILABLE');
     expect(res.headers['retry-after']).toBeDefined();
     const admin = new Client({ connectionString: testAdminUrl() });
     await admin.connect();
@@ -239,6 +245,40 @@ describe('bookings service', () => {
     }
   });
 
+  it("answers another user's booking as it answers none: 404, the same body", async () => {
+    const [instructor, student, stranger] = [await liveInstructor(), randomUUID(), randomUUID()];
+    await request(service.url)
+      .post('/accounts')
+      .set(as(student, 'student'))
+      .send({ role: 'student', email: `${student}@example.test`, displayName: 'Sam' })
+      .expect(201);
+    const startsAt = new Date(Date.now() + 3_600_000);
+    const booking = await request(service.url)
+      .post('/bookings')
+      .set(as(student, 'student'))
+      .send({
+        instructorId: instructor,
+        startsAt: startsAt.toISOString(),
+        endsAt: new Date(startsAt.getTime() + 3_600_000).toISOString(),
+        priceCents: 8000,
+      })
+      .expect(201);
+    const read = (id: string, who: string, roles: string) =>
+      request(service.url).get(`/bookings/${id}`).set(as(who, roles));
+
+    const theirs = await read(booking.body.id, stranger, 'student').expect(404);
+    const none = await read(randomUUID(), stranger, 'student').expect(404);
+    const shown = (res: typeof none) => {
+      const { code, message, field, details } = errorOf(res);
+      return { code, message, field, details };
+    };
+    expect(shown(theirs)).toEqual({ code: 'BOOKING_NOT_FOUND', message: 'no such booking' });
+    expect(shown(theirs)).toEqual(shown(none));
+    await read(booking.body.id, instructor, 'instructor').expect(200);
+    await read(booking.body.id, student, 'student').expect(200);
+    await read(booking.body.id, stranger, 'admin').expect(200);
+  });
+
   it('cannot read another service schema: Postgres enforces ownership', async () => {
     const admin = new Client({ connectionString: testAdminUrl() });
     await admin.connect();
@@ -250,5 +290,65 @@ describe('bookings service', () => {
       /permission denied/,
     );
     await own.end();
+  });
+
+  it('refuses forged identity headers and identities it did not sign: 401', async () => {
+    const id = await registerInstructor();
+    const forged = await request(service.url)
+      .get('/accounts/me')
+      .set(forgedCallerHeaders(id, 'instructor'))
+      .expect(401);
+    expect(errorOf(forged).code).toBe('UNAUTHENTICATED');
+    const otherKey = callerHeaders('bookings', id, 'instructor', 'k'.repeat(40));
+    await request(service.url).get('/accounts/me').set(otherKey).expect(401);
+    // Signed for another service: the gateway's call to wallet cannot be replayed here.
+    await request(service.url)
+      .get('/accounts/me')
+      .set(callerHeaders('wallet', id, 'instructor'))
+      .expect(401);
+    await request(service.url).get('/accounts/me').set(as(id, 'instructor')).expect(200);
+  });
+
+  it('answers its internal route to payouts signed as itself, and to no one else', async () => {
+    const id = await registerInstructor();
+    await request(service.url)
+      .put('/accounts/me/payout-account')
+      .set(as(id, 'instructor'))
+      .send({ stripeAccountId: 'acct_internal1' })
+      .expect(200);
+    const path = `/internal/accounts/${id}/payout-destination`;
+    const key = testInternalAuthKey();
+    const res = await request(service.url)
+      .get(path)
+      .set(serviceCallHeaders({ from: 'payouts', to: 'bookings', key }))
+      .expect(200);
+    expect(res.body).toEqual({ userId: id, stripeAccountId: 'acct_internal1' });
+    await request(service.url).get(path).expect(401);
+    await request(service.url).get(path).set(forgedCallerHeaders(id, 'admin')).expect(401);
+    await request(service.url).get(path).set(as(id, 'admin')).expect(403);
+    await request(service.url)
+      .get(path)
+      .set(serviceCallHeaders({ from: 'wallet', to: 'bookings', key }))
+      .expect(403);
+  });
+
+  it('refuses NUL in a string and prototype keys with 422 instead of failing in Postgres', async () => {
+    const id = randomUUID();
+    for (const [body, field] of [
+      [`{"role":"student","email":"${id}@example.test","displayName":"a\\u0000b"}`, 'displayName'],
+      [
+        `{"role":"student","email":"${id}@example.test","displayName":"S","__proto__":{"x":1}}`,
+        '__proto__',
+      ],
+    ]) {
+      const res = await request(service.url)
+        .post('/accounts')
+        .set(as(id, 'student'))
+        .set('content-type', 'application/json')
+        .send(body)
+        .expect(422);
+      expect(errorOf(res)).toMatchObject({ code: 'VALIDATION_FAILED', field });
+    }
+    await request(service.url).get('/accounts/me').set(as(id, 'student')).expect(404);
   });
 });

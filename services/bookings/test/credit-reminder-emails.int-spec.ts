@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createEnvelope, Topics } from '@rewards/contracts';
 import { loadConfig } from '@rewards/service-kit';
 import {
+  callerHeaders,
   eventually,
   KafkaProbe,
   migrate,
@@ -68,7 +69,7 @@ describe(CreditReminderEmailsJob.name, () => {
     const email = `${student}@example.test`;
     await request(service.url)
       .post('/accounts')
-      .set({ 'x-user-id': student, 'x-user-roles': 'student' })
+      .set(callerHeaders('bookings', student, 'student'))
       .send({ role: 'student', email, displayName: 'Sam' })
       .expect(201);
     const first = reminder(student, creditId, 14);
@@ -103,7 +104,7 @@ describe(CreditReminderEmailsJob.name, () => {
     const email = `${student}@example.test`;
     await request(service.url)
       .post('/accounts')
-      .set({ 'x-user-id': student, 'x-user-roles': 'student' })
+      .set(callerHeaders('bookings', student, 'student'))
       .send({ role: 'student', email, displayName: 'Sam' })
       .expect(201);
     const ds = service.app.get(DataSource);

@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, ManualClock } from '@rewards/service-kit';
 import {
+  callerHeaders,
+  errorOf,
   eventually,
   KafkaProbe,
   migrate,
@@ -19,7 +21,7 @@ import { BookingsConfig } from '../src/config/bookings.config';
 import { bookingsDataSource } from '../src/db/data-source';
 import { ConfirmVerificationCode } from '../src/verification/confirm-verification-code.usecase';
 
-const as = (userId: string) => ({ 'x-user-id': userId, 'x-user-roles': 'student' });
+const as = (userId: string) => callerHeaders('bookings', userId, 'student');
 
 /** The code in the latest email to `to`. */
 function codeIn(text: string): string {
@@ -134,12 +136,12 @@ describe(ConfirmVerificationCode.name, () => {
       .set(as(id))
       .send({ code })
       .expect(422);
-    expect(again.body.error.code).toBe('VERIFICATION_NOT_REQUESTED');
+    expect(errorOf(again).code).toBe('VERIFICATION_NOT_REQUESTED');
     const resend = await request(service.url)
       .post('/accounts/me/verification/email')
       .set(as(id))
       .expect(409);
-    expect(resend.body.error.code).toBe('ALREADY_VERIFIED');
+    expect(errorOf(resend).code).toBe('ALREADY_VERIFIED');
   });
 
   it('refuses an expired code and changes nothing', async () => {
@@ -152,7 +154,7 @@ describe(ConfirmVerificationCode.name, () => {
       .set(as(id))
       .send({ code })
       .expect(422);
-    expect(res.body.error).toMatchObject({ code: 'VERIFICATION_CODE_EXPIRED', field: 'code' });
+    expect(errorOf(res)).toMatchObject({ code: 'VERIFICATION_CODE_EXPIRED', field: 'code' });
     const me = await request(service.url).get('/accounts/me').set(as(id)).expect(200);
     expect(me.body.emailVerified).toBe(false);
   });
@@ -168,14 +170,14 @@ describe(ConfirmVerificationCode.name, () => {
         .set(as(id))
         .send({ code: wrong })
         .expect(422);
-      expect(res.body.error.code).toBe('VERIFICATION_CODE_INVALID');
+      expect(errorOf(res).code).toBe('VERIFICATION_CODE_INVALID');
     }
     const res = await request(service.url)
       .post('/accounts/me/verification/email/confirm')
       .set(as(id))
       .send({ code })
       .expect(422);
-    expect(res.body.error.code).toBe('VERIFICATION_ATTEMPTS_EXCEEDED');
+    expect(errorOf(res).code).toBe('VERIFICATION_ATTEMPTS_EXCEEDED');
   });
 
   it('rate-limits sends per user with Retry-After', async () => {
@@ -185,7 +187,7 @@ describe(ConfirmVerificationCode.name, () => {
       .post('/accounts/me/verification/email')
       .set(as(id))
       .expect(429);
-    expect(tooSoon.body.error.code).toBe('VERIFICATION_RATE_LIMITED');
+    expect(errorOf(tooSoon).code).toBe('VERIFICATION_RATE_LIMITED');
     expect(Number(tooSoon.headers['retry-after'])).toBeGreaterThan(0);
     clock.advance(31_000);
     await request(service.url).post('/accounts/me/verification/email').set(as(id)).expect(202);
@@ -206,13 +208,13 @@ describe(ConfirmVerificationCode.name, () => {
       .set(as(id))
       .send({ phone: '0123' })
       .expect(422);
-    expect(badPhone.body.error).toMatchObject({ code: 'VALIDATION_FAILED', field: 'phone' });
+    expect(errorOf(badPhone)).toMatchObject({ code: 'VALIDATION_FAILED', field: 'phone' });
     const unknown = await request(service.url)
       .post('/accounts/me/verification/email/confirm')
       .set(as(id))
       .send({ code: '123456', extra: 1 })
       .expect(422);
-    expect(unknown.body.error).toMatchObject({ code: 'VALIDATION_FAILED', field: 'extra' });
+    expect(errorOf(unknown)).toMatchObject({ code: 'VALIDATION_FAILED', field: 'extra' });
     await request(service.url).post('/accounts/me/verification/fax').set(as(id)).expect(404);
   });
 
@@ -235,6 +237,6 @@ describe(ConfirmVerificationCode.name, () => {
       .set(as(second.id))
       .send({ phone })
       .expect(409);
-    expect(res.body.error).toMatchObject({ code: 'PHONE_TAKEN', field: 'phone' });
+    expect(errorOf(res)).toMatchObject({ code: 'PHONE_TAKEN', field: 'phone' });
   });
 });

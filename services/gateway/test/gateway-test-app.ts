@@ -12,9 +12,16 @@ import { mapBodyParserError } from '../src/http/body-errors';
 
 export const TEST_SECRET = 'test-only-secret-with-at-least-32-characters';
 export const TEST_ISSUER = 'rewards-platform';
+export const TEST_AUDIENCE = 'rewards-api';
+export const TEST_INTERNAL_AUTH_KEY = 'test-only-internal-key-of-at-least-32-chars';
 
 export function testConfig(env: Record<string, string> = {}): GatewayConfig {
-  return loadConfig(GatewayConfig, { JWT_SECRET: TEST_SECRET, NODE_ENV: 'test', ...env });
+  return loadConfig(GatewayConfig, {
+    JWT_SECRET: TEST_SECRET,
+    INTERNAL_AUTH_KEY: TEST_INTERNAL_AUTH_KEY,
+    NODE_ENV: 'test',
+    ...env,
+  });
 }
 
 export async function startGateway(config: GatewayConfig): Promise<INestApplication> {
@@ -38,6 +45,7 @@ export function tokenFor(
       sub: userId,
       roles,
       iss: TEST_ISSUER,
+      aud: TEST_AUDIENCE,
       iat: now,
       exp: now + (overrides.expiresInSeconds ?? 600),
     },
@@ -56,7 +64,8 @@ export interface UpstreamReply {
   status: number;
   body: string;
   contentType?: string;
-  headers?: Record<string, string>;
+  /** An array sends the header once per value (Set-Cookie). */
+  headers?: Record<string, string | string[]>;
 }
 
 export interface FakeUpstream {

@@ -1,7 +1,7 @@
 import { MappedError } from '@rewards/service-kit';
 
 export type PayoutsErrorCode =
-  'PAYOUT_NOT_FOUND' | 'PAYOUT_NOT_YOURS' | 'PAYOUT_NOT_RETRYABLE' | 'STRIPE_SIGNATURE_INVALID';
+  'PAYOUT_NOT_FOUND' | 'PAYOUT_NOT_RETRYABLE' | 'STRIPE_SIGNATURE_INVALID';
 
 /** The one error type of the payouts service: a stable code and a reason for the caller. */
 export class PayoutsError extends Error {
@@ -18,8 +18,6 @@ export function payoutsErrorStatus(code: PayoutsErrorCode): number {
   switch (code) {
     case 'PAYOUT_NOT_FOUND':
       return 404;
-    case 'PAYOUT_NOT_YOURS':
-      return 403;
     case 'PAYOUT_NOT_RETRYABLE':
       return 409;
     case 'STRIPE_SIGNATURE_INVALID':

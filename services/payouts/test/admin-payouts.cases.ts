@@ -1,20 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { Topics } from '@rewards/contracts';
-import { eventually } from '@rewards/testing';
+import { callerHeaders, errorOf, eventually } from '@rewards/testing';
 import request from 'supertest';
 import { PayoutsHarness } from './payouts-harness';
 
-const admin = { 'x-user-id': randomUUID(), 'x-user-roles': 'admin' };
+const adminId = randomUUID();
+// Signed per call, as the gateway does: an internal token lives a minute.
+const admin = () => callerHeaders('payouts', adminId, 'admin');
 
 interface Page {
   items: Array<{ id: string; beneficiaryId: string; status: string; requestedAt: string }>;
   nextCursor: string | null;
 }
-interface ErrorBody {
-  error: { code: string; message: string; field?: string };
-}
 const pageOf = (res: { body: unknown }) => res.body as Page;
-const errorOf = (res: { body: unknown }) => (res.body as ErrorBody).error;
 
 /**
  * Run inside payouts.int-spec.ts on its harness: one payouts app per run, since apps on the same
@@ -56,7 +54,7 @@ export function adminPayoutsCases(h: PayoutsHarness): void {
       await h.publish(paid);
       await h.firstAttempt(paid.payload.payoutId);
 
-      const res = await api().get('/admin/payouts/stats').query({ since }).set(admin).expect(200);
+      const res = await api().get('/admin/payouts/stats').query({ since }).set(admin()).expect(200);
 
       expect(res.body).toMatchObject({
         payouts: {
@@ -79,7 +77,7 @@ export function adminPayoutsCases(h: PayoutsHarness): void {
         Object.values(attempts.failedByReason).reduce((sum, n) => sum + n, 0),
       );
       expect(attempts.succeeded).toBeGreaterThanOrEqual(1);
-      const all = await api().get('/admin/payouts/stats').set(admin).expect(200);
+      const all = await api().get('/admin/payouts/stats').set(admin()).expect(200);
       expect(
         (all.body as { attempts: { succeeded: number } }).attempts.succeeded,
       ).toBeGreaterThanOrEqual(1);
@@ -96,7 +94,7 @@ export function adminPayoutsCases(h: PayoutsHarness): void {
         ids.push(event.payload.payoutId);
       }
       const page = async (query: Record<string, string | number>) =>
-        pageOf(await api().get('/admin/payouts').query(query).set(admin).expect(200));
+        pageOf(await api().get('/admin/payouts').query(query).set(admin()).expect(200));
 
       const first = await page({ beneficiaryId: beneficiary, status: 'paid', limit: 2 });
       expect(first.items.map((p) => p.id)).toEqual([ids[2], ids[1]]);
@@ -131,7 +129,7 @@ export function adminPayoutsCases(h: PayoutsHarness): void {
       [{ cursor: 'bm9wZQ' }, 'cursor'],
       [{ sort: 'amount' }, 'sort'],
     ])('refuses the list query %j with 422 naming the field', async (query, field) => {
-      const res = await api().get('/admin/payouts').query(query).set(admin);
+      const res = await api().get('/admin/payouts').query(query).set(admin());
       expect([res.status, errorOf(res).code, errorOf(res).field]).toEqual([
         422,
         'VALIDATION_FAILED',
@@ -140,7 +138,7 @@ export function adminPayoutsCases(h: PayoutsHarness): void {
     });
 
     it('refuses admin routes to anyone but an admin', async () => {
-      const instructor = { 'x-user-id': randomUUID(), 'x-user-roles': 'instructor' };
+      const instructor = callerHeaders('payouts', randomUUID(), 'instructor');
       const list = await api().get('/admin/payouts').set(instructor);
       expect([list.status, errorOf(list).code]).toEqual([403, 'FORBIDDEN']);
       const retry = await api().post(`/admin/payouts/${randomUUID()}/retry`).set(instructor);
@@ -151,7 +149,7 @@ export function adminPayoutsCases(h: PayoutsHarness): void {
     it('retries a payout failed for good once, and pays it with one transfer', async () => {
       const { payoutId, accountId } = await failedForGood();
       h.stripe.setPayoutsEnabled(accountId, true);
-      const retry = () => api().post(`/admin/payouts/${payoutId}/retry`).set(admin);
+      const retry = () => api().post(`/admin/payouts/${payoutId}/retry`).set(admin());
 
       const [first, second] = await Promise.all([retry(), retry()]);
 
@@ -180,7 +178,7 @@ export function adminPayoutsCases(h: PayoutsHarness): void {
         'SELECT manual_retry_by FROM payouts.payouts WHERE id = $1',
         [payoutId],
       );
-      expect(by).toBe(admin['x-user-id']);
+      expect(by).toBe(adminId);
       // Failed for good, then failing for now (retried at once), then paid.
       await eventually(() => {
         const failed = h
@@ -211,7 +209,7 @@ export function adminPayoutsCases(h: PayoutsHarness): void {
     it('sends a retried payout that fails again back to failed with a new window', async () => {
       const { payoutId } = await failedForGood();
 
-      const res = await api().post(`/admin/payouts/${payoutId}/retry`).set(admin).expect(200);
+      const res = await api().post(`/admin/payouts/${payoutId}/retry`).set(admin()).expect(200);
 
       expect(res.body).toMatchObject({ status: 'pending_transfer', failedAt: null });
       await eventually(async () =>
@@ -226,16 +224,16 @@ export function adminPayoutsCases(h: PayoutsHarness): void {
 
     it('refuses to retry a payout that is not failed, or whose transfer Stripe failed', async () => {
       const { payoutId: paidId, transfer } = await h.paidPayout();
-      const paid = await api().post(`/admin/payouts/${paidId}/retry`).set(admin);
+      const paid = await api().post(`/admin/payouts/${paidId}/retry`).set(admin());
       expect([paid.status, errorOf(paid).code]).toEqual([409, 'PAYOUT_NOT_RETRYABLE']);
 
       await h.deliverWebhook(h.stripe.transferEvent('transfer.failed', transfer.id));
-      const failed = await api().post(`/admin/payouts/${paidId}/retry`).set(admin);
+      const failed = await api().post(`/admin/payouts/${paidId}/retry`).set(admin());
       expect([failed.status, errorOf(failed).code]).toEqual([409, 'PAYOUT_NOT_RETRYABLE']);
       expect(errorOf(failed).message).toContain(transfer.id);
       expect((await h.row(paidId))?.status).toBe('failed');
 
-      const unknown = await api().post(`/admin/payouts/${randomUUID()}/retry`).set(admin);
+      const unknown = await api().post(`/admin/payouts/${randomUUID()}/retry`).set(admin());
       expect([unknown.status, errorOf(unknown).code]).toEqual([404, 'PAYOUT_NOT_FOUND']);
     });
   });

@@ -1,6 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { Topics } from '@rewards/contracts';
-import { eventually, testAdminUrl } from '@rewards/testing';
+import {
+  callerHeaders,
+  errorOf,
+  eventually,
+  forgedCallerHeaders,
+  testAdminUrl,
+} from '@rewards/testing';
 import { Client } from 'pg';
 import request from 'supertest';
 import { PayoutClaims } from '../src/payouts/payout-claims';
@@ -9,10 +15,7 @@ import { PayoutsHarness } from './payouts-harness';
 import { stripeDisciplineCases } from './stripe-discipline.cases';
 import { stripeWebhookCases } from './stripe-webhooks.cases';
 
-const as = (userId: string, roles = 'instructor') => ({
-  'x-user-id': userId,
-  'x-user-roles': roles,
-});
+const as = (userId: string, roles = 'instructor') => callerHeaders('payouts', userId, roles);
 
 describe('payouts service', () => {
   const h = new PayoutsHarness();
@@ -82,13 +85,18 @@ describe('payouts service', () => {
       },
     ]);
     await request(h.service.url).get(`/payouts/${payoutId}`).set(as(beneficiary)).expect(200);
+    // Another user's payout answers as a missing one does: no existence oracle.
     const other = await request(h.service.url).get(`/payouts/${payoutId}`).set(as(randomUUID()));
-    expect([other.status, other.body.error.code]).toEqual([403, 'PAYOUT_NOT_YOURS']);
+    const missing = await request(h.service.url)
+      .get(`/payouts/${randomUUID()}`)
+      .set(as(beneficiary));
+    expect([other.status, errorOf(other).code]).toEqual([404, 'PAYOUT_NOT_FOUND']);
+    expect(errorOf(other).message).toBe(errorOf(missing).message);
+    expect(missing.status).toBe(404);
     await request(h.service.url)
       .get(`/payouts/${payoutId}`)
       .set(as(randomUUID(), 'admin'))
       .expect(200);
-    await request(h.service.url).get(`/payouts/${randomUUID()}`).set(as(beneficiary)).expect(404);
     await request(h.service.url).get('/payouts/me').expect(401);
   });
 
@@ -448,6 +456,7 @@ describe('payouts service', () => {
         error: {
           code: 'SERVICE_UNAVAILABLE',
           message: 'the service is temporarily unavailable; retry later',
+          requestId: expect.any(String),
         },
       });
       expect(res.text).not.toMatch(/svc_payouts|connection|terminat/i);
@@ -461,4 +470,12 @@ describe('payouts service', () => {
   });
   stripeWebhookCases(h);
   stripeDisciplineCases(h);
+
+  it('refuses forged identity headers: 401', async () => {
+    const res = await request(h.service.url)
+      .get('/payouts/me')
+      .set(forgedCallerHeaders(randomUUID(), 'instructor'))
+      .expect(401);
+    expect(errorOf(res).code).toBe('UNAUTHENTICATED');
+  });
 });

@@ -1,5 +1,5 @@
 import { Topics } from '@rewards/contracts';
-import { eventually, stripeEvent, stripeSignatureHeader } from '@rewards/testing';
+import { errorOf, eventually, stripeEvent, stripeSignatureHeader } from '@rewards/testing';
 import { PayoutsHarness } from './payouts-harness';
 
 /**
@@ -121,7 +121,7 @@ export function stripeWebhookCases(h: PayoutsHarness): void {
         });
 
         expect(res.status).toBe(400);
-        expect(res.body.error?.code).toBe('STRIPE_SIGNATURE_INVALID');
+        expect(errorOf(res).code).toBe('STRIPE_SIGNATURE_INVALID');
         expect((await h.row(payoutId))?.status).toBe('paid');
         expect(await eventsOf(payoutId)).toEqual([]);
       },
@@ -138,7 +138,7 @@ export function stripeWebhookCases(h: PayoutsHarness): void {
       // Same JSON value, other bytes: a proxy that re-serialized it would break the signature too.
       const res = await h.deliverWebhook(JSON.stringify(event, null, 1), { signature });
 
-      expect([res.status, res.body.error?.code]).toEqual([400, 'STRIPE_SIGNATURE_INVALID']);
+      expect([res.status, errorOf(res).code]).toEqual([400, 'STRIPE_SIGNATURE_INVALID']);
       expect((await h.row(payoutId))?.status).toBe('paid');
     });
   });

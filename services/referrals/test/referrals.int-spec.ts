@@ -2,7 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { createEnvelope, CurrentEvents, PayloadOf, Topic, Topics } from '@rewards/contracts';
 import { loadConfig } from '@rewards/service-kit';
 import {
+  callerHeaders,
+  errorOf,
   eventually,
+  forgedCallerHeaders,
   KafkaProbe,
   migrate,
   RunningServiceApp,
@@ -21,7 +24,7 @@ import { referralsDataSource } from '../src/db/data-source';
 import { InstructorProgramConsumers } from '../src/instructor-program/instructor-program.consumers';
 import { mapReferralsError } from '../src/referrals-error';
 
-const as = (userId: string, role: string) => ({ 'x-user-id': userId, 'x-user-roles': role });
+const as = (userId: string, role: string) => callerHeaders('referrals', userId, role);
 
 describe('referrals service', () => {
   let service: RunningServiceApp;
@@ -442,7 +445,7 @@ describe('referrals service', () => {
 
     expect((await popup().expect(200)).body).toEqual({ popup: null });
     const early = await ack();
-    expect([early.status, early.body.error.code]).toEqual([409, 'NOT_LIVE_YET']);
+    expect([early.status, errorOf(early).code]).toEqual([409, 'NOT_LIVE_YET']);
 
     const wentLiveAt = new Date().toISOString();
     await publish(Topics.InstructorWentLive, instructor, { instructorId: instructor, wentLiveAt });
@@ -471,7 +474,7 @@ describe('referrals service', () => {
     const student = await request(service.url)
       .get('/referrals/me/live-popup')
       .set(as(instructor, 'student'));
-    expect([student.status, student.body.error.code]).toEqual([403, 'FORBIDDEN']);
+    expect([student.status, errorOf(student).code]).toEqual([403, 'FORBIDDEN']);
   });
 
   it('refuses self-referral and unknown codes with a recorded reason', async () => {
@@ -530,5 +533,13 @@ describe('referrals service', () => {
     });
     expect(dead.headers['dlq-reason']).toContain('invalid envelope');
     await codeOf(after);
+  });
+
+  it('refuses forged identity headers: 401', async () => {
+    const res = await request(service.url)
+      .get('/referrals/me')
+      .set(forgedCallerHeaders(randomUUID(), 'instructor'))
+      .expect(401);
+    expect(errorOf(res).code).toBe('UNAUTHENTICATED');
   });
 });

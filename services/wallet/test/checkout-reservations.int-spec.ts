@@ -1,6 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { createEnvelope, Topics } from '@rewards/contracts';
-import { eventually } from '@rewards/testing';
+import {
+  callerHeaders,
+  errorOf,
+  eventually,
+  forgedCallerHeaders,
+  serviceHeaders,
+} from '@rewards/testing';
 import request from 'supertest';
 import { checkLedgerInvariants } from '../src/ledger/check-invariants';
 import { ReleaseLapsedReservationsJob } from '../src/reservations/release-lapsed-reservations.job';
@@ -25,18 +31,26 @@ describe('wallet checkout reservations', () => {
     await eventually(() => h.consumed(event.id));
     return (event.payload as { rewardId: string }).rewardId;
   };
+  // Every call signed as bookings, the one service these routes answer (signed per call: a
+  // token lives a minute).
+  const asBookings = () => serviceHeaders('bookings', 'wallet');
   const reserve = (reference: string, body: Record<string, unknown>) =>
     request(h.url)
       .put(`/internal/reservations/${reference}`)
+      .set(asBookings())
       .send({ currency: 'USD', ...body });
   const capture = (reference: string) =>
-    request(h.url).post(`/internal/reservations/${reference}/capture`);
+    request(h.url).post(`/internal/reservations/${reference}/capture`).set(asBookings());
   const giveBack = (reference: string, reason = 'booking_cancelled') =>
-    request(h.url).post(`/internal/reservations/${reference}/return`).send({ reason });
+    request(h.url)
+      .post(`/internal/reservations/${reference}/return`)
+      .set(asBookings())
+      .send({ reason });
   const funds = async (studentId: string, instructorId?: string) =>
     (
       await request(h.url)
         .get('/internal/checkout-funds')
+        .set(asBookings())
         .query({ studentId, currency: 'USD', ...(instructorId ? { instructorId } : {}) })
         .expect(200)
     ).body as { creditCents: number; feeRebateCents: number };
@@ -59,7 +73,7 @@ describe('wallet checkout reservations', () => {
     const refused = answers.filter((res) => res.status !== 200);
     for (const res of refused) {
       expect(res.status).toBe(409);
-      expect(res.body.error.code).toBe('INSUFFICIENT_CREDIT');
+      expect(errorOf(res).code).toBe('INSUFFICIENT_CREDIT');
     }
     const heldCents = held.reduce((sum, a) => sum + a.cents, 0);
     expect(heldCents).toBeLessThanOrEqual(5000);
@@ -95,7 +109,7 @@ describe('wallet checkout reservations', () => {
     // A replay answers the first hold; the same reference for something else is refused.
     await reserve(reference, body).expect(200);
     const reused = await reserve(reference, { ...body, creditCents: 1000 }).expect(409);
-    expect(reused.body.error.code).toBe('REFERENCE_REUSED');
+    expect(errorOf(reused).code).toBe('REFERENCE_REUSED');
     await capture(reference).expect(200);
     await capture(reference).expect(200);
     expect((await h.wallet(student)).balances[0]).toMatchObject({
@@ -207,7 +221,7 @@ describe('wallet checkout reservations', () => {
         studentId: student,
         creditCents,
       }).expect(422);
-      expect(res.body.error).toMatchObject({ code: 'VALIDATION_FAILED', field: 'creditCents' });
+      expect(errorOf(res)).toMatchObject({ code: 'VALIDATION_FAILED', field: 'creditCents' });
     }
     const currency = await reserve(`quote-${randomUUID()}`, {
       bookingId: randomUUID(),
@@ -215,18 +229,49 @@ describe('wallet checkout reservations', () => {
       creditCents: 100,
       currency: 'XXX',
     }).expect(422);
-    expect(currency.body.error.field).toBe('currency');
+    expect(errorOf(currency).field).toBe('currency');
     const none = await reserve(`quote-${randomUUID()}`, {
       bookingId: randomUUID(),
       studentId: student,
       creditCents: 0,
     }).expect(422);
-    expect(none.body.error.code).toBe('INVALID_AMOUNT');
+    expect(errorOf(none).code).toBe('INVALID_AMOUNT');
     expect((await capture(`quote-${randomUUID()}`).expect(404)).body.error.code).toBe(
       'RESERVATION_NOT_FOUND',
     );
     expect(await h.balance(student)).toBe(500);
     expect((await h.history(student)).entries).toHaveLength(1);
+  });
+
+  it('answers bookings alone: unsigned, forged, user and other-service calls change nothing', async () => {
+    const student = randomUUID();
+    await creditOf(student, 500);
+    const reference = `quote-${randomUUID()}`;
+    const body = { bookingId: randomUUID(), studentId: student, creditCents: 300, currency: 'USD' };
+    const path = `/internal/reservations/${reference}`;
+    const refusals: Array<[Record<string, string>, number, string]> = [
+      [{}, 401, 'UNAUTHENTICATED'],
+      [forgedCallerHeaders(student, 'admin'), 401, 'UNAUTHENTICATED'],
+      [serviceHeaders('bookings', 'wallet', 'k'.repeat(40)), 401, 'UNAUTHENTICATED'],
+      // Signed for referrals: a call addressed elsewhere cannot be replayed here.
+      [serviceHeaders('bookings', 'referrals'), 401, 'UNAUTHENTICATED'],
+      [callerHeaders('wallet', student, 'admin'), 403, 'FORBIDDEN'],
+      [serviceHeaders('payouts', 'wallet'), 403, 'FORBIDDEN'],
+    ];
+    for (const [headers, status, code] of refusals) {
+      const res = await request(h.url).put(path).set(headers).send(body).expect(status);
+      expect(errorOf(res)).toMatchObject({ code, requestId: expect.any(String) });
+      await request(h.url)
+        .get('/internal/checkout-funds')
+        .set(headers)
+        .query({ studentId: student, currency: 'USD' })
+        .expect(status);
+    }
+    expect((await h.wallet(student)).balances[0]).toMatchObject({
+      availableCents: 500,
+      reservedCents: 0,
+    });
+    await reserve(reference, body).expect(200);
   });
 
   it('credits a fee rebate to the instructor, holds it for a lesson and gives it back', async () => {
@@ -258,7 +303,7 @@ describe('wallet checkout reservations', () => {
       instructorId: instructor,
       feeRebateCents: 1200,
     }).expect(409);
-    expect(revived.body.error.code).toBe('RESERVATION_RELEASED');
+    expect(errorOf(revived).code).toBe('RESERVATION_RELEASED');
     // A voided rebate takes back what is left of it; no lots are involved.
     const voidEvent = voided((rebate.payload as { rewardId: string }).rewardId, instructor);
     await h.send(voidEvent);

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createEnvelope, EventEnvelope, RewardKind, Topics } from '@rewards/contracts';
 import { loadConfig, ManualClock } from '@rewards/service-kit';
 import {
+  callerHeaders,
   KafkaProbe,
   migrate,
   ProbedMessage,
@@ -161,7 +162,7 @@ export class WalletHarness {
   async wallet(userId: string): Promise<WalletBalanceView> {
     const res = await request(this.url)
       .get('/wallet/me')
-      .set({ 'x-user-id': userId, 'x-user-roles': 'student' })
+      .set(callerHeaders('wallet', userId, 'student'))
       .expect(200);
     return res.body as WalletBalanceView;
   }
@@ -170,7 +171,7 @@ export class WalletHarness {
     const res = await request(this.url)
       .get('/wallet/me/history')
       .query(query)
-      .set({ 'x-user-id': userId, 'x-user-roles': 'student' })
+      .set(callerHeaders('wallet', userId, 'student'))
       .expect(200);
     return res.body as WalletHistoryPage;
   }

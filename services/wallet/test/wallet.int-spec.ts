@@ -6,7 +6,14 @@ import {
   RewardVoidedV1,
   Topics,
 } from '@rewards/contracts';
-import { eventually, testAdminUrl, testOwnerUrl } from '@rewards/testing';
+import {
+  callerHeaders,
+  errorOf,
+  eventually,
+  forgedCallerHeaders,
+  testAdminUrl,
+  testOwnerUrl,
+} from '@rewards/testing';
 import { Client } from 'pg';
 import { EntityManager } from 'typeorm';
 import request from 'supertest';
@@ -503,14 +510,14 @@ describe('wallet service', () => {
     const res = await request(h.url)
       .get('/wallet/me/history')
       .query({ [field]: value })
-      .set({ 'x-user-id': randomUUID(), 'x-user-roles': 'student' })
+      .set(callerHeaders('wallet', randomUUID(), 'student'))
       .expect(422);
-    expect(res.body.error).toMatchObject({ code: 'VALIDATION_FAILED', field });
+    expect(errorOf(res)).toMatchObject({ code: 'VALIDATION_FAILED', field });
   });
 
   it('refuses GET /wallet/me without a caller', async () => {
     const res = await request(h.url).get('/wallet/me').expect(401);
-    expect(res.body.error.code).toBe('UNAUTHENTICATED');
+    expect(errorOf(res).code).toBe('UNAUTHENTICATED');
   });
 
   it('makes each credit a lot expiring on its own date and spends the soonest-expiring first', async () => {
@@ -679,5 +686,13 @@ describe('wallet service', () => {
       await runner.release();
       await admin.destroy();
     }
+  });
+
+  it('refuses forged identity headers: 401', async () => {
+    const res = await request(h.url)
+      .get('/wallet/me')
+      .set(forgedCallerHeaders(randomUUID(), 'student'))
+      .expect(401);
+    expect(errorOf(res).code).toBe('UNAUTHENTICATED');
   });
 });

@@ -11,7 +11,7 @@ import {
   Req,
 } from '@nestjs/common';
 import type { Request } from 'express';
-import { Caller, CallerIdentity } from '@rewards/service-kit';
+import { Caller, CallerIdentity, InternalCallers } from '@rewards/service-kit';
 import { BookingsError } from '../bookings-error';
 import { Account } from './account.entity';
 import { BookingsConfig } from '../config/bookings.config';
@@ -107,8 +107,9 @@ export class AccountsController {
   }
 }
 
-/** Service-to-service reads; never routed by the gateway. */
+/** Service-to-service reads; never routed by the gateway, answered to payouts alone. */
 @Controller('internal/accounts')
+@InternalCallers('payouts')
 export class InternalAccountsController {
   constructor(private readonly accounts: AccountsService) {}
 

@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { serviceCallHeaders } from '@rewards/service-kit';
 import { BookingsConfig } from '../config/bookings.config';
 
 export interface AttributionPreview {
@@ -37,7 +38,15 @@ export class AttributionPreviewClient {
     try {
       const res = await fetch(`${this.config.REFERRALS_URL}/internal/attribution/preview`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        // Signed as bookings: referrals answers this route to no one else.
+        headers: {
+          ...serviceCallHeaders({
+            from: 'bookings',
+            to: 'referrals',
+            key: this.config.INTERNAL_AUTH_KEY,
+          }),
+          'content-type': 'application/json',
+        },
         body: JSON.stringify(request),
         signal: AbortSignal.timeout(2000),
       });

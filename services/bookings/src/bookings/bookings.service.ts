@@ -76,10 +76,12 @@ export class BookingsService {
 
   async get(caller: CallerIdentity, id: string): Promise<Booking> {
     const booking = await this.dataSource.manager.findOneBy(Booking, { id });
-    if (!booking) throw new BookingsError('BOOKING_NOT_FOUND', 'no such booking');
-    const party = booking.studentId === caller.userId || booking.instructorId === caller.userId;
-    if (!party && !caller.roles.includes('admin')) {
-      throw new BookingsError('BOOKING_NOT_YOURS', 'this booking belongs to someone else');
+    const party =
+      booking !== null &&
+      (booking.studentId === caller.userId || booking.instructorId === caller.userId);
+    // Another user's booking answers exactly as a missing one: whether it exists is not told.
+    if (!booking || (!party && !caller.roles.includes('admin'))) {
+      throw new BookingsError('BOOKING_NOT_FOUND', 'no such booking');
     }
     return booking;
   }
@@ -94,12 +96,9 @@ export class BookingsService {
         where: { id },
         lock: { mode: 'pessimistic_write' },
       });
-      if (!found) throw new BookingsError('BOOKING_NOT_FOUND', 'no such booking');
-      if (found.instructorId !== caller.userId) {
-        throw new BookingsError(
-          'BOOKING_NOT_YOURS',
-          'only the booked instructor can complete this lesson',
-        );
+      // Another instructor's lesson answers as a missing one: its existence is not told.
+      if (!found || found.instructorId !== caller.userId) {
+        throw new BookingsError('BOOKING_NOT_FOUND', 'no such booking');
       }
       if (found.status === 'completed') return found;
       if (found.status !== 'confirmed') {

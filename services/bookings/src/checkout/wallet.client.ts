@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Currency } from '@rewards/contracts';
+import { serviceCallHeaders } from '@rewards/service-kit';
 import { BookingsError } from '../bookings-error';
 import { BookingsConfig } from '../config/bookings.config';
 
@@ -80,7 +81,15 @@ export class WalletClient {
     try {
       response = await fetch(new URL(path, this.config.WALLET_URL), {
         method,
-        headers: body ? { 'content-type': 'application/json' } : undefined,
+        // Signed as bookings: the wallet answers its checkout routes to no one else.
+        headers: {
+          ...serviceCallHeaders({
+            from: 'bookings',
+            to: 'wallet',
+            key: this.config.INTERNAL_AUTH_KEY,
+          }),
+          ...(body ? { 'content-type': 'application/json' } : {}),
+        },
         body: body ? JSON.stringify(body) : undefined,
         signal: AbortSignal.timeout(this.config.WALLET_TIMEOUT_MS),
       });

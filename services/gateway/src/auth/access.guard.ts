@@ -33,14 +33,14 @@ export class AccessGuard implements CanActivate {
     private readonly tokens: TokenService,
   ) {}
 
-  canActivate(context: ExecutionContext): boolean {
+  async canActivate(context: ExecutionContext): Promise<boolean> {
     const rule = this.reflector.get<AccessRule | undefined>(ACCESS_RULE, context.getHandler());
     if (rule === undefined)
       throw new Error(`route ${context.getHandler().name} has no access rule`);
     if (rule === 'public') return true;
 
     const req = context.switchToHttp().getRequest<Request>();
-    const caller = this.tokens.verifyAuthorizationHeader(req.headers.authorization);
+    const caller = await this.tokens.verifyAuthorizationHeader(req.headers.authorization);
     if (rule !== 'signed-in' && !caller.roles.some((role) => rule.includes(role))) {
       throw new PlatformError('FORBIDDEN', `requires role ${rule.join(' or ')}`);
     }

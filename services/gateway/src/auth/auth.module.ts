@@ -1,9 +1,38 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { Clock, SystemClock } from '@rewards/service-kit';
 import type { GatewayConfig } from '../config/gateway.config';
+import type { TokenKeys, TokenPolicy } from './access-token';
 import { AccessGuard } from './access.guard';
-import { DevTokenController } from './dev-token.controller';
+import { JwksKeys } from './jwks-keys';
+import { DEV_TOKENS_MINT_ADMIN, DevTokenController } from './dev-token.controller';
 import { TokenService } from './token.service';
+
+function tokenKeys(config: GatewayConfig): TokenKeys {
+  const jwks =
+    config.JWT_JWKS_URL === undefined
+      ? undefined
+      : new JwksKeys({
+          url: config.JWT_JWKS_URL,
+          cacheSeconds: config.JWKS_CACHE_SECONDS,
+          minRefreshSeconds: JWKS_MIN_REFRESH_SECONDS,
+          timeoutMs: JWKS_TIMEOUT_MS,
+        });
+  return {
+    ...(config.JWT_SECRET === undefined ? {} : { secret: config.JWT_SECRET }),
+    ...(jwks ? { publicKey: (kid, alg) => jwks.keyFor(kid, alg) } : {}),
+  };
+}
+
+const tokenPolicy = (config: GatewayConfig): TokenPolicy => ({
+  issuer: config.JWT_ISSUER,
+  audience: config.JWT_AUDIENCE,
+  maxLifetimeSeconds: config.JWT_MAX_LIFETIME_SECONDS,
+  clockSkewSeconds: config.JWT_CLOCK_SKEW_SECONDS,
+});
+
+/** A rotation is noticed at the first token naming a new key; forged kids refetch no faster. */
+const JWKS_MIN_REFRESH_SECONDS = 30;
+const JWKS_TIMEOUT_MS = 3000;
 
 @Module({})
 export class AuthModule {
@@ -20,9 +49,10 @@ export class AuthModule {
           provide: TokenService,
           inject: [Clock],
           useFactory: (clock: Clock) =>
-            new TokenService({ secret: config.JWT_SECRET, issuer: config.JWT_ISSUER }, clock),
+            new TokenService(tokenKeys(config), tokenPolicy(config), clock),
         },
         AccessGuard,
+        { provide: DEV_TOKENS_MINT_ADMIN, useValue: config.AUTH_DEV_TOKENS_ADMIN },
       ],
       exports: [TokenService, AccessGuard],
     };

@@ -19,7 +19,27 @@ describe(DevTokenController.name, () => {
         .post('/auth/dev-token')
         .send({ role: 'admin' });
       expect(res.status).toBe(404);
-      expect(res.body).toEqual({ error: { code: 'ROUTE_NOT_FOUND', message: 'no such route' } });
+      expect(res.body).toEqual({
+        error: { requestId: expect.any(String), code: 'ROUTE_NOT_FOUND', message: 'no such route' },
+      });
+    });
+  });
+
+  describe('when AUTH_DEV_TOKENS and AUTH_DEV_TOKENS_ADMIN are on', () => {
+    let app: INestApplication;
+    beforeAll(async () => {
+      app = await startGateway(
+        testConfig({ AUTH_DEV_TOKENS: 'true', AUTH_DEV_TOKENS_ADMIN: 'true' }),
+      );
+    });
+    afterAll(() => app.close());
+
+    it('mints an admin token', async () => {
+      const res = await request(app.getHttpServer())
+        .post('/auth/dev-token')
+        .send({ role: 'admin' });
+      expect(res.status).toBe(200);
+      expect(res.body.roles).toEqual(['admin']);
     });
   });
 
@@ -49,7 +69,7 @@ describe(DevTokenController.name, () => {
       const ttl = Date.parse(res.body.expiresAt) - before;
       expect(ttl).toBeGreaterThan(3_590_000);
       expect(ttl).toBeLessThanOrEqual(3_600_000);
-      expect(app.get(TokenService).verify(res.body.token)).toEqual({
+      expect(await app.get(TokenService).verify(res.body.token)).toEqual({
         userId: res.body.userId,
         roles: ['student'],
       });
@@ -83,7 +103,25 @@ describe(DevTokenController.name, () => {
     ])('refuses %j with 422 on %s', async (body, field, message) => {
       const res = await post(body);
       expect(res.status).toBe(422);
-      expect(res.body).toEqual({ error: { code: 'VALIDATION_FAILED', message, field } });
+      expect(res.body).toEqual({
+        error: { requestId: expect.any(String), code: 'VALIDATION_FAILED', message, field },
+      });
+    });
+
+    it('never mints admin unless AUTH_DEV_TOKENS_ADMIN is on: 403', async () => {
+      const res = await post({ role: 'admin' });
+      expect(res.status).toBe(403);
+      expect(res.body.error).toEqual({
+        requestId: expect.any(String),
+        code: 'FORBIDDEN',
+        message: 'dev tokens do not carry the admin role unless AUTH_DEV_TOKENS_ADMIN=true',
+      });
+    });
+
+    it('refuses a lifetime over JWT_MAX_LIFETIME_SECONDS with 422 on ttlSeconds', async () => {
+      const res = await post({ role: 'student', ttlSeconds: 3601 });
+      expect(res.status).toBe(422);
+      expect(res.body.error).toMatchObject({ code: 'VALIDATION_FAILED', field: 'ttlSeconds' });
     });
 
     it('refuses malformed JSON with 400 MALFORMED_REQUEST', async () => {
@@ -93,16 +131,18 @@ describe(DevTokenController.name, () => {
         .send('{"role":');
       expect(res.status).toBe(400);
       expect(res.body.error).toEqual({
+        requestId: expect.any(String),
         code: 'MALFORMED_REQUEST',
         message: expect.stringMatching(/JSON/),
       });
     });
 
-    it('refuses a JSON body over 100kb with 413 MALFORMED_REQUEST', async () => {
+    it('refuses a JSON body over 100kb with 413 PAYLOAD_TOO_LARGE', async () => {
       const res = await post({ role: 'student', padding: 'x'.repeat(100 * 1024) });
       expect(res.status).toBe(413);
       expect(res.body.error).toEqual({
-        code: 'MALFORMED_REQUEST',
+        requestId: expect.any(String),
+        code: 'PAYLOAD_TOO_LARGE',
         message: 'request body is larger than 100kb',
       });
     });

@@ -6,15 +6,21 @@ const USER_ID = '6f1c2d3e-4b5a-4c6d-8e7f-9a0b1c2d3e4f';
 function setup() {
   const clock = new ManualClock(new Date('2026-01-01T00:00:00.000Z'));
   const tokens = new TokenService(
-    { secret: 'test-only-secret-with-at-least-32-characters', issuer: 'rewards-platform' },
+    { secret: 'test-only-secret-with-at-least-32-characters' },
+    {
+      issuer: 'rewards-platform',
+      audience: 'rewards-api',
+      maxLifetimeSeconds: 3600,
+      clockSkewSeconds: 0,
+    },
     clock,
   );
   return { clock, tokens };
 }
 
-const refusal = (fn: () => unknown): PlatformError => {
+const refusal = async (fn: () => Promise<unknown>): Promise<PlatformError> => {
   try {
-    fn();
+    await fn();
   } catch (err) {
     if (err instanceof PlatformError) return err;
     throw err;
@@ -23,7 +29,7 @@ const refusal = (fn: () => unknown): PlatformError => {
 };
 
 describe(TokenService.name, () => {
-  it('verifies the tokens it issues until they expire', () => {
+  it('verifies the tokens it issues until they expire', async () => {
     const { clock, tokens } = setup();
     const { token, expiresAt } = tokens.issue({
       userId: USER_ID,
@@ -32,26 +38,26 @@ describe(TokenService.name, () => {
     });
 
     expect(expiresAt.toISOString()).toBe('2026-01-01T00:01:00.000Z');
-    expect(tokens.verifyAuthorizationHeader(`Bearer ${token}`)).toEqual({
+    expect(await tokens.verifyAuthorizationHeader(`Bearer ${token}`)).toEqual({
       userId: USER_ID,
       roles: ['instructor'],
     });
 
     clock.advance(60_000);
-    const err = refusal(() => tokens.verify(token));
+    const err = await refusal(() => tokens.verify(token));
     expect(err.code).toBe('UNAUTHENTICATED');
     expect(err.message).toBe('token has expired');
   });
 
-  it('refuses a missing or non-bearer Authorization header with UNAUTHENTICATED', () => {
+  it('refuses a missing or non-bearer Authorization header with UNAUTHENTICATED', async () => {
     const { tokens } = setup();
-    expect(refusal(() => tokens.verifyAuthorizationHeader(undefined)).message).toMatch(
-      /sign in first/,
-    );
-    expect(refusal(() => tokens.verifyAuthorizationHeader('Basic dXNlcjpwYXNz')).message).toBe(
-      'Authorization header must be Bearer <token>',
-    );
-    expect(refusal(() => tokens.verifyAuthorizationHeader('Bearer not-a-jwt')).code).toBe(
+    expect(
+      (await refusal(async () => tokens.verifyAuthorizationHeader(undefined))).message,
+    ).toMatch(/sign in first/);
+    expect(
+      (await refusal(async () => tokens.verifyAuthorizationHeader('Basic dXNlcjpwYXNz'))).message,
+    ).toBe('Authorization header must be Bearer <token>');
+    expect((await refusal(() => tokens.verifyAuthorizationHeader('Bearer not-a-jwt'))).code).toBe(
       'UNAUTHENTICATED',
     );
   });

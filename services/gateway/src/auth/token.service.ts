@@ -1,49 +1,68 @@
 import { Clock, PlatformError, type CallerIdentity, type Role } from '@rewards/service-kit';
-import { InvalidTokenError, signAccessToken, verifyAccessToken } from './access-token';
-
-export interface TokenSettings {
-  secret: string;
-  issuer: string;
-}
+import {
+  InvalidTokenError,
+  signAccessToken,
+  verifyAccessToken,
+  type TokenKeys,
+  type TokenPolicy,
+} from './access-token';
+import { KeySetUnavailableError } from './jwks-keys';
 
 export interface IssuedToken {
   token: string;
   expiresAt: Date;
 }
 
-/** Mints and verifies the gateway's bearer tokens against the injected clock. */
+/** Verifies bearer tokens (and mints local HS256 ones) against the injected clock. */
 export class TokenService {
   constructor(
-    private readonly settings: TokenSettings,
+    private readonly keys: TokenKeys,
+    private readonly policy: TokenPolicy,
     private readonly clock: Clock,
   ) {}
 
+  get maxLifetimeSeconds(): number {
+    return this.policy.maxLifetimeSeconds;
+  }
+
   issue(input: { userId: string; roles: Role[]; ttlSeconds: number }): IssuedToken {
+    if (this.keys.secret === undefined) throw new Error('no JWT_SECRET to sign tokens with');
     const iat = Math.floor(this.clock.now().getTime() / 1000);
     const exp = iat + input.ttlSeconds;
     const token = signAccessToken(
-      { sub: input.userId, roles: input.roles, iss: this.settings.issuer, iat, exp },
-      this.settings.secret,
+      {
+        sub: input.userId,
+        roles: input.roles,
+        iss: this.policy.issuer,
+        aud: this.policy.audience,
+        iat,
+        exp,
+      },
+      this.keys.secret,
     );
     return { token, expiresAt: new Date(exp * 1000) };
   }
 
   /** The caller a token vouches for; 401 UNAUTHENTICATED saying why when it vouches for none. */
-  verify(token: string): CallerIdentity {
+  async verify(token: string): Promise<CallerIdentity> {
     try {
-      const claims = verifyAccessToken(token, {
-        ...this.settings,
+      const claims = await verifyAccessToken(token, {
+        keys: this.keys,
+        policy: this.policy,
         nowSeconds: Math.floor(this.clock.now().getTime() / 1000),
       });
       return { userId: claims.sub, roles: claims.roles };
     } catch (err) {
       if (err instanceof InvalidTokenError) throw new PlatformError('UNAUTHENTICATED', err.message);
+      if (err instanceof KeySetUnavailableError) {
+        throw new PlatformError('UPSTREAM_UNAVAILABLE', err.message);
+      }
       throw err;
     }
   }
 
   /** The caller named by an `Authorization: Bearer <token>` header. */
-  verifyAuthorizationHeader(header: string | undefined): CallerIdentity {
+  async verifyAuthorizationHeader(header: string | undefined): Promise<CallerIdentity> {
     if (header === undefined || header === '') {
       throw new PlatformError(
         'UNAUTHENTICATED',

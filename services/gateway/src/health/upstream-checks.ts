@@ -5,10 +5,15 @@ import { UPSTREAMS } from '../proxy/routes';
 
 const PROBE_TIMEOUT_MS = 1500;
 
-/** Ready means every upstream is alive: a gateway that can reach none of them should get no traffic. */
+/**
+ * Each upstream's liveness, reported by /health/ready but not required: a payouts outage must not
+ * take the gateway, and with it bookings traffic, out of rotation. The gateway answers a dead
+ * upstream's routes itself, with a fast 503.
+ */
 export function upstreamChecks(upstreams: UpstreamUrls): HealthCheck[] {
   return UPSTREAMS.map((name) => ({
     name,
+    required: false,
     check: async () => {
       const url = `${upstreams[name].replace(/\/+$/, '')}/health/live`;
       let status: number;

@@ -1,11 +1,11 @@
 import { mapBodyParserError } from './body-errors';
 
 describe(mapBodyParserError.name, () => {
-  it('keeps the real status of body-parser refusals under MALFORMED_REQUEST', () => {
+  it('keeps the real status of body-parser refusals', () => {
     expect(mapBodyParserError(Object.assign(new Error('x'), { type: 'entity.too.large' }))).toEqual(
       {
         status: 413,
-        code: 'MALFORMED_REQUEST',
+        code: 'PAYLOAD_TOO_LARGE',
         message: 'request body is larger than 100kb',
       },
     );

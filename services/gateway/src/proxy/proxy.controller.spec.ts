@@ -1,13 +1,15 @@
 import type { INestApplication } from '@nestjs/common';
-import type { Role } from '@rewards/service-kit';
+import { INTERNAL_TOKEN_HEADER, verifyInternalToken, type Role } from '@rewards/service-kit';
 import request from 'supertest';
 import {
   startFakeUpstream,
   startGateway,
+  TEST_INTERNAL_AUTH_KEY,
   testConfig,
   tokenFor,
   unusedUrl,
   type FakeUpstream,
+  type ReceivedRequest,
 } from '../../test/gateway-test-app';
 import { createProxyController } from './proxy.controller';
 import { GATEWAY_ROUTES, UPSTREAMS, type UpstreamName } from './routes';
@@ -16,6 +18,19 @@ const STUDENT = '6f1c2d3e-4b5a-4c6d-8e7f-9a0b1c2d3e4f';
 const INSTRUCTOR = '0b6f5a8e-2f4c-4a1e-9c3d-7e8f9a0b1c2d';
 const TRACEPARENT = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
 const bearer = (userId: string, roles: Role[]) => `Bearer ${tokenFor(userId, roles)}`;
+
+/** The user the gateway's internal token names, verified as the upstream would. */
+function vouchedFor(forwarded: ReceivedRequest, audience: string) {
+  const token = forwarded.headers[INTERNAL_TOKEN_HEADER];
+  if (typeof token !== 'string') throw new Error('no internal token forwarded');
+  const claims = verifyInternalToken(token, {
+    key: TEST_INTERNAL_AUTH_KEY,
+    audience,
+    nowSeconds: Math.floor(Date.now() / 1000),
+  });
+  expect(claims.iss).toBe('gateway');
+  return claims.usr;
+}
 
 describe(createProxyController.name, () => {
   const upstreams = {} as Record<UpstreamName, FakeUpstream>;
@@ -82,10 +97,9 @@ describe(createProxyController.name, () => {
       'content-type': 'application/json',
       traceparent: TRACEPARENT,
       'x-request-id': 'req-123',
-      'x-user-id': STUDENT,
-      'x-user-roles': 'student',
     });
-    // The token and cookies stay at the edge; services trust x-user-* alone.
+    expect(vouchedFor(forwarded, 'bookings')).toEqual({ id: STUDENT, roles: ['student'] });
+    // The token and cookies stay at the edge; services trust the internal token alone.
     expect(forwarded.headers.authorization).toBeUndefined();
     expect(forwarded.headers.cookie).toBeUndefined();
   });
@@ -100,8 +114,9 @@ describe(createProxyController.name, () => {
       .expect(200);
 
     const [forwarded] = upstreams.wallet.received;
-    expect(forwarded.headers['x-user-id']).toBe(STUDENT);
-    expect(forwarded.headers['x-user-roles']).toBe('student');
+    expect(vouchedFor(forwarded, 'wallet')).toEqual({ id: STUDENT, roles: ['student'] });
+    expect(forwarded.headers['x-user-id']).toBeUndefined();
+    expect(forwarded.headers['x-user-roles']).toBeUndefined();
     expect(forwarded.headers['x-user-email']).toBeUndefined();
   });
 
@@ -122,6 +137,17 @@ describe(createProxyController.name, () => {
     const [forwarded] = upstreams.referrals.received;
     expect(forwarded.headers['x-user-id']).toBeUndefined();
     expect(forwarded.headers['x-user-roles']).toBeUndefined();
+    expect(vouchedFor(forwarded, 'referrals')).toBeUndefined();
+  });
+
+  it('signs each call for its upstream only, so one service cannot replay it at another', async () => {
+    await http()
+      .get('/payouts/me')
+      .set('authorization', bearer(INSTRUCTOR, ['instructor']))
+      .expect(200);
+    const [forwarded] = upstreams.payouts.received;
+    expect(() => vouchedFor(forwarded, 'bookings')).toThrow('internal token is not for bookings');
+    expect(vouchedFor(forwarded, 'payouts')).toEqual({ id: INSTRUCTOR, roles: ['instructor'] });
   });
 
   it('forwards a Stripe webhook publicly with its exact bytes and its signature header', async () => {
@@ -232,6 +258,62 @@ describe(createProxyController.name, () => {
     },
   );
 
+  it("relays a share link's redirect as a browser needs it: Location and each Set-Cookie", async () => {
+    const cookies = [
+      'rp_ref=click-1; Max-Age=2592000; Path=/; HttpOnly; SameSite=Lax',
+      'rp_did=device-1; Max-Age=63072000; Path=/; HttpOnly; SameSite=Lax',
+    ];
+    upstreams.referrals.reply = {
+      status: 302,
+      body: '',
+      headers: {
+        location: 'https://app.example.com/join?ref=ANA-1',
+        'set-cookie': cookies,
+        'cache-control': 'no-store',
+        'x-powered-by': 'referrals',
+      },
+    };
+
+    const res = await http()
+      .get('/r/ANA-1')
+      .set('cookie', 'rp_did=device-0')
+      .set('x-device-id', 'phone-1')
+      .set('user-agent', 'Mozilla/5.0')
+      .redirects(0);
+
+    expect(res.status).toBe(302);
+    expect(res.headers.location).toBe('https://app.example.com/join?ref=ANA-1');
+    // Two lines, not one joined header: a browser would drop both cookies otherwise.
+    expect(res.headers['set-cookie']).toEqual(cookies);
+    expect(res.headers['cache-control']).toBe('no-store');
+    expect(res.headers['x-powered-by']).toBeUndefined();
+    const [forwarded] = upstreams.referrals.received;
+    expect(forwarded.url).toBe('/r/ANA-1');
+    expect(forwarded.headers).toMatchObject({
+      cookie: 'rp_did=device-0',
+      'x-device-id': 'phone-1',
+      'user-agent': 'Mozilla/5.0',
+    });
+    expect(forwarded.headers['x-forwarded-for']).toMatch(/127\.0\.0\.1$/);
+  });
+
+  it('relays no Location or Set-Cookie on routes that do not name them', async () => {
+    upstreams.referrals.reply = {
+      status: 200,
+      body: '{"ok":true}',
+      contentType: 'application/json',
+      headers: { location: 'https://elsewhere.example', 'set-cookie': ['tracking=1; Path=/'] },
+    };
+
+    const res = await http().get('/referrals/program').expect(200);
+
+    expect(res.headers.location).toBeUndefined();
+    expect(res.headers['set-cookie']).toBeUndefined();
+    // Nor does the client's cookie reach a route that does not need it.
+    await http().get('/referrals/program').set('cookie', 'session=abc').expect(200);
+    expect(upstreams.referrals.received.at(-1)?.headers.cookie).toBeUndefined();
+  });
+
   it('re-encodes path params and refuses dot segments', async () => {
     const auth = bearer(STUDENT, ['student']);
     await http().get('/bookings/a%2Fb%3Fc').set('authorization', auth).expect(200);
@@ -251,7 +333,7 @@ describe(createProxyController.name, () => {
   it('refuses a missing, expired or forged token with 401 UNAUTHENTICATED', async () => {
     const cases: Array<[string | undefined, string]> = [
       [undefined, 'sign in first: send Authorization: Bearer <token>'],
-      [`Bearer ${tokenFor(STUDENT, ['student'], { expiresInSeconds: -1 })}`, 'token has expired'],
+      [`Bearer ${tokenFor(STUDENT, ['student'], { expiresInSeconds: -60 })}`, 'token has expired'],
       [
         `Bearer ${tokenFor(STUDENT, ['student'], { secret: 'x'.repeat(32) })}`,
         'token signature is invalid',
@@ -264,7 +346,9 @@ describe(createProxyController.name, () => {
         ? call
         : call.set('authorization', authorization));
       expect(res.status).toBe(401);
-      expect(res.body).toEqual({ error: { code: 'UNAUTHENTICATED', message } });
+      expect(res.body).toEqual({
+        error: { requestId: expect.any(String), code: 'UNAUTHENTICATED', message },
+      });
     }
     nothingForwarded();
   });
@@ -275,7 +359,13 @@ describe(createProxyController.name, () => {
       .set('authorization', bearer(STUDENT, ['student']));
 
     expect(res.status).toBe(403);
-    expect(res.body).toEqual({ error: { code: 'FORBIDDEN', message: 'requires role instructor' } });
+    expect(res.body).toEqual({
+      error: {
+        requestId: expect.any(String),
+        code: 'FORBIDDEN',
+        message: 'requires role instructor',
+      },
+    });
     nothingForwarded();
   });
 
@@ -306,7 +396,9 @@ describe(createProxyController.name, () => {
     );
 
     expect(res.status).toBe(404);
-    expect(res.body).toEqual({ error: { code: 'ROUTE_NOT_FOUND', message: 'no such route' } });
+    expect(res.body).toEqual({
+      error: { requestId: expect.any(String), code: 'ROUTE_NOT_FOUND', message: 'no such route' },
+    });
     nothingForwarded();
   });
 
@@ -319,6 +411,7 @@ describe(createProxyController.name, () => {
 
     expect(res.status).toBe(400);
     expect(res.body.error).toEqual({
+      requestId: expect.any(String),
       code: 'MALFORMED_REQUEST',
       message: 'request body must be application/json',
     });
@@ -349,15 +442,18 @@ describe(createProxyController.name, () => {
 describe('proxy to an upstream that does not answer', () => {
   let app: INestApplication;
   let hanging: FakeUpstream;
+  let healthy: FakeUpstream;
 
   beforeAll(async () => {
     hanging = await startFakeUpstream();
     hanging.reply = 'hang';
+    healthy = await startFakeUpstream();
     app = await startGateway(
       testConfig({
+        BOOKINGS_URL: healthy.url,
         WALLET_URL: await unusedUrl(),
         PAYOUTS_URL: hanging.url,
-        UPSTREAM_TIMEOUT_MS: '150',
+        UPSTREAM_TIMEOUTS: 'payouts=150',
       }),
     );
   });
@@ -365,6 +461,7 @@ describe('proxy to an upstream that does not answer', () => {
   afterAll(async () => {
     await app.close();
     await hanging.close();
+    await healthy.close();
   });
 
   it('answers 503 UPSTREAM_UNAVAILABLE when the upstream is down', async () => {
@@ -375,19 +472,45 @@ describe('proxy to an upstream that does not answer', () => {
     expect(res.status).toBe(503);
     expect(res.headers['retry-after']).toBe('5');
     expect(res.body).toEqual({
-      error: { code: 'UPSTREAM_UNAVAILABLE', message: 'wallet is unavailable' },
+      error: {
+        requestId: expect.any(String),
+        code: 'UPSTREAM_UNAVAILABLE',
+        message: 'wallet is unavailable',
+      },
     });
   });
 
-  it('answers 503 UPSTREAM_UNAVAILABLE when the upstream times out', async () => {
+  it('answers 504 UPSTREAM_TIMEOUT when the upstream does not answer in its own timeout', async () => {
     const res = await request(app.getHttpServer())
       .get('/payouts/me')
       .set('authorization', bearer(INSTRUCTOR, ['instructor']));
 
-    expect(res.status).toBe(503);
+    expect(res.status).toBe(504);
     expect(res.body).toEqual({
-      error: { code: 'UPSTREAM_UNAVAILABLE', message: 'payouts did not answer within 150 ms' },
+      error: {
+        requestId: expect.any(String),
+        code: 'UPSTREAM_TIMEOUT',
+        message: 'payouts did not answer within 150 ms',
+      },
     });
     expect(hanging.received).toHaveLength(1);
+  });
+
+  it('opens the circuit of an upstream that keeps failing: 503 at once, its routes only', async () => {
+    const wallet = () =>
+      request(app.getHttpServer())
+        .get('/wallet/me')
+        .set('authorization', bearer(STUDENT, ['student']));
+    // Four more refusals after the first test's one: five in a row open the circuit.
+    for (let i = 0; i < 4; i += 1) expect((await wallet()).status).toBe(503);
+    const open = await wallet();
+    expect(open.status).toBe(503);
+    expect(Number(open.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    expect(Number(open.headers['retry-after'])).toBeLessThanOrEqual(5);
+    // Bookings is healthy and unaffected.
+    const bookings = await request(app.getHttpServer())
+      .get('/accounts/me')
+      .set('authorization', bearer(STUDENT, ['student']));
+    expect(bookings.status).toBe(200);
   });
 });

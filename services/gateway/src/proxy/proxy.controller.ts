@@ -10,6 +10,7 @@ import {
 } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { Access, AccessGuard } from '../auth/access.guard';
+import { LimitedRoute, RateLimitGuard } from '../rate-limit/rate-limit.guard';
 import { ProxyService } from './proxy.service';
 import { isInternalPath, type ProxyRoute } from './routes';
 
@@ -19,7 +20,7 @@ import { isInternalPath, type ProxyRoute } from './routes';
  */
 export function createProxyController(routes: readonly ProxyRoute[]): Type<unknown> {
   @Controller()
-  @UseGuards(AccessGuard)
+  @UseGuards(AccessGuard, RateLimitGuard)
   class ProxyController {
     constructor(@Inject(ProxyService) readonly proxy: ProxyService) {}
   }
@@ -41,6 +42,7 @@ export function createProxyController(routes: readonly ProxyRoute[]): Type<unkno
       descriptor,
     );
     Access(route.access)(ProxyController.prototype, name, descriptor);
+    LimitedRoute(route)(ProxyController.prototype, name, descriptor);
     Req()(ProxyController.prototype, name, 0);
     Res()(ProxyController.prototype, name, 1);
   }

@@ -1,18 +1,22 @@
 import { Logger } from '@nestjs/common';
 import {
-  CALLER_ID_HEADER,
-  CALLER_ROLES_HEADER,
+  GATEWAY_ISSUER,
+  INTERNAL_TOKEN_HEADER,
   PlatformError,
   activeTraceparent,
+  requestIdOf,
+  signInternalToken,
 } from '@rewards/service-kit';
 import type { Request, Response } from 'express';
-import { randomUUID } from 'node:crypto';
 import { verifiedCaller } from '../auth/access.guard';
 import { describeError } from '../http/describe-error';
+import { clientIp } from '../rate-limit/client-ip';
 import type { GatewayConfig } from '../config/gateway.config';
-import { isInternalPath, type ProxyRoute, type UpstreamName } from './routes';
+import { isInternalPath, UPSTREAMS, type ProxyRoute, type UpstreamName } from './routes';
+import { UpstreamCallError, UpstreamClient, type UpstreamAnswer } from './upstream-client';
 
 export type UpstreamUrls = Record<UpstreamName, string>;
+export type UpstreamClients = Record<UpstreamName, UpstreamClient>;
 
 export function upstreamUrls(config: GatewayConfig): UpstreamUrls {
   return {
@@ -23,7 +27,42 @@ export function upstreamUrls(config: GatewayConfig): UpstreamUrls {
   };
 }
 
-const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+/** Each upstream's timeout: its UPSTREAM_TIMEOUTS entry, else UPSTREAM_TIMEOUT_MS. */
+export function upstreamTimeouts(config: GatewayConfig): Record<UpstreamName, number> {
+  const overrides = new Map(
+    (config.UPSTREAM_TIMEOUTS ?? '')
+      .split(',')
+      .filter(Boolean)
+      .map((entry) => entry.split('=') as [string, string]),
+  );
+  return Object.fromEntries(
+    UPSTREAMS.map((name) => [name, Number(overrides.get(name) ?? config.UPSTREAM_TIMEOUT_MS)]),
+  ) as Record<UpstreamName, number>;
+}
+
+/** No answer from this many calls in a row opens an upstream's circuit... */
+const CIRCUIT_FAILURE_THRESHOLD = 5;
+/** ...for this long: its routes answer 503 at once, then one call tests it. */
+const CIRCUIT_OPEN_MS = 5000;
+
+export function upstreamClients(config: GatewayConfig): UpstreamClients {
+  const urls = upstreamUrls(config);
+  const timeouts = upstreamTimeouts(config);
+  return Object.fromEntries(
+    UPSTREAMS.map((name) => [
+      name,
+      new UpstreamClient({
+        name,
+        baseUrl: urls[name],
+        timeoutMs: timeouts[name],
+        maxSockets: config.UPSTREAM_MAX_SOCKETS,
+        failureThreshold: CIRCUIT_FAILURE_THRESHOLD,
+        openMs: CIRCUIT_OPEN_MS,
+      }),
+    ]),
+  ) as UpstreamClients;
+}
+
 const TRACEPARENT = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
 
 const notFound = () => new PlatformError('ROUTE_NOT_FOUND', 'no such route');
@@ -31,12 +70,6 @@ const notFound = () => new PlatformError('ROUTE_NOT_FOUND', 'no such route');
 function headerValue(req: Request, name: string): string | undefined {
   const value = req.headers[name];
   return typeof value === 'string' ? value : undefined;
-}
-
-/** The client's request id when it is a sane token, so one id follows the call; else a new one. */
-function requestIdOf(req: Request): string {
-  const sent = headerValue(req, 'x-request-id');
-  return sent !== undefined && REQUEST_ID.test(sent) ? sent : randomUUID();
 }
 
 const MAX_RAW_BODY_BYTES = 100 * 1024;
@@ -62,7 +95,7 @@ async function rawBody(req: Request & { rawBody?: Buffer }): Promise<Buffer | un
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
     if (size > MAX_RAW_BODY_BYTES) {
-      throw new PlatformError('MALFORMED_REQUEST', 'request body is larger than 100kb');
+      throw new PlatformError('PAYLOAD_TOO_LARGE', 'request body is larger than 100kb');
     }
     chunks.push(chunk as Buffer);
   }
@@ -79,25 +112,22 @@ function forwardedBody(req: Request): string | undefined {
   return JSON.stringify(req.body);
 }
 
-// Duck-typed: fetch's errors (DOMException, undici's TypeError) may come from another realm.
-const errorName = (err: unknown): unknown =>
-  typeof err === 'object' && err !== null && 'name' in err ? err.name : undefined;
-
 /**
  * Calls a route's upstream as the verified caller and relays its answer verbatim. Only an
- * allow-list of headers goes upstream, so client-sent x-user-* and Authorization never do.
+ * allow-list of headers goes upstream, so client-sent identity headers and Authorization never
+ * do; the caller's identity travels in a signed internal token instead.
  */
 export class ProxyService {
   private readonly logger = new Logger(ProxyService.name);
 
   constructor(
-    private readonly upstreams: UpstreamUrls,
-    private readonly timeoutMs: number,
-    private readonly trustForwardedFor = false,
+    private readonly clients: UpstreamClients,
+    private readonly internalAuthKey: string,
+    private readonly trustedProxyHops = 0,
   ) {}
 
   async forward(route: ProxyRoute, req: Request, res: Response): Promise<void> {
-    const url = this.targetUrl(route, req);
+    const path = this.targetPath(route, req);
     const body = route.body === 'raw' ? await rawBody(req) : forwardedBody(req);
     const requestId = requestIdOf(req);
     const headers: Record<string, string> = { 'x-request-id': requestId };
@@ -108,9 +138,8 @@ export class ProxyService {
     const contentType = headerValue(req, 'content-type');
     if (body !== undefined && contentType !== undefined) headers['content-type'] = contentType;
     if (route.forwardClient) {
-      const forwarded = headerValue(req, 'x-forwarded-for')?.split(',')[0].trim();
-      const ip = this.trustForwardedFor && forwarded ? forwarded : req.socket.remoteAddress;
-      if (ip !== undefined) headers['x-forwarded-for'] = ip;
+      // The address the trusted proxies saw, never an entry the client wrote itself.
+      headers['x-forwarded-for'] = clientIp(req, this.trustedProxyHops);
       const proto = headerValue(req, 'x-forwarded-proto');
       headers['x-forwarded-proto'] = proto === 'https' || proto === 'http' ? proto : req.protocol;
     }
@@ -120,43 +149,24 @@ export class ProxyService {
       headers.traceparent = traceparent;
     }
     const caller = verifiedCaller(req);
-    if (caller) {
-      headers[CALLER_ID_HEADER] = caller.userId;
-      headers[CALLER_ROLES_HEADER] = caller.roles.join(',');
-    } else if (route.access !== 'public') {
+    if (!caller && route.access !== 'public') {
       throw new Error(`${route.method} ${route.path} reached the proxy without a verified caller`);
     }
+    // The service believes only this: who the gateway verified, addressed to it, for a minute.
+    headers[INTERNAL_TOKEN_HEADER] = signInternalToken(
+      {
+        iss: GATEWAY_ISSUER,
+        aud: route.upstream,
+        ...(caller ? { usr: { id: caller.userId, roles: caller.roles } } : {}),
+      },
+      this.internalAuthKey,
+    );
 
-    let status: number;
-    let answerType: string | null;
-    let retryAfter: string | null;
-    let answer: Buffer;
-    const relayed: Array<[string, string | string[]]> = [];
+    let answer: UpstreamAnswer;
     try {
-      const upstream = await fetch(url, {
-        method: req.method,
-        headers,
-        body,
-        // A redirect is the client's to follow, not the gateway's.
-        redirect: 'manual',
-        signal: AbortSignal.timeout(this.timeoutMs),
-      });
-      status = upstream.status;
-      answerType = upstream.headers.get('content-type');
-      retryAfter = upstream.headers.get('retry-after');
-      for (const name of route.relayHeaders ?? []) {
-        const lower = name.toLowerCase();
-        if (lower === 'set-cookie') {
-          const cookies = upstream.headers.getSetCookie();
-          if (cookies.length > 0) relayed.push([lower, cookies]);
-        } else {
-          const value = upstream.headers.get(lower);
-          if (value !== null) relayed.push([lower, value]);
-        }
-      }
-      answer = Buffer.from(await upstream.arrayBuffer());
+      answer = await this.clients[route.upstream].send({ method: req.method, path, headers, body });
     } catch (err) {
-      const timedOut = errorName(err) === 'TimeoutError';
+      if (!(err instanceof UpstreamCallError)) throw err;
       this.logger.warn({
         message: 'upstream call failed',
         upstream: route.upstream,
@@ -164,11 +174,21 @@ export class ProxyService {
         err: describeError(err),
       });
       throw new PlatformError(
-        'UPSTREAM_UNAVAILABLE',
-        timedOut
-          ? `${route.upstream} did not answer within ${this.timeoutMs} ms`
-          : `${route.upstream} is unavailable`,
+        err.reason === 'timeout' ? 'UPSTREAM_TIMEOUT' : 'UPSTREAM_UNAVAILABLE',
+        err.message,
+        undefined,
+        err.retryAfterSeconds,
       );
+    }
+    const status = answer.status;
+    const answerType = answer.header('content-type');
+    const retryAfter = answer.header('retry-after');
+    const relayed: Array<[string, string | string[]]> = [];
+    for (const name of route.relayHeaders ?? []) {
+      const lower = name.toLowerCase();
+      // Each cookie is its own Set-Cookie line; joining them would break their dates.
+      const value = lower === 'set-cookie' ? answer.headerValues(lower) : answer.header(lower);
+      if (value !== null && value.length > 0) relayed.push([lower, value]);
     }
 
     // res.end rather than res.send: send would add an ETag, answer 304s and guess a content-type.
@@ -178,10 +198,10 @@ export class ProxyService {
     if (retryAfter !== null) res.setHeader('retry-after', retryAfter);
     for (const [name, value] of relayed) res.setHeader(name, value);
     res.setHeader('x-request-id', requestId);
-    res.end(answer);
+    res.end(answer.body);
   }
 
-  private targetUrl(route: ProxyRoute, req: Request): URL {
+  private targetPath(route: ProxyRoute, req: Request): string {
     const path = route.path.replace(/:(\w+)/g, (_match, name: string) => {
       const value: unknown = req.params[name];
       // '.' and '..' would be resolved as dot segments and move the call to another path.
@@ -192,8 +212,7 @@ export class ProxyService {
     });
     const queryStart = req.originalUrl.indexOf('?');
     const query = queryStart === -1 ? '' : req.originalUrl.slice(queryStart);
-    const url = new URL(`${this.upstreams[route.upstream].replace(/\/+$/, '')}${path}${query}`);
-    if (isInternalPath(url.pathname)) throw notFound();
-    return url;
+    if (isInternalPath(path)) throw notFound();
+    return `${this.clients[route.upstream].basePath}${path}${query}`;
   }
 }

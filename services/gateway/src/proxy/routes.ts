@@ -1,4 +1,5 @@
 import type { AccessRule } from '../auth/access.guard';
+import type { RateLimitPolicy } from '../rate-limit/gcra';
 
 export const UPSTREAMS = ['bookings', 'referrals', 'wallet', 'payouts'] as const;
 export type UpstreamName = (typeof UPSTREAMS)[number];
@@ -22,6 +23,11 @@ export interface ProxyRoute {
   relayHeaders?: readonly string[];
   /** Tells the upstream the client's address and scheme (X-Forwarded-For, -Proto). */
   forwardClient?: boolean;
+  /**
+   * This route's limit, per client IP on public routes and per user on the others; default
+   * RATE_LIMIT_PUBLIC_PER_MINUTE or RATE_LIMIT_USER_PER_MINUTE.
+   */
+  rateLimit?: RateLimitPolicy;
 }
 
 const route = (
@@ -29,7 +35,10 @@ const route = (
   path: string,
   upstream: UpstreamName,
   access: AccessRule,
-  extra: Pick<ProxyRoute, 'body' | 'forwardHeaders' | 'relayHeaders' | 'forwardClient'> = {},
+  extra: Pick<
+    ProxyRoute,
+    'body' | 'forwardHeaders' | 'relayHeaders' | 'forwardClient' | 'rateLimit'
+  > = {},
 ): ProxyRoute => ({ method, path, upstream, access, ...extra });
 
 /** Everything clients can reach through the gateway: one line per route, anything else is 404. */
@@ -89,6 +98,8 @@ export const GATEWAY_ROUTES: readonly ProxyRoute[] = [
   route('POST', '/webhooks/stripe', 'payouts', 'public', {
     body: 'raw',
     forwardHeaders: ['stripe-signature'],
+    // Stripe sends from a few addresses, in bursts after an outage.
+    rateLimit: { limit: 600, perSeconds: 60 },
   }),
 ];
 

@@ -6,6 +6,7 @@ const env = {
   KAFKA_BROKERS: '127.0.0.1:9092',
   STRIPE_SECRET_KEY: 'sk_test_abc',
   STRIPE_WEBHOOK_SECRET: 'whsec_abc',
+  INTERNAL_AUTH_KEY: 'test-only-internal-key-of-at-least-32-chars',
 };
 
 describe(PayoutsConfig.name, () => {
@@ -33,13 +34,16 @@ describe(PayoutsConfig.name, () => {
     ).toThrow('PAYOUT_MAX_CONCURRENT_ATTEMPTS');
   });
 
-  it.each(['STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET'])('refuses to boot without %s', (name) => {
-    const incomplete: Record<string, string> = { ...env };
-    delete incomplete[name];
+  it.each(['STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET', 'INTERNAL_AUTH_KEY'])(
+    'refuses to boot without %s',
+    (name) => {
+      const incomplete: Record<string, string> = { ...env };
+      delete incomplete[name];
 
-    expect(() => loadConfig(PayoutsConfig, incomplete)).toThrow(ConfigError);
-    expect(() => loadConfig(PayoutsConfig, incomplete)).toThrow(name);
-  });
+      expect(() => loadConfig(PayoutsConfig, incomplete)).toThrow(ConfigError);
+      expect(() => loadConfig(PayoutsConfig, incomplete)).toThrow(name);
+    },
+  );
 
   it('refuses a publishable key where the secret key belongs', () => {
     expect(() => loadConfig(PayoutsConfig, { ...env, STRIPE_SECRET_KEY: 'pk_test_abc' })).toThrow(

@@ -1,5 +1,5 @@
-import { activeTraceparent } from '@rewards/service-kit';
 import { Inject, Injectable } from '@nestjs/common';
+import { activeTraceparent, serviceCallHeaders } from '@rewards/service-kit';
 import { PayoutsConfig } from '../config/payouts.config';
 import { TransferFailure, transferFailure } from './transfer-failure';
 
@@ -23,7 +23,15 @@ export class PayoutDestinationClient {
     try {
       const traceparent = activeTraceparent();
       response = await fetch(url, {
-        headers: traceparent ? { traceparent } : {},
+        // Signed as payouts: bookings answers this route to no one else.
+        headers: {
+          ...serviceCallHeaders({
+            from: 'payouts',
+            to: 'bookings',
+            key: this.config.INTERNAL_AUTH_KEY,
+          }),
+          ...(traceparent ? { traceparent } : {}),
+        },
         signal: AbortSignal.timeout(Math.max(1, Math.min(timeoutMs, BOOKINGS_TIMEOUT_MS))),
       });
     } catch (err) {

@@ -19,9 +19,9 @@ export class PayoutQueries {
 
   async get(caller: CallerIdentity, id: string): Promise<Payout> {
     const payout = await this.dataSource.manager.findOneBy(Payout, { id });
-    if (!payout) throw new PayoutsError('PAYOUT_NOT_FOUND', 'no such payout');
-    if (payout.beneficiaryId !== caller.userId && !caller.roles.includes('admin')) {
-      throw new PayoutsError('PAYOUT_NOT_YOURS', 'this payout belongs to someone else');
+    // Another user's payout answers exactly as a missing one: whether it exists is not told.
+    if (!payout || (payout.beneficiaryId !== caller.userId && !caller.roles.includes('admin'))) {
+      throw new PayoutsError('PAYOUT_NOT_FOUND', 'no such payout');
     }
     return payout;
   }

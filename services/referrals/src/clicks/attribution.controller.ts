@@ -1,5 +1,5 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
-import { Caller, CallerIdentity } from '@rewards/service-kit';
+import { Caller, CallerIdentity, InternalCallers } from '@rewards/service-kit';
 import { DataSource } from 'typeorm';
 import { ATTRIBUTION_REFUSAL_TEXT } from './attribution-explanations';
 import { ClaimReferralCode, ClaimResult } from './claim-referral-code.usecase';
@@ -27,8 +27,12 @@ export class ClaimController {
   }
 }
 
-/** Service-to-service: bookings asks at signup, so a refusal is told in the signup response. */
+/**
+ * Service-to-service: bookings asks at signup, so a refusal is told in the signup response.
+ * Answered to bookings alone, signed as itself.
+ */
 @Controller('internal/attribution')
+@InternalCallers('bookings')
 export class AttributionPreviewController {
   constructor(
     private readonly dataSource: DataSource,

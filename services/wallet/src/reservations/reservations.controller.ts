@@ -1,4 +1,5 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
+import { InternalCallers } from '@rewards/service-kit';
 import { DataSource } from 'typeorm';
 import { CheckoutFunds, CheckoutFundsView } from './checkout-funds.query';
 import { reservationView, ReservationView } from './credit-reservation';
@@ -13,9 +14,11 @@ import { ReturnReservation } from './return-reservation.usecase';
 
 /**
  * What bookings' checkout calls, synchronously, with the checkout's reference as idempotency
- * key. Service-to-service only: the gateway never routes /internal.
+ * key. Service-to-service only: the gateway never routes /internal, and only bookings, signed as
+ * itself, is answered.
  */
 @Controller('internal')
+@InternalCallers('bookings')
 export class ReservationsController {
   constructor(
     private readonly dataSource: DataSource,

@@ -1,0 +1,80 @@
+import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
+import type { Request } from 'express';
+import type { Observable } from 'rxjs';
+import { PlatformError } from './errors';
+
+/** Deepest nesting of objects and arrays a request body may have. */
+export const MAX_BODY_DEPTH = 32;
+
+// NUL breaks Postgres text, the rest breaks logs and displays; tab, newline and CR are text.
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const CONTROL_CHARACTER = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
+// Keys that reach for an object's prototype: never data, so refused rather than dropped.
+const PROTOTYPE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+const join = (path: string, key: string | number) =>
+  typeof key === 'number' ? `${path}[${key}]` : path === '' ? key : `${path}.${key}`;
+
+/**
+ * Refuses what no route accepts, before any DTO or upstream sees it: control characters in any
+ * string or key (422 naming the field), prototype keys (422), and a body nested deeper than
+ * MAX_BODY_DEPTH (413). Iterative, so a hostile depth cannot overflow the stack.
+ */
+export function checkRequestShape(value: unknown, root: string, maxDepth = MAX_BODY_DEPTH): void {
+  const stack: Array<{ value: unknown; path: string; depth: number }> = [
+    { value, path: root, depth: 0 },
+  ];
+  while (stack.length > 0) {
+    const next = stack.pop()!;
+    if (typeof next.value === 'string') {
+      if (CONTROL_CHARACTER.test(next.value)) {
+        throw new PlatformError(
+          'VALIDATION_FAILED',
+          `${next.path || 'body'} must not contain control characters`,
+          next.path || undefined,
+        );
+      }
+      continue;
+    }
+    if (typeof next.value !== 'object' || next.value === null) continue;
+    if (next.depth >= maxDepth) {
+      throw new PlatformError('PAYLOAD_TOO_LARGE', `request nests deeper than ${maxDepth} levels`);
+    }
+    const entries: Array<[string | number, unknown]> = Array.isArray(next.value)
+      ? next.value.map((v, i) => [i, v])
+      : Object.entries(next.value as Record<string, unknown>);
+    for (const [key, child] of entries) {
+      const path = join(next.path, key);
+      if (typeof key === 'string') {
+        if (PROTOTYPE_KEYS.has(key)) {
+          throw new PlatformError('VALIDATION_FAILED', `field '${path}' is not allowed`, path);
+        }
+        if (CONTROL_CHARACTER.test(key)) {
+          throw new PlatformError(
+            'VALIDATION_FAILED',
+            'field names must not contain control characters',
+            path,
+          );
+        }
+      }
+      stack.push({ value: child, path, depth: next.depth + 1 });
+    }
+  }
+}
+
+/** Applies checkRequestShape to the body, query and path parameters of every HTTP request. */
+@Injectable()
+export class RequestShapeInterceptor implements NestInterceptor {
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    if (context.getType() === 'http') {
+      const req = context.switchToHttp().getRequest<Request>();
+      // Buffers (a raw body) and text are not parsed structures; only parsed JSON is walked.
+      if (typeof req.body === 'object' && req.body !== null && !Buffer.isBuffer(req.body)) {
+        checkRequestShape(req.body, '');
+      }
+      checkRequestShape(req.query, '');
+      checkRequestShape(req.params, '');
+    }
+    return next.handle();
+  }
+}

@@ -1,0 +1,228 @@
+// Generates the typed TypeScript client of the gateway's API (libs/api-client) from its
+// OpenAPI 3.1 document: the one the gateway serves at /openapi.json (pass its URL), or by default
+// the one built from the route table, as the gateway builds it.
+import { existsSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import {
+  buildOpenApiDocument,
+  type OpenApiDocument,
+} from '../../services/gateway/src/openapi/openapi-document';
+import type { JsonSchema } from '../../services/gateway/src/openapi/json-schema';
+import { GATEWAY_ROUTES } from '../../services/gateway/src/proxy/routes';
+
+/** The checkout's root, from the source or from dist/. */
+function repoRoot(): string {
+  for (let dir = __dirname; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'nx.json'))) return dir;
+    if (dirname(dir) === dir) throw new Error(`no repository root above ${__dirname}`);
+  }
+}
+
+export const CLIENT_PATH = join(repoRoot(), 'libs/api-client/src/rewards-api.ts');
+/** The committed API document: CI compares the route table's document with it. */
+export const SNAPSHOT_PATH = join(repoRoot(), 'services/gateway/openapi.snapshot.json');
+
+const refName = (ref: string) => ref.replace('#/components/schemas/', '');
+const literal = (value: unknown) => JSON.stringify(value);
+const key = (name: string) => (/^[A-Za-z_$][\w$]*$/.test(name) ? name : literal(name));
+
+/** The TypeScript type of a schema of the subset the document uses. */
+export function typeOf(schema: JsonSchema): string {
+  if ('$ref' in schema) return refName(schema.$ref);
+  if ('oneOf' in schema) return schema.oneOf.map(typeOf).join(' | ');
+  const types = Array.isArray(schema.type) ? schema.type : [schema.type];
+  const nullable = types.includes('null') && types.length > 1 ? ' | null' : '';
+  switch (types[0]) {
+    case 'null':
+      return 'null';
+    case 'boolean':
+      return 'boolean';
+    case 'integer':
+    case 'number':
+      return `number${nullable}`;
+    case 'string': {
+      const s = schema as { enum?: readonly (string | null)[] };
+      const base = s.enum ? s.enum.map(literal).join(' | ') : 'string';
+      return `${base}${nullable}`;
+    }
+    case 'array':
+      return `Array<${typeOf((schema as { items: JsonSchema }).items)}>`;
+    case 'object': {
+      const o = schema as {
+        properties: Record<string, JsonSchema>;
+        required?: readonly string[];
+        additionalProperties?: false | JsonSchema;
+      };
+      const props = Object.entries(o.properties ?? {});
+      if (props.length === 0) {
+        return o.additionalProperties
+          ? `Record<string, ${typeOf(o.additionalProperties)}>`
+          : 'Record<string, unknown>';
+      }
+      const required = new Set(o.required ?? []);
+      return `{ ${props.map(([name, s]) => `${key(name)}${required.has(name) ? '' : '?'}: ${typeOf(s)};`).join(' ')} }`;
+    }
+    default:
+      return 'unknown';
+  }
+}
+
+interface Op {
+  operationId: string;
+  summary: string;
+  security: unknown[];
+  parameters?: Array<{ name: string; in: 'path' | 'query'; required: boolean; schema: JsonSchema }>;
+  requestBody?: { required: boolean; content: { 'application/json': { schema: JsonSchema } } };
+  responses: Record<string, { content?: { 'application/json': { schema: JsonSchema } } }>;
+}
+
+/** A redirect (a share link) is for a browser to open, not an API call: no client method. */
+const isBrowserNavigation = (op: Op) =>
+  Object.keys(op.responses).some((status) => /^3\d\d$/.test(status));
+
+function method(path: string, verb: string, op: Op): string {
+  const [status, success] = Object.entries(op.responses).find(([s]) => s.startsWith('2'))!;
+  const answer = success.content ? typeOf(success.content['application/json'].schema) : 'void';
+  const pathParams = (op.parameters ?? []).filter((p) => p.in === 'path');
+  const queryParams = (op.parameters ?? []).filter((p) => p.in === 'query');
+  const args: string[] = [];
+  if (pathParams.length > 0) {
+    args.push(`params: { ${pathParams.map((p) => `${key(p.name)}: string;`).join(' ')} }`);
+  }
+  if (op.requestBody) {
+    args.push(
+      `body${op.requestBody.required ? '' : '?'}: ${typeOf(op.requestBody.content['application/json'].schema)}`,
+    );
+  }
+  if (queryParams.length > 0) {
+    args.push(
+      `query: { ${queryParams.map((p) => `${key(p.name)}?: ${typeOf(p.schema)};`).join(' ')} } = {}`,
+    );
+  }
+  const url = path.replace(
+    /\{(\w+)\}/g,
+    (_m, name: string) => `\${encodeURIComponent(params.${name})}`,
+  );
+  return `
+  /** ${op.summary} (${verb.toUpperCase()} ${path}${op.security.length === 0 ? ', public' : ''}) */
+  ${op.operationId}(${args.join(', ')}): Promise<${answer}> {
+    return this.call<${answer}>('${verb.toUpperCase()}', \`${url}\`, ${status}, {${op.requestBody ? ' body,' : ''}${queryParams.length > 0 ? ' query,' : ''} });
+  }`;
+}
+
+/** Formats the source as the repository's Prettier config says (it runs in CI). */
+export type Formatter = (source: string) => Promise<string> | string;
+
+const prettierFormat: Formatter = async (source) => {
+  const prettier = await import('prettier');
+  const config = (await prettier.resolveConfig(CLIENT_PATH)) ?? {};
+  return prettier.format(source, { ...config, parser: 'typescript' });
+};
+
+export async function generateApiClient(
+  doc: OpenApiDocument,
+  formatSource: Formatter = prettierFormat,
+): Promise<string> {
+  const types = Object.entries(doc.components.schemas)
+    .map(([name, schema]) => `export type ${name} = ${typeOf(schema)};`)
+    .join('\n\n');
+  const methods = Object.entries(doc.paths).flatMap(([path, verbs]) =>
+    Object.entries(verbs)
+      .filter(([, op]) => !isBrowserNavigation(op as unknown as Op))
+      .map(([verb, op]) => method(path, verb, op as unknown as Op)),
+  );
+  const source = `// GENERATED by tools/api-client/generate-api-client.ts from the gateway's OpenAPI document
+// (${doc.info.title}, version ${doc.info.version}). Do not edit: run \`npm run api:client\`.
+
+${types}
+
+/** A refusal of the API: its status and the platform's error body. */
+export class RewardsApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly body: ApiError,
+  ) {
+    super(\`\${status} \${body.error.code}: \${body.error.message}\`);
+    this.name = 'RewardsApiError';
+  }
+}
+
+export interface RewardsApiOptions {
+  baseUrl: string;
+  /** Bearer token of the signed-in user. */
+  token?: string;
+  fetch?: typeof fetch;
+}
+
+/** Every operation of the API, typed from its document. */
+export class RewardsApi {
+  constructor(private readonly options: RewardsApiOptions) {}
+
+  /** The same client, signed in as the token's user. */
+  withToken(token: string): RewardsApi {
+    return new RewardsApi({ ...this.options, token });
+  }
+
+  private async call<T>(
+    method: string,
+    path: string,
+    expected: number,
+    init: { body?: unknown; query?: Record<string, string | number | undefined> },
+  ): Promise<T> {
+    const url = new URL(path, this.options.baseUrl);
+    for (const [name, value] of Object.entries(init.query ?? {})) {
+      if (value !== undefined) url.searchParams.set(name, String(value));
+    }
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (this.options.token !== undefined) headers.authorization = \`Bearer \${this.options.token}\`;
+    if (init.body !== undefined) headers['content-type'] = 'application/json';
+    const res = await (this.options.fetch ?? fetch)(url, {
+      method,
+      headers,
+      body: init.body === undefined ? undefined : JSON.stringify(init.body),
+    });
+    const text = await res.text();
+    const parsed: unknown = text === '' ? undefined : JSON.parse(text);
+    if (res.status !== expected) {
+      throw new RewardsApiError(res.status, parsed as ApiError);
+    }
+    return parsed as T;
+  }
+${methods.join('\n')}
+}
+`;
+  return formatSource(source);
+}
+
+export function currentDocument(): OpenApiDocument {
+  return buildOpenApiDocument(GATEWAY_ROUTES, { devTokens: true });
+}
+
+/** The document as committed: Prettier-formatted JSON. */
+async function snapshotOf(doc: OpenApiDocument): Promise<string> {
+  const prettier = await import('prettier');
+  const config = (await prettier.resolveConfig(SNAPSHOT_PATH)) ?? {};
+  return prettier.format(JSON.stringify(doc), { ...config, parser: 'json' });
+}
+
+/**
+ * Without an argument: the document of the route table, written to the snapshot and the
+ * client. With a served document's URL: the client of that document only.
+ */
+async function main(): Promise<void> {
+  const url = process.argv[2];
+  const doc = url ? ((await (await fetch(url)).json()) as OpenApiDocument) : currentDocument();
+  if (!url) {
+    writeFileSync(SNAPSHOT_PATH, await snapshotOf(doc));
+    console.log(`wrote ${SNAPSHOT_PATH}`);
+  }
+  writeFileSync(CLIENT_PATH, await generateApiClient(doc));
+  console.log(`wrote ${CLIENT_PATH}`);
+}
+
+if (require.main === module) {
+  main().catch((err: unknown) => {
+    console.error(err);
+    process.exitCode = 1;
+  });
+}
