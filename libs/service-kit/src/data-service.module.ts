@@ -5,6 +5,7 @@ import { DataSource } from 'typeorm';
 import { Clock, SystemClock } from './clock';
 import { DataServiceConfig } from './config';
 import { HealthModule } from './health';
+import { JobScheduler } from './jobs/job-scheduler';
 import { kafkaSecurity } from './kafka-security';
 import { MessagingGauges, MetricsModule, ServiceMetrics } from './metrics';
 import { isTransientInfrastructureError } from './transient-errors';
@@ -19,7 +20,7 @@ export interface DataServiceOptions {
 
 /**
  * The wiring every service that owns a schema shares: its DataSource, Kafka messaging through
- * the outbox and inbox, health checks of both, and the clock.
+ * the outbox and inbox, health checks of both, the clock and the job scheduler.
  */
 @Module({})
 export class DataServiceModule {
@@ -77,8 +78,9 @@ export class DataServiceModule {
       providers: [
         { provide: Clock, useValue: options.clock ?? new SystemClock() },
         MessagingGauges,
+        JobScheduler,
       ],
-      exports: [Clock],
+      exports: [Clock, JobScheduler],
     };
   }
 }

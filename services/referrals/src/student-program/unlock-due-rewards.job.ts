@@ -1,13 +1,7 @@
-import {
-  BeforeApplicationShutdown,
-  Inject,
-  Injectable,
-  Logger,
-  OnApplicationBootstrap,
-} from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { Currency, Topics } from '@rewards/contracts';
 import { OutboxRelay, OutboxWriter } from '@rewards/messaging';
-import { Clock } from '@rewards/service-kit';
+import { Clock, JobScheduler } from '@rewards/service-kit';
 import { DataSource, EntityManager } from 'typeorm';
 import { ReferralsConfig } from '../config/referrals.config';
 import { readStudentProgramSettings } from './student-program-settings';
@@ -34,27 +28,23 @@ export interface UnlockRun {
  * status a chunk writes makes a repeat a no-op.
  */
 @Injectable()
-export class UnlockDueRewardsJob implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private readonly logger = new Logger(UnlockDueRewardsJob.name);
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<unknown>;
-
+export class UnlockDueRewardsJob {
   constructor(
     private readonly dataSource: DataSource,
     private readonly outbox: OutboxWriter,
     private readonly relay: OutboxRelay,
     private readonly voider: VoidStudentReward,
     private readonly clock: Clock,
-    @Inject(ReferralsConfig) private readonly config: ReferralsConfig,
-  ) {}
-
-  onApplicationBootstrap(): void {
-    this.timer = setInterval(() => this.tick(), this.config.REWARD_UNLOCK_INTERVAL_MS);
-  }
-
-  async beforeApplicationShutdown(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running?.catch(() => undefined);
+    @Inject(ReferralsConfig) config: ReferralsConfig,
+    scheduler: JobScheduler,
+  ) {
+    // The lock is taken per chunk below, in the transaction that does the work.
+    scheduler.every({
+      name: 'referrals:unlock-due-rewards',
+      intervalMs: config.REWARD_UNLOCK_INTERVAL_MS,
+      run: () => this.runOnce(),
+      report: (run) => (run.unlocked + run.reviewsExpired > 0 ? { ...run } : undefined),
+    });
   }
 
   /** One tick, now: what the timer runs, and what tests call after moving the clock. */
@@ -125,19 +115,5 @@ export class UnlockDueRewardsJob implements OnApplicationBootstrap, BeforeApplic
       );
     }
     return due.length;
-  }
-
-  private tick(): void {
-    if (this.running) return;
-    this.running = this.runOnce()
-      .then((run) => {
-        if (run.unlocked + run.reviewsExpired > 0) {
-          this.logger.log({ message: 'student rewards tick', ...run });
-        }
-      })
-      .catch((err: unknown) =>
-        this.logger.error({ message: 'student rewards tick failed', err: String(err) }),
-      )
-      .finally(() => (this.running = undefined));
   }
 }
