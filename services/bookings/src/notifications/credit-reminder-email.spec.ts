@@ -11,7 +11,9 @@ describe(creditReminderEmail.name, () => {
       expiresAt: new Date('2027-06-01T10:00:00Z'),
     });
     expect(mail.subject).toBe('Your $20.00 lesson credit expires in 14 days');
-    expect(mail.text).toContain('$20.00 of your lesson credit expires in 14 days, on June 1, 2027 (UTC).');
+    expect(mail.text).toContain(
+      '$20.00 of your lesson credit expires in 14 days, on June 1, 2027 (UTC).',
+    );
   });
 
   it('says "tomorrow" on the last day, and writes other currencies as students read them', () => {
