@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Currency, Topics } from '@rewards/contracts';
-import { OutboxRelay, OutboxWriter } from '@rewards/messaging';
+import { OutboxRelay, OutboxWriter, tryTakeSchemaLock } from '@rewards/messaging';
 import { Clock, JobScheduler } from '@rewards/service-kit';
 import { DataSource, EntityManager } from 'typeorm';
 import { ReferralsConfig } from '../config/referrals.config';
@@ -9,8 +9,8 @@ import { StudentRewardKind } from './student-reward.entity';
 import { expireStaleReviews } from './expire-stale-reviews';
 import { VoidStudentReward } from './void-student-reward.usecase';
 
-/** First half of the two-int advisory lock that lets one replica run a tick at a time. */
-const UNLOCK_LOCK_SPACE = 0x756e6c6b; // 'unlk'
+/** The schema lock that lets one replica run a tick at a time (no other role can take it). */
+const UNLOCK_LOCK = 'referrals:unlock-due-rewards';
 const REWARDS_PER_CHUNK = 200;
 
 export interface UnlockRun {
@@ -23,7 +23,7 @@ export interface UnlockRun {
 /**
  * Every REWARD_UNLOCK_INTERVAL_MS (15 minutes): releases held rewards whose hold has passed
  * (reward-unlocked, with the credit's expiry 6 months on) and voids reviews left open past
- * their expiry. Each chunk is one transaction under a transaction-scoped advisory lock: a
+ * their expiry. Each chunk is one transaction holding a schema lock (tryTakeSchemaLock): a
  * replica that cannot take it skips the tick, so a tick runs once across replicas, and the
  * status a chunk writes makes a repeat a no-op.
  */
@@ -40,7 +40,7 @@ export class UnlockDueRewardsJob {
   ) {
     // The lock is taken per chunk below, in the transaction that does the work.
     scheduler.every({
-      name: 'referrals:unlock-due-rewards',
+      name: UNLOCK_LOCK,
       intervalMs: config.REWARD_UNLOCK_INTERVAL_MS,
       run: () => this.runOnce(),
       report: (run) => (run.unlocked + run.reviewsExpired > 0 ? { ...run } : undefined),
@@ -53,11 +53,7 @@ export class UnlockDueRewardsJob {
     let first = true;
     for (;;) {
       const chunk = await this.dataSource.transaction(async (tx) => {
-        const [{ locked }] = await tx.query<Array<{ locked: boolean }>>(
-          'SELECT pg_try_advisory_xact_lock($1::int, 0) AS locked',
-          [UNLOCK_LOCK_SPACE],
-        );
-        if (!locked) return null;
+        if (!(await tryTakeSchemaLock(tx, UNLOCK_LOCK))) return null;
         const now = this.clock.now();
         const unlocked = await this.unlockDue(tx, now);
         const reviewsExpired = await expireStaleReviews(tx, this.voider, now, REWARDS_PER_CHUNK);
