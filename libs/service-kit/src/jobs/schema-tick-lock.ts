@@ -35,9 +35,9 @@ export class SchemaTickLock implements TickLock {
       this.rowExists = true;
     }
     const runner = this.dataSource.createQueryRunner();
-    await runner.connect();
     let keepAlive: NodeJS.Timeout | undefined;
     try {
+      await runner.connect();
       await runner.startTransaction();
       if (!(await tryTakeSchemaLock(runner.manager, this.name))) {
         await runner.rollbackTransaction();
@@ -48,6 +48,7 @@ export class SchemaTickLock implements TickLock {
       }, this.keepAliveMs);
       keepAlive.unref();
       await work();
+      clearInterval(keepAlive);
       await runner.commitTransaction();
       return true;
     } finally {
