@@ -23,7 +23,8 @@ const subjectOf = (mail: ReceivedMail): string => /^Subject: (.*)$/m.exec(mail.r
  * history.
  */
 describe('credit expiry and its reminder emails through the gateway', () => {
-  const clock = new ManualClock(new Date('2026-12-01T09:00:00Z'));
+  // A start of its own, so other suites' credit (on the shared database) expires on other days.
+  const clock = new ManualClock(new Date('2027-02-11T09:00:00Z'));
   const smtp = new SmtpSink();
   const smsFile = join(tmpdir(), `sms-${randomUUID()}.jsonl`);
   let platform: PlatformUnderTest;
@@ -53,7 +54,11 @@ describe('credit expiry and its reminder emails through the gateway', () => {
     await smtp.stop();
   });
 
-  /** Two replicas of the wallet at the same moment, then one more run: each must be a no-op past the first. */
+  /**
+   * Two replicas of the wallet at the same moment, then one more run: each must be a no-op past
+   * the first. The counts cover every wallet of the shared test database (other suites leave
+   * credit too), so this student's own emails and entries are what the test asserts exactly.
+   */
   const expiryTicks = async () => {
     const job = platform.wallet().app.get(CreditExpiryJob);
     const [a, b] = await Promise.all([job.runOnce(), job.runOnce()]);
@@ -97,12 +102,15 @@ describe('credit expiry and its reminder emails through the gateway', () => {
     const day = displayDay(expiresAt);
 
     clock.set(new Date(expiresAt.getTime() - 14 * DAY_MS - HOUR_MS));
-    expect(await expiryTicks()).toEqual({ expired: 0, reminded: 0 });
+    await expiryTicks();
     const early = await j.gw().get('/wallet/me').set(referrer.auth).expect(200);
     expect(early.body.balances[0]).toMatchObject({ availableCents: 2000, expiringSoon: [] });
 
+    await emailTicks();
+    expect(remindersTo(referrer)).toEqual([]);
+
     clock.set(new Date(expiresAt.getTime() - 14 * DAY_MS + HOUR_MS));
-    expect(await expiryTicks()).toEqual({ expired: 0, reminded: 1 });
+    expect((await expiryTicks()).reminded).toBeGreaterThanOrEqual(1);
     const soon = await j.gw().get('/wallet/me').set(referrer.auth).expect(200);
     expect(soon.body.balances[0].expiringSoon).toEqual([
       expect.objectContaining({ amountCents: 2000, expiresAt: expiresAt.toISOString() }),
@@ -121,7 +129,7 @@ describe('credit expiry and its reminder emails through the gateway', () => {
     );
 
     clock.set(new Date(expiresAt.getTime() - 3 * DAY_MS + HOUR_MS));
-    expect(await expiryTicks()).toEqual({ expired: 0, reminded: 1 });
+    expect((await expiryTicks()).reminded).toBeGreaterThanOrEqual(1);
     const second = await eventually(() => {
       const mails = remindersTo(referrer);
       expect(mails).toHaveLength(2);
@@ -136,7 +144,7 @@ describe('credit expiry and its reminder emails through the gateway', () => {
     );
 
     clock.set(new Date(expiresAt.getTime() + 60_000));
-    expect(await expiryTicks()).toEqual({ expired: 1, reminded: 0 });
+    expect((await expiryTicks()).expired).toBeGreaterThanOrEqual(1);
     await eventually(async () => {
       const balance = await j.gw().get('/wallet/me').set(referrer.auth).expect(200);
       expect(balance.body.balances[0]).toMatchObject({ availableCents: 0, expiringSoon: [] });
@@ -156,10 +164,15 @@ describe('credit expiry and its reminder emails through the gateway', () => {
         amount: { amountCents: 2000, currency: 'USD' },
       }),
     );
-    // Nothing left to remind of: no third email, and a later run changes nothing.
+    // Nothing left to remind of: no third email, and a later run expires nothing more.
+    await expiryTicks();
     await emailTicks();
     await quietPeriod();
     expect(remindersTo(referrer)).toHaveLength(2);
-    expect(await expiryTicks()).toEqual({ expired: 0, reminded: 0 });
+    const again = await j.gw().get('/wallet/me/history').set(referrer.auth).expect(200);
+    const expiries = (again.body.entries as Array<{ kind: string }>).filter(
+      (e) => e.kind === 'credit_expiry',
+    );
+    expect(expiries).toHaveLength(1);
   });
 });
