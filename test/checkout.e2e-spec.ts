@@ -5,7 +5,9 @@ import { Client } from 'pg';
 import request from 'supertest';
 import { checkLedgerInvariants } from '../services/wallet/src/ledger/check-invariants';
 import { walletDataSource } from '../services/wallet/src/db/data-source';
+import { DataSource } from 'typeorm';
 import { OffsetClock, PlatformUnderTest, startPlatform } from './support/platform-under-test';
+import { StatementCounter } from './support/statement-counter';
 
 interface User {
   id: string;
@@ -132,6 +134,39 @@ describe('checkout through the gateway', () => {
       await ds.destroy();
     }
   };
+
+  it('quotes and confirms a wallet-credit checkout in few database round trips', async () => {
+    const [student, instructor] = [await register('student'), await liveInstructor()];
+    await giveCredit(student, 2000);
+    const bookings = new StatementCounter(platform.bookings().app.get(DataSource));
+    const walletDb = new StatementCounter(platform.wallet().app.get(DataSource));
+    try {
+      const draft = lesson(instructor, 8000);
+      bookings.take();
+      walletDb.take();
+      const q = (await quote(student, draft).expect(200)).body;
+      // The draft's two accounts in one statement, the discount, the quote's insert; the wallet's
+      // balances in one statement (asked in parallel with the first two).
+      expect(bookings.take()).toHaveLength(3);
+      expect(walletDb.take()).toHaveLength(1);
+
+      await book(student, draft, q).expect(201);
+      // Each service's part of the answer ends at its first COMMIT: what follows (the outbox
+      // relay's publish, the capture) runs after the answer, off its path.
+      const untilCommit = (statements: string[]) =>
+        statements.slice(0, statements.indexOf('COMMIT') + 1);
+      // Quote and earlier booking (in parallel), then BEGIN, accounts, booking, outbox lock and
+      // row, COMMIT.
+      expect(untilCommit(bookings.take())).toHaveLength(8);
+      // The hold. The student's first one opens their reserved account: 3 of these statements.
+      const held = untilCommit(walletDb.take());
+      expect(held.length).toBeGreaterThan(0);
+      expect(held.length).toBeLessThanOrEqual(15);
+    } finally {
+      bookings.restore();
+      walletDb.restore();
+    }
+  });
 
   it('quotes $20 credit on an $80 lesson, books exactly that, and gives it back on cancel', async () => {
     const [student, instructor] = [await register('student'), await liveInstructor()];

@@ -36,6 +36,9 @@ export interface PlatformUnderTest {
   stripeWebhookSecret: string;
   /** The running referrals app (its jobs can be run at once after moving the clock). */
   referrals(): RunningServiceApp;
+  /** The running wallet and bookings apps, for the same reason. */
+  wallet(): RunningServiceApp;
+  bookings(): RunningServiceApp;
   /** Each running service's GET /metrics URL (its own port, not reachable via the gateway). */
   metricsUrls(): Record<string, string>;
   /** Stops one service, as a crash or a deploy would; `restart` brings it back. */
@@ -53,6 +56,7 @@ export interface PlatformOptions {
   /** Extra environment of bookings (e.g. SMTP_URL, SMS_LOG_FILE) and referrals. */
   bookingsEnv?: Record<string, string>;
   referralsEnv?: Record<string, string>;
+  walletEnv?: Record<string, string>;
   payoutsEnv?: Record<string, string>;
   gatewayEnv?: Record<string, string>;
 }
@@ -66,7 +70,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     ReferralsConfig,
     serviceTestEnv('referrals', options.referralsEnv ?? {}),
   );
-  const walletConfig = loadConfig(WalletConfig, serviceTestEnv('wallet'));
+  const walletConfig = loadConfig(WalletConfig, serviceTestEnv('wallet', options.walletEnv ?? {}));
   await migrate(referralsDataSource(referralsConfig.DATABASE_URL));
   await migrate(walletDataSource(walletConfig.DATABASE_URL));
 
@@ -163,6 +167,8 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       if (!running.referrals) throw new Error('referrals is stopped');
       return running.referrals;
     },
+    wallet: () => wallet,
+    bookings: () => bookings,
     metricsUrls: () => {
       const apps = { gateway, bookings, wallet, ...running };
       return Object.fromEntries(

@@ -7,6 +7,7 @@ import { InternalIdentityGuard } from './caller';
 import { Clock, SystemClock } from './clock';
 import { DataServiceConfig } from './config';
 import { HealthModule } from './health';
+import { JobScheduler } from './jobs/job-scheduler';
 import { kafkaSecurity } from './kafka-security';
 import { MessagingGauges, MetricsModule, ServiceMetrics } from './metrics';
 import { isTransientInfrastructureError } from './transient-errors';
@@ -21,8 +22,8 @@ export interface DataServiceOptions {
 
 /**
  * The wiring every service that owns a schema shares: its DataSource, Kafka messaging through
- * the outbox and inbox, health checks of both, the clock, and the caller identity the gateway
- * (or a calling service) signs.
+ * the outbox and inbox, health checks of both, the clock, the job scheduler, and the caller
+ * identity the gateway (or a calling service) signs.
  */
 @Module({})
 export class DataServiceModule {
@@ -84,8 +85,9 @@ export class DataServiceModule {
           provide: APP_GUARD,
           useValue: new InternalIdentityGuard({ service, key: config.INTERNAL_AUTH_KEY }),
         },
+        JobScheduler,
       ],
-      exports: [Clock],
+      exports: [Clock, JobScheduler],
     };
   }
 }

@@ -16,3 +16,4 @@ export * from './client-address';
 export * from './metrics';
 export * from './tracing';
 export * from './logging';
+export * from './jobs';

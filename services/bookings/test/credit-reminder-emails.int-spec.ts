@@ -93,8 +93,8 @@ describe(CreditReminderEmailsJob.name, () => {
     const mine = smtp.mails.filter((m) => m.to.includes(email));
     expect(mine).toHaveLength(2);
     expect(mine.map((m) => /Subject: (.*)/.exec(m.data)?.[1]).sort()).toEqual([
-      'Your 20.00 USD lesson credit expires in 14 days',
-      'Your 20.00 USD lesson credit expires in 3 days',
+      'Your $20.00 lesson credit expires in 14 days',
+      'Your $20.00 lesson credit expires in 3 days',
     ]);
     expect(mine[0].from).toBe('rewards@example.test');
   });

@@ -77,6 +77,131 @@ describe('wallet ledger privileges', () => {
     expect(await refused(sql)).toMatch(/^must be owner of (table|relation) ledger_/);
   });
 
+  /** Opens a student's credit account and the platform's expense account in the open transaction. */
+  async function openAccounts(): Promise<{ user: string; platform: string }> {
+    const user = randomUUID();
+    await app.query(
+      `INSERT INTO ledger_accounts (id, owner_id, kind, currency, created_at, balance_cents)
+       VALUES ($1, $1, 'user_credit', 'USD', now(), 0)`,
+      [user],
+    );
+    await app.query(
+      `INSERT INTO ledger_accounts (id, owner_id, kind, currency, created_at, balance_cents)
+       VALUES ($1, NULL, 'platform_rewards_expense', 'USD', now(), NULL)
+       ON CONFLICT (owner_id, kind, currency) DO NOTHING`,
+      [randomUUID()],
+    );
+    const [{ id: platform }] = (
+      await app.query<{ id: string }>(
+        `SELECT id FROM ledger_accounts WHERE owner_id IS NULL
+            AND kind = 'platform_rewards_expense' AND currency = 'USD'`,
+      )
+    ).rows;
+    return { user, platform };
+  }
+
+  async function post(legs: Array<[string, number]>): Promise<void> {
+    const txId = randomUUID();
+    await app.query(
+      `INSERT INTO ledger_transactions (id, idempotency_key, kind, source_id, occurred_at, created_at)
+       VALUES ($1, $2, 'reward_credit', 'privileges-test', now(), now())`,
+      [txId, `privileges-test:${txId}`],
+    );
+    for (const [account, cents] of legs) {
+      await app.query(
+        `INSERT INTO ledger_postings (transaction_id, account_id, amount_cents, currency)
+         VALUES ($1, $2, $3, 'USD')`,
+        [txId, account, cents],
+      );
+    }
+  }
+
+  /** Runs `attempt` in a transaction that is rolled back; returns its error message. */
+  async function refusedAfter(attempt: () => Promise<void>): Promise<string> {
+    await app.query('BEGIN');
+    try {
+      await attempt();
+      // The balance check is deferred to commit: bring it forward, still inside the transaction.
+      await app.query('SET CONSTRAINTS ALL IMMEDIATE');
+      return 'allowed';
+    } catch (err) {
+      return (err as Error).message;
+    } finally {
+      await app.query('ROLLBACK');
+    }
+  }
+
+  it('moves a balance by a balanced posting, the one way the app has', async () => {
+    await app.query('BEGIN');
+    try {
+      const { user, platform } = await openAccounts();
+      await post([
+        [user, 2000],
+        [platform, -2000],
+      ]);
+      await app.query('SET CONSTRAINTS ALL IMMEDIATE');
+      const { rows } = await app.query<{ balance: string }>(
+        'SELECT balance_cents AS balance FROM ledger_accounts WHERE id = $1',
+        [user],
+      );
+      expect(rows).toEqual([{ balance: '2000' }]);
+    } finally {
+      await app.query('ROLLBACK');
+    }
+  });
+
+  it('is refused an unbalanced transaction', async () => {
+    const message = await refusedAfter(async () => {
+      const { user } = await openAccounts();
+      await post([[user, 2000]]);
+    });
+    expect(message).toMatch(/does not balance/);
+  });
+
+  it('is refused a balance written by hand, up or down', async () => {
+    for (const change of ['balance_cents + 100000', '0']) {
+      const message = await refusedAfter(async () => {
+        const { user, platform } = await openAccounts();
+        await post([
+          [user, 500],
+          [platform, -500],
+        ]);
+        await app.query(`UPDATE ledger_accounts SET balance_cents = ${change} WHERE id = $1`, [
+          user,
+        ]);
+      });
+      expect(message).toMatch(/moves only by postings/);
+    }
+  });
+
+  it('is refused an account that opens with money in it', async () => {
+    const message = await refusedAfter(async () => {
+      await app.query(
+        `INSERT INTO ledger_accounts (id, owner_id, kind, currency, created_at, balance_cents)
+         VALUES ($1, $1, 'user_credit', 'USD', now(), 5000)`,
+        [randomUUID()],
+      );
+    });
+    expect(message).toMatch(/must open with a zero balance/);
+  });
+
+  it("is refused moving an account's balance to another owner or kind", async () => {
+    for (const change of ['owner_id = gen_random_uuid()', "kind = 'user_fee_rebate'"]) {
+      const message = await refusedAfter(async () => {
+        const { user } = await openAccounts();
+        await app.query(`UPDATE ledger_accounts SET ${change} WHERE id = $1`, [user]);
+      });
+      expect(message).toMatch(/keeps its owner, kind and currency/);
+    }
+  });
+
+  it.each([
+    ['DELETE accounts', 'DELETE FROM ledger_accounts'],
+    ['TRUNCATE accounts', 'TRUNCATE ledger_accounts CASCADE'],
+  ])('is refused to %s by grant', async (_, sql) => {
+    expect(await refused(sql)).toMatch(/^permission denied for table ledger_(accounts|postings)/);
+  });
+
   it('cannot skip triggers through session_replication_role', async () => {
     expect(await refused('SET session_replication_role = replica')).toMatch(/permission denied/);
   });

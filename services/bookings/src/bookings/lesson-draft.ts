@@ -1,5 +1,5 @@
 import { Currency } from '@rewards/contracts';
-import { EntityManager } from 'typeorm';
+import { EntityManager, In } from 'typeorm';
 import { Account } from '../accounts/account.entity';
 import { BookingsError } from '../bookings-error';
 
@@ -49,9 +49,11 @@ export async function checkLessonDraft(
   maxMinutes: number,
 ): Promise<CheckedDraft> {
   const times = checkLessonTimes(draft, now, maxMinutes);
-  const student = await tx.findOneBy(Account, { id: studentId });
+  // Both accounts in one round trip: this runs on every quote and every booking.
+  const accounts = await tx.findBy(Account, { id: In([studentId, draft.instructorId]) });
+  const student = accounts.find((a) => a.id === studentId);
   if (!student) throw new BookingsError('ACCOUNT_NOT_FOUND', 'register before booking');
-  const instructor = await tx.findOneBy(Account, { id: draft.instructorId });
+  const instructor = accounts.find((a) => a.id === draft.instructorId);
   if (!instructor || instructor.role !== 'instructor') {
     throw new BookingsError('ACCOUNT_NOT_FOUND', 'no such instructor');
   }

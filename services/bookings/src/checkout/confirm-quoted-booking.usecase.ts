@@ -41,7 +41,11 @@ export class ConfirmQuotedBooking {
   ) {}
 
   async execute(caller: CallerIdentity, command: QuotedBookingCommand): Promise<Booking> {
-    const quote = await this.dataSource.manager.findOneBy(CheckoutQuote, { id: command.quoteId });
+    // The quote and the booking made from it (a confirmation repeated), in parallel.
+    const [quote, earlier] = await Promise.all([
+      this.dataSource.manager.findOneBy(CheckoutQuote, { id: command.quoteId }),
+      this.dataSource.manager.findOneBy(Booking, { quoteId: command.quoteId }),
+    ]);
     // Another student's quote is not theirs to see: the same answer as no quote.
     if (!quote || quote.studentId !== caller.userId) {
       throw new BookingsError('QUOTE_NOT_FOUND', 'no such quote', 'quoteId');
@@ -54,7 +58,6 @@ export class ConfirmQuotedBooking {
       );
     }
     assertDraftMatches(quote, command.draft);
-    const earlier = await this.dataSource.manager.findOneBy(Booking, { quoteId: quote.id });
     if (earlier) return earlier;
     const now = this.clock.now();
     if (now.getTime() >= quote.expiresAt.getTime()) {

@@ -27,17 +27,24 @@ export class CreateQuote {
 
   async execute(caller: CallerIdentity, draft: LessonDraft): Promise<CheckoutQuote> {
     const now = this.clock.now();
-    const checked = await checkLessonDraft(
-      this.dataSource.manager,
-      caller.userId,
-      draft,
-      now,
-      this.config.MAX_LESSON_MINUTES,
-    );
-    const [funds, discount] = await Promise.all([
+    // Three independent look-ups at once (the draft's accounts, the wallet, the discount): a
+    // quote costs the slowest of them, then one insert. Refusals keep their order: a bad draft
+    // is reported before an unavailable wallet.
+    const [checked, funds, standing] = await allInOrder(
+      checkLessonDraft(
+        this.dataSource.manager,
+        caller.userId,
+        draft,
+        now,
+        this.config.MAX_LESSON_MINUTES,
+      ),
       this.wallet.funds(caller.userId, draft.instructorId, draft.currency),
-      this.discounts.standing(this.dataSource.manager, checked.student, draft.currency, false),
-    ]);
+      this.discounts.quoteStanding(this.dataSource.manager, caller.userId, draft.currency),
+    );
+    const discount = standing && {
+      ...standing,
+      verified: checked.student.emailVerified && checked.student.phoneVerified,
+    };
     const benefit = chooseBenefit(draft.priceCents, funds.creditCents, discount);
     const fee = platformFeeCents(draft.priceCents, this.config.PLATFORM_FEE_BPS);
     const quote = Object.assign(new CheckoutQuote(), {
@@ -62,4 +69,17 @@ export class CreateQuote {
     await this.dataSource.manager.insert(CheckoutQuote, quote);
     return quote;
   }
+}
+
+/** Like Promise.all, but waits for all three and throws the first failure in argument order. */
+async function allInOrder<A, B, C>(
+  a: Promise<A>,
+  b: Promise<B>,
+  c: Promise<C>,
+): Promise<[A, B, C]> {
+  const [ra, rb, rc] = await Promise.allSettled([a, b, c]);
+  if (ra.status === 'rejected') throw ra.reason;
+  if (rb.status === 'rejected') throw rb.reason;
+  if (rc.status === 'rejected') throw rc.reason;
+  return [ra.value, rb.value, rc.value];
 }

@@ -43,6 +43,32 @@ export class RefereeDiscounts {
   }
 
   /**
+   * Where the student's discount stands for a quote (no lock), in one statement and without the
+   * account row, so a quote can ask it alongside the account and wallet look-ups; `verified`
+   * comes from the account.
+   */
+  async quoteStanding(
+    tx: EntityManager,
+    studentId: string,
+    currency: string,
+  ): Promise<Omit<DiscountStanding, 'verified'> | null> {
+    const [row] = await tx.query<Array<DiscountRow & { taken: boolean }>>(
+      `SELECT d.amount_cents, d.minimum_lesson_cents, d.currency,
+              EXISTS (SELECT 1 FROM bookings b
+                       WHERE b.student_id = d.student_id AND b.status <> 'cancelled'
+                         AND b.price_cents >= d.minimum_lesson_cents) AS taken
+         FROM referee_discounts d WHERE d.student_id = $1`,
+      [studentId],
+    );
+    if (!row || row.currency.trim() !== currency) return null;
+    return {
+      amountCents: row.amount_cents,
+      minimumLessonCents: row.minimum_lesson_cents,
+      firstLessonTaken: row.taken,
+    };
+  }
+
+  /**
    * Where the student's discount stands for a lesson in `currency`; with `lock`, holds it until
    * the transaction ends so two first lessons cannot both take it.
    */

@@ -1,11 +1,5 @@
-import {
-  BeforeApplicationShutdown,
-  Inject,
-  Injectable,
-  Logger,
-  OnApplicationBootstrap,
-} from '@nestjs/common';
-import { Clock } from '@rewards/service-kit';
+import { Inject, Injectable } from '@nestjs/common';
+import { Clock, JobScheduler } from '@rewards/service-kit';
 import { DataSource, EntityManager } from 'typeorm';
 import { BookingsConfig } from '../config/bookings.config';
 import { creditReminderEmail } from './credit-reminder-email';
@@ -30,25 +24,21 @@ interface DueRow {
  * SMTP has no idempotency key). A failed send is retried on the next tick.
  */
 @Injectable()
-export class CreditReminderEmailsJob implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private readonly logger = new Logger(CreditReminderEmailsJob.name);
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<unknown>;
-
+export class CreditReminderEmailsJob {
   constructor(
     private readonly dataSource: DataSource,
     private readonly mail: EmailSender,
     private readonly clock: Clock,
-    @Inject(BookingsConfig) private readonly config: BookingsConfig,
-  ) {}
-
-  onApplicationBootstrap(): void {
-    this.timer = setInterval(() => this.tick(), this.config.SMTP_SEND_INTERVAL_MS);
-  }
-
-  async beforeApplicationShutdown(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running?.catch(() => undefined);
+    @Inject(BookingsConfig) config: BookingsConfig,
+    scheduler: JobScheduler,
+  ) {
+    // Every replica sends: each reminder row is held by one of them (SKIP LOCKED).
+    scheduler.every({
+      name: 'bookings:credit-reminder-emails',
+      intervalMs: config.SMTP_SEND_INTERVAL_MS,
+      run: () => this.runOnce(),
+      report: (sent) => (sent > 0 ? { sent } : undefined),
+    });
   }
 
   /** Sends what is due now; returns how many went out. */
@@ -115,17 +105,5 @@ export class CreditReminderEmailsJob implements OnApplicationBootstrap, BeforeAp
         WHERE message_id = $1`,
       [messageId, error.slice(0, 500)],
     );
-  }
-
-  private tick(): void {
-    if (this.running) return;
-    this.running = this.runOnce()
-      .then((sent) => {
-        if (sent > 0) this.logger.log({ message: 'credit reminders emailed', sent });
-      })
-      .catch((err: unknown) =>
-        this.logger.error({ message: 'credit reminder emails failed', err: String(err) }),
-      )
-      .finally(() => (this.running = undefined));
   }
 }

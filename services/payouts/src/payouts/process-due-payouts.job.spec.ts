@@ -1,4 +1,6 @@
 import { HttpAdapterHost } from '@nestjs/core';
+import { JobScheduler } from '@rewards/service-kit';
+import { DataSource } from 'typeorm';
 import { PayoutsConfig } from '../config/payouts.config';
 import { ProcessDuePayoutsJob } from './process-due-payouts.job';
 import { ClaimSelection } from './payout-claims';
@@ -33,8 +35,14 @@ describe(ProcessDuePayoutsJob.name, () => {
   const jobWith = (transfers: HeldTransfers, max: number) =>
     new ProcessDuePayoutsJob(
       transfers as unknown as TransferPayoutUseCase,
-      { PAYOUT_MAX_CONCURRENT_ATTEMPTS: max } as PayoutsConfig,
+      {
+        PAYOUT_MAX_CONCURRENT_ATTEMPTS: max,
+        PAYOUT_SWEEP_INTERVAL_MS: 60_000,
+        PAYOUT_RESUME_INTERVAL_MS: 10_000,
+      } as PayoutsConfig,
       {} as HttpAdapterHost,
+      // Never booted: no tick runs unless a test calls one.
+      new JobScheduler({} as DataSource),
     );
 
   it('runs at most PAYOUT_MAX_CONCURRENT_ATTEMPTS requested payouts at once, and all of them', async () => {

@@ -7,13 +7,12 @@ import {
   OnApplicationBootstrap,
 } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
+import { IntervalJob, JobScheduler } from '@rewards/service-kit';
 import { PayoutsConfig } from '../config/payouts.config';
 import { TransferPayoutUseCase } from './transfer-payout.usecase';
 
 /** Upper bound of one run, so a run always ends; whatever is left is due at the next one. */
 const MAX_PAYOUTS_PER_RUN = 1000;
-
-type Run = 'sweep' | 'resume';
 
 /**
  * Runs transfer attempts, at most PAYOUT_MAX_CONCURRENT_ATTEMPTS at once per kind of run (the
@@ -27,8 +26,7 @@ type Run = 'sweep' | 'resume';
 export class ProcessDuePayoutsJob implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(ProcessDuePayoutsJob.name);
   private readonly inFlight = new Set<Promise<unknown>>();
-  private readonly running = new Set<Run>();
-  private readonly timers: NodeJS.Timeout[] = [];
+  private readonly sweep: IntervalJob<number>;
   /** Requested payouts waiting for a free slot; lost on a crash, then found by the resume poll. */
   private readonly queue: string[] = [];
   private readonly queued = new Set<string>();
@@ -39,22 +37,30 @@ export class ProcessDuePayoutsJob implements OnApplicationBootstrap, BeforeAppli
     private readonly transfer: TransferPayoutUseCase,
     @Inject(PayoutsConfig) private readonly config: PayoutsConfig,
     private readonly adapterHost: HttpAdapterHost,
-  ) {}
-
-  onApplicationBootstrap(): void {
-    this.timers.push(
-      setInterval(() => this.start('sweep'), this.config.PAYOUT_SWEEP_INTERVAL_MS),
-      setInterval(() => this.start('resume'), this.config.PAYOUT_RESUME_INTERVAL_MS),
-    );
-    // After a restart, whatever came due while the service was down: once it serves requests
-    // and messaging has started, and without holding up the boot.
-    this.whenListening(() => this.start('sweep'));
+    scheduler: JobScheduler,
+  ) {
+    // Claims skip locked payouts, so every replica runs both and they share the work.
+    this.sweep = scheduler.every({
+      name: 'payouts:sweep',
+      intervalMs: config.PAYOUT_SWEEP_INTERVAL_MS,
+      run: () => (this.stopping ? Promise.resolve(0) : this.runDueOnce()),
+    });
+    scheduler.every({
+      name: 'payouts:resume',
+      intervalMs: config.PAYOUT_RESUME_INTERVAL_MS,
+      run: () => (this.stopping ? Promise.resolve(0) : this.resumeOnce()),
+    });
   }
 
-  /** Stops the schedule and waits for attempts under way, while the database is still open. */
+  onApplicationBootstrap(): void {
+    // After a restart, whatever came due while the service was down: once it serves requests
+    // and messaging has started, and without holding up the boot.
+    this.whenListening(() => void this.sweep.tick());
+  }
+
+  /** Stops new attempts and waits for those under way, while the database is still open. */
   async beforeApplicationShutdown(): Promise<void> {
     this.stopping = true;
-    this.timers.forEach(clearInterval);
     await this.idle();
   }
 
@@ -108,18 +114,6 @@ export class ProcessDuePayoutsJob implements OnApplicationBootstrap, BeforeAppli
   /** Resolves once no attempt is under way. */
   async idle(): Promise<void> {
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
-  }
-
-  private start(run: Run): void {
-    // A slow run is not doubled up by the next tick.
-    if (this.running.has(run) || this.stopping) return;
-    this.running.add(run);
-    (run === 'sweep' ? this.runDueOnce() : this.resumeOnce())
-      .catch((err: unknown) =>
-        // Typically the database is away: the next tick tries again.
-        this.logger.error({ message: `payout ${run} failed`, err: String(err) }),
-      )
-      .finally(() => this.running.delete(run));
   }
 
   private async processAll(among: 'due' | 'resumable'): Promise<number> {

@@ -1,3 +1,4 @@
+import { JobScheduler } from '@rewards/service-kit';
 import { DataSource } from 'typeorm';
 import { ReferralsConfig } from '../config/referrals.config';
 import { Click, ClickRecorder } from './click-recorder';
@@ -16,7 +17,9 @@ function recorderWith(query: jest.Mock) {
     CLICK_FLUSH_INTERVAL_MS: 60_000,
     CLICK_BUFFER_MAX: 5,
   });
-  return new ClickRecorder({ query } as unknown as DataSource, config);
+  const dataSource = { query } as unknown as DataSource;
+  // Never booted: the flushes are the ones the tests make.
+  return new ClickRecorder(dataSource, config, new JobScheduler(dataSource));
 }
 
 describe(ClickRecorder.name, () => {

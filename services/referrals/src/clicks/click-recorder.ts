@@ -1,10 +1,5 @@
-import {
-  BeforeApplicationShutdown,
-  Inject,
-  Injectable,
-  Logger,
-  OnApplicationBootstrap,
-} from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
+import { JobScheduler } from '@rewards/service-kit';
 import { DataSource } from 'typeorm';
 import { ReferralsConfig } from '../config/referrals.config';
 
@@ -27,23 +22,25 @@ const ROWS_PER_INSERT = 1000;
  * (past that the oldest are dropped, and counted in the log, rather than exhaust memory).
  */
 @Injectable()
-export class ClickRecorder implements OnApplicationBootstrap, BeforeApplicationShutdown {
+export class ClickRecorder implements BeforeApplicationShutdown {
   private readonly logger = new Logger(ClickRecorder.name);
   private buffer: Click[] = [];
-  private timer?: NodeJS.Timeout;
   private flushing?: Promise<void>;
 
   constructor(
     private readonly dataSource: DataSource,
     @Inject(ReferralsConfig) private readonly config: ReferralsConfig,
-  ) {}
-
-  onApplicationBootstrap(): void {
-    this.timer = setInterval(() => void this.flush(), this.config.CLICK_FLUSH_INTERVAL_MS);
+    scheduler: JobScheduler,
+  ) {
+    // Every replica flushes its own buffer; a failed write is kept (and logged) by flush itself.
+    scheduler.every({
+      name: 'referrals:click-flush',
+      intervalMs: config.CLICK_FLUSH_INTERVAL_MS,
+      run: () => this.flush(),
+    });
   }
 
   async beforeApplicationShutdown(): Promise<void> {
-    clearInterval(this.timer);
     await this.flush();
     // A flush that failed at shutdown leaves its clicks; one more try before giving up.
     if (this.buffer.length > 0) await this.flush();

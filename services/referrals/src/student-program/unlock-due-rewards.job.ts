@@ -1,13 +1,7 @@
-import {
-  BeforeApplicationShutdown,
-  Inject,
-  Injectable,
-  Logger,
-  OnApplicationBootstrap,
-} from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { Currency, Topics } from '@rewards/contracts';
-import { OutboxRelay, OutboxWriter } from '@rewards/messaging';
-import { Clock } from '@rewards/service-kit';
+import { OutboxRelay, OutboxWriter, tryTakeSchemaLock } from '@rewards/messaging';
+import { Clock, JobScheduler } from '@rewards/service-kit';
 import { DataSource, EntityManager } from 'typeorm';
 import { ReferralsConfig } from '../config/referrals.config';
 import { readStudentProgramSettings } from './student-program-settings';
@@ -15,8 +9,8 @@ import { StudentRewardKind } from './student-reward.entity';
 import { expireStaleReviews } from './expire-stale-reviews';
 import { VoidStudentReward } from './void-student-reward.usecase';
 
-/** First half of the two-int advisory lock that lets one replica run a tick at a time. */
-const UNLOCK_LOCK_SPACE = 0x756e6c6b; // 'unlk'
+/** The schema lock that lets one replica run a tick at a time (no other role can take it). */
+const UNLOCK_LOCK = 'referrals:unlock-due-rewards';
 const REWARDS_PER_CHUNK = 200;
 
 export interface UnlockRun {
@@ -29,32 +23,28 @@ export interface UnlockRun {
 /**
  * Every REWARD_UNLOCK_INTERVAL_MS (15 minutes): releases held rewards whose hold has passed
  * (reward-unlocked, with the credit's expiry 6 months on) and voids reviews left open past
- * their expiry. Each chunk is one transaction under a transaction-scoped advisory lock: a
+ * their expiry. Each chunk is one transaction holding a schema lock (tryTakeSchemaLock): a
  * replica that cannot take it skips the tick, so a tick runs once across replicas, and the
  * status a chunk writes makes a repeat a no-op.
  */
 @Injectable()
-export class UnlockDueRewardsJob implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private readonly logger = new Logger(UnlockDueRewardsJob.name);
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<unknown>;
-
+export class UnlockDueRewardsJob {
   constructor(
     private readonly dataSource: DataSource,
     private readonly outbox: OutboxWriter,
     private readonly relay: OutboxRelay,
     private readonly voider: VoidStudentReward,
     private readonly clock: Clock,
-    @Inject(ReferralsConfig) private readonly config: ReferralsConfig,
-  ) {}
-
-  onApplicationBootstrap(): void {
-    this.timer = setInterval(() => this.tick(), this.config.REWARD_UNLOCK_INTERVAL_MS);
-  }
-
-  async beforeApplicationShutdown(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running?.catch(() => undefined);
+    @Inject(ReferralsConfig) config: ReferralsConfig,
+    scheduler: JobScheduler,
+  ) {
+    // The lock is taken per chunk below, in the transaction that does the work.
+    scheduler.every({
+      name: UNLOCK_LOCK,
+      intervalMs: config.REWARD_UNLOCK_INTERVAL_MS,
+      run: () => this.runOnce(),
+      report: (run) => (run.unlocked + run.reviewsExpired > 0 ? { ...run } : undefined),
+    });
   }
 
   /** One tick, now: what the timer runs, and what tests call after moving the clock. */
@@ -63,11 +53,7 @@ export class UnlockDueRewardsJob implements OnApplicationBootstrap, BeforeApplic
     let first = true;
     for (;;) {
       const chunk = await this.dataSource.transaction(async (tx) => {
-        const [{ locked }] = await tx.query<Array<{ locked: boolean }>>(
-          'SELECT pg_try_advisory_xact_lock($1::int, 0) AS locked',
-          [UNLOCK_LOCK_SPACE],
-        );
-        if (!locked) return null;
+        if (!(await tryTakeSchemaLock(tx, UNLOCK_LOCK))) return null;
         const now = this.clock.now();
         const unlocked = await this.unlockDue(tx, now);
         const reviewsExpired = await expireStaleReviews(tx, this.voider, now, REWARDS_PER_CHUNK);
@@ -125,19 +111,5 @@ export class UnlockDueRewardsJob implements OnApplicationBootstrap, BeforeApplic
       );
     }
     return due.length;
-  }
-
-  private tick(): void {
-    if (this.running) return;
-    this.running = this.runOnce()
-      .then((run) => {
-        if (run.unlocked + run.reviewsExpired > 0) {
-          this.logger.log({ message: 'student rewards tick', ...run });
-        }
-      })
-      .catch((err: unknown) =>
-        this.logger.error({ message: 'student rewards tick failed', err: String(err) }),
-      )
-      .finally(() => (this.running = undefined));
   }
 }

@@ -12,6 +12,7 @@ import { AddPendingRewards1796100300000 } from './migrations/1796100300000-add-p
 import { CreateCreditReservations1796120000000 } from './migrations/1796120000000-create-credit-reservations';
 import { RevokeLedgerChanges1796110000000 } from './migrations/1796110000000-revoke-ledger-changes';
 import { AddSchemaLocks1796111000000 } from './migrations/1796111000000-add-schema-locks';
+import { GuardLedgerAccountBalances1796130000000 } from './migrations/1796130000000-guard-ledger-account-balances';
 
 export const WALLET_ENTITIES = [LedgerAccount, LedgerTransaction, LedgerPosting];
 
@@ -32,6 +33,7 @@ export function walletDataSource(url: string, schema = 'wallet'): DataSource {
       RevokeLedgerChanges1796110000000,
       AddSchemaLocks1796111000000,
       CreateCreditReservations1796120000000,
+      GuardLedgerAccountBalances1796130000000,
     ],
   });
 }

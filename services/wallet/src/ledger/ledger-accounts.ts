@@ -1,10 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
+import { Currency } from '@rewards/contracts';
 import { Clock } from '@rewards/service-kit';
 import { EntityManager, IsNull } from 'typeorm';
 import { LedgerAccount } from './ledger-account.entity';
 import { toSafeInteger } from './ledger-posting.entity';
-import { AccountRef } from './legs';
+import { AccountRef, accountRefKey } from './legs';
 
 /** Reads and opens ledger accounts and their balances. */
 @Injectable()
@@ -17,6 +18,28 @@ export class LedgerAccounts {
       kind: ref.kind,
       currency: ref.currency,
     });
+  }
+
+  /** The accounts of `refs` that exist, in one statement (keyed by accountRefKey). */
+  async findMany(tx: EntityManager, refs: AccountRef[]): Promise<Map<string, LedgerAccount>> {
+    if (refs.length === 0) return new Map();
+    const found = await tx.find(LedgerAccount, {
+      where: refs.map((ref) => ({
+        ownerId: ref.ownerId === null ? IsNull() : ref.ownerId,
+        kind: ref.kind,
+        currency: ref.currency,
+      })),
+    });
+    return new Map(
+      found.map((a) => [
+        accountRefKey({
+          ownerId: a.ownerId,
+          kind: a.kind,
+          currency: a.currency.trim() as Currency,
+        }),
+        a,
+      ]),
+    );
   }
 
   /** Finds the account, opening it on first use; safe when two transactions open it at once. */
@@ -51,6 +74,27 @@ export class LedgerAccounts {
       'SELECT id FROM ledger_accounts WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE',
       [[...new Set(accountIds)]],
     );
+  }
+
+  /**
+   * Row-locks accounts like `lock` and reads their balances in the same statement: a user
+   * account's from its row; a platform account's (kept in no row) is summed afterwards.
+   */
+  async lockBalances(tx: EntityManager, accountIds: string[]): Promise<Map<string, number>> {
+    const balances = new Map<string, number>();
+    if (accountIds.length === 0) return balances;
+    const rows = await tx.query<Array<{ id: string; balance: string | null }>>(
+      `SELECT id, balance_cents AS balance FROM ledger_accounts
+        WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`,
+      [[...new Set(accountIds)]],
+    );
+    for (const row of rows) {
+      balances.set(
+        row.id,
+        row.balance !== null ? toSafeInteger(row.balance) : await this.balanceCents(tx, row.id),
+      );
+    }
+    return balances;
   }
 
   /** A user account's balance is its row (O(1)); a platform account's is summed. */

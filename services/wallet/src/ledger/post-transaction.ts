@@ -24,6 +24,8 @@ export interface PostedTransaction {
   postings: LedgerPosting[];
   /** False when the key had been used before: the earlier transaction, nothing written. */
   created: boolean;
+  /** The accounts the legs moved, by accountRefKey; only when `created`. */
+  accounts?: ReadonlyMap<string, LedgerAccount>;
 }
 
 interface PostingRow {
@@ -52,11 +54,14 @@ export class PostTransaction {
     const earlier = await this.findByKey(tx, command.idempotencyKey);
     if (earlier) return sameCause(earlier, command);
 
-    // Sorted so that two transactions opening the same new accounts take them in one order.
-    const resolved = new Map<string, LedgerAccount>();
+    // Existing accounts in one statement; new ones opened sorted, so that two transactions
+    // opening the same new accounts take them in one order.
     const refs = netByAccount.map((n) => n.account);
+    const resolved = await this.accounts.findMany(tx, refs);
     for (const ref of refs.sort((a, b) => accountRefKey(a).localeCompare(accountRefKey(b)))) {
-      resolved.set(accountRefKey(ref), await this.accounts.findOrOpen(tx, ref));
+      if (!resolved.has(accountRefKey(ref))) {
+        resolved.set(accountRefKey(ref), await this.accounts.findOrOpen(tx, ref));
+      }
     }
     const account = (key: string): LedgerAccount => {
       const found = resolved.get(key);
@@ -69,12 +74,14 @@ export class PostTransaction {
     const guarded = netByAccount
       .filter((n) => movesTowardBound(n.account.kind, n.amountCents))
       .map((n) => ({ account: account(accountRefKey(n.account)), amountCents: n.amountCents }));
-    await this.accounts.lock(
+    // Locked and read in one statement.
+    const balances = await this.accounts.lockBalances(
       tx,
       guarded.map((g) => g.account.id),
     );
     for (const { account: held, amountCents } of guarded) {
-      const balance = await this.accounts.balanceCents(tx, held.id);
+      const balance = balances.get(held.id);
+      if (balance === undefined) throw new Error(`ledger account ${held.id} vanished`);
       if (!withinBound(held.kind, balance + amountCents)) {
         throw new WalletError(
           'INSUFFICIENT_CREDIT',
@@ -121,7 +128,7 @@ export class PostTransaction {
         amountCents: leg.amountCents,
       })),
     );
-    return { transaction, postings, created: true };
+    return { transaction, postings, created: true, accounts: resolved };
   }
 
   private async findByKey(

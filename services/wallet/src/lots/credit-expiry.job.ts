@@ -1,11 +1,6 @@
-import {
-  BeforeApplicationShutdown,
-  Injectable,
-  Logger,
-  OnApplicationBootstrap,
-} from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { tryTakeSchemaLock } from '@rewards/messaging';
-import { Clock } from '@rewards/service-kit';
+import { Clock, JobScheduler } from '@rewards/service-kit';
 import { DataSource } from 'typeorm';
 import { reminderDays, WalletConfig } from '../config/wallet.config';
 import { ExpireDueCredit } from './expire-due-credit.usecase';
@@ -30,26 +25,22 @@ export interface CreditExpiryRun {
  * tick, and the rows each step writes make a repeated run a no-op anyway.
  */
 @Injectable()
-export class CreditExpiryJob implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private readonly logger = new Logger(CreditExpiryJob.name);
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<unknown>;
-
+export class CreditExpiryJob {
   constructor(
     private readonly dataSource: DataSource,
     private readonly expire: ExpireDueCredit,
     private readonly remind: RemindExpiringCredit,
     private readonly config: WalletConfig,
     private readonly clock: Clock,
-  ) {}
-
-  onApplicationBootstrap(): void {
-    this.timer = setInterval(() => this.tick(), this.config.CREDIT_EXPIRY_INTERVAL_MS);
-  }
-
-  async beforeApplicationShutdown(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running?.catch(() => undefined);
+    scheduler: JobScheduler,
+  ) {
+    // The lock is taken per chunk below, in the transaction that does the work.
+    scheduler.every({
+      name: CREDIT_EXPIRY_LOCK,
+      intervalMs: config.CREDIT_EXPIRY_INTERVAL_MS,
+      run: () => this.runOnce(),
+      report: (run) => (run.expired + run.reminded > 0 ? { ...run } : undefined),
+    });
   }
 
   /** One tick, now: what the timer runs, and what tests call after moving the clock. */
@@ -76,18 +67,5 @@ export class CreditExpiryJob implements OnApplicationBootstrap, BeforeApplicatio
       total.reminded += chunk.reminded;
       if (chunk.expired < LOTS_PER_CHUNK && chunk.reminded < LOTS_PER_CHUNK) return total;
     }
-  }
-
-  private tick(): void {
-    if (this.running) return;
-    this.running = this.runOnce()
-      .then((run) => {
-        if (run.expired + run.reminded > 0) this.logger.log({ message: 'credit expiry', ...run });
-      })
-      .catch((err: unknown) =>
-        // Typically the database is away: the next tick tries again.
-        this.logger.error({ message: 'credit expiry failed', err: String(err) }),
-      )
-      .finally(() => (this.running = undefined));
   }
 }

@@ -131,13 +131,15 @@ export class CreditReservations {
     return rows.map((r) => r.reference);
   }
 
-  async insert(tx: EntityManager, r: NewReservation): Promise<void> {
+  /** Writes a held reservation and returns it as stored. */
+  async insert(tx: EntityManager, r: NewReservation): Promise<CreditReservation> {
     const now = this.clock.now();
-    await tx.query(
+    const [row] = await tx.query<ReservationRow[]>(
       `INSERT INTO credit_reservations (reference, booking_id, student_id, credit_cents,
          instructor_id, fee_rebate_cents, currency, status, expires_at, reserve_transaction_id,
          created_at, updated_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, 'held', $8, $9, $10, $10)`,
+       VALUES ($1, $2, $3, $4, $5, $6, $7, 'held', $8, $9, $10, $10)
+       RETURNING *`,
       [
         r.reference,
         r.bookingId,
@@ -151,6 +153,7 @@ export class CreditReservations {
         now,
       ],
     );
+    return fromRow(row);
   }
 
   async markCaptured(

@@ -1,17 +1,12 @@
-import {
-  BeforeApplicationShutdown,
-  Injectable,
-  Logger,
-  OnApplicationBootstrap,
-} from '@nestjs/common';
-import { Clock } from '@rewards/service-kit';
+import { Injectable } from '@nestjs/common';
+import { Clock, JobScheduler } from '@rewards/service-kit';
 import { DataSource } from 'typeorm';
 import { WalletConfig } from '../config/wallet.config';
 import { CreditReservations } from './credit-reservation';
 import { ReturnReservation } from './return-reservation.usecase';
 
-/** First half of the two-int advisory lock that lets one replica sweep at a time. */
-const RESERVATION_SWEEP_LOCK_SPACE = 0x72737276; // 'rsrv'
+/** The schema lock that lets one replica sweep at a time. */
+const RESERVATION_SWEEP_LOCK = 'wallet:reservation-sweep';
 const PER_TICK = 200;
 
 /**
@@ -20,60 +15,35 @@ const PER_TICK = 200;
  * transaction; one replica sweeps at a time, and a release twice is a no-op anyway.
  */
 @Injectable()
-export class ReleaseLapsedReservationsJob
-  implements OnApplicationBootstrap, BeforeApplicationShutdown
-{
-  private readonly logger = new Logger(ReleaseLapsedReservationsJob.name);
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<unknown>;
-
+export class ReleaseLapsedReservationsJob {
   constructor(
     private readonly dataSource: DataSource,
     private readonly reservations: CreditReservations,
     private readonly returnReservation: ReturnReservation,
-    private readonly config: WalletConfig,
     private readonly clock: Clock,
-  ) {}
-
-  onApplicationBootstrap(): void {
-    this.timer = setInterval(() => this.tick(), this.config.RESERVATION_SWEEP_INTERVAL_MS);
-  }
-
-  async beforeApplicationShutdown(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running?.catch(() => undefined);
+    config: WalletConfig,
+    scheduler: JobScheduler,
+  ) {
+    scheduler.every({
+      name: RESERVATION_SWEEP_LOCK,
+      intervalMs: config.RESERVATION_SWEEP_INTERVAL_MS,
+      lockName: RESERVATION_SWEEP_LOCK,
+      run: () => this.runOnce(),
+      report: (released) => (released > 0 ? { released } : undefined),
+    });
   }
 
   /** One sweep, now; returns how many holds it released (what tests call after moving time). */
   async runOnce(): Promise<number> {
     const now = this.clock.now();
-    return this.dataSource.transaction(async (outer) => {
-      const [{ locked }] = await outer.query<Array<{ locked: boolean }>>(
-        'SELECT pg_try_advisory_xact_lock($1::int, 0) AS locked',
-        [RESERVATION_SWEEP_LOCK_SPACE],
-      );
-      if (!locked) return 0;
-      const due = await this.reservations.due(outer, now, PER_TICK);
-      let released = 0;
-      for (const reference of due) {
-        await this.dataSource.transaction(async (tx) => {
-          const r = await this.returnReservation.execute(tx, reference, 'expired');
-          if (r.releaseReason === 'expired') released += 1;
-        });
-      }
-      return released;
-    });
-  }
-
-  private tick(): void {
-    if (this.running) return;
-    this.running = this.runOnce()
-      .then((released) => {
-        if (released > 0) this.logger.log({ message: 'released lapsed holds', released });
-      })
-      .catch((err: unknown) =>
-        this.logger.error({ message: 'reservation sweep failed', err: String(err) }),
-      )
-      .finally(() => (this.running = undefined));
+    const due = await this.reservations.due(this.dataSource.manager, now, PER_TICK);
+    let released = 0;
+    for (const reference of due) {
+      await this.dataSource.transaction(async (tx) => {
+        const r = await this.returnReservation.execute(tx, reference, 'expired');
+        if (r.releaseReason === 'expired') released += 1;
+      });
+    }
+    return released;
   }
 }

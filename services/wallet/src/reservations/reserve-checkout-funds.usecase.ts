@@ -3,8 +3,7 @@ import { Currency } from '@rewards/contracts';
 import { Clock } from '@rewards/service-kit';
 import { EntityManager } from 'typeorm';
 import { WalletConfig } from '../config/wallet.config';
-import { LedgerAccounts } from '../ledger/ledger-accounts';
-import { Leg, userAccount } from '../ledger/legs';
+import { accountRefKey, Leg, userAccount } from '../ledger/legs';
 import { assertReference, PostTransaction } from '../ledger/post-transaction';
 import { CreditLots } from '../lots/credit-lots';
 import { WalletError } from '../wallet-error';
@@ -53,7 +52,6 @@ function sameRequest(r: CreditReservation, c: ReserveCheckoutFundsCommand): bool
 export class ReserveCheckoutFunds {
   constructor(
     private readonly reservations: CreditReservations,
-    private readonly accounts: LedgerAccounts,
     private readonly postTransaction: PostTransaction,
     private readonly lots: CreditLots,
     private readonly config: WalletConfig,
@@ -115,11 +113,10 @@ export class ReserveCheckoutFunds {
       return winner;
     }
     if (c.creditCents > 0) {
-      const credit = await this.accounts.find(
-        tx,
-        userAccount('user_credit', c.studentId, c.currency),
+      const credit = posted.accounts?.get(
+        accountRefKey(userAccount('user_credit', c.studentId, c.currency)),
       );
-      if (!credit) throw new Error(`credit account of ${c.studentId} vanished`);
+      if (!credit) throw new Error(`credit account of ${c.studentId} was not posted to`);
       await this.lots.take(tx, credit.id, posted.transaction.id, c.creditCents);
     }
     const reservation = {
@@ -133,10 +130,7 @@ export class ReserveCheckoutFunds {
       expiresAt: new Date(now.getTime() + this.config.RESERVATION_TTL_MS),
       reserveTransactionId: posted.transaction.id,
     };
-    await this.reservations.insert(tx, reservation);
-    const inserted = await this.reservations.lock(tx, c.reference);
-    if (!inserted) throw new Error(`reservation ${c.reference} was not written`);
-    return inserted;
+    return this.reservations.insert(tx, reservation);
   }
 
   private async replayOf(
