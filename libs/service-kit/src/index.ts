@@ -7,6 +7,7 @@ export * from './transient-errors';
 export * from './validation';
 export * from './caller';
 export * from './health';
+export * from './lifecycle';
 export * from './bootstrap';
 export * from './migrations';
 export * from './data-service.module';
