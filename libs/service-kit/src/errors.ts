@@ -8,6 +8,7 @@ import {
 } from '@nestjs/common';
 import type { Response } from 'express';
 import { Observable, throwError } from 'rxjs';
+import { noteErrorCode } from './metrics/http-metrics';
 import { isTransientInfrastructureError } from './transient-errors';
 
 /** Codes of refusals that every service shares (request shape, identity, routing). */
@@ -123,6 +124,7 @@ export class ErrorFilter implements ExceptionFilter {
     if (mapped.retryAfterSeconds !== undefined) {
       response.setHeader('Retry-After', String(mapped.retryAfterSeconds));
     }
+    noteErrorCode(response, mapped.code);
     response.status(mapped.status).json(body);
   }
 

@@ -4,6 +4,7 @@ import {
   CALLER_ROLES_HEADER,
   PlatformError,
   activeTraceparent,
+  noteErrorCode,
 } from '@rewards/service-kit';
 import type { Request, Response } from 'express';
 import { randomUUID } from 'node:crypto';
@@ -77,6 +78,17 @@ function forwardedBody(req: Request): string | undefined {
     throw new PlatformError('MALFORMED_REQUEST', 'request body must be application/json');
   }
   return JSON.stringify(req.body);
+}
+
+/** The stable code of an upstream's error body (`{"error":{"code":...}}`), for the metrics. */
+function upstreamErrorCode(answer: Buffer): string | undefined {
+  try {
+    const code: unknown = (JSON.parse(answer.toString('utf8')) as { error?: { code?: unknown } })
+      ?.error?.code;
+    return typeof code === 'string' ? code : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 // Duck-typed: fetch's errors (DOMException, undici's TypeError) may come from another realm.
@@ -178,6 +190,7 @@ export class ProxyService {
     if (retryAfter !== null) res.setHeader('retry-after', retryAfter);
     for (const [name, value] of relayed) res.setHeader(name, value);
     res.setHeader('x-request-id', requestId);
+    if (status >= 400) noteErrorCode(res, upstreamErrorCode(answer));
     res.end(answer);
   }
 
