@@ -6,7 +6,7 @@ import {
   OnApplicationBootstrap,
 } from '@nestjs/common';
 import { Currency, Topics } from '@rewards/contracts';
-import { OutboxRelay, OutboxWriter } from '@rewards/messaging';
+import { OutboxRelay, OutboxWriter, tryTakeSchemaLock } from '@rewards/messaging';
 import { Clock } from '@rewards/service-kit';
 import { DataSource, EntityManager } from 'typeorm';
 import { ReferralsConfig } from '../config/referrals.config';
@@ -15,8 +15,8 @@ import { StudentRewardKind } from './student-reward.entity';
 import { expireStaleReviews } from './expire-stale-reviews';
 import { VoidStudentReward } from './void-student-reward.usecase';
 
-/** First half of the two-int advisory lock that lets one replica run a tick at a time. */
-const UNLOCK_LOCK_SPACE = 0x756e6c6b; // 'unlk'
+/** The leader lock (a schema_locks row) that lets one replica run a tick at a time. */
+const UNLOCK_LOCK = 'referrals:reward-unlock';
 const REWARDS_PER_CHUNK = 200;
 
 export interface UnlockRun {
@@ -29,9 +29,10 @@ export interface UnlockRun {
 /**
  * Every REWARD_UNLOCK_INTERVAL_MS (15 minutes): releases held rewards whose hold has passed
  * (reward-unlocked, with the credit's expiry 6 months on) and voids reviews left open past
- * their expiry. Each chunk is one transaction under a transaction-scoped advisory lock: a
- * replica that cannot take it skips the tick, so a tick runs once across replicas, and the
- * status a chunk writes makes a repeat a no-op.
+ * their expiry. Each chunk is one transaction holding a row lock of the referrals schema
+ * (tryTakeSchemaLock, which no other service's role can take or hold): a replica that cannot
+ * take it skips the tick, so a tick runs once across replicas, and the status a chunk writes
+ * makes a repeat a no-op.
  */
 @Injectable()
 export class UnlockDueRewardsJob implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -63,11 +64,7 @@ export class UnlockDueRewardsJob implements OnApplicationBootstrap, BeforeApplic
     let first = true;
     for (;;) {
       const chunk = await this.dataSource.transaction(async (tx) => {
-        const [{ locked }] = await tx.query<Array<{ locked: boolean }>>(
-          'SELECT pg_try_advisory_xact_lock($1::int, 0) AS locked',
-          [UNLOCK_LOCK_SPACE],
-        );
-        if (!locked) return null;
+        if (!(await tryTakeSchemaLock(tx, UNLOCK_LOCK))) return null;
         const now = this.clock.now();
         const unlocked = await this.unlockDue(tx, now);
         const reviewsExpired = await expireStaleReviews(tx, this.voider, now, REWARDS_PER_CHUNK);

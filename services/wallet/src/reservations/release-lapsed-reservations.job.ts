@@ -4,14 +4,15 @@ import {
   Logger,
   OnApplicationBootstrap,
 } from '@nestjs/common';
+import { tryTakeSchemaLock } from '@rewards/messaging';
 import { Clock } from '@rewards/service-kit';
 import { DataSource } from 'typeorm';
 import { WalletConfig } from '../config/wallet.config';
 import { CreditReservations } from './credit-reservation';
 import { ReturnReservation } from './return-reservation.usecase';
 
-/** First half of the two-int advisory lock that lets one replica sweep at a time. */
-const RESERVATION_SWEEP_LOCK_SPACE = 0x72737276; // 'rsrv'
+/** The leader lock (a wallet.schema_locks row, out of other services' reach): one sweeper. */
+const RESERVATION_SWEEP_LOCK = 'wallet:reservation-sweep';
 const PER_TICK = 200;
 
 /**
@@ -48,11 +49,7 @@ export class ReleaseLapsedReservationsJob
   async runOnce(): Promise<number> {
     const now = this.clock.now();
     return this.dataSource.transaction(async (outer) => {
-      const [{ locked }] = await outer.query<Array<{ locked: boolean }>>(
-        'SELECT pg_try_advisory_xact_lock($1::int, 0) AS locked',
-        [RESERVATION_SWEEP_LOCK_SPACE],
-      );
-      if (!locked) return 0;
+      if (!(await tryTakeSchemaLock(outer, RESERVATION_SWEEP_LOCK))) return 0;
       const due = await this.reservations.due(outer, now, PER_TICK);
       let released = 0;
       for (const reference of due) {
