@@ -39,11 +39,15 @@ export function httpGet(
 
 /**
  * Sends GET requests back to back from `loops` concurrent clients until stopped: half reuse
- * keep-alive connections (as the gateway's HTTP client does), half open one per request.
+ * keep-alive connections (as the gateway's HTTP client does), half open one per request. Once
+ * the target is removed from the Service's endpoints, clients behave as behind kube-proxy: new
+ * connections go to other pods (so the one-per-request clients stop calling this one), and a
+ * keep-alive client stays on its connection until the server closes it.
  */
 export class HttpLoad {
   readonly outcomes: LoadOutcome[] = [];
   private running = true;
+  private routed = true;
   private readonly loops: Array<Promise<void>> = [];
   private readonly agent = new Agent({ keepAlive: true, maxSockets: 8 });
 
@@ -63,12 +67,19 @@ export class HttpLoad {
     headers: () => Record<string, string>,
     agent: Agent | false,
   ): Promise<void> {
-    while (this.running) {
+    while (this.running && (this.routed || agent !== false)) {
       const startedAt = Date.now();
       const outcome = await httpGet(url, headers(), agent);
       this.outcomes.push({ startedAt, endedAt: Date.now(), ...outcome });
+      // Its connection is gone; a new one would go to another pod.
+      if (!this.routed && (outcome.connectionClose === true || outcome.error !== undefined)) return;
       await new Promise((resolve) => setTimeout(resolve, this.pauseMs));
     }
+  }
+
+  /** The pod left the Service's endpoints: no new connection reaches it any more. */
+  removeFromEndpoints(): void {
+    this.routed = false;
   }
 
   async stop(): Promise<void> {
