@@ -87,6 +87,43 @@ describe('instructor referral flow through the gateway', () => {
     await gw().get('/internal/accounts/x/payout-destination').expect(404);
   });
 
+  it('counts refused requests by status and stable code, at the gateway and at the service that refused', async () => {
+    const refusals = async (service: string, status: number, code: string) => {
+      const text = (await request(platform.metricsUrls()[service]).get('').expect(200)).text;
+      const series = new RegExp(
+        `^http_requests_refused_total\\{route="[^"]*",status="${status}",code="${code}"\\} (\\d+)$`,
+        'gm',
+      );
+      return [...text.matchAll(series)].reduce((sum, m) => sum + Number(m[1]), 0);
+    };
+    const before = {
+      unauthenticated: await refusals('gateway', 401, 'UNAUTHENTICATED'),
+      forbidden: await refusals('gateway', 403, 'FORBIDDEN'),
+      relayed: await refusals('gateway', 422, 'VALIDATION_FAILED'),
+      atBookings: await refusals('bookings', 422, 'VALIDATION_FAILED'),
+    };
+    await gw().get('/payouts/me').expect(401);
+    const student = await signIn('student');
+    await gw().post(`/bookings/${randomUUID()}/complete`).set(student.auth).expect(403);
+    await gw()
+      .post('/accounts')
+      .set(student.auth)
+      .send({ role: 'student', email: 's2@example.test', displayName: 'S', isAdmin: true })
+      .expect(422);
+
+    expect({
+      unauthenticated: await refusals('gateway', 401, 'UNAUTHENTICATED'),
+      forbidden: await refusals('gateway', 403, 'FORBIDDEN'),
+      relayed: await refusals('gateway', 422, 'VALIDATION_FAILED'),
+      atBookings: await refusals('bookings', 422, 'VALIDATION_FAILED'),
+    }).toEqual({
+      unauthenticated: before.unauthenticated + 1,
+      forbidden: before.forbidden + 1,
+      relayed: before.relayed + 1,
+      atBookings: before.atBookings + 1,
+    });
+  });
+
   it('serves Prometheus metrics of the flow on every service, apart from the gateway routes', async () => {
     const scrape = async (service: string) => {
       const res = await request(platform.metricsUrls()[service]).get('').expect(200);
@@ -129,6 +166,10 @@ describe('instructor referral flow through the gateway', () => {
         /^kafka_consumer_lag_messages\{topic="reward-earned",partition="\d+"\} 0$/m,
       ),
     );
+    // Nothing waits on a dependency: the series is declared, with no partition in it.
+    const wallet = await scrape('wallet');
+    expect(wallet).toMatch(/^# TYPE kafka_consumer_stalled_partitions gauge$/m);
+    expect(wallet).not.toMatch(/^kafka_consumer_stalled_partitions\{/m);
     await gw().get('/metrics').expect(404);
   });
 });

@@ -385,6 +385,11 @@ describe.each(['dev', 'prod'])('overlay %s', (overlay) => {
         'OutboxEventsNotPublished',
         'DeadLettersWaiting',
         'PayoutsFailing',
+        'KafkaConsumerRestarting',
+        'KafkaConsumerStalled',
+        'InternalErrors',
+        'ServicesUnavailable',
+        'ClientsRefusedOften',
       ]),
     );
     const exported =

@@ -34,23 +34,26 @@ function isK8sObject(value: unknown): value is K8sObject {
 }
 
 export function renderOverlay(repoRoot: string, overlay: string): K8sObject[] {
-  let output: string;
+  return parseObjects(kustomize(join(repoRoot, 'deploy/k8s/overlays', overlay)));
+}
+
+/** `kubectl kustomize <dir>`: the rendered YAML, or an error with kubectl's own message. */
+export function kustomize(dir: string): string {
   try {
-    output = execFileSync(
-      'kubectl',
-      ['kustomize', join(repoRoot, 'deploy/k8s/overlays', overlay)],
-      {
-        encoding: 'utf8',
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
+    return execFileSync('kubectl', ['kustomize', dir], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
   } catch (error) {
     if (isRecord(error) && error.code === 'ENOENT') {
       throw new Error('kubectl is not on PATH: install kubectl (>= 1.27, with kustomize built in)');
     }
     const stderr = isRecord(error) ? String(error.stderr) : String(error);
-    throw new Error(`kubectl kustomize deploy/k8s/overlays/${overlay} failed:\n${stderr}`);
+    throw new Error(`kubectl kustomize ${dir} failed:\n${stderr}`);
   }
+}
+
+export function parseObjects(output: string): K8sObject[] {
   return parseAllDocuments(output).map((doc) => {
     if (doc.errors.length > 0) throw new Error(doc.errors.map((e) => e.message).join('\n'));
     const value: unknown = doc.toJS();

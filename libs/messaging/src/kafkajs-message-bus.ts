@@ -24,6 +24,10 @@ export interface KafkaJsBusOptions {
   security?: KafkaSecurity;
   /** Reports consumer lag per partition. */
   onLag?: (topic: string, partition: number, lag: number) => void;
+  /** Reports the partitions a consumer owns after joining (none once stopped). */
+  onAssigned?: (groupId: string, assignment: Record<string, number[]>) => void;
+  /** Reports each restart of a consumer after a crash or a failed start. */
+  onRestart?: (groupId: string, restartedBy: 'kafkajs' | 'supervisor') => void;
   /** Per-request timeout; kept short so readiness reflects reality. */
   requestTimeoutMs?: number;
   /**
@@ -118,6 +122,8 @@ export class KafkaJsMessageBus implements MessageBus {
       handler,
       fetchMaxWaitMs: this.options.fetchMaxWaitMs ?? 200,
       onLag: this.options.onLag,
+      onAssigned: (assignment) => this.options.onAssigned?.(groupId, assignment),
+      onRestart: (restartedBy) => this.options.onRestart?.(groupId, restartedBy),
       // Short enough that a replica that died without leaving the group is replaced quickly.
       sessionTimeoutMs: this.options.sessionTimeoutMs ?? 10_000,
       heartbeatIntervalMs: Math.floor((this.options.sessionTimeoutMs ?? 10_000) / 4),

@@ -7,6 +7,10 @@ import type { EventEnvelope } from '@rewards/contracts';
 export interface MessagingObserver {
   /** Messages of a consumed partition not yet applied (the partition's end minus our position). */
   consumerLag(topic: string, partition: number, lag: number): void;
+  /** The partitions the consumer owns after joining its group (none once it stopped). */
+  consumerAssigned(assignment: Readonly<Record<string, readonly number[]>>): void;
+  /** The consumer crashed or failed to start, and is being restarted (by kafkajs or ours). */
+  consumerRestarted(groupId: string, restartedBy: 'kafkajs' | 'supervisor'): void;
   /** A message was parked on `<topic>.dlq`. */
   deadLettered(topic: string): void;
   /** Rows deleted by retention from the outbox or the inbox. */
@@ -17,6 +21,8 @@ export interface MessagingObserver {
 
 export const NO_OBSERVER: MessagingObserver = {
   consumerLag: () => undefined,
+  consumerAssigned: () => undefined,
+  consumerRestarted: () => undefined,
   deadLettered: () => undefined,
   purged: () => undefined,
   published: () => undefined,

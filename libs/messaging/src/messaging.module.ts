@@ -115,6 +115,8 @@ export class MessagingModule {
               clientId: o.clientId,
               security: o.security,
               onLag: (topic, partition, lag) => o.observer?.consumerLag(topic, partition, lag),
+              onAssigned: (_group, assignment) => o.observer?.consumerAssigned(assignment),
+              onRestart: (group, restartedBy) => o.observer?.consumerRestarted(group, restartedBy),
               log,
             }),
         },

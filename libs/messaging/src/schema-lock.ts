@@ -18,3 +18,15 @@ export async function tryTakeSchemaLock(tx: EntityManager, name: string): Promis
   );
   return created.length > 0;
 }
+
+/**
+ * Takes the lock `name` for the rest of `tx`, waiting while another transaction holds it (up to
+ * the session's lock_timeout). A row of `schema_locks`, like tryTakeSchemaLock: only this
+ * service's roles can reach it.
+ */
+export async function takeSchemaLock(tx: EntityManager, name: string): Promise<void> {
+  await tx.query('INSERT INTO schema_locks (name) VALUES ($1) ON CONFLICT (name) DO NOTHING', [
+    name,
+  ]);
+  await tx.query('SELECT name FROM schema_locks WHERE name = $1 FOR UPDATE', [name]);
+}

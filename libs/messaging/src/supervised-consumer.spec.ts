@@ -87,21 +87,30 @@ function batchPayload(offsets: string[]): EachBatchPayload {
 }
 
 describe(SupervisedConsumer.name, () => {
-  it('reports running once it joined the group', async () => {
+  it('reports running once it joined the group, with the partitions it owns, and none once stopped', async () => {
     const { kafka, created } = fakeKafka();
-    const supervised = new SupervisedConsumer(kafka, options());
+    const assigned: Array<Record<string, number[]>> = [];
+    const supervised = new SupervisedConsumer(
+      kafka,
+      options({ onAssigned: (assignment) => assigned.push(assignment) }),
+    );
     await tick(10);
     expect(supervised.state()).toBe('starting');
-    created[0].emitEvent(EVENTS.GROUP_JOIN, {});
+    created[0].emitEvent(EVENTS.GROUP_JOIN, { memberAssignment: { 'lesson-completed': [0, 2] } });
     expect(supervised.state()).toBe('running');
     await supervised.stop();
     expect(supervised.state()).toBe('stopped');
     expect(created[0].disconnected).toBe(true);
+    expect(assigned).toEqual([{ 'lesson-completed': [0, 2] }, {}]);
   });
 
-  it('restarts a consumer that crashed for good, with a new client', async () => {
+  it('restarts a consumer that crashed for good, with a new client, and reports the restart', async () => {
     const { kafka, created } = fakeKafka();
-    const supervised = new SupervisedConsumer(kafka, options());
+    const restarts: string[] = [];
+    const supervised = new SupervisedConsumer(
+      kafka,
+      options({ onRestart: (by) => restarts.push(by) }),
+    );
     await tick(10);
     created[0].emitEvent(EVENTS.GROUP_JOIN, {});
     created[0].emitEvent(EVENTS.CRASH, { error: new Error('evicted'), restart: false });
@@ -111,11 +120,16 @@ describe(SupervisedConsumer.name, () => {
     created[1].emitEvent(EVENTS.GROUP_JOIN, {});
     expect(supervised.state()).toBe('running');
     await supervised.stop();
+    expect(restarts).toEqual(['supervisor']);
   });
 
   it('leaves a retriable crash to kafkajs, which restarts the same client', async () => {
     const { kafka, created } = fakeKafka();
-    const supervised = new SupervisedConsumer(kafka, options());
+    const restarts: string[] = [];
+    const supervised = new SupervisedConsumer(
+      kafka,
+      options({ onRestart: (by) => restarts.push(by) }),
+    );
     await tick(10);
     created[0].emitEvent(EVENTS.CRASH, { error: new Error('broker away'), restart: true });
     await tick(700);
@@ -124,18 +138,24 @@ describe(SupervisedConsumer.name, () => {
     created[0].emitEvent(EVENTS.GROUP_JOIN, {});
     expect(supervised.state()).toBe('running');
     await supervised.stop();
+    expect(restarts).toEqual(['kafkajs']);
   });
 
   it('keeps retrying to start while the broker is unreachable', async () => {
     const { kafka, created } = fakeKafka((c, i) => {
       if (i < 2) c.connectError = new Error('ECONNREFUSED');
     });
-    const supervised = new SupervisedConsumer(kafka, options());
+    const restarts: string[] = [];
+    const supervised = new SupervisedConsumer(
+      kafka,
+      options({ onRestart: (by) => restarts.push(by) }),
+    );
     await until(() => created.length === 3);
     await tick(10);
     created[2].emitEvent(EVENTS.GROUP_JOIN, {});
     expect(supervised.state()).toBe('running');
     await supervised.stop();
+    expect(restarts).toEqual(['supervisor', 'supervisor']);
   });
 
   it('does not crash when the group moved on before the offsets could be committed', async () => {

@@ -21,6 +21,10 @@ const HEALTHY_AFTER_MS = 60_000;
 export interface SupervisedConsumerOptions extends SubscribeOptions {
   /** Called with the partition's lag when a batch arrives and after it is worked on. */
   onLag?: (topic: string, partition: number, lag: number) => void;
+  /** Called with the partitions owned after each join, and with none once stopped. */
+  onAssigned?: (assignment: Record<string, number[]>) => void;
+  /** Called each time the consumer is restarted after a crash or a failed start. */
+  onRestart?: (restartedBy: 'kafkajs' | 'supervisor') => void;
   groupId: string;
   topics: string[];
   handler: BatchHandler;
@@ -76,6 +80,7 @@ export class SupervisedConsumer implements Subscription {
     const consumer = this.consumer;
     this.consumer = undefined;
     await consumer?.disconnect().catch(() => undefined);
+    this.options.onAssigned?.({});
   }
 
   private async launch(): Promise<void> {
@@ -92,10 +97,11 @@ export class SupervisedConsumer implements Subscription {
       retry: { initialRetryTime: 300, retries: 10 },
     });
     this.consumer = consumer;
-    consumer.on(consumer.events.GROUP_JOIN, () => {
+    consumer.on(consumer.events.GROUP_JOIN, (event) => {
       if (generation !== this.generation) return;
       this.current = 'running';
       this.joinedAt = Date.now();
+      options.onAssigned?.(event.payload.memberAssignment ?? {});
     });
     consumer.on(consumer.events.REBALANCING, () => {
       if (generation === this.generation && this.current === 'running') this.current = 'starting';
@@ -115,6 +121,7 @@ export class SupervisedConsumer implements Subscription {
         restartedBy: restart ? 'kafkajs' : 'supervisor',
       });
       this.current = 'restarting';
+      options.onRestart?.(restart ? 'kafkajs' : 'supervisor');
       if (!restart) this.scheduleRestart(consumer);
     });
     try {
@@ -138,6 +145,7 @@ export class SupervisedConsumer implements Subscription {
         error: err instanceof Error ? err.message : String(err),
       });
       this.current = 'restarting';
+      options.onRestart?.('supervisor');
       this.scheduleRestart(consumer);
     }
   }

@@ -4,6 +4,12 @@ import { startInboxTransport } from '@rewards/messaging';
 import { BaseServiceConfig, loadConfig, LogLevelName } from './config';
 import { DomainErrorMapper, ErrorFilter } from './errors';
 import { httpMetricsMiddleware, MetricsModule, ServiceMetrics } from './metrics';
+import {
+  closeConnectionsWhenDraining,
+  LifecycleModule,
+  ServiceLifecycle,
+  stopOnSignals,
+} from './lifecycle';
 import { requestContext, StructuredLogger } from './logging';
 import { RequestShapeInterceptor } from './request-shape';
 import { traceRequests } from './tracing/trace-requests';
@@ -22,27 +28,29 @@ export function jsonLogger(service: string, level: LogLevelName): ConsoleLogger 
 
 /**
  * Applies what every service's HTTP surface shares: request ids, request metrics, request shape
- * checks, validation, error mapping, shutdown. Request metrics need MetricsModule in the app
- * (withMetrics adds it; runService and the test kit use it).
+ * checks, validation, error mapping, connections closed while draining. Request metrics and
+ * draining need the modules withMetrics adds (runService and the test kit use it). Signals are
+ * runService's business (stopOnSignals).
  */
 export function configureHttp(
   app: INestApplication,
   mapDomainError?: DomainErrorMapper,
   service = 'unknown',
 ): void {
+  const lifecycle = providerOf(app, ServiceLifecycle);
+  if (lifecycle) app.use(closeConnectionsWhenDraining(lifecycle));
   app.use(requestContext());
   app.use(traceRequests(service));
-  const metrics = metricsOf(app);
+  const metrics = providerOf(app, ServiceMetrics);
   if (metrics) app.use(httpMetricsMiddleware(metrics));
   app.useGlobalInterceptors(new RequestShapeInterceptor());
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new ErrorFilter(mapDomainError));
-  app.enableShutdownHooks();
 }
 
-function metricsOf(app: INestApplication): ServiceMetrics | undefined {
+function providerOf<T>(app: INestApplication, type: new (...args: never[]) => T): T | undefined {
   try {
-    return app.get(ServiceMetrics, { strict: false });
+    return app.get(type, { strict: false });
   } catch {
     return undefined;
   }
@@ -51,9 +59,9 @@ function metricsOf(app: INestApplication): ServiceMetrics | undefined {
 @Module({})
 class ServiceRootModule {}
 
-/** The service's root module plus the app-wide metrics registry. */
+/** The service's root module plus the app-wide metrics registry and shutdown state. */
 export function withMetrics(module: DynamicModule): DynamicModule {
-  return { module: ServiceRootModule, imports: [module, MetricsModule] };
+  return { module: ServiceRootModule, imports: [module, MetricsModule, LifecycleModule] };
 }
 
 export async function runService(options: {
@@ -80,6 +88,7 @@ export async function runService(options: {
   await startInboxTransport(app);
   await app.listen(options.port, options.host);
   const metricsUrl = await app.get(ServiceMetrics).listen(options.metricsPort, options.host);
+  stopOnSignals(app, logger);
   logger.log(`${options.name} listening on http://${options.host}:${options.port}`);
   logger.log(`${options.name} metrics on ${metricsUrl}`);
   return app;

@@ -9,6 +9,7 @@ import {
 import type { Request, Response } from 'express';
 import { Observable, throwError } from 'rxjs';
 import { requestIdOf } from './logging/request-context';
+import { noteErrorCode } from './metrics/http-metrics';
 import { isTransientInfrastructureError } from './transient-errors';
 
 /**
@@ -130,6 +131,7 @@ export class ErrorFilter implements ExceptionFilter {
     if (mapped.retryAfterSeconds !== undefined) {
       response.setHeader('Retry-After', String(mapped.retryAfterSeconds));
     }
+    noteErrorCode(response, mapped.code);
     response.status(mapped.status).json(body);
   }
 

@@ -1,5 +1,15 @@
-import { Controller, DynamicModule, Get, HttpCode, Inject, Module, Res } from '@nestjs/common';
+import {
+  Controller,
+  DynamicModule,
+  Get,
+  HttpCode,
+  Inject,
+  Module,
+  Optional,
+  Res,
+} from '@nestjs/common';
 import type { Response } from 'express';
+import { ServiceLifecycle } from './lifecycle';
 
 export interface HealthCheck {
   name: string;
@@ -10,17 +20,26 @@ export interface HealthCheck {
 
 export const HEALTH_CHECKS = Symbol('HEALTH_CHECKS');
 
-const withTimeout = (p: Promise<void>, ms: number) =>
-  Promise.race([
-    p,
-    new Promise<void>((_, reject) =>
-      setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms),
-    ),
-  ]);
+const withTimeout = async (p: Promise<void>, ms: number): Promise<void> => {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      p,
+      new Promise<void>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+};
 
 @Controller('health')
 class HealthController {
-  constructor(@Inject(HEALTH_CHECKS) private readonly checks: HealthCheck[]) {}
+  constructor(
+    @Inject(HEALTH_CHECKS) private readonly checks: HealthCheck[],
+    @Optional() private readonly lifecycle?: ServiceLifecycle,
+  ) {}
 
   /** Liveness: the process answers. Dependencies are readiness' business, not a restart's. */
   @Get('live')
@@ -29,9 +48,22 @@ class HealthController {
     return { status: 'ok' };
   }
 
-  /** Readiness: every required dependency answers; 503 with each failure otherwise. */
+  /**
+   * Readiness: every dependency answers; 503 with each failure otherwise. From SIGTERM on, 503
+   * without asking them: the process is leaving and must get no new traffic.
+   */
   @Get('ready')
   async ready(@Res() res: Response): Promise<void> {
+    const since = this.lifecycle?.drainingSince;
+    if (since) {
+      res.status(503).json({
+        status: 'not_ready',
+        checks: [
+          { name: 'shutdown', status: 'down', error: `shutting down since ${since.toISOString()}` },
+        ],
+      });
+      return;
+    }
     const results = await Promise.all(
       this.checks.map(async (c) => {
         try {

@@ -9,6 +9,7 @@ export * from './request-shape';
 export * from './caller';
 export * from './internal-token';
 export * from './health';
+export * from './lifecycle';
 export * from './bootstrap';
 export * from './migrations';
 export * from './data-service.module';

@@ -3,6 +3,7 @@ export * from './fake-stripe.types';
 export * from './fake-stripe-webhooks';
 export * from './fake-stripe-chaos';
 export * from './test-infra';
+export * from './caller-headers';
 export * from './kafka-probe';
 export * from './service-app';
 export * from './smtp-sink';

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { loadConfig, ManualClock } from '@rewards/service-kit';
 import { migrate, RunningServiceApp, serviceTestEnv, startServiceApp } from '@rewards/testing';
+import { Client } from 'pg';
 import { DataSource, DataSourceOptions } from 'typeorm';
 import { AppModule } from '../src/app.module';
 import { ReferralsConfig } from '../src/config/referrals.config';
@@ -150,6 +151,40 @@ describe(DecideStudentReward.name, () => {
     );
     expect(Number(n)).toBe(due.length);
     expect(await job.runOnce()).toMatchObject({ unlocked: 0 });
+  });
+
+  it('ticks on one replica at a time by a lock of its own schema, which another service cannot hold', async () => {
+    const job = service.app.get(UnlockDueRewardsJob);
+    const replica = new Client({ connectionString: config.DATABASE_URL });
+    // Wallet's runtime role: it may take any advisory lock, and nothing of the referrals schema.
+    const wallet = new Client({ connectionString: serviceTestEnv('wallet').DATABASE_URL });
+    await replica.connect();
+    await wallet.connect();
+    try {
+      await wallet.query('SELECT pg_advisory_lock($1::int, 0)', [0x756e6c6b]);
+      await wallet.query('SELECT pg_advisory_lock(hashtext($1))', ['referrals:unlock-due-rewards']);
+      await expect(
+        wallet.query(
+          "SELECT 1 FROM referrals.schema_locks WHERE name = 'referrals:unlock-due-rewards'",
+        ),
+      ).rejects.toThrow(/permission denied/);
+      expect((await job.runOnce()).ran).toBe(true);
+
+      // Another replica in the middle of its tick holds the lock: this one skips the tick.
+      await replica.query('BEGIN');
+      await replica.query(
+        "INSERT INTO schema_locks (name) VALUES ('referrals:unlock-due-rewards') ON CONFLICT DO NOTHING",
+      );
+      await replica.query(
+        "SELECT name FROM schema_locks WHERE name = 'referrals:unlock-due-rewards' FOR UPDATE",
+      );
+      expect(await job.runOnce()).toEqual({ ran: false, unlocked: 0, reviewsExpired: 0 });
+      await replica.query('COMMIT');
+      expect((await job.runOnce()).ran).toBe(true);
+    } finally {
+      await replica.end();
+      await wallet.end();
+    }
   });
 
   it('grants a referring instructor the configured rebate after 3 lessons in 30 days', async () => {

@@ -1,17 +1,20 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
+import { InboxConsumer } from '@rewards/messaging';
 import { DataSource } from 'typeorm';
 import { ServiceMetrics } from './service-metrics';
 
 /**
  * Gauges read from the service's own tables at scrape time: the outbox backlog (events committed
  * but not yet on the broker) and the age of its oldest event, and the dead letters waiting for an
- * operator. A failed query leaves the last value and is reported by `up`/scrape errors instead.
+ * operator; and the partitions the consumer holds back while an infrastructure failure lasts.
+ * A failed query leaves the last value and is reported by `up`/scrape errors instead.
  */
 @Injectable()
 export class MessagingGauges implements OnModuleInit {
   constructor(
     private readonly metrics: ServiceMetrics,
     private readonly dataSource: DataSource,
+    private readonly inbox: InboxConsumer,
   ) {}
 
   onModuleInit(): void {
@@ -35,6 +38,16 @@ export class MessagingGauges implements OnModuleInit {
              FROM outbox_messages WHERE published_at IS NULL`,
         ).catch(() => [undefined]);
         if (row) this.set(Number(row.age ?? 0));
+      },
+    });
+    const inbox = this.inbox;
+    this.metrics.gauge({
+      name: 'kafka_consumer_stalled_partitions',
+      help: 'Partitions whose batch waits on an infrastructure failure (database, broker), by topic',
+      labelNames: ['topic'],
+      collect: function () {
+        this.reset();
+        for (const stall of inbox.stalled()) this.inc({ topic: stall.topic });
       },
     });
     this.metrics.gauge({

@@ -57,6 +57,46 @@ describe(ServiceMetrics.name, () => {
     );
   });
 
+  it('drops the lag of partitions the consumer no longer owns', async () => {
+    metrics.consumerLag('reward-earned', 0, 5);
+    metrics.consumerLag('reward-earned', 1, 7);
+    metrics.consumerAssigned({ 'reward-earned': [1] });
+
+    let text = await metrics.registry.metrics();
+    expect(text).not.toMatch(
+      /^kafka_consumer_lag_messages\{topic="reward-earned",partition="0"\}/m,
+    );
+    expect(text).toMatch(/^kafka_consumer_lag_messages\{topic="reward-earned",partition="1"\} 7$/m);
+
+    metrics.consumerAssigned({});
+    text = await metrics.registry.metrics();
+    expect(text).not.toMatch(/^kafka_consumer_lag_messages\{/m);
+  });
+
+  it('serves refusals, consumer restarts and dead letters on /metrics, moving as they happen', async () => {
+    const url = await metrics.listen(0, '127.0.0.1');
+    const scrape = async () => (await fetch(url)).text();
+    const value = (text: string, series: string) => {
+      const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+      return line === undefined ? 0 : Number(line.slice(series.length + 1));
+    };
+    const refused =
+      'http_requests_refused_total{route="/wallet/me",status="401",code="UNAUTHENTICATED"}';
+    const restarts = 'kafka_consumer_restarts_total{group="wallet",restarted_by="supervisor"}';
+    const dead = 'messaging_dead_letters_total{topic="reward-earned"}';
+    const before = await scrape();
+
+    metrics.refused('/wallet/me', '401', 'UNAUTHENTICATED');
+    metrics.refused('/wallet/me', '401', 'UNAUTHENTICATED');
+    metrics.consumerRestarted('wallet', 'supervisor');
+    metrics.deadLettered('reward-earned');
+
+    const after = await scrape();
+    expect(value(after, refused) - value(before, refused)).toBe(2);
+    expect(value(after, restarts) - value(before, restarts)).toBe(1);
+    expect(value(after, dead) - value(before, dead)).toBe(1);
+  });
+
   it('serves /metrics on its own port and nothing else there', async () => {
     metrics.deadLettered('reward-earned');
     const url = await metrics.listen(0, '127.0.0.1');

@@ -48,10 +48,22 @@ export class ServiceMetrics implements MessagingObserver, OnApplicationShutdown 
     buckets: HTTP_BUCKETS,
     registers: [this.registry],
   });
+  private readonly refusals = this.counter({
+    name: 'http_requests_refused_total',
+    help: 'Requests answered with an error (4xx, 5xx), by route template, status and error code',
+    labelNames: ['route', 'status', 'code'],
+  });
   private readonly lag = this.gauge({
     name: 'kafka_consumer_lag_messages',
     help: 'Messages of a consumed partition not yet applied by this replica',
     labelNames: ['topic', 'partition'],
+  });
+  /** The partitions this replica reported a lag for: revoked ones are dropped from the gauge. */
+  private readonly lagPartitions = new Map<string, { topic: string; partition: string }>();
+  private readonly consumerRestarts = this.counter({
+    name: 'kafka_consumer_restarts_total',
+    help: 'Kafka consumers restarted after a crash or a failed start, by group and who restarted it',
+    labelNames: ['group', 'restarted_by'],
   });
   private readonly deadLetters = this.counter({
     name: 'messaging_dead_letters_total',
@@ -97,8 +109,31 @@ export class ServiceMetrics implements MessagingObserver, OnApplicationShutdown 
     return new Gauge({ ...config, registers: [this.registry] });
   }
 
+  /** An error answer: `code` is the platform's stable error code ('none' when it had none). */
+  refused(route: string, status: string, code: string): void {
+    this.refusals.inc({ route, status, code });
+  }
+
   consumerLag(topic: string, partition: number, lag: number): void {
-    this.lag.set({ topic, partition: String(partition) }, Math.max(0, lag));
+    const labels = { topic, partition: String(partition) };
+    this.lagPartitions.set(`${topic}/${partition}`, labels);
+    this.lag.set(labels, Math.max(0, lag));
+  }
+
+  /**
+   * The partitions the consumer now owns, after a rebalance (empty once it stopped): the lag of
+   * the others is another replica's to report, and a stale value here would alert forever.
+   */
+  consumerAssigned(assignment: Readonly<Record<string, readonly number[]>>): void {
+    for (const [key, labels] of this.lagPartitions) {
+      if (assignment[labels.topic]?.includes(Number(labels.partition))) continue;
+      this.lag.remove(labels);
+      this.lagPartitions.delete(key);
+    }
+  }
+
+  consumerRestarted(groupId: string, restartedBy: 'kafkajs' | 'supervisor'): void {
+    this.consumerRestarts.inc({ group: groupId, restarted_by: restartedBy });
   }
 
   deadLettered(topic: string): void {

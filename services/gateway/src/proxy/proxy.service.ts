@@ -4,6 +4,7 @@ import {
   INTERNAL_TOKEN_HEADER,
   PlatformError,
   activeTraceparent,
+  noteErrorCode,
   requestIdOf,
   signInternalToken,
 } from '@rewards/service-kit';
@@ -112,6 +113,17 @@ function forwardedBody(req: Request): string | undefined {
   return JSON.stringify(req.body);
 }
 
+/** The stable code of an upstream's error body (`{"error":{"code":...}}`), for the metrics. */
+function upstreamErrorCode(answer: Buffer): string | undefined {
+  try {
+    const code: unknown = (JSON.parse(answer.toString('utf8')) as { error?: { code?: unknown } })
+      ?.error?.code;
+    return typeof code === 'string' ? code : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Calls a route's upstream as the verified caller and relays its answer verbatim. Only an
  * allow-list of headers goes upstream, so client-sent identity headers and Authorization never
@@ -198,6 +210,7 @@ export class ProxyService {
     if (retryAfter !== null) res.setHeader('retry-after', retryAfter);
     for (const [name, value] of relayed) res.setHeader(name, value);
     res.setHeader('x-request-id', requestId);
+    if (status >= 400) noteErrorCode(res, upstreamErrorCode(answer.body));
     res.end(answer.body);
   }
 

@@ -1,9 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { takeSchemaLock } from '@rewards/messaging';
 import { DataSource } from 'typeorm';
 import { PayoutsConfig } from '../config/payouts.config';
 
-/** Two-int advisory lock key that serializes grants across replicas: 'strp' 'rate'. */
-const LOCK = [0x73747270, 0x72617465] as const;
+/** Serializes grants across replicas: a payouts.schema_locks row, out of other roles' reach. */
+const LOCK = 'payouts:stripe-rate';
 
 /** Grants older than this are deleted as new ones are made. */
 const KEEP_SECONDS = 10;
@@ -15,7 +16,7 @@ const JITTER_MS = 20;
  * Holds Stripe calls to STRIPE_RATE_LIMIT_PER_SECOND across every replica of the service, over
  * any one-second span (a sliding window, as Stripe counts): a call may start only while fewer
  * than the limit started in the second before, by the database clock, so replicas need no clock
- * agreement. Grants are serialized by an advisory lock; a caller that finds the window full
+ * agreement. Grants are serialized by a schema lock (takeSchemaLock); a caller that finds the window full
  * waits until its oldest grant leaves it, with jitter.
  */
 @Injectable()
@@ -42,7 +43,7 @@ export class StripeRateLimiter {
   /** 0 when a slot was granted; else how long until the window's oldest grant leaves it. */
   private tryGrant(): Promise<number> {
     return this.dataSource.transaction(async (tx) => {
-      await tx.query('SELECT pg_advisory_xact_lock($1, $2)', [...LOCK]);
+      await takeSchemaLock(tx, LOCK);
       const [window] = await tx.query<Array<{ used: number; wait_ms: number | null }>>(
         `SELECT count(*)::int AS used,
            ceil(extract(epoch FROM min(granted_at) + interval '1 second' - clock_timestamp())
