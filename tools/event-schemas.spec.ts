@@ -67,6 +67,8 @@ describe(compareEventSchemas.name, () => {
     const gained = withV1({
       ...published['thing-happened@1'],
       note: field('conditionalValidation(fn)', 'isString'),
+      // What @IsOptional() describes as.
+      tag: field('isOptional(fn)', 'matches(/^[A-Z]+$/)'),
     });
     expect(compareEventSchemas(published, gained)).toEqual({
       incompatible: [],

@@ -83,8 +83,9 @@ export function currentEventSchemas(): EventSchemas {
 }
 
 // A field a reader of the same version may go without: optional, or checked only when present.
+// (@IsOptional is a conditional validation named isOptional; @ValidateIf has no name.)
 const isOptional = (field: FieldSchema) =>
-  field.rules.some((r) => r.startsWith('conditionalValidation'));
+  field.rules.some((r) => r.startsWith('conditionalValidation') || r.startsWith('isOptional('));
 
 function fieldBreaks(
   path: string,
