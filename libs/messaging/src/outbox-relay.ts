@@ -1,3 +1,4 @@
+import { AsyncResource } from 'node:async_hooks';
 import type { EventEnvelope } from '@rewards/contracts';
 import { DataSource, EntityManager } from 'typeorm';
 import { BrokerWatch } from './broker-watch';
@@ -57,6 +58,11 @@ export class OutboxRelay {
   private lastBrokerCheck = 0;
   /** Consecutive failed drains: the poll backs off while the broker or database is away. */
   private failures = 0;
+  /**
+   * Runs a function in the context the relay was made in: a kick from a request handler must not
+   * make the relay's work part of that request (its request id in logs, its statements counted).
+   */
+  private readonly detached = AsyncResource.bind(<T>(fn: () => T): T => fn());
 
   constructor(
     private readonly dataSource: DataSource,
@@ -90,17 +96,19 @@ export class OutboxRelay {
 
   private schedule(delayMs: number): void {
     clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
-      this.draining = this.drain();
-      void this.draining.then(() => {
-        this.draining = undefined;
-        if (!this.running) return;
-        const again = this.kicked;
-        this.kicked = false;
-        const backoff = Math.min(this.options.pollIntervalMs * 2 ** this.failures, MAX_BACKOFF_MS);
-        this.schedule(this.failures > 0 ? backoff : again ? 0 : this.options.pollIntervalMs);
-      });
-    }, delayMs);
+    this.timer = this.detached(() => setTimeout(() => this.onTimer(), delayMs));
+  }
+
+  private onTimer(): void {
+    this.draining = this.drain();
+    void this.draining.then(() => {
+      this.draining = undefined;
+      if (!this.running) return;
+      const again = this.kicked;
+      this.kicked = false;
+      const backoff = Math.min(this.options.pollIntervalMs * 2 ** this.failures, MAX_BACKOFF_MS);
+      this.schedule(this.failures > 0 ? backoff : again ? 0 : this.options.pollIntervalMs);
+    });
   }
 
   /** Publishes until the outbox is empty; returns how many messages were sent. */
