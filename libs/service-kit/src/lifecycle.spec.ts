@@ -65,7 +65,7 @@ describe(ServiceLifecycle.name, () => {
   it('on SIGTERM turns not ready at once, drains, and exits 0 once the app has closed', async () => {
     const exits: number[] = [];
     const logger = { log: () => undefined, error: () => undefined, warn: () => undefined };
-    stopOnSignals(app, logger, { exit: (code) => exits.push(code) });
+    stopOnSignals(app, logger, { exit: (code) => exits.push(code), keepAliveDrainMs: 0 });
 
     process.emit('SIGTERM');
     expect(app.get(ServiceLifecycle).draining).toBe(true);
@@ -75,6 +75,27 @@ describe(ServiceLifecycle.name, () => {
 
     app.get(SlowDrain).release();
     await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(exits).toEqual([0]);
+  });
+
+  it('keeps answering, each answer closing its connection, through the keep-alive drain', async () => {
+    const exits: number[] = [];
+    const logger = { log: () => undefined, error: () => undefined, warn: () => undefined };
+    stopOnSignals(app, logger, { exit: (code) => exits.push(code), keepAliveDrainMs: 400 });
+    const server = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+
+    process.emit('SIGTERM');
+    // The other hooks are done at once: only the keep-alive drain holds the server open.
+    app.get(SlowDrain).release();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const answer = await request(server)
+      .get('/health/live')
+      .set('Connection', 'keep-alive')
+      .expect(200);
+    expect(answer.headers.connection).toBe('close');
+    expect(exits).toEqual([]);
+
+    await new Promise((resolve) => setTimeout(resolve, 600));
     expect(exits).toEqual([0]);
   });
 

@@ -7,6 +7,9 @@ export interface ProbedMessage {
   key: string | null;
   value: string;
   headers: Record<string, string>;
+  /** Where the broker stored it: two messages with equal values are two publications. */
+  partition: number;
+  offset: string;
 }
 
 /**
@@ -28,7 +31,7 @@ export class KafkaProbe {
     await this.consumer.connect();
     await this.consumer.subscribe({ topics, fromBeginning: true });
     await this.consumer.run({
-      eachMessage: async ({ topic, message }) => {
+      eachMessage: async ({ topic, partition, message }) => {
         const headers: Record<string, string> = {};
         for (const [k, v] of Object.entries(message.headers ?? {})) headers[k] = String(v);
         this.messages.push({
@@ -36,6 +39,8 @@ export class KafkaProbe {
           key: message.key?.toString() ?? null,
           value: message.value?.toString() ?? '',
           headers,
+          partition,
+          offset: message.offset,
         });
       },
     });
