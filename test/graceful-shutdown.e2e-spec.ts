@@ -138,8 +138,8 @@ describe('graceful shutdown under load', () => {
       const probed = readiness.outcomes.filter((o) => o.status !== undefined);
       expect(probed.filter((o) => o.endedAt < sigtermAt).every((o) => o.status === 200)).toBe(true);
       const afterSigterm = probed.filter((o) => o.startedAt > sigtermAt);
-      // A process with little to drain may be gone before the next probe (every 20 ms) starts.
-      if (exitedAt - sigtermAt > 1000) expect(afterSigterm.length).toBeGreaterThan(0);
+      // The server listens at least 1 s after SIGTERM, answering readiness with 503 meanwhile.
+      expect(afterSigterm.length).toBeGreaterThan(0);
       expect(afterSigterm.filter((o) => o.status !== 503)).toEqual([]);
 
       // The gateway keeps nothing: its drill ends here. Otherwise a new replica takes over; the
