@@ -10,6 +10,7 @@ import { inConsumeSpan } from './message-tracing';
 import { DeadLetters } from './dead-letters';
 import {
   BatchControls,
+  CoalesceBounds,
   ConsumerState,
   IncomingBatch,
   IncomingMessage,
@@ -55,8 +56,10 @@ export interface InboxConsumerOptions {
   retryMaxMs: number;
   /** Partitions applied at once, each in its own transaction. */
   concurrency: number;
-  /** Bounds one fetch, and so one batch, per partition. */
+  /** Bounds one fetch per partition. */
   maxBytesPerPartition: number;
+  /** Bounds of one batch gathered from several fetches of a partition that is behind. */
+  coalesce?: CoalesceBounds;
   log: MessagingLog;
   /** Called after a transaction that may have written outbox rows commits. */
   afterCommit?: () => void;
@@ -170,6 +173,7 @@ export class InboxConsumer {
       {
         concurrency: this.options.concurrency,
         maxBytesPerPartition: this.options.maxBytesPerPartition,
+        coalesce: this.options.coalesce,
       },
     );
   }

@@ -28,6 +28,8 @@ export interface KafkaJsBusOptions {
   onAssigned?: (groupId: string, assignment: Record<string, number[]>) => void;
   /** Reports each restart of a consumer after a crash or a failed start. */
   onRestart?: (groupId: string, restartedBy: 'kafkajs' | 'supervisor') => void;
+  /** Reports messages a lagging partition had held back, forgotten by a rejoin or a stop. */
+  onStashForgotten?: (groupId: string, topic: string, partition: number, messages: number) => void;
   /** Per-request timeout; kept short so readiness reflects reality. */
   requestTimeoutMs?: number;
   /**
@@ -124,6 +126,8 @@ export class KafkaJsMessageBus implements MessageBus {
       onLag: this.options.onLag,
       onAssigned: (assignment) => this.options.onAssigned?.(groupId, assignment),
       onRestart: (restartedBy) => this.options.onRestart?.(groupId, restartedBy),
+      onStashForgotten: (topic, partition, messages) =>
+        this.options.onStashForgotten?.(groupId, topic, partition, messages),
       // Short enough that a replica that died without leaving the group is replaced quickly.
       sessionTimeoutMs: this.options.sessionTimeoutMs ?? 10_000,
       heartbeatIntervalMs: Math.floor((this.options.sessionTimeoutMs ?? 10_000) / 4),

@@ -47,8 +47,22 @@ export type ConsumerState = 'starting' | 'running' | 'restarting' | 'stopped';
 export interface SubscribeOptions {
   /** Partitions worked on at once, each in its own transaction. */
   concurrency: number;
-  /** Upper bound of one fetch per partition, which bounds the size of a batch. */
+  /** Upper bound of one fetch per partition. */
   maxBytesPerPartition: number;
+  /** Bounds of a batch coalesced from several fetches of a partition behind; none: never. */
+  coalesce?: CoalesceBounds;
+}
+
+/**
+ * While a partition is behind, its fetches are held back and handed over as one batch once it
+ * caught up or one of these is reached (checked when its next fetch arrives).
+ */
+export interface CoalesceBounds {
+  maxMessages: number;
+  /** Sum of the keys' and values' lengths. */
+  maxBytes: number;
+  /** Age of the oldest message held back. */
+  maxAgeMs: number;
 }
 
 export interface Subscription {

@@ -15,7 +15,7 @@ import { DeadLetters } from './dead-letters';
 import { InboxConsumer, MessagingLog } from './inbox-consumer';
 import { InboxTransport } from './inbox-transport';
 import { KafkaJsMessageBus, KafkaSecurity } from './kafkajs-message-bus';
-import { MessageBus } from './message-bus';
+import { CoalesceBounds, MessageBus } from './message-bus';
 import { MessagingObserver } from './messaging-observer';
 import { MessagingRetention } from './messaging-retention';
 import { OutboxRelay } from './outbox-relay';
@@ -41,6 +41,8 @@ export interface MessagingOptions {
   consumerRetryMaxMs: number;
   consumerConcurrency: number;
   consumerMaxBytesPerPartition: number;
+  /** Bounds of a batch coalesced from a lagging partition's fetches; unset, never coalesced. */
+  consumerCoalesce?: CoalesceBounds;
   /** Bounds the final outbox drain on shutdown. */
   shutdownDrainMs: number;
   /** Tells infrastructure failures (retried indefinitely) from deterministic ones. */
@@ -198,6 +200,7 @@ export class MessagingModule {
               retryMaxMs: o.consumerRetryMaxMs,
               concurrency: o.consumerConcurrency,
               maxBytesPerPartition: o.consumerMaxBytesPerPartition,
+              coalesce: o.consumerCoalesce,
               isTransient: o.isTransient,
               log,
               afterCommit: () => relay.kick(),

@@ -1,4 +1,5 @@
 import { Consumer, EachBatchPayload, IHeaders, Kafka } from 'kafkajs';
+import { BatchCoalescer } from './batch-coalescer';
 import {
   BatchHandler,
   ConsumerState,
@@ -25,6 +26,8 @@ export interface SupervisedConsumerOptions extends SubscribeOptions {
   onAssigned?: (assignment: Record<string, number[]>) => void;
   /** Called each time the consumer is restarted after a crash or a failed start. */
   onRestart?: (restartedBy: 'kafkajs' | 'supervisor') => void;
+  /** Called with what a partition had held back when a rejoin or stop made it fetch it again. */
+  onStashForgotten?: (topic: string, partition: number, messages: number) => void;
   groupId: string;
   topics: string[];
   handler: BatchHandler;
@@ -60,11 +63,18 @@ export class SupervisedConsumer implements Subscription {
   private launching?: Promise<void>;
   private joinedAt = 0;
   private generation = 0;
+  /**
+   * Partitions' fetches held back while they are behind. kafkajs fetches from the resolved
+   * offsets, so a held batch is resolved (the next fetch goes on after it) but not committed;
+   * every (re)join fetches from the committed offsets again, so each one forgets the stashes.
+   */
+  private readonly coalescer: BatchCoalescer;
 
   constructor(
     private readonly kafka: Kafka,
     private readonly options: SupervisedConsumerOptions,
   ) {
+    this.coalescer = new BatchCoalescer(options.coalesce);
     this.launching = this.launch();
   }
 
@@ -75,6 +85,7 @@ export class SupervisedConsumer implements Subscription {
   async stop(): Promise<void> {
     this.stopped = true;
     this.current = 'stopped';
+    this.forgetStashes();
     clearTimeout(this.restartTimer);
     await this.launching?.catch(() => undefined);
     const consumer = this.consumer;
@@ -83,9 +94,16 @@ export class SupervisedConsumer implements Subscription {
     this.options.onAssigned?.({});
   }
 
+  private forgetStashes(): void {
+    for (const { topic, partition, messages } of this.coalescer.reset()) {
+      this.options.onStashForgotten?.(topic, partition, messages);
+    }
+  }
+
   private async launch(): Promise<void> {
     if (this.stopped) return;
     const generation = ++this.generation;
+    this.forgetStashes();
     const { options } = this;
     const consumer = this.kafka.consumer({
       groupId: options.groupId,
@@ -99,12 +117,15 @@ export class SupervisedConsumer implements Subscription {
     this.consumer = consumer;
     consumer.on(consumer.events.GROUP_JOIN, (event) => {
       if (generation !== this.generation) return;
+      this.forgetStashes();
       this.current = 'running';
       this.joinedAt = Date.now();
       options.onAssigned?.(event.payload.memberAssignment ?? {});
     });
     consumer.on(consumer.events.REBALANCING, () => {
-      if (generation === this.generation && this.current === 'running') this.current = 'starting';
+      if (generation !== this.generation) return;
+      this.forgetStashes();
+      if (this.current === 'running') this.current = 'starting';
     });
     consumer.on(consumer.events.CRASH, (event) => {
       if (generation !== this.generation || this.stopped) {
@@ -121,6 +142,7 @@ export class SupervisedConsumer implements Subscription {
         restartedBy: restart ? 'kafkajs' : 'supervisor',
       });
       this.current = 'restarting';
+      this.forgetStashes();
       options.onRestart?.(restart ? 'kafkajs' : 'supervisor');
       if (!restart) this.scheduleRestart(consumer);
     });
@@ -168,29 +190,46 @@ export class SupervisedConsumer implements Subscription {
 
   private async eachBatch(consumer: Consumer, payload: EachBatchPayload): Promise<void> {
     const { batch, heartbeat, isRunning, isStale, resolveOffset } = payload;
-    let lastDone: string | undefined;
-    const messages: IncomingMessage[] = batch.messages.map((m) => ({
-      topic: batch.topic,
-      partition: batch.partition,
+    const { topic, partition } = batch;
+    const isActive = () => isRunning() && !isStale() && !this.stopped;
+    const fetched: IncomingMessage[] = batch.messages.map((m) => ({
+      topic,
+      partition,
       offset: m.offset,
       key: m.key ? m.key.toString() : null,
       value: m.value,
       headers: headersToStrings(m.headers),
     }));
+    if (!isActive()) this.coalescer.drop(topic, partition);
+    const coalesced = this.coalescer.take(topic, partition, fetched);
+    const { messages } = coalesced;
     const lagAfter = (offset: string) => Number(BigInt(batch.highWatermark) - BigInt(offset) - 1n);
     if (messages.length > 0) {
-      this.options.onLag?.(batch.topic, batch.partition, lagAfter(messages[0].offset) + 1);
+      this.options.onLag?.(topic, partition, lagAfter(messages[0].offset) + 1);
     }
+    // Decided and done without awaiting: a rejoin (which forgets the stashes) cannot come between.
+    if (
+      fetched.length > 0 &&
+      isActive() &&
+      consumer === this.consumer &&
+      this.coalescer.shouldHold(coalesced, BigInt(batch.offsetLag()))
+    ) {
+      // The next fetch of this partition starts after these; they are applied with it.
+      resolveOffset(fetched[fetched.length - 1].offset);
+      this.coalescer.hold(topic, partition, coalesced);
+      return;
+    }
+    let lastDone: string | undefined;
     try {
       await this.options.handler(
-        { topic: batch.topic, partition: batch.partition, messages },
+        { topic, partition, messages },
         {
           heartbeat: async () => {
             // A failed heartbeat means the group is rebalancing (isActive() turns false and the
             // batch ends early) or the broker is away (the next fetch fails and kafkajs restarts).
             await heartbeat().catch(() => undefined);
           },
-          isActive: () => isRunning() && !isStale() && !this.stopped,
+          isActive,
           markProcessed: (message) => {
             resolveOffset(message.offset);
             lastDone = message.offset;
@@ -198,11 +237,16 @@ export class SupervisedConsumer implements Subscription {
         },
       );
     } finally {
+      // Held-back messages were resolved before being applied: when none got done, the next
+      // fetch (same member, e.g. after the handler threw) must start at them again.
+      if (lastDone === undefined && coalesced.stashed > 0) {
+        resolveOffset((BigInt(messages[0].offset) - 1n).toString());
+      }
       // Commit what was finished even when the handler gave up half-way; the rest is
       // redelivered and the inbox drops whatever was already applied.
       if (lastDone !== undefined) {
-        this.options.onLag?.(batch.topic, batch.partition, lagAfter(lastDone));
-        await this.commit(consumer, batch.topic, batch.partition, lastDone);
+        this.options.onLag?.(topic, partition, lagAfter(lastDone));
+        await this.commit(consumer, topic, partition, lastDone);
       }
     }
   }

@@ -229,11 +229,31 @@ export class DataServiceConfig extends BaseServiceConfig {
   @Max(64)
   CONSUMER_CONCURRENCY: number = 3;
 
-  /** Bounds one fetch per partition, and so the size of one batch transaction. */
+  /** Bounds one fetch per partition. */
   @toInt()
   @IsInt()
   @Min(1024)
   CONSUMER_MAX_BYTES_PER_PARTITION: number = 262_144;
+
+  /**
+   * A partition that is behind has its fetches gathered into one batch transaction of up to this
+   * many messages (1: never gathered); CONSUMER_COALESCE_MAX_BYTES and _MAX_AGE_MS bound it too.
+   */
+  @toInt()
+  @IsInt()
+  @Min(1)
+  CONSUMER_COALESCE_MAX_MESSAGES: number = 500;
+
+  @toInt()
+  @IsInt()
+  @Min(1024)
+  CONSUMER_COALESCE_MAX_BYTES: number = 1_048_576;
+
+  /** How long a lagging partition's first fetched message may wait for the rest of its batch. */
+  @toInt()
+  @IsInt()
+  @Min(0)
+  CONSUMER_COALESCE_MAX_AGE_MS: number = 200;
 
   /** How long published events stay in the outbox, to refill a broker that lost them. */
   @toInt()

@@ -56,6 +56,11 @@ export class DataServiceModule {
             consumerRetryMaxMs: config.CONSUMER_RETRY_MAX_MS,
             consumerConcurrency: config.CONSUMER_CONCURRENCY,
             consumerMaxBytesPerPartition: config.CONSUMER_MAX_BYTES_PER_PARTITION,
+            consumerCoalesce: {
+              maxMessages: config.CONSUMER_COALESCE_MAX_MESSAGES,
+              maxBytes: config.CONSUMER_COALESCE_MAX_BYTES,
+              maxAgeMs: config.CONSUMER_COALESCE_MAX_AGE_MS,
+            },
             shutdownDrainMs: 5000,
             isTransient: isTransientInfrastructureError,
           }),
