@@ -1,6 +1,6 @@
 import { ConfigError, loadConfig } from '@rewards/service-kit';
 import { BookingsConfig } from '../config/bookings.config';
-import { smtpEndpoint } from './email-sender';
+import { smtpAuth, smtpEndpoint } from './email-sender';
 
 describe(smtpEndpoint.name, () => {
   it('reads the host and port SMTP_URL names, with the protocol default when it names none', () => {
@@ -15,6 +15,21 @@ describe(smtpEndpoint.name, () => {
       port: 465,
       secure: true,
     });
+  });
+});
+
+describe(smtpAuth.name, () => {
+  it('logs in with SMTP_USERNAME / SMTP_PASSWORD over a user in the URL', () => {
+    expect(
+      smtpAuth('smtps://old:pw@mail.example.test', { user: 'mailer', pass: 's3cret' }),
+    ).toEqual({ auth: { user: 'mailer', pass: 's3cret' } });
+  });
+
+  it("falls back to the URL's user, decoded, and to no login without one", () => {
+    expect(smtpAuth('smtp://us%40er:p%2Fw@mail.example.test:25', {})).toEqual({
+      auth: { user: 'us@er', pass: 'p/w' },
+    });
+    expect(smtpAuth('smtp://mail.example.test:25', {})).toEqual({});
   });
 });
 

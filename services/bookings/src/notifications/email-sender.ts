@@ -34,6 +34,21 @@ export interface SmtpCredentials {
   pass?: string;
 }
 
+/** The login nodemailer uses: the credentials given when they name a user, else the URL's. */
+export function smtpAuth(
+  smtpUrl: string,
+  credentials: SmtpCredentials,
+): { auth?: { user: string; pass: string } } {
+  if (credentials.user !== undefined) {
+    return { auth: { user: credentials.user, pass: credentials.pass ?? '' } };
+  }
+  const url = new URL(smtpUrl);
+  if (!url.username) return {};
+  return {
+    auth: { user: decodeURIComponent(url.username), pass: decodeURIComponent(url.password) },
+  };
+}
+
 /** Email over SMTP to the server SMTP_URL names (the embedded platform runs a local sink). */
 export class SmtpEmailSender extends EmailSender {
   private readonly transport: Transporter;
@@ -44,13 +59,9 @@ export class SmtpEmailSender extends EmailSender {
     credentials: SmtpCredentials = {},
   ) {
     super();
-    const url = new URL(smtpUrl);
-    const user = credentials.user ?? (url.username ? decodeURIComponent(url.username) : undefined);
-    const pass =
-      credentials.user !== undefined ? credentials.pass : decodeURIComponent(url.password);
     this.transport = createTransport({
       ...smtpEndpoint(smtpUrl),
-      ...(user ? { auth: { user, pass: pass ?? '' } } : {}),
+      ...smtpAuth(smtpUrl, credentials),
       connectionTimeout: 10_000,
       greetingTimeout: 10_000,
       socketTimeout: 20_000,
