@@ -103,6 +103,7 @@ describe('graceful shutdown under load', () => {
       await sleep(1000);
       load.removeFromEndpoints();
       await sleep(preStopMs - 1000);
+      await scenario.beforeSigterm?.(ctx());
       const sigtermAt = Date.now();
       process.kill(first.pid, 'SIGTERM');
       const exit = await Promise.race([
@@ -149,7 +150,7 @@ describe('graceful shutdown under load', () => {
       await sleep(1000);
       await stream?.stop();
       const events = stream?.events ?? [];
-      const run = { events, outcomes: load.outcomes, base };
+      const run = { events, outcomes: load.outcomes, base, sigtermAt };
 
       await eventually(() => scenario.doneOnce?.(ctx(), run), {
         timeoutMs: 60_000,

@@ -13,6 +13,7 @@ import { Ingress } from 'kubernetes-models/networking.k8s.io/v1/Ingress';
 import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
 import type { IContainer } from 'kubernetes-models/v1/Container';
+import type { INetworkPolicyPeer } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicyPeer';
 import type { IPodSpec } from 'kubernetes-models/v1/PodSpec';
 import {
   PodMonitor,
@@ -28,6 +29,7 @@ import { GatewayConfig } from '../services/gateway/src/config/gateway.config';
 import { PayoutsConfig } from '../services/payouts/src/config/payouts.config';
 import { ReferralsConfig } from '../services/referrals/src/config/referrals.config';
 import { WalletConfig } from '../services/wallet/src/config/wallet.config';
+import { smtpEndpoint } from '../services/bookings/src/notifications/email-sender';
 import { crdErrors, K8sObject, loadCrdValidators, renderOverlay } from './k8s/render-manifests';
 
 // Renders every overlay with `kubectl kustomize` and validates each object: core kinds against
@@ -137,6 +139,120 @@ function expectHardened(container: IContainer): void {
     readOnlyRootFilesystem: true,
     capabilities: { drop: ['ALL'] },
   });
+}
+
+/** Labels of the pods a Deployment runs. */
+function podLabels(objects: K8sObject[], name: string): Record<string, string> {
+  const found = must(byName(objects, 'Deployment', name), `Deployment ${name}`);
+  return new Deployment(found).spec?.template.metadata?.labels ?? {};
+}
+
+/** The egress rules of every NetworkPolicy that selects the service's pods. */
+function egressRules(objects: K8sObject[], name: string) {
+  const labels = podLabels(objects, name);
+  return of(objects, 'NetworkPolicy')
+    .map((o) => new NetworkPolicy(o as INetworkPolicy))
+    .filter((p) =>
+      Object.entries(p.spec?.podSelector.matchLabels ?? {}).every(([k, v]) => labels[k] === v),
+    )
+    .flatMap((p) => p.spec?.egress ?? []);
+}
+
+/** Where a peer is: a platform service, the Kafka brokers, kube-dns, a namespace, outside. */
+function peerName(peer: INetworkPolicyPeer | undefined): string {
+  if (!peer) return 'anywhere';
+  if (peer.ipBlock) return 'outside the cluster';
+  const pods = peer.podSelector?.matchLabels ?? {};
+  const namespace = peer.namespaceSelector?.matchLabels?.['kubernetes.io/metadata.name'];
+  if (namespace === 'kube-system' && pods['k8s-app'] === 'kube-dns') return 'kube-dns';
+  if (namespace) return `namespace ${namespace}`;
+  if (pods['strimzi.io/kind'] === 'Kafka') return `Kafka ${pods['strimzi.io/cluster']}`;
+  return `service ${pods['app.kubernetes.io/name'] ?? '(any pod)'}`;
+}
+
+/** Every destination the service's pods may open, as `<peer>:<port>/<protocol>`. */
+function egressAllowed(objects: K8sObject[], name: string): Set<string> {
+  const allowed = new Set<string>();
+  for (const rule of egressRules(objects, name)) {
+    const peers: Array<INetworkPolicyPeer | undefined> = rule.to?.length ? rule.to : [undefined];
+    for (const peer of peers) {
+      for (const port of rule.ports ?? [{}]) {
+        allowed.add(`${peerName(peer)}:${port.port ?? '*'}/${port.protocol ?? 'TCP'}`);
+      }
+    }
+  }
+  return allowed;
+}
+
+/** A variable's value as the container gets it from its env or its ConfigMaps (not Secrets). */
+function configValue(objects: K8sObject[], container: IContainer, key: string): string | undefined {
+  const direct = (container.env ?? []).find((e) => e.name === key);
+  if (direct) return direct.value;
+  for (const source of container.envFrom ?? []) {
+    const map = byName(objects, 'ConfigMap', source.configMapRef?.name ?? '') as
+      { data?: Record<string, string> } | undefined;
+    const value = map?.data?.[key];
+    if (value !== undefined) return value;
+  }
+  return undefined;
+}
+
+const portOf = (url: URL) => Number(url.port || (url.protocol === 'https:' ? 443 : 80));
+
+/**
+ * What the service's code calls, read from the configuration it is given: the services its
+ * *_URL variables name, Kafka on its KAFKA_BROKERS port, the OTLP collector its endpoint names,
+ * SMTP (bookings), Stripe (payouts), Postgres (services with a schema), Redis (the gateway), DNS.
+ */
+function expectedEgress(objects: K8sObject[], name: ServiceName, app: IContainer): Set<string> {
+  const expected = new Set(['kube-dns:53/UDP', 'kube-dns:53/TCP']);
+  for (const key of CONFIG_KEYS[name].filter((k) => k.endsWith('_URL'))) {
+    const value = configValue(objects, app, key);
+    if (value === undefined || !/^https?:/.test(value)) continue;
+    const url = new URL(value);
+    if ((SERVICES as readonly string[]).includes(url.hostname)) {
+      expected.add(`service ${url.hostname}:${portOf(url)}/TCP`);
+    }
+  }
+  const brokers = configValue(objects, app, 'KAFKA_BROKERS');
+  if (name !== 'gateway') {
+    expect(brokers).toBeDefined();
+    for (const broker of (brokers as string).split(',')) {
+      expected.add(`Kafka rewards:${broker.split(':')[1]}/TCP`);
+    }
+    // DATABASE_URL is a Secret: the port deploy/k8s/README.md documents for it.
+    expected.add('anywhere:5432/TCP');
+  }
+  const otlp = configValue(objects, app, 'OTEL_EXPORTER_OTLP_ENDPOINT');
+  if (otlp) {
+    const url = new URL(otlp);
+    // <collector>.<namespace>: the collector runs in that namespace.
+    const namespace = url.hostname.split('.')[1];
+    expect(namespace).toBeDefined();
+    expected.add(`namespace ${namespace}:${portOf(url)}/TCP`);
+  }
+  if (name === 'bookings') {
+    const smtp = smtpEndpoint(configValue(objects, app, 'SMTP_URL') ?? '');
+    expected.add(`outside the cluster:${smtp.port}/TCP`);
+  }
+  if (name === 'payouts') {
+    const stripe = configValue(objects, app, 'STRIPE_API_URL') ?? 'https://api.stripe.com';
+    expected.add(`outside the cluster:${portOf(new URL(stripe))}/TCP`);
+  }
+  if (name === 'gateway') {
+    // REDIS_URL is a Secret: redis:// on 6379 or rediss:// on 6380 (deploy/k8s/README.md).
+    expected.add('anywhere:6379/TCP');
+    expected.add('anywhere:6380/TCP');
+  }
+  return expected;
+}
+
+/** Whether an IPv4 address lies in a CIDR block. */
+function ipv4In(address: string, cidr: string): boolean {
+  const toInt = (ip: string) => ip.split('.').reduce((n, octet) => n * 256 + Number(octet), 0);
+  const [base, bits] = cidr.split('/');
+  const size = 2 ** (32 - Number(bits));
+  return Math.floor(toInt(address) / size) === Math.floor(toInt(base) / size);
 }
 
 describe.each(['dev', 'prod'])('overlay %s', (overlay) => {
@@ -285,12 +401,12 @@ describe.each(['dev', 'prod'])('overlay %s', (overlay) => {
     expect(onPort('gateway', 'http').flatMap((r) => r.from ?? [])).toEqual([
       { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } },
     ]);
-    // Only payouts may leave the cluster (Stripe); only the gateway and payouts call services.
+    // Only payouts (Stripe) and bookings (SMTP) may leave the cluster.
     for (const name of SERVICES) {
       const egress = selecting(name).flatMap((p) => p.spec?.egress ?? []);
       expect(egress.length).toBeGreaterThan(0);
       const external = egress.filter((r) => (r.to ?? []).some((peer) => peer.ipBlock));
-      expect(external.length).toBe(name === 'payouts' ? 1 : 0);
+      expect(external.length).toBe(name === 'payouts' || name === 'bookings' ? 1 : 0);
     }
   });
 
@@ -316,6 +432,46 @@ describe.each(['dev', 'prod'])('overlay %s', (overlay) => {
       (rule.ports ?? []).some((p) => p.port === 6379),
     );
     expect(redis).toHaveLength(1);
+  });
+
+  it.each(SERVICES)('lets %s out to exactly what its configuration makes it call', (name) => {
+    const [app] = podOf(objects, 'Deployment', name).containers;
+    const allowed = egressAllowed(objects, name);
+    const expected = expectedEgress(objects, name, app);
+    expect([...allowed].sort()).toEqual([...expected].sort());
+  });
+
+  it('opens bookings to the SMTP server SMTP_URL names, its credentials kept in a Secret', () => {
+    const [app] = podOf(objects, 'Deployment', 'bookings').containers;
+    const smtpUrl = configValue(objects, app, 'SMTP_URL');
+    expect(smtpUrl).toBeDefined();
+    // The URL is configuration (a ConfigMap): the login lives in bookings-secrets.
+    const url = new URL(smtpUrl as string);
+    expect({ username: url.username, password: url.password }).toEqual({
+      username: '',
+      password: '',
+    });
+    const env = app.env ?? [];
+    for (const variable of ['SMTP_USERNAME', 'SMTP_PASSWORD']) {
+      expect(env.find((e) => e.name === variable)?.valueFrom?.secretKeyRef).toEqual({
+        name: 'bookings-secrets',
+        key: variable,
+        optional: true,
+      });
+    }
+    const { host, port } = smtpEndpoint(smtpUrl as string);
+    const rules = egressRules(objects, 'bookings').filter((r) =>
+      (r.ports ?? []).some((p) => p.port === port && (p.protocol ?? 'TCP') === 'TCP'),
+    );
+    expect(rules).toHaveLength(1);
+    // An address literal must lie inside the rule's block; a name resolves outside the cluster.
+    const blocks = (rules[0].to ?? []).map((peer) => peer.ipBlock);
+    expect(blocks.length).toBeGreaterThan(0);
+    if (/^\d+\.\d+\.\d+\.\d+$/.test(host)) {
+      expect(
+        blocks.some((b) => b && ipv4In(host, b.cidr) && !b.except?.some((e) => ipv4In(host, e))),
+      ).toBe(true);
+    }
   });
 
   it.each(SERVICES)(

@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createEnvelope, EventEnvelope, Topics } from '@rewards/contracts';
-import { callerHeaders, FakeStripe, KafkaProbe } from '@rewards/testing';
+import { callerHeaders, eventually, FakeStripe, KafkaProbe } from '@rewards/testing';
 import { Client } from 'pg';
-import { FakeBookings } from '../../services/payouts/test/fake-bookings';
 import type { LoadOutcome, LoadRequest } from './load';
 import { freePort, publications, ServiceProcesses, type DrilledService } from './shutdown-drill';
 
@@ -20,6 +19,8 @@ export interface DrillRun {
   outcomes: LoadOutcome[];
   /** The next replica's address. */
   base: string;
+  /** When the first replica got SIGTERM (epoch ms). */
+  sigtermAt: number;
 }
 
 /** What one service is drilled with, and how to tell everything was done exactly once. */
@@ -34,6 +35,11 @@ export interface Scenario {
   status: number;
   /** The stream of events it consumes (none for the gateway), one every `intervalMs`. */
   events?: { next: () => EventEnvelope<object>; intervalMs: number };
+  /**
+   * Runs just before SIGTERM, once the pod is out of the endpoints: puts work in flight that the
+   * drain must see through (a Stripe call awaiting its answer).
+   */
+  beforeSigterm?: (ctx: DrillContext) => Promise<void>;
   /** Throws until every event and accepted request has its effect exactly once. */
   doneOnce?: (ctx: DrillContext, run: DrillRun) => Promise<void>;
 }
@@ -203,29 +209,76 @@ const bookings: Scenario = {
 
 const payoutsBeneficiary = randomUUID();
 const stripe = new FakeStripe();
-const fakeBookings = new FakeBookings();
+const TRANSFERS = 'POST /v1/transfers';
+/** The transfer whose answer Stripe holds back across SIGTERM. */
+let inFlightAtSigterm: { idempotencyKey?: string; receivedAt: number } | undefined;
 const payouts: Scenario = {
   // Instructor bonuses are requested while the instructor reads their payouts: each payout gets
-  // exactly one Stripe transfer and one payout-paid, whichever replica made it.
+  // exactly one Stripe transfer and one payout-paid, whichever replica made it, even the one
+  // whose transfer Stripe had made but not yet answered when SIGTERM came.
   service: 'payouts',
-  setUp: async () => {
+  setUp: async ({ processes }) => {
     await stripe.start(0);
-    await fakeBookings.start();
-    fakeBookings.setAccount(payoutsBeneficiary, stripe.createAccount().id);
+    // The real bookings answers payouts' internal route for the instructor's connected account.
+    const bookingsPort = await freePort();
+    const bookingsProcess = await processes.start('bookings', bookingsPort, "payouts' upstream", {
+      CHECKOUT_QUOTE_SECRET: 'drill-checkout-quote-secret-of-32-characters-at-least',
+    });
+    const bookingsUrl = `http://127.0.0.1:${bookingsPort}`;
+    const asInstructor = {
+      ...callerHeaders('bookings', payoutsBeneficiary, 'instructor'),
+      'content-type': 'application/json',
+    };
+    const signedUp = await fetch(`${bookingsUrl}/accounts`, {
+      method: 'POST',
+      headers: asInstructor,
+      body: JSON.stringify({
+        role: 'instructor',
+        email: `${payoutsBeneficiary}@example.test`,
+        displayName: 'Drill Instructor',
+      }),
+    });
+    expect(signedUp.status).toBe(201);
+    const connected = await fetch(`${bookingsUrl}/accounts/me/payout-account`, {
+      method: 'PUT',
+      headers: asInstructor,
+      body: JSON.stringify({ stripeAccountId: stripe.createAccount().id }),
+    });
+    expect(connected.status).toBe(200);
     return {
       env: {
         STRIPE_SECRET_KEY: 'sk_test_drill',
         STRIPE_WEBHOOK_SECRET: 'whsec_drill',
         STRIPE_API_URL: stripe.url,
-        BOOKINGS_URL: fakeBookings.url,
+        BOOKINGS_URL: bookingsUrl,
         // Payouts requested while the first replica drains wait for the next one's poll.
         PAYOUT_RESUME_INTERVAL_MS: '500',
       },
       tearDown: async () => {
-        await fakeBookings.stop();
+        await bookingsProcess.stop(2000);
         await stripe.stop();
       },
     };
+  },
+  beforeSigterm: async () => {
+    // The next transfer is made at once and answered 3 s later: SIGTERM comes while it waits.
+    const before = new Set(stripe.requests().map((r) => `${r.receivedAt}:${r.idempotencyKey}`));
+    stripe.delayNext(1, { endpoint: TRANSFERS, delayMs: 3000 });
+    inFlightAtSigterm = await eventually(
+      () => {
+        const held = stripe
+          .requests()
+          .find(
+            (r) =>
+              `${r.method} ${r.path}` === TRANSFERS &&
+              r.answeredAt === undefined &&
+              !before.has(`${r.receivedAt}:${r.idempotencyKey}`),
+          );
+        if (!held) throw new Error('no transfer in flight yet');
+        return held;
+      },
+      { timeoutMs: 10_000, intervalMs: 5 },
+    );
   },
   request: () => ({
     method: 'GET',
@@ -255,7 +308,18 @@ const payouts: Scenario = {
       });
     },
   },
-  doneOnce: async ({ db, probe }, { events }) => {
+  doneOnce: async ({ db, probe }, { events, sigtermAt }) => {
+    // The transfer held across SIGTERM was answered (to the draining replica) after it.
+    const held = stripe
+      .requests()
+      .find(
+        (r) =>
+          r.receivedAt === inFlightAtSigterm?.receivedAt &&
+          r.idempotencyKey === inFlightAtSigterm.idempotencyKey,
+      );
+    expect(held?.receivedAt).toBeLessThan(sigtermAt);
+    expect(held?.answeredAt).toBeGreaterThan(sigtermAt);
+    expect(held?.status).toBe(200);
     const ids = events.map((e) => (e.payload as { payoutId: string }).payoutId);
     const { rows } = await db.query<{ id: string }>(
       `SELECT id FROM payouts.payouts WHERE id = ANY($1::uuid[]) AND status = 'paid'`,

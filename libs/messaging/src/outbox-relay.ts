@@ -4,7 +4,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { BrokerWatch } from './broker-watch';
 import { MessageBus } from './message-bus';
 import { startPublishSpan } from './message-tracing';
-import { tryTakeSchemaLock } from './schema-lock';
+import { ensureSchemaLockRow, tryTakeSchemaLock } from './schema-lock';
 
 export interface OutboxRelayOptions {
   /** Poll interval while the outbox is empty. */
@@ -222,7 +222,9 @@ export class OutboxRelay {
   }
 
   /** Runs `work` holding the service's relay lock; undefined when another replica holds it. */
-  private underLock<T>(work: (tx: EntityManager) => Promise<T>): Promise<T | undefined> {
+  private async underLock<T>(work: (tx: EntityManager) => Promise<T>): Promise<T | undefined> {
+    // Before the transaction takes its connection, so the row's first insert never needs a second.
+    await ensureSchemaLockRow(this.dataSource, this.lockName);
     return this.dataSource.transaction(async (tx) => {
       const locked = await tryTakeSchemaLock(tx, this.lockName);
       return locked ? work(tx) : undefined;

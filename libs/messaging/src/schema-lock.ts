@@ -1,22 +1,50 @@
-import { EntityManager } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+
+/** Lock names whose row is known to be committed, per DataSource (one schema each). */
+const committedRows = new WeakMap<DataSource, Set<string>>();
+
+/**
+ * Makes sure the row of lock `name` exists and is committed, in a statement of its own outside
+ * any transaction. A row still being inserted by another transaction would make a contender's
+ * insert wait for that whole transaction instead of skipping it: only a committed row lets
+ * `FOR UPDATE SKIP LOCKED` answer at once. Remembered per DataSource, so a lock costs one extra
+ * statement per process and name.
+ */
+export async function ensureSchemaLockRow(dataSource: DataSource, name: string): Promise<void> {
+  let known = committedRows.get(dataSource);
+  if (known?.has(name)) return;
+  await dataSource.query(
+    'INSERT INTO schema_locks (name) VALUES ($1) ON CONFLICT (name) DO NOTHING',
+    [name],
+  );
+  if (!known) {
+    known = new Set();
+    committedRows.set(dataSource, known);
+  }
+  known.add(name);
+}
 
 /**
  * Takes the lock `name` for the rest of `tx` unless another transaction holds it (then false,
- * at once). The lock is a row of `schema_locks` (MESSAGING_TABLES_V3) in the service's own
- * schema: unlike an advisory lock, no other service's role can take or hold it.
+ * at once, even the first time the name is used). The lock is a row of `schema_locks`
+ * (MESSAGING_TABLES_V3) in the service's own schema: unlike an advisory lock, no other service's
+ * role can take or hold it. The row's first insert commits on a pooled connection of its own
+ * (ensureSchemaLockRow); callers that hold few connections may call that before opening `tx`.
  */
 export async function tryTakeSchemaLock(tx: EntityManager, name: string): Promise<boolean> {
+  await ensureSchemaLockRow(tx.connection, name);
   const held = await tx.query<unknown[]>(
     'SELECT name FROM schema_locks WHERE name = $1 FOR UPDATE SKIP LOCKED',
     [name],
   );
   if (held.length > 0) return true;
-  // Absent, or locked by another transaction: the insert creates it locked, or conflicts.
-  const created = await tx.query<unknown[]>(
-    'INSERT INTO schema_locks (name) VALUES ($1) ON CONFLICT (name) DO NOTHING RETURNING name',
-    [name],
-  );
-  return created.length > 0;
+  // Skipped: held by another transaction, or the row is gone since it was remembered (then the
+  // next try inserts it again).
+  const present = await tx.query<unknown[]>('SELECT name FROM schema_locks WHERE name = $1', [
+    name,
+  ]);
+  if (present.length === 0) committedRows.get(tx.connection)?.delete(name);
+  return false;
 }
 
 /**
@@ -25,6 +53,7 @@ export async function tryTakeSchemaLock(tx: EntityManager, name: string): Promis
  * service's roles can reach it.
  */
 export async function takeSchemaLock(tx: EntityManager, name: string): Promise<void> {
+  // Waiting is the point here, so the row may be inserted inside `tx`.
   await tx.query('INSERT INTO schema_locks (name) VALUES ($1) ON CONFLICT (name) DO NOTHING', [
     name,
   ]);

@@ -1,5 +1,6 @@
 import Stripe from 'stripe';
 import { FakeStripe } from './fake-stripe';
+import { eventually } from './test-infra';
 
 describe(FakeStripe.name, () => {
   const fake = new FakeStripe();
@@ -75,6 +76,39 @@ describe(FakeStripe.name, () => {
 
     expect(again).toEqual({ id: first.id, replayed: 'true' });
     expect(fake.transfers().filter((t) => t.metadata.payout_id === 'po_2')).toHaveLength(1);
+  });
+
+  it('makes a delayed transfer at once and holds its answer back', async () => {
+    const account = fake.createAccount();
+    fake.delayNext(1, { endpoint: 'POST /v1/transfers', delayMs: 3000 });
+    const transfersOf = (payoutId: string) =>
+      fake.requests().filter((r) => r.path === '/v1/transfers' && r.idempotencyKey === payoutId);
+
+    const pending = stripe.transfers.create(transferParams(account.id, 'po_held'), {
+      idempotencyKey: 'po_held',
+    });
+    await eventually(() => expect(transfersOf('po_held')).toHaveLength(1));
+
+    // Made (a retry with the key finds it), not answered: in flight.
+    expect(fake.transfers().filter((t) => t.metadata.payout_id === 'po_held')).toHaveLength(1);
+    expect(transfersOf('po_held')[0].answeredAt).toBeUndefined();
+    const replay = await stripe.transfers.create(transferParams(account.id, 'po_held'), {
+      idempotencyKey: 'po_held',
+    });
+    expect(replay.lastResponse.headers['idempotent-replayed']).toBe('true');
+    expect(transfersOf('po_held').map((r) => r.answeredAt === undefined)).toEqual([true, false]);
+    const late = await pending;
+    expect(late.id).toBe(replay.id);
+    expect(transfersOf('po_held').every((r) => r.answeredAt !== undefined)).toBe(true);
+  });
+
+  it('refuses a delay for no request or of a negative length', () => {
+    expect(() => fake.delayNext(0, { endpoint: 'POST /v1/transfers', delayMs: 10 })).toThrow(
+      /count/,
+    );
+    expect(() => fake.delayNext(1, { endpoint: 'POST /v1/transfers', delayMs: -1 })).toThrow(
+      /delayMs/,
+    );
   });
 
   it('refuses an idempotency key reused with different params', async () => {

@@ -8,6 +8,7 @@ import {
   FakeStripeAccount,
   FakeStripeRequest,
   FakeStripeTransfer,
+  InjectedDelay,
   InjectedFailure,
 } from './fake-stripe.types';
 import {
@@ -41,6 +42,7 @@ export class FakeStripe {
   private readonly resources: FakeStripeResources;
   private readonly idempotency = new Map<string, StoredReply>();
   private readonly failures: { remaining: number; failure: InjectedFailure }[] = [];
+  private readonly delays: { remaining: number; delay: InjectedDelay }[] = [];
   private readonly log: FakeStripeRequest[] = [];
   /** Random failures for the fault harness, switched on over HTTP (`POST /_chaos`). */
   readonly chaos = new FakeStripeChaos(() => this.transfers());
@@ -122,6 +124,20 @@ export class FakeStripe {
    */
   failNext(count: number, failure: InjectedFailure): void {
     this.failures.push({ remaining: count, failure });
+  }
+
+  /**
+   * The next `count` requests to `delay.endpoint` are carried out as usual (a transfer is made,
+   * its idempotent result kept) and answered `delay.delayMs` late: a call in flight for that long,
+   * e.g. while its client is told to shut down. `requests()` shows it without `answeredAt` until
+   * the answer goes out.
+   */
+  delayNext(count: number, delay: InjectedDelay): void {
+    if (!Number.isInteger(count) || count < 1) throw new Error('count must be a positive integer');
+    if (!Number.isInteger(delay.delayMs) || delay.delayMs < 0) {
+      throw new Error('delayMs must be a non-negative integer');
+    }
+    this.delays.push({ remaining: count, delay });
   }
 
   /** Reverses a transfer in full, as a platform (or Stripe) does; returns it as it is now. */
@@ -211,20 +227,23 @@ export class FakeStripe {
         message: err instanceof Error ? err.message : String(err),
       });
     }
-    this.log.push({
+    const logged: FakeStripeRequest = {
       receivedAt,
       method,
       path: url.pathname,
       idempotencyKey,
       status: reply.status,
       replayed,
-    });
+    };
+    this.log.push(logged);
     // Before answering: a client that saw a transfer must find it again after a restart.
     if (method === 'POST' && !replayed) this.save();
-    if (reply.delayMs !== undefined) {
-      await new Promise((resolve) => setTimeout(resolve, reply.delayMs));
+    const delayMs = Math.max(reply.delayMs ?? 0, this.takeDelay(`${method} ${url.pathname}`));
+    if (delayMs > 0) {
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
       if (res.destroyed) return;
     }
+    logged.answeredAt = Date.now();
     res.writeHead(reply.status, {
       'Content-Type': 'application/json',
       'Request-Id': stripeId('req'),
@@ -232,6 +251,15 @@ export class FakeStripe {
       ...reply.headers,
     });
     res.end(JSON.stringify(reply.body));
+  }
+
+  /** How late the answer to this request goes out (delayNext); 0 for on time. */
+  private takeDelay(endpoint: string): number {
+    const armed = this.delays.find((d) => d.delay.endpoint === endpoint);
+    if (!armed) return 0;
+    armed.remaining -= 1;
+    if (armed.remaining <= 0) this.delays.splice(this.delays.indexOf(armed), 1);
+    return armed.delay.delayMs;
   }
 
   private execute(method: string, path: string, form: FormObject): Reply {

@@ -52,6 +52,13 @@ export interface InjectedFailure extends StripeErrorBody {
   delayMs?: number;
 }
 
+export interface InjectedDelay {
+  /** Only requests to this endpoint are delayed, e.g. 'POST /v1/transfers'. */
+  endpoint: string;
+  /** How long the answer is held back after the request was carried out. */
+  delayMs: number;
+}
+
 export interface FakeStripeRequest {
   /** When the request arrived (epoch ms, wall clock): rates are measured on it. */
   receivedAt: number;
@@ -60,4 +67,6 @@ export interface FakeStripeRequest {
   idempotencyKey: string | undefined;
   status: number;
   replayed: boolean;
+  /** When the answer went out (epoch ms); absent while it is held back, or the client left. */
+  answeredAt?: number;
 }

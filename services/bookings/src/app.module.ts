@@ -65,7 +65,11 @@ export class AppModule {
         {
           provide: EmailSender,
           useFactory: () =>
-            options.email ?? new SmtpEmailSender(config.SMTP_URL, config.EMAIL_FROM),
+            options.email ??
+            new SmtpEmailSender(config.SMTP_URL, config.EMAIL_FROM, {
+              user: config.SMTP_USERNAME,
+              pass: config.SMTP_PASSWORD,
+            }),
         },
         {
           provide: SmsSender,

@@ -63,6 +63,47 @@ describe('bookings service', () => {
     return id;
   };
 
+  const liveInstructor = async () => {
+    const instructor = await registerInstructor();
+    await request(service.url)
+      .put('/accounts/me/payout-account')
+      .set(as(instructor, 'instructor'))
+      .send({ stripeAccountId: 'acct_test123456' })
+      .expect(200);
+    await request(service.url)
+      .post('/accounts/me/go-live')
+      .set(as(instructor, 'instructor'))
+      .expect(200);
+    return instructor;
+  };
+
+  const registerStudent = async () => {
+    const student = randomUUID();
+    await request(service.url)
+      .post('/accounts')
+      .set(as(student, 'student'))
+      .send({ role: 'student', email: `${student}@example.test`, displayName: 'Sam' })
+      .expect(201);
+    return student;
+  };
+
+  /** A live instructor, a new student, and the student's one-hour lesson starting in `startsInMs`. */
+  const bookLesson = async (startsInMs: number) => {
+    const [instructor, student] = [await liveInstructor(), await registerStudent()];
+    const startsAt = new Date(Date.now() + startsInMs);
+    const booking = await request(service.url)
+      .post('/bookings')
+      .set(as(student, 'student'))
+      .send({
+        instructorId: instructor,
+        startsAt: startsAt.toISOString(),
+        endsAt: new Date(startsAt.getTime() + 3_600_000).toISOString(),
+        priceCents: 8000,
+      })
+      .expect(201);
+    return { instructor, student, bookingId: booking.body.id as string };
+  };
+
   it('publishes user-registered through the outbox when an account is created', async () => {
     const id = await registerInstructor();
     const published = await eventually(() => {
@@ -100,35 +141,9 @@ describe('bookings service', () => {
   });
 
   it('completes a booked lesson once and emits lesson-completed once', async () => {
-    const instructor = await registerInstructor();
-    await request(service.url)
-      .put('/accounts/me/payout-account')
-      .set(as(instructor, 'instructor'))
-      .send({ stripeAccountId: 'acct_test123456' })
-      .expect(200);
-    await request(service.url)
-      .post('/accounts/me/go-live')
-      .set(as(instructor, 'instructor'))
-      .expect(200);
-    const student = randomUUID();
-    await request(service.url)
-      .post('/accounts')
-      .set(as(student, 'student'))
-      .send({ role: 'student', email: `${student}@example.test`, displayName: 'Sam' })
-      .expect(201);
-    const startsAt = new Date(Date.now() + 300);
-    const booking = await request(service.url)
-      .post('/bookings')
-      .set(as(student, 'student'))
-      .send({
-        instructorId: instructor,
-        startsAt: startsAt.toISOString(),
-        endsAt: new Date(startsAt.getTime() + 3_600_000).toISOString(),
-        priceCents: 8000,
-      })
-      .expect(201);
+    const { instructor, student, bookingId } = await bookLesson(300);
     await new Promise((resolve) => setTimeout(resolve, 400));
-    const path = `/bookings/${booking.body.id}/complete`;
+    const path = `/bookings/${bookingId}/complete`;
     // Another instructor is told what a missing booking would tell: nothing.
     const other = await request(service.url).post(path).set(as(student, 'instructor')).expect(404);
     expect(errorOf(other).code).toBe('BOOKING_NOT_FOUND');
@@ -136,36 +151,17 @@ describe('bookings service', () => {
     await request(service.url).post(path).set(as(instructor, 'instructor')).expect(200);
     await eventually(() =>
       expect(
-        probe.find('lesson-completed', (v) => v.payload?.bookingId === booking.body.id),
+        probe.find('lesson-completed', (v) => v.payload?.bookingId === bookingId),
       ).toHaveLength(1),
     );
     await new Promise((resolve) => setTimeout(resolve, 300));
-    expect(
-      probe.find('lesson-completed', (v) => v.payload?.bookingId === booking.body.id),
-    ).toHaveLength(1);
+    expect(probe.find('lesson-completed', (v) => v.payload?.bookingId === bookingId)).toHaveLength(
+      1,
+    );
   });
 
-  const liveInstructor = async () => {
-    const instructor = await registerInstructor();
-    await request(service.url)
-      .put('/accounts/me/payout-account')
-      .set(as(instructor, 'instructor'))
-      .send({ stripeAccountId: 'acct_test123456' })
-      .expect(200);
-    await request(service.url)
-      .post('/accounts/me/go-live')
-      .set(as(instructor, 'instructor'))
-      .expect(200);
-    return instructor;
-  };
-
   it('answers 503 WALLET_UNAVAILABLE, storing no quote, when the wallet does not answer', async () => {
-    const [instructor, student] = [await liveInstructor(), randomUUID()];
-    await request(service.url)
-      .post('/accounts')
-      .set(as(student, 'student'))
-      .send({ role: 'student', email: `${student}@example.test`, displayName: 'Sam' })
-      .expect(201);
+    const [instructor, student] = [await liveInstructor(), await registerStudent()];
     const startsAt = new Date(Date.now() + 3_600_000);
     const res = await request(service.url)
       .post('/checkout/apply-referral')
@@ -246,27 +242,12 @@ describe('bookings service', () => {
   });
 
   it("answers another user's booking as it answers none: 404, the same body", async () => {
-    const [instructor, student, stranger] = [await liveInstructor(), randomUUID(), randomUUID()];
-    await request(service.url)
-      .post('/accounts')
-      .set(as(student, 'student'))
-      .send({ role: 'student', email: `${student}@example.test`, displayName: 'Sam' })
-      .expect(201);
-    const startsAt = new Date(Date.now() + 3_600_000);
-    const booking = await request(service.url)
-      .post('/bookings')
-      .set(as(student, 'student'))
-      .send({
-        instructorId: instructor,
-        startsAt: startsAt.toISOString(),
-        endsAt: new Date(startsAt.getTime() + 3_600_000).toISOString(),
-        priceCents: 8000,
-      })
-      .expect(201);
+    const stranger = randomUUID();
+    const { instructor, student, bookingId } = await bookLesson(3_600_000);
     const read = (id: string, who: string, roles: string) =>
       request(service.url).get(`/bookings/${id}`).set(as(who, roles));
 
-    const theirs = await read(booking.body.id, stranger, 'student').expect(404);
+    const theirs = await read(bookingId, stranger, 'student').expect(404);
     const none = await read(randomUUID(), stranger, 'student').expect(404);
     const shown = (res: typeof none) => {
       const { code, message, field, details } = errorOf(res);
@@ -274,9 +255,9 @@ describe('bookings service', () => {
     };
     expect(shown(theirs)).toEqual({ code: 'BOOKING_NOT_FOUND', message: 'no such booking' });
     expect(shown(theirs)).toEqual(shown(none));
-    await read(booking.body.id, instructor, 'instructor').expect(200);
-    await read(booking.body.id, student, 'student').expect(200);
-    await read(booking.body.id, stranger, 'admin').expect(200);
+    await read(bookingId, instructor, 'instructor').expect(200);
+    await read(bookingId, student, 'student').expect(200);
+    await read(bookingId, stranger, 'admin').expect(200);
   });
 
   it('cannot read another service schema: Postgres enforces ownership', async () => {

@@ -171,10 +171,11 @@ describe(DecideStudentReward.name, () => {
       expect((await job.runOnce()).ran).toBe(true);
 
       // Another replica in the middle of its tick holds the lock: this one skips the tick.
-      await replica.query('BEGIN');
+      // As every replica does (ensureSchemaLockRow): the row committed first, then locked.
       await replica.query(
         "INSERT INTO schema_locks (name) VALUES ('referrals:unlock-due-rewards') ON CONFLICT DO NOTHING",
       );
+      await replica.query('BEGIN');
       await replica.query(
         "SELECT name FROM schema_locks WHERE name = 'referrals:unlock-due-rewards' FOR UPDATE",
       );

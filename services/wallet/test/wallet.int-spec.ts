@@ -610,10 +610,11 @@ describe('wallet service', () => {
     await other.connect();
     try {
       // Another replica in the middle of its tick holds the lock.
-      await other.query('BEGIN');
+      // As every replica does (ensureSchemaLockRow): the row committed first, then locked.
       await other.query(
         "INSERT INTO schema_locks (name) VALUES ('wallet:credit-expiry') ON CONFLICT DO NOTHING",
       );
+      await other.query('BEGIN');
       await other.query(
         "SELECT name FROM schema_locks WHERE name = 'wallet:credit-expiry' FOR UPDATE",
       );

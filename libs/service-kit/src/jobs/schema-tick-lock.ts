@@ -1,4 +1,4 @@
-import { tryTakeSchemaLock } from '@rewards/messaging';
+import { ensureSchemaLockRow, tryTakeSchemaLock } from '@rewards/messaging';
 import { DataSource } from 'typeorm';
 import { TickLock } from './interval-job';
 
@@ -16,8 +16,6 @@ const DEFAULT_KEEP_ALIVE_MS = 20_000;
  * same work at once, so each tick must stay safe to repeat (a lost lock session ends the lock).
  */
 export class SchemaTickLock implements TickLock {
-  private rowExists = false;
-
   constructor(
     private readonly dataSource: DataSource,
     readonly name: string,
@@ -25,15 +23,8 @@ export class SchemaTickLock implements TickLock {
   ) {}
 
   async runExclusive(work: () => Promise<void>): Promise<boolean> {
-    if (!this.rowExists) {
-      // Committed before any tick locks it: a replica that meets a row another one is still
-      // inserting would wait for that whole tick instead of skipping it.
-      await this.dataSource.query(
-        'INSERT INTO schema_locks (name) VALUES ($1) ON CONFLICT (name) DO NOTHING',
-        [this.name],
-      );
-      this.rowExists = true;
-    }
+    // Before the runner takes its connection, so the row's first insert never needs a second.
+    await ensureSchemaLockRow(this.dataSource, this.name);
     const runner = this.dataSource.createQueryRunner();
     let keepAlive: NodeJS.Timeout | undefined;
     try {

@@ -1,6 +1,7 @@
 import { DataServiceConfig, toInt } from '@rewards/service-kit';
 import {
   IsInt,
+  IsOptional,
   IsString,
   IsUrl,
   Matches,
@@ -64,9 +65,24 @@ export class BookingsConfig extends DataServiceConfig {
   @Min(100)
   SMTP_SEND_INTERVAL_MS: number = 10_000;
 
-  /** Where verification emails go out: smtp://user:pass@host:port or smtps://... */
+  /**
+   * Where email goes out: smtp://host:port (STARTTLS when offered; port 587 if omitted) or
+   * smtps://host:port (implicit TLS; 465). May carry user:pass@ locally; deployments keep the
+   * URL in configuration and the credentials in SMTP_USERNAME / SMTP_PASSWORD.
+   */
   @Matches(/^smtps?:\/\/[^/\s]+\/?$/, { message: 'SMTP_URL must look like smtp://host:port' })
   SMTP_URL: string = 'smtp://127.0.0.1:2525';
+
+  /** SMTP login, from a Secret; overrides a user in SMTP_URL. */
+  @ValidateIf((c: BookingsConfig) => c.SMTP_USERNAME !== undefined || c.SMTP_PASSWORD !== undefined)
+  @IsString({ message: 'SMTP_USERNAME must be set when SMTP_PASSWORD is' })
+  @MinLength(1)
+  SMTP_USERNAME?: string = undefined;
+
+  /** SMTP password, from a Secret; goes with SMTP_USERNAME. */
+  @IsOptional()
+  @IsString()
+  SMTP_PASSWORD?: string = undefined;
 
   @IsString()
   @MinLength(3)

@@ -14,6 +14,41 @@ export abstract class EmailSender {
   abstract send(message: EmailMessage): Promise<void>;
 }
 
+/** The server an SMTP_URL names: where bookings' email leaves (and its NetworkPolicy lets it). */
+export interface SmtpEndpoint {
+  host: string;
+  port: number;
+  /** Implicit TLS (smtps://); otherwise STARTTLS when the server offers it. */
+  secure: boolean;
+}
+
+export function smtpEndpoint(smtpUrl: string): SmtpEndpoint {
+  const url = new URL(smtpUrl);
+  const secure = url.protocol === 'smtps:';
+  return { host: url.hostname, port: Number(url.port || (secure ? 465 : 587)), secure };
+}
+
+/** Login to the server: SMTP_USERNAME / SMTP_PASSWORD when set, else the URL's user:pass. */
+export interface SmtpCredentials {
+  user?: string;
+  pass?: string;
+}
+
+/** The login nodemailer uses: the credentials given when they name a user, else the URL's. */
+export function smtpAuth(
+  smtpUrl: string,
+  credentials: SmtpCredentials,
+): { auth?: { user: string; pass: string } } {
+  if (credentials.user !== undefined) {
+    return { auth: { user: credentials.user, pass: credentials.pass ?? '' } };
+  }
+  const url = new URL(smtpUrl);
+  if (!url.username) return {};
+  return {
+    auth: { user: decodeURIComponent(url.username), pass: decodeURIComponent(url.password) },
+  };
+}
+
 /** Email over SMTP to the server SMTP_URL names (the embedded platform runs a local sink). */
 export class SmtpEmailSender extends EmailSender {
   private readonly transport: Transporter;
@@ -21,21 +56,12 @@ export class SmtpEmailSender extends EmailSender {
   constructor(
     smtpUrl: string,
     private readonly from: string,
+    credentials: SmtpCredentials = {},
   ) {
     super();
-    const url = new URL(smtpUrl);
     this.transport = createTransport({
-      host: url.hostname,
-      port: Number(url.port || (url.protocol === 'smtps:' ? 465 : 587)),
-      secure: url.protocol === 'smtps:',
-      ...(url.username
-        ? {
-            auth: {
-              user: decodeURIComponent(url.username),
-              pass: decodeURIComponent(url.password),
-            },
-          }
-        : {}),
+      ...smtpEndpoint(smtpUrl),
+      ...smtpAuth(smtpUrl, credentials),
       connectionTimeout: 10_000,
       greetingTimeout: 10_000,
       socketTimeout: 20_000,
