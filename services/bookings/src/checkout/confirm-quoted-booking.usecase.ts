@@ -82,8 +82,16 @@ export class ConfirmQuotedBooking {
           paymentMethodId,
         });
       } catch (err) {
-        if (holds) await this.wallet.tryGiveBack(reference, 'not_confirmed');
-        throw err;
+        if (!holds) throw err;
+        await this.wallet.tryGiveBack(reference, 'not_confirmed');
+        // The quote's hold is given back for good: paying with another card needs a new quote.
+        throw err instanceof BookingsError && err.code === 'PAYMENT_DECLINED'
+          ? new BookingsError(
+              err.code,
+              `${err.message}; your wallet credit is back: ask for a new quote`,
+              'paymentMethodId',
+            )
+          : err;
       }
     }
     let booking: Booking;

@@ -157,7 +157,7 @@ function invalidMethod(message: string): BookingsError {
 function declined(stripeMessage: string): BookingsError {
   return new BookingsError(
     'PAYMENT_DECLINED',
-    `the card was declined: ${stripeMessage} Nothing was booked or charged; try another card`,
+    `the card was declined (${stripeMessage.replace(/\.$/, '')}): nothing was booked or charged, try another card`,
     'paymentMethodId',
   );
 }
