@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { ManualClock } from '@rewards/service-kit';
-import { createTestPaymentMethod, eventually, SmtpSink, TEST_CARDS } from '@rewards/testing';
+import { createTestPaymentMethod, eventually, SmtpSink, testCardFor } from '@rewards/testing';
 import request from 'supertest';
 import { UnlockDueRewardsJob } from '../../services/referrals/src/student-program/unlock-due-rewards.job';
 import { PlatformUnderTest } from './platform-under-test';
@@ -142,14 +142,14 @@ export class StudentJourney {
   }
 
   /**
-   * The student books a lesson a minute ahead, paying with `card` (a test card number) when it
-   * costs anything; time moves past its start; it is completed.
+   * The student books a lesson a minute ahead, paying when it costs anything with `card` (a test
+   * card number; by default the student's own); time moves past its start; it is completed.
    */
   async lesson(
     student: TestUser,
     instructor: TestUser,
     priceCents: number,
-    card: string = TEST_CARDS.visa,
+    card: string = testCardFor(student.id),
   ): Promise<string> {
     const paymentMethodId =
       priceCents > 0 ? await createTestPaymentMethod(this.platform.stripe.url, card) : undefined;

@@ -246,7 +246,7 @@ export type ReviewItem = {
   referrerId: string;
   refereeId: string;
   reviewExpiresAt: string | null;
-  cluster: Array<{ userId: string; shared: Array<'device' | 'ip'>; banned: boolean }>;
+  cluster: Array<{ userId: string; shared: Array<'device' | 'ip' | 'payment'>; banned: boolean }>;
   decisions: Array<{ action: string; actor: string; reason: string; decidedAt: string }>;
 };
 

@@ -1,6 +1,6 @@
 import Stripe from 'stripe';
 import { FakeStripe } from './fake-stripe';
-import { createTestPaymentMethod, TEST_CARDS } from './test-card';
+import { createTestPaymentMethod, TEST_CARDS, testCardFor } from './test-card';
 
 describe(`${FakeStripe.name} card payments`, () => {
   const fake = new FakeStripe();
@@ -174,5 +174,14 @@ describe(`${FakeStripe.name} card payments`, () => {
     await expect(stripe.paymentMethods.retrieve(id)).resolves.toMatchObject({
       card: { brand: 'mastercard' },
     });
+  });
+
+  it('gives each seed a valid card of its own', async () => {
+    const [a, b] = [testCardFor('user-a'), testCardFor('user-b')];
+
+    const [pmA, pmA2, pmB] = [await card(a), await card(a), await card(b)];
+
+    expect(pmA.card?.fingerprint).toBe(pmA2.card?.fingerprint);
+    expect(pmB.card?.fingerprint).not.toBe(pmA.card?.fingerprint);
   });
 });
