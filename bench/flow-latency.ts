@@ -3,6 +3,7 @@
 // Records lesson completion -> A sees the paid payout, and the whole flow. See bench/README.md.
 import { randomUUID } from 'node:crypto';
 import { relative } from 'node:path';
+import { createTestPaymentMethod } from '../libs/testing/src/test-card';
 import { poll, request, sleep, unlessRefused } from './bench-http';
 import {
   appendTableRow,
@@ -119,12 +120,14 @@ async function runFlow(index: number): Promise<FlowTimings> {
     email: email('s'),
     displayName: `Bench student ${index}`,
   });
+  const paymentMethodId = await createTestPaymentMethod(config.fakeStripeUrl);
   const startsAt = new Date(Date.now() + config.lessonLeadMs);
   const booking = await gw<Booking>('POST', '/bookings', student.token, {
     instructorId: b.userId,
     startsAt: startsAt.toISOString(),
     endsAt: new Date(startsAt.getTime() + 3_600_000).toISOString(),
     priceCents: 8000,
+    paymentMethodId,
   });
   await sleep(startsAt.getTime() - Date.now());
   // Clocks can disagree by a few ms; LESSON_NOT_STARTED just means "a moment more".

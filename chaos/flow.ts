@@ -4,6 +4,7 @@
 // shortly; B completes it once it has started. Referrals and payouts do the rest, checked later
 // from the databases. Each step is retried through outages; a step whose first answer was lost
 // is recognised on retry by its "already done" error code.
+import { createTestPaymentMethod } from '../libs/testing/src/test-card';
 import { ResilientClient } from './http';
 
 export interface FlowOptions {
@@ -90,6 +91,8 @@ export async function runFlow(opts: FlowOptions): Promise<FlowResult> {
     await gateway.call('POST', '/accounts/me/go-live', deadline, { token: b.token });
     await register(student, 'student', 's');
 
+    // The card a client turns into a payment method with Stripe.js; retries may reuse it.
+    const paymentMethodId = await createTestPaymentMethod(opts.stripe.baseUrl);
     let booking: { id: string; startsAt: string } | undefined;
     while (booking === undefined) {
       const startsAt = new Date(Date.now() + opts.lessonLeadMs);
@@ -105,6 +108,7 @@ export async function runFlow(opts: FlowOptions): Promise<FlowResult> {
             startsAt: startsAt.toISOString(),
             endsAt: new Date(startsAt.getTime() + 3_600_000).toISOString(),
             priceCents: 8000,
+            paymentMethodId,
           },
           doneCodes: ['INVALID_LESSON_TIME'],
         },

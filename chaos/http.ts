@@ -29,7 +29,7 @@ export class ResilientClient {
   /** Calls retried because the platform was unavailable, for the report. */
   retries = 0;
 
-  constructor(private readonly baseUrl: string) {}
+  constructor(readonly baseUrl: string) {}
 
   /** The answer, or undefined for a done code; throws at the deadline or on another refusal. */
   async call<T>(

@@ -1,5 +1,5 @@
 import { RewardsApi, RewardsApiError } from '@rewards/api-client';
-import { errorOf, eventually } from '@rewards/testing';
+import { createTestPaymentMethod, errorOf, eventually } from '@rewards/testing';
 import { buildOpenApiDocument } from '../services/gateway/src/openapi/openapi-document';
 import { GATEWAY_ROUTES } from '../services/gateway/src/proxy/routes';
 import { conformingFetch, schemaErrors } from './support/openapi-conformance';
@@ -63,6 +63,7 @@ describe(RewardsApi.name, () => {
       startsAt: startsAt.toISOString(),
       endsAt: new Date(startsAt.getTime() + 3_600_000).toISOString(),
       priceCents: 8000,
+      paymentMethodId: await createTestPaymentMethod(platform.stripe.url),
     });
     expect(booking).toMatchObject({ studentId: sam.id, status: 'confirmed' });
     expect(booking.price).toEqual({ amountCents: 8000, currency: 'USD' });
@@ -123,6 +124,7 @@ describe(RewardsApi.name, () => {
       startsAt: startsAt.toISOString(),
       endsAt: new Date(startsAt.getTime() + 3_600_000).toISOString(),
       priceCents: 8000,
+      paymentMethodId: await createTestPaymentMethod(platform.stripe.url),
     });
 
     // Another user's booking answers as a missing one: 404, nothing of it told.

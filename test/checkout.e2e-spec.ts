@@ -1,6 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { createEnvelope, Topics } from '@rewards/contracts';
-import { errorOf, eventually, KafkaProbe, serviceTestEnv, testAdminUrl } from '@rewards/testing';
+import {
+  errorOf,
+  eventually,
+  KafkaProbe,
+  serviceTestEnv,
+  TEST_CARDS,
+  testAdminUrl,
+} from '@rewards/testing';
 import { Client } from 'pg';
 import request from 'supertest';
 import { checkLedgerInvariants } from '../services/wallet/src/ledger/check-invariants';
@@ -111,11 +118,22 @@ describe('checkout through the gateway', () => {
   const quote = (student: User, draft: object) =>
     gw().post('/checkout/apply-referral').set(student.auth).send(draft);
 
-  const book = (student: User, draft: object, q: { id: string; signature: string }) =>
+  /** Confirms the quote, paying its total with a fresh payment method of `card`. */
+  const book = (
+    student: User,
+    draft: object,
+    q: { id: string; signature: string },
+    card: string = TEST_CARDS.visa,
+  ) =>
     gw()
       .post('/bookings')
       .set(student.auth)
-      .send({ ...draft, quoteId: q.id, quoteSignature: q.signature });
+      .send({
+        ...draft,
+        quoteId: q.id,
+        quoteSignature: q.signature,
+        paymentMethodId: platform.stripe.createPaymentMethod(card).id,
+      });
 
   const invariantsHold = async () => {
     const ds = walletDataSource(serviceTestEnv('wallet').DATABASE_URL);
@@ -207,6 +225,13 @@ describe('checkout through the gateway', () => {
     await gw().post(`/bookings/${booked.id}/cancel`).set(student.auth).expect(200);
     await gw().post(`/bookings/${booked.id}/cancel`).set(student.auth).expect(200);
     await eventually(async () => expect(await available(student)).toBe(2000));
+    // The card paid the rest, once, and has it back once.
+    const charged = platform.stripe
+      .paymentIntents()
+      .filter((p) => p.metadata.booking_id === booked.id);
+    expect(charged.map((p) => [p.status, p.amount])).toEqual([['succeeded', 6000]]);
+    const refunded = platform.stripe.refunds().filter((r) => r.payment_intent === charged[0].id);
+    expect(refunded.map((r) => r.amount)).toEqual([6000]);
 
     const { entries } = (await gw().get('/wallet/me/history').set(student.auth).expect(200)).body;
     expect(
@@ -391,5 +416,41 @@ describe('checkout through the gateway', () => {
     const notYours = await gw().post(`/bookings/${booking.id}/cancel`).set(other.auth).expect(404);
     expect(errorOf(notYours).code).toBe('BOOKING_NOT_FOUND');
     await gw().post('/internal/reservations/x/capture').set(student.auth).expect(404);
+  });
+
+  it('answers a declined card with 402 PAYMENT_DECLINED: no booking, the wallet credit untouched', async () => {
+    const [student, instructor] = [await register('student'), await liveInstructor()];
+    await giveCredit(student, 2000);
+    const draft = lesson(instructor, 8000);
+    const q = (await quote(student, draft).expect(200)).body;
+
+    const declined = await book(student, draft, q, TEST_CARDS.declined).expect(402);
+
+    expect(errorOf(declined)).toMatchObject({ code: 'PAYMENT_DECLINED', field: 'paymentMethodId' });
+    expect(await wallet(student)).toMatchObject({ availableCents: 2000, reservedCents: 0 });
+    expect(errorOf(declined).message).toMatch(/wallet credit is back: ask for a new quote/);
+    // With a new quote another card pays: the credit is spent once and the rest charged.
+    const again = (await quote(student, draft).expect(200)).body;
+    const booked = (await book(student, draft, again).expect(201)).body;
+    expect(booked.total).toEqual({ amountCents: 6000, currency: 'USD' });
+    await eventually(async () =>
+      expect(await wallet(student)).toMatchObject({ availableCents: 0, reservedCents: 0 }),
+    );
+  });
+
+  it('refuses a priced quote confirmed without a payment method: 422, nothing held', async () => {
+    const [student, instructor] = [await register('student'), await liveInstructor()];
+    await giveCredit(student, 1000);
+    const draft = lesson(instructor, 8000);
+    const q = (await quote(student, draft).expect(200)).body;
+
+    const missing = await gw()
+      .post('/bookings')
+      .set(student.auth)
+      .send({ ...draft, quoteId: q.id, quoteSignature: q.signature })
+      .expect(422);
+
+    expect(errorOf(missing)).toMatchObject({ code: 'PAYMENT_METHOD_REQUIRED' });
+    expect(await wallet(student)).toMatchObject({ availableCents: 1000, reservedCents: 0 });
   });
 });

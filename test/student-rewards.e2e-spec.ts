@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ManualClock } from '@rewards/service-kit';
-import { errorOf, eventually, SmtpSink } from '@rewards/testing';
+import { errorOf, eventually, SmtpSink, testAdminUrl, testCardFor } from '@rewards/testing';
+import { Client } from 'pg';
 import { PlatformUnderTest, startPlatform } from './support/platform-under-test';
 import { StudentJourney, TestUser } from './support/student-journey';
 
@@ -184,5 +185,77 @@ describe('student referral rewards through the gateway', () => {
     expect(await j.wallet(referrer)).toMatchObject({ pending: 0, available: 0 });
     await j.afterDays(8);
     expect((await j.rewardsOf(referrer)).rewards[0].status).toBe('review');
+  });
+
+  /** Waits until referrals knows a card `user` paid a lesson with (its lesson-completed read). */
+  const cardKnown = async (user: TestUser) => {
+    const db = new Client({ connectionString: testAdminUrl() });
+    await db.connect();
+    try {
+      await eventually(async () => {
+        const { rows } = await db.query(
+          'SELECT 1 FROM referrals.payment_cards WHERE user_id = $1',
+          [user.id],
+        );
+        expect(rows).toHaveLength(1);
+      });
+    } finally {
+      await db.end();
+    }
+  };
+
+  const adminItem = async (status: string, refereeId: string) => {
+    const admin = await j.signIn('admin');
+    const res = await j
+      .gw()
+      .get(`/admin/referrals/review?status=${status}`)
+      .set(admin.auth)
+      .expect(200);
+    const items = (res.body as { items: Array<Record<string, unknown>> }).items;
+    return items.find((i) => i.refereeId === refereeId);
+  };
+
+  it('refuses the reward when the friend pays with a card the referrer paid with', async () => {
+    const { referrer, friend } = await referredFriend();
+    const sharedCard = testCardFor(`shared-${referrer.id}`);
+    await j.lesson(referrer, instructor, 8000, sharedCard);
+    await cardKnown(referrer);
+
+    await j.lesson(friend, instructor, 8000, sharedCard);
+
+    const refused = await j.rewardIn(referrer, 'refused');
+    expect(refused).toMatchObject({ reason: 'SELF_REFERRAL_PAYMENT' });
+    expect(refused.message).toMatch(/paid with a card you have also paid with/);
+    const item = await adminItem('refused', friend.id);
+    expect(item).toMatchObject({ reason: 'SELF_REFERRAL_PAYMENT', referrerId: referrer.id });
+    expect(item?.cluster).toEqual([{ userId: referrer.id, shared: ['payment'], banned: false }]);
+    expect(await j.wallet(referrer)).toMatchObject({ pending: 0, available: 0 });
+  });
+
+  it('voids a held reward once the referrer pays with the card the friend paid with', async () => {
+    const { referrer, friend } = await referredFriend();
+    const sharedCard = testCardFor(`later-${referrer.id}`);
+    await j.lesson(friend, instructor, 8000, sharedCard);
+    await j.rewardIn(referrer, 'held');
+    await eventually(async () => expect(await j.wallet(referrer)).toMatchObject({ pending: 2000 }));
+
+    await j.lesson(referrer, instructor, 8000, sharedCard);
+
+    const voided = await j.rewardIn(referrer, 'voided');
+    expect(voided).toMatchObject({ reason: 'SELF_REFERRAL_PAYMENT', clawback: false });
+    await eventually(async () => expect(await j.wallet(referrer)).toMatchObject({ pending: 0 }));
+    const item = await adminItem('voided', friend.id);
+    expect(item?.cluster).toEqual([{ userId: referrer.id, shared: ['payment'], banned: false }]);
+  });
+
+  it('rewards a friend who pays with a card of their own, though the referrer pays too', async () => {
+    const { referrer, friend } = await referredFriend();
+    await j.lesson(referrer, instructor, 8000);
+    await cardKnown(referrer);
+
+    await j.lesson(friend, instructor, 8000);
+
+    expect(await j.rewardIn(referrer, 'held')).toMatchObject({ reason: 'HELD_REFUND_WINDOW' });
+    expect((await adminItem('held', friend.id))?.cluster).toEqual([]);
   });
 });

@@ -1,4 +1,4 @@
-import { eventually } from '@rewards/testing';
+import { createTestPaymentMethod, eventually } from '@rewards/testing';
 import request from 'supertest';
 import { PlatformUnderTest } from './platform-under-test';
 
@@ -43,6 +43,7 @@ export function instructorReferralFlow(platform: () => PlatformUnderTest) {
       .set(student.auth)
       .send({ role: 'student', email: `${student.id}@example.test`, displayName: 'Student' })
       .expect(201);
+    const paymentMethodId = await createTestPaymentMethod(platform().stripe.url);
     const startsAt = new Date(Date.now() + 500);
     const booking = await gw()
       .post('/bookings')
@@ -52,6 +53,7 @@ export function instructorReferralFlow(platform: () => PlatformUnderTest) {
         startsAt: startsAt.toISOString(),
         endsAt: new Date(startsAt.getTime() + 3_600_000).toISOString(),
         priceCents: 8000,
+        paymentMethodId,
       })
       .expect(201);
     await new Promise((resolve) => setTimeout(resolve, 600));

@@ -99,6 +99,8 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       // Generous: 30 checkouts of one wallet queue on its lock, on a loaded machine.
       WALLET_TIMEOUT_MS: '10000',
       CHECKOUT_QUOTE_SECRET: 'e2e-checkout-quote-secret-of-32-characters-at-least',
+      STRIPE_SECRET_KEY: 'sk_test_e2e_bookings',
+      STRIPE_API_URL: stripe.url,
       ...options.bookingsEnv,
     }),
   );

@@ -145,7 +145,11 @@ const bookings: Scenario = {
   service: 'bookings',
   setUp: () =>
     Promise.resolve({
-      env: { CHECKOUT_QUOTE_SECRET: 'drill-checkout-quote-secret-of-32-characters-at-least' },
+      env: {
+        CHECKOUT_QUOTE_SECRET: 'drill-checkout-quote-secret-of-32-characters-at-least',
+        // Signups never charge a card: no Stripe is asked.
+        STRIPE_SECRET_KEY: 'sk_test_drill',
+      },
     }),
   request: () => {
     const userId = randomUUID();

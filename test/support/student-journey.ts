@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { ManualClock } from '@rewards/service-kit';
-import { eventually, SmtpSink } from '@rewards/testing';
+import { createTestPaymentMethod, eventually, SmtpSink, testCardFor } from '@rewards/testing';
 import request from 'supertest';
 import { UnlockDueRewardsJob } from '../../services/referrals/src/student-program/unlock-due-rewards.job';
 import { PlatformUnderTest } from './platform-under-test';
@@ -141,8 +141,18 @@ export class StudentJourney {
     return user;
   }
 
-  /** The student books a lesson a minute ahead; time moves past its start; it is completed. */
-  async lesson(student: TestUser, instructor: TestUser, priceCents: number): Promise<string> {
+  /**
+   * The student books a lesson a minute ahead, paying when it costs anything with `card` (a test
+   * card number; by default the student's own); time moves past its start; it is completed.
+   */
+  async lesson(
+    student: TestUser,
+    instructor: TestUser,
+    priceCents: number,
+    card: string = testCardFor(student.id),
+  ): Promise<string> {
+    const paymentMethodId =
+      priceCents > 0 ? await createTestPaymentMethod(this.platform.stripe.url, card) : undefined;
     const start = new Date(this.clock.now().getTime() + 60_000);
     const res = await this.gw()
       .post('/bookings')
@@ -152,6 +162,7 @@ export class StudentJourney {
         startsAt: start.toISOString(),
         endsAt: new Date(start.getTime() + 3600_000).toISOString(),
         priceCents,
+        paymentMethodId,
       })
       .expect(201);
     this.clock.advance(2 * 60_000);

@@ -244,6 +244,9 @@ export function buildServiceEnv(
     case 'bookings':
       env.WALLET_URL = serviceUrl(ports.wallet);
       env.CHECKOUT_QUOTE_SECRET = settings.checkoutQuoteSecret;
+      // Charges lessons at confirmation and refunds them.
+      env.STRIPE_SECRET_KEY = settings.stripe.secretKey;
+      if (settings.stripe.apiUrl !== undefined) env.STRIPE_API_URL = settings.stripe.apiUrl;
       // Asked at signup whether a referral will count.
       env.REFERRALS_URL = serviceUrl(ports.referrals);
       if (settings.mail) {

@@ -60,6 +60,7 @@ export type CreateBooking = {
   currency?: 'USD';
   quoteId?: string;
   quoteSignature?: string;
+  paymentMethodId?: string;
 };
 
 export type Booking = {
@@ -72,6 +73,7 @@ export type Booking = {
   benefit: AppliedBenefit;
   total: Money;
   quoteId: string | null;
+  paymentIntentId: string | null;
   status: 'confirmed' | 'cancelled' | 'completed';
   cancelledAt: string | null;
   completedAt: string | null;
@@ -244,7 +246,7 @@ export type ReviewItem = {
   referrerId: string;
   refereeId: string;
   reviewExpiresAt: string | null;
-  cluster: Array<{ userId: string; shared: Array<'device' | 'ip'>; banned: boolean }>;
+  cluster: Array<{ userId: string; shared: Array<'device' | 'ip' | 'payment'>; banned: boolean }>;
   decisions: Array<{ action: string; actor: string; reason: string; decidedAt: string }>;
 };
 
@@ -483,14 +485,14 @@ export class RewardsApi {
     });
   }
 
-  /** The student or instructor of a booking cancels it; checkout funds go back (POST /bookings/{id}/cancel) */
+  /** The student or instructor of a booking cancels it; the card charge is refunded and checkout funds go back (POST /bookings/{id}/cancel) */
   cancelBooking(params: { id: string }, body?: Record<string, unknown>): Promise<Booking> {
     return this.call<Booking>('POST', `/bookings/${encodeURIComponent(params.id)}/cancel`, 200, {
       body,
     });
   }
 
-  /** Support refunds a booking: its rewards are voided, within the hold or after (POST /bookings/{id}/refund) */
+  /** Support refunds a booking: the card charge is refunded and its rewards are voided, within the hold or after (POST /bookings/{id}/refund) */
   refundBooking(params: { id: string }, body: RefundBooking): Promise<RefundedBooking> {
     return this.call<RefundedBooking>(
       'POST',

@@ -12,10 +12,15 @@ export const ATTRIBUTION_COOKIE = 'rp_ref';
 export const DEVICE_COOKIE = 'rp_did';
 
 /**
- * The only form in which a device id or an IP address is ever stored or published: an
- * HMAC-SHA256 under the secret pepper, so equal inputs still match but cannot be read back.
+ * The only form in which a device id, an IP address or a card's payment fingerprint is ever
+ * stored or published: an HMAC-SHA256 under the secret pepper, so equal inputs still match but
+ * cannot be read back.
  */
-export function attributionHash(pepper: string, kind: 'device' | 'ip', value: string): string {
+export function attributionHash(
+  pepper: string,
+  kind: 'device' | 'ip' | 'card',
+  value: string,
+): string {
   return createHmac('sha256', pepper).update(`${kind}:${value}`).digest('hex');
 }
 

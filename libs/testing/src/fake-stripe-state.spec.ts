@@ -62,6 +62,44 @@ describe(`${FakeStripe.name} with a state file`, () => {
     expect(after.transfers().map((t) => t.id)).toEqual([transfer.id]);
   });
 
+  it('still knows payment methods, payment intents and refunds after a restart', async () => {
+    const before = await startFake(stateFile);
+    const declining = before.createPaymentMethod('4000000000000002');
+    const paying = await sdk(before).paymentMethods.create({
+      type: 'card',
+      card: { number: '4242424242424242', exp_month: 12, exp_year: 2099 },
+    } as Stripe.PaymentMethodCreateParams);
+    const params = { amount: 8000, currency: 'usd', payment_method: paying.id, confirm: true };
+    const options = { idempotencyKey: 'booking-persist' };
+    const intent = await sdk(before).paymentIntents.create(params, options);
+    const refund = await sdk(before).refunds.create({ payment_intent: intent.id, amount: 100 });
+    await before.stop();
+
+    const after = await startFake(stateFile);
+    const stripe = sdk(after);
+
+    expect((await stripe.paymentIntents.create(params, options)).id).toBe(intent.id);
+    expect((await stripe.paymentMethods.retrieve(paying.id)).card?.fingerprint).toBe(
+      paying.card?.fingerprint,
+    );
+    expect((await stripe.refunds.retrieve(refund.id)).amount).toBe(100);
+    await expect(
+      stripe.paymentIntents.create({ ...params, payment_method: declining.id }),
+    ).rejects.toMatchObject({ code: 'card_declined' });
+  });
+
+  it('reads a state file written before the fake took payments', async () => {
+    mkdirSync(join(dir, 'fake-stripe'));
+    writeFileSync(
+      stateFile,
+      JSON.stringify({ version: 1, accounts: [], transfers: [], idempotency: [] }),
+    );
+
+    const fake = await startFake(stateFile);
+
+    expect(fake.paymentIntents()).toEqual([]);
+  });
+
   it('has the transfer on disk by the time the client gets its answer', async () => {
     const fake = await startFake(stateFile);
     const account = fake.createAccount();

@@ -1,10 +1,17 @@
 // The fake Stripe's durable state: what a real Stripe account would still know after the fake
-// restarts (connected accounts, transfers, idempotency keys with their stored answers). Kept in
+// restarts (connected accounts, transfers, card payments, idempotency keys with their stored
+// answers). Kept in
 // one JSON file, replaced whole by write-then-rename, so a crash leaves the old or the new file
 // and never half of one.
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { FakeStripeAccount, FakeStripeTransfer } from './fake-stripe.types';
+import {
+  FakeStripeAccount,
+  FakeStripePaymentIntent,
+  FakeStripePaymentMethod,
+  FakeStripeRefund,
+  FakeStripeTransfer,
+} from './fake-stripe.types';
 import { StoredReply } from './stripe-wire';
 
 export interface FakeStripeState {
@@ -12,6 +19,10 @@ export interface FakeStripeState {
   transfers: FakeStripeTransfer[];
   /** [api key + idempotency key, stored answer], oldest first. */
   idempotency: [string, StoredReply][];
+  /** Each with the test card number it was made from (which decides a decline). */
+  paymentMethods: { paymentMethod: FakeStripePaymentMethod; cardNumber: string }[];
+  paymentIntents: FakeStripePaymentIntent[];
+  refunds: FakeStripeRefund[];
 }
 
 interface StateFile extends FakeStripeState {
@@ -40,6 +51,10 @@ export function readFakeStripeState(path: string): FakeStripeState | undefined {
     accounts: parsed.accounts,
     transfers: parsed.transfers,
     idempotency: parsed.idempotency,
+    // Absent from files written before the fake took payments.
+    paymentMethods: Array.isArray(parsed.paymentMethods) ? parsed.paymentMethods : [],
+    paymentIntents: Array.isArray(parsed.paymentIntents) ? parsed.paymentIntents : [],
+    refunds: Array.isArray(parsed.refunds) ? parsed.refunds : [],
   };
 }
 

@@ -2,10 +2,14 @@ import { IncomingMessage, Server, ServerResponse, createServer } from 'node:http
 import { AddressInfo } from 'node:net';
 import { FakeStripeChaos } from './fake-stripe-chaos';
 import { readFakeStripeState, writeFakeStripeState } from './fake-stripe-state';
+import { FakeStripePayments } from './fake-stripe-payments';
 import { FakeStripeResources } from './fake-stripe-resources';
 import { FakeStripeEvent, stripeEvent } from './fake-stripe-webhooks';
 import {
   FakeStripeAccount,
+  FakeStripePaymentIntent,
+  FakeStripePaymentMethod,
+  FakeStripeRefund,
   FakeStripeRequest,
   FakeStripeTransfer,
   InjectedDelay,
@@ -26,20 +30,21 @@ import {
 
 export interface FakeStripeOptions {
   /**
-   * Keeps accounts, transfers and idempotency keys in this JSON file: loaded when constructed,
+   * Keeps accounts, transfers, payments and idempotency keys in this JSON file: loaded when constructed,
    * saved after every change before the answer goes out. Unset: in memory only.
    */
   stateFile?: string;
 }
 
 /**
- * Stand-in for the slice of the Stripe API the payouts service uses (connected accounts,
- * transfers), speaking the real wire format so the `stripe` SDK can point at it.
+ * Stand-in for the slice of the Stripe API the platform uses (payouts: connected accounts,
+ * transfers; bookings: card payment methods, payment intents, refunds), speaking the real wire format so the `stripe` SDK can point at it.
  */
 export class FakeStripe {
   private server: Server | undefined;
   private port = 0;
   private readonly resources: FakeStripeResources;
+  private readonly payments: FakeStripePayments;
   private readonly idempotency = new Map<string, StoredReply>();
   private readonly failures: { remaining: number; failure: InjectedFailure }[] = [];
   private readonly delays: { remaining: number; delay: InjectedDelay }[] = [];
@@ -52,6 +57,7 @@ export class FakeStripe {
     private readonly options: FakeStripeOptions = {},
   ) {
     this.resources = new FakeStripeResources(now);
+    this.payments = new FakeStripePayments(now);
     const saved =
       options.stateFile === undefined ? undefined : readFakeStripeState(options.stateFile);
     for (const account of saved?.accounts ?? []) {
@@ -61,6 +67,14 @@ export class FakeStripe {
       this.resources.transfersById.set(transfer.id, transfer);
     }
     for (const [key, reply] of saved?.idempotency ?? []) this.idempotency.set(key, reply);
+    for (const { paymentMethod, cardNumber } of saved?.paymentMethods ?? []) {
+      this.payments.paymentMethodsById.set(paymentMethod.id, paymentMethod);
+      this.payments.cardNumbers.set(paymentMethod.id, cardNumber);
+    }
+    for (const intent of saved?.paymentIntents ?? []) {
+      this.payments.paymentIntentsById.set(intent.id, intent);
+    }
+    for (const refund of saved?.refunds ?? []) this.payments.refundsById.set(refund.id, refund);
   }
 
   async start(port = 0): Promise<number> {
@@ -110,6 +124,27 @@ export class FakeStripe {
   /** Every transfer created, oldest first. */
   transfers(): FakeStripeTransfer[] {
     return [...this.resources.transfersById.values()].map((t) => structuredClone(t));
+  }
+
+  /**
+   * A card payment method from a test card number, as Stripe.js makes one in a client (e.g.
+   * 4242424242424242 pays, 4000000000000002 is declined at confirmation).
+   */
+  createPaymentMethod(cardNumber = '4242424242424242'): FakeStripePaymentMethod {
+    const made = this.payments.addPaymentMethod({ number: cardNumber });
+    if (!('object' in made)) throw new Error(`not a valid test card number: ${cardNumber}`);
+    this.save();
+    return structuredClone(made);
+  }
+
+  /** Every payment intent created (declined ones too), oldest first. */
+  paymentIntents(): FakeStripePaymentIntent[] {
+    return [...this.payments.paymentIntentsById.values()].map((p) => structuredClone(p));
+  }
+
+  /** Every refund made, oldest first. */
+  refunds(): FakeStripeRefund[] {
+    return [...this.payments.refundsById.values()].map((r) => structuredClone(r));
   }
 
   /** Every API request received, oldest first, including replays and failures. */
@@ -176,6 +211,12 @@ export class FakeStripe {
       accounts: [...this.resources.accountsById.values()],
       transfers: [...this.resources.transfersById.values()],
       idempotency: [...this.idempotency.entries()],
+      paymentMethods: [...this.payments.paymentMethodsById.values()].map((paymentMethod) => ({
+        paymentMethod,
+        cardNumber: this.payments.cardNumbers.get(paymentMethod.id) ?? '',
+      })),
+      paymentIntents: [...this.payments.paymentIntentsById.values()],
+      refunds: [...this.payments.refundsById.values()],
     });
   }
 
@@ -276,9 +317,13 @@ export class FakeStripe {
       const headers: Record<string, string> =
         shouldRetry === undefined ? {} : { 'Stripe-Should-Retry': String(shouldRetry) };
       const notExecuted = status === 409 || status === 429 || status >= 500;
-      const executedAs = executed ? this.resources.route(method, path, form) : undefined;
+      const executedAs = executed ? this.route(method, path, form) : undefined;
       return { ...error(status, body), headers, notExecuted, executedAs, delayMs };
     }
-    return this.resources.route(method, path, form);
+    return this.route(method, path, form);
+  }
+
+  private route(method: string, path: string, form: FormObject): Reply {
+    return this.payments.route(method, path, form) ?? this.resources.route(method, path, form);
   }
 }

@@ -30,11 +30,66 @@ export interface FakeStripeTransfer {
   created: number;
 }
 
+export interface FakeStripePaymentMethod {
+  id: string;
+  object: 'payment_method';
+  type: 'card';
+  card: {
+    brand: string;
+    last4: string;
+    exp_month: number;
+    exp_year: number;
+    /** The same for every payment method made from one card number. */
+    fingerprint: string;
+    funding: 'credit';
+    country: 'US';
+  };
+  metadata: Record<string, string>;
+  livemode: false;
+  created: number;
+}
+
+export type FakeStripePaymentIntentStatus =
+  'requires_payment_method' | 'requires_confirmation' | 'succeeded';
+
+export interface FakeStripePaymentIntent {
+  id: string;
+  object: 'payment_intent';
+  amount: number;
+  amount_received: number;
+  currency: string;
+  payment_method: string | null;
+  status: FakeStripePaymentIntentStatus;
+  latest_charge: string | null;
+  last_payment_error: StripeErrorBody | null;
+  description: string | null;
+  metadata: Record<string, string>;
+  livemode: false;
+  created: number;
+}
+
+export interface FakeStripeRefund {
+  id: string;
+  object: 'refund';
+  amount: number;
+  currency: string;
+  payment_intent: string;
+  charge: string;
+  reason: string | null;
+  status: 'succeeded';
+  metadata: Record<string, string>;
+  created: number;
+}
+
 export interface StripeErrorBody {
   type: string;
   message: string;
   code?: string;
   param?: string;
+  /** On a card_error: the issuer's reason, e.g. generic_decline, insufficient_funds. */
+  decline_code?: string;
+  /** On a declined confirmation: the PaymentIntent as it was left. */
+  payment_intent?: FakeStripePaymentIntent;
 }
 
 export interface InjectedFailure extends StripeErrorBody {

@@ -2,6 +2,7 @@ export * from './fake-stripe';
 export * from './fake-stripe.types';
 export * from './fake-stripe-webhooks';
 export * from './fake-stripe-chaos';
+export * from './test-card';
 export * from './test-infra';
 export * from './caller-headers';
 export * from './kafka-probe';

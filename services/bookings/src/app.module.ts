@@ -23,6 +23,8 @@ import { SendVerificationCode } from './verification/send-verification-code.usec
 import { VerificationController } from './verification/verification.controller';
 import { RefundBooking } from './refunds/refund-booking.usecase';
 import { RefundsController } from './refunds/refunds.controller';
+import { CardPayments } from './payments/card-payments';
+import { stripeProvider } from './payments/stripe.client';
 
 @Module({})
 export class AppModule {
@@ -61,6 +63,8 @@ export class AppModule {
         ConfirmQuotedBooking,
         RefereeDiscounts,
         WalletClient,
+        stripeProvider,
+        CardPayments,
         CreditReminderEmailsJob,
         {
           provide: EmailSender,

@@ -18,6 +18,10 @@ export type BookingsErrorCode =
   | 'QUOTE_EXPIRED'
   | 'QUOTE_NO_LONGER_HOLDS'
   | 'WALLET_UNAVAILABLE'
+  | 'PAYMENT_METHOD_REQUIRED'
+  | 'PAYMENT_METHOD_INVALID'
+  | 'PAYMENT_DECLINED'
+  | 'PAYMENT_UNAVAILABLE'
   | 'ALREADY_VERIFIED'
   | 'PHONE_TAKEN'
   | 'VERIFICATION_RATE_LIMITED'
@@ -76,7 +80,13 @@ export function bookingsErrorStatus(code: BookingsErrorCode): number {
     case 'QUOTE_SIGNATURE_INVALID':
     case 'QUOTE_MISMATCH':
       return 422;
+    case 'PAYMENT_METHOD_REQUIRED':
+    case 'PAYMENT_METHOD_INVALID':
+      return 422;
+    case 'PAYMENT_DECLINED':
+      return 402;
     case 'WALLET_UNAVAILABLE':
+    case 'PAYMENT_UNAVAILABLE':
       return 503;
   }
 }

@@ -3,7 +3,9 @@ import { createEnvelope, Topics } from '@rewards/contracts';
 import { loadConfig, serviceCallHeaders } from '@rewards/service-kit';
 import {
   callerHeaders,
+  createTestPaymentMethod,
   errorOf,
+  FakeStripe,
   eventually,
   forgedCallerHeaders,
   KafkaProbe,
@@ -26,17 +28,24 @@ const as = (userId: string, role: string) => callerHeaders('bookings', userId, r
 describe('bookings service', () => {
   let service: RunningServiceApp;
   let probe: KafkaProbe;
-  const config = loadConfig(
-    BookingsConfig,
-    serviceTestEnv('bookings', {
-      // Nothing listens there: checkout answers WALLET_UNAVAILABLE, as with a wallet down.
-      WALLET_URL: 'http://127.0.0.1:9',
-      WALLET_TIMEOUT_MS: '500',
-      CHECKOUT_QUOTE_SECRET: 'bookings-test-quote-secret-with-32-characters',
-    }),
-  );
+  const stripe = new FakeStripe();
+  let config: BookingsConfig;
+  const configWith = (stripeUrl: string) =>
+    loadConfig(
+      BookingsConfig,
+      serviceTestEnv('bookings', {
+        // Nothing listens there: checkout answers WALLET_UNAVAILABLE, as with a wallet down.
+        WALLET_URL: 'http://127.0.0.1:9',
+        WALLET_TIMEOUT_MS: '500',
+        CHECKOUT_QUOTE_SECRET: 'bookings-test-quote-secret-with-32-characters',
+        STRIPE_SECRET_KEY: 'sk_test_bookings',
+        STRIPE_API_URL: stripeUrl,
+      }),
+    );
 
   beforeAll(async () => {
+    await stripe.start();
+    config = configWith(stripe.url);
     await migrate(bookingsDataSource(config.DATABASE_URL));
     service = await startServiceApp(AppModule.forRoot(config), mapBookingsError);
     probe = new KafkaProbe();
@@ -51,6 +60,7 @@ describe('bookings service', () => {
   afterAll(async () => {
     await probe?.close();
     await service?.close();
+    await stripe.stop();
   });
 
   const registerInstructor = async () => {
@@ -99,6 +109,7 @@ describe('bookings service', () => {
         startsAt: startsAt.toISOString(),
         endsAt: new Date(startsAt.getTime() + 3_600_000).toISOString(),
         priceCents: 8000,
+        paymentMethodId: await createTestPaymentMethod(stripe.url),
       })
       .expect(201);
     return { instructor, student, bookingId: booking.body.id as string };

@@ -31,6 +31,7 @@ describe(CreditReminderEmailsJob.name, () => {
       BookingsConfig,
       serviceTestEnv('bookings', {
         CHECKOUT_QUOTE_SECRET: 'bookings-test-quote-secret-with-32-characters',
+        STRIPE_SECRET_KEY: 'sk_test_bookings',
         SMTP_URL: `smtp://127.0.0.1:${port}`,
         EMAIL_FROM: 'rewards@example.test',
         // The test sends when it says so (runOnce).

@@ -46,6 +46,7 @@ describe(ConfirmVerificationCode.name, () => {
         SMS_LOG_FILE: smsFile,
         VERIFICATION_SENDS_PER_HOUR: '3',
         CHECKOUT_QUOTE_SECRET: 'bookings-test-quote-secret-with-32-characters',
+        STRIPE_SECRET_KEY: 'sk_test_bookings',
       }),
     );
     await migrate(bookingsDataSource(config.DATABASE_URL));

@@ -26,6 +26,7 @@ import { referralsDataSource } from '../src/db/data-source';
 import { GrantFeeRebate } from '../src/fee-rebate/grant-fee-rebate.usecase';
 import { InstructorProgramConsumers } from '../src/instructor-program/instructor-program.consumers';
 import { DecideStudentReward } from '../src/student-program/decide-student-reward.usecase';
+import { VoidStudentReward } from '../src/student-program/void-student-reward.usecase';
 import { RecordStudentLesson } from '../src/student-program/record-student-lesson.usecase';
 
 /** Every statement sent through the DataSource, with the query runner (connection) it ran on. */
@@ -158,6 +159,7 @@ export class LessonConsumerHarness {
       providers: [
         RecordStudentLesson,
         DecideStudentReward,
+        VoidStudentReward,
         GrantFeeRebate,
         { provide: OutboxWriter, useValue: new OutboxWriter('referrals') },
         { provide: Clock, useValue: clock },

@@ -1,5 +1,5 @@
 import { Type } from 'class-transformer';
-import { IsIn, IsISO8601, IsUUID, ValidateNested } from 'class-validator';
+import { IsIn, IsISO8601, IsOptional, IsUUID, Matches, ValidateNested } from 'class-validator';
 import { Money } from '../money';
 import { LESSON_COMPLETED_BY } from './lesson-completed.v1';
 
@@ -31,4 +31,13 @@ export class LessonCompletedV2 {
 
   @IsISO8601({ strict: true })
   completedAt!: string;
+
+  /**
+   * Keyed hash (attributionHash, kind `card`) of the fingerprint of the card that paid the
+   * lesson: equal for one card across accounts, never the fingerprint itself. Absent when
+   * nothing was charged, and on events published before lessons were paid by card.
+   */
+  @IsOptional()
+  @Matches(/^[0-9a-f]{64}$/)
+  paymentFingerprintHash?: string;
 }

@@ -63,4 +63,16 @@ export class Booking {
 
   @Column('text', { name: 'cancelled_by', nullable: true })
   cancelledBy!: 'student' | 'instructor' | null;
+
+  /** The Stripe PaymentIntent that charged the student's card; null when nothing was due. */
+  @Column('text', { name: 'payment_intent_id', nullable: true })
+  paymentIntentId!: string | null;
+
+  /** Keyed hash (attributionHash, kind card) of the card's Stripe fingerprint. */
+  @Column('char', { name: 'payment_fingerprint_hash', length: 64, nullable: true })
+  paymentFingerprintHash!: string | null;
+
+  /** The Stripe refund that gave the charge back. */
+  @Column('text', { name: 'payment_refund_id', nullable: true })
+  paymentRefundId!: string | null;
 }

@@ -18,6 +18,8 @@ export interface BookingView {
   benefit: { kind: string; amount: { amountCents: number; currency: string } };
   total: { amountCents: number; currency: string };
   quoteId: string | null;
+  /** The card charge of `total` (a Stripe PaymentIntent id); null when nothing was due. */
+  paymentIntentId: string | null;
   status: string;
   cancelledAt: string | null;
   completedAt: string | null;
@@ -34,6 +36,7 @@ function view(b: Booking): BookingView {
     benefit: { kind: b.benefitKind, amount: { amountCents: b.benefitCents, currency: b.currency } },
     total: { amountCents: b.priceCents - b.benefitCents, currency: b.currency },
     quoteId: b.quoteId,
+    paymentIntentId: b.paymentIntentId,
     status: b.status,
     cancelledAt: b.cancelledAt?.toISOString() ?? null,
     completedAt: b.completedAt?.toISOString() ?? null,
@@ -53,9 +56,16 @@ export class BookingsController {
     @Caller(['student']) caller: CallerIdentity,
     @Body() dto: CreateBookingDto,
   ): Promise<BookingView> {
-    const { quoteId, quoteSignature, ...draft } = dto;
+    const { quoteId, quoteSignature, paymentMethodId, ...draft } = dto;
     if (quoteId !== undefined && quoteSignature !== undefined) {
-      return view(await this.confirmQuoted.execute(caller, { draft, quoteId, quoteSignature }));
+      return view(
+        await this.confirmQuoted.execute(caller, {
+          draft,
+          quoteId,
+          quoteSignature,
+          paymentMethodId,
+        }),
+      );
     }
     return view(await this.bookings.create(caller, dto));
   }

@@ -7,6 +7,7 @@ import { DataSource } from 'typeorm';
 import { BookingsError } from '../bookings-error';
 import { platformFeeCents } from '../checkout/choose-benefit';
 import { BookingsConfig } from '../config/bookings.config';
+import { CardPayment, CardPayments } from '../payments/card-payments';
 import { Booking } from './booking.entity';
 import { CreateBookingDto } from './dto/create-booking.dto';
 import { checkLessonDraft } from './lesson-draft';
@@ -18,13 +19,52 @@ export class BookingsService {
     private readonly outbox: OutboxWriter,
     private readonly relay: OutboxRelay,
     private readonly clock: Clock,
+    private readonly payments: CardPayments,
     @Inject(BookingsConfig) private readonly config: BookingsConfig,
   ) {}
 
-  /** Books and confirms a lesson at its list price, without a quote (no benefit applied). */
+  /**
+   * Books and confirms a lesson at its list price, without a quote (no benefit applied). A
+   * priced lesson is charged to the student's card first; a booking that then cannot commit
+   * refunds the charge.
+   */
   async create(caller: CallerIdentity, dto: CreateBookingDto): Promise<Booking> {
     const now = this.clock.now();
-    const booking = await this.dataSource.transaction(async (tx) => {
+    const paymentMethodId = CardPayments.methodFor(dto.priceCents, dto.paymentMethodId);
+    const id = randomUUID();
+    let payment: CardPayment | undefined;
+    if (paymentMethodId !== undefined) {
+      // Refuses a lesson that cannot be booked before the card is charged for it.
+      await checkLessonDraft(
+        this.dataSource.manager,
+        caller.userId,
+        dto,
+        now,
+        this.config.MAX_LESSON_MINUTES,
+      );
+      payment = await this.payments.charge({
+        bookingId: id,
+        amountCents: dto.priceCents,
+        currency: dto.currency,
+        paymentMethodId,
+      });
+    }
+    const booking = await this.book(caller, dto, id, now, payment).catch(async (err: unknown) => {
+      if (payment) await this.payments.tryRefund(id, payment.paymentIntentId);
+      throw err;
+    });
+    this.relay.kick();
+    return booking;
+  }
+
+  private async book(
+    caller: CallerIdentity,
+    dto: CreateBookingDto,
+    id: string,
+    now: Date,
+    payment: CardPayment | undefined,
+  ): Promise<Booking> {
+    return this.dataSource.transaction(async (tx) => {
       const { student, instructor, startsAt, endsAt } = await checkLessonDraft(
         tx,
         caller.userId,
@@ -33,7 +73,7 @@ export class BookingsService {
         this.config.MAX_LESSON_MINUTES,
       );
       const created = tx.create(Booking, {
-        id: randomUUID(),
+        id,
         studentId: student.id,
         instructorId: instructor.id,
         startsAt,
@@ -51,6 +91,9 @@ export class BookingsService {
         feeRebateCents: 0,
         cancelledAt: null,
         cancelledBy: null,
+        paymentIntentId: payment?.paymentIntentId ?? null,
+        paymentFingerprintHash: payment?.fingerprintHash ?? null,
+        paymentRefundId: null,
       });
       await tx.insert(Booking, created);
       await this.outbox.add(
@@ -70,8 +113,6 @@ export class BookingsService {
       );
       return created;
     });
-    this.relay.kick();
-    return booking;
   }
 
   async get(caller: CallerIdentity, id: string): Promise<Booking> {
@@ -130,6 +171,9 @@ export class BookingsService {
           completedBy: 'instructor',
           startsAt: found.startsAt.toISOString(),
           completedAt: now.toISOString(),
+          ...(found.paymentFingerprintHash === null
+            ? {}
+            : { paymentFingerprintHash: found.paymentFingerprintHash }),
         },
         { occurredAt: now },
       );

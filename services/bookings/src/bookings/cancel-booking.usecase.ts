@@ -4,13 +4,14 @@ import { OutboxRelay, OutboxWriter } from '@rewards/messaging';
 import { CallerIdentity, Clock } from '@rewards/service-kit';
 import { DataSource } from 'typeorm';
 import { BookingsError } from '../bookings-error';
+import { CardPayments } from '../payments/card-payments';
 import { reservationReference } from '../checkout/checkout-quote.entity';
 import { WalletClient } from '../checkout/wallet.client';
 import { Booking } from './booking.entity';
 
 /**
- * The student or the instructor cancels a confirmed lesson: booking-cancelled commits with the
- * change; the wallet credit and fee rebate it used go back (now, and again idempotently when the
+ * The student or the instructor cancels a confirmed lesson: the card charge is refunded at
+ * Stripe, then booking-cancelled commits with the change; the wallet credit and fee rebate it used go back (now, and again idempotently when the
  * wallet reads the event); a referee discount it used is free again for the next first lesson.
  * Cancelling twice changes nothing.
  */
@@ -22,6 +23,7 @@ export class CancelBooking {
     private readonly outbox: OutboxWriter,
     private readonly relay: OutboxRelay,
     private readonly clock: Clock,
+    private readonly payments: CardPayments,
   ) {}
 
   async execute(caller: CallerIdentity, id: string): Promise<Booking> {
@@ -46,6 +48,11 @@ export class CancelBooking {
           'BOOKING_NOT_CONFIRMED',
           `a ${found.status} booking cannot be cancelled`,
         );
+      }
+      // Under the row's lock, before the change commits: a refund Stripe did not make leaves the
+      // booking as it was (the caller retries; the refund's key makes a retry a replay).
+      if (found.paymentIntentId !== null && found.paymentRefundId === null) {
+        found.paymentRefundId = await this.payments.refund(found.id, found.paymentIntentId);
       }
       const now = this.clock.now();
       found.status = 'cancelled';

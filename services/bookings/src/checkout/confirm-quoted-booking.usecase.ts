@@ -7,6 +7,7 @@ import { BookingsError } from '../bookings-error';
 import { Booking } from '../bookings/booking.entity';
 import { checkLessonDraft, LessonDraft } from '../bookings/lesson-draft';
 import { BookingsConfig } from '../config/bookings.config';
+import { CardPayment, CardPayments } from '../payments/card-payments';
 import { CheckoutQuote, holdsWalletFunds, reservationReference } from './checkout-quote.entity';
 import { applicableDiscount } from './choose-benefit';
 import { quoteSignatureMatches } from './quote-signature';
@@ -19,14 +20,17 @@ export interface QuotedBookingCommand {
   draft: LessonDraft;
   quoteId: string;
   quoteSignature: string;
+  /** Required when the quote's total is above zero. */
+  paymentMethodId?: string;
 }
 
 /**
  * Books a lesson at its quote, exactly: the wallet holds the quoted credit and fee rebate first
- * (refused whole when it no longer has them), then the booking and booking-confirmed commit
- * together, then the hold is captured (asked at once, and made for sure when the wallet reads
- * booking-confirmed). Confirming a quote again answers the same booking. A booking that could not
- * commit gives its hold back (or the wallet's sweep does).
+ * (refused whole when it no longer has them), then the student's card is charged the quote's
+ * total, then the booking and booking-confirmed commit together, then the hold is captured
+ * (asked at once, and made for sure when the wallet reads booking-confirmed). Confirming a quote
+ * again answers the same booking. A declined card gives the hold back; a booking that could not
+ * commit refunds its charge and gives its hold back (or the wallet's sweep does).
  */
 @Injectable()
 export class ConfirmQuotedBooking {
@@ -34,6 +38,7 @@ export class ConfirmQuotedBooking {
     private readonly dataSource: DataSource,
     private readonly discounts: RefereeDiscounts,
     private readonly wallet: WalletClient,
+    private readonly payments: CardPayments,
     private readonly outbox: OutboxWriter,
     private readonly relay: OutboxRelay,
     private readonly clock: Clock,
@@ -63,18 +68,49 @@ export class ConfirmQuotedBooking {
     if (now.getTime() >= quote.expiresAt.getTime()) {
       throw new BookingsError('QUOTE_EXPIRED', 'this quote has expired: ask for a new one');
     }
+    const paymentMethodId = CardPayments.methodFor(quote.totalCents, command.paymentMethodId);
     const reference = reservationReference(quote.id);
     const holds = holdsWalletFunds(quote);
     if (holds) await this.reserve(quote, reference);
+    let payment: CardPayment | undefined;
+    if (paymentMethodId !== undefined) {
+      try {
+        payment = await this.payments.charge({
+          bookingId: quote.bookingId,
+          amountCents: quote.totalCents,
+          currency: quote.currency.trim(),
+          paymentMethodId,
+        });
+      } catch (err) {
+        if (!holds) throw err;
+        await this.wallet.tryGiveBack(reference, 'not_confirmed');
+        // The quote's hold is given back for good: paying with another card needs a new quote.
+        throw err instanceof BookingsError && err.code === 'PAYMENT_DECLINED'
+          ? new BookingsError(
+              err.code,
+              `${err.message}; your wallet credit is back: ask for a new quote`,
+              'paymentMethodId',
+            )
+          : err;
+      }
+    }
     let booking: Booking;
     try {
-      booking = await this.dataSource.transaction((tx) => this.book(tx, caller, quote, command));
+      booking = await this.dataSource.transaction((tx) =>
+        this.book(tx, caller, quote, command, payment),
+      );
     } catch (err) {
       // The same quote confirmed concurrently: that booking is the answer and keeps the hold.
       if (isUniqueViolation(err)) {
         const winner = await this.dataSource.manager.findOneBy(Booking, { quoteId: quote.id });
-        if (winner) return winner;
+        if (winner) {
+          if (payment && winner.paymentIntentId !== payment.paymentIntentId) {
+            await this.payments.tryRefund(quote.bookingId, payment.paymentIntentId);
+          }
+          return winner;
+        }
       }
+      if (payment) await this.payments.tryRefund(quote.bookingId, payment.paymentIntentId);
       if (holds) await this.wallet.tryGiveBack(reference, 'not_confirmed');
       throw err;
     }
@@ -114,6 +150,7 @@ export class ConfirmQuotedBooking {
     caller: CallerIdentity,
     quote: CheckoutQuote,
     command: QuotedBookingCommand,
+    payment: CardPayment | undefined,
   ): Promise<Booking> {
     const now = this.clock.now();
     const checked = await checkLessonDraft(
@@ -156,6 +193,9 @@ export class ConfirmQuotedBooking {
       feeRebateCents: quote.feeRebateCents,
       cancelledAt: null,
       cancelledBy: null,
+      paymentIntentId: payment?.paymentIntentId ?? null,
+      paymentFingerprintHash: payment?.fingerprintHash ?? null,
+      paymentRefundId: null,
     });
     await tx.insert(Booking, booking);
     await this.outbox.add(

@@ -139,4 +139,20 @@ export class BookingsConfig extends DataServiceConfig {
   /** Asked at signup whether the referral will count, so the answer can say why not. */
   @Matches(/^https?:\/\/[^\s]+$/, { message: 'REFERRALS_URL must be an http(s) URL' })
   REFERRALS_URL: string = 'http://127.0.0.1:3002';
+
+  /** Charges lessons at confirmation and refunds them (a secret or restricted key). */
+  @Matches(/^(sk|rk)_(test|live)_\S+$/, { message: 'STRIPE_SECRET_KEY must be an sk_ or rk_ key' })
+  STRIPE_SECRET_KEY!: string;
+
+  /** Unset: the real Stripe API. Set (e.g. http://127.0.0.1:12111) to talk to a fake. */
+  @IsOptional()
+  @IsUrl(HTTP_URL)
+  STRIPE_API_URL?: string = undefined;
+
+  /** Timeout of one Stripe call; the booking answers 503 PAYMENT_UNAVAILABLE past it. */
+  @toInt()
+  @IsInt()
+  @Min(500)
+  @Max(60_000)
+  STRIPE_TIMEOUT_MS: number = 10_000;
 }

@@ -7,6 +7,7 @@ import { CreateBookingsSchema1763690000000 } from './migrations/1763690000000-cr
 import { AddMessagingReplayAndDeadLetters1796080000000 } from './migrations/1796080000000-add-messaging-replay-and-dead-letters';
 import { CreateCheckoutQuotes1796120200000 } from './migrations/1796120200000-create-checkout-quotes';
 import { CreateCreditReminderEmails1796120300000 } from './migrations/1796120300000-create-credit-reminder-emails';
+import { AddBookingPayments1796120400000 } from './migrations/1796120400000-add-booking-payments';
 import { CreateVerificationCodes1796110000000 } from './migrations/1796110000000-create-verification-codes';
 import { VerificationCode } from '../verification/verification-code.entity';
 import { AddSchemaLocks1796111000000 } from './migrations/1796111000000-add-schema-locks';
@@ -27,6 +28,7 @@ export function bookingsDataSource(url: string, schema = 'bookings'): DataSource
       AddSchemaLocks1796111000000,
       CreateCheckoutQuotes1796120200000,
       CreateCreditReminderEmails1796120300000,
+      AddBookingPayments1796120400000,
     ],
   });
 }

@@ -4,10 +4,12 @@ import { OutboxRelay, OutboxWriter } from '@rewards/messaging';
 import { Clock } from '@rewards/service-kit';
 import { DataSource } from 'typeorm';
 import { BookingsError } from '../bookings-error';
+import { CardPayments } from '../payments/card-payments';
 import { Booking } from '../bookings/booking.entity';
 
 /**
- * Support refunds a booking, taught or not: it becomes cancelled and booking-cancelled (refunded)
+ * Support refunds a booking, taught or not: the card charge is refunded at Stripe, then it
+ * becomes cancelled and booking-cancelled (refunded)
  * is published in the same commit, so rewards it earned are voided or clawed back. Refunding
  * twice changes nothing and publishes nothing.
  */
@@ -18,6 +20,7 @@ export class RefundBooking {
     private readonly outbox: OutboxWriter,
     private readonly relay: OutboxRelay,
     private readonly clock: Clock,
+    private readonly payments: CardPayments,
   ) {}
 
   async execute(bookingId: string, reason: string): Promise<Booking> {
@@ -28,6 +31,11 @@ export class RefundBooking {
       });
       if (!found) throw new BookingsError('BOOKING_NOT_FOUND', 'no such booking');
       if (found.status === 'cancelled') return found;
+      // Under the row's lock, before the change commits: a refund Stripe did not make leaves the
+      // booking as it was (the caller retries; the refund's key makes a retry a replay).
+      if (found.paymentIntentId !== null && found.paymentRefundId === null) {
+        found.paymentRefundId = await this.payments.refund(found.id, found.paymentIntentId);
+      }
       const now = this.clock.now();
       found.status = 'cancelled';
       await tx.save(found);

@@ -48,6 +48,32 @@ export const QUOTE_ERRORS: readonly DocumentedError[] = [
   { status: 503, code: 'WALLET_UNAVAILABLE', when: 'the wallet did not answer; retry' },
 ];
 
+export const PAYMENT_ERRORS: readonly DocumentedError[] = [
+  {
+    status: 422,
+    code: 'PAYMENT_METHOD_REQUIRED',
+    when: 'the lesson costs money and no paymentMethodId was sent',
+  },
+  {
+    status: 422,
+    code: 'PAYMENT_METHOD_INVALID',
+    when: 'paymentMethodId is not a Stripe card payment method (pm_...) Stripe knows',
+  },
+  {
+    status: 402,
+    code: 'PAYMENT_DECLINED',
+    when: 'the card was declined: nothing booked, charged or held; pay with another card',
+  },
+  { status: 503, code: 'PAYMENT_UNAVAILABLE', when: 'Stripe did not answer; retry' },
+];
+
+/** Cancelling or refunding gives the card charge back first. */
+export const REFUND_UNAVAILABLE: DocumentedError = {
+  status: 503,
+  code: 'PAYMENT_UNAVAILABLE',
+  when: 'Stripe could not refund the charge now: nothing changed; retry',
+};
+
 export const REWARD_NOT_FOUND: DocumentedError = {
   status: 404,
   code: 'REWARD_NOT_FOUND',

@@ -5,8 +5,8 @@ import { StudentReward } from '../student-program/student-reward.entity';
 
 export interface LinkedAccount {
   userId: string;
-  /** What links it to the referee: a shared device hash, IP hash, or both. */
-  shared: Array<'device' | 'ip'>;
+  /** What links it to the referee: a shared device hash, IP hash, payment card, or several. */
+  shared: Array<'device' | 'ip' | 'payment'>;
   banned: boolean;
 }
 
@@ -14,7 +14,7 @@ export interface ReviewItem extends RewardView {
   referrerId: string;
   refereeId: string;
   reviewExpiresAt: string | null;
-  /** The referee's cluster: accounts sharing a device or IP hash with them. */
+  /** The referee's cluster: accounts sharing a device or IP hash or a payment card with them. */
   cluster: LinkedAccount[];
   decisions: Array<{ action: string; actor: string; reason: string; decidedAt: string }>;
 }
@@ -35,17 +35,38 @@ export class ReviewList {
 
   async item(reward: StudentReward): Promise<ReviewItem> {
     const cluster = await this.dataSource.query<
-      Array<{ user_id: string; same_device: boolean; same_ip: boolean; banned: boolean }>
+      Array<{
+        user_id: string;
+        same_device: boolean;
+        same_ip: boolean;
+        same_card: boolean;
+        banned: boolean;
+      }>
     >(
-      `SELECT u.user_id,
-              (me.device_hash IS NOT NULL AND u.device_hash = me.device_hash) AS same_device,
-              (me.ip_hash IS NOT NULL AND u.ip_hash = me.ip_hash) AS same_ip,
-              u.banned_at IS NOT NULL AS banned
-         FROM referral_users u, referral_users me
-        WHERE me.user_id = $1 AND u.user_id <> me.user_id
-          AND ((me.device_hash IS NOT NULL AND u.device_hash = me.device_hash)
-            OR (me.ip_hash IS NOT NULL AND u.ip_hash = me.ip_hash))
-        ORDER BY u.user_id LIMIT 50`,
+      `WITH by_hash AS (
+         SELECT u.user_id,
+                (me.device_hash IS NOT NULL AND u.device_hash = me.device_hash) AS same_device,
+                (me.ip_hash IS NOT NULL AND u.ip_hash = me.ip_hash) AS same_ip
+           FROM referral_users u, referral_users me
+          WHERE me.user_id = $1 AND u.user_id <> me.user_id
+            AND ((me.device_hash IS NOT NULL AND u.device_hash = me.device_hash)
+              OR (me.ip_hash IS NOT NULL AND u.ip_hash = me.ip_hash))
+       ), by_card AS (
+         SELECT DISTINCT theirs.user_id
+           FROM payment_cards mine
+           JOIN payment_cards theirs ON theirs.fingerprint_hash = mine.fingerprint_hash
+          WHERE mine.user_id = $1 AND theirs.user_id <> $1
+       )
+       SELECT linked.user_id,
+              COALESCE(h.same_device, false) AS same_device,
+              COALESCE(h.same_ip, false) AS same_ip,
+              c.user_id IS NOT NULL AS same_card,
+              COALESCE(r.banned_at IS NOT NULL, false) AS banned
+         FROM (SELECT user_id FROM by_hash UNION SELECT user_id FROM by_card) linked
+         LEFT JOIN by_hash h ON h.user_id = linked.user_id
+         LEFT JOIN by_card c ON c.user_id = linked.user_id
+         LEFT JOIN referral_users r ON r.user_id = linked.user_id
+        ORDER BY linked.user_id LIMIT 50`,
       [reward.refereeId],
     );
     const decisions = await this.dataSource.query<
@@ -65,6 +86,7 @@ export class ReviewList {
         shared: [
           ...(c.same_device ? ['device' as const] : []),
           ...(c.same_ip ? ['ip' as const] : []),
+          ...(c.same_card ? ['payment' as const] : []),
         ],
         banned: c.banned,
       })),

@@ -15,6 +15,7 @@ import { AddFeeRebateConfig1796110300000 } from './migrations/1796110300000-add-
 import { StudentReward } from '../student-program/student-reward.entity';
 import { AddSchemaLocks1796111000000 } from './migrations/1796111000000-add-schema-locks';
 import { AllowClicksWithoutDevice1796130000000 } from './migrations/1796130000000-allow-clicks-without-device';
+import { CreatePaymentCards1796140000000 } from './migrations/1796140000000-create-payment-cards';
 
 /** The referrals DataSource: used by the app, `migrate` and the tests alike. */
 export function referralsDataSource(url: string, schema = 'referrals'): DataSource {
@@ -35,6 +36,7 @@ export function referralsDataSource(url: string, schema = 'referrals'): DataSour
       AddRefereeDiscountConfig1796120100000,
       AddPayoutRetriesAndLivePopup1796121000000,
       AllowClicksWithoutDevice1796130000000,
+      CreatePaymentCards1796140000000,
     ],
   });
 }

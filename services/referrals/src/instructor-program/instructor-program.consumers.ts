@@ -82,6 +82,7 @@ export class InstructorProgramConsumers {
     const lessons = events.map((e) => completedLesson(e.payload));
     const instructorIds = lessons.map((l) => l.instructorId);
     const run = await lockAndRecordLessonRun(tx, lessons);
+    await this.studentLessons.recordCards(tx, lessons, this.clock.now());
     const waiting = await waitingReferees(tx, instructorIds);
     const needsMinimum = [...waiting.values()].some(
       (r) => r.status === 'pending_lesson' || r.wentLive,
@@ -156,6 +157,7 @@ export class InstructorProgramConsumers {
   private async lessonAlone(tx: EntityManager, lesson: CompletedLesson): Promise<void> {
     const now = this.clock.now();
     await lockRefereeAndRecordLesson(tx, lesson);
+    await this.studentLessons.recordCards(tx, [lesson], now);
     if (await awaitsMilestone(tx, lesson.instructorId)) {
       await advanceInstructorReferral(tx, this.outbox, lesson.instructorId, now);
     }
@@ -221,5 +223,6 @@ function completedLesson(p: LessonCompletedV1 | LessonCompletedV2): CompletedLes
     // v1 does not say when the lesson started: it cannot qualify (see qualifying-lesson.ts).
     startsAt: 'startsAt' in p ? new Date(p.startsAt) : null,
     completedAt: new Date(p.completedAt),
+    paymentFingerprintHash: 'paymentFingerprintHash' in p ? p.paymentFingerprintHash : null,
   };
 }

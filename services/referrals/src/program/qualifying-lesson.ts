@@ -7,6 +7,8 @@ export interface CompletedLesson {
   /** Unknown for lessons reported by lesson-completed v1. */
   startsAt: Date | null;
   completedAt: Date;
+  /** Keyed hash of the card that paid it, when lesson-completed carried one. */
+  paymentFingerprintHash?: string | null;
 }
 
 export interface QualifyingLessonRule {

@@ -5,6 +5,7 @@ import { OutboxWriter } from '@rewards/messaging';
 import { EntityManager } from 'typeorm';
 import { Attribution } from '../attribution/attribution.entity';
 import { incrementCounter, readCounter } from '../program/program-config';
+import { sharePaymentCard } from '../program/payment-cards';
 import { firstQualifyingLesson } from '../program/qualifying-lesson';
 import { rewardVerdict } from './reward-verdict';
 import { readStudentLessons } from './student-lessons';
@@ -67,6 +68,7 @@ export class DecideStudentReward {
     const verdict = rewardVerdict({
       referrerBanned: Boolean((await this.user(tx, referrerId))?.banned_at),
       refereeBanned: referee.banned_at !== null,
+      sharePaymentCard: await sharePaymentCard(tx, refereeId, referrerId),
       capUsed,
       cap: settings.phaseCaps[settings.phase],
       recentGrants: await this.recentGrants(tx, referrerId, settings, now),

@@ -3,7 +3,10 @@ import { EntityManager } from 'typeorm';
 import { lockReferee } from '../instructor-program/lock-referee';
 import { LessonRun, reachedLessons } from '../program/lesson-run';
 import { CompletedLesson, firstQualifyingLesson } from '../program/qualifying-lesson';
+import { recordPaymentCards, rewardsSharingACard } from '../program/payment-cards';
 import { DecideStudentReward } from './decide-student-reward.usecase';
+import { StudentReward } from './student-reward.entity';
+import { VoidStudentReward } from './void-student-reward.usecase';
 import { readStudentProgramSettings } from './student-program-settings';
 import { AwaitingStudent, studentsAwaitingReward } from './student-lessons';
 
@@ -22,7 +25,30 @@ export interface StudentLessonsRun {
  */
 @Injectable()
 export class RecordStudentLesson {
-  constructor(private readonly decide: DecideStudentReward) {}
+  constructor(
+    private readonly decide: DecideStudentReward,
+    private readonly voider: VoidStudentReward,
+  ) {}
+
+  /**
+   * Keeps the cards the lessons were paid with (before any decision of the run reads them), and
+   * voids a held or reviewed reward whose referrer and referee turn out to share a card: the
+   * self-referral is refused whichever of the two paid with it first.
+   */
+  async recordCards(
+    tx: EntityManager,
+    lessons: readonly CompletedLesson[],
+    now: Date,
+  ): Promise<void> {
+    const withNewCards = await recordPaymentCards(tx, lessons);
+    for (const rewardId of await rewardsSharingACard(tx, withNewCards)) {
+      const reward = await tx.findOne(StudentReward, {
+        where: { rewardId },
+        lock: { mode: 'pessimistic_write' },
+      });
+      if (reward) await this.voider.execute(tx, reward, 'SELF_REFERRAL_PAYMENT', now);
+    }
+  }
 
   /** One lesson alone: its student's lock, the lesson, the decision. */
   async execute(tx: EntityManager, lesson: CompletedLesson, now: Date): Promise<void> {

@@ -36,6 +36,8 @@ export function explainReward(
       return 'This reward could not be confirmed in time, so it was cancelled.';
     case 'BANNED':
       return 'This reward was cancelled because the account was banned.';
+    case 'SELF_REFERRAL_PAYMENT':
+      return "Your friend's lesson was paid with a card you have also paid with, so it does not count as a referral.";
   }
 }
 

@@ -3,6 +3,7 @@ import { RewardFacts, rewardVerdict } from './reward-verdict';
 const facts = (over: Partial<RewardFacts> = {}): RewardFacts => ({
   referrerBanned: false,
   refereeBanned: false,
+  sharePaymentCard: false,
   capUsed: 0,
   cap: 50,
   recentGrants: [0, 0],
@@ -18,6 +19,12 @@ const facts = (over: Partial<RewardFacts> = {}): RewardFacts => ({
 describe(rewardVerdict.name, () => {
   it('holds a clean reward through the refund window', () => {
     expect(rewardVerdict(facts())).toEqual({ status: 'held', reason: 'HELD_REFUND_WINDOW' });
+  });
+
+  it('refuses a referee who paid with a card the referrer paid with, before any cap or review', () => {
+    expect(rewardVerdict(facts({ sharePaymentCard: true, householdSize: 3, capUsed: 50 }))).toEqual(
+      { status: 'refused', reason: 'SELF_REFERRAL_PAYMENT' },
+    );
   });
 
   it('tolerates a household of two and reviews one of three', () => {

@@ -15,11 +15,14 @@ export const REWARD_REASONS = [
   'REVIEW_VOIDED',
   'REVIEW_EXPIRED',
   'BANNED',
+  'SELF_REFERRAL_PAYMENT',
 ] as const;
 export type RewardReason = (typeof REWARD_REASONS)[number];
 
 export interface RewardFacts {
   referrerBanned: boolean;
+  /** The referrer and the referee have paid lessons with one same card. */
+  sharePaymentCard: boolean;
   refereeBanned: boolean;
   /** Rewards granted so far in the phase, and its cap (undefined: the phase has none). */
   capUsed: number;
@@ -38,13 +41,15 @@ export type RewardVerdict =
   | { status: 'refused'; reason: RewardReason };
 
 /**
- * The review ladder for a referrer's reward: banned accounts and spent caps refuse it, a
+ * The review ladder for a referrer's reward: banned accounts, a card the referrer and the
+ * referee both paid with (a self-referral) and spent caps refuse it, a
  * household of `householdReviewThreshold` accounts or more sends it to review, anything else is
  * held through the refund window. Order matters: a refusal never uses a cap slot.
  */
 export function rewardVerdict(facts: RewardFacts): RewardVerdict {
   if (facts.referrerBanned) return { status: 'refused', reason: 'REFERRER_BANNED' };
   if (facts.refereeBanned) return { status: 'refused', reason: 'REFEREE_BANNED' };
+  if (facts.sharePaymentCard) return { status: 'refused', reason: 'SELF_REFERRAL_PAYMENT' };
   if (facts.cap !== undefined && facts.capUsed >= facts.cap) {
     return { status: 'refused', reason: 'CAP_REACHED' };
   }

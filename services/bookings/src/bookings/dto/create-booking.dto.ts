@@ -1,6 +1,7 @@
 import {
   IsIn,
   IsInt,
+  IsOptional,
   IsISO8601,
   IsString,
   IsUUID,
@@ -40,4 +41,13 @@ export class CreateBookingDto {
   @IsString()
   @Length(1, 200)
   quoteSignature?: string;
+
+  /**
+   * The card to charge, as Stripe.js made it (`pm_...`): required when the lesson (or the
+   * quote's total) costs more than zero.
+   */
+  @IsOptional()
+  @IsString()
+  @Length(1, 255)
+  paymentMethodId?: string;
 }

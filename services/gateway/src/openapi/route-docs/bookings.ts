@@ -3,7 +3,9 @@ import {
   IDS,
   money,
   NOT_REGISTERED,
+  PAYMENT_ERRORS,
   QUOTE_ERRORS,
+  REFUND_UNAVAILABLE,
   type RouteDoc,
 } from '../route-doc';
 
@@ -110,13 +112,15 @@ export const BOOKINGS_ROUTE_DOCS: Record<string, RouteDoc> = {
       startsAt: '2027-01-04T15:00:00.000Z',
       endsAt: '2027-01-04T16:00:00.000Z',
       priceCents: 8000,
+      paymentMethodId: 'pm_1QxExampleCardFromStripeJs',
     },
-    response: { status: 201, schema: 'Booking', description: 'the confirmed booking' },
+    response: { status: 201, schema: 'Booking', description: 'the confirmed booking, paid' },
     errors: [
       NOT_REGISTERED,
       { status: 422, code: 'INSTRUCTOR_NOT_LIVE', when: 'the instructor is not bookable' },
       { status: 422, code: 'INVALID_LESSON_TIME', when: 'end before start, or too long' },
       ...QUOTE_ERRORS,
+      ...PAYMENT_ERRORS,
     ],
   },
   'GET /bookings/:id': {
@@ -137,16 +141,21 @@ export const BOOKINGS_ROUTE_DOCS: Record<string, RouteDoc> = {
   },
   'POST /bookings/:id/cancel': {
     operationId: 'cancelBooking',
-    summary: 'The student or instructor of a booking cancels it; checkout funds go back',
+    summary:
+      'The student or instructor of a booking cancels it; the card charge is refunded and ' +
+      'checkout funds go back',
     response: { status: 200, schema: 'Booking', description: 'the booking, cancelled' },
     errors: [
       BOOKING_NOT_FOUND,
       { status: 409, code: 'BOOKING_NOT_CONFIRMED', when: 'cancelled or completed already' },
+      REFUND_UNAVAILABLE,
     ],
   },
   'POST /bookings/:id/refund': {
     operationId: 'refundBooking',
-    summary: 'Support refunds a booking: its rewards are voided, within the hold or after',
+    summary:
+      'Support refunds a booking: the card charge is refunded and its rewards are voided, ' +
+      'within the hold or after',
     request: 'RefundBooking',
     requestExample: { reason: 'customer_request' },
     response: {
@@ -158,6 +167,7 @@ export const BOOKINGS_ROUTE_DOCS: Record<string, RouteDoc> = {
     errors: [
       { status: 404, code: 'BOOKING_NOT_FOUND', when: 'no such booking' },
       { status: 409, code: 'BOOKING_NOT_CONFIRMED', when: 'refunded or cancelled already' },
+      REFUND_UNAVAILABLE,
     ],
   },
   'POST /checkout/apply-referral': {

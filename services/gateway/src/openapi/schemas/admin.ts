@@ -45,7 +45,11 @@ export const ADMIN_SCHEMAS: Record<string, JsonSchema> = {
     refereeId: uuid,
     reviewExpiresAt: nullableDateTime,
     cluster: array(
-      object({ userId: uuid, shared: array(str({ enum: ['device', 'ip'] })), banned: bool }),
+      object({
+        userId: uuid,
+        shared: array(str({ enum: ['device', 'ip', 'payment'] })),
+        banned: bool,
+      }),
     ),
     decisions: array(object({ action: str(), actor: str(), reason: str(), decidedAt: dateTime })),
   }),

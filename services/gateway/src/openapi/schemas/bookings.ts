@@ -47,8 +47,15 @@ export const BOOKINGS_SCHEMAS: Record<string, JsonSchema> = {
       currency: str({ enum: ['USD'] }),
       quoteId: str({ format: 'uuid', description: 'a quote of POST /checkout/apply-referral' }),
       quoteSignature: str({ minLength: 1, maxLength: 200, description: "the quote's signature" }),
+      paymentMethodId: str({
+        minLength: 1,
+        maxLength: 255,
+        description:
+          'the card to charge, a Stripe PaymentMethod id (pm_...) made by Stripe.js in the ' +
+          "client; required when the lesson's price (or the quote's total) is above zero",
+      }),
     },
-    ['currency', 'quoteId', 'quoteSignature'],
+    ['currency', 'quoteId', 'quoteSignature', 'paymentMethodId'],
   ),
   Booking: object({
     id: uuid,
@@ -60,6 +67,9 @@ export const BOOKINGS_SCHEMAS: Record<string, JsonSchema> = {
     benefit: ref('AppliedBenefit'),
     total: money,
     quoteId: nullableStr({ format: 'uuid' }),
+    paymentIntentId: nullableStr({
+      description: 'the Stripe PaymentIntent that charged `total`; null when nothing was due',
+    }),
     status: str({ enum: ['confirmed', 'cancelled', 'completed'] }),
     cancelledAt: nullableDateTime,
     completedAt: nullableDateTime,
