@@ -227,6 +227,9 @@ const payouts: Scenario = {
     const bookingsPort = await freePort();
     const bookingsProcess = await processes.start('bookings', bookingsPort, "payouts' upstream", {
       CHECKOUT_QUOTE_SECRET: 'drill-checkout-quote-secret-of-32-characters-at-least',
+      // Only accounts are asked of it here: no card is charged.
+      STRIPE_SECRET_KEY: 'sk_test_drill',
+      STRIPE_API_URL: stripe.url,
     });
     const bookingsUrl = `http://127.0.0.1:${bookingsPort}`;
     const asInstructor = {
