@@ -96,21 +96,30 @@ export async function runFlow(opts: FlowOptions): Promise<FlowResult> {
     let booking: { id: string; startsAt: string } | undefined;
     while (booking === undefined) {
       const startsAt = new Date(Date.now() + opts.lessonLeadMs);
-      // A retried booking whose first attempt was slow may start in the past: pick a new time.
+      const draft = {
+        instructorId: b.userId,
+        startsAt: startsAt.toISOString(),
+        endsAt: new Date(startsAt.getTime() + 3_600_000).toISOString(),
+        priceCents: 8000,
+      };
+      // Booked through a quote: confirming one quote again answers the booking it made, so a
+      // retry whose first answer was lost never books (or charges) twice.
+      const quote = (await gateway.call<{ id: string; signature: string }>(
+        'POST',
+        '/checkout/apply-referral',
+        deadline,
+        { token: student.token, json: draft },
+      )) as { id: string; signature: string };
+      // Refused before anything was booked with this quote (a quote confirmed answers its
+      // booking, even past its expiry): quote again, at a new time.
       booking = await gateway.call<{ id: string; startsAt: string }>(
         'POST',
         '/bookings',
         deadline,
         {
           token: student.token,
-          json: {
-            instructorId: b.userId,
-            startsAt: startsAt.toISOString(),
-            endsAt: new Date(startsAt.getTime() + 3_600_000).toISOString(),
-            priceCents: 8000,
-            paymentMethodId,
-          },
-          doneCodes: ['INVALID_LESSON_TIME'],
+          json: { ...draft, quoteId: quote.id, quoteSignature: quote.signature, paymentMethodId },
+          doneCodes: ['INVALID_LESSON_TIME', 'QUOTE_EXPIRED'],
         },
       );
     }

@@ -1,7 +1,8 @@
 // What must hold once the platform is quiet, read from every service's schema (admin connection)
 // and from the fake Stripe: each completed first lesson of a referred instructor led to exactly
 // one bonus and one transfer of the right amount; referrals, payouts and Stripe agree on every
-// payout; the founding cap is exact; the wallet ledger balances; every dead letter has a reason.
+// payout; the founding cap is exact; the wallet ledger balances; every dead letter has a reason;
+// every card charge that succeeded belongs to exactly one booking or was refunded (no lost cent).
 import { Client } from 'pg';
 import { EntityManager } from 'typeorm';
 import { inspectLedger } from '../services/wallet/src/ledger/check-invariants';
@@ -22,6 +23,8 @@ export interface InvariantReport {
   disagreeing: Finding[];
   program: string[];
   ledger: string[];
+  /** Card charges without exactly one booking and not refunded, bookings made twice. */
+  charges: string[];
   deadLetters: Array<{ schema: string; consumer: string; topic: string; reason: string }>;
   deadLettersWithoutReason: number;
   /** Not invariant failures, but where to look: unpublished outbox rows, pending replays. */
@@ -37,6 +40,16 @@ export interface StripeTransfer {
   destination: string;
   transfer_group: string | null;
   metadata: Record<string, string>;
+}
+
+export interface StripeCharges {
+  paymentIntents: Array<{
+    id: string;
+    amount: number;
+    status: string;
+    metadata: Record<string, string>;
+  }>;
+  refunds: Array<{ payment_intent: string; amount: number; status: string }>;
 }
 
 interface AccountRow {
@@ -88,11 +101,14 @@ async function rows<T>(client: Client, sql: string, params: unknown[] = []): Pro
 export async function checkInvariants(
   adminUrl: string,
   transfers: StripeTransfer[],
+  charges: StripeCharges,
 ): Promise<InvariantReport> {
   const client = new Client({ connectionString: adminUrl });
   await client.connect();
   try {
-    return await inspect(client, transfers);
+    const report = await inspect(client, transfers);
+    const chargeFindings = await checkCharges(client, charges);
+    return { ...report, charges: chargeFindings, ok: report.ok && chargeFindings.length === 0 };
   } finally {
     await client.end();
   }
@@ -331,6 +347,7 @@ async function inspect(client: Client, transfers: StripeTransfer[]): Promise<Inv
     disagreeing,
     program,
     ledger,
+    charges: [],
     deadLetters,
     deadLettersWithoutReason,
     backlog,
@@ -344,6 +361,59 @@ async function inspect(client: Client, transfers: StripeTransfer[]): Promise<Inv
       lost.length + doubled.length + disagreeing.length + program.length + ledger.length === 0 &&
       deadLettersWithoutReason === 0,
   };
+}
+
+/**
+ * No lost cent: each succeeded charge is held by exactly one booking, or refunded in full (a
+ * charge whose booking never committed, refunded at once or by the reconciliation job); each
+ * booking's charge is one Stripe made; each student of the flows booked once (a retried
+ * confirmation answers the same booking).
+ */
+async function checkCharges(client: Client, charges: StripeCharges): Promise<string[]> {
+  const bookings = await rows<{ id: string; student_id: string; payment_intent_id: string | null }>(
+    client,
+    'SELECT id, student_id, payment_intent_id FROM bookings.bookings',
+  );
+  const attempts = await rows<{ id: string; state: string }>(
+    client,
+    'SELECT id, state FROM bookings.charge_attempts',
+  );
+  const attemptState = new Map(attempts.map((a) => [a.id, a.state]));
+  const holders = groupBy(
+    bookings.filter((b) => b.payment_intent_id !== null),
+    (b) => b.payment_intent_id as string,
+  );
+  const refunded = new Map<string, number>();
+  for (const r of charges.refunds.filter((r) => r.status === 'succeeded')) {
+    refunded.set(r.payment_intent, (refunded.get(r.payment_intent) ?? 0) + r.amount);
+  }
+  const findings: string[] = [];
+  const succeeded = charges.paymentIntents.filter((p) => p.status === 'succeeded');
+  for (const intent of succeeded) {
+    const held = holders.get(intent.id) ?? [];
+    const back = refunded.get(intent.id) ?? 0;
+    const attempt = intent.metadata.charge_attempt_id;
+    if (held.length > 1) {
+      findings.push(
+        `${intent.id} held by ${held.length} bookings: ${held.map((b) => b.id).join(', ')}`,
+      );
+    } else if (held.length === 0 && back < intent.amount) {
+      findings.push(
+        `${intent.id} (${intent.amount}, booking ${intent.metadata.booking_id ?? '?'}) charged ` +
+          `without a booking, ${back} refunded; attempt ${attemptState.get(attempt ?? '') ?? 'unrecorded'}`,
+      );
+    }
+  }
+  const made = new Set(succeeded.map((p) => p.id));
+  for (const b of bookings) {
+    if (b.payment_intent_id !== null && !made.has(b.payment_intent_id)) {
+      findings.push(`booking ${b.id} holds ${b.payment_intent_id}, not a charge Stripe made`);
+    }
+  }
+  for (const [student, theirs] of groupBy(bookings, (b) => b.student_id)) {
+    if (theirs.length > 1) findings.push(`student ${student} booked ${theirs.length} times`);
+  }
+  return findings;
 }
 
 /** The wallet's own invariant checker, run on one read-only snapshot of the wallet schema. */

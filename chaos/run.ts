@@ -9,7 +9,13 @@ import { Duplicator } from './duplicator';
 import { FaultInjector } from './faults';
 import { FlowResult, runFlow } from './flow';
 import { ResilientClient } from './http';
-import { checkInvariants, InvariantReport, readProgress, StripeTransfer } from './invariants';
+import {
+  checkInvariants,
+  InvariantReport,
+  readProgress,
+  StripeCharges,
+  StripeTransfer,
+} from './invariants';
 import { copyLogSegments, logOffsets } from './logs';
 import { portsFrom, RunningPlatform, startPlatform } from './platform-control';
 import { describePlan, planSeed, SeedPlan } from './schedule';
@@ -226,6 +232,10 @@ async function runSeed(
         PAYOUT_SWEEP_INTERVAL_MS: '2000',
         PAYOUT_RETRY_INTERVAL_MS: '20000',
         PAYOUT_UNCERTAIN_RETRY_MS: '20000',
+        // A charge left without its booking is refunded within the run (more than twice
+        // STRIPE_TIMEOUT_MS, 10 s by default, is the shortest grace bookings accepts).
+        CHARGE_RECONCILE_GRACE_MS: '25000',
+        CHARGE_RECONCILE_INTERVAL_MS: '5000',
       },
       readyTimeoutMs: 120_000,
     });
@@ -309,7 +319,8 @@ async function runSeed(
       `${stripeUrl}/_chaos/transfers`,
       'GET',
     );
-    result.report = await checkInvariants(adminUrl, transfers.data);
+    const charges = await jsonCall<StripeCharges>(`${stripeUrl}/_chaos/charges`, 'GET');
+    result.report = await checkInvariants(adminUrl, transfers.data, charges);
     for (const s of running.status()?.services ?? []) result.restarts[s.name] = s.restarts;
     printReport(result.report, result);
   } catch (err) {
@@ -352,6 +363,7 @@ function printReport(report: InvariantReport, result: SeedResult): void {
   list('DISAGREEING', findings(report.disagreeing));
   list('PROGRAM', report.program);
   list('LEDGER', report.ledger);
+  list('CHARGES', report.charges);
   list(
     'dead letters',
     report.deadLetters.map(

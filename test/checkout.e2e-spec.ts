@@ -173,9 +173,9 @@ describe('checkout through the gateway', () => {
       // relay's publish, the capture) runs after the answer, off its path.
       const untilCommit = (statements: string[]) =>
         statements.slice(0, statements.indexOf('COMMIT') + 1);
-      // Quote and earlier booking (in parallel), then BEGIN, accounts, booking, outbox lock and
-      // row, COMMIT.
-      expect(untilCommit(bookings.take())).toHaveLength(8);
+      // Quote and earlier booking (in parallel), the charge attempt (committed before Stripe is
+      // called), then BEGIN, accounts, booking, the attempt booked, outbox lock and row, COMMIT.
+      expect(untilCommit(bookings.take())).toHaveLength(10);
       // The hold. The student's first one opens their reserved account: 3 of these statements.
       const held = untilCommit(walletDb.take());
       expect(held.length).toBeGreaterThan(0);

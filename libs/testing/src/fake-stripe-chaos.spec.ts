@@ -135,6 +135,18 @@ describe(FakeStripeChaos.name, () => {
       data: unknown[];
     };
     expect(listed.data.length).toBe(fake.transfers().length);
+    await stripe.paymentIntents.create({
+      amount: 500,
+      currency: 'usd',
+      payment_method: fake.createPaymentMethod().id,
+      confirm: true,
+    });
+    const charges = (await (await control('GET', '/_chaos/charges')).json()) as {
+      paymentIntents: unknown[];
+      refunds: unknown[];
+    };
+    expect(charges.paymentIntents).toHaveLength(1);
+    expect(charges).toEqual({ paymentIntents: fake.paymentIntents(), refunds: fake.refunds() });
 
     const bad = await control('POST', '/_chaos', { seed: 1, rates: { meteor: 0.5 } });
     expect(bad.status).toBe(400);

@@ -1,5 +1,5 @@
 import { IncomingMessage, ServerResponse } from 'node:http';
-import { FakeStripeTransfer } from './fake-stripe.types';
+import { FakeStripePaymentIntent, FakeStripeRefund, FakeStripeTransfer } from './fake-stripe.types';
 import { readBody } from './stripe-wire';
 
 /**
@@ -94,8 +94,15 @@ function matches(pattern: string, method: string, path: string): boolean {
 /**
  * The fake's fault-injection switch, driven over HTTP: `POST /_chaos` with a StripeChaosConfig
  * turns it on, `DELETE /_chaos` off (answering what it injected), `GET /_chaos` reports, and
- * `GET /_chaos/transfers` lists every transfer (the Stripe list endpoint pages by 100).
+ * `GET /_chaos/transfers` lists every transfer (the Stripe list endpoint pages by 100) and
+ * `GET /_chaos/charges` every payment intent and refund.
  */
+/** Every card payment the fake holds, for the fault harness's money invariant. */
+export interface FakeStripeCharges {
+  paymentIntents: FakeStripePaymentIntent[];
+  refunds: FakeStripeRefund[];
+}
+
 export class FakeStripeChaos {
   private config: StripeChaosConfig | null = null;
   private random: () => number = () => 1;
@@ -103,7 +110,13 @@ export class FakeStripeChaos {
   private injected = this.zeroCounts();
   private readonly hanging = new Set<NodeJS.Timeout>();
 
-  constructor(private readonly allTransfers: () => FakeStripeTransfer[]) {}
+  constructor(
+    private readonly allTransfers: () => FakeStripeTransfer[],
+    private readonly allCharges: () => FakeStripeCharges = () => ({
+      paymentIntents: [],
+      refunds: [],
+    }),
+  ) {}
 
   configure(config: StripeChaosConfig | null): void {
     this.config = config === null ? null : parseConfig(config);
@@ -214,6 +227,9 @@ export class FakeStripeChaos {
       if (path === CHAOS_PATH && method === 'GET') return json(res, 200, this.status());
       if (path === `${CHAOS_PATH}/transfers` && method === 'GET') {
         return json(res, 200, { data: this.allTransfers() });
+      }
+      if (path === `${CHAOS_PATH}/charges` && method === 'GET') {
+        return json(res, 200, this.allCharges());
       }
       return json(res, 404, { error: { message: `no chaos route ${method} ${path}` } });
     } catch (err) {

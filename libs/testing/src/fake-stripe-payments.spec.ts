@@ -184,4 +184,31 @@ describe(`${FakeStripe.name} card payments`, () => {
     expect(pmA.card?.fingerprint).toBe(pmA2.card?.fingerprint);
     expect(pmB.card?.fingerprint).not.toBe(pmA.card?.fingerprint);
   });
+
+  it('finds payment intents by a metadata value, as Stripe search does', async () => {
+    const pm = await card('4242424242424242');
+    const attempt = `attempt-${Date.now()}`;
+    const made = await stripe.paymentIntents.create({
+      amount: 1200,
+      currency: 'usd',
+      payment_method: pm.id,
+      confirm: true,
+      metadata: { charge_attempt_id: attempt },
+    });
+    await charge(pm.id, 1300);
+
+    const found = await stripe.paymentIntents.search({
+      query: `metadata['charge_attempt_id']:'${attempt}' AND status:'succeeded'`,
+    });
+    const none = await stripe.paymentIntents.search({
+      query: "metadata['charge_attempt_id']:'never-made'",
+    });
+
+    expect(found.data.map((p) => p.id)).toEqual([made.id]);
+    expect(none.data).toEqual([]);
+    await expect(stripe.paymentIntents.search({ query: 'amount>1000' })).rejects.toMatchObject({
+      statusCode: 400,
+      param: 'query',
+    });
+  });
 });

@@ -45,6 +45,9 @@ export class FakeStripePayments {
   route(method: string, path: string, form: FormObject): Reply | undefined {
     const [, version, resource, id, extra] = path.split('/');
     if (version !== 'v1' || extra !== undefined) return undefined;
+    if (method === 'GET' && resource === 'payment_intents' && id === 'search') {
+      return this.searchPaymentIntents(form);
+    }
     const one = id !== undefined;
     switch (`${method} ${resource}${one ? '/:id' : ''}`) {
       case 'POST payment_methods':
@@ -260,6 +263,49 @@ export class FakeStripePayments {
     return {
       status: 200,
       body: { object: 'list', url: '/v1/refunds', has_more: false, data: refunds },
+    };
+  }
+
+  /**
+   * Stripe's search (`GET /v1/payment_intents/search`) for the clauses the platform uses:
+   * `metadata['key']:'value'` and `status:'value'`, joined by AND. Unlike Stripe's, it is
+   * consistent at once.
+   */
+  private searchPaymentIntents(form: FormObject): Reply {
+    const query = stringParam(form, 'query');
+    if (query === undefined) return missingParam('query');
+    const clauses = query.split(/\s+AND\s+/);
+    const matchers: Array<(p: FakeStripePaymentIntent) => boolean> = [];
+    for (const clause of clauses) {
+      const metadata = /^metadata\['([^']+)'\]:'((?:[^'\\]|\\.)*)'$/.exec(clause.trim());
+      const status = /^status:'([a-z_]+)'$/.exec(clause.trim());
+      if (metadata) {
+        const [, key, quoted] = metadata;
+        const value = quoted.replace(/\\(.)/g, '$1');
+        matchers.push((p) => p.metadata[key] === value);
+      } else if (status) {
+        matchers.push((p) => p.status === status[1]);
+      } else {
+        return invalidParam('query', `The fake cannot search with this clause: ${clause}`);
+      }
+    }
+    const limitText = stringParam(form, 'limit');
+    const limit = limitText === undefined ? 10 : Number(limitText);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
+      return invalidParam('limit', 'limit must be an integer between 1 and 100');
+    }
+    const all = [...this.paymentIntentsById.values()]
+      .filter((p) => matchers.every((m) => m(p)))
+      .reverse();
+    return {
+      status: 200,
+      body: {
+        object: 'search_result',
+        url: '/v1/payment_intents/search',
+        has_more: all.length > limit,
+        next_page: null,
+        data: all.slice(0, limit),
+      },
     };
   }
 

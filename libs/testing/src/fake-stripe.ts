@@ -50,7 +50,10 @@ export class FakeStripe {
   private readonly delays: { remaining: number; delay: InjectedDelay }[] = [];
   private readonly log: FakeStripeRequest[] = [];
   /** Random failures for the fault harness, switched on over HTTP (`POST /_chaos`). */
-  readonly chaos = new FakeStripeChaos(() => this.transfers());
+  readonly chaos = new FakeStripeChaos(
+    () => this.transfers(),
+    () => ({ paymentIntents: this.paymentIntents(), refunds: this.refunds() }),
+  );
 
   constructor(
     private readonly now: () => Date = () => new Date(),

@@ -24,6 +24,8 @@ import { VerificationController } from './verification/verification.controller';
 import { RefundBooking } from './refunds/refund-booking.usecase';
 import { RefundsController } from './refunds/refunds.controller';
 import { CardPayments } from './payments/card-payments';
+import { ChargeAttempts } from './payments/charge-attempts';
+import { ReconcileChargeAttemptsJob } from './payments/reconcile-charge-attempts.job';
 import { stripeProvider } from './payments/stripe.client';
 
 @Module({})
@@ -65,6 +67,8 @@ export class AppModule {
         WalletClient,
         stripeProvider,
         CardPayments,
+        ChargeAttempts,
+        ReconcileChargeAttemptsJob,
         CreditReminderEmailsJob,
         {
           provide: EmailSender,

@@ -163,6 +163,28 @@ describe('bookings card payments', () => {
     expect(published).not.toContain(pm.card.fingerprint);
   });
 
+  it('shows the charge to the student and admins, never to the instructor', async () => {
+    const [instructor, sam] = [await liveInstructor(), await student()];
+    const paymentMethodId = await createTestPaymentMethod(stripe.url);
+    const booked = await book(sam, instructor, { paymentMethodId }).expect(201);
+    const path = `/bookings/${booked.body.id}`;
+
+    const byStudent = await http().get(path).set(as(sam, 'student')).expect(200);
+    const byAdmin = await http().get(path).set(as(randomUUID(), 'admin')).expect(200);
+    const byInstructor = await http().get(path).set(as(instructor, 'instructor')).expect(200);
+    const cancelled = await http()
+      .post(`${path}/cancel`)
+      .set(as(instructor, 'instructor'))
+      .expect(200);
+
+    expect(booked.body.paymentIntentId).toMatch(/^pi_/);
+    expect(byStudent.body.paymentIntentId).toBe(booked.body.paymentIntentId);
+    expect(byAdmin.body.paymentIntentId).toBe(booked.body.paymentIntentId);
+    expect(byInstructor.body).not.toHaveProperty('paymentIntentId');
+    expect(cancelled.body).not.toHaveProperty('paymentIntentId');
+    expect(JSON.stringify([byInstructor.body, cancelled.body])).not.toContain('pi_');
+  });
+
   it('answers 402 PAYMENT_DECLINED for a declined card and books nothing', async () => {
     const [instructor, sam] = [await liveInstructor(), await student()];
     const paymentMethodId = await createTestPaymentMethod(stripe.url, TEST_CARDS.declined);

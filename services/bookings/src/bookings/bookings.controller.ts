@@ -18,14 +18,18 @@ export interface BookingView {
   benefit: { kind: string; amount: { amountCents: number; currency: string } };
   total: { amountCents: number; currency: string };
   quoteId: string | null;
-  /** The card charge of `total` (a Stripe PaymentIntent id); null when nothing was due. */
-  paymentIntentId: string | null;
+  /**
+   * The card charge of `total` (a Stripe PaymentIntent id); null when nothing was due. Shown to
+   * the student who paid and to admins only: absent from the instructor's view.
+   */
+  paymentIntentId?: string | null;
   status: string;
   cancelledAt: string | null;
   completedAt: string | null;
 }
 
-function view(b: Booking): BookingView {
+function view(b: Booking, caller: CallerIdentity): BookingView {
+  const seesPayment = b.studentId === caller.userId || caller.roles.includes('admin');
   return {
     id: b.id,
     studentId: b.studentId,
@@ -36,7 +40,7 @@ function view(b: Booking): BookingView {
     benefit: { kind: b.benefitKind, amount: { amountCents: b.benefitCents, currency: b.currency } },
     total: { amountCents: b.priceCents - b.benefitCents, currency: b.currency },
     quoteId: b.quoteId,
-    paymentIntentId: b.paymentIntentId,
+    ...(seesPayment ? { paymentIntentId: b.paymentIntentId } : {}),
     status: b.status,
     cancelledAt: b.cancelledAt?.toISOString() ?? null,
     completedAt: b.completedAt?.toISOString() ?? null,
@@ -65,9 +69,10 @@ export class BookingsController {
           quoteSignature,
           paymentMethodId,
         }),
+        caller,
       );
     }
-    return view(await this.bookings.create(caller, dto));
+    return view(await this.bookings.create(caller, dto), caller);
   }
 
   @Post(':id/cancel')
@@ -76,7 +81,7 @@ export class BookingsController {
     @Caller(['student', 'instructor']) caller: CallerIdentity,
     @Param('id', new ParseUUIDPipe()) id: string,
   ): Promise<BookingView> {
-    return view(await this.cancelBooking.execute(caller, id));
+    return view(await this.cancelBooking.execute(caller, id), caller);
   }
 
   @Get(':id')
@@ -84,7 +89,7 @@ export class BookingsController {
     @Caller() caller: CallerIdentity,
     @Param('id', new ParseUUIDPipe()) id: string,
   ): Promise<BookingView> {
-    return view(await this.bookings.get(caller, id));
+    return view(await this.bookings.get(caller, id), caller);
   }
 
   @Post(':id/complete')
@@ -93,6 +98,6 @@ export class BookingsController {
     @Caller(['instructor']) caller: CallerIdentity,
     @Param('id', new ParseUUIDPipe()) id: string,
   ): Promise<BookingView> {
-    return view(await this.bookings.complete(caller, id));
+    return view(await this.bookings.complete(caller, id), caller);
   }
 }

@@ -8,6 +8,7 @@ import { BookingsError } from '../bookings-error';
 import { platformFeeCents } from '../checkout/choose-benefit';
 import { BookingsConfig } from '../config/bookings.config';
 import { CardPayment, CardPayments } from '../payments/card-payments';
+import { ChargeAttempts } from '../payments/charge-attempts';
 import { Booking } from './booking.entity';
 import { CreateBookingDto } from './dto/create-booking.dto';
 import { checkLessonDraft } from './lesson-draft';
@@ -20,6 +21,7 @@ export class BookingsService {
     private readonly relay: OutboxRelay,
     private readonly clock: Clock,
     private readonly payments: CardPayments,
+    private readonly attempts: ChargeAttempts,
     @Inject(BookingsConfig) private readonly config: BookingsConfig,
   ) {}
 
@@ -44,13 +46,14 @@ export class BookingsService {
       );
       payment = await this.payments.charge({
         bookingId: id,
+        studentId: caller.userId,
         amountCents: dto.priceCents,
         currency: dto.currency,
         paymentMethodId,
       });
     }
     const booking = await this.book(caller, dto, id, now, payment).catch(async (err: unknown) => {
-      if (payment) await this.payments.tryRefund(id, payment.paymentIntentId);
+      if (payment) await this.payments.tryRefund(id, payment);
       throw err;
     });
     this.relay.kick();
@@ -96,6 +99,9 @@ export class BookingsService {
         paymentRefundId: null,
       });
       await tx.insert(Booking, created);
+      if (payment) {
+        await this.attempts.markBooked(tx, payment.attemptId, payment.paymentIntentId);
+      }
       await this.outbox.add(
         tx,
         Topics.BookingConfirmed,

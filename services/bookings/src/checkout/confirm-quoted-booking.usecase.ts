@@ -8,6 +8,7 @@ import { Booking } from '../bookings/booking.entity';
 import { checkLessonDraft, LessonDraft } from '../bookings/lesson-draft';
 import { BookingsConfig } from '../config/bookings.config';
 import { CardPayment, CardPayments } from '../payments/card-payments';
+import { ChargeAttempts } from '../payments/charge-attempts';
 import { CheckoutQuote, holdsWalletFunds, reservationReference } from './checkout-quote.entity';
 import { applicableDiscount } from './choose-benefit';
 import { quoteSignatureMatches } from './quote-signature';
@@ -39,6 +40,7 @@ export class ConfirmQuotedBooking {
     private readonly discounts: RefereeDiscounts,
     private readonly wallet: WalletClient,
     private readonly payments: CardPayments,
+    private readonly attempts: ChargeAttempts,
     private readonly outbox: OutboxWriter,
     private readonly relay: OutboxRelay,
     private readonly clock: Clock,
@@ -77,6 +79,7 @@ export class ConfirmQuotedBooking {
       try {
         payment = await this.payments.charge({
           bookingId: quote.bookingId,
+          studentId: quote.studentId,
           amountCents: quote.totalCents,
           currency: quote.currency.trim(),
           paymentMethodId,
@@ -105,12 +108,12 @@ export class ConfirmQuotedBooking {
         const winner = await this.dataSource.manager.findOneBy(Booking, { quoteId: quote.id });
         if (winner) {
           if (payment && winner.paymentIntentId !== payment.paymentIntentId) {
-            await this.payments.tryRefund(quote.bookingId, payment.paymentIntentId);
+            await this.payments.tryRefund(quote.bookingId, payment);
           }
           return winner;
         }
       }
-      if (payment) await this.payments.tryRefund(quote.bookingId, payment.paymentIntentId);
+      if (payment) await this.payments.tryRefund(quote.bookingId, payment);
       if (holds) await this.wallet.tryGiveBack(reference, 'not_confirmed');
       throw err;
     }
@@ -198,6 +201,7 @@ export class ConfirmQuotedBooking {
       paymentRefundId: null,
     });
     await tx.insert(Booking, booking);
+    if (payment) await this.attempts.markBooked(tx, payment.attemptId, payment.paymentIntentId);
     await this.outbox.add(
       tx,
       Topics.BookingConfirmed,

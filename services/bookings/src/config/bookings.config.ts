@@ -155,4 +155,20 @@ export class BookingsConfig extends DataServiceConfig {
   @Min(500)
   @Max(60_000)
   STRIPE_TIMEOUT_MS: number = 10_000;
+
+  /** How often card charges left without a settled booking are reconciled with Stripe. */
+  @toInt()
+  @IsInt()
+  @Min(1000)
+  CHARGE_RECONCILE_INTERVAL_MS: number = 60_000;
+
+  /**
+   * How old a charge still 'charging' must be before the reconciliation settles it: longer than
+   * a booking request can take (more than twice STRIPE_TIMEOUT_MS, checked at boot) and than
+   * Stripe's search takes to show a new intent (about a minute).
+   */
+  @toInt()
+  @IsInt()
+  @Min(1000)
+  CHARGE_RECONCILE_GRACE_MS: number = 5 * 60_000;
 }

@@ -3,16 +3,18 @@ import { DataSource } from 'typeorm';
 import { Account } from '../accounts/account.entity';
 import { Booking } from '../bookings/booking.entity';
 import { CheckoutQuote } from '../checkout/checkout-quote.entity';
+import { ChargeAttempt } from '../payments/charge-attempt.entity';
 import { CreateBookingsSchema1763690000000 } from './migrations/1763690000000-create-bookings-schema';
 import { AddMessagingReplayAndDeadLetters1796080000000 } from './migrations/1796080000000-add-messaging-replay-and-dead-letters';
 import { CreateCheckoutQuotes1796120200000 } from './migrations/1796120200000-create-checkout-quotes';
 import { CreateCreditReminderEmails1796120300000 } from './migrations/1796120300000-create-credit-reminder-emails';
 import { AddBookingPayments1796120400000 } from './migrations/1796120400000-add-booking-payments';
+import { CreateChargeAttempts1796120500000 } from './migrations/1796120500000-create-charge-attempts';
 import { CreateVerificationCodes1796110000000 } from './migrations/1796110000000-create-verification-codes';
 import { VerificationCode } from '../verification/verification-code.entity';
 import { AddSchemaLocks1796111000000 } from './migrations/1796111000000-add-schema-locks';
 
-export const BOOKINGS_ENTITIES = [Account, Booking, CheckoutQuote, VerificationCode];
+export const BOOKINGS_ENTITIES = [Account, Booking, ChargeAttempt, CheckoutQuote, VerificationCode];
 
 /** The bookings DataSource: used by the app, `migrate` and the tests alike. */
 export function bookingsDataSource(url: string, schema = 'bookings'): DataSource {
@@ -29,6 +31,7 @@ export function bookingsDataSource(url: string, schema = 'bookings'): DataSource
       CreateCheckoutQuotes1796120200000,
       CreateCreditReminderEmails1796120300000,
       AddBookingPayments1796120400000,
+      CreateChargeAttempts1796120500000,
     ],
   });
 }

@@ -3,6 +3,7 @@ import { attributionHash } from '@rewards/contracts';
 import Stripe from 'stripe';
 import { BookingsError } from '../bookings-error';
 import { BookingsConfig } from '../config/bookings.config';
+import { ChargeAttempts } from './charge-attempts';
 import { STRIPE } from './stripe.client';
 
 /** A Stripe PaymentMethod id as Stripe.js hands it to a client. */
@@ -10,6 +11,7 @@ const PAYMENT_METHOD_ID = /^pm_[A-Za-z0-9_]{1,200}$/;
 
 export interface CardCharge {
   bookingId: string;
+  studentId: string;
   amountCents: number;
   currency: string;
   paymentMethodId: string;
@@ -17,6 +19,8 @@ export interface CardCharge {
 
 /** A charge that succeeded: what the booking keeps of it. */
 export interface CardPayment {
+  /** The charge_attempts row: marked booked in the booking's transaction. */
+  attemptId: string;
   paymentIntentId: string;
   /** Keyed hash of the card's fingerprint: equal for one card, whatever the payment method. */
   fingerprintHash: string;
@@ -24,9 +28,10 @@ export interface CardPayment {
 
 /**
  * The student's card, charged at Stripe when a priced booking is confirmed and refunded when it
- * is cancelled. Each call carries a key derived from the booking, so a retry (of the client, of
- * the SDK, after a crash) never charges or refunds twice. The card's fingerprint is read only to
- * be hashed: it is never stored, logged or published as it is.
+ * is cancelled. Each charge is recorded (charge_attempts) before Stripe is called and its id is
+ * the charge's idempotency key, so a retry (of the client, of the SDK) never charges twice and a
+ * charge left without its booking (a crash) is found and refunded by the reconciliation job. The
+ * card's fingerprint is read only to be hashed: it is never stored, logged or published as it is.
  */
 @Injectable()
 export class CardPayments {
@@ -35,6 +40,7 @@ export class CardPayments {
   constructor(
     @Inject(STRIPE) private readonly stripe: Stripe,
     @Inject(BookingsConfig) private readonly config: BookingsConfig,
+    private readonly attempts: ChargeAttempts,
   ) {}
 
   /** The payment method a booking with `amountCents` due must carry; refuses a missing one. */
@@ -55,22 +61,28 @@ export class CardPayments {
 
   async charge(charge: CardCharge): Promise<CardPayment> {
     const fingerprint = await this.fingerprintOf(charge.paymentMethodId);
+    const currency = charge.currency.toLowerCase();
+    // Committed before the call: whatever happens next, the reconciliation can find the charge.
+    const attemptId = await this.attempts.open({ ...charge, currency });
     let intent: Stripe.PaymentIntent;
     try {
       intent = await this.stripe.paymentIntents.create(
         {
           amount: charge.amountCents,
-          currency: charge.currency.toLowerCase(),
+          currency,
           payment_method: charge.paymentMethodId,
           payment_method_types: ['card'],
           confirm: true,
-          metadata: { booking_id: charge.bookingId },
+          metadata: { booking_id: charge.bookingId, charge_attempt_id: attemptId },
         },
         // Per card: a retry with the same card replays its answer; another card is a new try.
-        { idempotencyKey: `booking-${charge.bookingId}-${charge.paymentMethodId}` },
+        { idempotencyKey: attemptId },
       );
     } catch (err) {
       if (err instanceof Stripe.errors.StripeCardError) {
+        await this.attempts.settle(attemptId, 'declined', {
+          paymentIntentId: err.payment_intent?.id,
+        });
         this.logger.warn({
           message: 'card declined',
           bookingId: charge.bookingId,
@@ -78,14 +90,20 @@ export class CardPayments {
         });
         throw declined(err.message);
       }
-      if (isMissingPaymentMethod(err)) throw invalidMethod('no such payment method');
+      if (isMissingPaymentMethod(err)) {
+        await this.attempts.settle(attemptId, 'abandoned');
+        throw invalidMethod('no such payment method');
+      }
+      // Left charging: whether Stripe charged is not known; the reconciliation finds out.
       throw this.unavailable('charge', charge.bookingId, err);
     }
     if (intent.status !== 'succeeded') {
       // E.g. requires_action (3-D Secure): this checkout cannot take the customer through it.
+      await this.attempts.settle(attemptId, 'declined', { paymentIntentId: intent.id });
       throw declined(`the card payment was not completed (${intent.status})`);
     }
     return {
+      attemptId,
       paymentIntentId: intent.id,
       fingerprintHash: attributionHash(this.config.ATTRIBUTION_HASH_PEPPER, 'card', fingerprint),
     };
@@ -112,16 +130,25 @@ export class CardPayments {
     }
   }
 
-  /** Gives a charge back after a booking could not be made of it; a failure is only logged. */
-  async tryRefund(bookingId: string, paymentIntentId: string): Promise<void> {
-    await this.refund(bookingId, paymentIntentId).catch((err: unknown) =>
+  /**
+   * Gives a charge back after a booking could not be made of it. A failure is logged and the
+   * attempt stays charging: the reconciliation job refunds it once Stripe answers again.
+   */
+  async tryRefund(bookingId: string, payment: CardPayment): Promise<void> {
+    const { attemptId, paymentIntentId } = payment;
+    try {
+      await this.attempts.recordIntent(attemptId, paymentIntentId);
+      const refundId = await this.refund(bookingId, paymentIntentId);
+      await this.attempts.settle(attemptId, 'refunded', { paymentIntentId, refundId });
+    } catch (err) {
       this.logger.error({
-        message: 'refund of a charge without booking failed: refund it by hand',
+        message: 'refund of a charge without booking failed: the reconciliation will retry it',
         bookingId,
+        attemptId,
         paymentIntentId,
         err: String(err),
-      }),
-    );
+      });
+    }
   }
 
   private async fingerprintOf(paymentMethodId: string): Promise<string> {

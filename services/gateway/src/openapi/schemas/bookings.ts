@@ -57,23 +57,28 @@ export const BOOKINGS_SCHEMAS: Record<string, JsonSchema> = {
     },
     ['currency', 'quoteId', 'quoteSignature', 'paymentMethodId'],
   ),
-  Booking: object({
-    id: uuid,
-    studentId: uuid,
-    instructorId: uuid,
-    startsAt: dateTime,
-    endsAt: dateTime,
-    price: money,
-    benefit: ref('AppliedBenefit'),
-    total: money,
-    quoteId: nullableStr({ format: 'uuid' }),
-    paymentIntentId: nullableStr({
-      description: 'the Stripe PaymentIntent that charged `total`; null when nothing was due',
-    }),
-    status: str({ enum: ['confirmed', 'cancelled', 'completed'] }),
-    cancelledAt: nullableDateTime,
-    completedAt: nullableDateTime,
-  }),
+  Booking: object(
+    {
+      id: uuid,
+      studentId: uuid,
+      instructorId: uuid,
+      startsAt: dateTime,
+      endsAt: dateTime,
+      price: money,
+      benefit: ref('AppliedBenefit'),
+      total: money,
+      quoteId: nullableStr({ format: 'uuid' }),
+      paymentIntentId: nullableStr({
+        description:
+          'the Stripe PaymentIntent that charged `total`; null when nothing was due; shown to ' +
+          'the student and admins only',
+      }),
+      status: str({ enum: ['confirmed', 'cancelled', 'completed'] }),
+      cancelledAt: nullableDateTime,
+      completedAt: nullableDateTime,
+    },
+    ['paymentIntentId'],
+  ),
   AppliedBenefit: object({
     kind: str({ enum: ['referee_discount', 'wallet_credit', 'none'] }),
     amount: money,
