@@ -447,6 +447,8 @@ export interface Progress {
   settled: boolean;
   /** Pending payouts not due yet (a crashed attempt's lease, a retry delay): worth waiting for. */
   nextPayoutAttemptAt: Date | null;
+  /** Card charges not yet settled as booked or refunded: the reconciliation job will move them. */
+  openCharges: number;
   summary: string;
 }
 
@@ -472,6 +474,7 @@ export async function readProgress(client: Client, stripeTransfers: number): Pro
        (SELECT count(*) FROM payouts.payouts WHERE status = 'pending_transfer') AS payouts_pending,
        (SELECT count(*) FROM payouts.transfer_attempts) AS attempts,
        (SELECT min(next_attempt_at) FROM payouts.payouts WHERE status = 'pending_transfer') AS next_attempt,
+       (SELECT count(*) FROM bookings.charge_attempts WHERE state = 'charging') AS charging,
        ${outboxSums} AS backlog,
        ${inboxSums} AS inbox`,
   );
@@ -483,6 +486,7 @@ export async function readProgress(client: Client, stripeTransfers: number): Pro
     'payouts',
     'payouts_paid',
     'attempts',
+    'charging',
     'backlog',
     'inbox',
   ]
@@ -495,10 +499,13 @@ export async function readProgress(client: Client, stripeTransfers: number): Pro
       n('owed') === n('paid') &&
       n('payouts_paid') === n('paid') &&
       n('payouts_pending') === 0 &&
+      n('charging') === 0 &&
       n('backlog') === 0,
     nextPayoutAttemptAt: (row.next_attempt as Date | null) ?? null,
+    openCharges: n('charging'),
     summary:
       `owed ${n('owed')}, referrals paid ${n('paid')}, payouts paid ${n('payouts_paid')}` +
-      ` pending ${n('payouts_pending')}, transfers ${stripeTransfers}, outbox backlog ${n('backlog')}`,
+      ` pending ${n('payouts_pending')}, transfers ${stripeTransfers}, card charges open` +
+      ` ${n('charging')}, outbox backlog ${n('backlog')}`,
   };
 }

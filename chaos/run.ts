@@ -165,7 +165,9 @@ async function waitForQuiet(
     if (progress.settled && still >= SETTLED_QUIET_MS) return done('settled');
     // A payout not due yet (a lease after a crash, a retry delay) will still move: wait for it.
     const due = progress.nextPayoutAttemptAt?.getTime();
-    const waitingForPayout = due !== undefined && due < began + LEASE_BOUND_MS;
+    // So will a card charge left open by a kill: the reconciliation job settles it after its grace.
+    const waitingForPayout =
+      (due !== undefined && due < began + LEASE_BOUND_MS) || progress.openCharges > 0;
     if (still >= QUIET_MS && !waitingForPayout) return done(`quiet for ${QUIET_MS / 1000}s`);
     if (waited >= QUIET_BOUND_MS && !waitingForPayout) return done('bound reached');
     if (waited >= LEASE_BOUND_MS) return done('lease bound reached');
