@@ -3,10 +3,13 @@ import {
   GATEWAY_ISSUER,
   INTERNAL_TOKEN_HEADER,
   PlatformError,
+  UpstreamCallError,
+  UpstreamClient,
   activeTraceparent,
   noteErrorCode,
   requestIdOf,
   signInternalToken,
+  type UpstreamAnswer,
 } from '@rewards/service-kit';
 import type { Request, Response } from 'express';
 import { verifiedCaller } from '../auth/access.guard';
@@ -14,7 +17,6 @@ import { describeError } from '../http/describe-error';
 import { clientIp } from '../rate-limit/client-ip';
 import type { GatewayConfig } from '../config/gateway.config';
 import { isInternalPath, UPSTREAMS, type ProxyRoute, type UpstreamName } from './routes';
-import { UpstreamCallError, UpstreamClient, type UpstreamAnswer } from './upstream-client';
 
 export type UpstreamUrls = Record<UpstreamName, string>;
 export type UpstreamClients = Record<UpstreamName, UpstreamClient>;
