@@ -8,7 +8,7 @@ import {
   activeTraceparent,
   noteErrorCode,
   requestIdOf,
-  signInternalToken,
+  InternalTokenSigner,
   type UpstreamAnswer,
 } from '@rewards/service-kit';
 import type { Request, Response } from 'express';
@@ -133,12 +133,15 @@ function upstreamErrorCode(answer: Buffer): string | undefined {
  */
 export class ProxyService {
   private readonly logger = new Logger(ProxyService.name);
+  private readonly signer: InternalTokenSigner;
 
   constructor(
     private readonly clients: UpstreamClients,
-    private readonly internalAuthKey: string,
+    internalAuthKey: string,
     private readonly trustedProxyHops = 0,
-  ) {}
+  ) {
+    this.signer = new InternalTokenSigner(internalAuthKey);
+  }
 
   async forward(route: ProxyRoute, req: Request, res: Response): Promise<void> {
     const path = this.targetPath(route, req);
@@ -167,14 +170,11 @@ export class ProxyService {
       throw new Error(`${route.method} ${route.path} reached the proxy without a verified caller`);
     }
     // The service believes only this: who the gateway verified, addressed to it, for a minute.
-    headers[INTERNAL_TOKEN_HEADER] = signInternalToken(
-      {
-        iss: GATEWAY_ISSUER,
-        aud: route.upstream,
-        ...(caller ? { usr: { id: caller.userId, roles: caller.roles } } : {}),
-      },
-      this.internalAuthKey,
-    );
+    headers[INTERNAL_TOKEN_HEADER] = this.signer.sign({
+      iss: GATEWAY_ISSUER,
+      aud: route.upstream,
+      ...(caller ? { usr: { id: caller.userId, roles: caller.roles } } : {}),
+    });
 
     let answer: UpstreamAnswer;
     try {
