@@ -134,9 +134,11 @@ async function openLoop(url: string): Promise<LoadResult> {
   const inFlight: Promise<void>[] = [];
   for (let i = 0; i < total; i += 1) {
     const due = t0 + i * interval;
-    const wait = due - performance.now();
-    // Never early: a request sent before it was due would count a negative latency.
-    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    // Never early (timers round fractional delays down): a request sent before it was due
+    // would count a negative latency.
+    for (let wait = due - performance.now(); wait > 0; wait = due - performance.now()) {
+      await new Promise((resolve) => setTimeout(resolve, Math.ceil(wait)));
+    }
     inFlight.push(
       get(url).then(
         (status) => {
