@@ -34,11 +34,21 @@ async function freePort(): Promise<number> {
 }
 
 const children: ChildProcess[] = [];
+/** The last lines each child wrote, shown when it dies before answering. */
+const childOutput = new Map<ChildProcess, string[]>();
 function start(args: string[], extraEnv: Record<string, string> = {}): ChildProcess {
   const child = spawn(process.execPath, args, {
     env: { ...process.env, ...extraEnv },
-    stdio: ['ignore', 'ignore', 'inherit'],
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
+  const lines: string[] = [];
+  const keep = (chunk: Buffer) => {
+    lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+    lines.splice(0, Math.max(0, lines.length - 20));
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  childOutput.set(child, lines);
   children.push(child);
   return child;
 }
@@ -63,15 +73,22 @@ function get(url: string): Promise<number> {
   });
 }
 
-async function waitFor(url: string): Promise<void> {
+async function waitFor(url: string, child: ChildProcess): Promise<void> {
   const deadline = Date.now() + 60_000;
+  let last = 'no answer';
   for (;;) {
     try {
-      if ((await get(url)) < 500) return;
-    } catch {
-      // not listening yet
+      const status = await get(url);
+      if (status === 200) return;
+      last = `answered ${status}`;
+    } catch (err) {
+      last = err instanceof Error ? err.message : String(err); // not listening yet
     }
-    if (Date.now() > deadline) throw new Error(`${url} did not come up`);
+    const output = () => (childOutput.get(child) ?? []).join('\n');
+    if (child.exitCode !== null) {
+      throw new Error(`${url}: its process exited with ${child.exitCode}:\n${output()}`);
+    }
+    if (Date.now() > deadline) throw new Error(`${url} did not come up (${last}):\n${output()}`);
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
 }
@@ -117,8 +134,11 @@ async function openLoop(url: string): Promise<LoadResult> {
   const inFlight: Promise<void>[] = [];
   for (let i = 0; i < total; i += 1) {
     const due = t0 + i * interval;
-    const wait = due - performance.now();
-    if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
+    // Never early (timers round fractional delays down): a request sent before it was due
+    // would count a negative latency.
+    for (let wait = due - performance.now(); wait > 0; wait = due - performance.now()) {
+      await new Promise((resolve) => setTimeout(resolve, Math.ceil(wait)));
+    }
     inFlight.push(
       get(url).then(
         (status) => {
@@ -173,11 +193,10 @@ const round = (n: number) => Math.round(n * 100) / 100;
 async function main(): Promise<void> {
   const root = findRepoRoot(__dirname);
   const date = new Date();
-  const [helloPort, servicePort, gatewayPort, gatewayRedisPort] = await Promise.all(
-    [0, 1, 2, 3].map(() => freePort()),
-  );
-  startStatic(helloPort, 'hello', 'text/plain');
-  startStatic(servicePort, BODY, 'application/json; charset=utf-8');
+  const [helloPort, servicePort, gatewayPort, gatewayRedisPort, metricsPort, metricsRedisPort] =
+    await Promise.all([0, 1, 2, 3, 4, 5].map(() => freePort()));
+  const hello = startStatic(helloPort, 'hello', 'text/plain');
+  const service = startStatic(servicePort, BODY, 'application/json; charset=utf-8');
   let redisUrl = process.env.REDIS_URL;
   if (redisUrl === undefined && spawnSync('sh', ['-c', 'command -v redis-server']).status === 0) {
     const port = await freePort();
@@ -191,10 +210,13 @@ async function main(): Promise<void> {
     children.push(redis);
     redisUrl = `redis://127.0.0.1:${port}`;
   }
-  const gatewayEnv = (port: number, extra: Record<string, string> = {}) => ({
+  const gatewayEnv = (port: number, metrics: number, extra: Record<string, string> = {}) => ({
     NODE_ENV: 'production',
     LOG_LEVEL: 'warn',
     PORT: String(port),
+    // Each its own: two gateways on the default metrics port, or someone's platform on it, and
+    // the second one dies at boot.
+    METRICS_PORT: String(metrics),
     JWT_SECRET: randomBytes(32).toString('hex'),
     INTERNAL_AUTH_KEY: randomBytes(32).toString('hex'),
     REFERRALS_URL: `http://127.0.0.1:${servicePort}`,
@@ -203,16 +225,27 @@ async function main(): Promise<void> {
     ...extra,
   });
   const main = join(root, 'dist/services/gateway/src/main.js');
-  start([main], gatewayEnv(gatewayPort));
-  if (redisUrl) start([main], gatewayEnv(gatewayRedisPort, { REDIS_URL: redisUrl }));
+  const gateway = start([main], gatewayEnv(gatewayPort, metricsPort));
+  const gatewayRedis = redisUrl
+    ? start([main], gatewayEnv(gatewayRedisPort, metricsRedisPort, { REDIS_URL: redisUrl }))
+    : undefined;
 
+  const processes = new Map<string, ChildProcess>([
+    [`http://127.0.0.1:${helloPort}/`, hello],
+    [`http://127.0.0.1:${servicePort}${ROUTE}`, service],
+    [`http://127.0.0.1:${gatewayPort}${ROUTE}`, gateway],
+    ...(gatewayRedis
+      ? [[`http://127.0.0.1:${gatewayRedisPort}${ROUTE}`, gatewayRedis] as const]
+      : []),
+  ]);
+  const [helloUrl, directUrl, gatewayUrl, gatewayRedisUrl] = [...processes.keys()];
   const targets: Record<string, string> = {
-    hello: `http://127.0.0.1:${helloPort}/`,
-    direct: `http://127.0.0.1:${servicePort}${ROUTE}`,
-    gateway: `http://127.0.0.1:${gatewayPort}${ROUTE}`,
-    ...(redisUrl ? { gatewayRedis: `http://127.0.0.1:${gatewayRedisPort}${ROUTE}` } : {}),
+    hello: helloUrl,
+    direct: directUrl,
+    gateway: gatewayUrl,
+    ...(gatewayRedisUrl ? { gatewayRedis: gatewayRedisUrl } : {}),
   };
-  for (const url of Object.values(targets)) await waitFor(url);
+  for (const [url, child] of processes) await waitFor(url, child);
   const results: Record<string, { max: LoadResult; atRate: LoadResult }> = {};
   for (const [name, url] of Object.entries(targets)) {
     for (let i = 0; i < 200; i += 1) await get(url); // warm-up

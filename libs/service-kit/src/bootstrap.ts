@@ -11,7 +11,7 @@ import {
   stopOnSignals,
 } from './lifecycle';
 import { requestContext, StructuredLogger } from './logging';
-import { RequestShapeInterceptor } from './request-shape';
+import { RequestShapeGuard } from './request-shape';
 import { traceRequests } from './tracing/trace-requests';
 import { createValidationPipe } from './validation';
 
@@ -36,14 +36,16 @@ export function configureHttp(
   app: INestApplication,
   mapDomainError?: DomainErrorMapper,
   service = 'unknown',
+  /** accessLog: one debug line per request (runService: only when LOG_LEVEL=debug). */
+  options: { accessLog?: boolean } = {},
 ): void {
   const lifecycle = providerOf(app, ServiceLifecycle);
   if (lifecycle) app.use(closeConnectionsWhenDraining(lifecycle));
   app.use(requestContext());
-  app.use(traceRequests(service));
+  app.use(traceRequests(service, options));
   const metrics = providerOf(app, ServiceMetrics);
   if (metrics) app.use(httpMetricsMiddleware(metrics));
-  app.useGlobalInterceptors(new RequestShapeInterceptor());
+  app.useGlobalGuards(new RequestShapeGuard());
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new ErrorFilter(mapDomainError));
 }
@@ -84,7 +86,9 @@ export async function runService(options: {
     // Keeps the exact bytes of JSON bodies (req.rawBody): a signed webhook is verified on them.
     rawBody: true,
   });
-  configureHttp(app, options.mapDomainError, options.name);
+  configureHttp(app, options.mapDomainError, options.name, {
+    accessLog: options.logLevel === 'debug',
+  });
   await startInboxTransport(app);
   await app.listen(options.port, options.host);
   const metricsUrl = await app.get(ServiceMetrics).listen(options.metricsPort, options.host);

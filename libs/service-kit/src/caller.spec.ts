@@ -1,4 +1,4 @@
-import { Controller, Get, type INestApplication } from '@nestjs/common';
+import { Controller, Get, type ExecutionContext, type INestApplication } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { Test } from '@nestjs/testing';
 import request from 'supertest';
@@ -10,7 +10,7 @@ import {
   serviceCallHeaders,
   type CallerIdentity,
 } from './caller';
-import { ErrorFilter } from './errors';
+import { ErrorFilter, PlatformError } from './errors';
 import { INTERNAL_TOKEN_HEADER, signInternalToken } from './internal-token';
 
 const KEY = 'internal-key-for-tests-at-least-32-chars';
@@ -139,5 +139,47 @@ describe(callerFromClaims.name, () => {
     expect(
       callerFromClaims({ ...base, iss: 'gateway', usr: { id: 'robert); drop', roles: [] } }),
     ).toBeUndefined();
+  });
+});
+
+describe(`${InternalIdentityGuard.name}, a token seen again`, () => {
+  const NOW = 1_767_225_600;
+  const contextFor = (token: string) =>
+    ({
+      getType: () => 'http',
+      switchToHttp: () => ({ getRequest: () => ({ headers: { [INTERNAL_TOKEN_HEADER]: token } }) }),
+    }) as unknown as ExecutionContext;
+  const verdict = (guard: InternalIdentityGuard, token: string) => {
+    try {
+      return guard.canActivate(contextFor(token));
+    } catch (err) {
+      if (err instanceof PlatformError) return err.code;
+      throw err;
+    }
+  };
+
+  it('is accepted again within its second and refused once it has expired', () => {
+    let now = NOW;
+    const guard = new InternalIdentityGuard({
+      service: 'bookings',
+      key: KEY,
+      nowSeconds: () => now,
+    });
+    const token = signInternalToken({ iss: 'gateway', aud: 'bookings' }, KEY, NOW);
+    expect(verdict(guard, token)).toBe(true);
+    expect(verdict(guard, token)).toBe(true);
+    now = NOW + 60 + 30;
+    expect(verdict(guard, token)).toBe('UNAUTHENTICATED');
+  });
+
+  it('refuses a token with a bad signature every time', () => {
+    const guard = new InternalIdentityGuard({
+      service: 'bookings',
+      key: KEY,
+      nowSeconds: () => NOW,
+    });
+    const forged = signInternalToken({ iss: 'gateway', aud: 'bookings' }, 'x'.repeat(40), NOW);
+    expect(verdict(guard, forged)).toBe('UNAUTHENTICATED');
+    expect(verdict(guard, forged)).toBe('UNAUTHENTICATED');
   });
 });

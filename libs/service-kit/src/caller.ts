@@ -28,6 +28,9 @@ export interface CallerIdentity {
 // User ids are the identity provider's UUID subjects; anything else is no identity at all.
 const USER_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/** Verified tokens remembered within one second at most (one entry per caller and second). */
+const MAX_VERIFIED_PER_SECOND = 10_000;
+
 // The verified internal token of each in-flight request, kept off the request's own fields.
 const verifiedCalls = new WeakMap<Request, InternalTokenClaims>();
 
@@ -59,6 +62,12 @@ export interface InternalIdentityOptions {
  */
 @Injectable()
 export class InternalIdentityGuard implements CanActivate {
+  // Tokens verified within the current second. The gateway sends one token per caller and
+  // upstream a second (the same one to every public request), and a token's verdict can only
+  // change with the second, so within it a token seen before needs no HMAC or parse again.
+  private second = -1;
+  private readonly verified = new Map<string, InternalTokenClaims>();
+
   constructor(private readonly options: InternalIdentityOptions) {}
 
   canActivate(context: ExecutionContext): boolean {
@@ -69,19 +78,31 @@ export class InternalIdentityGuard implements CanActivate {
     if (typeof token !== 'string') {
       throw new PlatformError('UNAUTHENTICATED', 'send one internal token');
     }
-    try {
-      const claims = verifyInternalToken(token, {
-        key: this.options.key,
-        audience: this.options.service,
-        nowSeconds: (this.options.nowSeconds ?? (() => Math.floor(Date.now() / 1000)))(),
-      });
-      verifiedCalls.set(req, claims);
-      return true;
-    } catch (err) {
-      if (err instanceof InternalTokenError)
-        throw new PlatformError('UNAUTHENTICATED', err.message);
-      throw err;
+    const nowSeconds = (this.options.nowSeconds ?? (() => Math.floor(Date.now() / 1000)))();
+    if (nowSeconds !== this.second) {
+      this.verified.clear();
+      this.second = nowSeconds;
     }
+    let claims = this.verified.get(token);
+    if (claims === undefined) {
+      try {
+        claims = Object.freeze(
+          verifyInternalToken(token, {
+            key: this.options.key,
+            audience: this.options.service,
+            nowSeconds,
+          }),
+        );
+      } catch (err) {
+        if (err instanceof InternalTokenError)
+          throw new PlatformError('UNAUTHENTICATED', err.message);
+        throw err;
+      }
+      // Only verified tokens are kept, so no caller without the key can grow this.
+      if (this.verified.size < MAX_VERIFIED_PER_SECOND) this.verified.set(token, claims);
+    }
+    verifiedCalls.set(req, claims);
+    return true;
   }
 }
 

@@ -18,3 +18,4 @@ export * from './metrics';
 export * from './tracing';
 export * from './logging';
 export * from './jobs';
+export * from './upstream-client';

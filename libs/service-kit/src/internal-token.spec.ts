@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto';
 import {
   INTERNAL_TOKEN_TTL_SECONDS,
   InternalTokenError,
+  InternalTokenSigner,
   signInternalToken,
   verifyInternalToken,
 } from './internal-token';
@@ -91,5 +92,27 @@ describe(verifyInternalToken.name, () => {
     const header = { alg: 'HS256', typ: 'JWT' };
     const claims = { iss: 'gateway', aud: 'wallet', iat: NOW, exp: NOW + 60, usr: { id: 7 } };
     expect(refusal(raw(header, claims))).toBe('internal token user is malformed');
+  });
+});
+
+describe(InternalTokenSigner.name, () => {
+  it('gives what signing gives, reusing a token only within its second and for the same claims', () => {
+    let now = NOW;
+    const signer = new InternalTokenSigner(KEY, () => now);
+    const claims = { iss: 'gateway', aud: 'wallet', usr: USER };
+    const first = signer.sign(claims);
+    expect(first).toBe(signInternalToken(claims, KEY, NOW));
+    expect(signer.sign({ ...claims })).toBe(first);
+    expect(signer.sign({ iss: 'gateway', aud: 'wallet' })).toBe(
+      signInternalToken({ iss: 'gateway', aud: 'wallet' }, KEY, NOW),
+    );
+    expect(signer.sign({ ...claims, usr: { ...USER, roles: ['student', 'admin'] } })).not.toBe(
+      first,
+    );
+    expect(signer.sign({ ...claims, aud: 'payouts' })).not.toBe(first);
+    now += 1;
+    const next = signer.sign(claims);
+    expect(next).toBe(signInternalToken(claims, KEY, NOW + 1));
+    expect(verify(next, NOW + 1).iat).toBe(NOW + 1);
   });
 });

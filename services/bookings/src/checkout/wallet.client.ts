@@ -1,6 +1,11 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { Currency } from '@rewards/contracts';
-import { serviceCallHeaders } from '@rewards/service-kit';
+import {
+  UpstreamCallError,
+  UpstreamClient,
+  serviceCallHeaders,
+  type UpstreamAnswer,
+} from '@rewards/service-kit';
 import { BookingsError } from '../bookings-error';
 import { BookingsConfig } from '../config/bookings.config';
 
@@ -28,15 +33,37 @@ export class FundsShort extends Error {
   }
 }
 
+/** Calls in a row that got no answer before checkout stops calling the wallet for a while... */
+const CIRCUIT_FAILURE_THRESHOLD = 5;
+/** ...this long: checkouts answer 503 WALLET_UNAVAILABLE at once, then one call tests it. */
+const CIRCUIT_OPEN_MS = 2000;
+
 /**
- * The wallet's internal checkout API, called synchronously with a timeout. Every call carries
- * the checkout's reference, so a retry (after a timeout, by a second replica) does nothing new.
+ * The wallet's internal checkout API, called synchronously with a timeout over a bounded
+ * keep-alive pool (WALLET_MAX_SOCKETS; calls beyond it queue instead of opening connection after
+ * connection under load). Every call carries the checkout's reference, so a retry (a kept-alive
+ * socket the wallet had just closed, a timeout, a second replica) does nothing new.
  */
 @Injectable()
-export class WalletClient {
+export class WalletClient implements OnApplicationShutdown {
   private readonly logger = new Logger(WalletClient.name);
+  private readonly client: UpstreamClient;
 
-  constructor(@Inject(BookingsConfig) private readonly config: BookingsConfig) {}
+  constructor(@Inject(BookingsConfig) private readonly config: BookingsConfig) {
+    this.client = new UpstreamClient({
+      name: 'wallet',
+      baseUrl: config.WALLET_URL,
+      timeoutMs: config.WALLET_TIMEOUT_MS,
+      maxSockets: config.WALLET_MAX_SOCKETS,
+      failureThreshold: CIRCUIT_FAILURE_THRESHOLD,
+      openMs: CIRCUIT_OPEN_MS,
+      callsAreIdempotent: true,
+    });
+  }
+
+  onApplicationShutdown(): void {
+    this.client.close();
+  }
 
   async funds(studentId: string, instructorId: string, currency: Currency): Promise<CheckoutFunds> {
     const query = new URLSearchParams({ studentId, instructorId, currency });
@@ -77,10 +104,12 @@ export class WalletClient {
   }
 
   private async call(method: string, path: string, body?: object): Promise<unknown> {
-    let response: Response;
+    const payload = body ? JSON.stringify(body) : undefined;
+    let response: UpstreamAnswer;
     try {
-      response = await fetch(new URL(path, this.config.WALLET_URL), {
+      response = await this.client.send({
         method,
+        path: `${this.client.basePath}${path}`,
         // Signed as bookings: the wallet answers its checkout routes to no one else.
         headers: {
           ...serviceCallHeaders({
@@ -88,19 +117,20 @@ export class WalletClient {
             to: 'wallet',
             key: this.config.INTERNAL_AUTH_KEY,
           }),
-          ...(body ? { 'content-type': 'application/json' } : {}),
+          ...(payload ? { 'content-type': 'application/json' } : {}),
         },
-        body: body ? JSON.stringify(body) : undefined,
-        signal: AbortSignal.timeout(this.config.WALLET_TIMEOUT_MS),
+        body: payload,
       });
     } catch (err) {
-      throw unavailable(
-        `the wallet did not answer: ${err instanceof Error ? err.message : String(err)}`,
-      );
+      if (!(err instanceof UpstreamCallError)) throw err;
+      // The socket error too: "unavailable" alone does not tell a reset from a refusal.
+      const reason = err.causeCode ? `${err.message} (${err.causeCode})` : err.message;
+      this.logger.warn({ message: 'wallet call failed', method, path, reason: err.reason });
+      throw unavailable(`the wallet did not answer: ${reason}`);
     }
-    const answer = (await response.json().catch(() => undefined)) as
+    const answer = parseJson(response.body) as
       { error?: { code?: string; details?: unknown } } | undefined;
-    if (response.ok) return answer ?? {};
+    if (response.status >= 200 && response.status < 300) return answer ?? {};
     const code = answer?.error?.code;
     if (
       response.status === 409 &&
@@ -117,6 +147,14 @@ export class WalletClient {
       answer,
     });
     throw unavailable(`the wallet answered ${response.status}`);
+  }
+}
+
+function parseJson(body: Buffer): unknown {
+  try {
+    return JSON.parse(body.toString('utf8')) as unknown;
+  } catch {
+    return undefined;
   }
 }
 

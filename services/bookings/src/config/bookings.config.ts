@@ -40,6 +40,13 @@ export class BookingsConfig extends DataServiceConfig {
   @Max(30_000)
   WALLET_TIMEOUT_MS: number = 2000;
 
+  /** Connections kept open to the wallet; calls beyond them wait for one. */
+  @toInt()
+  @IsInt()
+  @Min(1)
+  @Max(1024)
+  WALLET_MAX_SOCKETS: number = 64;
+
   /** HMAC-SHA256 key that signs checkout quotes, so a client cannot alter one. */
   @IsString()
   @MinLength(32, { message: 'CHECKOUT_QUOTE_SECRET must be at least 32 characters' })

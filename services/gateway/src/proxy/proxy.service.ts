@@ -3,10 +3,13 @@ import {
   GATEWAY_ISSUER,
   INTERNAL_TOKEN_HEADER,
   PlatformError,
+  UpstreamCallError,
+  UpstreamClient,
   activeTraceparent,
   noteErrorCode,
   requestIdOf,
-  signInternalToken,
+  InternalTokenSigner,
+  type UpstreamAnswer,
 } from '@rewards/service-kit';
 import type { Request, Response } from 'express';
 import { verifiedCaller } from '../auth/access.guard';
@@ -14,7 +17,6 @@ import { describeError } from '../http/describe-error';
 import { clientIp } from '../rate-limit/client-ip';
 import type { GatewayConfig } from '../config/gateway.config';
 import { isInternalPath, UPSTREAMS, type ProxyRoute, type UpstreamName } from './routes';
-import { UpstreamCallError, UpstreamClient, type UpstreamAnswer } from './upstream-client';
 
 export type UpstreamUrls = Record<UpstreamName, string>;
 export type UpstreamClients = Record<UpstreamName, UpstreamClient>;
@@ -131,12 +133,15 @@ function upstreamErrorCode(answer: Buffer): string | undefined {
  */
 export class ProxyService {
   private readonly logger = new Logger(ProxyService.name);
+  private readonly signer: InternalTokenSigner;
 
   constructor(
     private readonly clients: UpstreamClients,
-    private readonly internalAuthKey: string,
+    internalAuthKey: string,
     private readonly trustedProxyHops = 0,
-  ) {}
+  ) {
+    this.signer = new InternalTokenSigner(internalAuthKey);
+  }
 
   async forward(route: ProxyRoute, req: Request, res: Response): Promise<void> {
     const path = this.targetPath(route, req);
@@ -165,14 +170,11 @@ export class ProxyService {
       throw new Error(`${route.method} ${route.path} reached the proxy without a verified caller`);
     }
     // The service believes only this: who the gateway verified, addressed to it, for a minute.
-    headers[INTERNAL_TOKEN_HEADER] = signInternalToken(
-      {
-        iss: GATEWAY_ISSUER,
-        aud: route.upstream,
-        ...(caller ? { usr: { id: caller.userId, roles: caller.roles } } : {}),
-      },
-      this.internalAuthKey,
-    );
+    headers[INTERNAL_TOKEN_HEADER] = this.signer.sign({
+      iss: GATEWAY_ISSUER,
+      aud: route.upstream,
+      ...(caller ? { usr: { id: caller.userId, roles: caller.roles } } : {}),
+    });
 
     let answer: UpstreamAnswer;
     try {

@@ -41,6 +41,17 @@ export function clientIp(req: Request): string | undefined {
   return first !== '' ? first : req.socket.remoteAddress;
 }
 
+/**
+ * A bare 302: Express's res.redirect negotiates the Accept header to write a body no client of a
+ * share link reads, on the hottest public route.
+ */
+function redirect(res: Response, location: string): void {
+  res.statusCode = 302;
+  res.setHeader('location', location);
+  res.setHeader('content-length', '0');
+  res.end();
+}
+
 function isHttps(req: Request): boolean {
   const proto = req.headers['x-forwarded-proto'];
   return (typeof proto === 'string' && proto.split(',')[0].trim() === 'https') || req.secure;
@@ -66,7 +77,7 @@ export class RedirectController {
     const active = code !== undefined && (await this.codes.isActive(code, Date.now()));
     res.setHeader('cache-control', 'no-store');
     if (!active) {
-      res.redirect(302, this.config.LANDING_URL);
+      redirect(res, this.config.LANDING_URL);
       return;
     }
     const secure = isHttps(req) ? '; Secure' : '';
@@ -101,6 +112,6 @@ export class RedirectController {
     res.setHeader('set-cookie', cookies);
     const landing = new URL(this.config.LANDING_URL);
     landing.searchParams.set('ref', code);
-    res.redirect(302, landing.toString());
+    redirect(res, landing.toString());
   }
 }

@@ -5,7 +5,7 @@ import { UpstreamCallError, UpstreamClient } from './upstream-client';
 describe(UpstreamClient.name, () => {
   let server: Server;
   let url: string;
-  let mode: 'ok' | 'fail-connection' = 'ok';
+  let mode: 'ok' | 'fail-connection' | 'reset-once' = 'ok';
   let requests = 0;
   let nowMs = 0;
   const sockets = new Set<unknown>();
@@ -15,6 +15,11 @@ describe(UpstreamClient.name, () => {
       requests += 1;
       sockets.add(req.socket);
       if (mode === 'fail-connection') return void req.socket.destroy();
+      if (mode === 'reset-once') {
+        // A kept-alive connection the upstream drops as the next call arrives on it.
+        mode = 'ok';
+        return void req.socket.destroy();
+      }
       res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -25,8 +30,9 @@ describe(UpstreamClient.name, () => {
     await new Promise<void>((resolve) => server.close(() => resolve()));
   });
 
-  const client = () =>
+  const client = (callsAreIdempotent = false) =>
     new UpstreamClient({
+      callsAreIdempotent,
       name: 'wallet',
       baseUrl: url,
       timeoutMs: 2000,
@@ -76,5 +82,36 @@ describe(UpstreamClient.name, () => {
     expect(await reason(c)).toBe('answered');
     expect(await reason(c)).toBe('answered');
     c.close();
+  });
+
+  const answerThenReset = async (c: UpstreamClient) => {
+    mode = 'ok';
+    nowMs = 0;
+    await c.send({ method: 'GET', path: '/x', headers: {} });
+    requests = 0;
+    mode = 'reset-once';
+    return reason(c);
+  };
+
+  it('sends a POST again that met a kept-alive connection the upstream dropped, when calls are idempotent', async () => {
+    const c = client(true);
+    expect(await answerThenReset(c)).toBe('answered');
+    expect(requests).toBe(2);
+    c.close();
+  });
+
+  it('does not send a POST twice unless calls are idempotent, and names the socket error', async () => {
+    const c = client();
+    mode = 'ok';
+    nowMs = 0;
+    await c.send({ method: 'GET', path: '/x', headers: {} });
+    requests = 0;
+    mode = 'reset-once';
+    const failure = await c.send({ method: 'POST', path: '/x', headers: {} }).catch((e) => e);
+    c.close();
+    expect(failure).toBeInstanceOf(UpstreamCallError);
+    expect((failure as UpstreamCallError).reason).toBe('unreachable');
+    expect((failure as UpstreamCallError).causeCode).toBe('ECONNRESET');
+    expect(requests).toBe(1);
   });
 });

@@ -20,6 +20,12 @@ export interface UpstreamAnswer {
 
 /** Why a call got no answer: `timeout` (504), `unreachable` or `circuit-open` (503). */
 export class UpstreamCallError extends Error {
+  /** The socket error behind `unreachable` (ECONNRESET, ECONNREFUSED, ...), for the logs. */
+  get causeCode(): string | undefined {
+    const code = (this.cause as { code?: unknown } | undefined)?.code;
+    return typeof code === 'string' ? code : undefined;
+  }
+
   constructor(
     readonly reason: 'timeout' | 'unreachable' | 'circuit-open',
     message: string,
@@ -42,6 +48,11 @@ export interface UpstreamClientOptions {
   failureThreshold: number;
   /** How long an open circuit answers 503 at once, before one call is let through. */
   openMs: number;
+  /**
+   * Every call may be sent twice (each carries its own idempotency reference), so any call that
+   * met a kept-alive socket the upstream had just closed is sent again, not only GET and HEAD.
+   */
+  callsAreIdempotent?: boolean;
   nowMs?: () => number;
 }
 
@@ -49,7 +60,8 @@ export interface UpstreamClientOptions {
 const IDLE_SOCKET_MS = 4000;
 
 /**
- * One upstream's connection pool (keep-alive), its timeout, and a circuit breaker: after
+ * A service's client for another HTTP service (the gateway's upstreams, bookings' calls to the
+ * wallet). One upstream's connection pool (keep-alive), its timeout, and a circuit breaker: after
  * `failureThreshold` calls in a row got no answer, its routes answer 503 at once for `openMs`
  * instead of each waiting out the timeout; then one call tests it. Other upstreams are unaffected.
  */
@@ -164,7 +176,10 @@ export class UpstreamClient {
       });
       req.on('error', (err) => {
         // A kept-alive socket the upstream had just closed: an idempotent call is sent again.
-        const idempotent = call.method === 'GET' || call.method === 'HEAD';
+        const idempotent =
+          this.options.callsAreIdempotent === true ||
+          call.method === 'GET' ||
+          call.method === 'HEAD';
         if (!settled && mayRetry && idempotent && req.reusedSocket && isReset(err)) {
           settled = true;
           clearTimeout(timer);
