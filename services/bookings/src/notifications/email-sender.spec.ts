@@ -39,6 +39,7 @@ describe(`${BookingsConfig.name} SMTP login`, () => {
     KAFKA_BROKERS: '127.0.0.1:9092',
     INTERNAL_AUTH_KEY: 'test-only-internal-key-of-at-least-32-chars',
     CHECKOUT_QUOTE_SECRET: 'test-only-checkout-quote-secret-of-32-chars',
+    STRIPE_SECRET_KEY: 'sk_test_only',
   };
 
   it('takes a username and password from their own variables', () => {
