@@ -73,7 +73,7 @@ export type Booking = {
   benefit: AppliedBenefit;
   total: Money;
   quoteId: string | null;
-  paymentIntentId: string | null;
+  paymentIntentId?: string | null;
   status: 'confirmed' | 'cancelled' | 'completed';
   cancelledAt: string | null;
   completedAt: string | null;
