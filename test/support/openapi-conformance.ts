@@ -89,7 +89,7 @@ interface Operation {
  * What is wrong with one answer by the document: its operation must exist, its status be
  * documented, and its JSON body fit that status's schema. Empty when it conforms.
  */
-export function answerProblems(
+function answerProblems(
   doc: OpenApiDocument,
   method: string,
   url: URL,
