@@ -5,6 +5,7 @@ import { ManualClock } from '@rewards/service-kit';
 import { errorOf, eventually, SmtpSink } from '@rewards/testing';
 import { buildOpenApiDocument } from '../services/gateway/src/openapi/openapi-document';
 import { GATEWAY_ROUTES } from '../services/gateway/src/proxy/routes';
+import { expectConformance } from './support/conformance-coverage';
 import { supertestAnswerProblems } from './support/openapi-conformance';
 import { PlatformUnderTest, startPlatform } from './support/platform-under-test';
 import { StudentJourney, TestUser } from './support/student-journey';
@@ -133,6 +134,16 @@ describe('student referral review and admin through the gateway', () => {
     ).toMatchObject({ reason: 'BANNED' });
     const next = await j.student(code);
     expect(next.referral).toMatchObject({ outcome: 'refused', reason: 'REFERRER_BANNED' });
+    // Support's raw view shows the ban and the reward it voided.
+    const debug = await j
+      .gw()
+      .get(`/admin/referrals/users/${referrer.id}/debug`)
+      .set(admin.auth)
+      .expect(200);
+    expect(debug.body.code).toMatchObject({ code });
+    expect(debug.body.rewardsAsReferrer).toEqual([
+      expect.objectContaining({ reward_id: rewardId, status: 'voided' }),
+    ]);
   });
 
   it('refuses bad review input with stable codes', async () => {
@@ -215,5 +226,9 @@ describe('student referral review and admin through the gateway', () => {
     expect(res.body.rewards.voided).toMatchObject({ REVIEW_VOIDED: expect.any(Number) });
     expect(res.body.cap).toMatchObject({ phase: 'preview', cap: 50 });
     await j.gw().get(`/admin/referrals/summary?from=${to}&to=${from}`).set(admin.auth).expect(422);
+  });
+
+  it('answered every call above as the API document says', () => {
+    expectConformance('student-review', j.conformance);
   });
 });

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ManualClock } from '@rewards/service-kit';
 import { errorOf, eventually, SmtpSink } from '@rewards/testing';
+import { expectConformance } from './support/conformance-coverage';
 import { PlatformUnderTest, startPlatform } from './support/platform-under-test';
 import { StudentJourney, TestUser } from './support/student-journey';
 
@@ -184,5 +185,9 @@ describe('student referral rewards through the gateway', () => {
     expect(await j.wallet(referrer)).toMatchObject({ pending: 0, available: 0 });
     await j.afterDays(8);
     expect((await j.rewardsOf(referrer)).rewards[0].status).toBe('review');
+  });
+
+  it('answered every call above as the API document says', () => {
+    expectConformance('student-rewards', j.conformance);
   });
 });
