@@ -2,5 +2,5 @@
 /** @type {import('jest').Config} */
 module.exports = {
   ...require('./jest.preset'),
-  testMatch: ['<rootDir>/{libs,services,tools,chaos}/**/*.spec.ts'],
+  testMatch: ['<rootDir>/{libs,services,tools,chaos,test}/**/*.spec.ts'],
 };

@@ -12,8 +12,6 @@ import {
   sleep,
 } from '../libs/testing/src/client-http';
 
-export { HttpError };
-
 export interface CallOptions extends ClientRequestBody {
   /** Error codes that mean the call already had its effect: answered as undefined. */
   doneCodes?: readonly string[];

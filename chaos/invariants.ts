@@ -8,7 +8,7 @@ import { EntityManager } from 'typeorm';
 import { inspectLedger } from '../services/wallet/src/ledger/check-invariants';
 import { DATA_SERVICES } from './schedule';
 
-export interface Finding {
+interface Finding {
   refereeId: string;
   referrerId: string | null;
   detail: string;

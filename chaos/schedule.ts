@@ -7,20 +7,20 @@ export const DATA_SERVICES = ['bookings', 'referrals', 'wallet', 'payouts'] as c
 export type DataService = (typeof DATA_SERVICES)[number];
 
 /** Failure kinds the fake Stripe can inject (libs/testing/src/fake-stripe-chaos.ts). */
-export const STRIPE_FAULT_KINDS = [
+const STRIPE_FAULT_KINDS = [
   'http500',
   'http500-executed',
   'http429',
   'timeout',
   'timeout-executed',
 ] as const;
-export type StripeFaultKind = (typeof STRIPE_FAULT_KINDS)[number];
+type StripeFaultKind = (typeof STRIPE_FAULT_KINDS)[number];
 
 /** Past the payouts service's Stripe SDK timeout (20 s), so the client really times out. */
-export const STRIPE_HANG_MS = 21_000;
+const STRIPE_HANG_MS = 21_000;
 
 /** What a lock-hold fault locks, as a long admin transaction or a migration would. */
-export const LOCK_TARGETS = ['referrals-founding-counter', 'payouts-table'] as const;
+const LOCK_TARGETS = ['referrals-founding-counter', 'payouts-table'] as const;
 export type LockTarget = (typeof LOCK_TARGETS)[number];
 
 export type TimedFault =
@@ -44,7 +44,7 @@ export interface DuplicatePlan {
   seed: number;
 }
 
-export interface StripeChaosPlan {
+interface StripeChaosPlan {
   seed: number;
   rates: Partial<Record<StripeFaultKind, number>>;
   hangMs: number;
@@ -72,7 +72,7 @@ export interface PlanOptions {
   foundingCap?: number;
 }
 
-export const FAULT_FAMILIES = [
+const FAULT_FAMILIES = [
   'kill',
   'kill-after-completion',
   'broker-restart',
@@ -81,7 +81,7 @@ export const FAULT_FAMILIES = [
   'stripe',
   'lock-hold',
 ] as const;
-export type FaultFamily = (typeof FAULT_FAMILIES)[number];
+type FaultFamily = (typeof FAULT_FAMILIES)[number];
 
 const FAMILY_ODDS: Record<FaultFamily, number> = {
   kill: 0.6,

@@ -27,7 +27,7 @@ export function passed(r: SeedResult): boolean {
 }
 
 /** What was actually injected, e.g. "kill×3 broker×1 pg-stop 17s dup 14 stripe 9". */
-export function faultsInjected(r: SeedResult): string {
+function faultsInjected(r: SeedResult): string {
   if (r.error !== undefined && r.faults.length === 0) return `${summarizeFaults(r.plan)} (not run)`;
   const done = r.faults.filter((e) => e.done);
   const kills = done.filter((e) => e.what.startsWith('kill -9')).length;

@@ -2,6 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { signClickToken } from '@rewards/contracts';
 import { errorOf, eventually } from '@rewards/testing';
 import request from 'supertest';
+import { buildOpenApiDocument } from '../services/gateway/src/openapi/openapi-document';
+import { GATEWAY_ROUTES } from '../services/gateway/src/proxy/routes';
+import { expectConformance } from './support/conformance-coverage';
+import { conformingAgent } from './support/openapi-conformance';
 import { PlatformUnderTest, startPlatform } from './support/platform-under-test';
 
 const LANDING = 'https://lessons.example/join';
@@ -11,6 +15,9 @@ const PEPPER = 'e2e-attribution-pepper-0123456789abcdef';
 describe('student referral attribution through the gateway', () => {
   let platform: PlatformUnderTest;
   let gw: () => ReturnType<typeof request>;
+  // Every answer below is checked against the API document.
+  const conformance = { problems: [] as string[], checked: [] as string[] };
+  const doc = buildOpenApiDocument(GATEWAY_ROUTES, { devTokens: true });
 
   beforeAll(async () => {
     platform = await startPlatform({
@@ -21,7 +28,7 @@ describe('student referral attribution through the gateway', () => {
       },
       bookingsEnv: { ATTRIBUTION_HASH_PEPPER: PEPPER },
     });
-    gw = () => request(platform.gatewayUrl);
+    gw = () => conformingAgent(doc, request(platform.gatewayUrl), conformance);
   });
 
   afterAll(async () => {
@@ -206,5 +213,9 @@ describe('student referral attribution through the gateway', () => {
     const twice = await gw().post('/referrals/claim').set(user.auth).send({ code }).expect(409);
     expect(errorOf(twice).code).toBe('ALREADY_ATTRIBUTED');
     expect(await referredBy(user)).toMatchObject({ outcome: 'attributed', code });
+  });
+
+  it('answered every call above as the API document says', () => {
+    expectConformance('student-attribution', conformance);
   });
 });

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { ManualClock } from '@rewards/service-kit';
 import { errorOf, eventually, SmtpSink, testAdminUrl, testCardFor } from '@rewards/testing';
 import { Client } from 'pg';
+import { expectConformance } from './support/conformance-coverage';
 import { PlatformUnderTest, startPlatform } from './support/platform-under-test';
 import { StudentJourney, TestUser } from './support/student-journey';
 
@@ -257,5 +258,9 @@ describe('student referral rewards through the gateway', () => {
 
     expect(await j.rewardIn(referrer, 'held')).toMatchObject({ reason: 'HELD_REFUND_WINDOW' });
     expect((await adminItem('held', friend.id))?.cluster).toEqual([]);
+  });
+
+  it('answered every call above as the API document says', () => {
+    expectConformance('student-rewards', j.conformance);
   });
 });

@@ -24,7 +24,7 @@ export interface LoadOutcome {
 
 type Answer = Omit<LoadOutcome, 'startedAt' | 'endedAt' | 'tag'>;
 
-export function httpRequest(
+function httpRequest(
   url: URL,
   { method, headers, json }: Omit<LoadRequest, 'path' | 'tag'>,
   agent: Agent | false,

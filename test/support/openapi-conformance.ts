@@ -81,6 +81,20 @@ export function schemaErrors(
   }
 }
 
+/** What stands for a body that is not JSON (a redirect's text, an HTML page). */
+const NOT_JSON = Symbol('not JSON');
+
+/** An answer's body as the checks read it: undefined when empty, NOT_JSON when not JSON. */
+function bodyOf(text: string, contentType: string | null | undefined): unknown {
+  if (text === '') return undefined;
+  if (!/\bjson\b/i.test(contentType ?? '')) return NOT_JSON;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return NOT_JSON;
+  }
+}
+
 interface Operation {
   responses: Record<string, { content?: { 'application/json': { schema: JsonSchema } } }>;
 }
@@ -89,7 +103,7 @@ interface Operation {
  * What is wrong with one answer by the document: its operation must exist, its status be
  * documented, and its JSON body fit that status's schema. Empty when it conforms.
  */
-export function answerProblems(
+function answerProblems(
   doc: OpenApiDocument,
   method: string,
   url: URL,
@@ -107,20 +121,30 @@ export function answerProblems(
     if (!response) return { operation, problems: [`${call}: status not documented`] };
     const schema = response.content?.['application/json'].schema;
     if (!schema) return { operation, problems: [] };
-    const errors = body === undefined ? ['no body'] : schemaErrors(doc, schema, body);
+    const errors =
+      body === undefined
+        ? ['no body']
+        : body === NOT_JSON
+          ? ['a body that is not JSON']
+          : schemaErrors(doc, schema, body);
     return { operation, problems: errors.map((e) => `${call}: ${e}`) };
   }
   return { problems: [`${call}: no such operation in the document`] };
 }
 
-type SupertestAnswer = { status: number; text: string; request: { method: string; url: string } };
+type SupertestAnswer = {
+  status: number;
+  text: string;
+  headers: Record<string, string>;
+  request: { method: string; url: string };
+};
 
 /** A supertest answer checked by the document (see answerProblems). */
 function checkSupertestAnswer(
   doc: OpenApiDocument,
   res: SupertestAnswer,
 ): ReturnType<typeof answerProblems> {
-  const body: unknown = res.text === '' ? undefined : JSON.parse(res.text);
+  const body = bodyOf(res.text, res.headers['content-type']);
   return answerProblems(doc, res.request.method, new URL(res.request.url), res.status, body);
 }
 
@@ -149,7 +173,7 @@ export function conformingFetch(doc: OpenApiDocument): {
       (init?.method ?? 'GET').toUpperCase(),
       url,
       res.status,
-      text === '' ? undefined : JSON.parse(text),
+      bodyOf(text, res.headers.get('content-type')),
     );
     problems.push(...found.problems);
     if (found.operation) checked.push(found.operation);

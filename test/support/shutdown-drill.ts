@@ -20,7 +20,7 @@ import { httpGet, type LoadOutcome } from './load';
 
 export type DrilledService = DataService | 'gateway';
 
-export const repoRoot = join(__dirname, '..', '..');
+const repoRoot = join(__dirname, '..', '..');
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -13,7 +13,7 @@ export interface DrillContext {
 }
 
 /** What the drill saw, for a scenario to check its effects on. */
-export interface DrillRun {
+interface DrillRun {
   events: Array<EventEnvelope<object>>;
   /** The load's requests, answered or not. */
   outcomes: LoadOutcome[];

@@ -3,6 +3,9 @@ import { readFile } from 'node:fs/promises';
 import { ManualClock } from '@rewards/service-kit';
 import { createTestPaymentMethod, eventually, SmtpSink, testCardFor } from '@rewards/testing';
 import request from 'supertest';
+import { buildOpenApiDocument } from '../../services/gateway/src/openapi/openapi-document';
+import { GATEWAY_ROUTES } from '../../services/gateway/src/proxy/routes';
+import { conformingAgent } from './openapi-conformance';
 import { UnlockDueRewardsJob } from '../../services/referrals/src/student-program/unlock-due-rewards.job';
 import { PlatformUnderTest } from './platform-under-test';
 
@@ -29,6 +32,10 @@ const freshIp = () => `198.51.${Math.floor(ipCounter / 250)}.${(ipCounter++ % 25
 
 /** What a client does in the student program, through the gateway, with the clock in hand. */
 export class StudentJourney {
+  /** Every answer through gw() checked against the API document (see expectConformance). */
+  readonly conformance = { problems: [] as string[], checked: [] as string[] };
+  private readonly doc = buildOpenApiDocument(GATEWAY_ROUTES, { devTokens: true });
+
   constructor(
     private readonly platform: PlatformUnderTest,
     readonly clock: ManualClock,
@@ -37,7 +44,7 @@ export class StudentJourney {
   ) {}
 
   gw() {
-    return request(this.platform.gatewayUrl);
+    return conformingAgent(this.doc, request(this.platform.gatewayUrl), this.conformance);
   }
 
   headers(user: TestUser): Record<string, string> {

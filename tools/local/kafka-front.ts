@@ -20,7 +20,7 @@ interface Address {
   port: number;
 }
 
-export function parseBrokers(list: string): Address[] {
+function parseBrokers(list: string): Address[] {
   return list.split(',').map((entry) => {
     const at = entry.trim().lastIndexOf(':');
     const port = Number(entry.trim().slice(at + 1));

@@ -7,7 +7,7 @@ import { Env } from './platform-env';
 
 const FILE_MODE = 0o600;
 
-export function readSecretsFile(path: string): Record<string, string> {
+function readSecretsFile(path: string): Record<string, string> {
   if (!existsSync(path)) return {};
   // Tighten a file someone loosened (or copied) before reading secrets out of it.
   chmodSync(path, FILE_MODE);
@@ -28,7 +28,7 @@ export function readSecretsFile(path: string): Record<string, string> {
   return secrets;
 }
 
-export function writeSecretsFile(path: string, secrets: Record<string, string>): void {
+function writeSecretsFile(path: string, secrets: Record<string, string>): void {
   // The directory stays traversable: under root, embedded Postgres runs as the 'postgres' user
   // and keeps its data beside this file. The file's own mode protects the secrets.
   mkdirSync(dirname(path), { recursive: true });

@@ -8,7 +8,7 @@ export type ServiceName = (typeof SERVICES)[number];
 
 /** Services that own a Postgres schema and talk to Kafka; each has a migrate command. */
 export const DATA_SERVICES = ['bookings', 'referrals', 'wallet', 'payouts'] as const;
-export type DataServiceName = (typeof DATA_SERVICES)[number];
+type DataServiceName = (typeof DATA_SERVICES)[number];
 
 export const DEFAULT_PORTS: Readonly<Record<ServiceName, number>> = {
   gateway: 3000,
@@ -18,8 +18,8 @@ export const DEFAULT_PORTS: Readonly<Record<ServiceName, number>> = {
   payouts: 3004,
 };
 
-export const DEFAULT_FAKE_STRIPE_PORT = 12111;
-export const LOCAL_HOST = '127.0.0.1';
+const DEFAULT_FAKE_STRIPE_PORT = 12111;
+const LOCAL_HOST = '127.0.0.1';
 /** Any sk_test_ key works against the fake; a real-looking prefix keeps the SDK happy. */
 export const FAKE_STRIPE_SECRET_KEY = 'sk_test_embedded_platform';
 
@@ -34,7 +34,7 @@ export function portVariable(service: ServiceName): string {
  * `BOOKINGS_DB_PASSWORD`, `BOOKINGS_DB_OWNER_PASSWORD`, ...: a service's runtime and owner
  * Postgres passwords, from env or the secrets file.
  */
-export function dbPasswordVariables(service: string): string[] {
+function dbPasswordVariables(service: string): string[] {
   return [passwordVariable(service, 'runtime'), passwordVariable(service, 'owner')];
 }
 
@@ -47,7 +47,7 @@ export function parsePort(name: string, raw: string | undefined, fallback: numbe
   return port;
 }
 
-export function positiveInt(name: string, raw: string | undefined, fallback: number): number {
+function positiveInt(name: string, raw: string | undefined, fallback: number): number {
   if (raw === undefined || raw.trim() === '') return fallback;
   const value = Number(raw);
   if (!Number.isInteger(value) || value < 1) {
@@ -183,7 +183,7 @@ function inherited(base: Env): Record<string, string> {
   return env;
 }
 
-export function isProduction(env: Env): boolean {
+function isProduction(env: Env): boolean {
   return env.NODE_ENV === 'production';
 }
 
@@ -192,7 +192,7 @@ function isDataService(service: ServiceName): service is DataServiceName {
 }
 
 /** Where a service serves GET /metrics: its port + 6460 (3000 -> 9460), or a free one. */
-export function metricsPort(servicePort: number): number {
+function metricsPort(servicePort: number): number {
   const port = servicePort + 6460;
   return servicePort > 0 && port <= 65535 ? port : 0;
 }

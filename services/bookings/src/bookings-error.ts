@@ -47,7 +47,7 @@ export class BookingsError extends Error {
   readonly extra: { field?: string; retryAfterSeconds?: number };
 }
 
-export function bookingsErrorStatus(code: BookingsErrorCode): number {
+function bookingsErrorStatus(code: BookingsErrorCode): number {
   switch (code) {
     case 'ACCOUNT_NOT_FOUND':
     case 'BOOKING_NOT_FOUND':

@@ -10,9 +10,9 @@ import { mapBodyParserError } from '../src/http/body-errors';
 
 // Shared by the gateway's specs: the app as main.ts builds it, and tiny in-process upstreams.
 
-export const TEST_SECRET = 'test-only-secret-with-at-least-32-characters';
-export const TEST_ISSUER = 'rewards-platform';
-export const TEST_AUDIENCE = 'rewards-api';
+const TEST_SECRET = 'test-only-secret-with-at-least-32-characters';
+const TEST_ISSUER = 'rewards-platform';
+const TEST_AUDIENCE = 'rewards-api';
 export const TEST_INTERNAL_AUTH_KEY = 'test-only-internal-key-of-at-least-32-chars';
 
 export function testConfig(env: Record<string, string> = {}): GatewayConfig {
@@ -60,7 +60,7 @@ export interface ReceivedRequest {
   body: string;
 }
 
-export interface UpstreamReply {
+interface UpstreamReply {
   status: number;
   body: string;
   contentType?: string;

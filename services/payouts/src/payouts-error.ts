@@ -14,7 +14,7 @@ export class PayoutsError extends Error {
   }
 }
 
-export function payoutsErrorStatus(code: PayoutsErrorCode): number {
+function payoutsErrorStatus(code: PayoutsErrorCode): number {
   switch (code) {
     case 'PAYOUT_NOT_FOUND':
       return 404;

@@ -22,11 +22,11 @@ import { ProcessDuePayoutsJob } from '../src/payouts/process-due-payouts.job';
 import { mapPayoutsError } from '../src/payouts-error';
 import { FakeBookings } from './fake-bookings';
 
-export const RESUME_INTERVAL_MS = 100;
+const RESUME_INTERVAL_MS = 100;
 export const STRIPE_TIMEOUT_MS = 1500;
 
 /** What the webhook route answers: an outcome, or an error. */
-export interface WebhookAnswer {
+interface WebhookAnswer {
   received?: true;
   outcome?: 'applied' | 'ignored' | 'duplicate';
   error?: { code: string; message: string };

@@ -25,7 +25,7 @@ export class ReferralsError extends Error {
   }
 }
 
-export function referralsErrorStatus(code: ReferralsErrorCode): number {
+function referralsErrorStatus(code: ReferralsErrorCode): number {
   switch (code) {
     case 'CODE_NOT_READY':
     case 'REWARD_NOT_FOUND':

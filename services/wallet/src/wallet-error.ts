@@ -25,7 +25,7 @@ export class WalletError extends Error {
   }
 }
 
-export function walletErrorStatus(code: WalletErrorCode): number {
+function walletErrorStatus(code: WalletErrorCode): number {
   switch (code) {
     case 'INSUFFICIENT_CREDIT':
     case 'REFERENCE_REUSED':

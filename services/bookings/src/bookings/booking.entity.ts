@@ -2,8 +2,7 @@ import { Column, Entity, PrimaryColumn } from 'typeorm';
 
 export type BookingStatus = 'confirmed' | 'cancelled' | 'completed';
 
-export const BENEFIT_KINDS = ['referee_discount', 'wallet_credit', 'none'] as const;
-export type BenefitKind = (typeof BENEFIT_KINDS)[number];
+export type BenefitKind = 'referee_discount' | 'wallet_credit' | 'none';
 
 @Entity({ name: 'bookings' })
 export class Booking {

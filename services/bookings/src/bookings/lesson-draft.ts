@@ -20,7 +20,7 @@ export interface CheckedDraft {
 }
 
 /** Refuses a lesson that is too long, ends before it starts, or starts in the past. */
-export function checkLessonTimes(
+function checkLessonTimes(
   draft: Pick<LessonDraft, 'startsAt' | 'endsAt'>,
   now: Date,
   maxMinutes: number,

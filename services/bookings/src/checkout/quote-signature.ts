@@ -19,7 +19,7 @@ export interface SignedQuoteFields {
 }
 
 /** One line per field in a fixed order, versioned: the same quote always signs the same. */
-export function canonicalQuote(q: SignedQuoteFields): string {
+function canonicalQuote(q: SignedQuoteFields): string {
   return [
     'checkout-quote:v1',
     q.id,

@@ -15,9 +15,9 @@ import {
 const HTTP_URL = { require_tld: false, require_protocol: true, protocols: ['http', 'https'] };
 
 /** The pepper of verification code hashes outside production; production must set its own. */
-export const DEV_VERIFICATION_PEPPER = 'dev-only-verification-pepper-not-secret';
+const DEV_VERIFICATION_PEPPER = 'dev-only-verification-pepper-not-secret';
 /** Same value as referrals' default: both hash device ids and IPs alike. */
-export const DEV_ATTRIBUTION_PEPPER = 'dev-only-attribution-pepper-not-secret';
+const DEV_ATTRIBUTION_PEPPER = 'dev-only-attribution-pepper-not-secret';
 
 export class BookingsConfig extends DataServiceConfig {
   override PORT = 3001;

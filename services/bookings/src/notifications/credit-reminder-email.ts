@@ -10,7 +10,7 @@ export interface CreditReminder {
 }
 
 /** An amount as a student reads it: `$20.00` (the code after the number for a currency without a symbol). */
-export function displayAmount(amountCents: number, currency: string): string {
+function displayAmount(amountCents: number, currency: string): string {
   const code = currency.trim().toUpperCase();
   try {
     return new Intl.NumberFormat('en-US', { style: 'currency', currency: code }).format(

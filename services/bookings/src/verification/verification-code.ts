@@ -3,7 +3,7 @@ import { createHmac, randomInt, timingSafeEqual } from 'node:crypto';
 export const VERIFICATION_CHANNELS = ['email', 'phone'] as const;
 export type VerificationChannel = (typeof VERIFICATION_CHANNELS)[number];
 
-export const CODE_DIGITS = 6;
+const CODE_DIGITS = 6;
 
 /** A uniformly random code of six digits, leading zeros kept. */
 export function generateVerificationCode(): string {

@@ -61,5 +61,18 @@ export const nullableDateTime = nullableStr({ format: 'date-time' });
 export const bool: JsonSchema = { type: 'boolean' };
 export const array = (items: JsonSchema): JsonSchema => ({ type: 'array', items });
 
+/**
+ * One page of a list read with `?cursor=`: the items (under `field`) and the cursor of the next
+ * page, null on the last.
+ */
+export const paged = (
+  item: JsonSchema,
+  options: { field?: string; next?: string } = {},
+): JsonSchema =>
+  object({
+    [options.field ?? 'items']: array(item),
+    nextCursor: nullableStr({ description: options.next ?? 'pass as cursor for the next page' }),
+  });
+
 /** The value, or null. */
 export const nullable = (schema: JsonSchema): JsonSchema => ({ oneOf: [{ type: 'null' }, schema] });

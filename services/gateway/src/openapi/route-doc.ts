@@ -32,20 +32,34 @@ export const NOT_REGISTERED: DocumentedError = {
   when: 'the caller has not registered (POST /accounts)',
 };
 
-// Another user's booking answers the same as none: its existence is not told.
-export const BOOKING_NOT_FOUND: DocumentedError = {
-  status: 404,
-  code: 'BOOKING_NOT_FOUND',
-  when: 'no such booking of the caller',
+/**
+ * The refusals of a route on one of the caller's own resources: another user's answers the same
+ * as none (404), so its existence is not told.
+ */
+export const ownedResourceErrors = (code: string, what: string): DocumentedError[] => [
+  { status: 404, code, when: `no such ${what} of the caller` },
+];
+
+const WALLET_UNAVAILABLE: DocumentedError = {
+  status: 503,
+  code: 'WALLET_UNAVAILABLE',
+  when: 'the wallet did not answer; retry',
 };
 
+/** What refuses a lesson, quoted or booked. */
+export const LESSON_ERRORS: readonly DocumentedError[] = [
+  { status: 422, code: 'INSTRUCTOR_NOT_LIVE', when: 'the instructor is not bookable' },
+  { status: 422, code: 'INVALID_LESSON_TIME', when: 'end before start, or too long' },
+];
+
+/** A checkout's quote: the wallet's answer at quote time, and what refuses it at booking. */
 export const QUOTE_ERRORS: readonly DocumentedError[] = [
   { status: 404, code: 'QUOTE_NOT_FOUND', when: "no such quote of the caller's" },
   { status: 409, code: 'QUOTE_EXPIRED', when: 'the quote expired: ask for a new one' },
   { status: 409, code: 'QUOTE_NO_LONGER_HOLDS', when: 'the wallet no longer has what it applied' },
   { status: 422, code: 'QUOTE_SIGNATURE_INVALID', when: 'the signature was altered' },
   { status: 422, code: 'QUOTE_MISMATCH', when: 'the lesson differs from the quoted one' },
-  { status: 503, code: 'WALLET_UNAVAILABLE', when: 'the wallet did not answer; retry' },
+  WALLET_UNAVAILABLE,
 ];
 
 export const PAYMENT_ERRORS: readonly DocumentedError[] = [
@@ -74,11 +88,37 @@ export const REFUND_UNAVAILABLE: DocumentedError = {
   when: 'Stripe could not refund the charge now: nothing changed; retry',
 };
 
-export const REWARD_NOT_FOUND: DocumentedError = {
+export const QUOTING_ERRORS: readonly DocumentedError[] = [...LESSON_ERRORS, WALLET_UNAVAILABLE];
+
+/** The caller's referral code and its surfaces exist shortly after signup, not at once. */
+export const CODE_NOT_READY: DocumentedError = {
   status: 404,
-  code: 'REWARD_NOT_FOUND',
-  when: 'no such student reward',
+  code: 'CODE_NOT_READY',
+  when: 'the code is issued shortly after signup',
 };
+
+/** An admin's decision on a student reward held for review. */
+export const REVIEW_DECISION_ERRORS: readonly DocumentedError[] = [
+  { status: 404, code: 'REWARD_NOT_FOUND', when: 'no such student reward' },
+  { status: 409, code: 'REVIEW_NOT_PENDING', when: 'the reward is not in review' },
+];
+
+/**
+ * The query of a list read page by page: `limit` items at most, from `cursor` (a page's
+ * nextCursor); `cursorPattern` is what the service accepts as one.
+ */
+export const pageQuery = (
+  cursorPattern: string,
+  limitDescription?: string,
+): Record<string, JsonSchema> => ({
+  limit: {
+    type: 'integer',
+    minimum: 1,
+    maximum: 100,
+    ...(limitDescription === undefined ? {} : { description: limitDescription }),
+  },
+  cursor: { type: 'string', pattern: cursorPattern, description: 'nextCursor' },
+});
 
 /** An example amount. */
 export const money = (amountCents: number) => ({ amountCents, currency: 'USD' });

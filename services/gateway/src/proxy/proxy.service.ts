@@ -31,7 +31,7 @@ export function upstreamUrls(config: GatewayConfig): UpstreamUrls {
 }
 
 /** Each upstream's timeout: its UPSTREAM_TIMEOUTS entry, else UPSTREAM_TIMEOUT_MS. */
-export function upstreamTimeouts(config: GatewayConfig): Record<UpstreamName, number> {
+function upstreamTimeouts(config: GatewayConfig): Record<UpstreamName, number> {
   const overrides = new Map(
     (config.UPSTREAM_TIMEOUTS ?? '')
       .split(',')

@@ -4,7 +4,7 @@ import type { RateLimitPolicy } from '../rate-limit/gcra';
 export const UPSTREAMS = ['bookings', 'referrals', 'wallet', 'payouts'] as const;
 export type UpstreamName = (typeof UPSTREAMS)[number];
 
-export type ProxyMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+type ProxyMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 export interface ProxyRoute {
   method: ProxyMethod;

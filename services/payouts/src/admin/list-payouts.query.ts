@@ -5,7 +5,7 @@ import { Payout } from '../payouts/payout.entity';
 import { payoutView, PayoutView } from '../payouts/payouts.controller';
 import { ListPayoutsQuery } from './dto/list-payouts.query';
 
-export const DEFAULT_ADMIN_PAGE_SIZE = 50;
+const DEFAULT_ADMIN_PAGE_SIZE = 50;
 
 export interface PayoutsPage {
   items: PayoutView[];

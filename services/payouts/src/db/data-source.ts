@@ -11,7 +11,7 @@ import { AddManualRetries1796121000000 } from './migrations/1796121000000-add-ma
 import { AddStripeRateGrants1796121100000 } from './migrations/1796121100000-add-stripe-rate-grants';
 import { AddSchemaLocks1796111000000 } from './migrations/1796111000000-add-schema-locks';
 
-export const PAYOUTS_ENTITIES = [Payout, TransferAttempt];
+const PAYOUTS_ENTITIES = [Payout, TransferAttempt];
 
 /** The payouts DataSource: used by the app, `migrate` and the tests alike. */
 export function payoutsDataSource(url: string, schema = 'payouts'): DataSource {

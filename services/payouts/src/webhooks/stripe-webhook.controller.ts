@@ -8,7 +8,7 @@ import { STRIPE } from '../stripe/stripe.client';
 import { ApplyStripeEventUseCase, StripeEventOutcome } from './apply-stripe-event.usecase';
 
 /** How old a signature may be, in seconds: Stripe's own default, against replays. */
-export const WEBHOOK_TOLERANCE_SECONDS = 300;
+const WEBHOOK_TOLERANCE_SECONDS = 300;
 
 /**
  * Stripe's calls, through the gateway's public route. Verified on the exact bytes received;

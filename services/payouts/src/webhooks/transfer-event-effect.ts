@@ -1,5 +1,5 @@
 /** Reason codes a webhook puts on a payout; published as payout-failed's `reason`. */
-export type TransferEventReason = 'TRANSFER_FAILED' | 'TRANSFER_REVERSED';
+type TransferEventReason = 'TRANSFER_FAILED' | 'TRANSFER_REVERSED';
 
 /** What a Stripe event means for one payout, when it means anything. */
 export interface TransferEventEffect {

@@ -12,7 +12,7 @@ import { feeRebateProblem } from '../fee-rebate/fee-rebate-rule';
 import { UpdateProgramConfigDto } from './dto/update-program-config.dto';
 
 /** Admin-editable settings and the program_config row each lives in. */
-export const ADMIN_CONFIG_KEYS = {
+const ADMIN_CONFIG_KEYS = {
   ...STUDENT_PROGRAM_KEYS,
   attributionModel: 'student_attribution_model',
   attributionWindowDays: 'attribution_window_days',

@@ -3,7 +3,7 @@ import { DataSource } from 'typeorm';
 import { rewardView, RewardView } from '../student-program/referrer-view.query';
 import { StudentReward } from '../student-program/student-reward.entity';
 
-export interface LinkedAccount {
+interface LinkedAccount {
   userId: string;
   /** What links it to the referee: a shared device hash, IP hash, payment card, or several. */
   shared: Array<'device' | 'ip' | 'payment'>;

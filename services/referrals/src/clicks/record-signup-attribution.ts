@@ -20,10 +20,7 @@ const COARSE: Record<SignupRefusal, AttributionRefusal> = {
 };
 
 /** Keeps what a signup tells about the user's device and network (hashes only). */
-export async function recordReferralUser(
-  tx: EntityManager,
-  signup: UserRegisteredV1,
-): Promise<void> {
+async function recordReferralUser(tx: EntityManager, signup: UserRegisteredV1): Promise<void> {
   await tx.query(
     `INSERT INTO referral_users (user_id, role, device_hash, ip_hash, registered_at)
      VALUES ($1, $2, $3, $4, $5)

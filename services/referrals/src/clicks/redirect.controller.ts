@@ -17,7 +17,7 @@ const ATTRIBUTION_MAX_AGE_S = 30 * 24 * 3600;
 const DEVICE_MAX_AGE_S = 2 * 365 * 24 * 3600;
 const DEVICE_ID = /^[A-Za-z0-9._:-]{8,128}$/;
 
-export function cookieValue(header: string | undefined, name: string): string | undefined {
+function cookieValue(header: string | undefined, name: string): string | undefined {
   if (!header) return undefined;
   for (const part of header.split(';')) {
     const eq = part.indexOf('=');
@@ -27,7 +27,7 @@ export function cookieValue(header: string | undefined, name: string): string | 
 }
 
 /** The device id a client presents: its X-Device-Id header (apps) or our cookie (browsers). */
-export function presentedDeviceId(req: Request): string | undefined {
+function presentedDeviceId(req: Request): string | undefined {
   const header = req.headers['x-device-id'];
   if (typeof header === 'string' && DEVICE_ID.test(header)) return header;
   const cookie = cookieValue(req.headers.cookie, DEVICE_COOKIE);
@@ -35,7 +35,7 @@ export function presentedDeviceId(req: Request): string | undefined {
 }
 
 /** The client's address as the gateway reports it (first X-Forwarded-For entry). */
-export function clientIp(req: Request): string | undefined {
+function clientIp(req: Request): string | undefined {
   const forwarded = req.headers['x-forwarded-for'];
   const first = typeof forwarded === 'string' ? forwarded.split(',')[0].trim() : '';
   return first !== '' ? first : req.socket.remoteAddress;

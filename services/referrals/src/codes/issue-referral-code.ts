@@ -6,7 +6,7 @@ import { ReferralCode } from './referral-code.entity';
 const ALPHABET = '23456789ABCDEFGHJKMNPQRSTUVWXYZ';
 const LENGTH = 8;
 
-export function generateCode(): string {
+function generateCode(): string {
   let code = '';
   for (let i = 0; i < LENGTH; i++) code += ALPHABET[randomInt(ALPHABET.length)];
   return code;

@@ -11,7 +11,7 @@ import {
 } from 'class-validator';
 
 /** The pepper of device and IP hashes outside production; production must set its own. */
-export const DEV_ATTRIBUTION_PEPPER = 'dev-only-attribution-pepper-not-secret';
+const DEV_ATTRIBUTION_PEPPER = 'dev-only-attribution-pepper-not-secret';
 
 export class ReferralsConfig extends DataServiceConfig {
   override PORT = 3002;

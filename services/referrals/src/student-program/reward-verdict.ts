@@ -1,23 +1,21 @@
 import { VelocityLimit } from './student-program-settings';
 
 /** Stable reason codes of student rewards: what a status is because of. */
-export const REWARD_REASONS = [
-  'HELD_REFUND_WINDOW',
-  'HOUSEHOLD_REVIEW',
-  'UNLOCKED',
-  'CAP_REACHED',
-  'VELOCITY_LIMIT',
-  'REFERRER_BANNED',
-  'REFEREE_BANNED',
-  'REFUNDED_IN_HOLD',
-  'REFUNDED_AFTER_UNLOCK',
-  'REVIEW_APPROVED',
-  'REVIEW_VOIDED',
-  'REVIEW_EXPIRED',
-  'BANNED',
-  'SELF_REFERRAL_PAYMENT',
-] as const;
-export type RewardReason = (typeof REWARD_REASONS)[number];
+export type RewardReason =
+  | 'HELD_REFUND_WINDOW'
+  | 'HOUSEHOLD_REVIEW'
+  | 'UNLOCKED'
+  | 'CAP_REACHED'
+  | 'VELOCITY_LIMIT'
+  | 'REFERRER_BANNED'
+  | 'REFEREE_BANNED'
+  | 'REFUNDED_IN_HOLD'
+  | 'REFUNDED_AFTER_UNLOCK'
+  | 'REVIEW_APPROVED'
+  | 'REVIEW_VOIDED'
+  | 'REVIEW_EXPIRED'
+  | 'BANNED'
+  | 'SELF_REFERRAL_PAYMENT';
 
 export interface RewardFacts {
   referrerBanned: boolean;

@@ -14,7 +14,7 @@ import { RevokeLedgerChanges1796110000000 } from './migrations/1796110000000-rev
 import { AddSchemaLocks1796111000000 } from './migrations/1796111000000-add-schema-locks';
 import { GuardLedgerAccountBalances1796130000000 } from './migrations/1796130000000-guard-ledger-account-balances';
 
-export const WALLET_ENTITIES = [LedgerAccount, LedgerTransaction, LedgerPosting];
+const WALLET_ENTITIES = [LedgerAccount, LedgerTransaction, LedgerPosting];
 
 /** The wallet DataSource: used by the app, `migrate`, `check-invariants` and the tests alike. */
 export function walletDataSource(url: string, schema = 'wallet'): DataSource {

@@ -16,7 +16,7 @@ export interface SettleDebtCommand {
   traceparent?: string;
 }
 
-export const debtSettlementKey = (sourceId: string): string => `debt-settlement:${sourceId}`;
+const debtSettlementKey = (sourceId: string): string => `debt-settlement:${sourceId}`;
 
 /** How much of a debt a credit balance pays back: all of it when the balance covers it. */
 export function planDebtSettlement(owedCents: number, availableCents: number): number {

@@ -18,28 +18,26 @@ export const USER_ACCOUNT_KINDS = [
   'user_reserved',
   'user_fee_rebate',
 ] as const;
-export const PLATFORM_ACCOUNT_KINDS = [
-  'platform_rewards_expense',
-  'platform_fee_rebate_expense',
-  /** Where credit goes when it expires unspent. */
-  'platform_expired_credit',
-  /** Where credit goes when it is spent at checkout. */
-  'platform_credit_redeemed',
-  /** Where fee rebates go when a confirmed booking uses them. */
-  'platform_fee_rebate_redeemed',
-] as const;
 
 export type UserAccountKind = (typeof USER_ACCOUNT_KINDS)[number];
-export type PlatformAccountKind = (typeof PLATFORM_ACCOUNT_KINDS)[number];
+export type PlatformAccountKind =
+  | 'platform_rewards_expense'
+  | 'platform_fee_rebate_expense'
+  /** Where credit goes when it expires unspent. */
+  | 'platform_expired_credit'
+  /** Where credit goes when it is spent at checkout. */
+  | 'platform_credit_redeemed'
+  /** Where fee rebates go when a confirmed booking uses them. */
+  | 'platform_fee_rebate_redeemed';
 export type LedgerAccountKind = UserAccountKind | PlatformAccountKind;
 
 /**
  * Which side of zero an account's balance must stay on: a user's credit never below zero, a
  * user's debt (negative: owed to the platform) never above it; platform accounts are free.
  */
-export type BalanceBound = 'non_negative' | 'non_positive' | 'none';
+type BalanceBound = 'non_negative' | 'non_positive' | 'none';
 
-export function balanceBound(kind: LedgerAccountKind): BalanceBound {
+function balanceBound(kind: LedgerAccountKind): BalanceBound {
   switch (kind) {
     case 'user_credit':
     case 'user_reserved':

@@ -8,7 +8,7 @@ import { toSafeInteger } from '../ledger/ledger-posting.entity';
 import { PostTransaction } from '../ledger/post-transaction';
 import { CreditLots } from './credit-lots';
 
-export const creditExpiryKey = (lotId: string): string => `credit-expired:${lotId}`;
+const creditExpiryKey = (lotId: string): string => `credit-expired:${lotId}`;
 
 interface DueLotRow {
   id: string;

@@ -4,11 +4,10 @@ import { Clock } from '@rewards/service-kit';
 import { EntityManager } from 'typeorm';
 import { toSafeInteger } from '../ledger/ledger-posting.entity';
 
-export type ReservationStatus = 'held' | 'captured' | 'released' | 'refunded';
+type ReservationStatus = 'held' | 'captured' | 'released' | 'refunded';
 
 /** Why a hold went back: the booking was not confirmed, its hold lapsed, or it was cancelled. */
-export const RETURN_REASONS = ['not_confirmed', 'expired', 'booking_cancelled'] as const;
-export type ReturnReason = (typeof RETURN_REASONS)[number];
+export type ReturnReason = 'not_confirmed' | 'expired' | 'booking_cancelled';
 
 /** What one checkout holds of a student's credit and an instructor's fee rebate. */
 export interface CreditReservation {

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { Clock } from '@rewards/service-kit';
 import { EntityManager } from 'typeorm';
 
-export type RewardStatus = 'open' | 'credited' | 'voided';
+type RewardStatus = 'open' | 'credited' | 'voided';
 
 /** What the wallet knows of one reward, locked by whichever handler of it runs. */
 export interface RewardRecord {

@@ -5,13 +5,13 @@ import { reminderDays, WalletConfig } from '../config/wallet.config';
 import { UserAccountKind } from '../ledger/ledger-account.entity';
 import { toSafeInteger } from '../ledger/ledger-posting.entity';
 
-export interface ExpiringCreditView {
+interface ExpiringCreditView {
   creditId: string;
   amountCents: number;
   expiresAt: string;
 }
 
-export interface CurrencyBalanceView {
+interface CurrencyBalanceView {
   currency: string;
   /** Spendable now. */
   availableCents: number;

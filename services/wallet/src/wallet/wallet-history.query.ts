@@ -11,7 +11,7 @@ import {
   isRewardSourced,
 } from './entry-reason';
 
-export interface WalletEntryView {
+interface WalletEntryView {
   id: string;
   transactionId: string;
   kind: LedgerTransactionKind;
@@ -36,7 +36,7 @@ export interface WalletHistoryPage {
   nextCursor: string | null;
 }
 
-export const DEFAULT_PAGE_SIZE = 20;
+const DEFAULT_PAGE_SIZE = 20;
 
 interface EntryRow {
   id: string;

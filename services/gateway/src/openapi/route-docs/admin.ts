@@ -1,4 +1,4 @@
-import { IDS, REWARD_NOT_FOUND, type RouteDoc } from '../route-doc';
+import { IDS, pageQuery, REVIEW_DECISION_ERRORS, type RouteDoc } from '../route-doc';
 
 /** Admins: the review queue, program configuration and summary (referrals), payouts (payouts). */
 export const ADMIN_ROUTE_DOCS: Record<string, RouteDoc> = {
@@ -20,10 +20,7 @@ export const ADMIN_ROUTE_DOCS: Record<string, RouteDoc> = {
     request: 'Decision',
     requestExample: { reason: 'siblings sharing a laptop' },
     response: { status: 200, schema: 'ReviewItem', description: 'the reward, approved' },
-    errors: [
-      REWARD_NOT_FOUND,
-      { status: 409, code: 'REVIEW_NOT_PENDING', when: 'the reward is not in review' },
-    ],
+    errors: REVIEW_DECISION_ERRORS,
   },
   'POST /admin/referrals/review/:rewardId/void': {
     operationId: 'voidReward',
@@ -31,10 +28,7 @@ export const ADMIN_ROUTE_DOCS: Record<string, RouteDoc> = {
     request: 'Decision',
     requestExample: { reason: 'one person, three accounts' },
     response: { status: 200, schema: 'ReviewItem', description: 'the reward, voided' },
-    errors: [
-      REWARD_NOT_FOUND,
-      { status: 409, code: 'REVIEW_NOT_PENDING', when: 'the reward is not in review' },
-    ],
+    errors: REVIEW_DECISION_ERRORS,
   },
   'POST /admin/referrals/users/:userId/ban': {
     operationId: 'banUser',
@@ -96,8 +90,7 @@ export const ADMIN_ROUTE_DOCS: Record<string, RouteDoc> = {
       beneficiaryId: { type: 'string', format: 'uuid', description: 'the referrer paid' },
       from: { type: 'string', format: 'date-time', description: 'requested at or after' },
       to: { type: 'string', format: 'date-time', description: 'requested before' },
-      limit: { type: 'integer', minimum: 1, maximum: 100 },
-      cursor: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,200}$', description: 'nextCursor' },
+      ...pageQuery('^[A-Za-z0-9_-]{1,200}$'),
     },
     response: { status: 200, schema: 'PayoutsPage', description: 'one page' },
   },

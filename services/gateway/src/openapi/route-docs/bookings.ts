@@ -1,13 +1,17 @@
 import {
-  BOOKING_NOT_FOUND,
   IDS,
+  LESSON_ERRORS,
   money,
   NOT_REGISTERED,
+  ownedResourceErrors,
   PAYMENT_ERRORS,
   QUOTE_ERRORS,
+  QUOTING_ERRORS,
   REFUND_UNAVAILABLE,
   type RouteDoc,
 } from '../route-doc';
+
+const OWN_BOOKING_ERRORS = ownedResourceErrors('BOOKING_NOT_FOUND', 'booking');
 
 /** Accounts, verification, bookings and checkout (bookings). */
 export const BOOKINGS_ROUTE_DOCS: Record<string, RouteDoc> = {
@@ -115,19 +119,13 @@ export const BOOKINGS_ROUTE_DOCS: Record<string, RouteDoc> = {
       paymentMethodId: 'pm_1QxExampleCardFromStripeJs',
     },
     response: { status: 201, schema: 'Booking', description: 'the confirmed booking, paid' },
-    errors: [
-      NOT_REGISTERED,
-      { status: 422, code: 'INSTRUCTOR_NOT_LIVE', when: 'the instructor is not bookable' },
-      { status: 422, code: 'INVALID_LESSON_TIME', when: 'end before start, or too long' },
-      ...QUOTE_ERRORS,
-      ...PAYMENT_ERRORS,
-    ],
+    errors: [NOT_REGISTERED, ...LESSON_ERRORS, ...QUOTE_ERRORS, ...PAYMENT_ERRORS],
   },
   'GET /bookings/:id': {
     operationId: 'getBooking',
     summary: 'One of the caller’s bookings (as its student or instructor)',
     response: { status: 200, schema: 'Booking', description: 'the booking' },
-    errors: [BOOKING_NOT_FOUND],
+    errors: OWN_BOOKING_ERRORS,
   },
   'POST /bookings/:id/complete': {
     operationId: 'completeBooking',
@@ -146,7 +144,7 @@ export const BOOKINGS_ROUTE_DOCS: Record<string, RouteDoc> = {
       'checkout funds go back',
     response: { status: 200, schema: 'Booking', description: 'the booking, cancelled' },
     errors: [
-      BOOKING_NOT_FOUND,
+      ...OWN_BOOKING_ERRORS,
       { status: 409, code: 'BOOKING_NOT_CONFIRMED', when: 'cancelled or completed already' },
       REFUND_UNAVAILABLE,
     ],
@@ -203,11 +201,6 @@ export const BOOKINGS_ROUTE_DOCS: Record<string, RouteDoc> = {
         signature: 'q1.3k9Zb0YbQ6pQ',
       },
     },
-    errors: [
-      NOT_REGISTERED,
-      { status: 422, code: 'INSTRUCTOR_NOT_LIVE', when: 'the instructor is not bookable' },
-      { status: 422, code: 'INVALID_LESSON_TIME', when: 'end before start, or too long' },
-      { status: 503, code: 'WALLET_UNAVAILABLE', when: 'the wallet did not answer; retry' },
-    ],
+    errors: [NOT_REGISTERED, ...QUOTING_ERRORS],
   },
 };

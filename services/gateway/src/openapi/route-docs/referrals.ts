@@ -1,4 +1,4 @@
-import { money, type RouteDoc } from '../route-doc';
+import { CODE_NOT_READY, money, type RouteDoc } from '../route-doc';
 
 /** Codes, share links, the programs' terms and instructor surfaces (referrals). */
 export const REFERRALS_ROUTE_DOCS: Record<string, RouteDoc> = {
@@ -58,9 +58,7 @@ export const REFERRALS_ROUTE_DOCS: Record<string, RouteDoc> = {
     operationId: 'getMyReferrals',
     summary: "The caller's referral code, share link, referrer and earnings",
     response: { status: 200, schema: 'ReferralStats', description: 'the referral stats' },
-    errors: [
-      { status: 404, code: 'CODE_NOT_READY', when: 'the code is issued shortly after signup' },
-    ],
+    errors: [CODE_NOT_READY],
   },
   'GET /referrals/me/referred-instructors': {
     operationId: 'getReferredInstructors',
@@ -84,9 +82,7 @@ export const REFERRALS_ROUTE_DOCS: Record<string, RouteDoc> = {
         },
       },
     },
-    errors: [
-      { status: 404, code: 'CODE_NOT_READY', when: 'the code is issued shortly after signup' },
-    ],
+    errors: [CODE_NOT_READY],
   },
   'POST /referrals/me/live-popup/ack': {
     operationId: 'acknowledgeLivePopup',

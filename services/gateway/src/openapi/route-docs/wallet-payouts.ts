@@ -1,4 +1,4 @@
-import type { RouteDoc } from '../route-doc';
+import { pageQuery, type RouteDoc } from '../route-doc';
 
 /** The wallet, the caller's payouts and Stripe's webhook. */
 export const WALLET_PAYOUTS_ROUTE_DOCS: Record<string, RouteDoc> = {
@@ -10,10 +10,7 @@ export const WALLET_PAYOUTS_ROUTE_DOCS: Record<string, RouteDoc> = {
   'GET /wallet/me/history': {
     operationId: 'getMyWalletHistory',
     summary: "A page of the caller's wallet entries, newest first",
-    query: {
-      limit: { type: 'integer', minimum: 1, maximum: 100, description: 'page size, default 20' },
-      cursor: { type: 'string', pattern: '^[1-9][0-9]{0,17}$', description: 'nextCursor' },
-    },
+    query: pageQuery('^[1-9][0-9]{0,17}$', 'page size, default 20'),
     response: { status: 200, schema: 'WalletHistoryPage', description: 'one page' },
   },
   'GET /payouts/me': {

@@ -6,6 +6,7 @@ import {
   nullableDateTime,
   nullableStr,
   object,
+  paged,
   ref,
   str,
   uuid,
@@ -31,22 +32,20 @@ export const WALLET_PAYOUTS_SCHEMAS: Record<string, JsonSchema> = {
       }),
     ),
   }),
-  WalletHistoryPage: object({
-    entries: array(
-      object({
-        id: str(),
-        transactionId: str(),
-        kind: str(),
-        reason: str(),
-        rewardId: nullableStr(),
-        bookingId: nullableStr({ description: 'the booking of a checkout movement' }),
-        account: str({ enum: ['credit', 'debt', 'reserved', 'fee_rebate'] }),
-        amount: money,
-        occurredAt: dateTime,
-      }),
-    ),
-    nextCursor: nullableStr({ description: 'pass as cursor for the next (older) page' }),
-  }),
+  WalletHistoryPage: paged(
+    object({
+      id: str(),
+      transactionId: str(),
+      kind: str(),
+      reason: str(),
+      rewardId: nullableStr(),
+      bookingId: nullableStr({ description: 'the booking of a checkout movement' }),
+      account: str({ enum: ['credit', 'debt', 'reserved', 'fee_rebate'] }),
+      amount: money,
+      occurredAt: dateTime,
+    }),
+    { field: 'entries', next: 'pass as cursor for the next (older) page' },
+  ),
   Payout: object({
     id: uuid,
     rewardId: str(),
@@ -62,10 +61,7 @@ export const WALLET_PAYOUTS_SCHEMAS: Record<string, JsonSchema> = {
     failedAt: nullableStr({ format: 'date-time', description: 'failed for good, or reversed' }),
   }),
   Payouts: object({ items: array(ref('Payout')) }),
-  PayoutsPage: object({
-    items: array(ref('Payout')),
-    nextCursor: nullableStr({ description: 'pass as cursor for the next page' }),
-  }),
+  PayoutsPage: paged(ref('Payout')),
   PayoutStats: object({
     payouts: {
       type: 'object',
