@@ -20,7 +20,7 @@ import {
 } from './stripe-wire';
 
 /** Stripe's test cards that a confirmation declines, with the decline code it gives. */
-export const DECLINING_TEST_CARDS: Readonly<Record<string, string>> = {
+const DECLINING_TEST_CARDS: Readonly<Record<string, string>> = {
   '4000000000000002': 'generic_decline',
   '4000000000009995': 'insufficient_funds',
   '4000000000009987': 'lost_card',
@@ -323,7 +323,7 @@ function found(resource: object | undefined, kind: string, id: string): Reply {
 }
 
 /** Like Stripe's: one value per card number, whoever saves the card, never the number itself. */
-export function cardFingerprint(number: string): string {
+function cardFingerprint(number: string): string {
   return createHash('sha256')
     .update(`fake-stripe-card:${number}`)
     .digest('base64')

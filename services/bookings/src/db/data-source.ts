@@ -14,7 +14,7 @@ import { CreateVerificationCodes1796110000000 } from './migrations/1796110000000
 import { VerificationCode } from '../verification/verification-code.entity';
 import { AddSchemaLocks1796111000000 } from './migrations/1796111000000-add-schema-locks';
 
-export const BOOKINGS_ENTITIES = [Account, Booking, ChargeAttempt, CheckoutQuote, VerificationCode];
+const BOOKINGS_ENTITIES = [Account, Booking, ChargeAttempt, CheckoutQuote, VerificationCode];
 
 /** The bookings DataSource: used by the app, `migrate` and the tests alike. */
 export function bookingsDataSource(url: string, schema = 'bookings'): DataSource {

@@ -5,7 +5,7 @@ import { BookingsConfig } from '../config/bookings.config';
 /** DI token of the Stripe SDK client. */
 export const STRIPE = Symbol('STRIPE');
 
-export function createStripeClient(config: BookingsConfig): Stripe {
+function createStripeClient(config: BookingsConfig): Stripe {
   const api = config.STRIPE_API_URL ? new URL(config.STRIPE_API_URL) : undefined;
   return new Stripe(config.STRIPE_SECRET_KEY, {
     ...(api
