@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { loadConfig, ManualClock } from '@rewards/service-kit';
+import { isTransientInfrastructureError, loadConfig, ManualClock } from '@rewards/service-kit';
 import { migrate, RunningServiceApp, serviceTestEnv, startServiceApp } from '@rewards/testing';
 import { Client } from 'pg';
 import { DataSource, DataSourceOptions } from 'typeorm';
@@ -95,14 +95,21 @@ describe(DecideStudentReward.name, () => {
     await wide.initialize();
     let decided: Array<StudentReward | undefined>;
     try {
-      decided = await Promise.all(
-        referees.map((refereeId) =>
-          wide.transaction(async (tx) => {
-            await lockReferee(tx, refereeId);
-            return decide.execute(tx, refereeId, clock.now());
-          }),
-        ),
-      );
+      // As the consumer does: a lock timeout (500 decisions queue on one counter row, longer on
+      // a loaded machine) is an infrastructure failure, retried, never a refusal.
+      const decideRetrying = async (refereeId: string): Promise<StudentReward | undefined> => {
+        for (let attempt = 1; ; attempt++) {
+          try {
+            return await wide.transaction(async (tx) => {
+              await lockReferee(tx, refereeId);
+              return decide.execute(tx, refereeId, clock.now());
+            });
+          } catch (err) {
+            if (attempt >= 10 || !isTransientInfrastructureError(err)) throw err;
+          }
+        }
+      };
+      decided = await Promise.all(referees.map(decideRetrying));
     } finally {
       await wide.destroy();
     }
