@@ -69,7 +69,11 @@ describe(RewardsApi.name, () => {
     expect(booking).toMatchObject({ studentId: sam.id, status: 'confirmed' });
     expect(booking.price).toEqual({ amountCents: 8000, currency: 'USD' });
     expect(await sam.api.getBooking({ id: booking.id })).toEqual(booking);
-    expect(await ines.api.getBooking({ id: booking.id })).toEqual(booking);
+    expect(booking.paymentIntentId).toMatch(/^pi_/);
+    // The instructor sees the booking but not the student's payment.
+    const seenByInstructor = await ines.api.getBooking({ id: booking.id });
+    expect(seenByInstructor).not.toHaveProperty('paymentIntentId');
+    expect({ ...seenByInstructor, paymentIntentId: booking.paymentIntentId }).toEqual(booking);
 
     const wallet = await sam.api.getMyWallet();
     expect(wallet.ownerId).toBe(sam.id);
