@@ -209,7 +209,7 @@ describe('student referral rewards through the gateway', () => {
     const admin = await j.signIn('admin');
     const res = await j
       .gw()
-      .get(`/admin/referrals/review?status=${status}`)
+      .get(`/admin/referrals/review?status=${status}&userId=${refereeId}`)
       .set(admin.auth)
       .expect(200);
     const items = (res.body as { items: Array<Record<string, unknown>> }).items;

@@ -534,7 +534,7 @@ export class RewardsApi {
 
   /** Student rewards by status (default: waiting for review), with linked accounts (GET /admin/referrals/review) */
   listReviewQueue(
-    query: { status?: 'held' | 'review' | 'unlocked' | 'voided' | 'refused' } = {},
+    query: { status?: 'held' | 'review' | 'unlocked' | 'voided' | 'refused'; userId?: string } = {},
   ): Promise<ReviewQueue> {
     return this.call<ReviewQueue>('GET', `/admin/referrals/review`, 200, { query });
   }

@@ -24,9 +24,19 @@ export interface ReviewItem extends RewardView {
 export class ReviewList {
   constructor(private readonly dataSource: DataSource) {}
 
-  async list(status: StudentReward['status'] = 'review', limit = 100): Promise<ReviewItem[]> {
+  async list(
+    status: StudentReward['status'] = 'review',
+    userId?: string,
+    limit = 100,
+  ): Promise<ReviewItem[]> {
     const rewards = await this.dataSource.manager.find(StudentReward, {
-      where: { status },
+      where:
+        userId === undefined
+          ? { status }
+          : [
+              { status, refereeId: userId },
+              { status, referrerId: userId },
+            ],
       order: { decidedAt: 'ASC' },
       take: limit,
     });

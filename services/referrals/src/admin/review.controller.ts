@@ -10,7 +10,7 @@ import {
   Query,
 } from '@nestjs/common';
 import { Caller, CallerIdentity, PlatformError } from '@rewards/service-kit';
-import { IsIn, IsOptional } from 'class-validator';
+import { IsIn, IsOptional, IsUUID } from 'class-validator';
 import { DataSource } from 'typeorm';
 import { ReferralsConfig } from '../config/referrals.config';
 import { StudentReward } from '../student-program/student-reward.entity';
@@ -22,6 +22,11 @@ export class ReviewListQuery {
   @IsOptional()
   @IsIn(['held', 'review', 'unlocked', 'voided', 'refused'])
   status?: StudentReward['status'];
+
+  /** Only the rewards this user earned or was the friend of. */
+  @IsOptional()
+  @IsUUID()
+  userId?: string;
 }
 
 /** The admin's review queue: list, approve, void, ban; every decision says who and why. */
@@ -39,7 +44,7 @@ export class ReviewController {
     @Caller(['admin']) _admin: CallerIdentity,
     @Query() query: ReviewListQuery,
   ): Promise<{ items: ReviewItem[] }> {
-    return { items: await this.list.list(query.status ?? 'review') };
+    return { items: await this.list.list(query.status ?? 'review', query.userId) };
   }
 
   @Post('review/:rewardId/approve')

@@ -11,6 +11,11 @@ export const ADMIN_ROUTE_DOCS: Record<string, RouteDoc> = {
         enum: ['held', 'review', 'unlocked', 'voided', 'refused'],
         description: 'default review',
       },
+      userId: {
+        type: 'string',
+        format: 'uuid',
+        description: 'only the rewards this user earned as referrer or was the friend of',
+      },
     },
     response: { status: 200, schema: 'ReviewQueue', description: 'oldest decision first' },
   },
