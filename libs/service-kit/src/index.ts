@@ -19,3 +19,4 @@ export * from './tracing';
 export * from './logging';
 export * from './jobs';
 export * from './upstream-client';
+export * from './stripe-endpoint';

@@ -1,4 +1,5 @@
 import { Provider } from '@nestjs/common';
+import { stripeEndpoint } from '@rewards/service-kit';
 import Stripe from 'stripe';
 import { BookingsConfig } from '../config/bookings.config';
 
@@ -6,15 +7,8 @@ import { BookingsConfig } from '../config/bookings.config';
 export const STRIPE = Symbol('STRIPE');
 
 function createStripeClient(config: BookingsConfig): Stripe {
-  const api = config.STRIPE_API_URL ? new URL(config.STRIPE_API_URL) : undefined;
   return new Stripe(config.STRIPE_SECRET_KEY, {
-    ...(api
-      ? {
-          host: api.hostname,
-          port: api.port || (api.protocol === 'https:' ? 443 : 80),
-          protocol: api.protocol === 'https:' ? 'https' : 'http',
-        }
-      : {}),
+    ...stripeEndpoint(config.STRIPE_API_URL),
     // Every charge and refund carries our own idempotency key, so one SDK retry is safe.
     maxNetworkRetries: 1,
     timeout: config.STRIPE_TIMEOUT_MS,

@@ -1,4 +1,5 @@
 import { Provider } from '@nestjs/common';
+import { stripeEndpoint } from '@rewards/service-kit';
 import Stripe from 'stripe';
 import { PayoutsConfig } from '../config/payouts.config';
 
@@ -6,15 +7,8 @@ import { PayoutsConfig } from '../config/payouts.config';
 export const STRIPE = Symbol('STRIPE');
 
 function createStripeClient(config: PayoutsConfig): Stripe {
-  const api = config.STRIPE_API_URL ? new URL(config.STRIPE_API_URL) : undefined;
   return new Stripe(config.STRIPE_SECRET_KEY, {
-    ...(api
-      ? {
-          host: api.hostname,
-          port: api.port || (api.protocol === 'https:' ? 443 : 80),
-          protocol: api.protocol === 'https:' ? 'https' : 'http',
-        }
-      : {}),
+    ...stripeEndpoint(config.STRIPE_API_URL),
     // Our retry schedule is the source of truth: every attempt is recorded, none hidden in the SDK.
     maxNetworkRetries: 0,
     timeout: config.STRIPE_TIMEOUT_MS,
