@@ -11,12 +11,16 @@ import {
   FormObject,
   Reply,
   error,
+  found,
   invalidParam,
   metadataParam,
   missingParam,
-  noSuch,
+  moneyParams,
+  noSuchParam,
+  positiveAmount,
   stringParam,
   stripeId,
+  unixSeconds,
 } from './stripe-wire';
 
 /** Stripe's test cards that a confirmation declines, with the decline code it gives. */
@@ -107,7 +111,7 @@ export class FakeStripePayments {
       },
       metadata: {},
       livemode: false,
-      created: this.unixNow(),
+      created: unixSeconds(this.now()),
     };
     this.paymentMethodsById.set(paymentMethod.id, paymentMethod);
     this.cardNumbers.set(paymentMethod.id, number);
@@ -132,26 +136,11 @@ export class FakeStripePayments {
   }
 
   private postPaymentIntent(form: FormObject): Reply {
-    const amountText = stringParam(form, 'amount');
-    const currency = stringParam(form, 'currency');
-    if (amountText === undefined) return missingParam('amount');
-    if (currency === undefined) return missingParam('currency');
-    if (!/^\d+$/.test(amountText) || Number(amountText) < 1) {
-      return invalidParam('amount', 'Invalid positive integer');
-    }
-    if (!/^[a-zA-Z]{3}$/.test(currency)) {
-      return invalidParam('currency', `Invalid currency: ${currency}.`);
-    }
-    const metadata = metadataParam(form);
-    if (metadata === 'invalid') return invalidParam('metadata', 'Invalid metadata.');
+    const money = moneyParams(form);
+    if ('refused' in money) return money.refused;
     const paymentMethodId = stringParam(form, 'payment_method');
     if (paymentMethodId !== undefined && !this.paymentMethodsById.has(paymentMethodId)) {
-      return error(400, {
-        type: 'invalid_request_error',
-        code: 'resource_missing',
-        param: 'payment_method',
-        message: `No such PaymentMethod: '${paymentMethodId}'`,
-      });
+      return noSuchParam('payment_method', 'PaymentMethod', paymentMethodId);
     }
     const confirm = stringParam(form, 'confirm') === 'true';
     if (confirm && paymentMethodId === undefined) {
@@ -166,17 +155,17 @@ export class FakeStripePayments {
     const intent: FakeStripePaymentIntent = {
       id: stripeId('pi'),
       object: 'payment_intent',
-      amount: Number(amountText),
+      amount: money.amount,
       amount_received: 0,
-      currency: currency.toLowerCase(),
+      currency: money.currency,
       payment_method: paymentMethodId ?? null,
       status: paymentMethodId === undefined ? 'requires_payment_method' : 'requires_confirmation',
       latest_charge: null,
       last_payment_error: null,
       description: stringParam(form, 'description') ?? null,
-      metadata: metadata ?? {},
+      metadata: money.metadata,
       livemode: false,
-      created: this.unixNow(),
+      created: unixSeconds(this.now()),
     };
     this.paymentIntentsById.set(intent.id, intent);
     if (!confirm || paymentMethodId === undefined) return { status: 200, body: intent };
@@ -202,14 +191,7 @@ export class FakeStripePayments {
     const intentId = stringParam(form, 'payment_intent');
     if (intentId === undefined) return missingParam('payment_intent');
     const intent = this.paymentIntentsById.get(intentId);
-    if (!intent) {
-      return error(400, {
-        type: 'invalid_request_error',
-        code: 'resource_missing',
-        param: 'payment_intent',
-        message: `No such payment_intent: '${intentId}'`,
-      });
-    }
+    if (!intent) return noSuchParam('payment_intent', 'payment_intent', intentId);
     if (intent.status !== 'succeeded' || intent.latest_charge === null) {
       return error(400, {
         type: 'invalid_request_error',
@@ -227,10 +209,8 @@ export class FakeStripePayments {
       });
     }
     const amountText = stringParam(form, 'amount');
-    if (amountText !== undefined && (!/^\d+$/.test(amountText) || Number(amountText) < 1)) {
-      return invalidParam('amount', 'Invalid positive integer');
-    }
-    const amount = amountText === undefined ? left : Number(amountText);
+    const amount = amountText === undefined ? left : positiveAmount(amountText);
+    if (typeof amount !== 'number') return amount;
     if (amount > left) {
       return invalidParam(
         'amount',
@@ -249,7 +229,7 @@ export class FakeStripePayments {
       reason: stringParam(form, 'reason') ?? null,
       status: 'succeeded',
       metadata: metadata ?? {},
-      created: this.unixNow(),
+      created: unixSeconds(this.now()),
     };
     this.refundsById.set(refund.id, refund);
     return { status: 200, body: refund };
@@ -312,14 +292,6 @@ export class FakeStripePayments {
   refundsOf(intentId: string): FakeStripeRefund[] {
     return [...this.refundsById.values()].filter((r) => r.payment_intent === intentId);
   }
-
-  private unixNow(): number {
-    return Math.floor(this.now().getTime() / 1000);
-  }
-}
-
-function found(resource: object | undefined, kind: string, id: string): Reply {
-  return resource ? { status: 200, body: resource } : noSuch(kind, id);
 }
 
 /** Like Stripe's: one value per card number, whoever saves the card, never the number itself. */

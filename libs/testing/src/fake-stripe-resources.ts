@@ -6,12 +6,15 @@ import {
   FormObject,
   Reply,
   error,
+  found,
   invalidParam,
   metadataParam,
   missingParam,
-  noSuch,
+  moneyParams,
+  noSuchParam,
   stringParam,
   stripeId,
+  unixSeconds,
 } from './stripe-wire';
 
 export class FakeStripeResources {
@@ -35,7 +38,7 @@ export class FakeStripeResources {
       details_submitted: enabled,
       capabilities: { transfers: enabled ? 'active' : 'inactive' },
       metadata: {},
-      created: this.unixNow(),
+      created: unixSeconds(this.now()),
     };
     this.accountsById.set(account.id, account);
     return account;
@@ -49,15 +52,13 @@ export class FakeStripeResources {
         return this.postAccount(form);
       }
       if (resource === 'accounts' && method === 'GET' && id !== undefined) {
-        const account = this.accountsById.get(id);
-        return account ? { status: 200, body: account } : noSuch('account', id);
+        return found(this.accountsById.get(id), 'account', id);
       }
       if (resource === 'transfers' && method === 'POST' && id === undefined) {
         return this.postTransfer(form);
       }
       if (resource === 'transfers' && method === 'GET' && id !== undefined) {
-        const transfer = this.transfersById.get(id);
-        return transfer ? { status: 200, body: transfer } : noSuch('transfer', id);
+        return found(this.transfersById.get(id), 'transfer', id);
       }
       if (resource === 'transfers' && method === 'GET' && id === undefined) {
         return this.listTransfers(form);
@@ -79,30 +80,12 @@ export class FakeStripeResources {
   }
 
   private postTransfer(form: FormObject): Reply {
-    const amountText = stringParam(form, 'amount');
-    const currency = stringParam(form, 'currency');
+    const money = moneyParams(form);
+    if ('refused' in money) return money.refused;
     const destination = stringParam(form, 'destination');
-    if (amountText === undefined) return missingParam('amount');
-    if (currency === undefined) return missingParam('currency');
     if (destination === undefined) return missingParam('destination');
-    const amount = Number(amountText);
-    if (!/^\d+$/.test(amountText) || amount < 1) {
-      return invalidParam('amount', 'Invalid positive integer');
-    }
-    if (!/^[a-zA-Z]{3}$/.test(currency)) {
-      return invalidParam('currency', `Invalid currency: ${currency}.`);
-    }
-    const metadata = metadataParam(form);
-    if (metadata === 'invalid') return invalidParam('metadata', 'Invalid metadata.');
     const account = this.accountsById.get(destination);
-    if (!account) {
-      return error(400, {
-        type: 'invalid_request_error',
-        code: 'resource_missing',
-        param: 'destination',
-        message: `No such destination: '${destination}'`,
-      });
-    }
+    if (!account) return noSuchParam('destination', 'destination', destination);
     if (!account.payouts_enabled) {
       return error(400, {
         type: 'invalid_request_error',
@@ -116,16 +99,16 @@ export class FakeStripeResources {
     const transfer: FakeStripeTransfer = {
       id: stripeId('tr'),
       object: 'transfer',
-      amount,
+      amount: money.amount,
       amount_reversed: 0,
-      currency: currency.toLowerCase(),
+      currency: money.currency,
       destination,
       transfer_group: stringParam(form, 'transfer_group') ?? null,
       description: stringParam(form, 'description') ?? null,
-      metadata: metadata ?? {},
+      metadata: money.metadata,
       reversed: false,
       livemode: false,
-      created: this.unixNow(),
+      created: unixSeconds(this.now()),
     };
     this.transfersById.set(transfer.id, transfer);
     return { status: 200, body: transfer };
@@ -146,9 +129,5 @@ export class FakeStripeResources {
       data: matching.slice(0, limit),
     };
     return { status: 200, body };
-  }
-
-  private unixNow(): number {
-    return Math.floor(this.now().getTime() / 1000);
   }
 }

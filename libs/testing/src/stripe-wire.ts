@@ -69,6 +69,41 @@ export function metadataParam(form: FormObject): Record<string, string> | undefi
   return metadata;
 }
 
+/** A positive integer amount of minor units, as Stripe reads `amount`, or its refusal. */
+export function positiveAmount(text: string, param = 'amount'): number | Reply {
+  const amount = Number(text);
+  return /^\d+$/.test(text) && amount >= 1
+    ? amount
+    : invalidParam(param, 'Invalid positive integer');
+}
+
+/** What a request that moves money carries: `amount`, `currency` and optional `metadata`. */
+export interface MoneyParams {
+  amount: number;
+  /** Lower-cased, as Stripe returns it. */
+  currency: string;
+  metadata: Record<string, string>;
+}
+
+/**
+ * Reads and checks the money parameters of a transfer or payment intent, in Stripe's order:
+ * what is missing first, then what is malformed.
+ */
+export function moneyParams(form: FormObject): MoneyParams | { refused: Reply } {
+  const amountText = stringParam(form, 'amount');
+  const currency = stringParam(form, 'currency');
+  if (amountText === undefined) return { refused: missingParam('amount') };
+  if (currency === undefined) return { refused: missingParam('currency') };
+  const amount = positiveAmount(amountText);
+  if (typeof amount !== 'number') return { refused: amount };
+  if (!/^[a-zA-Z]{3}$/.test(currency)) {
+    return { refused: invalidParam('currency', `Invalid currency: ${currency}.`) };
+  }
+  const metadata = metadataParam(form);
+  if (metadata === 'invalid') return { refused: invalidParam('metadata', 'Invalid metadata.') };
+  return { amount, currency: currency.toLowerCase(), metadata: metadata ?? {} };
+}
+
 export interface Reply {
   status: number;
   body: unknown;
@@ -111,6 +146,26 @@ export function noSuch(kind: string, id: string): Reply {
     param: 'id',
     message: `No such ${kind}: '${id}'`,
   });
+}
+
+/** A parameter naming an object that does not exist (`destination`, `payment_method`, ...). */
+export function noSuchParam(param: string, kind: string, id: string): Reply {
+  return error(400, {
+    type: 'invalid_request_error',
+    code: 'resource_missing',
+    param,
+    message: `No such ${kind}: '${id}'`,
+  });
+}
+
+/** The object a GET names, or Stripe's 404 for it. */
+export function found(resource: object | undefined, kind: string, id: string): Reply {
+  return resource ? { status: 200, body: resource } : noSuch(kind, id);
+}
+
+/** Stripe's `created`: whole seconds since the epoch. */
+export function unixSeconds(at: Date): number {
+  return Math.floor(at.getTime() / 1000);
 }
 
 // Stripe takes the key as a Bearer token (the SDK) or as the Basic user name (curl -u sk_...:).
