@@ -1,5 +1,6 @@
 import Stripe from 'stripe';
 import { FakeStripe } from './fake-stripe';
+import { sdkOf } from './fake-stripe-sdk';
 import { FakeStripeChaos } from './fake-stripe-chaos';
 
 describe(FakeStripeChaos.name, () => {
@@ -10,14 +11,7 @@ describe(FakeStripeChaos.name, () => {
   beforeAll(async () => {
     const port = await fake.start();
     url = `http://127.0.0.1:${port}`;
-    stripe = new Stripe('sk_test_fake', {
-      host: '127.0.0.1',
-      port,
-      protocol: 'http',
-      telemetry: false,
-      maxNetworkRetries: 0,
-      timeout: 1_000,
-    });
+    stripe = sdkOf(fake, { timeout: 1_000 });
   });
 
   afterEach(() => fake.chaos.configure(null));

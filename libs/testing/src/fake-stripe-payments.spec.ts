@@ -1,5 +1,6 @@
 import Stripe from 'stripe';
 import { FakeStripe } from './fake-stripe';
+import { sdkOf } from './fake-stripe-sdk';
 import { createTestPaymentMethod, TEST_CARDS, testCardFor } from './test-card';
 
 describe(`${FakeStripe.name} card payments`, () => {
@@ -7,14 +8,8 @@ describe(`${FakeStripe.name} card payments`, () => {
   let stripe: Stripe;
 
   beforeAll(async () => {
-    const port = await fake.start();
-    stripe = new Stripe('sk_test_fake', {
-      host: '127.0.0.1',
-      port,
-      protocol: 'http',
-      telemetry: false,
-      maxNetworkRetries: 0,
-    });
+    await fake.start();
+    stripe = sdkOf(fake);
   });
 
   afterAll(() => fake.stop());

@@ -11,20 +11,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Stripe from 'stripe';
 import { FakeStripe } from './fake-stripe';
+import { sdkOf } from './fake-stripe-sdk';
 
 describe(`${FakeStripe.name} with a state file`, () => {
   let dir: string;
   let stateFile: string;
   const started: FakeStripe[] = [];
-
-  const sdk = (fake: FakeStripe): Stripe =>
-    new Stripe('sk_test_fake', {
-      host: '127.0.0.1',
-      port: Number(new URL(fake.url).port),
-      protocol: 'http',
-      telemetry: false,
-      maxNetworkRetries: 0,
-    });
 
   async function startFake(file: string | undefined): Promise<FakeStripe> {
     const fake = new FakeStripe(undefined, { stateFile: file });
@@ -45,14 +37,14 @@ describe(`${FakeStripe.name} with a state file`, () => {
 
   it('still knows accounts, transfers and idempotency keys after a restart', async () => {
     const before = await startFake(stateFile);
-    const account = await sdk(before).accounts.create({ type: 'express' });
+    const account = await sdkOf(before).accounts.create({ type: 'express' });
     const params = { amount: 7500, currency: 'usd', destination: account.id };
     const options = { idempotencyKey: 'payout-po_persist' };
-    const transfer = await sdk(before).transfers.create(params, options);
+    const transfer = await sdkOf(before).transfers.create(params, options);
     await before.stop();
 
     const after = await startFake(stateFile);
-    const stripe = sdk(after);
+    const stripe = sdkOf(after);
     const replay = await stripe.transfers.create(params, options);
 
     expect((await stripe.accounts.retrieve(account.id)).id).toBe(account.id);
@@ -65,18 +57,18 @@ describe(`${FakeStripe.name} with a state file`, () => {
   it('still knows payment methods, payment intents and refunds after a restart', async () => {
     const before = await startFake(stateFile);
     const declining = before.createPaymentMethod('4000000000000002');
-    const paying = await sdk(before).paymentMethods.create({
+    const paying = await sdkOf(before).paymentMethods.create({
       type: 'card',
       card: { number: '4242424242424242', exp_month: 12, exp_year: 2099 },
     } as Stripe.PaymentMethodCreateParams);
     const params = { amount: 8000, currency: 'usd', payment_method: paying.id, confirm: true };
     const options = { idempotencyKey: 'booking-persist' };
-    const intent = await sdk(before).paymentIntents.create(params, options);
-    const refund = await sdk(before).refunds.create({ payment_intent: intent.id, amount: 100 });
+    const intent = await sdkOf(before).paymentIntents.create(params, options);
+    const refund = await sdkOf(before).refunds.create({ payment_intent: intent.id, amount: 100 });
     await before.stop();
 
     const after = await startFake(stateFile);
-    const stripe = sdk(after);
+    const stripe = sdkOf(after);
 
     expect((await stripe.paymentIntents.create(params, options)).id).toBe(intent.id);
     expect((await stripe.paymentMethods.retrieve(paying.id)).card?.fingerprint).toBe(
@@ -104,7 +96,7 @@ describe(`${FakeStripe.name} with a state file`, () => {
     const fake = await startFake(stateFile);
     const account = fake.createAccount();
 
-    const transfer = await sdk(fake).transfers.create({
+    const transfer = await sdkOf(fake).transfers.create({
       amount: 100,
       currency: 'usd',
       destination: account.id,
@@ -124,7 +116,7 @@ describe(`${FakeStripe.name} with a state file`, () => {
 
     const after = await startFake(stateFile);
 
-    await expect(sdk(after).accounts.retrieve(account.id)).resolves.toMatchObject({
+    await expect(sdkOf(after).accounts.retrieve(account.id)).resolves.toMatchObject({
       payouts_enabled: false,
     });
   });
@@ -135,7 +127,7 @@ describe(`${FakeStripe.name} with a state file`, () => {
 
     const second = await startFake(undefined);
 
-    await expect(sdk(second).accounts.retrieve(account.id)).rejects.toMatchObject({
+    await expect(sdkOf(second).accounts.retrieve(account.id)).rejects.toMatchObject({
       statusCode: 404,
     });
     expect(existsSync(stateFile)).toBe(false);

@@ -1,5 +1,6 @@
 import Stripe from 'stripe';
 import { FakeStripe } from './fake-stripe';
+import { sdkOf } from './fake-stripe-sdk';
 import { eventually } from './test-infra';
 
 describe(FakeStripe.name, () => {
@@ -7,15 +8,8 @@ describe(FakeStripe.name, () => {
   let stripe: Stripe;
 
   beforeAll(async () => {
-    const port = await fake.start();
-    stripe = new Stripe('sk_test_fake', {
-      host: '127.0.0.1',
-      port,
-      protocol: 'http',
-      telemetry: false,
-      // The SDK's own retries would hide what the fake answered.
-      maxNetworkRetries: 0,
-    });
+    await fake.start();
+    stripe = sdkOf(fake);
   });
 
   afterAll(() => fake.stop());
@@ -178,13 +172,7 @@ describe(FakeStripe.name, () => {
 
   it('lets the SDK retry through a 500 with its automatic idempotency key', async () => {
     const account = fake.createAccount();
-    const retrying = new Stripe('sk_test_fake', {
-      host: '127.0.0.1',
-      port: Number(new URL(fake.url).port),
-      protocol: 'http',
-      telemetry: false,
-      maxNetworkRetries: 1,
-    });
+    const retrying = sdkOf(fake, { maxNetworkRetries: 1 });
     fake.failNext(1, { status: 500, type: 'api_error', message: 'Something went wrong.' });
 
     const transfer = await retrying.transfers.create(transferParams(account.id, 'po_7'));

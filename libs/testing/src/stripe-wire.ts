@@ -139,7 +139,7 @@ export function invalidParam(param: string, message: string): Reply {
   return { ...error(400, body), notExecuted: true };
 }
 
-export function noSuch(kind: string, id: string): Reply {
+function noSuch(kind: string, id: string): Reply {
   return error(404, {
     type: 'invalid_request_error',
     code: 'resource_missing',
