@@ -20,3 +20,4 @@ export * from './logging';
 export * from './jobs';
 export * from './upstream-client';
 export * from './stripe-endpoint';
+export * from './keyset-cursor';

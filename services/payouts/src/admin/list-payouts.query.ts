@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { PlatformError } from '@rewards/service-kit';
+import { decodeKeysetCursor, encodeKeysetCursor, PlatformError } from '@rewards/service-kit';
 import { DataSource } from 'typeorm';
 import { Payout } from '../payouts/payout.entity';
 import { payoutView, PayoutView } from '../payouts/payouts.controller';
@@ -13,29 +13,6 @@ export interface PayoutsPage {
   nextCursor: string | null;
 }
 
-interface Cursor {
-  requestedAt: Date;
-  id: string;
-}
-
-/** Keyset cursor: the last row's (requested_at, id), so pages hold still as payouts arrive. */
-function encodeCursor(p: Payout): string {
-  return Buffer.from(`${p.requestedAt.toISOString()}|${p.id}`).toString('base64url');
-}
-
-function decodeCursor(cursor: string): Cursor {
-  const [at, id, extra] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
-  const requestedAt = new Date(at ?? '');
-  if (extra !== undefined || !id || !/^[0-9a-f-]{36}$/i.test(id) || isNaN(requestedAt.getTime())) {
-    throw new PlatformError(
-      'VALIDATION_FAILED',
-      'cursor must be a nextCursor from a previous page',
-      'cursor',
-    );
-  }
-  return { requestedAt, id };
-}
-
 /** Payouts for operators: by status, beneficiary and request time, newest first, paged. */
 @Injectable()
 export class ListPayouts {
@@ -47,7 +24,7 @@ export class ListPayouts {
     if (from && to && from.getTime() >= to.getTime()) {
       throw new PlatformError('VALIDATION_FAILED', 'to must be later than from', 'to');
     }
-    const cursor = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
+    const cursor = query.cursor === undefined ? undefined : decodeKeysetCursor(query.cursor);
     const limit = query.limit ?? DEFAULT_ADMIN_PAGE_SIZE;
 
     const q = this.dataSource.manager
@@ -63,15 +40,18 @@ export class ListPayouts {
     if (to) q.andWhere('p.requestedAt < :to', { to });
     if (cursor) {
       q.andWhere('(p.requestedAt, p.id) < (:cursorAt, :cursorId)', {
-        cursorAt: cursor.requestedAt,
+        cursorAt: cursor.at,
         cursorId: cursor.id,
       });
     }
     const rows = await q.getMany();
     const shown = rows.slice(0, limit);
+    const last = shown[shown.length - 1];
     return {
       items: shown.map(payoutView),
-      nextCursor: rows.length > limit ? encodeCursor(shown[shown.length - 1]) : null,
+      // Keyset on the last row's (requested_at, id), so pages hold still as payouts arrive.
+      nextCursor:
+        rows.length > limit ? encodeKeysetCursor({ at: last.requestedAt, id: last.id }) : null,
     };
   }
 }

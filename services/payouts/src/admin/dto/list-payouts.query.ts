@@ -1,5 +1,5 @@
-import { toInt } from '@rewards/service-kit';
-import { IsIn, IsISO8601, IsInt, IsOptional, IsUUID, Matches, Max, Min } from 'class-validator';
+import { IsKeysetCursor, toInt } from '@rewards/service-kit';
+import { IsIn, IsISO8601, IsInt, IsOptional, IsUUID, Max, Min } from 'class-validator';
 import { PAYOUT_STATUSES, PayoutStatus } from '../../payouts/payout.entity';
 
 /** `GET /admin/payouts?status=&beneficiaryId=&from=&to=&limit=&cursor=`, newest request first. */
@@ -32,8 +32,6 @@ export class ListPayoutsQuery {
 
   /** The `nextCursor` of the previous page. */
   @IsOptional()
-  @Matches(/^[A-Za-z0-9_-]{1,200}$/, {
-    message: 'cursor must be a nextCursor from a previous page',
-  })
+  @IsKeysetCursor()
   cursor?: string;
 }

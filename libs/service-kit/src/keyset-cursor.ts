@@ -1,0 +1,36 @@
+import { Matches } from 'class-validator';
+import { PlatformError } from './errors';
+
+/** Where a page ended: the last row's sort time and id, its tie-breaker. */
+export interface KeysetPosition {
+  at: Date;
+  id: string;
+}
+
+const MESSAGE = 'cursor must be a nextCursor from a previous page';
+
+/** What a list's `cursor` query parameter accepts: base64url, as `encodeKeysetCursor` makes. */
+export const KEYSET_CURSOR_PATTERN = /^[A-Za-z0-9_-]{1,200}$/;
+
+/** Checks a `cursor` query field's shape; its content is checked by `decodeKeysetCursor`. */
+export const IsKeysetCursor = (): PropertyDecorator =>
+  Matches(KEYSET_CURSOR_PATTERN, { message: MESSAGE });
+
+/**
+ * An opaque cursor for keyset paging on `(time, id)`: pages hold still as rows arrive or leave,
+ * unlike offsets. The time keeps milliseconds, so the column must hold times written from the
+ * clock (no finer).
+ */
+export function encodeKeysetCursor(position: KeysetPosition): string {
+  return Buffer.from(`${position.at.toISOString()}|${position.id}`).toString('base64url');
+}
+
+/** The position a cursor names; 422 VALIDATION_FAILED (field `cursor`) for anything else. */
+export function decodeKeysetCursor(cursor: string): KeysetPosition {
+  const [at, id, extra] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
+  const time = new Date(at ?? '');
+  if (extra !== undefined || !id || !/^[0-9a-f-]{36}$/i.test(id) || isNaN(time.getTime())) {
+    throw new PlatformError('VALIDATION_FAILED', MESSAGE, 'cursor');
+  }
+  return { at: time, id };
+}
