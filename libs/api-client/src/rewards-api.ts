@@ -250,7 +250,7 @@ export type ReviewItem = {
   decisions: Array<{ action: string; actor: string; reason: string; decidedAt: string }>;
 };
 
-export type ReviewQueue = { items: Array<ReviewItem> };
+export type ReviewQueue = { items: Array<ReviewItem>; nextCursor: string | null };
 
 export type Ban = { userId: string; voidedRewards: number };
 
@@ -534,7 +534,12 @@ export class RewardsApi {
 
   /** Student rewards by status (default: waiting for review), with linked accounts (GET /admin/referrals/review) */
   listReviewQueue(
-    query: { status?: 'held' | 'review' | 'unlocked' | 'voided' | 'refused'; userId?: string } = {},
+    query: {
+      status?: 'held' | 'review' | 'unlocked' | 'voided' | 'refused';
+      userId?: string;
+      limit?: number;
+      cursor?: string;
+    } = {},
   ): Promise<ReviewQueue> {
     return this.call<ReviewQueue>('GET', `/admin/referrals/review`, 200, { query });
   }

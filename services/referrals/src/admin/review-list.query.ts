@@ -1,7 +1,12 @@
 import { Injectable } from '@nestjs/common';
+import { decodeKeysetCursor, encodeKeysetCursor } from '@rewards/service-kit';
 import { DataSource } from 'typeorm';
 import { rewardView, RewardView } from '../student-program/referrer-view.query';
 import { StudentReward } from '../student-program/student-reward.entity';
+import { ReviewListQuery } from './dto/review-list.query';
+
+/** The old unpaged list returned up to 100; a first page keeps that for existing callers. */
+const DEFAULT_REVIEW_PAGE_SIZE = 100;
 
 interface LinkedAccount {
   userId: string;
@@ -19,28 +24,45 @@ export interface ReviewItem extends RewardView {
   decisions: Array<{ action: string; actor: string; reason: string; decidedAt: string }>;
 }
 
+export interface ReviewPage {
+  items: ReviewItem[];
+  /** Pass as `cursor` for the next page, with the same filters; null on the last page. */
+  nextCursor: string | null;
+}
+
 /** What an admin sees of rewards (by default the ones waiting for review), with the reasons. */
 @Injectable()
 export class ReviewList {
   constructor(private readonly dataSource: DataSource) {}
 
-  async list(
-    status: StudentReward['status'] = 'review',
-    userId?: string,
-    limit = 100,
-  ): Promise<ReviewItem[]> {
-    const rewards = await this.dataSource.manager.find(StudentReward, {
-      where:
-        userId === undefined
-          ? { status }
-          : [
-              { status, refereeId: userId },
-              { status, referrerId: userId },
-            ],
-      order: { decidedAt: 'ASC' },
-      take: limit,
-    });
-    return Promise.all(rewards.map((r) => this.item(r)));
+  async list(query: ReviewListQuery): Promise<ReviewPage> {
+    const cursor = query.cursor === undefined ? undefined : decodeKeysetCursor(query.cursor);
+    const limit = query.limit ?? DEFAULT_REVIEW_PAGE_SIZE;
+    const q = this.dataSource.manager
+      .createQueryBuilder(StudentReward, 'r')
+      .where('r.status = :status', { status: query.status ?? 'review' })
+      .orderBy('r.decidedAt', 'ASC')
+      .addOrderBy('r.rewardId', 'ASC')
+      .limit(limit + 1);
+    if (query.userId !== undefined) {
+      q.andWhere('(r.refereeId = :userId OR r.referrerId = :userId)', { userId: query.userId });
+    }
+    if (cursor) {
+      q.andWhere('(r.decidedAt, r.rewardId) > (:cursorAt, :cursorId)', {
+        cursorAt: cursor.at,
+        cursorId: cursor.id,
+      });
+    }
+    const rows = await q.getMany();
+    const shown = rows.slice(0, limit);
+    const last = shown[shown.length - 1];
+    return {
+      items: await Promise.all(shown.map((r) => this.item(r))),
+      // Keyset on the last row's (decided_at, reward_id): a decision taken while the admin pages
+      // moves a reward out of the list without shifting the pages after it.
+      nextCursor:
+        rows.length > limit ? encodeKeysetCursor({ at: last.decidedAt, id: last.rewardId }) : null,
+    };
   }
 
   async item(reward: StudentReward): Promise<ReviewItem> {

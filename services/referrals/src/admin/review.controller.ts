@@ -10,24 +10,12 @@ import {
   Query,
 } from '@nestjs/common';
 import { Caller, CallerIdentity, PlatformError } from '@rewards/service-kit';
-import { IsIn, IsOptional, IsUUID } from 'class-validator';
 import { DataSource } from 'typeorm';
 import { ReferralsConfig } from '../config/referrals.config';
-import { StudentReward } from '../student-program/student-reward.entity';
 import { DecisionDto } from './dto/decision.dto';
-import { ReviewItem, ReviewList } from './review-list.query';
+import { ReviewListQuery } from './dto/review-list.query';
+import { ReviewItem, ReviewList, ReviewPage } from './review-list.query';
 import { ReviewQueue } from './review-queue.usecase';
-
-export class ReviewListQuery {
-  @IsOptional()
-  @IsIn(['held', 'review', 'unlocked', 'voided', 'refused'])
-  status?: StudentReward['status'];
-
-  /** Only the rewards this user earned or was the friend of. */
-  @IsOptional()
-  @IsUUID()
-  userId?: string;
-}
 
 /** The admin's review queue: list, approve, void, ban; every decision says who and why. */
 @Controller('admin/referrals')
@@ -40,11 +28,11 @@ export class ReviewController {
   ) {}
 
   @Get('review')
-  async review(
+  review(
     @Caller(['admin']) _admin: CallerIdentity,
     @Query() query: ReviewListQuery,
-  ): Promise<{ items: ReviewItem[] }> {
-    return { items: await this.list.list(query.status ?? 'review', query.userId) };
+  ): Promise<ReviewPage> {
+    return this.list.list(query);
   }
 
   @Post('review/:rewardId/approve')

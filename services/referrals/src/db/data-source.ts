@@ -16,6 +16,7 @@ import { StudentReward } from '../student-program/student-reward.entity';
 import { AddSchemaLocks1796111000000 } from './migrations/1796111000000-add-schema-locks';
 import { AllowClicksWithoutDevice1796130000000 } from './migrations/1796130000000-allow-clicks-without-device';
 import { CreatePaymentCards1796140000000 } from './migrations/1796140000000-create-payment-cards';
+import { IndexStudentRewardsByStatus1796150000000 } from './migrations/1796150000000-index-student-rewards-by-status';
 
 /** The referrals DataSource: used by the app, `migrate` and the tests alike. */
 export function referralsDataSource(url: string, schema = 'referrals'): DataSource {
@@ -37,6 +38,7 @@ export function referralsDataSource(url: string, schema = 'referrals'): DataSour
       AddPayoutRetriesAndLivePopup1796121000000,
       AllowClicksWithoutDevice1796130000000,
       CreatePaymentCards1796140000000,
+      IndexStudentRewardsByStatus1796150000000,
     ],
   });
 }

@@ -1,3 +1,4 @@
+import { KEYSET_CURSOR_PATTERN } from '@rewards/service-kit';
 import { IDS, pageQuery, REVIEW_DECISION_ERRORS, type RouteDoc } from '../route-doc';
 
 /** Admins: the review queue, program configuration and summary (referrals), payouts (payouts). */
@@ -16,8 +17,13 @@ export const ADMIN_ROUTE_DOCS: Record<string, RouteDoc> = {
         format: 'uuid',
         description: 'only the rewards this user earned as referrer or was the friend of',
       },
+      ...pageQuery(KEYSET_CURSOR_PATTERN.source, 'default 100'),
     },
-    response: { status: 200, schema: 'ReviewQueue', description: 'oldest decision first' },
+    response: {
+      status: 200,
+      schema: 'ReviewQueue',
+      description: 'one page, oldest decision first',
+    },
   },
   'POST /admin/referrals/review/:rewardId/approve': {
     operationId: 'approveReward',
@@ -95,7 +101,7 @@ export const ADMIN_ROUTE_DOCS: Record<string, RouteDoc> = {
       beneficiaryId: { type: 'string', format: 'uuid', description: 'the referrer paid' },
       from: { type: 'string', format: 'date-time', description: 'requested at or after' },
       to: { type: 'string', format: 'date-time', description: 'requested before' },
-      ...pageQuery('^[A-Za-z0-9_-]{1,200}$'),
+      ...pageQuery(KEYSET_CURSOR_PATTERN.source),
     },
     response: { status: 200, schema: 'PayoutsPage', description: 'one page' },
   },

@@ -5,6 +5,7 @@ import {
   int,
   nullableDateTime,
   object,
+  paged,
   ref,
   str,
   uuid,
@@ -53,7 +54,7 @@ export const ADMIN_SCHEMAS: Record<string, JsonSchema> = {
     ),
     decisions: array(object({ action: str(), actor: str(), reason: str(), decidedAt: dateTime })),
   }),
-  ReviewQueue: object({ items: array(ref('ReviewItem')) }),
+  ReviewQueue: paged(ref('ReviewItem')),
   Ban: object({ userId: uuid, voidedRewards: int('rewards voided by the ban') }),
   UserDebug: {
     type: 'object',
