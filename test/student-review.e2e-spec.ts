@@ -92,6 +92,85 @@ describe('student referral review and admin through the gateway', () => {
     expect(errorOf(again).code).toBe('REVIEW_NOT_PENDING');
   });
 
+  it('pages the review list by cursor without duplicates or gaps while an admin decides', async () => {
+    // One referrer, three friends on a network shared with two other accounts: three reviews.
+    const ip = `203.0.114.${++household}`;
+    await j.student(undefined, { ip });
+    await j.student(undefined, { ip });
+    const referrer = await j.student();
+    const code = await j.codeOf(referrer);
+    for (let i = 0; i < 3; i += 1) {
+      const friend = await j.student(code, { ip });
+      await j.codeOf(friend);
+      await j.verify(friend);
+      await j.lesson(friend, instructor, 8000);
+    }
+    const inReview = await eventually(
+      async () => {
+        const ids = (await j.rewardsOf(referrer)).rewards
+          .filter((r) => r.status === 'review')
+          .map((r) => r.rewardId);
+        expect(ids).toHaveLength(3);
+        return ids;
+      },
+      { timeoutMs: 60_000 },
+    );
+
+    const pageAfter = (cursor: string | null) =>
+      j
+        .gw()
+        .get('/admin/referrals/review')
+        .query({ userId: referrer.id, limit: 1, ...(cursor === null ? {} : { cursor }) })
+        .set(admin.auth)
+        .expect(200);
+    const seen: Array<{ rewardId: string; decidedAt: string }> = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const page = await pageAfter(cursor);
+      pages += 1;
+      seen.push(...(page.body.items as typeof seen));
+      cursor = page.body.nextCursor as string | null;
+      // A decision between pages takes the reward out of the queue, shifting no later page.
+      if (pages === 1) await decide(seen[0].rewardId, 'approve', { reason: 'checked' }).expect(200);
+    } while (cursor !== null && pages < 10);
+
+    expect(pages).toBe(3);
+    expect(seen.map((i) => i.rewardId).sort()).toEqual([...inReview].sort());
+    const times = seen.map((i) => i.decidedAt);
+    expect(times).toEqual([...times].sort());
+    const afterApproval = await j
+      .gw()
+      .get('/admin/referrals/review')
+      .query({ userId: referrer.id })
+      .set(admin.auth)
+      .expect(200);
+    expect(afterApproval.body).toMatchObject({ nextCursor: null });
+    expect(afterApproval.body.items).toHaveLength(2);
+  });
+
+  it('refuses a review list cursor it did not make, and a bad page size, with 422', async () => {
+    for (const cursor of [
+      'not-a-cursor',
+      'a/b',
+      Buffer.from('yesterday|x').toString('base64url'),
+    ]) {
+      const res = await j
+        .gw()
+        .get('/admin/referrals/review')
+        .query({ cursor })
+        .set(admin.auth)
+        .expect(422);
+      expect(errorOf(res)).toMatchObject({ code: 'VALIDATION_FAILED', field: 'cursor' });
+    }
+    const tooMany = await j
+      .gw()
+      .get('/admin/referrals/review?limit=101')
+      .set(admin.auth)
+      .expect(422);
+    expect(errorOf(tooMany)).toMatchObject({ code: 'VALIDATION_FAILED', field: 'limit' });
+  });
+
   it('voids a reviewed reward with who and why, paying nothing', async () => {
     const { referrer, rewardId } = await reviewedReward();
     const voided = await decide(rewardId, 'void', { reason: 'shared card, fraud' }).expect(200);

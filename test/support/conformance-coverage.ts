@@ -55,6 +55,7 @@ export const CONFORMANCE_COVERAGE = {
   ],
   'student-review': [
     'GET /admin/referrals/review 200',
+    'GET /admin/referrals/review 422',
     'POST /admin/referrals/review/{rewardId}/approve 200',
     'POST /admin/referrals/review/{rewardId}/approve 409',
     'POST /admin/referrals/review/{rewardId}/approve 422',
