@@ -1,8 +1,8 @@
 import 'reflect-metadata';
-import { loadConfig, SystemClock } from '@rewards/service-kit';
+import { loadConfig, MigrationConfig, SystemClock } from '@rewards/service-kit';
 import { DataSource, EntityManager } from 'typeorm';
-import { WalletConfig } from '../config/wallet.config';
 import { walletDataSource } from '../db/data-source';
+import { formatInvariantReport } from './invariant-report';
 import { toSafeInteger } from './ledger-posting.entity';
 
 /** Violations listed per kind; the counts are exact. */
@@ -224,24 +224,43 @@ export async function inspectLedger(
   };
 }
 
-/** `node dist/services/wallet/src/ledger/check-invariants.js`: exits 1 on a violation. */
-async function main(): Promise<void> {
-  const config = loadConfig(WalletConfig);
-  const dataSource = walletDataSource(config.DATABASE_URL, config.DATABASE_SCHEMA ?? 'wallet');
-  await dataSource.initialize();
+const USAGE = 'usage: check-invariants [--json]';
+
+/**
+ * The operator's command: checks the ledger once and answers with an exit code, 0 when every
+ * invariant holds, 1 on any violation, 2 when the check could not run. It reads the wallet's
+ * own DATABASE_URL and DATABASE_SCHEMA (the database and nothing else); `--json` prints the
+ * report as JSON instead of text.
+ */
+export async function runInvariantCheck(
+  env: Record<string, string | undefined>,
+  argv: readonly string[],
+  out: { log(line: string): void; error(line: string): void } = console,
+): Promise<number> {
+  const json = argv.includes('--json');
+  if (argv.some((a) => a !== '--json')) {
+    out.error(USAGE);
+    return 2;
+  }
   try {
-    const report = await checkLedgerInvariants(dataSource, new SystemClock().now());
-    console.log(JSON.stringify(report));
-    if (!report.ok) process.exitCode = 1;
-  } finally {
-    await dataSource.destroy();
+    const config = loadConfig(MigrationConfig, env);
+    const dataSource = walletDataSource(config.DATABASE_URL, config.DATABASE_SCHEMA ?? 'wallet');
+    await dataSource.initialize();
+    try {
+      const report = await checkLedgerInvariants(dataSource, new SystemClock().now());
+      out.log(json ? JSON.stringify(report) : formatInvariantReport(report));
+      return report.ok ? 0 : 1;
+    } finally {
+      await dataSource.destroy();
+    }
+  } catch (err) {
+    out.error(`ledger invariant check could not run: ${String(err)}`);
+    return 2;
   }
 }
 
 if (require.main === module) {
-  main().catch((err: unknown) => {
-    const message = 'ledger invariant check could not run';
-    console.error(JSON.stringify({ level: 'error', service: 'wallet', message, err: String(err) }));
-    process.exitCode = 2;
+  void runInvariantCheck(process.env, process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
   });
 }
