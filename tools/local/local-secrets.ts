@@ -7,7 +7,7 @@ import { Env } from './platform-env';
 
 const FILE_MODE = 0o600;
 
-function readSecretsFile(path: string): Record<string, string> {
+export function readSecretsFile(path: string): Record<string, string> {
   if (!existsSync(path)) return {};
   // Tighten a file someone loosened (or copied) before reading secrets out of it.
   chmodSync(path, FILE_MODE);

@@ -194,6 +194,7 @@ export class Infrastructure {
         ...this.postgres.status(),
         postmasterPid: this.postgres.state === 'running' ? (pg?.postmasterPid ?? null) : null,
         address: pg ? new URL(pg.adminUrl).host : null,
+        database: pg ? new URL(pg.adminUrl).pathname.slice(1) : null,
         dataDir: pg?.dataDir ?? null,
       },
       kafka: { ...this.kafka.status(), brokers: this.brokers },

@@ -42,6 +42,8 @@ interface PostgresStatus extends InfraStatus {
   postmasterPid: number | null;
   /** host:port; the admin password stays in .local/secrets.json. */
   address: string | null;
+  /** The database the services' schemas live in. */
+  database: string | null;
   dataDir: string | null;
 }
 
