@@ -1,5 +1,10 @@
 import { PlatformError } from './errors';
-import { decodeKeysetCursor, encodeKeysetCursor, KEYSET_CURSOR_PATTERN } from './keyset-cursor';
+import {
+  decodeKeysetCursor,
+  encodeKeysetCursor,
+  KEYSET_CURSOR_PATTERN,
+  keysetPage,
+} from './keyset-cursor';
 
 const position = {
   at: new Date('2026-03-01T10:00:00.123Z'),
@@ -40,5 +45,29 @@ describe(decodeKeysetCursor.name, () => {
 
     expect(err).toBeInstanceOf(PlatformError);
     expect(err).toMatchObject({ code: 'VALIDATION_FAILED', field: 'cursor' });
+  });
+});
+
+describe(keysetPage.name, () => {
+  const rows = ['a', 'b', 'c'].map((id, i) => ({
+    id: `00000000-0000-4000-8000-00000000000${i}`,
+    at: new Date(Date.UTC(2026, 2, 1, 10, i)),
+    name: id,
+  }));
+
+  it('shows `limit` rows and a cursor at the last shown when the extra row says more follow', () => {
+    const page = keysetPage(rows, 2, (r) => r);
+
+    expect(page.rows.map((r) => r.name)).toEqual(['a', 'b']);
+    expect(decodeKeysetCursor(page.nextCursor ?? '')).toEqual({ at: rows[1].at, id: rows[1].id });
+  });
+
+  it('gives no cursor on the last page, full or not', () => {
+    expect(keysetPage(rows, 3, (r) => r)).toEqual({ rows, nextCursor: null });
+    expect(keysetPage(rows.slice(0, 1), 3, (r) => r).nextCursor).toBeNull();
+    expect(keysetPage([], 3, (r: (typeof rows)[number]) => r)).toEqual({
+      rows: [],
+      nextCursor: null,
+    });
   });
 });

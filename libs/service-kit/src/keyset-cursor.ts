@@ -1,4 +1,5 @@
-import { Matches } from 'class-validator';
+import { IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
+import { toInt } from './config';
 import { PlatformError } from './errors';
 
 /** Where a page ended: the last row's sort time and id, its tie-breaker. */
@@ -12,9 +13,20 @@ const MESSAGE = 'cursor must be a nextCursor from a previous page';
 /** What a list's `cursor` query parameter accepts: base64url, as `encodeKeysetCursor` makes. */
 export const KEYSET_CURSOR_PATTERN = /^[A-Za-z0-9_-]{1,200}$/;
 
-/** Checks a `cursor` query field's shape; its content is checked by `decodeKeysetCursor`. */
-export const IsKeysetCursor = (): PropertyDecorator =>
-  Matches(KEYSET_CURSOR_PATTERN, { message: MESSAGE });
+/** `?limit=&cursor=` of a list paged by keyset; a list's query class extends it with its filters. */
+export class KeysetPageQuery {
+  @IsOptional()
+  @toInt()
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  limit?: number;
+
+  /** The `nextCursor` of the previous page; its content is checked by `decodeKeysetCursor`. */
+  @IsOptional()
+  @Matches(KEYSET_CURSOR_PATTERN, { message: MESSAGE })
+  cursor?: string;
+}
 
 /**
  * An opaque cursor for keyset paging on `(time, id)`: pages hold still as rows arrive or leave,
@@ -33,4 +45,21 @@ export function decodeKeysetCursor(cursor: string): KeysetPosition {
     throw new PlatformError('VALIDATION_FAILED', MESSAGE, 'cursor');
   }
   return { at: time, id };
+}
+
+/**
+ * One page out of the `limit + 1` rows a keyset query fetched: the first `limit`, and the cursor
+ * after the last of them when the extra row shows that more follow.
+ */
+export function keysetPage<T>(
+  rows: readonly T[],
+  limit: number,
+  positionOf: (row: T) => KeysetPosition,
+): { rows: T[]; nextCursor: string | null } {
+  const shown = rows.slice(0, limit);
+  const more = rows.length > limit && shown.length > 0;
+  return {
+    rows: shown,
+    nextCursor: more ? encodeKeysetCursor(positionOf(shown[shown.length - 1])) : null,
+  };
 }

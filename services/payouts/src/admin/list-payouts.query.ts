@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { decodeKeysetCursor, encodeKeysetCursor, PlatformError } from '@rewards/service-kit';
+import { decodeKeysetCursor, keysetPage, PlatformError } from '@rewards/service-kit';
 import { DataSource } from 'typeorm';
 import { Payout } from '../payouts/payout.entity';
 import { payoutView, PayoutView } from '../payouts/payouts.controller';
@@ -44,14 +44,8 @@ export class ListPayouts {
         cursorId: cursor.id,
       });
     }
-    const rows = await q.getMany();
-    const shown = rows.slice(0, limit);
-    const last = shown[shown.length - 1];
-    return {
-      items: shown.map(payoutView),
-      // Keyset on the last row's (requested_at, id), so pages hold still as payouts arrive.
-      nextCursor:
-        rows.length > limit ? encodeKeysetCursor({ at: last.requestedAt, id: last.id }) : null,
-    };
+    // Keyset on the last row's (requested_at, id), so pages hold still as payouts arrive.
+    const page = keysetPage(await q.getMany(), limit, (p) => ({ at: p.requestedAt, id: p.id }));
+    return { items: page.rows.map(payoutView), nextCursor: page.nextCursor };
   }
 }

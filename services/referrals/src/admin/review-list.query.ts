@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { decodeKeysetCursor, encodeKeysetCursor } from '@rewards/service-kit';
+import { decodeKeysetCursor, keysetPage } from '@rewards/service-kit';
 import { DataSource } from 'typeorm';
 import { rewardView, RewardView } from '../student-program/referrer-view.query';
 import { StudentReward } from '../student-program/student-reward.entity';
@@ -53,15 +53,12 @@ export class ReviewList {
         cursorId: cursor.id,
       });
     }
-    const rows = await q.getMany();
-    const shown = rows.slice(0, limit);
-    const last = shown[shown.length - 1];
+    // Keyset on the last row's (decided_at, reward_id): a decision taken while the admin pages
+    // moves a reward out of the list without shifting the pages after it.
+    const page = keysetPage(await q.getMany(), limit, (r) => ({ at: r.decidedAt, id: r.rewardId }));
     return {
-      items: await Promise.all(shown.map((r) => this.item(r))),
-      // Keyset on the last row's (decided_at, reward_id): a decision taken while the admin pages
-      // moves a reward out of the list without shifting the pages after it.
-      nextCursor:
-        rows.length > limit ? encodeKeysetCursor({ at: last.decidedAt, id: last.rewardId }) : null,
+      items: await Promise.all(page.rows.map((r) => this.item(r))),
+      nextCursor: page.nextCursor,
     };
   }
 

@@ -1,9 +1,9 @@
-import { IsKeysetCursor, toInt } from '@rewards/service-kit';
-import { IsIn, IsISO8601, IsInt, IsOptional, IsUUID, Max, Min } from 'class-validator';
+import { KeysetPageQuery } from '@rewards/service-kit';
+import { IsIn, IsISO8601, IsOptional, IsUUID } from 'class-validator';
 import { PAYOUT_STATUSES, PayoutStatus } from '../../payouts/payout.entity';
 
 /** `GET /admin/payouts?status=&beneficiaryId=&from=&to=&limit=&cursor=`, newest request first. */
-export class ListPayoutsQuery {
+export class ListPayoutsQuery extends KeysetPageQuery {
   @IsOptional()
   @IsIn(PAYOUT_STATUSES)
   status?: PayoutStatus;
@@ -22,16 +22,4 @@ export class ListPayoutsQuery {
   @IsOptional()
   @IsISO8601({ strict: true })
   to?: string;
-
-  @IsOptional()
-  @toInt()
-  @IsInt()
-  @Min(1)
-  @Max(100)
-  limit?: number;
-
-  /** The `nextCursor` of the previous page. */
-  @IsOptional()
-  @IsKeysetCursor()
-  cursor?: string;
 }

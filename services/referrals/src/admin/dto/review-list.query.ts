@@ -1,9 +1,9 @@
-import { IsKeysetCursor, toInt } from '@rewards/service-kit';
-import { IsIn, IsInt, IsOptional, IsUUID, Max, Min } from 'class-validator';
+import { KeysetPageQuery } from '@rewards/service-kit';
+import { IsIn, IsOptional, IsUUID } from 'class-validator';
 import { StudentReward } from '../../student-program/student-reward.entity';
 
 /** `GET /admin/referrals/review?status=&userId=&limit=&cursor=`, oldest decision first. */
-export class ReviewListQuery {
+export class ReviewListQuery extends KeysetPageQuery {
   @IsOptional()
   @IsIn(['held', 'review', 'unlocked', 'voided', 'refused'])
   status?: StudentReward['status'];
@@ -12,16 +12,4 @@ export class ReviewListQuery {
   @IsOptional()
   @IsUUID()
   userId?: string;
-
-  @IsOptional()
-  @toInt()
-  @IsInt()
-  @Min(1)
-  @Max(100)
-  limit?: number;
-
-  /** The `nextCursor` of the previous page. */
-  @IsOptional()
-  @IsKeysetCursor()
-  cursor?: string;
 }
