@@ -1,8 +1,9 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { migrate, serviceTestEnv, testAdminUrl, testOwnerUrl } from '@rewards/testing';
 import { DataSource } from 'typeorm';
 import { walletDataSource } from '../src/db/data-source';
 import { runInvariantCheck } from '../src/ledger/check-invariants';
+import { writePastTheTriggers } from './rigged-ledger';
 
 /**
  * The operator's check-invariants command, as `kubectl exec` or `npm run check-invariants` runs
@@ -47,26 +48,8 @@ describe('check-invariants command', () => {
   });
 
   it('exits 1 and names the transaction when a write past the triggers unbalanced the ledger', async () => {
-    const [userId, txId] = [randomUUID(), randomUUID()];
-    await ledger.transaction(async (tx) => {
-      // A superuser switching triggers off: the bypass the check exists to catch. Committed.
-      await tx.query('SET LOCAL session_replication_role = replica');
-      await tx.query(
-        `INSERT INTO ledger_accounts (id, owner_id, kind, currency, created_at, balance_cents)
-         VALUES ($1, $1, 'user_credit', 'USD', now(), 0)`,
-        [userId],
-      );
-      await tx.query(
-        `INSERT INTO ledger_transactions (id, idempotency_key, kind, source_id, occurred_at, created_at)
-         VALUES ($1, $2, 'reward_void', 'test', now(), now())`,
-        [txId, `test-rigged:${txId}`],
-      );
-      await tx.query(
-        `INSERT INTO ledger_postings (transaction_id, account_id, amount_cents, currency)
-         VALUES ($1, $2, -250, 'USD')`,
-        [txId, userId],
-      );
-    });
+    // Committed, in this spec's own schema.
+    const { userId, txId } = await ledger.transaction((tx) => writePastTheTriggers(tx));
 
     const text = await run(rigged);
     const json = await run(rigged, ['--json']);

@@ -24,6 +24,7 @@ import { CreditExpiryJob } from '../src/lots/credit-expiry.job';
 import { RewardUnlockedConsumer } from '../src/rewards/reward-unlocked.consumer';
 import { RewardVoidedConsumer } from '../src/rewards/reward-voided.consumer';
 import { WalletError } from '../src/wallet-error';
+import { writePastTheTriggers } from './rigged-ledger';
 import { settle, UNLOCKED_AT, unlocked, voided, WalletHarness } from './wallet-harness';
 
 describe('wallet service', () => {
@@ -648,26 +649,10 @@ describe('wallet service', () => {
     const admin = walletDataSource(testAdminUrl());
     await admin.initialize();
     const runner = admin.createQueryRunner();
-    const [userId, txId] = [randomUUID(), randomUUID()];
     try {
       await runner.startTransaction();
-      // A superuser can switch triggers off: what the check exists to catch. Rolled back below.
-      await runner.query('SET LOCAL session_replication_role = replica');
-      await runner.query(
-        `INSERT INTO ledger_accounts (id, owner_id, kind, currency, created_at, balance_cents)
-         VALUES ($1, $1, 'user_credit', 'USD', now(), 0)`,
-        [userId],
-      );
-      await runner.query(
-        `INSERT INTO ledger_transactions (id, idempotency_key, kind, source_id, occurred_at, created_at)
-         VALUES ($1, $2, 'reward_void', 'test', now(), now())`,
-        [txId, `test-rigged:${txId}`],
-      );
-      await runner.query(
-        `INSERT INTO ledger_postings (transaction_id, account_id, amount_cents, currency)
-         VALUES ($1, $2, -250, 'USD')`,
-        [txId, userId],
-      );
+      // Rolled back below.
+      const { userId, txId } = await writePastTheTriggers(runner);
       const report = await inspectLedger(runner.manager, new Date());
       expect(report.ok).toBe(false);
       expect(report.violations.unbalancedTransactions.first).toContainEqual(
