@@ -13,15 +13,18 @@ const MESSAGE = 'cursor must be a nextCursor from a previous page';
 /** What a list's `cursor` query parameter accepts: base64url, as `encodeKeysetCursor` makes. */
 export const KEYSET_CURSOR_PATTERN = /^[A-Za-z0-9_-]{1,200}$/;
 
-/** `?limit=&cursor=` of a list paged by keyset; a list's query class extends it with its filters. */
-export class KeysetPageQuery {
+/** `?limit=` of a paged list: at most 100 items a page (the list picks its default). */
+export class PageQuery {
   @IsOptional()
   @toInt()
   @IsInt()
   @Min(1)
   @Max(100)
   limit?: number;
+}
 
+/** `?limit=&cursor=` of a list paged by keyset; a list's query class extends it with its filters. */
+export class KeysetPageQuery extends PageQuery {
   /** The `nextCursor` of the previous page; its content is checked by `decodeKeysetCursor`. */
   @IsOptional()
   @Matches(KEYSET_CURSOR_PATTERN, { message: MESSAGE })
