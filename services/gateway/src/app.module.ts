@@ -6,8 +6,8 @@ import {
   type MiddlewareConsumer,
   type NestModule,
 } from '@nestjs/common';
-import { HealthModule } from '@rewards/service-kit';
-import type { NextFunction, Request, Response } from 'express';
+import { HealthModule, ServesHttpOn } from '@rewards/service-kit';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AuthModule } from './auth/auth.module';
 import { GatewayConfig } from './config/gateway.config';
 import { upstreamChecks } from './health/upstream-checks';
@@ -18,6 +18,7 @@ import { upstreamUrls } from './proxy/proxy.service';
 import { GATEWAY_ROUTES } from './proxy/routes';
 import { ProxyModule } from './proxy/proxy.module';
 
+@ServesHttpOn('fastify')
 @Module({})
 export class AppModule implements NestModule {
   constructor(@Inject(GatewayConfig) private readonly config: GatewayConfig) {}
@@ -45,7 +46,9 @@ export class AppModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {
     const edge = new EdgeHeadersMiddleware(this.config.CORS_ORIGINS);
     consumer
-      .apply((req: Request, res: Response, next: NextFunction) => edge.use(req, res, next))
+      .apply((req: IncomingMessage, res: ServerResponse, next: () => void) =>
+        edge.use(req, res, next),
+      )
       .forRoutes({ path: '{*path}', method: RequestMethod.ALL });
   }
 }

@@ -5,9 +5,10 @@ import {
   DEVICE_COOKIE,
   signClickToken,
 } from '@rewards/contracts';
-import { Clock, isPublicClientAddress } from '@rewards/service-kit';
-import type { Request, Response } from 'express';
+import { Clock, isPublicClientAddress, rawRequest, rawResponse } from '@rewards/service-kit';
 import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { TLSSocket } from 'node:tls';
 import { ReferralsConfig } from '../config/referrals.config';
 import { ClickRecorder } from './click-recorder';
 import { CodeDirectory } from './code-directory';
@@ -27,7 +28,7 @@ function cookieValue(header: string | undefined, name: string): string | undefin
 }
 
 /** The device id a client presents: its X-Device-Id header (apps) or our cookie (browsers). */
-function presentedDeviceId(req: Request): string | undefined {
+function presentedDeviceId(req: IncomingMessage): string | undefined {
   const header = req.headers['x-device-id'];
   if (typeof header === 'string' && DEVICE_ID.test(header)) return header;
   const cookie = cookieValue(req.headers.cookie, DEVICE_COOKIE);
@@ -35,26 +36,29 @@ function presentedDeviceId(req: Request): string | undefined {
 }
 
 /** The client's address as the gateway reports it (first X-Forwarded-For entry). */
-function clientIp(req: Request): string | undefined {
+function clientIp(req: IncomingMessage): string | undefined {
   const forwarded = req.headers['x-forwarded-for'];
   const first = typeof forwarded === 'string' ? forwarded.split(',')[0].trim() : '';
   return first !== '' ? first : req.socket.remoteAddress;
 }
 
 /**
- * A bare 302: Express's res.redirect negotiates the Accept header to write a body no client of a
- * share link reads, on the hottest public route.
+ * A bare 302 on Node's response: a framework's redirect (Express negotiates the Accept header to
+ * write a body) does work no client of a share link reads, on the hottest public route.
  */
-function redirect(res: Response, location: string): void {
+function redirect(res: ServerResponse, location: string): void {
   res.statusCode = 302;
   res.setHeader('location', location);
   res.setHeader('content-length', '0');
   res.end();
 }
 
-function isHttps(req: Request): boolean {
+function isHttps(req: IncomingMessage): boolean {
   const proto = req.headers['x-forwarded-proto'];
-  return (typeof proto === 'string' && proto.split(',')[0].trim() === 'https') || req.secure;
+  return (
+    (typeof proto === 'string' && proto.split(',')[0].trim() === 'https') ||
+    (req.socket as Partial<TLSSocket>).encrypted === true
+  );
 }
 
 /**
@@ -72,7 +76,10 @@ export class RedirectController {
   ) {}
 
   @Get(':slug')
-  async follow(@Param('slug') slug: string, @Req() req: Request, @Res() res: Response) {
+  async follow(@Param('slug') slug: string, @Req() request: object, @Res() reply: object) {
+    // Node's request and response, under Express's or Fastify's.
+    const req = rawRequest(request);
+    const res = rawResponse(reply);
     const code = codeOfSlug(slug);
     const active = code !== undefined && (await this.codes.isActive(code, Date.now()));
     res.setHeader('cache-control', 'no-store');
