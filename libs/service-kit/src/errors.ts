@@ -168,7 +168,7 @@ export class ErrorFilter implements ExceptionFilter {
       if (status === 404) {
         return { status, code: 'ROUTE_NOT_FOUND', message: 'no such route' };
       }
-      // Fastify's body limit (the only 413 a framework raises), worded as on Express.
+      // Fastify's body limit (the only 413 a framework raises), worded as body-parser's below.
       if (status === 413) return { status, code: 'PAYLOAD_TOO_LARGE', message: BODY_TOO_LARGE };
       if (status === 400) {
         return { status, code: 'MALFORMED_REQUEST', message: exception.message };
@@ -180,9 +180,12 @@ export class ErrorFilter implements ExceptionFilter {
         message: exception.message,
       };
     }
-    // Body parsers' errors (bad JSON) are plain errors carrying a status (Fastify: statusCode).
+    // Body parsers' errors are plain errors carrying a status: over the limit (413) or bad JSON.
     const carried = exception as { status?: unknown; statusCode?: unknown } | null | undefined;
     const status = carried?.status ?? carried?.statusCode;
+    if (status === 413) {
+      return { status, code: 'PAYLOAD_TOO_LARGE', message: BODY_TOO_LARGE };
+    }
     if (typeof status === 'number' && status >= 400 && status < 500) {
       return { status: 400, code: 'MALFORMED_REQUEST', message: 'request body is not valid JSON' };
     }
