@@ -62,7 +62,7 @@ export function createHttpAdapter(platform: HttpPlatform): AbstractHttpAdapter {
 }
 
 // body-parser's JSON is an object or an array (`strict`); anything else is refused 400.
-const JSON_CONTAINER = /^[\x20\x09\x0a\x0d]*[[{]/;
+const JSON_CONTAINER = /^[ \t\n\r]*[[{]/;
 
 /**
  * Body parsing as express.json and express.urlencoded do it, so a service answers the same on
