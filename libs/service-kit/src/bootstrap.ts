@@ -12,6 +12,7 @@ import {
 } from './lifecycle';
 import {
   createHttpAdapter,
+  HTTP_MIDDLEWARE,
   httpPlatformOf,
   useRawMiddleware,
   type HttpPlatform,
@@ -53,13 +54,17 @@ export function configureHttp(
   middleware.push(requestContext(), traceRequests(service, options));
   const metrics = providerOf(app, ServiceMetrics);
   if (metrics) middleware.push(httpMetricsMiddleware(metrics));
+  middleware.push(...(providerOf<RawMiddleware[]>(app, HTTP_MIDDLEWARE) ?? []));
   useRawMiddleware(app, middleware);
   app.useGlobalGuards(new RequestShapeGuard());
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new ErrorFilter(mapDomainError));
 }
 
-function providerOf<T>(app: INestApplication, type: new (...args: never[]) => T): T | undefined {
+function providerOf<T>(
+  app: INestApplication,
+  type: symbol | (new (...args: never[]) => T),
+): T | undefined {
   try {
     return app.get(type, { strict: false });
   } catch {

@@ -134,17 +134,53 @@ export function pathOf(req: IncomingMessage): string {
 }
 
 /**
- * Installs middleware written against Node's request and response on either server (on Fastify
- * through @fastify/middie, in order with Nest's module middleware), and on Fastify notes each
- * request's route template for routeTemplateOf.
+ * A service's own middleware for every request, run after the kit's (request id, metrics...): a
+ * provider of RawMiddleware[] in the service's module. Plain Node middleware in one chain, where
+ * Nest's module middleware would add a path match per request, and on Fastify @fastify/middie's
+ * copying of request fields.
+ */
+export const HTTP_MIDDLEWARE = Symbol('HTTP_MIDDLEWARE');
+
+/**
+ * Runs middleware written against Node's request and response, in order, on every request: on
+ * Express as app-level middleware, on Fastify in one `onRequest` hook that also notes the route
+ * template for routeTemplateOf. A middleware that answers (a preflight) does not call next.
  */
 export function useRawMiddleware(app: INestApplication, middleware: RawMiddleware[]): void {
-  for (const handler of middleware) app.use(handler);
-  if (platformOfApp(app) !== 'fastify') return;
+  if (platformOfApp(app) !== 'fastify') {
+    for (const handler of middleware) app.use(handler);
+    return;
+  }
   const fastify = (app.getHttpAdapter() as FastifyAdapter).getInstance();
-  fastify.addHook('onRequest', (request, _reply, done) => {
-    const url = request.routeOptions.url;
-    if (url !== undefined) fastifyRoutes.set(request.raw, url);
-    done();
+  fastify.addHook('onRequest', (request, reply, done) => {
+    const route = request.routeOptions.url;
+    if (route !== undefined) fastifyRoutes.set(request.raw, route);
+    runChain(middleware, request.raw, reply.raw, done);
   });
+}
+
+function runChain(
+  middleware: readonly RawMiddleware[],
+  req: IncomingMessage,
+  res: ServerResponse,
+  done: (err?: Error) => void,
+): void {
+  let index = 0;
+  const next = (err?: unknown): void => {
+    if (err !== undefined && err !== null) {
+      done(err instanceof Error ? err : new Error(String(err)));
+      return;
+    }
+    const handler = middleware[index++];
+    if (handler === undefined) {
+      done();
+      return;
+    }
+    try {
+      handler(req, res, next);
+    } catch (thrown) {
+      next(thrown ?? new Error('middleware threw'));
+    }
+  };
+  next();
 }
