@@ -168,7 +168,7 @@ function runChain(
   let index = 0;
   const next = (err?: unknown): void => {
     if (err !== undefined && err !== null) {
-      done(err instanceof Error ? err : new Error(String(err)));
+      done(err instanceof Error ? err : new Error('middleware failed', { cause: err }));
       return;
     }
     const handler = middleware[index++];
