@@ -21,6 +21,11 @@ class EchoController {
     return { text: Buffer.concat(chunks).toString('utf8') };
   }
 
+  @Get('case/:slug')
+  caseOf(@Param('slug') slug: string) {
+    return { slug };
+  }
+
   @Get('param/:slug')
   param(@Param('slug') slug: string) {
     return { length: slug.length };
@@ -107,6 +112,16 @@ describe.each(HTTP_PLATFORMS)('HTTP behaviour on %s', (platform) => {
       .send('t=1,v1=abc')
       .expect(201);
     expect(res.body.text).toBe('t=1,v1=abc');
+  });
+
+  it('routes a path with a trailing slash or in other letter case as the route', async () => {
+    expect((await http().get('/echo/param/abc/').expect(200)).body.length).toBe(3);
+    expect((await http().get('/ECHO/Param/AbC').expect(200)).body).toEqual({ length: 3 });
+  });
+
+  it('keeps the letter case of path parameters', async () => {
+    const res = await http().get('/echo/case/AbC').expect(200);
+    expect(res.body.slug).toBe('AbC');
   });
 
   it('routes a path parameter far longer than 100 characters', async () => {
