@@ -17,6 +17,8 @@ import { codeOfSlug } from './slug';
 const ATTRIBUTION_MAX_AGE_S = 30 * 24 * 3600;
 const DEVICE_MAX_AGE_S = 2 * 365 * 24 * 3600;
 const DEVICE_ID = /^[A-Za-z0-9._:-]{8,128}$/;
+/** Landing locations kept (one per active code clicked); all are dropped past it. */
+const MAX_LANDINGS = 10_000;
 
 function cookieValue(header: string | undefined, name: string): string | undefined {
   if (!header) return undefined;
@@ -68,6 +70,8 @@ function isHttps(req: IncomingMessage): boolean {
  */
 @Controller('r')
 export class RedirectController {
+  private readonly landings = new Map<string, string>();
+
   constructor(
     private readonly codes: CodeDirectory,
     private readonly clicks: ClickRecorder,
@@ -117,8 +121,19 @@ export class RedirectController {
       `${ATTRIBUTION_COOKIE}=${token}; Max-Age=${ATTRIBUTION_MAX_AGE_S}; Path=/; HttpOnly; SameSite=Lax${secure}`,
     );
     res.setHeader('set-cookie', cookies);
-    const landing = new URL(this.config.LANDING_URL);
-    landing.searchParams.set('ref', code);
-    redirect(res, landing.toString());
+    redirect(res, this.landingFor(code));
+  }
+
+  /** The landing page naming the code, built once per code rather than parsed on every click. */
+  private landingFor(code: string): string {
+    let location = this.landings.get(code);
+    if (location === undefined) {
+      const landing = new URL(this.config.LANDING_URL);
+      landing.searchParams.set('ref', code);
+      location = landing.toString();
+      if (this.landings.size >= MAX_LANDINGS) this.landings.clear();
+      this.landings.set(code, location);
+    }
+    return location;
   }
 }
