@@ -87,6 +87,20 @@ describe.each(HTTP_PLATFORMS)('HTTP behaviour on %s', (platform) => {
     }
   });
 
+  it('refuses JSON in another charset than UTF-8 as unreadable', async () => {
+    const res = await http()
+      .post('/echo/json')
+      .set('content-type', 'application/json; charset=latin1')
+      .send('{"a":1}')
+      .expect(400);
+    expect(res.body.error.code).toBe('MALFORMED_REQUEST');
+    await http()
+      .post('/echo/json')
+      .set('content-type', 'application/json; charset="UTF-8"')
+      .send('{"a":1}')
+      .expect(201);
+  });
+
   it('reads an empty JSON body as an empty object', async () => {
     const res = await http()
       .post('/echo/json')

@@ -65,18 +65,32 @@ export function createHttpAdapter(platform: HttpPlatform): AbstractHttpAdapter {
 
 // body-parser's JSON is an object or an array (`strict`); anything else is refused 400.
 const JSON_CONTAINER = /^[ \t\n\r]*[[{]/;
+const CHARSET = /;\s*charset\s*=\s*"?([^";\s]+)/i;
+
+/** body-parser's refusal of a JSON body in another charset than UTF-8 (415, its `type`). */
+function unsupportedCharset(contentType: string | undefined): Error | undefined {
+  const charset = contentType === undefined ? undefined : CHARSET.exec(contentType)?.[1];
+  if (charset === undefined || /^utf-/i.test(charset)) return undefined;
+  return Object.assign(new Error(`unsupported charset "${charset.toUpperCase()}"`), {
+    status: 415,
+    type: 'charset.unsupported',
+  });
+}
 
 /**
  * Body parsing as express.json and express.urlencoded do it, so a service answers the same on
  * either server: the exact bytes of JSON and form bodies kept as req.rawBody (a signed webhook is
- * verified on them); an empty JSON body is `{}`, not Fastify's 400; and a body of any other type
+ * verified on them); an empty JSON body is `{}`, not Fastify's 400; a charset other than UTF-8 is
+ * refused as body-parser refuses it; and a body of any other type
  * is left unread, for a route that forwards it as it came (Fastify would answer 415).
  */
 function withExpressBodyRules(adapter: FastifyAdapter): FastifyAdapter {
   const options = { bodyLimit: MAX_BODY_BYTES };
   // Fastify's own parsers (text/plain among them) would read bodies Express leaves unread.
   adapter.getInstance().removeAllContentTypeParsers();
-  adapter.useBodyParser('application/json', true, options, (_req, body, done) => {
+  adapter.useBodyParser('application/json', true, options, (req, body, done) => {
+    const refusal = unsupportedCharset(req.headers['content-type']);
+    if (refusal) return done(refusal);
     if (body.length === 0) return done(null, {});
     const text = body.toString('utf8');
     if (!JSON_CONTAINER.test(text)) {

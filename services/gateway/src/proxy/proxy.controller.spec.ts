@@ -436,6 +436,17 @@ describe(createProxyController.name, () => {
     nothingForwarded();
   });
 
+  it('refuses JSON in another charset than UTF-8 with 415, as body-parser did', async () => {
+    const res = await http()
+      .post('/accounts')
+      .set('authorization', bearer(STUDENT, ['student']))
+      .set('content-type', 'application/json; charset=latin1')
+      .send('{"email":"x@example.test"}');
+
+    expect([res.status, res.body.error.code]).toEqual([415, 'MALFORMED_REQUEST']);
+    nothingForwarded();
+  });
+
   it('refuses malformed JSON with 400 before calling the upstream', async () => {
     const res = await http()
       .post('/accounts')
