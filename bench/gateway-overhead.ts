@@ -1,6 +1,6 @@
 // The gateway's own cost (issue 9, point 11): requests/s and latency of a public route through
-// the gateway, against the same route served directly and a bare node:http hello, in one run on
-// one machine; plus what the rate limiter costs per request. Writes bench/results/.
+// the gateway, against the same route served directly and a bare Fastify hello (fastify-hello.ts,
+// its own process), in one run on one machine; plus what the rate limiter costs per request. Writes bench/results/.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { Agent, request } from 'node:http';
@@ -53,7 +53,12 @@ function start(args: string[], extraEnv: Record<string, string> = {}): ChildProc
   return child;
 }
 
-/** A node:http server answering every request with `body`: the bare hello, or the "service". */
+/** A bare Fastify answering every GET with `hello`: the baseline the gateway is compared with. */
+function startHello(port: number): ChildProcess {
+  return start([join(__dirname, 'fastify-hello.js'), String(port)]);
+}
+
+/** A node:http server answering every request with `body`: the "service" behind the gateway. */
 function startStatic(port: number, body: string, contentType: string): ChildProcess {
   const script = `require('http').createServer((q, s) => { s.writeHead(200, {'content-type': ${JSON.stringify(
     contentType,
@@ -195,7 +200,7 @@ async function main(): Promise<void> {
   const date = new Date();
   const [helloPort, servicePort, gatewayPort, gatewayRedisPort, metricsPort, metricsRedisPort] =
     await Promise.all([0, 1, 2, 3, 4, 5].map(() => freePort()));
-  const hello = startStatic(helloPort, 'hello', 'text/plain');
+  const hello = startHello(helloPort);
   const service = startStatic(servicePort, BODY, 'application/json; charset=utf-8');
   let redisUrl = process.env.REDIS_URL;
   if (redisUrl === undefined && spawnSync('sh', ['-c', 'command -v redis-server']).status === 0) {

@@ -1,5 +1,5 @@
 // Share-link redirects: GET /r/{slug} through the gateway at 64 connections, compared with a
-// bare node:http hello (Fastify is not installed) served in the same run on the same machine.
+// bare Fastify hello (fastify-hello.ts, its own process) served in the same run on the same machine.
 // Target: at least 2,500 redirects/s with p99 under 30 ms. A tenth of the requests are misses
 // (unknown slugs). Afterwards every hit must be a recorded click (the buffer loses none). A
 // third phase sends the same requests to referrals directly, to show the gateway hop's share.
@@ -102,10 +102,11 @@ async function load(
   };
 }
 
-/** A bare node:http hello in its own process: the machine's ceiling for a trivial answer. */
+/** A bare Fastify hello in its own process: the machine's ceiling for a trivial answer. */
 async function startHello(): Promise<{ url: string; stop: () => void }> {
-  const script = `require('node:http').createServer((q, s) => { s.writeHead(200, {'content-type': 'text/plain'}); s.end('hello'); }).listen(0, '127.0.0.1', function () { console.log(this.address().port); });`;
-  const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [join(__dirname, 'fastify-hello.js'), '0'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const port = await new Promise<string>((resolve, reject) => {
     child.stdout.once('data', (chunk: Buffer) => resolve(chunk.toString().trim()));
     child.once('exit', (code) => reject(new Error(`hello server exited ${code}`)));

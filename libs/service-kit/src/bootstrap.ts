@@ -10,6 +10,14 @@ import {
   ServiceLifecycle,
   stopOnSignals,
 } from './lifecycle';
+import {
+  createHttpAdapter,
+  HTTP_MIDDLEWARE,
+  httpPlatformOf,
+  useRawMiddleware,
+  type HttpPlatform,
+  type RawMiddleware,
+} from './http-platform';
 import { requestContext, StructuredLogger } from './logging';
 import { RequestShapeGuard } from './request-shape';
 import { traceRequests } from './tracing/trace-requests';
@@ -28,9 +36,10 @@ export function jsonLogger(service: string, level: LogLevelName): ConsoleLogger 
 
 /**
  * Applies what every service's HTTP surface shares: request ids, request metrics, request shape
- * checks, validation, error mapping, connections closed while draining. Request metrics and
- * draining need the modules withMetrics adds (runService and the test kit use it). Signals are
- * runService's business (stopOnSignals).
+ * checks, validation, error mapping, connections closed while draining, on Express or Fastify
+ * alike (the app's own adapter decides). Request metrics and draining need the modules
+ * withMetrics adds (runService and the test kit use it). Signals are runService's business
+ * (stopOnSignals).
  */
 export function configureHttp(
   app: INestApplication,
@@ -39,18 +48,23 @@ export function configureHttp(
   /** accessLog: one debug line per request (runService: only when LOG_LEVEL=debug). */
   options: { accessLog?: boolean } = {},
 ): void {
+  const middleware: RawMiddleware[] = [];
   const lifecycle = providerOf(app, ServiceLifecycle);
-  if (lifecycle) app.use(closeConnectionsWhenDraining(lifecycle));
-  app.use(requestContext());
-  app.use(traceRequests(service, options));
+  if (lifecycle) middleware.push(closeConnectionsWhenDraining(lifecycle));
+  middleware.push(requestContext(), traceRequests(service, options));
   const metrics = providerOf(app, ServiceMetrics);
-  if (metrics) app.use(httpMetricsMiddleware(metrics));
+  if (metrics) middleware.push(httpMetricsMiddleware(metrics));
+  middleware.push(...(providerOf<RawMiddleware[]>(app, HTTP_MIDDLEWARE) ?? []));
+  useRawMiddleware(app, middleware);
   app.useGlobalGuards(new RequestShapeGuard());
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new ErrorFilter(mapDomainError));
 }
 
-function providerOf<T>(app: INestApplication, type: new (...args: never[]) => T): T | undefined {
+function providerOf<T>(
+  app: INestApplication,
+  type: symbol | (new (...args: never[]) => T),
+): T | undefined {
   try {
     return app.get(type, { strict: false });
   } catch {
@@ -75,11 +89,14 @@ export async function runService(options: {
   metricsPort: number;
   logLevel: LogLevelName;
   mapDomainError?: DomainErrorMapper;
+  /** The HTTP server; by default the one the module declares (ServesHttpOn), else Express. */
+  http?: HttpPlatform;
 }): Promise<INestApplication> {
   const logger = jsonLogger(options.name, options.logLevel);
+  const adapter = createHttpAdapter(options.http ?? httpPlatformOf(options.module));
   // Nest's default (abortOnError) exits the process on the first failed app.get(), before the
   // caller's catch runs: a service without messaging (the gateway) died in startInboxTransport.
-  const app = await NestFactory.create(withMetrics(options.module), {
+  const app = await NestFactory.create(withMetrics(options.module), adapter, {
     logger,
     bufferLogs: true,
     abortOnError: false,
@@ -107,6 +124,8 @@ export function serviceMain<C extends BaseServiceConfig>(options: {
   config: new () => C;
   module: (config: C) => DynamicModule;
   mapDomainError?: DomainErrorMapper;
+  /** The HTTP server; by default the one the module declares (ServesHttpOn), else Express. */
+  http?: HttpPlatform;
 }): void {
   const start = async () => {
     const config = loadConfig(options.config);
@@ -118,6 +137,7 @@ export function serviceMain<C extends BaseServiceConfig>(options: {
       metricsPort: config.METRICS_PORT,
       logLevel: config.LOG_LEVEL,
       mapDomainError: options.mapDomainError,
+      http: options.http,
     });
   };
   start().catch((err: unknown) => {

@@ -5,7 +5,7 @@ import {
   Injectable,
   UseGuards,
 } from '@nestjs/common';
-import type { Request } from 'express';
+import type { IncomingHttpHeaders } from 'node:http';
 import { PlatformError } from './errors';
 import {
   GATEWAY_ISSUER,
@@ -32,7 +32,11 @@ const USER_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 const MAX_VERIFIED_PER_SECOND = 10_000;
 
 // The verified internal token of each in-flight request, kept off the request's own fields.
-const verifiedCalls = new WeakMap<Request, InternalTokenClaims>();
+// Keyed by the framework's request object (Express's or Fastify's), the same one for the guard,
+// the handler's parameters and the error filter.
+const verifiedCalls = new WeakMap<object, InternalTokenClaims>();
+
+type HttpRequest = { headers: IncomingHttpHeaders };
 
 /** The end user in a verified internal token, when the gateway signed it. */
 export function callerFromClaims(
@@ -72,7 +76,7 @@ export class InternalIdentityGuard implements CanActivate {
 
   canActivate(context: ExecutionContext): boolean {
     if (context.getType() !== 'http') return true;
-    const req = context.switchToHttp().getRequest<Request>();
+    const req = context.switchToHttp().getRequest<HttpRequest>();
     const token = req.headers[INTERNAL_TOKEN_HEADER];
     if (token === undefined) return true;
     if (typeof token !== 'string') {
@@ -111,7 +115,7 @@ export class InternalIdentityGuard implements CanActivate {
  * when the caller has none of the given roles.
  */
 export const Caller = createParamDecorator((allowed: Role[] | undefined, ctx: ExecutionContext) => {
-  const caller = callerFromClaims(verifiedCalls.get(ctx.switchToHttp().getRequest<Request>()));
+  const caller = callerFromClaims(verifiedCalls.get(ctx.switchToHttp().getRequest<HttpRequest>()));
   if (!caller) throw new PlatformError('UNAUTHENTICATED', 'sign in first');
   if (allowed && !caller.roles.some((r) => allowed.includes(r))) {
     throw new PlatformError('FORBIDDEN', `requires role ${allowed.join(' or ')}`);
@@ -123,7 +127,7 @@ class InternalCallersGuard implements CanActivate {
   constructor(private readonly services: readonly string[]) {}
 
   canActivate(context: ExecutionContext): boolean {
-    const claims = verifiedCalls.get(context.switchToHttp().getRequest<Request>());
+    const claims = verifiedCalls.get(context.switchToHttp().getRequest<HttpRequest>());
     if (!claims) throw new PlatformError('UNAUTHENTICATED', 'service identity required');
     if (claims.usr || !this.services.includes(claims.iss)) {
       throw new PlatformError('FORBIDDEN', `only ${this.services.join(', ')} may call this`);

@@ -12,6 +12,7 @@ import request from 'supertest';
 import { QueryFailedError } from 'typeorm';
 import { configureHttp } from './bootstrap';
 import { ErrorFilter, MappedError, PlatformError } from './errors';
+import { createTestApp, HTTP_PLATFORMS, initTestApp } from './test-http-app';
 
 class ShopError extends Error {
   readonly code = 'SOLD_OUT';
@@ -59,15 +60,15 @@ class ThrowingController {
 const mapShopError = (err: unknown): MappedError | undefined =>
   err instanceof ShopError ? { status: 409, code: err.code, message: err.message } : undefined;
 
-describe(ErrorFilter.name, () => {
+describe.each(HTTP_PLATFORMS)(`${ErrorFilter.name} on %s`, (platform) => {
   let app: INestApplication;
   const get = (what: string) => request(app.getHttpServer()).get(`/throw/${what}`);
 
   beforeAll(async () => {
     const ref = await Test.createTestingModule({ controllers: [ThrowingController] }).compile();
-    app = ref.createNestApplication({ logger: false });
+    app = createTestApp(ref, platform);
     configureHttp(app, mapShopError);
-    await app.init();
+    await initTestApp(app);
   });
 
   afterAll(() => app.close());

@@ -6,8 +6,9 @@ import {
   HttpStatus,
   Logger,
 } from '@nestjs/common';
-import type { Request, Response } from 'express';
+import type { IncomingMessage } from 'node:http';
 import { Observable, throwError } from 'rxjs';
+import { MAX_BODY_BYTES, rawResponse } from './http-platform';
 import { requestIdOf } from './logging/request-context';
 import { noteErrorCode } from './metrics/http-metrics';
 import { isTransientInfrastructureError } from './transient-errors';
@@ -73,6 +74,8 @@ export interface MappedError {
   retryAfterSeconds?: number;
 }
 
+const BODY_TOO_LARGE = `request body is larger than ${MAX_BODY_BYTES / 1024}kb`;
+
 /** What a 503 asks callers to wait: long enough for a database failover or restart to begin. */
 export const RETRY_AFTER_SECONDS = 5;
 
@@ -84,6 +87,10 @@ const SERVICE_UNAVAILABLE: MappedError = {
   message: 'the service is temporarily unavailable; retry later',
   retryAfterSeconds: RETRY_AFTER_SECONDS,
 };
+
+interface AnswerableResponse {
+  status(code: number): { send(body: unknown): unknown };
+}
 
 /** Maps a service's own error type to HTTP; returns undefined for anything else. */
 export type DomainErrorMapper = (err: unknown) => MappedError | undefined;
@@ -101,8 +108,11 @@ export class ErrorFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): Observable<never> | void {
     if (host.getType() === 'rpc') return throwError(() => exception);
-    const response = host.switchToHttp().getResponse<Response>();
-    const requestId = requestIdOf(host.switchToHttp().getRequest<Request>());
+    // Express's response and Fastify's reply both answer status().send(object) with JSON.
+    const response = host.switchToHttp().getResponse<AnswerableResponse>();
+    const requestId = requestIdOf(
+      host.switchToHttp().getRequest<Pick<IncomingMessage, 'headers'>>(),
+    );
     const mapped = this.map(exception);
     if (mapped.code === 'SERVICE_UNAVAILABLE') {
       this.logger.warn({
@@ -127,12 +137,13 @@ export class ErrorFilter implements ExceptionFilter {
         requestId,
       },
     };
-    response.setHeader('x-request-id', requestId);
+    const raw = rawResponse(response);
+    raw.setHeader('x-request-id', requestId);
     if (mapped.retryAfterSeconds !== undefined) {
-      response.setHeader('Retry-After', String(mapped.retryAfterSeconds));
+      raw.setHeader('Retry-After', String(mapped.retryAfterSeconds));
     }
-    noteErrorCode(response, mapped.code);
-    response.status(mapped.status).json(body);
+    noteErrorCode(raw, mapped.code);
+    response.status(mapped.status).send(body);
   }
 
   private map(exception: unknown): MappedError {
@@ -157,7 +168,8 @@ export class ErrorFilter implements ExceptionFilter {
       if (status === 404) {
         return { status, code: 'ROUTE_NOT_FOUND', message: 'no such route' };
       }
-      if (status === 413) return { status, code: 'PAYLOAD_TOO_LARGE', message: exception.message };
+      // Fastify's body limit (the only 413 a framework raises), worded as body-parser's below.
+      if (status === 413) return { status, code: 'PAYLOAD_TOO_LARGE', message: BODY_TOO_LARGE };
       if (status === 400) {
         return { status, code: 'MALFORMED_REQUEST', message: exception.message };
       }
@@ -168,8 +180,12 @@ export class ErrorFilter implements ExceptionFilter {
         message: exception.message,
       };
     }
-    // body-parser's errors (bad JSON) are plain errors carrying a status.
-    const status = (exception as { status?: unknown })?.status;
+    // Body parsers' errors are plain errors carrying a status: over the limit (413) or bad JSON.
+    const carried = exception as { status?: unknown; statusCode?: unknown } | null | undefined;
+    const status = carried?.status ?? carried?.statusCode;
+    if (status === 413) {
+      return { status, code: 'PAYLOAD_TOO_LARGE', message: BODY_TOO_LARGE };
+    }
     if (typeof status === 'number' && status >= 400 && status < 500) {
       return { status: 400, code: 'MALFORMED_REQUEST', message: 'request body is not valid JSON' };
     }

@@ -8,7 +8,6 @@ import {
   Optional,
   Res,
 } from '@nestjs/common';
-import type { Response } from 'express';
 import { ServiceLifecycle } from './lifecycle';
 
 export interface HealthCheck {
@@ -34,6 +33,11 @@ const withTimeout = async (p: Promise<void>, ms: number): Promise<void> => {
   }
 };
 
+/** Express's response and Fastify's reply alike: send(object) answers it as JSON. */
+interface JsonResponse {
+  status(code: number): { send(body: unknown): unknown };
+}
+
 @Controller('health')
 class HealthController {
   constructor(
@@ -53,10 +57,10 @@ class HealthController {
    * without asking them: the process is leaving and must get no new traffic.
    */
   @Get('ready')
-  async ready(@Res() res: Response): Promise<void> {
+  async ready(@Res() res: JsonResponse): Promise<void> {
     const since = this.lifecycle?.drainingSince;
     if (since) {
-      res.status(503).json({
+      res.status(503).send({
         status: 'not_ready',
         checks: [
           { name: 'shutdown', status: 'down', error: `shutting down since ${since.toISOString()}` },
@@ -80,7 +84,7 @@ class HealthController {
       }),
     );
     const ok = results.every((r) => r.status === 'up' || r.required === false);
-    res.status(ok ? 200 : 503).json({ status: ok ? 'ready' : 'not_ready', checks: results });
+    res.status(ok ? 200 : 503).send({ status: ok ? 'ready' : 'not_ready', checks: results });
   }
 }
 

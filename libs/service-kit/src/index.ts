@@ -11,6 +11,7 @@ export * from './internal-token';
 export * from './health';
 export * from './lifecycle';
 export * from './bootstrap';
+export * from './http-platform';
 export * from './migrations';
 export * from './data-service.module';
 export * from './client-address';

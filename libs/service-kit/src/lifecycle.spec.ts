@@ -4,6 +4,7 @@ import request from 'supertest';
 import { configureHttp, withMetrics } from './bootstrap';
 import { HealthModule } from './health';
 import { ServiceLifecycle, stopOnSignals } from './lifecycle';
+import { createTestApp, HTTP_PLATFORMS } from './test-http-app';
 
 /** Stands for the consumer and the relay: shutdown waits for it before the server closes. */
 @Injectable()
@@ -21,14 +22,14 @@ class SlowDrain implements BeforeApplicationShutdown {
 })
 class AppModule {}
 
-describe(ServiceLifecycle.name, () => {
+describe.each(HTTP_PLATFORMS)(`${ServiceLifecycle.name} on %s`, (platform) => {
   let app: INestApplication;
 
   beforeEach(async () => {
     const ref = await Test.createTestingModule({
       imports: [withMetrics({ module: AppModule })],
     }).compile();
-    app = ref.createNestApplication({ logger: false });
+    app = createTestApp(ref, platform);
     configureHttp(app);
     await app.listen(0, '127.0.0.1');
   });

@@ -6,7 +6,7 @@ import {
   LoggerService,
   Module,
 } from '@nestjs/common';
-import type { NextFunction, Request, Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 
 /**
  * Whether the service is shutting down. Set first on SIGTERM: readiness answers 503 from then
@@ -51,7 +51,7 @@ export class LifecycleModule {}
 
 /** Answers `Connection: close` once the service drains (requests in flight still complete). */
 export function closeConnectionsWhenDraining(lifecycle: ServiceLifecycle) {
-  return (_req: Request, res: Response, next: NextFunction): void => {
+  return (_req: IncomingMessage, res: ServerResponse, next: () => void): void => {
     if (lifecycle.draining) res.setHeader('Connection', 'close');
     next();
   };

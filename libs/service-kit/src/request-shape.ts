@@ -1,5 +1,4 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
-import type { Request } from 'express';
 import { PlatformError } from './errors';
 
 /** Deepest nesting of objects and arrays a request body may have. */
@@ -73,7 +72,10 @@ export function checkRequestShape(value: unknown, root: string, maxDepth = MAX_B
 export class RequestShapeGuard implements CanActivate {
   canActivate(context: ExecutionContext): boolean {
     if (context.getType() !== 'http') return true;
-    const req = context.switchToHttp().getRequest<Request>();
+    // Express's request and Fastify's both carry the parsed body, query and params.
+    const req = context
+      .switchToHttp()
+      .getRequest<{ body?: unknown; query: unknown; params: unknown }>();
     // Buffers (a raw body) and text are not parsed structures; only parsed JSON is walked.
     if (typeof req.body === 'object' && req.body !== null && !Buffer.isBuffer(req.body)) {
       checkRequestShape(req.body, '');

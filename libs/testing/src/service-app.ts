@@ -2,7 +2,10 @@ import { DynamicModule, INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import {
   configureHttp,
+  createHttpAdapter,
   DomainErrorMapper,
+  httpPlatformOf,
+  type HttpPlatform,
   jsonLogger,
   LOG_LEVELS,
   LogLevelName,
@@ -34,9 +37,11 @@ export async function startServiceApp(
   port = 0,
   /** Names the app's spans (rewards.service), as runService does with the service's name. */
   service?: string,
+  /** The HTTP server; by default the one the module declares (ServesHttpOn), as runService. */
+  http: HttpPlatform = httpPlatformOf(module),
 ): Promise<RunningServiceApp> {
   const ref = await Test.createTestingModule({ imports: [withMetrics(module)] }).compile();
-  const app = ref.createNestApplication({
+  const app = ref.createNestApplication(createHttpAdapter(http), {
     // TEST_LOG_LEVEL=debug shows every request (tests that read the logs set it).
     logger: jsonLogger(service ?? 'test', testLogLevel()),
     // As runService does: signed webhooks are verified on the exact bytes.

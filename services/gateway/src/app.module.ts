@@ -1,13 +1,10 @@
+import { DynamicModule, Module } from '@nestjs/common';
 import {
-  DynamicModule,
-  Inject,
-  Module,
-  RequestMethod,
-  type MiddlewareConsumer,
-  type NestModule,
-} from '@nestjs/common';
-import { HealthModule } from '@rewards/service-kit';
-import type { NextFunction, Request, Response } from 'express';
+  HealthModule,
+  HTTP_MIDDLEWARE,
+  ServesHttpOn,
+  type RawMiddleware,
+} from '@rewards/service-kit';
 import { AuthModule } from './auth/auth.module';
 import { GatewayConfig } from './config/gateway.config';
 import { upstreamChecks } from './health/upstream-checks';
@@ -18,10 +15,9 @@ import { upstreamUrls } from './proxy/proxy.service';
 import { GATEWAY_ROUTES } from './proxy/routes';
 import { ProxyModule } from './proxy/proxy.module';
 
+@ServesHttpOn('fastify')
 @Module({})
-export class AppModule implements NestModule {
-  constructor(@Inject(GatewayConfig) private readonly config: GatewayConfig) {}
-
+export class AppModule {
   static forRoot(config: GatewayConfig): DynamicModule {
     return {
       module: AppModule,
@@ -34,18 +30,19 @@ export class AppModule implements NestModule {
       providers: [
         { provide: GatewayConfig, useValue: config },
         {
+          // CORS and security headers on every answer, unknown routes and refusals included.
+          provide: HTTP_MIDDLEWARE,
+          useFactory: (): RawMiddleware[] => {
+            const edge = new EdgeHeadersMiddleware(config.CORS_ORIGINS);
+            return [(req, res, next) => edge.use(req, res, next)];
+          },
+        },
+        {
           provide: OPENAPI_DOCUMENT,
           useFactory: () =>
             buildOpenApiDocument(GATEWAY_ROUTES, { devTokens: config.AUTH_DEV_TOKENS }),
         },
       ],
     };
-  }
-
-  configure(consumer: MiddlewareConsumer): void {
-    const edge = new EdgeHeadersMiddleware(this.config.CORS_ORIGINS);
-    consumer
-      .apply((req: Request, res: Response, next: NextFunction) => edge.use(req, res, next))
-      .forRoutes({ path: '{*path}', method: RequestMethod.ALL });
   }
 }

@@ -1,6 +1,14 @@
 import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import { configureHttp, loadConfig, type Role } from '@rewards/service-kit';
+import {
+  configureHttp,
+  createHttpAdapter,
+  httpPlatformOf,
+  loadConfig,
+  platformOfApp,
+  type Role,
+} from '@rewards/service-kit';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AppModule } from '../src/app.module';
@@ -25,12 +33,18 @@ export function testConfig(env: Record<string, string> = {}): GatewayConfig {
 }
 
 export async function startGateway(config: GatewayConfig): Promise<INestApplication> {
-  const moduleRef = await Test.createTestingModule({
-    imports: [AppModule.forRoot(config)],
-  }).compile();
-  const app = moduleRef.createNestApplication({ logger: false, rawBody: true });
+  const module = AppModule.forRoot(config);
+  const moduleRef = await Test.createTestingModule({ imports: [module] }).compile();
+  const app = moduleRef.createNestApplication(createHttpAdapter(httpPlatformOf(module)), {
+    logger: false,
+    rawBody: true,
+  });
   configureHttp(app, mapBodyParserError);
   await app.init();
+  if (platformOfApp(app) === 'fastify') {
+    // Fastify answers only once ready (supertest's requests would otherwise hang).
+    await (app as NestFastifyApplication).getHttpAdapter().getInstance().ready();
+  }
   return app;
 }
 

@@ -1,5 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { Clock, DataServiceModule } from '@rewards/service-kit';
+import { Clock, DataServiceModule, ServesHttpOn } from '@rewards/service-kit';
 import { ProgramAdminController } from './admin/program-admin.controller';
 import { ProgramConfigAdmin } from './admin/program-config.usecase';
 import { ReviewList } from './admin/review-list.query';
@@ -28,6 +28,7 @@ import { LivePopup } from './instructor-program/live-popup';
 import { LivePopupController } from './instructor-program/live-popup.controller';
 import { FoundingStatusController } from './program/founding-status.controller';
 
+@ServesHttpOn('fastify')
 @Module({})
 export class AppModule {
   static forRoot(config: ReferralsConfig, options: { clock?: Clock } = {}): DynamicModule {

@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
-import type { NextFunction, Request, Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 
 const storage = new AsyncLocalStorage<{ requestId: string }>();
 
@@ -8,7 +8,7 @@ const storage = new AsyncLocalStorage<{ requestId: string }>();
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /** The caller's x-request-id when it is a sane token, so one id follows the call; else a new one. */
-export function requestIdOf(req: Pick<Request, 'headers'>): string {
+export function requestIdOf(req: Pick<IncomingMessage, 'headers'>): string {
   const sent = req.headers['x-request-id'];
   return typeof sent === 'string' && REQUEST_ID.test(sent) ? sent : randomUUID();
 }
@@ -19,7 +19,7 @@ export function requestIdOf(req: Pick<Request, 'headers'>): string {
  * carry the same id (ErrorFilter reads it back from the request).
  */
 export function requestContext() {
-  return (req: Request, res: Response, next: NextFunction): void => {
+  return (req: IncomingMessage, res: ServerResponse, next: () => void): void => {
     const requestId = requestIdOf(req);
     req.headers['x-request-id'] = requestId;
     res.setHeader('x-request-id', requestId);

@@ -3,6 +3,7 @@ import { Test } from '@nestjs/testing';
 import request from 'supertest';
 import { configureHttp, withMetrics } from '../bootstrap';
 import { PlatformError, PlatformErrorCode } from '../errors';
+import { createTestApp, HTTP_PLATFORMS, initTestApp } from '../test-http-app';
 import { ServiceMetrics } from './service-metrics';
 
 @Controller('things')
@@ -18,7 +19,7 @@ class ThingsController {
 @Module({ controllers: [ThingsController] })
 class AppModule {}
 
-describe('HTTP refusal metrics', () => {
+describe.each(HTTP_PLATFORMS)('HTTP refusal metrics on %s', (platform) => {
   let app: INestApplication;
   let metricsUrl: string;
 
@@ -26,9 +27,9 @@ describe('HTTP refusal metrics', () => {
     const ref = await Test.createTestingModule({
       imports: [withMetrics({ module: AppModule })],
     }).compile();
-    app = ref.createNestApplication({ logger: false });
+    app = createTestApp(ref, platform);
     configureHttp(app);
-    await app.init();
+    await initTestApp(app);
     metricsUrl = await app.get(ServiceMetrics).listen(0, '127.0.0.1');
   });
 

@@ -1,7 +1,9 @@
-import type { NextFunction, Request, Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { rawResponse, routeTemplateOf } from '../http-platform';
 import { ServiceMetrics } from './service-metrics';
 
-const ERROR_CODE = 'errorCode';
+// The stable code of each error answer, noted by whoever wrote it, read when it is finished.
+const errorCodes = new WeakMap<ServerResponse, string>();
 // Stable machine codes (VALIDATION_FAILED, QUOTE_EXPIRED...): anything else would be unbounded.
 const CODE = /^[A-Z][A-Z0-9_]{1,63}$/;
 
@@ -9,8 +11,8 @@ const CODE = /^[A-Z][A-Z0-9_]{1,63}$/;
  * Records the stable code of the error a response carries, for the refusal counter: the error
  * filter calls it, and the gateway for an upstream's refusal it relays.
  */
-export function noteErrorCode(res: Response, code: string | undefined): void {
-  res.locals[ERROR_CODE] = code === undefined ? 'none' : CODE.test(code) ? code : 'other';
+export function noteErrorCode(res: object, code: string | undefined): void {
+  errorCodes.set(rawResponse(res), code === undefined ? 'none' : CODE.test(code) ? code : 'other');
 }
 
 /**
@@ -19,17 +21,13 @@ export function noteErrorCode(res: Response, code: string | undefined): void {
  * and error code. Unmatched paths count as `unmatched`.
  */
 export function httpMetricsMiddleware(metrics: ServiceMetrics) {
-  return (req: Request, res: Response, next: NextFunction): void => {
+  return (req: IncomingMessage, res: ServerResponse, next: () => void): void => {
     const end = metrics.httpDuration.startTimer();
     res.once('finish', () => {
-      const template = (req.route as { path?: unknown } | undefined)?.path;
-      const route = typeof template === 'string' ? `${req.baseUrl}${template}` : 'unmatched';
+      const route = routeTemplateOf(req) ?? 'unmatched';
       const status = String(res.statusCode);
-      end({ method: req.method, route, status });
-      if (res.statusCode >= 400) {
-        const code: unknown = res.locals[ERROR_CODE];
-        metrics.refused(route, status, typeof code === 'string' ? code : 'none');
-      }
+      end({ method: req.method ?? 'GET', route, status });
+      if (res.statusCode >= 400) metrics.refused(route, status, errorCodes.get(res) ?? 'none');
     });
     next();
   };

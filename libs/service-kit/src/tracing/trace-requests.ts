@@ -7,7 +7,8 @@ import {
   trace,
 } from '@opentelemetry/api';
 import { Logger } from '@nestjs/common';
-import type { NextFunction, Request, Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { pathOf, routeTemplateOf } from '../http-platform';
 import { currentRequestId, withRequestId } from '../logging/request-context';
 import { activeTracing } from './tracing';
 
@@ -29,18 +30,19 @@ export function traceRequests(
   const accessLog = options.accessLog ?? true;
   const tracer = trace.getTracer('rewards-http');
   const logger = new Logger('Http');
-  return (req: Request, res: Response, next: NextFunction): void => {
+  return (req: IncomingMessage, res: ServerResponse, next: () => void): void => {
     if (!accessLog && activeTracing() === undefined) return next();
     const parent = propagation.extract(ROOT_CONTEXT, req.headers);
+    const method = req.method ?? 'GET';
     const span = tracer.startSpan(
-      req.method,
+      method,
       {
         kind: SpanKind.SERVER,
         attributes: {
           [SERVICE_ATTRIBUTE]: service,
-          'http.request.method': req.method,
+          'http.request.method': method,
           // The path only: a query string may carry tokens.
-          'url.path': req.path,
+          'url.path': pathOf(req),
         },
       },
       parent,
@@ -48,10 +50,9 @@ export function traceRequests(
     const started = performance.now();
     const requestId = currentRequestId();
     res.once('finish', () => {
-      const template = (req.route as { path?: unknown } | undefined)?.path;
-      const route = typeof template === 'string' ? `${req.baseUrl}${template}` : undefined;
+      const route = routeTemplateOf(req);
       if (route) {
-        span.updateName(`${req.method} ${route}`);
+        span.updateName(`${method} ${route}`);
         span.setAttribute('http.route', route);
       }
       span.setAttribute('http.response.status_code', res.statusCode);
@@ -63,7 +64,7 @@ export function traceRequests(
         withRequestId(requestId, () =>
           logger.debug({
             message: 'request served',
-            method: req.method,
+            method,
             route: route ?? 'unmatched',
             status: res.statusCode,
             durationMs: Math.round(performance.now() - started),

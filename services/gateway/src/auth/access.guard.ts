@@ -7,7 +7,7 @@ import {
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { PlatformError, type CallerIdentity, type Role } from '@rewards/service-kit';
-import type { Request } from 'express';
+import type { IncomingMessage } from 'node:http';
 import { TokenService } from './token.service';
 
 /** Who may call a route: anyone, any signed-in user, or signed-in users with one of the roles. */
@@ -17,11 +17,12 @@ const ACCESS_RULE = Symbol('ACCESS_RULE');
 
 export const Access = (rule: AccessRule): CustomDecorator<symbol> => SetMetadata(ACCESS_RULE, rule);
 
-// The verified caller of each in-flight request, kept off the request object's own fields.
-const callers = new WeakMap<Request, CallerIdentity>();
+// The verified caller of each in-flight request, kept off the request object's own fields. Keyed
+// by the framework's request object (Express's or Fastify's), the one guards and handlers share.
+const callers = new WeakMap<object, CallerIdentity>();
 
 /** The caller the guard verified for this request; undefined on public routes. */
-export function verifiedCaller(req: Request): CallerIdentity | undefined {
+export function verifiedCaller(req: object): CallerIdentity | undefined {
   return callers.get(req);
 }
 
@@ -39,7 +40,7 @@ export class AccessGuard implements CanActivate {
       throw new Error(`route ${context.getHandler().name} has no access rule`);
     if (rule === 'public') return true;
 
-    const req = context.switchToHttp().getRequest<Request>();
+    const req = context.switchToHttp().getRequest<Pick<IncomingMessage, 'headers'>>();
     const caller = await this.tokens.verifyAuthorizationHeader(req.headers.authorization);
     if (rule !== 'signed-in' && !caller.roles.some((role) => rule.includes(role))) {
       throw new PlatformError('FORBIDDEN', `requires role ${rule.join(' or ')}`);

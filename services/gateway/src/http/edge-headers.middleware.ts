@@ -1,4 +1,4 @@
-import type { NextFunction, Request, Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 
 /** What a browser may send cross-origin, and read back, besides the CORS-safelisted headers. */
 const ALLOWED_HEADERS = 'authorization, content-type, x-request-id, traceparent';
@@ -27,7 +27,7 @@ export class EdgeHeadersMiddleware {
     this.origins = new Set(origins);
   }
 
-  use(req: Request, res: Response, next: NextFunction): void {
+  use(req: IncomingMessage, res: ServerResponse, next: () => void): void {
     res.removeHeader('x-powered-by');
     for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
     const origin = req.headers.origin;
@@ -44,7 +44,8 @@ export class EdgeHeadersMiddleware {
         res.setHeader('access-control-max-age', PREFLIGHT_MAX_AGE_SECONDS);
       }
       // An origin not listed gets no CORS headers: the browser refuses the call itself.
-      res.status(204).end();
+      res.statusCode = 204;
+      res.end();
       return;
     }
     next();

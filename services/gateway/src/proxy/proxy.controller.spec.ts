@@ -314,6 +314,24 @@ describe(createProxyController.name, () => {
     expect(upstreams.referrals.received.at(-1)?.headers.cookie).toBeUndefined();
   });
 
+  it('refuses a webhook body over 100kb with 413, JSON or not, and forwards nothing', async () => {
+    for (const type of ['application/json', 'text/plain']) {
+      const res = await http()
+        .post('/webhooks/stripe')
+        .set('content-type', type)
+        .set('stripe-signature', 't=1,v1=abc')
+        .send(`{"padding":"${'x'.repeat(100 * 1024)}"}`);
+      expect([res.status, res.body.error.code]).toEqual([413, 'PAYLOAD_TOO_LARGE']);
+    }
+    nothingForwarded();
+  });
+
+  it('routes a path param longer than 100 characters (a share link with a long slug)', async () => {
+    const slug = `${'a'.repeat(150)}-x`;
+    await http().get(`/r/${slug}`).expect(200);
+    expect(upstreams.referrals.received[0].url).toBe(`/r/${slug}`);
+  });
+
   it('re-encodes path params and refuses dot segments', async () => {
     const auth = bearer(STUDENT, ['student']);
     await http().get('/bookings/a%2Fb%3Fc').set('authorization', auth).expect(200);
@@ -415,6 +433,17 @@ describe(createProxyController.name, () => {
       code: 'MALFORMED_REQUEST',
       message: 'request body must be application/json',
     });
+    nothingForwarded();
+  });
+
+  it('refuses JSON in another charset than UTF-8 with 415, as body-parser did', async () => {
+    const res = await http()
+      .post('/accounts')
+      .set('authorization', bearer(STUDENT, ['student']))
+      .set('content-type', 'application/json; charset=latin1')
+      .send('{"email":"x@example.test"}');
+
+    expect([res.status, res.body.error.code]).toEqual([415, 'MALFORMED_REQUEST']);
     nothingForwarded();
   });
 

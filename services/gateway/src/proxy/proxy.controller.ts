@@ -8,10 +8,9 @@ import {
   UseGuards,
   type Type,
 } from '@nestjs/common';
-import type { Request, Response } from 'express';
 import { Access, AccessGuard } from '../auth/access.guard';
 import { LimitedRoute, RateLimitGuard } from '../rate-limit/rate-limit.guard';
-import { ProxyService } from './proxy.service';
+import { ProxyService, type ProxiedRequest } from './proxy.service';
 import { isInternalPath, type ProxyRoute } from './routes';
 
 /**
@@ -30,7 +29,11 @@ export function createProxyController(routes: readonly ProxyRoute[]): Type<unkno
       throw new Error(`${route.path}: /internal routes are never exposed through the gateway`);
     }
     const name = `${route.method} ${route.path}`;
-    const handler = function (this: ProxyController, req: Request, res: Response): Promise<void> {
+    const handler = function (
+      this: ProxyController,
+      req: ProxiedRequest,
+      res: object,
+    ): Promise<void> {
       return this.proxy.forward(route, req, res);
     };
     Object.defineProperty(ProxyController.prototype, name, { value: handler, writable: true });

@@ -9,9 +9,12 @@ import {
   noteErrorCode,
   requestIdOf,
   InternalTokenSigner,
+  rawRequest,
+  rawResponse,
   type UpstreamAnswer,
 } from '@rewards/service-kit';
-import type { Request, Response } from 'express';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { TLSSocket } from 'node:tls';
 import { verifiedCaller } from '../auth/access.guard';
 import { describeError } from '../http/describe-error';
 import { clientIp } from '../rate-limit/client-ip';
@@ -19,6 +22,20 @@ import type { GatewayConfig } from '../config/gateway.config';
 import { isInternalPath, UPSTREAMS, type ProxyRoute, type UpstreamName } from './routes';
 
 export type UpstreamUrls = Record<UpstreamName, string>;
+
+/**
+ * What the proxy reads of a request: Express's request or Fastify's, both with the parsed body
+ * (and its exact bytes, rawBody), the route's params and the URL as the client sent it. The
+ * stream, the socket and the answer are Node's own under either.
+ */
+export interface ProxiedRequest {
+  method: string;
+  headers: IncomingHttpHeaders;
+  params: unknown;
+  body?: unknown;
+  rawBody?: Buffer;
+  originalUrl: string;
+}
 export type UpstreamClients = Record<UpstreamName, UpstreamClient>;
 
 export function upstreamUrls(config: GatewayConfig): UpstreamUrls {
@@ -70,14 +87,14 @@ const TRACEPARENT = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
 
 const notFound = () => new PlatformError('ROUTE_NOT_FOUND', 'no such route');
 
-function headerValue(req: Request, name: string): string | undefined {
+function headerValue(req: Pick<ProxiedRequest, 'headers'>, name: string): string | undefined {
   const value = req.headers[name];
   return typeof value === 'string' ? value : undefined;
 }
 
 const MAX_RAW_BODY_BYTES = 100 * 1024;
 
-function hasBody(req: Request): boolean {
+function hasBody(req: ProxiedRequest): boolean {
   if (req.method === 'GET' || req.method === 'HEAD') return false;
   const contentLength = headerValue(req, 'content-length');
   return (
@@ -90,12 +107,12 @@ function hasBody(req: Request): boolean {
  * The exact bytes of the body: kept by the JSON parser (rawBody) when it read them, else read
  * here from the stream no parser touched. Never re-serialized, so a signature over them holds.
  */
-async function rawBody(req: Request & { rawBody?: Buffer }): Promise<Buffer | undefined> {
+async function rawBody(req: ProxiedRequest): Promise<Buffer | undefined> {
   if (!hasBody(req)) return undefined;
   if (req.rawBody !== undefined) return req.rawBody;
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of req) {
+  for await (const chunk of rawRequest(req)) {
     size += (chunk as Buffer).length;
     if (size > MAX_RAW_BODY_BYTES) {
       throw new PlatformError('PAYLOAD_TOO_LARGE', 'request body is larger than 100kb');
@@ -105,11 +122,17 @@ async function rawBody(req: Request & { rawBody?: Buffer }): Promise<Buffer | un
   return Buffer.concat(chunks);
 }
 
-/** The JSON body to forward. express.json (100kb) has already parsed and vetted it. */
-function forwardedBody(req: Request): string | undefined {
+/** Whether the body is JSON (`application/json`, with or without parameters such as charset). */
+function isJson(req: ProxiedRequest): boolean {
+  const type = headerValue(req, 'content-type');
+  return type !== undefined && type.split(';', 1)[0].trim().toLowerCase() === 'application/json';
+}
+
+/** The JSON body to forward. The JSON parser (100kb) has already parsed and vetted it. */
+function forwardedBody(req: ProxiedRequest): string | undefined {
   if (!hasBody(req)) return undefined;
   // Anything else would either be unparsed here or parsed by a parser the upstream does not use.
-  if (!req.is('application/json')) {
+  if (!isJson(req)) {
     throw new PlatformError('MALFORMED_REQUEST', 'request body must be application/json');
   }
   return JSON.stringify(req.body);
@@ -143,7 +166,7 @@ export class ProxyService {
     this.signer = new InternalTokenSigner(internalAuthKey);
   }
 
-  async forward(route: ProxyRoute, req: Request, res: Response): Promise<void> {
+  async forward(route: ProxyRoute, req: ProxiedRequest, reply: object): Promise<void> {
     const path = this.targetPath(route, req);
     const body = route.body === 'raw' ? await rawBody(req) : forwardedBody(req);
     const requestId = requestIdOf(req);
@@ -156,9 +179,11 @@ export class ProxyService {
     if (body !== undefined && contentType !== undefined) headers['content-type'] = contentType;
     if (route.forwardClient) {
       // The address the trusted proxies saw, never an entry the client wrote itself.
-      headers['x-forwarded-for'] = clientIp(req, this.trustedProxyHops);
+      headers['x-forwarded-for'] = clientIp(rawRequest(req), this.trustedProxyHops);
       const proto = headerValue(req, 'x-forwarded-proto');
-      headers['x-forwarded-proto'] = proto === 'https' || proto === 'http' ? proto : req.protocol;
+      const encrypted = (rawRequest(req).socket as Partial<TLSSocket>).encrypted === true;
+      headers['x-forwarded-proto'] =
+        proto === 'https' || proto === 'http' ? proto : encrypted ? 'https' : 'http';
     }
     // The gateway's request span when tracing, else the client's own trace context.
     const traceparent = activeTraceparent() ?? headerValue(req, 'traceparent');
@@ -205,8 +230,10 @@ export class ProxyService {
       if (value !== null && value.length > 0) relayed.push([lower, value]);
     }
 
-    // res.end rather than res.send: send would add an ETag, answer 304s and guess a content-type.
-    res.status(status);
+    // Node's own response, written as it came: a framework's send would add an ETag, answer
+    // 304s or guess a content-type.
+    const res = rawResponse(reply);
+    res.statusCode = status;
     if (answerType !== null) res.setHeader('content-type', answerType);
     // A 503 (database down) or 429 tells the client when to come back.
     if (retryAfter !== null) res.setHeader('retry-after', retryAfter);
@@ -216,9 +243,10 @@ export class ProxyService {
     res.end(answer.body);
   }
 
-  private targetPath(route: ProxyRoute, req: Request): string {
+  private targetPath(route: ProxyRoute, req: ProxiedRequest): string {
+    const params = (req.params ?? {}) as Record<string, unknown>;
     const path = route.path.replace(/:(\w+)/g, (_match, name: string) => {
-      const value: unknown = req.params[name];
+      const value: unknown = params[name];
       // '.' and '..' would be resolved as dot segments and move the call to another path.
       if (typeof value !== 'string' || value === '' || value === '.' || value === '..') {
         throw notFound();

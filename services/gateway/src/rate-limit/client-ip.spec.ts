@@ -1,11 +1,11 @@
-import type { Request } from 'express';
+import type { IncomingMessage } from 'node:http';
 import { clientIp } from './client-ip';
 
 const req = (peer: string, forwardedFor?: string) =>
   ({
     socket: { remoteAddress: peer },
     headers: forwardedFor === undefined ? {} : { 'x-forwarded-for': forwardedFor },
-  }) as unknown as Request;
+  }) as unknown as IncomingMessage;
 
 describe(clientIp.name, () => {
   it('uses the peer address and ignores X-Forwarded-For without trusted proxies', () => {

@@ -1,11 +1,15 @@
-import type { Request } from 'express';
+import type { IncomingMessage } from 'node:http';
 
 /**
  * The client's address. Behind `trustedHops` proxies (load balancer, ingress) it is the entry
  * those proxies appended to X-Forwarded-For; anything further left was written by the client and
  * is ignored. Without trusted proxies the socket's peer is the client.
  */
-export function clientIp(req: Request, trustedHops: number): string {
+export function clientIp(
+  // Express's request is Node's; Fastify's carries the same socket and headers.
+  req: Pick<IncomingMessage, 'socket' | 'headers'>,
+  trustedHops: number,
+): string {
   const peer = req.socket.remoteAddress ?? 'unknown';
   if (trustedHops === 0) return peer;
   const header = req.headers['x-forwarded-for'];

@@ -1,7 +1,7 @@
 import { CanActivate, ExecutionContext, Inject, Injectable, SetMetadata } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { PlatformError } from '@rewards/service-kit';
-import type { Request, Response } from 'express';
+import { PlatformError, rawResponse } from '@rewards/service-kit';
+import type { IncomingMessage } from 'node:http';
 import { verifiedCaller } from '../auth/access.guard';
 import type { ProxyRoute } from '../proxy/routes';
 import { clientIp } from './client-ip';
@@ -38,7 +38,7 @@ export class RateLimitGuard implements CanActivate {
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const route = this.reflector.get<ProxyRoute | undefined>(LIMITED_ROUTE, context.getHandler());
     if (route === undefined) return true;
-    const req = context.switchToHttp().getRequest<Request>();
+    const req = context.switchToHttp().getRequest<Pick<IncomingMessage, 'socket' | 'headers'>>();
     const caller = verifiedCaller(req);
     const policy =
       route.rateLimit ?? (caller ? this.defaults.userPolicy : this.defaults.publicPolicy);
@@ -46,7 +46,8 @@ export class RateLimitGuard implements CanActivate {
       ? `user:${caller.userId}`
       : `ip:${clientIp(req, this.defaults.trustedProxyHops)}`;
     const decision = await this.limiter.take(`${route.method} ${route.path}|${who}`, policy);
-    const res = context.switchToHttp().getResponse<Response>();
+    // On Node's response: the proxy writes its answer there, on Express and Fastify alike.
+    const res = rawResponse(context.switchToHttp().getResponse<object>());
     res.setHeader('RateLimit-Limit', String(policy.limit));
     res.setHeader('RateLimit-Remaining', String(decision.remaining));
     if (!decision.allowed) {

@@ -5,9 +5,10 @@ import {
   DEVICE_COOKIE,
   signClickToken,
 } from '@rewards/contracts';
-import { Clock, isPublicClientAddress } from '@rewards/service-kit';
-import type { Request, Response } from 'express';
+import { Clock, isPublicClientAddress, rawRequest, rawResponse } from '@rewards/service-kit';
 import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { TLSSocket } from 'node:tls';
 import { ReferralsConfig } from '../config/referrals.config';
 import { ClickRecorder } from './click-recorder';
 import { CodeDirectory } from './code-directory';
@@ -16,6 +17,8 @@ import { codeOfSlug } from './slug';
 const ATTRIBUTION_MAX_AGE_S = 30 * 24 * 3600;
 const DEVICE_MAX_AGE_S = 2 * 365 * 24 * 3600;
 const DEVICE_ID = /^[A-Za-z0-9._:-]{8,128}$/;
+/** Landing locations kept (one per active code clicked); all are dropped past it. */
+const MAX_LANDINGS = 10_000;
 
 function cookieValue(header: string | undefined, name: string): string | undefined {
   if (!header) return undefined;
@@ -27,7 +30,7 @@ function cookieValue(header: string | undefined, name: string): string | undefin
 }
 
 /** The device id a client presents: its X-Device-Id header (apps) or our cookie (browsers). */
-function presentedDeviceId(req: Request): string | undefined {
+function presentedDeviceId(req: IncomingMessage): string | undefined {
   const header = req.headers['x-device-id'];
   if (typeof header === 'string' && DEVICE_ID.test(header)) return header;
   const cookie = cookieValue(req.headers.cookie, DEVICE_COOKIE);
@@ -35,26 +38,29 @@ function presentedDeviceId(req: Request): string | undefined {
 }
 
 /** The client's address as the gateway reports it (first X-Forwarded-For entry). */
-function clientIp(req: Request): string | undefined {
+function clientIp(req: IncomingMessage): string | undefined {
   const forwarded = req.headers['x-forwarded-for'];
   const first = typeof forwarded === 'string' ? forwarded.split(',')[0].trim() : '';
   return first !== '' ? first : req.socket.remoteAddress;
 }
 
 /**
- * A bare 302: Express's res.redirect negotiates the Accept header to write a body no client of a
- * share link reads, on the hottest public route.
+ * A bare 302 on Node's response: a framework's redirect (Express negotiates the Accept header to
+ * write a body) does work no client of a share link reads, on the hottest public route.
  */
-function redirect(res: Response, location: string): void {
+function redirect(res: ServerResponse, location: string): void {
   res.statusCode = 302;
   res.setHeader('location', location);
   res.setHeader('content-length', '0');
   res.end();
 }
 
-function isHttps(req: Request): boolean {
+function isHttps(req: IncomingMessage): boolean {
   const proto = req.headers['x-forwarded-proto'];
-  return (typeof proto === 'string' && proto.split(',')[0].trim() === 'https') || req.secure;
+  return (
+    (typeof proto === 'string' && proto.split(',')[0].trim() === 'https') ||
+    (req.socket as Partial<TLSSocket>).encrypted === true
+  );
 }
 
 /**
@@ -64,6 +70,8 @@ function isHttps(req: Request): boolean {
  */
 @Controller('r')
 export class RedirectController {
+  private readonly landings = new Map<string, string>();
+
   constructor(
     private readonly codes: CodeDirectory,
     private readonly clicks: ClickRecorder,
@@ -72,7 +80,10 @@ export class RedirectController {
   ) {}
 
   @Get(':slug')
-  async follow(@Param('slug') slug: string, @Req() req: Request, @Res() res: Response) {
+  async follow(@Param('slug') slug: string, @Req() request: object, @Res() reply: object) {
+    // Node's request and response, under Express's or Fastify's.
+    const req = rawRequest(request);
+    const res = rawResponse(reply);
     const code = codeOfSlug(slug);
     const active = code !== undefined && (await this.codes.isActive(code, Date.now()));
     res.setHeader('cache-control', 'no-store');
@@ -110,8 +121,19 @@ export class RedirectController {
       `${ATTRIBUTION_COOKIE}=${token}; Max-Age=${ATTRIBUTION_MAX_AGE_S}; Path=/; HttpOnly; SameSite=Lax${secure}`,
     );
     res.setHeader('set-cookie', cookies);
-    const landing = new URL(this.config.LANDING_URL);
-    landing.searchParams.set('ref', code);
-    redirect(res, landing.toString());
+    redirect(res, this.landingFor(code));
+  }
+
+  /** The landing page naming the code, built once per code rather than parsed on every click. */
+  private landingFor(code: string): string {
+    let location = this.landings.get(code);
+    if (location === undefined) {
+      const landing = new URL(this.config.LANDING_URL);
+      landing.searchParams.set('ref', code);
+      location = landing.toString();
+      if (this.landings.size >= MAX_LANDINGS) this.landings.clear();
+      this.landings.set(code, location);
+    }
+    return location;
   }
 }
