@@ -104,14 +104,18 @@ export class CreditLots {
       rows.map((r) => ({ id: r.id, remainingCents: toSafeInteger(r.remaining_cents) })),
       amountCents,
     );
-    for (const { lotId, amountCents: cents } of takes) {
+    if (takes.length > 0) {
+      // Every lot's decrement and its use in one statement.
       await tx.query(
-        'UPDATE credit_lots SET remaining_cents = remaining_cents - $2 WHERE id = $1',
-        [lotId, cents],
-      );
-      await tx.query(
-        'INSERT INTO credit_lot_uses (lot_id, transaction_id, amount_cents) VALUES ($1, $2, $3)',
-        [lotId, transactionId, cents],
+        `WITH taken AS (
+           SELECT * FROM unnest($1::uuid[], $2::bigint[]) AS t(lot_id, amount_cents)
+         ), lots AS (
+           UPDATE credit_lots l SET remaining_cents = l.remaining_cents - taken.amount_cents
+             FROM taken WHERE l.id = taken.lot_id
+         )
+         INSERT INTO credit_lot_uses (lot_id, transaction_id, amount_cents)
+         SELECT lot_id, $3::uuid, amount_cents FROM taken`,
+        [takes.map((t) => t.lotId), takes.map((t) => t.amountCents), transactionId],
       );
     }
     return takes;

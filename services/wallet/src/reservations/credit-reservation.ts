@@ -112,6 +112,20 @@ export class CreditReservations {
     return row ? fromRow(row) : null;
   }
 
+  /**
+   * Locks every reservation of the bookings in one statement, in reference order (the order any
+   * two lockers of several take them in), and returns them.
+   */
+  async lockOfBookings(tx: EntityManager, bookingIds: string[]): Promise<CreditReservation[]> {
+    if (bookingIds.length === 0) return [];
+    const rows = await tx.query<ReservationRow[]>(
+      `SELECT * FROM credit_reservations WHERE booking_id = ANY($1::uuid[])
+        ORDER BY reference FOR UPDATE`,
+      [[...new Set(bookingIds)]],
+    );
+    return rows.map(fromRow);
+  }
+
   async ofBooking(tx: EntityManager, bookingId: string): Promise<string[]> {
     const rows = await tx.query<Array<{ reference: string }>>(
       'SELECT reference FROM credit_reservations WHERE booking_id = $1 ORDER BY reference',
