@@ -49,17 +49,18 @@ export class LedgerAccounts {
   }
 
   /**
-   * Like findAndLock when every user account of `refs` exists; when one does not, none is
-   * locked (null): the caller opens the missing ones and asks again. Locking the found ones
-   * first and the others after would take locks out of id order, and a transaction that locked
-   * them all in order could then be waiting for one of ours while we wait for one of its.
+   * Like findAndLock when every user account of `refs` exists (`locked`); when one does not,
+   * the ones found are answered but none is locked: the caller opens the missing ones and asks
+   * again. Locking the found ones first and the others after would take locks out of id order,
+   * and a transaction that locked them all in order could then be waiting for one of ours while
+   * we wait for one of its.
    */
   async findAndLockAll(
     tx: EntityManager,
     refs: AccountRef[],
-  ): Promise<Map<string, LedgerAccount> | null> {
+  ): Promise<{ accounts: Map<string, LedgerAccount>; locked: boolean }> {
     const { accounts, allLocked } = await this.query(tx, refs, true);
-    return allLocked ? accounts : null;
+    return { accounts, locked: allLocked };
   }
 
   private async query(
@@ -124,6 +125,14 @@ export class LedgerAccounts {
   async findOrOpen(tx: EntityManager, ref: AccountRef): Promise<LedgerAccount> {
     const existing = await this.find(tx, ref);
     if (existing) return existing;
+    await this.open(tx, ref);
+    const opened = await this.find(tx, ref);
+    if (!opened) throw new Error(`ledger account ${ref.kind} could not be opened`);
+    return opened;
+  }
+
+  /** Opens the account unless it exists (or a concurrent transaction opens it first). */
+  async open(tx: EntityManager, ref: AccountRef): Promise<void> {
     await tx.query(
       `INSERT INTO ledger_accounts (id, owner_id, kind, currency, created_at, balance_cents)
        VALUES ($1, $2, $3, $4, $5, $6)
@@ -137,9 +146,6 @@ export class LedgerAccounts {
         ref.ownerId === null ? null : 0,
       ],
     );
-    const opened = await this.find(tx, ref);
-    if (!opened) throw new Error(`ledger account ${ref.kind} could not be opened`);
-    return opened;
   }
 
   /**

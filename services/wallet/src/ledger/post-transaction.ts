@@ -123,12 +123,15 @@ export class PostTransaction {
     refs: AccountRef[],
   ): Promise<Map<string, LedgerAccount>> {
     const found = await this.accounts.findAndLockAll(tx, refs);
-    if (found && refs.every((ref) => found.has(accountRefKey(ref)))) return found;
-    const sorted = [...refs].sort((a, b) => accountRefKey(a).localeCompare(accountRefKey(b)));
-    for (const ref of sorted) await this.accounts.findOrOpen(tx, ref);
+    const missing = refs.filter((ref) => !found.accounts.has(accountRefKey(ref)));
+    if (found.locked && missing.length === 0) return found.accounts;
+    missing.sort((a, b) => accountRefKey(a).localeCompare(accountRefKey(b)));
+    for (const ref of missing) await this.accounts.open(tx, ref);
     const opened = await this.accounts.findAndLockAll(tx, refs);
-    if (!opened) throw new Error('ledger accounts just opened could not be locked');
-    return opened;
+    if (!opened.locked || opened.accounts.size !== new Set(refs.map(accountRefKey)).size) {
+      throw new Error('ledger accounts just opened could not be found and locked');
+    }
+    return opened.accounts;
   }
 
   /**
