@@ -7,7 +7,7 @@ import { LedgerAccount, LedgerAccountKind } from './ledger-account.entity';
 import { toSafeInteger } from './ledger-posting.entity';
 import { AccountRef, accountRefKey } from './legs';
 
-interface AccountRow {
+export interface AccountRow {
   id: string;
   owner_id: string | null;
   kind: LedgerAccountKind;
@@ -16,7 +16,8 @@ interface AccountRow {
   balance_cents: string | null;
 }
 
-function keyOf(a: LedgerAccount): string {
+/** The accountRefKey of an account as read. */
+export function accountKeyOf(a: LedgerAccount): string {
   return accountRefKey({
     ownerId: a.ownerId,
     kind: a.kind,
@@ -24,9 +25,30 @@ function keyOf(a: LedgerAccount): string {
   });
 }
 
+/** An account as a row of ledger_accounts reads it (balance as text: bigint). */
+export function accountFromRow(row: AccountRow): LedgerAccount {
+  return Object.assign(new LedgerAccount(), {
+    id: row.id,
+    ownerId: row.owner_id,
+    kind: row.kind,
+    currency: row.currency,
+    createdAt: new Date(row.created_at),
+    balanceCents: row.balance_cents === null ? null : toSafeInteger(row.balance_cents),
+  });
+}
+
 /** Reads and opens ledger accounts and their balances. */
 @Injectable()
 export class LedgerAccounts {
+  /**
+   * Platform accounts by accountRefKey, once seen committed: they are never deleted and never
+   * change identity (the database refuses both), and keep no balance, so every posting to one
+   * need not look it up again.
+   */
+  private readonly platform = new Map<string, LedgerAccount>();
+  /** Platform accounts a transaction opened: not cached from it, it may still roll back. */
+  private readonly openedIn = new WeakMap<EntityManager, Set<string>>();
+
   constructor(private readonly clock: Clock) {}
 
   async find(tx: EntityManager, ref: AccountRef): Promise<LedgerAccount | null> {
@@ -68,8 +90,15 @@ export class LedgerAccounts {
     refs: AccountRef[],
     allOrNone: boolean,
   ): Promise<{ accounts: Map<string, LedgerAccount>; allLocked: boolean }> {
-    const unique = [...new Map(refs.map((ref) => [accountRefKey(ref), ref])).values()];
-    if (unique.length === 0) return { accounts: new Map(), allLocked: true };
+    const accounts = new Map<string, LedgerAccount>();
+    const unique = [...new Map(refs.map((ref) => [accountRefKey(ref), ref])).values()].filter(
+      (ref) => {
+        const cached = this.platform.get(accountRefKey(ref));
+        if (cached) accounts.set(accountRefKey(ref), cached);
+        return !cached;
+      },
+    );
+    if (unique.length === 0) return { accounts, allLocked: true };
     const users = unique.filter((ref) => ref.ownerId !== null).length;
     // The locking CTE is read whole by the first branch of the UNION before any row is
     // returned, so its locks are taken in its id order, and the balances it answers are read
@@ -104,19 +133,14 @@ export class LedgerAccounts {
         allOrNone ? users : 0,
       ],
     );
-    const accounts = new Map<string, LedgerAccount>();
     let locked = 0;
+    const opened = this.openedIn.get(tx);
     for (const row of rows) {
       if (row.locked) locked += 1;
-      const account = Object.assign(new LedgerAccount(), {
-        id: row.id,
-        ownerId: row.owner_id,
-        kind: row.kind,
-        currency: row.currency,
-        createdAt: row.created_at,
-        balanceCents: row.balance_cents === null ? null : toSafeInteger(row.balance_cents),
-      });
-      accounts.set(keyOf(account), account);
+      const account = accountFromRow(row);
+      const key = accountKeyOf(account);
+      accounts.set(key, account);
+      if (account.ownerId === null && !opened?.has(key)) this.platform.set(key, account);
     }
     return { accounts, allLocked: locked === users };
   }
@@ -133,6 +157,11 @@ export class LedgerAccounts {
 
   /** Opens the account unless it exists (or a concurrent transaction opens it first). */
   async open(tx: EntityManager, ref: AccountRef): Promise<void> {
+    if (ref.ownerId === null) {
+      const opened = this.openedIn.get(tx) ?? new Set<string>();
+      opened.add(accountRefKey(ref));
+      this.openedIn.set(tx, opened);
+    }
     await tx.query(
       `INSERT INTO ledger_accounts (id, owner_id, kind, currency, created_at, balance_cents)
        VALUES ($1, $2, $3, $4, $5, $6)

@@ -22,6 +22,11 @@ export interface PostTransactionCommand {
    * skipped, and a concurrent post with the key is still caught by the insert.
    */
   unusedKey?: boolean;
+  /**
+   * User accounts of the legs the caller has locked already in this transaction, with balances
+   * read under the lock (LedgerAccounts.findAndLock): not looked up again.
+   */
+  lockedAccounts?: ReadonlyMap<string, LedgerAccount>;
 }
 
 export interface PostedTransaction {
@@ -64,6 +69,7 @@ export class PostTransaction {
     const resolved = await this.resolveAccounts(
       tx,
       netByAccount.map((n) => n.account),
+      command.lockedAccounts,
     );
     const account = (key: string): LedgerAccount => {
       const found = resolved.get(key);
@@ -114,24 +120,28 @@ export class PostTransaction {
   }
 
   /**
-   * The legs' accounts, user ones locked in one sorted statement. When a user account is not
-   * opened yet, nothing is locked until the missing ones are opened (sorted, so two transactions opening
-   * the same ones take them in one order); then all are locked, still in one sorted statement.
+   * The legs' accounts: those the caller locked as they are, the other user ones locked in one
+   * sorted statement (platform ones are never locked). When a user account is not opened yet,
+   * nothing is locked until the missing ones are opened (sorted, so two transactions opening the
+   * same ones take them in one order); then all are locked, still in one sorted statement.
    */
   private async resolveAccounts(
     tx: EntityManager,
     refs: AccountRef[],
+    locked: ReadonlyMap<string, LedgerAccount> = new Map(),
   ): Promise<Map<string, LedgerAccount>> {
-    const found = await this.accounts.findAndLockAll(tx, refs);
-    const missing = refs.filter((ref) => !found.accounts.has(accountRefKey(ref)));
-    if (found.locked && missing.length === 0) return found.accounts;
+    const known = new Map([...locked].filter(([, a]) => a.ownerId !== null));
+    const rest = refs.filter((ref) => !known.has(accountRefKey(ref)));
+    const found = await this.accounts.findAndLockAll(tx, rest);
+    const missing = rest.filter((ref) => !found.accounts.has(accountRefKey(ref)));
+    if (found.locked && missing.length === 0) return new Map([...known, ...found.accounts]);
     missing.sort((a, b) => accountRefKey(a).localeCompare(accountRefKey(b)));
     for (const ref of missing) await this.accounts.open(tx, ref);
-    const opened = await this.accounts.findAndLockAll(tx, refs);
-    if (!opened.locked || opened.accounts.size !== new Set(refs.map(accountRefKey)).size) {
+    const opened = await this.accounts.findAndLockAll(tx, rest);
+    if (!opened.locked || opened.accounts.size !== new Set(rest.map(accountRefKey)).size) {
       throw new Error('ledger accounts just opened could not be found and locked');
     }
-    return opened.accounts;
+    return new Map([...known, ...opened.accounts]);
   }
 
   /**

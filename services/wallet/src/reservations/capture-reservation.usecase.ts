@@ -39,8 +39,10 @@ export class CaptureReservation {
   ) {}
 
   async execute(tx: EntityManager, reference: string): Promise<CreditReservation> {
-    const r = await this.reservations.lock(tx, reference);
-    if (!r) throw new WalletError('RESERVATION_NOT_FOUND', `no reservation ${reference}`);
+    // The hold and the reserved accounts it moves, locked in one statement.
+    const locked = await this.reservations.lockWithHolds(tx, reference);
+    if (!locked) throw new WalletError('RESERVATION_NOT_FOUND', `no reservation ${reference}`);
+    const { reservation: r, holds } = locked;
     if (r.status === 'captured' || r.status === 'refunded') return r;
     if (r.status === 'released' && r.releaseReason !== 'expired') {
       throw new WalletError(
@@ -51,9 +53,7 @@ export class CaptureReservation {
     const late = r.status === 'released';
     // A lapsed hold is taken from what its owners have now: their accounts are locked and read
     // in one sorted statement before the plan is made.
-    const owners = late
-      ? await this.accounts.findAndLock(tx, lateRefs(r))
-      : new Map<string, LedgerAccount>();
+    const owners = late ? await this.accounts.findAndLock(tx, lateRefs(r)) : holds;
     const legs: Leg[] = [];
     const shortfall = { creditCents: 0, feeRebateCents: 0 };
     if (r.creditCents > 0) {
@@ -85,6 +85,7 @@ export class CaptureReservation {
       legs,
       note: late ? 'captured after the hold lapsed' : null,
       unusedKey: true,
+      lockedAccounts: owners,
     });
     if (posted.created && late) {
       const taken = r.creditCents - shortfall.creditCents;

@@ -105,6 +105,7 @@ export class ReturnReservation {
       note: expiredCents > 0 ? `${expiredCents} ${r.currency} expired while held` : null,
       // The row, locked and not yet returned, says no release or refund was posted.
       unusedKey: true,
+      lockedAccounts: locked,
     });
     if (posted.created) {
       for (const { from, ...lots } of taken) {
