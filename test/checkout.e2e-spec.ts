@@ -173,10 +173,10 @@ describe('checkout through the gateway', () => {
       // relay's publish, the capture) runs after the answer, off its path.
       const untilCommit = (statements: string[]) =>
         statements.slice(0, statements.indexOf('COMMIT') + 1);
-      // Quote and earlier booking (in parallel), the charge attempt (committed before Stripe is
-      // called), then BEGIN, accounts, booking, the attempt booked, outbox row (its key's lock
-      // taken in the same statement), COMMIT.
-      expect(untilCommit(bookings.take())).toHaveLength(9);
+      // The quote with whether it was booked already, the charge attempt (committed before
+      // Stripe is called), then BEGIN, accounts, booking, the attempt booked, outbox row (its
+      // key's lock taken in the same statement), COMMIT.
+      expect(untilCommit(bookings.take())).toHaveLength(8);
       // The hold: BEGIN, the reservation looked for, the accounts found and locked, the ledger
       // transaction with its postings, the lots read and taken, the reservation, COMMIT. The
       // student's first hold also opens their reserved account and locks again: 2 more.
