@@ -10,7 +10,7 @@ import { cpus } from 'node:os';
 import { join, relative } from 'node:path';
 import { startBenchPlatform } from './bench-platform';
 import { poll, request, sleep } from './bench-http';
-import { CpuMeter, ProcessTree } from './proc-stats';
+import { CpuMeter, ProcessTree, syscalls } from './proc-stats';
 import {
   appendTableRow,
   describeEnvironment,
@@ -255,6 +255,7 @@ async function main(): Promise<number> {
         if (proc) process.kill(proc.pid, 'SIGWINCH');
       }
     };
+    const callsBefore = new Map([...platform.services].map(([n, p]) => [n, syscalls(p.pid)]));
     const meter = new CpuMeter(trees);
     signalProfiled();
     const phaseStarted = performance.now();
@@ -265,6 +266,20 @@ async function main(): Promise<number> {
     );
     const phaseSeconds = (performance.now() - phaseStarted) / 1000;
     const cpu = meter.sample();
+    // Each service's socket writes and reads per completed checkout (its own and its share of
+    // what runs beside: relay, consumers, polls).
+    const syscallsPerCheckout = Object.fromEntries(
+      [...platform.services].map(([name, proc]) => {
+        const [before, after] = [callsBefore.get(name), syscalls(proc.pid)];
+        const per = (n: number) => Math.round((n * 10) / checkouts.latenciesMs.length) / 10;
+        return [
+          name,
+          before && after && checkouts.latenciesMs.length > 0
+            ? { writes: per(after.writes - before.writes), reads: per(after.reads - before.reads) }
+            : null,
+        ];
+      }),
+    );
     signalProfiled();
     // What one completed checkout cost each process tree, in CPU milliseconds: steadier than
     // latency on a machine shared with other work.
@@ -299,6 +314,7 @@ async function main(): Promise<number> {
         achievedCheckoutsPerSecond: checkouts.achievedPerSecond,
         quotePlusConfirmMs: checkoutSummary,
         cpu: { ...cpu, phaseSeconds: Math.round(phaseSeconds * 10) / 10, cpuMsPerCheckout },
+        syscallsPerCheckout,
       },
       baseline: {
         route: 'GET /accounts/me',
