@@ -178,9 +178,9 @@ describe('checkout through the gateway', () => {
       // key's lock taken in the same statement), COMMIT.
       expect(untilCommit(bookings.take())).toHaveLength(8);
       // The hold: BEGIN, the reservation looked for, the accounts found and locked, the ledger
-      // transaction with its postings, the lots read and taken, the reservation, COMMIT. The
-      // student's first hold also opens their reserved account and locks again: 2 more.
-      expect(untilCommit(walletDb.take())).toHaveLength(10);
+      // transaction with its postings, the lots taken, the reservation, COMMIT. The student's
+      // first hold also opens their reserved account and locks again: 2 more.
+      expect(untilCommit(walletDb.take())).toHaveLength(9);
     } finally {
       bookings.restore();
       walletDb.restore();
