@@ -10,6 +10,7 @@ import { cpus } from 'node:os';
 import { join, relative } from 'node:path';
 import { startBenchPlatform } from './bench-platform';
 import { poll, request, sleep } from './bench-http';
+import { CpuMeter, ProcessTree, syscalls } from './proc-stats';
 import {
   appendTableRow,
   describeEnvironment,
@@ -34,6 +35,8 @@ const config = {
   warmupSeconds: positiveInt('BENCH_WARMUP_SECONDS', 5),
   students: positiveInt('BENCH_STUDENTS', 20),
   targetP99Ms: 50,
+  /** Services to CPU-profile over the checkout phase (comma-separated), into the log dir. */
+  profile: (process.env.BENCH_PROFILE ?? '').split(',').filter((s) => s !== ''),
 };
 
 interface DevToken {
@@ -92,12 +95,25 @@ async function main(): Promise<number> {
   const root = findRepoRoot(__dirname);
   const date = new Date();
   const say = (line: string) => console.error(`checkout-latency: ${line}`);
+  const logDir = join(root, '.local', 'bench-logs', 'checkout-latency');
+  const profiled = (service: string): Record<string, string> =>
+    config.profile.includes(service)
+      ? {
+          NODE_OPTIONS: `--require ${join(__dirname, 'cpu-profile-preload.js')}`,
+          BENCH_CPU_PROFILE_DIR: logDir,
+        }
+      : {};
   const platform = await startBenchPlatform({
     root,
     partitions: 3,
-    logDir: join(root, '.local', 'bench-logs', 'checkout-latency'),
-    // A few students send every request: counted, never refused (the limiter is not measured).
-    serviceEnv: { gateway: { RATE_LIMIT_USER_PER_MINUTE: '1000000000' } },
+    logDir,
+    serviceEnv: {
+      // A few students send every request: counted, never refused (the limiter is not measured).
+      gateway: { RATE_LIMIT_USER_PER_MINUTE: '1000000000', ...profiled('gateway') },
+      bookings: profiled('bookings'),
+      wallet: profiled('wallet'),
+      referrals: profiled('referrals'),
+    },
     say,
   });
   try {
@@ -227,10 +243,54 @@ async function main(): Promise<number> {
       `checkout: quote + confirm at ${config.requestsPerSecond} requests/s ` +
         `(${config.requestsPerSecond / 2} checkouts/s) for ${config.durationSeconds} s`,
     );
+    const trees: Record<string, ProcessTree> = {
+      bench: { pid: process.pid, descendants: false },
+      postgres: { pid: platform.postgresPid, descendants: true },
+    };
+    for (const [name, proc] of platform.services)
+      trees[name] = { pid: proc.pid, descendants: true };
+    const signalProfiled = () => {
+      for (const name of config.profile) {
+        const proc = [...platform.services].find(([service]) => service === name)?.[1];
+        if (proc) process.kill(proc.pid, 'SIGWINCH');
+      }
+    };
+    const callsBefore = new Map([...platform.services].map(([n, p]) => [n, syscalls(p.pid)]));
+    const meter = new CpuMeter(trees);
+    signalProfiled();
+    const phaseStarted = performance.now();
     const checkouts = await openLoop(
       config.requestsPerSecond / 2,
       config.durationSeconds,
       checkout,
+    );
+    const phaseSeconds = (performance.now() - phaseStarted) / 1000;
+    const cpu = meter.sample();
+    // Each service's socket writes and reads per completed checkout (its own and its share of
+    // what runs beside: relay, consumers, polls).
+    const syscallsPerCheckout = Object.fromEntries(
+      [...platform.services].map(([name, proc]) => {
+        const [before, after] = [callsBefore.get(name), syscalls(proc.pid)];
+        const per = (n: number) => Math.round((n * 10) / checkouts.latenciesMs.length) / 10;
+        return [
+          name,
+          before && after && checkouts.latenciesMs.length > 0
+            ? { writes: per(after.writes - before.writes), reads: per(after.reads - before.reads) }
+            : null,
+        ];
+      }),
+    );
+    signalProfiled();
+    // What one completed checkout cost each process tree, in CPU milliseconds: steadier than
+    // latency on a machine shared with other work.
+    const cpuMsPerCheckout = Object.fromEntries(
+      Object.entries(cpu.byTree).map(([name, percent]) => [
+        name,
+        checkouts.latenciesMs.length > 0
+          ? Math.round(((percent / 100) * phaseSeconds * 10_000) / checkouts.latenciesMs.length) /
+            10
+          : null,
+      ]),
     );
 
     const environment = describeEnvironment(root, date);
@@ -253,6 +313,8 @@ async function main(): Promise<number> {
         lateStarts: checkouts.lateStarts,
         achievedCheckoutsPerSecond: checkouts.achievedPerSecond,
         quotePlusConfirmMs: checkoutSummary,
+        cpu: { ...cpu, phaseSeconds: Math.round(phaseSeconds * 10) / 10, cpuMsPerCheckout },
+        syscallsPerCheckout,
       },
       baseline: {
         route: 'GET /accounts/me',

@@ -136,3 +136,18 @@ export class CpuMeter {
 }
 
 const round1 = (n: number): number => Math.round(n * 10) / 10;
+
+/**
+ * Read and write system calls a process has made (/proc/<pid>/io syscr, syscw): a socket write
+ * (writev) per database statement or HTTP message, so their count per operation is what the
+ * operation costs in round trips, steady however busy the machine is.
+ */
+export function syscalls(pid: number): { reads: number; writes: number } | undefined {
+  try {
+    const io = readFileSync(`/proc/${pid}/io`, 'utf8');
+    const field = (name: string) => Number(new RegExp(`^${name}: (\\d+)$`, 'm').exec(io)?.[1]);
+    return { reads: field('syscr'), writes: field('syscw') };
+  } catch {
+    return undefined;
+  }
+}

@@ -97,25 +97,44 @@ export class BrokerWatch {
 
   /** Records what the broker acknowledged; an offset going backwards means it lost messages. */
   async recordAcks(tx: EntityManager, acks: SendAck[]): Promise<void> {
-    for (const ack of acks) {
-      if (BigInt(ack.baseOffset) < 0n) continue;
-      const [previous] = await tx.query<OffsetRow[]>(
-        'SELECT last_offset FROM outbox_partition_offsets WHERE topic = $1 AND partition = $2',
-        [ack.topic, ack.partition],
+    const valid = acks.filter((ack) => BigInt(ack.baseOffset) >= 0n);
+    if (valid.length === 0) return;
+    // Each partition's previous offset read and the new one written in one statement (the
+    // read sees the offsets as they were before it).
+    const lost = await tx.query<Array<OffsetRow & SendAck>>(
+      `WITH acks AS (
+         SELECT DISTINCT ON (topic, partition) *
+           FROM unnest($1::text[], $2::int[], $3::bigint[]) AS a(topic, partition, base_offset)
+          ORDER BY topic, partition, base_offset DESC
+       ), previous AS (
+         SELECT a.topic, a.partition, a.base_offset, o.last_offset
+           FROM acks a JOIN outbox_partition_offsets o USING (topic, partition)
+       ), recorded AS (
+         INSERT INTO outbox_partition_offsets (topic, partition, last_offset, updated_at)
+         SELECT topic, partition, base_offset, now() FROM acks
+         ON CONFLICT (topic, partition) DO UPDATE SET last_offset = EXCLUDED.last_offset,
+           updated_at = now()
+       )
+       SELECT topic, partition, base_offset::text AS "baseOffset", last_offset::text
+         FROM previous WHERE base_offset <= last_offset`,
+      [valid.map((a) => a.topic), valid.map((a) => a.partition), valid.map((a) => a.baseOffset)],
+    );
+    const topics = new Map(lost.map((l) => [l.topic, l]));
+    for (const [topic, l] of topics) {
+      await this.scheduleReplay(
+        tx,
+        topic,
+        `partition ${l.partition} acknowledged offset ${l.baseOffset} after ${l.last_offset}`,
       );
-      if (previous && BigInt(ack.baseOffset) <= BigInt(previous.last_offset)) {
-        await this.scheduleReplay(
-          tx,
-          ack.topic,
-          `partition ${ack.partition} acknowledged offset ${ack.baseOffset} after ${previous.last_offset}`,
+      // The replay forgot the topic's offsets: the ones just acknowledged are its new start.
+      for (const ack of valid.filter((a) => a.topic === topic)) {
+        await tx.query(
+          `INSERT INTO outbox_partition_offsets (topic, partition, last_offset, updated_at)
+           VALUES ($1, $2, $3, now())
+           ON CONFLICT (topic, partition) DO UPDATE SET last_offset = $3, updated_at = now()`,
+          [ack.topic, ack.partition, ack.baseOffset],
         );
       }
-      await tx.query(
-        `INSERT INTO outbox_partition_offsets (topic, partition, last_offset, updated_at)
-         VALUES ($1, $2, $3, now())
-         ON CONFLICT (topic, partition) DO UPDATE SET last_offset = $3, updated_at = now()`,
-        [ack.topic, ack.partition, ack.baseOffset],
-      );
     }
   }
 

@@ -143,24 +143,28 @@ export class OutboxRelay {
   private async publishBatch(): Promise<Batch> {
     return (
       (await this.underLock(async (tx) => {
-        const [replay] = await tx.query<ReplayRow[]>(
-          `SELECT topic, next_seq, until_seq, generation FROM outbox_replays
-         ORDER BY requested_at, topic LIMIT 1`,
-        );
-        if (replay) return this.replayBatch(tx, replay);
-        const rows = await tx.query<OutboxRow[]>(
-          `SELECT seq, topic, key, envelope FROM outbox_messages
-         WHERE published_at IS NULL ORDER BY seq LIMIT $1`,
+        // One statement: the first replay waiting, else the next unpublished rows, marked as
+        // published (a failed send rolls the mark back with the transaction).
+        const [next] = await tx.query<Array<{ replay: ReplayRow | null; rows: OutboxRow[] }>>(
+          `WITH replay AS (
+             SELECT topic, next_seq::text, until_seq::text, generation::text FROM outbox_replays
+              ORDER BY requested_at, topic LIMIT 1
+           ), marked AS (
+             UPDATE outbox_messages SET published_at = now()
+              WHERE seq IN (SELECT seq FROM outbox_messages WHERE published_at IS NULL
+                             ORDER BY seq LIMIT $1)
+                AND NOT EXISTS (SELECT 1 FROM replay)
+              RETURNING seq, topic, key, envelope
+           )
+           SELECT (SELECT to_jsonb(replay) FROM replay) AS replay,
+                  (SELECT coalesce(jsonb_agg(jsonb_build_object('seq', seq::text, 'topic', topic,
+                            'key', key, 'envelope', envelope) ORDER BY seq), '[]'::jsonb)
+                     FROM marked) AS rows`,
           [this.options.batchSize],
         );
-        if (rows.length > 0) {
-          await this.send(tx, rows, false);
-          await tx.query(
-            'UPDATE outbox_messages SET published_at = now() WHERE seq = ANY($1::bigint[])',
-            [rows.map((r) => r.seq)],
-          );
-        }
-        return { sent: rows.length, more: rows.length === this.options.batchSize };
+        if (next.replay) return this.replayBatch(tx, next.replay);
+        if (next.rows.length > 0) await this.send(tx, next.rows, false);
+        return { sent: next.rows.length, more: next.rows.length === this.options.batchSize };
       })) ?? { sent: 0, more: false }
     );
   }

@@ -51,16 +51,23 @@ export class OutboxWriter {
       // The caller's, else the active span's: a request's events join the request's trace.
       traceparent: context.traceparent ?? currentTraceparent(),
     });
-    // Writers of one key queue here until the previous one commits, so the sequence number
-    // taken below orders one key's events as their transactions committed, even when the
-    // writers share no other lock; the relay publishes by sequence number.
-    await tx.query('SELECT pg_advisory_xact_lock($1::int, hashtext($2))', [
-      OUTBOX_KEY_LOCK_SPACE,
-      `${this.producer}:${key}`,
-    ]);
+    // Writers of one key queue on the advisory lock until the previous one commits, so the
+    // sequence number the insert then takes orders one key's events as their transactions
+    // committed, even when the writers share no other lock; the relay publishes by sequence
+    // number. One statement: the materialized CTE is run (and waits for the lock) before the
+    // insert draws the row's sequence number.
     await tx.query(
-      'INSERT INTO outbox_messages (id, topic, key, envelope) VALUES ($1, $2, $3, $4)',
-      [envelope.id, topic, key, JSON.stringify(envelope)],
+      `WITH key_lock AS MATERIALIZED (SELECT pg_advisory_xact_lock($1::int, hashtext($2)))
+       INSERT INTO outbox_messages (id, topic, key, envelope)
+       SELECT $3::uuid, $4::text, $5::text, $6::jsonb FROM key_lock`,
+      [
+        OUTBOX_KEY_LOCK_SPACE,
+        `${this.producer}:${key}`,
+        envelope.id,
+        topic,
+        key,
+        JSON.stringify(envelope),
+      ],
     );
     this.written.add(tx);
     return envelope;

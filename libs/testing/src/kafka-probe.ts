@@ -58,11 +58,19 @@ export class KafkaProbe {
   }
 
   async produce(topic: string, key: string, value: string): Promise<void> {
+    await this.produceBatch(topic, [{ key, value }]);
+  }
+
+  /** Sends the messages in one request: with one key, a consumer fetches them as one batch. */
+  async produceBatch(
+    topic: string,
+    messages: Array<{ key: string; value: string }>,
+  ): Promise<void> {
     if (!this.producer) {
       this.producer = this.kafka.producer({ allowAutoTopicCreation: false });
       await this.producer.connect();
     }
-    await this.producer.send({ topic, messages: [{ key, value }] });
+    await this.producer.send({ topic, messages });
   }
 
   async close(): Promise<void> {

@@ -147,6 +147,14 @@ export class WalletHarness {
     return this.kafka().produce(event.type, key, JSON.stringify(event));
   }
 
+  /** Produces the events of one topic in one request to one partition: one batch, in order. */
+  sendTogether(events: Array<EventEnvelope<object>>, partition: number): Promise<void> {
+    return this.kafka().produceBatch(
+      events[0].type,
+      events.map((event) => ({ key: event.key, value: JSON.stringify(event), partition })),
+    );
+  }
+
   find(topic: string, predicate: (value: { id?: string }) => boolean): ProbedMessage[] {
     return this.kafka().find(topic, predicate);
   }

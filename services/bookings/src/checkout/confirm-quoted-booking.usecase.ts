@@ -48,11 +48,15 @@ export class ConfirmQuotedBooking {
   ) {}
 
   async execute(caller: CallerIdentity, command: QuotedBookingCommand): Promise<Booking> {
-    // The quote and the booking made from it (a confirmation repeated), in parallel.
-    const [quote, earlier] = await Promise.all([
-      this.dataSource.manager.findOneBy(CheckoutQuote, { id: command.quoteId }),
-      this.dataSource.manager.findOneBy(Booking, { quoteId: command.quoteId }),
-    ]);
+    // The quote and whether a booking was made from it (a confirmation repeated), at once.
+    const {
+      entities: [quote],
+      raw: [found],
+    } = await this.dataSource.manager
+      .createQueryBuilder(CheckoutQuote, 'q')
+      .addSelect('EXISTS (SELECT 1 FROM bookings b WHERE b.quote_id = q.id)', 'booked')
+      .where('q.id = :id', { id: command.quoteId })
+      .getRawAndEntities<{ booked: boolean }>();
     // Another student's quote is not theirs to see: the same answer as no quote.
     if (!quote || quote.studentId !== caller.userId) {
       throw new BookingsError('QUOTE_NOT_FOUND', 'no such quote', 'quoteId');
@@ -65,7 +69,10 @@ export class ConfirmQuotedBooking {
       );
     }
     assertDraftMatches(quote, command.draft);
-    if (earlier) return earlier;
+    if (found?.booked) {
+      const earlier = await this.dataSource.manager.findOneBy(Booking, { quoteId: quote.id });
+      if (earlier) return earlier;
+    }
     const now = this.clock.now();
     if (now.getTime() >= quote.expiresAt.getTime()) {
       throw new BookingsError('QUOTE_EXPIRED', 'this quote has expired: ask for a new one');

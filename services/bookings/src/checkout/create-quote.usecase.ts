@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { CallerIdentity, Clock } from '@rewards/service-kit';
 import { DataSource } from 'typeorm';
-import { checkLessonDraft, LessonDraft } from '../bookings/lesson-draft';
+import { checkDraftAccounts, checkLessonTimes, LessonDraft } from '../bookings/lesson-draft';
 import { BookingsConfig } from '../config/bookings.config';
 import { CheckoutQuote } from './checkout-quote.entity';
 import { chooseBenefit, platformFeeCents } from './choose-benefit';
@@ -27,23 +27,20 @@ export class CreateQuote {
 
   async execute(caller: CallerIdentity, draft: LessonDraft): Promise<CheckoutQuote> {
     const now = this.clock.now();
-    // Three independent look-ups at once (the draft's accounts, the wallet, the discount): a
-    // quote costs the slowest of them, then one insert. Refusals keep their order: a bad draft
+    const times = checkLessonTimes(draft, now, this.config.MAX_LESSON_MINUTES);
+    // Two independent look-ups at once (the draft's accounts with the discount, the wallet): a
+    // quote costs the slower of them, then one insert. Refusals keep their order: a bad draft
     // is reported before an unavailable wallet.
-    const [checked, funds, standing] = await allInOrder(
-      checkLessonDraft(
-        this.dataSource.manager,
-        caller.userId,
-        draft,
-        now,
-        this.config.MAX_LESSON_MINUTES,
-      ),
+    const [reads, funds] = await bothInOrder(
+      this.discounts
+        .quoteReads(this.dataSource.manager, caller.userId, draft.instructorId, draft.currency)
+        .then((r) => ({ ...r, ...checkDraftAccounts(r.accounts, caller.userId, draft) })),
       this.wallet.funds(caller.userId, draft.instructorId, draft.currency),
-      this.discounts.quoteStanding(this.dataSource.manager, caller.userId, draft.currency),
     );
-    const discount = standing && {
-      ...standing,
-      verified: checked.student.emailVerified && checked.student.phoneVerified,
+    const { student } = reads;
+    const discount = reads.standing && {
+      ...reads.standing,
+      verified: student.emailVerified && student.phoneVerified,
     };
     const benefit = chooseBenefit(draft.priceCents, funds.creditCents, discount);
     const fee = platformFeeCents(draft.priceCents, this.config.PLATFORM_FEE_BPS);
@@ -52,8 +49,8 @@ export class CreateQuote {
       bookingId: randomUUID(),
       studentId: caller.userId,
       instructorId: draft.instructorId,
-      startsAt: checked.startsAt,
-      endsAt: checked.endsAt,
+      startsAt: times.startsAt,
+      endsAt: times.endsAt,
       currency: draft.currency,
       listPriceCents: draft.priceCents,
       benefitKind: benefit.kind,
@@ -71,15 +68,10 @@ export class CreateQuote {
   }
 }
 
-/** Like Promise.all, but waits for all three and throws the first failure in argument order. */
-async function allInOrder<A, B, C>(
-  a: Promise<A>,
-  b: Promise<B>,
-  c: Promise<C>,
-): Promise<[A, B, C]> {
-  const [ra, rb, rc] = await Promise.allSettled([a, b, c]);
+/** Like Promise.all, but waits for both and throws the first failure in argument order. */
+async function bothInOrder<A, B>(a: Promise<A>, b: Promise<B>): Promise<[A, B]> {
+  const [ra, rb] = await Promise.allSettled([a, b]);
   if (ra.status === 'rejected') throw ra.reason;
   if (rb.status === 'rejected') throw rb.reason;
-  if (rc.status === 'rejected') throw rc.reason;
-  return [ra.value, rb.value, rc.value];
+  return [ra.value, rb.value];
 }

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { RefereeDiscount } from '@rewards/contracts';
 import { EntityManager } from 'typeorm';
 import { Account } from '../accounts/account.entity';
+import { ACCOUNT_COLUMNS, AccountRow, accountFromRow } from '../bookings/lesson-draft';
 import { DiscountStanding } from './choose-benefit';
 
 interface DiscountRow {
@@ -9,6 +10,9 @@ interface DiscountRow {
   minimum_lesson_cents: number;
   currency: string;
 }
+
+/** A discount's columns beside an account with none: all null. */
+type NullableDiscountRow = { [K in keyof DiscountRow]: DiscountRow[K] | null };
 
 /**
  * The student-program referee discounts bookings learnt from referral-attributed. A discount is
@@ -43,28 +47,39 @@ export class RefereeDiscounts {
   }
 
   /**
-   * Where the student's discount stands for a quote (no lock), in one statement and without the
-   * account row, so a quote can ask it alongside the account and wallet look-ups; `verified`
-   * comes from the account.
+   * What a quote reads of bookings' own tables, in one statement and without a lock: the
+   * draft's two accounts, and where the student's discount stands (`verified` comes from the
+   * student's account). The confirmation re-checks the discount under a lock.
    */
-  async quoteStanding(
+  async quoteReads(
     tx: EntityManager,
     studentId: string,
+    instructorId: string,
     currency: string,
-  ): Promise<Omit<DiscountStanding, 'verified'> | null> {
-    const [row] = await tx.query<Array<DiscountRow & { taken: boolean }>>(
-      `SELECT d.amount_cents, d.minimum_lesson_cents, d.currency,
+  ): Promise<{ accounts: Account[]; standing: Omit<DiscountStanding, 'verified'> | null }> {
+    const rows = await tx.query<Array<AccountRow & NullableDiscountRow & { taken: boolean }>>(
+      `SELECT ${ACCOUNT_COLUMNS}, d.amount_cents, d.minimum_lesson_cents, d.currency,
               EXISTS (SELECT 1 FROM bookings b
                        WHERE b.student_id = d.student_id AND b.status <> 'cancelled'
                          AND b.price_cents >= d.minimum_lesson_cents) AS taken
-         FROM referee_discounts d WHERE d.student_id = $1`,
-      [studentId],
+         FROM accounts a LEFT JOIN referee_discounts d ON d.student_id = a.id AND a.id = $1
+        WHERE a.id = ANY($2::uuid[])`,
+      [studentId, [studentId, instructorId]],
     );
-    if (!row || row.currency.trim() !== currency) return null;
+    const d = rows.find((r) => r.id === studentId);
     return {
-      amountCents: row.amount_cents,
-      minimumLessonCents: row.minimum_lesson_cents,
-      firstLessonTaken: row.taken,
+      accounts: rows.map(accountFromRow),
+      standing:
+        d !== undefined &&
+        d.amount_cents !== null &&
+        d.minimum_lesson_cents !== null &&
+        d.currency?.trim() === currency
+          ? {
+              amountCents: d.amount_cents,
+              minimumLessonCents: d.minimum_lesson_cents,
+              firstLessonTaken: d.taken,
+            }
+          : null,
     };
   }
 

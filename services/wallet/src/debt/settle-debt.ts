@@ -4,7 +4,7 @@ import { OutboxWriter } from '@rewards/messaging';
 import { Clock } from '@rewards/service-kit';
 import { EntityManager } from 'typeorm';
 import { LedgerAccounts } from '../ledger/ledger-accounts';
-import { userAccount } from '../ledger/legs';
+import { accountRefKey, userAccount } from '../ledger/legs';
 import { PostTransaction } from '../ledger/post-transaction';
 import { CreditLots } from '../lots/credit-lots';
 
@@ -42,14 +42,13 @@ export class SettleDebt {
     const { ownerId, currency, sourceId } = command;
     const debtRef = userAccount('user_debt', ownerId, currency);
     const creditRef = userAccount('user_credit', ownerId, currency);
-    const [debt, credit] = await Promise.all([
-      this.accounts.find(tx, debtRef),
-      this.accounts.find(tx, creditRef),
-    ]);
+    // Both found, locked and read in one statement.
+    const locked = await this.accounts.findAndLock(tx, [debtRef, creditRef]);
+    const debt = locked.get(accountRefKey(debtRef));
+    const credit = locked.get(accountRefKey(creditRef));
     if (!debt || !credit) return 0;
-    await this.accounts.lock(tx, [debt.id, credit.id]);
-    const owedCents = -(await this.accounts.balanceCents(tx, debt.id));
-    const availableCents = await this.accounts.balanceCents(tx, credit.id);
+    const owedCents = -(debt.balanceCents ?? 0);
+    const availableCents = credit.balanceCents ?? 0;
     const settleCents = planDebtSettlement(owedCents, availableCents);
     if (settleCents === 0) return 0;
     const posted = await this.postTransaction.execute(tx, {

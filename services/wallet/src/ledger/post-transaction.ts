@@ -7,7 +7,7 @@ import { LedgerAccount, movesTowardBound, withinBound } from './ledger-account.e
 import { LedgerAccounts } from './ledger-accounts';
 import { LedgerPosting, toSafeInteger } from './ledger-posting.entity';
 import { LedgerTransaction, LedgerTransactionKind } from './ledger-transaction.entity';
-import { accountRefKey, Leg, validateLegs } from './legs';
+import { AccountRef, accountRefKey, Leg, validateLegs } from './legs';
 
 export interface PostTransactionCommand {
   /** Derived from what caused the movement, so a replay of the cause finds the same key. */
@@ -17,6 +17,16 @@ export interface PostTransactionCommand {
   occurredAt: Date;
   legs: Leg[];
   note?: string | null;
+  /**
+   * The caller knows no transaction has this key (its own row, locked, says so): the look-up is
+   * skipped, and a concurrent post with the key is still caught by the insert.
+   */
+  unusedKey?: boolean;
+  /**
+   * User accounts of the legs the caller has locked already in this transaction, with balances
+   * read under the lock (LedgerAccounts.findAndLock): not looked up again.
+   */
+  lockedAccounts?: ReadonlyMap<string, LedgerAccount>;
 }
 
 export interface PostedTransaction {
@@ -51,37 +61,29 @@ export class PostTransaction {
     const note = command.note ?? null;
     assertReference(command.idempotencyKey);
     const { netByAccount } = validateLegs(command.legs, note);
-    const earlier = await this.findByKey(tx, command.idempotencyKey);
-    if (earlier) return sameCause(earlier, command);
-
-    // Existing accounts in one statement; new ones opened sorted, so that two transactions
-    // opening the same new accounts take them in one order.
-    const refs = netByAccount.map((n) => n.account);
-    const resolved = await this.accounts.findMany(tx, refs);
-    for (const ref of refs.sort((a, b) => accountRefKey(a).localeCompare(accountRefKey(b)))) {
-      if (!resolved.has(accountRefKey(ref))) {
-        resolved.set(accountRefKey(ref), await this.accounts.findOrOpen(tx, ref));
-      }
+    if (!command.unusedKey) {
+      const earlier = await this.findByKey(tx, command.idempotencyKey);
+      if (earlier) return sameCause(earlier, command);
     }
+
+    const resolved = await this.resolveAccounts(
+      tx,
+      netByAccount.map((n) => n.account),
+      command.lockedAccounts,
+    );
     const account = (key: string): LedgerAccount => {
       const found = resolved.get(key);
       if (!found) throw new Error(`ledger account ${key} was not resolved`);
       return found;
     };
 
-    // Only accounts moving toward their bound need the lock: a concurrent move away from it can
-    // only make the balance read here look worse, never better.
-    const guarded = netByAccount
-      .filter((n) => movesTowardBound(n.account.kind, n.amountCents))
-      .map((n) => ({ account: account(accountRefKey(n.account)), amountCents: n.amountCents }));
-    // Locked and read in one statement.
-    const balances = await this.accounts.lockBalances(
-      tx,
-      guarded.map((g) => g.account.id),
-    );
-    for (const { account: held, amountCents } of guarded) {
-      const balance = balances.get(held.id);
-      if (balance === undefined) throw new Error(`ledger account ${held.id} vanished`);
+    // Every user account was locked as it was found, its balance read under the lock; only
+    // those moving toward their bound need that balance checked.
+    for (const { account: ref, amountCents } of netByAccount) {
+      if (!movesTowardBound(ref.kind, amountCents)) continue;
+      const held = account(accountRefKey(ref));
+      const balance = held.balanceCents;
+      if (balance === null) throw new Error(`ledger account ${held.id} keeps no balance to guard`);
       if (!withinBound(held.kind, balance + amountCents)) {
         throw new WalletError(
           'INSUFFICIENT_CREDIT',
@@ -100,35 +102,95 @@ export class PostTransaction {
       occurredAt: command.occurredAt,
       createdAt: this.clock.now(),
     });
-    const inserted = await tx.query<unknown[]>(
-      `INSERT INTO ledger_transactions (id, idempotency_key, kind, source_id, note, occurred_at, created_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7)
-       ON CONFLICT (idempotency_key) DO NOTHING RETURNING id`,
-      [
-        transaction.id,
-        transaction.idempotencyKey,
-        transaction.kind,
-        transaction.sourceId,
-        transaction.note,
-        transaction.occurredAt,
-        transaction.createdAt,
-      ],
-    );
-    if (inserted.length === 0) {
-      // A concurrent post with the same key committed first; it is the answer.
-      const winner = await this.findByKey(tx, command.idempotencyKey);
-      if (!winner) throw new Error(`ledger transaction ${command.idempotencyKey} vanished`);
-      return sameCause(winner, command);
-    }
-    const postings = await this.insertPostings(
+    const postings = await this.insert(
       tx,
-      transaction.id,
+      transaction,
       command.legs.map((leg) => ({
         account: account(accountRefKey(leg.account)),
         amountCents: leg.amountCents,
       })),
     );
+    if (postings === null) {
+      // A concurrent post with the same key committed first; it is the answer.
+      const winner = await this.findByKey(tx, command.idempotencyKey);
+      if (!winner) throw new Error(`ledger transaction ${command.idempotencyKey} vanished`);
+      return sameCause(winner, command);
+    }
     return { transaction, postings, created: true, accounts: resolved };
+  }
+
+  /**
+   * The legs' accounts: those the caller locked as they are, the other user ones locked in one
+   * sorted statement (platform ones are never locked). When a user account is not opened yet,
+   * nothing is locked until the missing ones are opened (sorted, so two transactions opening the
+   * same ones take them in one order); then all are locked, still in one sorted statement.
+   */
+  private async resolveAccounts(
+    tx: EntityManager,
+    refs: AccountRef[],
+    locked: ReadonlyMap<string, LedgerAccount> = new Map(),
+  ): Promise<Map<string, LedgerAccount>> {
+    const known = new Map([...locked].filter(([, a]) => a.ownerId !== null));
+    const rest = refs.filter((ref) => !known.has(accountRefKey(ref)));
+    const found = await this.accounts.findAndLockAll(tx, rest);
+    const missing = rest.filter((ref) => !found.accounts.has(accountRefKey(ref)));
+    if (found.locked && missing.length === 0) return new Map([...known, ...found.accounts]);
+    missing.sort((a, b) => accountRefKey(a).localeCompare(accountRefKey(b)));
+    for (const ref of missing) await this.accounts.open(tx, ref);
+    const opened = await this.accounts.findAndLockAll(tx, rest);
+    if (!opened.locked || opened.accounts.size !== new Set(rest.map(accountRefKey)).size) {
+      throw new Error('ledger accounts just opened could not be found and locked');
+    }
+    return new Map([...known, ...opened.accounts]);
+  }
+
+  /**
+   * Inserts the transaction and its postings in one statement; null when the key was taken by a
+   * concurrent post (nothing written). A memo without legs is the transaction alone.
+   */
+  private async insert(
+    tx: EntityManager,
+    t: LedgerTransaction,
+    legs: Array<{ account: LedgerAccount; amountCents: number }>,
+  ): Promise<LedgerPosting[] | null> {
+    const params = [t.id, t.idempotencyKey, t.kind, t.sourceId, t.note, t.occurredAt, t.createdAt];
+    const insertTransaction = `INSERT INTO ledger_transactions
+         (id, idempotency_key, kind, source_id, note, occurred_at, created_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7)
+       ON CONFLICT (idempotency_key) DO NOTHING RETURNING id`;
+    if (legs.length === 0) {
+      const inserted = await tx.query<unknown[]>(insertTransaction, params);
+      return inserted.length === 0 ? null : [];
+    }
+    // The postings come from the inserted row: none when the key was taken. Numbered in leg
+    // order, as one insert per leg would number them.
+    const rows = await tx.query<PostingRow[]>(
+      `WITH t AS (${insertTransaction})
+       INSERT INTO ledger_postings (transaction_id, account_id, amount_cents, currency)
+       SELECT t.id, l.account_id, l.amount_cents, l.currency
+         FROM t, unnest($8::uuid[], $9::bigint[], $10::bpchar[]) WITH ORDINALITY
+                 AS l(account_id, amount_cents, currency, n)
+        ORDER BY l.n
+       RETURNING id, transaction_id, account_id, amount_cents, currency`,
+      [
+        ...params,
+        legs.map((l) => l.account.id),
+        legs.map((l) => l.amountCents),
+        legs.map((l) => l.account.currency),
+      ],
+    );
+    if (rows.length === 0) return null;
+    return rows
+      .map((r) =>
+        Object.assign(new LedgerPosting(), {
+          id: toSafeInteger(r.id),
+          transactionId: r.transaction_id,
+          accountId: r.account_id,
+          amountCents: toSafeInteger(r.amount_cents),
+          currency: r.currency,
+        }),
+      )
+      .sort((a, b) => a.id - b.id);
   }
 
   private async findByKey(
@@ -142,32 +204,6 @@ export class PostTransaction {
       order: { id: 'ASC' },
     });
     return { transaction, postings, created: false };
-  }
-
-  private async insertPostings(
-    tx: EntityManager,
-    transactionId: string,
-    legs: Array<{ account: LedgerAccount; amountCents: number }>,
-  ): Promise<LedgerPosting[]> {
-    if (legs.length === 0) return [];
-    const values = legs
-      .map((_, i) => `($1, $${i * 3 + 2}, $${i * 3 + 3}, $${i * 3 + 4})`)
-      .join(', ');
-    const rows = await tx.query<PostingRow[]>(
-      `INSERT INTO ledger_postings (transaction_id, account_id, amount_cents, currency)
-       VALUES ${values}
-       RETURNING id, transaction_id, account_id, amount_cents, currency`,
-      [transactionId, ...legs.flatMap((l) => [l.account.id, l.amountCents, l.account.currency])],
-    );
-    return rows.map((r) =>
-      Object.assign(new LedgerPosting(), {
-        id: toSafeInteger(r.id),
-        transactionId: r.transaction_id,
-        accountId: r.account_id,
-        amountCents: toSafeInteger(r.amount_cents),
-        currency: r.currency,
-      }),
-    );
   }
 }
 

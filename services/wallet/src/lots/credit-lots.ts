@@ -4,34 +4,9 @@ import { Clock } from '@rewards/service-kit';
 import { EntityManager } from 'typeorm';
 import { toSafeInteger } from '../ledger/ledger-posting.entity';
 
-export interface LotBalance {
-  id: string;
-  remainingCents: number;
-}
-
 export interface LotTake {
   lotId: string;
   amountCents: number;
-}
-
-/**
- * Which lots a debit takes from, in the order given (soonest-expiring first, a preferred lot
- * before all); refuses when they hold less than the amount, which would mean the lots no longer
- * match the balance they make up.
- */
-export function allocateFromLots(lots: readonly LotBalance[], amountCents: number): LotTake[] {
-  const takes: LotTake[] = [];
-  let left = amountCents;
-  for (const lot of lots) {
-    if (left === 0) break;
-    const take = Math.min(lot.remainingCents, left);
-    if (take > 0) takes.push({ lotId: lot.id, amountCents: take });
-    left -= take;
-  }
-  if (left > 0) {
-    throw new Error(`credit lots hold ${amountCents - left} cents, ${amountCents} to take`);
-  }
-  return takes;
 }
 
 export interface OpenLotCommand {
@@ -43,11 +18,6 @@ export interface OpenLotCommand {
   amountCents: number;
   unlockedAt: Date;
   expiresAt: Date;
-}
-
-interface LotRow {
-  id: string;
-  remaining_cents: string;
 }
 
 /**
@@ -84,7 +54,10 @@ export class CreditLots {
 
   /**
    * Takes `amountCents` of an account's lots for a transaction: the preferred lot first (a void
-   * takes back its own credit), then the soonest-expiring ones.
+   * takes back its own credit), then the soonest-expiring ones, each emptied before the next.
+   * One statement locks the lots, takes from them and records each take. Refuses when they hold
+   * less than the amount, which would mean the lots no longer match the balance they make up
+   * (what was written goes with the caller's transaction).
    */
   async take(
     tx: EntityManager,
@@ -93,26 +66,38 @@ export class CreditLots {
     amountCents: number,
     preferredLotId: string | null = null,
   ): Promise<LotTake[]> {
-    const rows = await tx.query<LotRow[]>(
-      `SELECT id, remaining_cents FROM credit_lots
-        WHERE account_id = $1 AND remaining_cents > 0
-        ORDER BY (id = $2) DESC, expires_at, id
-        FOR UPDATE`,
-      [accountId, preferredLotId],
+    const rows = await tx.query<Array<{ lot_id: string; amount_cents: string }>>(
+      `WITH lots AS MATERIALIZED (
+         SELECT id, remaining_cents, coalesce(id = $2::uuid, false) AS preferred, expires_at
+           FROM credit_lots
+          WHERE account_id = $1 AND remaining_cents > 0
+          ORDER BY preferred DESC, expires_at, id
+            FOR UPDATE
+       ), ahead AS (
+         SELECT id, remaining_cents,
+                sum(remaining_cents) OVER (ORDER BY preferred DESC, expires_at, id)
+                  - remaining_cents AS before
+           FROM lots
+       ), taken AS (
+         SELECT id AS lot_id, least(remaining_cents, $3 - before) AS amount_cents, before
+           FROM ahead WHERE before < $3
+       ), spent AS (
+         UPDATE credit_lots l SET remaining_cents = l.remaining_cents - taken.amount_cents
+           FROM taken WHERE l.id = taken.lot_id
+       ), used AS (
+         INSERT INTO credit_lot_uses (lot_id, transaction_id, amount_cents)
+         SELECT lot_id, $4::uuid, amount_cents FROM taken
+       )
+       SELECT lot_id, amount_cents::text FROM taken ORDER BY before`,
+      [accountId, preferredLotId, amountCents, transactionId],
     );
-    const takes = allocateFromLots(
-      rows.map((r) => ({ id: r.id, remainingCents: toSafeInteger(r.remaining_cents) })),
-      amountCents,
-    );
-    for (const { lotId, amountCents: cents } of takes) {
-      await tx.query(
-        'UPDATE credit_lots SET remaining_cents = remaining_cents - $2 WHERE id = $1',
-        [lotId, cents],
-      );
-      await tx.query(
-        'INSERT INTO credit_lot_uses (lot_id, transaction_id, amount_cents) VALUES ($1, $2, $3)',
-        [lotId, transactionId, cents],
-      );
+    const takes = rows.map((r) => ({
+      lotId: r.lot_id,
+      amountCents: toSafeInteger(r.amount_cents),
+    }));
+    const took = takes.reduce((sum, t) => sum + t.amountCents, 0);
+    if (took < amountCents) {
+      throw new Error(`credit lots hold ${took} cents, ${amountCents} to take`);
     }
     return takes;
   }

@@ -10,7 +10,7 @@ import {
   RewardVoidedV2,
   Topics,
 } from '@rewards/contracts';
-import { InboxContext } from '@rewards/messaging';
+import { InboxContext, runOf } from '@rewards/messaging';
 import { BookingSettledConsumer } from '../reservations/booking-settled.consumer';
 import { RewardEarnedConsumer } from '../rewards/reward-earned.consumer';
 import { RewardUnlockedConsumer } from '../rewards/reward-unlocked.consumer';
@@ -25,6 +25,14 @@ export class WalletInbox {
     private readonly rewardVoided: RewardVoidedConsumer,
     private readonly bookingSettled: BookingSettledConsumer,
   ) {}
+
+  @EventPattern(runOf(Topics.BookingConfirmed))
+  bookingConfirmedRun(
+    @Payload() events: Array<EventEnvelope<BookingConfirmedV1>>,
+    @Ctx() { tx }: InboxContext,
+  ): Promise<void> {
+    return this.bookingSettled.lockConfirmedRun(events, tx);
+  }
 
   @EventPattern(Topics.BookingConfirmed)
   bookingConfirmed(

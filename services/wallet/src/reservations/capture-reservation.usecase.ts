@@ -2,7 +2,8 @@ import { Injectable, Logger } from '@nestjs/common';
 import { Clock } from '@rewards/service-kit';
 import { EntityManager } from 'typeorm';
 import { LedgerAccounts } from '../ledger/ledger-accounts';
-import { Leg, platformAccount, userAccount } from '../ledger/legs';
+import { LedgerAccount } from '../ledger/ledger-account.entity';
+import { AccountRef, accountRefKey, Leg, platformAccount, userAccount } from '../ledger/legs';
 import { PostTransaction } from '../ledger/post-transaction';
 import { CreditLots } from '../lots/credit-lots';
 import { WalletError } from '../wallet-error';
@@ -38,8 +39,10 @@ export class CaptureReservation {
   ) {}
 
   async execute(tx: EntityManager, reference: string): Promise<CreditReservation> {
-    const r = await this.reservations.lock(tx, reference);
-    if (!r) throw new WalletError('RESERVATION_NOT_FOUND', `no reservation ${reference}`);
+    // The hold and the reserved accounts it moves, locked in one statement.
+    const locked = await this.reservations.lockWithHolds(tx, reference);
+    if (!locked) throw new WalletError('RESERVATION_NOT_FOUND', `no reservation ${reference}`);
+    const { reservation: r, holds } = locked;
     if (r.status === 'captured' || r.status === 'refunded') return r;
     if (r.status === 'released' && r.releaseReason !== 'expired') {
       throw new WalletError(
@@ -48,11 +51,14 @@ export class CaptureReservation {
       );
     }
     const late = r.status === 'released';
+    // A lapsed hold is taken from what its owners have now: their accounts are locked and read
+    // in one sorted statement before the plan is made.
+    const owners = late ? await this.accounts.findAndLock(tx, lateRefs(r)) : holds;
     const legs: Leg[] = [];
     const shortfall = { creditCents: 0, feeRebateCents: 0 };
     if (r.creditCents > 0) {
       const from = late
-        ? await this.lateLegs(tx, r.studentId, 'user_credit', r, r.creditCents)
+        ? lateLegs(owners, r.studentId, 'user_credit', r, r.creditCents)
         : { legs: [this.reserved(r.studentId, r, -r.creditCents)], owedCents: 0 };
       shortfall.creditCents = from.owedCents;
       legs.push(...from.legs, {
@@ -62,7 +68,7 @@ export class CaptureReservation {
     }
     if (r.feeRebateCents > 0 && r.instructorId !== null) {
       const from = late
-        ? await this.lateLegs(tx, r.instructorId, 'user_fee_rebate', r, r.feeRebateCents)
+        ? lateLegs(owners, r.instructorId, 'user_fee_rebate', r, r.feeRebateCents)
         : { legs: [this.reserved(r.instructorId, r, -r.feeRebateCents)], owedCents: 0 };
       shortfall.feeRebateCents = from.owedCents;
       legs.push(...from.legs, {
@@ -70,6 +76,7 @@ export class CaptureReservation {
         amountCents: r.feeRebateCents,
       });
     }
+    // The row, locked and neither captured nor refunded, says no capture was posted yet.
     const posted = await this.postTransaction.execute(tx, {
       idempotencyKey: captureKey(reference),
       kind: 'checkout_capture',
@@ -77,15 +84,16 @@ export class CaptureReservation {
       occurredAt: this.clock.now(),
       legs,
       note: late ? 'captured after the hold lapsed' : null,
+      unusedKey: true,
+      lockedAccounts: owners,
     });
     if (posted.created && late) {
       const taken = r.creditCents - shortfall.creditCents;
       if (taken > 0) {
-        const credit = await this.accounts.find(
-          tx,
-          userAccount('user_credit', r.studentId, r.currency),
+        const credit = posted.accounts?.get(
+          accountRefKey(userAccount('user_credit', r.studentId, r.currency)),
         );
-        if (!credit) throw new Error(`credit account of ${r.studentId} vanished`);
+        if (!credit) throw new Error(`credit account of ${r.studentId} was not posted to`);
         await this.lots.take(tx, credit.id, posted.transaction.id, taken);
       }
       this.logger.warn({ message: 'captured after the hold lapsed', reference, ...shortfall });
@@ -97,27 +105,43 @@ export class CaptureReservation {
   private reserved(ownerId: string, r: CreditReservation, amountCents: number): Leg {
     return { account: userAccount('user_reserved', ownerId, r.currency), amountCents };
   }
+}
 
-  /** Takes what the owner has now of the kind; the rest is owed. */
-  private async lateLegs(
-    tx: EntityManager,
-    ownerId: string,
-    kind: 'user_credit' | 'user_fee_rebate',
-    r: CreditReservation,
-    heldCents: number,
-  ): Promise<{ legs: Leg[]; owedCents: number }> {
-    const ref = userAccount(kind, ownerId, r.currency);
-    const account = await this.accounts.findOrOpen(tx, ref);
-    await this.accounts.lock(tx, [account.id]);
-    const plan = planLateCapture(heldCents, await this.accounts.balanceCents(tx, account.id));
-    const legs: Leg[] = [];
-    if (plan.takeCents > 0) legs.push({ account: ref, amountCents: -plan.takeCents });
-    if (plan.owedCents > 0) {
-      legs.push({
-        account: userAccount('user_debt', ownerId, r.currency),
-        amountCents: -plan.owedCents,
-      });
-    }
-    return { legs, owedCents: plan.owedCents };
+/** The accounts a capture of a lapsed hold takes from, or leaves owing. */
+function lateRefs(r: CreditReservation): AccountRef[] {
+  const refs: AccountRef[] = [];
+  if (r.creditCents > 0) {
+    refs.push(
+      userAccount('user_credit', r.studentId, r.currency),
+      userAccount('user_debt', r.studentId, r.currency),
+    );
   }
+  if (r.feeRebateCents > 0 && r.instructorId !== null) {
+    refs.push(
+      userAccount('user_fee_rebate', r.instructorId, r.currency),
+      userAccount('user_debt', r.instructorId, r.currency),
+    );
+  }
+  return refs;
+}
+
+/** Takes what the owner has now of the kind (an account not opened has nothing); the rest is owed. */
+function lateLegs(
+  locked: ReadonlyMap<string, LedgerAccount>,
+  ownerId: string,
+  kind: 'user_credit' | 'user_fee_rebate',
+  r: CreditReservation,
+  heldCents: number,
+): { legs: Leg[]; owedCents: number } {
+  const ref = userAccount(kind, ownerId, r.currency);
+  const plan = planLateCapture(heldCents, locked.get(accountRefKey(ref))?.balanceCents ?? 0);
+  const legs: Leg[] = [];
+  if (plan.takeCents > 0) legs.push({ account: ref, amountCents: -plan.takeCents });
+  if (plan.owedCents > 0) {
+    legs.push({
+      account: userAccount('user_debt', ownerId, r.currency),
+      amountCents: -plan.owedCents,
+    });
+  }
+  return { legs, owedCents: plan.owedCents };
 }

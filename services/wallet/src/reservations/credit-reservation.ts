@@ -2,6 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { Currency } from '@rewards/contracts';
 import { Clock } from '@rewards/service-kit';
 import { EntityManager } from 'typeorm';
+import { LedgerAccount } from '../ledger/ledger-account.entity';
+import { AccountRow, accountFromRow, accountKeyOf } from '../ledger/ledger-accounts';
 import { toSafeInteger } from '../ledger/ledger-posting.entity';
 
 type ReservationStatus = 'held' | 'captured' | 'released' | 'refunded';
@@ -110,6 +112,52 @@ export class CreditReservations {
       [reference],
     );
     return row ? fromRow(row) : null;
+  }
+
+  /**
+   * Locks the reservation and, while it is held, the reserved accounts it holds money in (in id
+   * order, after the reservation, as every locker of both takes them), with their balances: one
+   * statement for what a capture or a return of a hold must lock.
+   */
+  async lockWithHolds(
+    tx: EntityManager,
+    reference: string,
+  ): Promise<{ reservation: CreditReservation; holds: Map<string, LedgerAccount> } | null> {
+    const [row] = await tx.query<Array<ReservationRow & { holds: AccountRow[] }>>(
+      `WITH r AS MATERIALIZED (
+         SELECT * FROM credit_reservations WHERE reference = $1 FOR UPDATE
+       ), holds AS MATERIALIZED (
+         SELECT a.id, a.owner_id, a.kind, a.currency, a.created_at, a.balance_cents::text
+           FROM ledger_accounts a
+           JOIN r ON (a.owner_id = r.student_id AND r.credit_cents > 0)
+                  OR (a.owner_id = r.instructor_id AND r.fee_rebate_cents > 0)
+          WHERE r.status = 'held' AND a.kind = 'user_reserved' AND a.currency = r.currency
+          ORDER BY a.id
+            FOR UPDATE OF a
+       )
+       SELECT r.*, (SELECT coalesce(jsonb_agg(holds), '[]') FROM holds) AS holds FROM r`,
+      [reference],
+    );
+    if (!row) return null;
+    const holds = row.holds.map(accountFromRow);
+    return {
+      reservation: fromRow(row),
+      holds: new Map(holds.map((a) => [accountKeyOf(a), a])),
+    };
+  }
+
+  /**
+   * Locks every reservation of the bookings in one statement, in reference order (the order any
+   * two lockers of several take them in), and returns them.
+   */
+  async lockOfBookings(tx: EntityManager, bookingIds: string[]): Promise<CreditReservation[]> {
+    if (bookingIds.length === 0) return [];
+    const rows = await tx.query<ReservationRow[]>(
+      `SELECT * FROM credit_reservations WHERE booking_id = ANY($1::uuid[])
+        ORDER BY reference FOR UPDATE`,
+      [[...new Set(bookingIds)]],
+    );
+    return rows.map(fromRow);
   }
 
   async ofBooking(tx: EntityManager, bookingId: string): Promise<string[]> {

@@ -105,6 +105,9 @@ export class ReserveCheckoutFunds {
       sourceId: c.bookingId,
       occurredAt: now,
       legs,
+      // No row for the reference: nothing was reserved with it (a concurrent request that
+      // commits one first is caught by the insert).
+      unusedKey: true,
     });
     if (!posted.created) {
       // A concurrent request with this reference committed first: its row is the answer.

@@ -4,7 +4,7 @@ import { EntityManager } from 'typeorm';
 import { WalletConfig } from '../config/wallet.config';
 import { SettleDebt } from '../debt/settle-debt';
 import { LedgerAccounts } from '../ledger/ledger-accounts';
-import { Leg, platformAccount, userAccount } from '../ledger/legs';
+import { AccountRef, accountRefKey, Leg, platformAccount, userAccount } from '../ledger/legs';
 import { PostTransaction } from '../ledger/post-transaction';
 import { addMonths } from '../lots/credit-expiry';
 import { CreditLots, LotTake } from '../lots/credit-lots';
@@ -44,9 +44,12 @@ export class ReturnReservation {
     const refund = r.status === 'captured';
     const now = this.clock.now();
     const credit = userAccount('user_credit', r.studentId, r.currency);
-    // The credit account before its lots, as every debit takes them.
-    const creditAccount = await this.accounts.findOrOpen(tx, credit);
-    await this.accounts.lock(tx, [creditAccount.id]);
+    // Every user account the return moves (and the debt it may pay back) locked at once, in the
+    // one sorted order every ledger write takes; the credit account before its lots, as every
+    // debit takes them.
+    const locked = await this.accounts.findAndLock(tx, returnedRefs(r, refund));
+    const creditAccount =
+      locked.get(accountRefKey(credit)) ?? (await this.accounts.findOrOpen(tx, credit));
     const taken: Array<{ from: string; live: LotTake[]; expired: LotTake[] }> = [];
     for (const from of [r.reserveTransactionId, r.captureTransactionId]) {
       if (from !== null) taken.push({ from, ...(await this.lots.takenBy(tx, from, now)) });
@@ -100,6 +103,9 @@ export class ReturnReservation {
       occurredAt: now,
       legs,
       note: expiredCents > 0 ? `${expiredCents} ${r.currency} expired while held` : null,
+      // The row, locked and not yet returned, says no release or refund was posted.
+      unusedKey: true,
+      lockedAccounts: locked,
     });
     if (posted.created) {
       for (const { from, ...lots } of taken) {
@@ -129,4 +135,18 @@ export class ReturnReservation {
     }
     return { ...r, status, returnTransactionId: posted.transaction.id, releaseReason: reason };
   }
+}
+
+/** The user accounts a return moves: the holds' or nothing (a refund), the credit, the debt. */
+function returnedRefs(r: CreditReservation, refund: boolean): AccountRef[] {
+  const refs = [
+    userAccount('user_credit', r.studentId, r.currency),
+    userAccount('user_debt', r.studentId, r.currency),
+  ];
+  if (!refund) refs.push(userAccount('user_reserved', r.studentId, r.currency));
+  if (r.feeRebateCents > 0 && r.instructorId !== null) {
+    refs.push(userAccount('user_fee_rebate', r.instructorId, r.currency));
+    if (!refund) refs.push(userAccount('user_reserved', r.instructorId, r.currency));
+  }
+  return refs;
 }

@@ -1,0 +1,164 @@
+import { randomUUID } from 'node:crypto';
+import { Logger } from '@nestjs/common';
+import { createEnvelope, EventEnvelope, Topics } from '@rewards/contracts';
+import { eventually, serviceHeaders } from '@rewards/testing';
+import request from 'supertest';
+import { QueryRunner } from 'typeorm';
+import { checkLedgerInvariants } from '../src/ledger/check-invariants';
+import { unlocked, WalletHarness } from './wallet-harness';
+
+interface Hold {
+  studentId: string;
+  bookingId: string;
+  reference: string;
+}
+
+/**
+ * A hold is captured twice over: by bookings' HTTP call once the booking commits, and by the
+ * consumer of booking-confirmed. Each locks the hold, then the accounts it moves; a run of
+ * several events locks all its holds before any account. Taken hold by hold instead, a run that
+ * moved one student's account waited for a hold that an HTTP capture (or another partition's
+ * run) held while it waited for that account: Postgres broke the deadlock after a second by
+ * failing one side, and the run was retried. These tests line the waits up so that order would
+ * deadlock, and expect none.
+ */
+describe('capturing holds by HTTP and by booking-confirmed runs at once', () => {
+  const h = new WalletHarness();
+  let warnings: jest.SpyInstance;
+  beforeAll(() => h.start([]));
+  afterAll(() => h.stop());
+  beforeEach(() => {
+    warnings = jest.spyOn(Logger.prototype, 'warn');
+  });
+  afterEach(() => warnings.mockRestore());
+
+  const asBookings = () => serviceHeaders('bookings', 'wallet');
+
+  const holdFor = async (studentId: string, creditCents: number): Promise<Hold> => {
+    const hold = { studentId, bookingId: randomUUID(), reference: `quote-${randomUUID()}` };
+    await request(h.url)
+      .put(`/internal/reservations/${hold.reference}`)
+      .set(asBookings())
+      .send({ bookingId: hold.bookingId, studentId, creditCents, currency: 'USD' })
+      .expect(200);
+    return hold;
+  };
+
+  const studentWithCredit = async (cents: number): Promise<string> => {
+    const studentId = randomUUID();
+    const event = unlocked(randomUUID(), studentId, cents, 'student_referral_credit');
+    await h.send(event);
+    await eventually(() => h.consumed(event.id));
+    return studentId;
+  };
+
+  const confirmed = (hold: Hold): EventEnvelope<object> =>
+    createEnvelope({
+      type: Topics.BookingConfirmed,
+      version: 1,
+      producer: 'bookings',
+      key: hold.bookingId,
+      occurredAt: new Date(),
+      payload: {
+        bookingId: hold.bookingId,
+        studentId: hold.studentId,
+        instructorId: randomUUID(),
+        price: { amountCents: 0, currency: 'USD' },
+        startsAt: '2026-03-02T10:00:00.000Z',
+        endsAt: '2026-03-02T11:00:00.000Z',
+        confirmedAt: new Date().toISOString(),
+      },
+    });
+
+  /** Sessions of the wallet's database waiting for a lock. */
+  const lockWaiters = async (): Promise<number> => {
+    const [{ n }] = await h.dataSource.query<Array<{ n: number }>>(
+      `SELECT count(*)::int AS n FROM pg_stat_activity
+        WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+    );
+    return n;
+  };
+  const waitersReach = (n: number) =>
+    eventually(async () => expect(await lockWaiters()).toBeGreaterThanOrEqual(n), {
+      timeoutMs: 10_000,
+    });
+
+  /** Holds the reservations' rows in a transaction of the test's own until released. */
+  const blockHolds = async (holds: Hold[]): Promise<QueryRunner> => {
+    const blocker = h.dataSource.createQueryRunner();
+    await blocker.connect();
+    await blocker.startTransaction();
+    await blocker.query(
+      'SELECT 1 FROM credit_reservations WHERE reference = ANY($1) ORDER BY reference FOR UPDATE',
+      [holds.map((hold) => hold.reference)],
+    );
+    return blocker;
+  };
+  const release = async (blocker: QueryRunner) => {
+    await blocker.commitTransaction();
+    await blocker.release();
+  };
+
+  const captured = async (holds: Hold[]) => {
+    const rows = await h.dataSource.query<Array<{ status: string }>>(
+      'SELECT status FROM credit_reservations WHERE reference = ANY($1)',
+      [holds.map((hold) => hold.reference)],
+    );
+    expect(rows.map((r) => r.status)).toEqual(holds.map(() => 'captured'));
+  };
+
+  /** What the wallet warned of that says a transaction was failed to break a deadlock. */
+  const deadlocks = () =>
+    warnings.mock.calls.filter((args: unknown[]) => JSON.stringify(args).includes('deadlock'));
+
+  it('captures a hold by HTTP while a run that already moved the same student waits for it', async () => {
+    const student = await studentWithCredit(2000);
+    const [first, second] = [await holdFor(student, 500), await holdFor(student, 700)];
+    const blocker = await blockHolds([second]);
+    let http: Promise<request.Response>;
+    try {
+      // The HTTP capture queues first for the second hold; then one run of both events: the
+      // first moves the student's reserved account, the second queues behind the HTTP capture.
+      http = request(h.url)
+        .post(`/internal/reservations/${second.reference}/capture`)
+        .set(asBookings())
+        .then((res) => res);
+      await waitersReach(1);
+      await h.sendTogether([confirmed(first), confirmed(second)], 0);
+      await waitersReach(2);
+    } finally {
+      await release(blocker);
+    }
+    expect((await http).status).toBe(200);
+    await eventually(() => captured([first, second]));
+    expect(deadlocks()).toEqual([]);
+    expect((await h.wallet(student)).balances[0]).toMatchObject({
+      availableCents: 800,
+      reservedCents: 0,
+    });
+    expect((await checkLedgerInvariants(h.dataSource, new Date())).ok).toBe(true);
+  });
+
+  it('applies two partitions’ runs that capture holds of the same two students in crossed order', async () => {
+    const [a, b] = [await studentWithCredit(2000), await studentWithCredit(2000)];
+    const runs = [
+      [await holdFor(a, 300), await holdFor(b, 400)],
+      [await holdFor(b, 500), await holdFor(a, 600)],
+    ];
+    // Each run's second hold is held back until both runs wait for it, holding back nothing of
+    // the other's: one run has then moved a, the other b, if they lock hold by hold.
+    const blocker = await blockHolds(runs.map((run) => run[1]));
+    try {
+      await h.sendTogether(runs[0].map(confirmed), 0);
+      await h.sendTogether(runs[1].map(confirmed), 1);
+      await waitersReach(2);
+    } finally {
+      await release(blocker);
+    }
+    await eventually(() => captured(runs.flat()));
+    expect(deadlocks()).toEqual([]);
+    expect((await h.wallet(a)).balances[0]).toMatchObject({ availableCents: 1100 });
+    expect((await h.wallet(b)).balances[0]).toMatchObject({ availableCents: 1100 });
+    expect((await checkLedgerInvariants(h.dataSource, new Date())).ok).toBe(true);
+  });
+});
