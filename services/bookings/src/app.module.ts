@@ -1,5 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { Clock, DataServiceModule } from '@rewards/service-kit';
+import { Clock, DataServiceModule, ServesHttpOn } from '@rewards/service-kit';
 import { AccountsController, InternalAccountsController } from './accounts/accounts.controller';
 import { AccountsService } from './accounts/accounts.service';
 import { AttributionPreviewClient } from './accounts/attribution-preview.client';
@@ -28,6 +28,7 @@ import { ChargeAttempts } from './payments/charge-attempts';
 import { ReconcileChargeAttemptsJob } from './payments/reconcile-charge-attempts.job';
 import { stripeProvider } from './payments/stripe.client';
 
+@ServesHttpOn('fastify')
 @Module({})
 export class AppModule {
   static forRoot(

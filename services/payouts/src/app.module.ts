@@ -1,5 +1,5 @@
 import { DynamicModule, Module, Provider } from '@nestjs/common';
-import { Clock, DataServiceModule } from '@rewards/service-kit';
+import { Clock, DataServiceModule, ServesHttpOn } from '@rewards/service-kit';
 import Stripe from 'stripe';
 import { AdminPayoutsController } from './admin/admin-payouts.controller';
 import { ListPayouts } from './admin/list-payouts.query';
@@ -22,6 +22,7 @@ import { StripeRateLimiter } from './stripe/stripe-rate-limiter';
 import { ApplyStripeEventUseCase } from './webhooks/apply-stripe-event.usecase';
 import { StripeWebhookController } from './webhooks/stripe-webhook.controller';
 
+@ServesHttpOn('fastify')
 @Module({})
 export class AppModule {
   static forRoot(

@@ -1,5 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { Clock, DataServiceModule } from '@rewards/service-kit';
+import { Clock, DataServiceModule, ServesHttpOn } from '@rewards/service-kit';
 import { WalletConfig } from './config/wallet.config';
 import { walletDataSource } from './db/data-source';
 import { SettleDebt } from './debt/settle-debt';
@@ -27,6 +27,7 @@ import { WalletController } from './wallet/wallet.controller';
 import { WalletBalance } from './wallet/wallet-balance.query';
 import { WalletHistory } from './wallet/wallet-history.query';
 
+@ServesHttpOn('fastify')
 @Module({})
 export class AppModule {
   static forRoot(config: WalletConfig, options: { clock?: Clock } = {}): DynamicModule {

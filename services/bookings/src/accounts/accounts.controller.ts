@@ -2,16 +2,16 @@ import {
   Body,
   Controller,
   Get,
+  Headers,
   HttpCode,
   Inject,
   Param,
   ParseUUIDPipe,
   Post,
   Put,
-  Req,
 } from '@nestjs/common';
-import type { Request } from 'express';
 import { Caller, CallerIdentity, InternalCallers } from '@rewards/service-kit';
+import type { IncomingHttpHeaders } from 'node:http';
 import { BookingsError } from '../bookings-error';
 import { Account } from './account.entity';
 import { BookingsConfig } from '../config/bookings.config';
@@ -66,9 +66,9 @@ export class AccountsController {
   async register(
     @Caller() caller: CallerIdentity,
     @Body() dto: RegisterAccountDto,
-    @Req() req: Request,
+    @Headers() headers: IncomingHttpHeaders,
   ): Promise<AccountView & { referral: AttributionPreview }> {
-    const signals = signupSignals(req, this.config.ATTRIBUTION_HASH_PEPPER);
+    const signals = signupSignals(headers, this.config.ATTRIBUTION_HASH_PEPPER);
     const account = await this.accounts.register(caller, dto, signals);
     const named = dto.referralCode !== undefined || signals.clickId !== undefined;
     const referral: AttributionPreview =

@@ -5,7 +5,7 @@ import {
   readClickToken,
 } from '@rewards/contracts';
 import { isPublicClientAddress } from '@rewards/service-kit';
-import type { Request } from 'express';
+import type { IncomingHttpHeaders } from 'node:http';
 
 const DEVICE_ID = /^[A-Za-z0-9._:-]{8,128}$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -30,12 +30,12 @@ function cookie(header: string | undefined, name: string): string | undefined {
 
 /**
  * The share-link click (attribution cookie set by `GET /r/{slug}`: a click token a wrong MAC
- * makes worthless), the device (X-Device-Id or
- * the device cookie) and the client address the gateway forwarded.
+ * makes worthless), the device (X-Device-Id or the device cookie) and the client address the
+ * gateway forwarded, all read from the request's headers.
  */
-export function signupSignals(req: Request, pepper: string): SignupSignals {
+export function signupSignals(headers: IncomingHttpHeaders, pepper: string): SignupSignals {
   const signals: SignupSignals = {};
-  const attribution = cookie(req.headers.cookie, ATTRIBUTION_COOKIE);
+  const attribution = cookie(headers.cookie, ATTRIBUTION_COOKIE);
   const click = attribution === undefined ? undefined : readClickToken(pepper, attribution);
   if (click) {
     signals.clickId = click.clickId;
@@ -45,15 +45,15 @@ export function signupSignals(req: Request, pepper: string): SignupSignals {
     // A cookie set before click tokens: only the click id, which counts once the click is written.
     signals.clickId = attribution.toLowerCase();
   }
-  const header = req.headers['x-device-id'];
+  const header = headers['x-device-id'];
   const device =
     typeof header === 'string' && DEVICE_ID.test(header)
       ? header
-      : cookie(req.headers.cookie, DEVICE_COOKIE);
+      : cookie(headers.cookie, DEVICE_COOKIE);
   if (device !== undefined && DEVICE_ID.test(device)) {
     signals.deviceHash = attributionHash(pepper, 'device', device);
   }
-  const forwarded = req.headers['x-forwarded-for'];
+  const forwarded = headers['x-forwarded-for'];
   const ip = typeof forwarded === 'string' ? forwarded.split(',')[0].trim() : '';
   // Loopback and private addresses are a proxy's or this machine's: no household signal.
   if (isPublicClientAddress(ip)) signals.ipHash = attributionHash(pepper, 'ip', ip);

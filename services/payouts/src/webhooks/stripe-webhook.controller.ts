@@ -1,6 +1,5 @@
-import { Controller, Headers, HttpCode, Inject, Post, Req, RawBodyRequest } from '@nestjs/common';
+import { Controller, Headers, HttpCode, Inject, Post, Req } from '@nestjs/common';
 import { Clock } from '@rewards/service-kit';
-import type { Request } from 'express';
 import Stripe from 'stripe';
 import { PayoutsConfig } from '../config/payouts.config';
 import { PayoutsError } from '../payouts-error';
@@ -26,7 +25,8 @@ export class StripeWebhookController {
   @Post()
   @HttpCode(200)
   async receive(
-    @Req() req: RawBodyRequest<Request>,
+    // Express's request or Fastify's: either keeps the bytes received as rawBody.
+    @Req() req: { readonly rawBody?: Buffer },
     @Headers('stripe-signature') signature: string | undefined,
   ): Promise<{ received: true; outcome: StripeEventOutcome }> {
     const event = this.verified(req.rawBody, signature);
