@@ -246,6 +246,7 @@ async function main(): Promise<number> {
     const trees: Record<string, ProcessTree> = {
       bench: { pid: process.pid, descendants: false },
       postgres: { pid: platform.postgresPid, descendants: true },
+      kafkaMock: { pid: platform.kafkaPid, descendants: true },
     };
     for (const [name, proc] of platform.services)
       trees[name] = { pid: proc.pid, descendants: true };

@@ -12,6 +12,8 @@ interface ProcEntry {
   ppid: number;
   /** utime + stime, in ticks. */
   cpuTicks: number;
+  /** When it started, in ticks since boot. */
+  startTicks: number;
 }
 
 function readStat(pid: number): ProcEntry | undefined {
@@ -23,11 +25,12 @@ function readStat(pid: number): ProcEntry | undefined {
   }
   // The command name is in parentheses and may itself contain spaces or parentheses.
   const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-  // fields[0] is field 3 (state): ppid is field 4, utime 14, stime 15.
+  // fields[0] is field 3 (state): ppid is field 4, utime 14, stime 15, starttime 22.
   return {
     pid,
     ppid: Number(fields[1]),
     cpuTicks: Number(fields[11]) + Number(fields[12]),
+    startTicks: Number(fields[19]),
   };
 }
 
@@ -84,8 +87,10 @@ export interface ProcessTree {
 
 interface Reading {
   at: number;
-  /** Tree name -> pid -> CPU ticks so far. */
-  ticks: Map<string, Map<number, number>>;
+  /** Tree name -> pid -> CPU ticks so far and start time. */
+  ticks: Map<string, Map<number, { cpu: number; start: number }>>;
+  /** Ticks since boot when read. */
+  uptimeTicks: number;
   machine: { busy: number; total: number };
 }
 
@@ -105,10 +110,15 @@ export class CpuMeter {
     const seconds = (now.at - this.last.at) / 1000;
     const byTree: Record<string, number> = {};
     for (const [name, pids] of now.ticks) {
-      const before = this.last.ticks.get(name) ?? new Map<number, number>();
+      const before = this.last.ticks.get(name) ?? new Map<number, { cpu: number; start: number }>();
       let ticks = 0;
-      // Only processes seen both times: a new backend's lifetime ticks are not this interval's.
-      for (const [pid, value] of pids) ticks += value - (before.get(pid) ?? value);
+      for (const [pid, { cpu, start }] of pids) {
+        const earlier = before.get(pid);
+        // A process started since the last reading (a new Postgres backend) spent all of its
+        // ticks in this interval; one older but unseen (reparented) is left out.
+        if (earlier?.start === start) ticks += cpu - earlier.cpu;
+        else if (start >= this.last.uptimeTicks) ticks += cpu;
+      }
       byTree[name] = seconds > 0 ? round1((ticks / TICKS_PER_SECOND / seconds) * 100) : 0;
     }
     const busy = now.machine.busy - this.last.machine.busy;
@@ -126,12 +136,18 @@ export class CpuMeter {
 
   private read(): Reading {
     const all = listProcesses();
-    const ticks = new Map<string, Map<number, number>>();
+    const ticks = new Map<string, Map<number, { cpu: number; start: number }>>();
     for (const [name, { pid, descendants }] of Object.entries(this.trees)) {
       const members = descendants ? treeOf(pid, all) : all.filter((p) => p.pid === pid);
-      ticks.set(name, new Map(members.map((p) => [p.pid, p.cpuTicks])));
+      ticks.set(
+        name,
+        new Map(members.map((p) => [p.pid, { cpu: p.cpuTicks, start: p.startTicks }])),
+      );
     }
-    return { at: Date.now(), ticks, machine: machineTicks() };
+    const uptimeTicks = Math.floor(
+      Number(readFileSync('/proc/uptime', 'utf8').split(' ')[0]) * TICKS_PER_SECOND,
+    );
+    return { at: Date.now(), ticks, uptimeTicks, machine: machineTicks() };
   }
 }
 
