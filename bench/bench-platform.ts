@@ -42,6 +42,8 @@ export interface BenchPlatformOptions {
   /** Extra variables for one service's process, e.g. a profiling preload for referrals. */
   serviceEnv?: Partial<Record<ServiceName, Record<string, string>>>;
   say: (line: string) => void;
+  /** Loads pg_stat_statements into the server (see statement-stats.ts). */
+  statementStats?: boolean;
 }
 
 export interface BenchPlatform {
@@ -110,7 +112,7 @@ export async function startBenchPlatform(opts: BenchPlatformOptions): Promise<Be
   try {
     // No dataDir: a fresh cluster in a temp dir, deleted on stop, so counts start at zero.
     [postgres, kafka, stripe] = await Promise.all([
-      startPostgres({ adminPassword: secret() }),
+      startPostgres({ adminPassword: secret(), statementStats: opts.statementStats }),
       startKafkaMock({ topics: allTopicsWithDeadLetters(), partitions: opts.partitions }),
       startFakeStripe({ port: 0 }),
     ]);

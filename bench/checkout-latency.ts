@@ -11,6 +11,7 @@ import { join, relative } from 'node:path';
 import { startBenchPlatform } from './bench-platform';
 import { poll, request, sleep } from './bench-http';
 import { CpuMeter, ProcessTree, syscalls } from './proc-stats';
+import { readStatementStats, resetStatementStats } from './statement-stats';
 import {
   appendTableRow,
   describeEnvironment,
@@ -37,6 +38,8 @@ const config = {
   targetP99Ms: 50,
   /** Services to CPU-profile over the checkout phase (comma-separated), into the log dir. */
   profile: (process.env.BENCH_PROFILE ?? '').split(',').filter((s) => s !== ''),
+  /** Loads pg_stat_statements and reports the checkout phase's costliest statements. */
+  statementStats: process.env.BENCH_STATEMENT_STATS === 'true',
 };
 
 interface DevToken {
@@ -107,6 +110,7 @@ async function main(): Promise<number> {
     root,
     partitions: 3,
     logDir,
+    statementStats: config.statementStats,
     serviceEnv: {
       // A few students send every request: counted, never refused (the limiter is not measured).
       gateway: { RATE_LIMIT_USER_PER_MINUTE: '1000000000', ...profiled('gateway') },
@@ -257,6 +261,7 @@ async function main(): Promise<number> {
       }
     };
     const callsBefore = new Map([...platform.services].map(([n, p]) => [n, syscalls(p.pid)]));
+    if (config.statementStats) await resetStatementStats(platform.adminUrl);
     const meter = new CpuMeter(trees);
     signalProfiled();
     const phaseStarted = performance.now();
@@ -267,6 +272,7 @@ async function main(): Promise<number> {
     );
     const phaseSeconds = (performance.now() - phaseStarted) / 1000;
     const cpu = meter.sample();
+    const statements = config.statementStats ? await readStatementStats(platform.adminUrl) : null;
     // Each service's socket writes and reads per completed checkout (its own and its share of
     // what runs beside: relay, consumers, polls).
     const syscallsPerCheckout = Object.fromEntries(
@@ -316,6 +322,7 @@ async function main(): Promise<number> {
         quotePlusConfirmMs: checkoutSummary,
         cpu: { ...cpu, phaseSeconds: Math.round(phaseSeconds * 10) / 10, cpuMsPerCheckout },
         syscallsPerCheckout,
+        statements,
       },
       baseline: {
         route: 'GET /accounts/me',

@@ -19,6 +19,8 @@ export interface StartPostgresOptions {
   port?: number;
   adminPassword?: string;
   readyTimeoutMs?: number;
+  /** Loads pg_stat_statements (with planning times); for benchmarks, off by default. */
+  statementStats?: boolean;
 }
 
 export interface StartKafkaMockOptions {
@@ -186,6 +188,7 @@ export async function startPostgres(opts: StartPostgresOptions = {}): Promise<Ru
     env.PG_RUN_AS_GID = String(location.runAs.gid);
   }
   if (opts.adminPassword !== undefined) env.PG_ADMIN_PASSWORD = opts.adminPassword;
+  if (opts.statementStats === true) env.PG_STATEMENT_STATS = 'true';
   const timeout = opts.readyTimeoutMs ?? 60_000;
   const run = (port: number | undefined): Promise<Launched> =>
     launch('postgres.mjs', port === undefined ? env : { ...env, PG_PORT: String(port) }, timeout);

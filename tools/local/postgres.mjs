@@ -55,6 +55,9 @@ const gid = optionalInt('PG_RUN_AS_GID');
 const runAs = uid === undefined ? {} : { uid, gid: gid ?? uid };
 const dataDir = process.env.PG_DATA_DIR ? path.resolve(process.env.PG_DATA_DIR) : undefined;
 const removeOrphanedData = process.env.PG_REMOVE_ORPHANED_DATA === 'true';
+// Loads pg_stat_statements (with planning times) for a benchmark that wants to know where the
+// server spends its time; off by default, since it costs every statement a little.
+const statementStats = process.env.PG_STATEMENT_STATS === 'true';
 let server;
 let stopping;
 
@@ -196,6 +199,14 @@ async function main() {
       `listen_addresses=${HOST}`,
       '-c',
       'unix_socket_directories=',
+      ...(statementStats
+        ? [
+            '-c',
+            'shared_preload_libraries=pg_stat_statements',
+            '-c',
+            'pg_stat_statements.track_planning=on',
+          ]
+        : []),
     ],
     // Piped through us rather than inherited: a server holding our stdout and stderr would keep
     // them open after we die, and whoever started us would never see us gone.
