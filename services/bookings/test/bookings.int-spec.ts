@@ -100,6 +100,9 @@ describe('bookings service', () => {
   /** A live instructor, a new student, and the student's one-hour lesson starting in `startsInMs`. */
   const bookLesson = async (startsInMs: number) => {
     const [instructor, student] = [await liveInstructor(), await registerStudent()];
+    // Everything else first: the start is taken last, so a slow machine cannot push it into
+    // the past before the booking arrives.
+    const paymentMethodId = await createTestPaymentMethod(stripe.url);
     const startsAt = new Date(Date.now() + startsInMs);
     const booking = await request(service.url)
       .post('/bookings')
@@ -109,10 +112,10 @@ describe('bookings service', () => {
         startsAt: startsAt.toISOString(),
         endsAt: new Date(startsAt.getTime() + 3_600_000).toISOString(),
         priceCents: 8000,
-        paymentMethodId: await createTestPaymentMethod(stripe.url),
+        paymentMethodId,
       })
       .expect(201);
-    return { instructor, student, bookingId: booking.body.id as string };
+    return { instructor, student, startsAt, bookingId: booking.body.id as string };
   };
 
   it('publishes user-registered through the outbox when an account is created', async () => {
@@ -152,8 +155,9 @@ describe('bookings service', () => {
   });
 
   it('completes a booked lesson once and emits lesson-completed once', async () => {
-    const { instructor, student, bookingId } = await bookLesson(300);
-    await new Promise((resolve) => setTimeout(resolve, 400));
+    const { instructor, student, startsAt, bookingId } = await bookLesson(2_000);
+    // A lesson can be completed once it has started.
+    await new Promise((resolve) => setTimeout(resolve, startsAt.getTime() - Date.now() + 100));
     const path = `/bookings/${bookingId}/complete`;
     // Another instructor is told what a missing booking would tell: nothing.
     const other = await request(service.url).post(path).set(as(student, 'instructor')).expect(404);
