@@ -59,6 +59,9 @@ describe('traces and logs of the instructor referral flow', () => {
         expect(spans.map((s) => s.name)).toEqual(
           expect.arrayContaining(['payout-requested process']),
         );
+        // The wallet applies the decision's reward-earned beside payouts, not before it: its
+        // span may arrive after the payout's.
+        expect(spans.map(serviceOf)).toContain('wallet');
         return spans;
       },
       { timeoutMs: 60_000, intervalMs: 250 },
