@@ -9,6 +9,7 @@ import { CreditLots } from '../lots/credit-lots';
 import { WalletError } from '../wallet-error';
 import { CreditReservation, CreditReservations } from './credit-reservation';
 import { captureKey } from './reservation-keys';
+import { ReservationStatements } from './reservation-statements';
 
 /** What a capture after a lapsed hold can take now, and what it leaves owed. */
 export function planLateCapture(
@@ -32,6 +33,7 @@ export class CaptureReservation {
 
   constructor(
     private readonly reservations: CreditReservations,
+    private readonly statements: ReservationStatements,
     private readonly accounts: LedgerAccounts,
     private readonly postTransaction: PostTransaction,
     private readonly lots: CreditLots,
@@ -77,16 +79,31 @@ export class CaptureReservation {
       });
     }
     // The row, locked and neither captured nor refunded, says no capture was posted yet.
-    const posted = await this.postTransaction.execute(tx, {
+    const command = {
       idempotencyKey: captureKey(reference),
-      kind: 'checkout_capture',
+      kind: 'checkout_capture' as const,
       sourceId: r.bookingId,
       occurredAt: this.clock.now(),
       legs,
       note: late ? 'captured after the hold lapsed' : null,
       unusedKey: true,
       lockedAccounts: owners,
-    });
+    };
+    if (!late) {
+      // A held capture: the ledger transaction and the row marked captured in one statement.
+      const accounts = await this.postTransaction.accountsOf(
+        tx,
+        legs.map((l) => l.account),
+        owners,
+      );
+      const prepared = this.postTransaction.prepare(command, accounts);
+      if (await this.statements.writeCapture(tx, reference, prepared, shortfall)) {
+        return { ...r, status: 'captured', captureTransactionId: prepared.transaction.id };
+      }
+    }
+    // A lapsed hold (its lots taken between the two writes), or a key taken meanwhile: the
+    // posting answers the transaction that holds the key.
+    const posted = await this.postTransaction.execute(tx, { ...command, unusedKey: late });
     if (posted.created && late) {
       const taken = r.creditCents - shortfall.creditCents;
       if (taken > 0) {
