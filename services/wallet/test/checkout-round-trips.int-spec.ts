@@ -119,8 +119,20 @@ describe('checkout round trips of the wallet', () => {
         confirmedAt: new Date().toISOString(),
       },
     });
-    await h.send(event);
-    await eventually(() => h.consumed(event.id));
+    // A transaction of the test's own holds the captured row: the run does not wait for it.
+    const blocker = h.dataSource.createQueryRunner();
+    await blocker.connect();
+    await blocker.startTransaction();
+    try {
+      await blocker.query('SELECT 1 FROM credit_reservations WHERE reference = $1 FOR UPDATE', [
+        first.reference,
+      ]);
+      await h.send(event);
+      await eventually(() => h.consumed(event.id));
+    } finally {
+      await blocker.commitTransaction();
+      await blocker.release();
+    }
     // BEGIN, the message recorded in the inbox, the run's reservations read (a captured one is
     // not locked: nothing is left to do for it), COMMIT.
     const run = log.transactionWith('INSERT INTO inbox_messages', event.id);

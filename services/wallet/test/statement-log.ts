@@ -28,11 +28,21 @@ export class StatementLog {
         });
         this.original.logQuery(query, parameters, runner);
       },
-      logQueryError: (...args) => this.original.logQueryError(...args),
-      logQuerySlow: (...args) => this.original.logQuerySlow(...args),
-      logSchemaBuild: (...args) => this.original.logSchemaBuild(...args),
-      logMigration: (...args) => this.original.logMigration(...args),
-      log: (...args) => this.original.log(...args),
+      logQueryError: (...args) => {
+        this.original.logQueryError(...args);
+      },
+      logQuerySlow: (...args) => {
+        this.original.logQuerySlow(...args);
+      },
+      logSchemaBuild: (...args) => {
+        this.original.logSchemaBuild(...args);
+      },
+      logMigration: (...args) => {
+        this.original.logMigration(...args);
+      },
+      log: (...args) => {
+        this.original.log(...args);
+      },
     };
     Object.defineProperty(dataSource, 'logger', { value: log, configurable: true });
   }

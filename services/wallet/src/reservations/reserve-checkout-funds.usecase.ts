@@ -5,6 +5,7 @@ import { EntityManager } from 'typeorm';
 import { WalletConfig } from '../config/wallet.config';
 import { LedgerAccount } from '../ledger/ledger-account.entity';
 import { LedgerAccounts } from '../ledger/ledger-accounts';
+import { PreparedTransaction } from '../ledger/ledger-insert';
 import { AccountRef, accountRefKey, Leg, userAccount } from '../ledger/legs';
 import { assertReference, PostTransaction } from '../ledger/post-transaction';
 import { WalletError } from '../wallet-error';
@@ -81,16 +82,26 @@ export class ReserveCheckoutFunds {
     const accounts = found.locked ? found.accounts : await this.openAndLock(tx, refs, found);
     const now = this.clock.now();
     // The legs checked in code against balances read under the locks, before anything is written.
-    const prepared = this.postTransaction.prepare(
-      {
-        idempotencyKey: reserveKey(c.reference),
-        kind: 'checkout_reserve',
-        sourceId: c.bookingId,
-        occurredAt: now,
-        legs,
-      },
-      accounts,
-    );
+    let prepared: PreparedTransaction;
+    try {
+      prepared = this.postTransaction.prepare(
+        {
+          idempotencyKey: reserveKey(c.reference),
+          kind: 'checkout_reserve',
+          sourceId: c.bookingId,
+          occurredAt: now,
+          legs,
+        },
+        accounts,
+      );
+    } catch (err) {
+      // A concurrent request with this reference may have held the credit while we waited for
+      // the locks: it is the answer, not a refusal.
+      if (!(err instanceof WalletError) || err.code !== 'INSUFFICIENT_CREDIT') throw err;
+      const winner = await this.reservations.lock(tx, c.reference);
+      if (!winner) throw err;
+      return replayed(winner, c);
+    }
     const credit =
       c.creditCents > 0
         ? accounts.get(accountRefKey(userAccount('user_credit', c.studentId, c.currency)))
