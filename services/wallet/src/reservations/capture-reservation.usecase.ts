@@ -4,7 +4,7 @@ import { EntityManager } from 'typeorm';
 import { LedgerAccounts } from '../ledger/ledger-accounts';
 import { LedgerAccount } from '../ledger/ledger-account.entity';
 import { AccountRef, accountRefKey, Leg, platformAccount, userAccount } from '../ledger/legs';
-import { PostTransaction } from '../ledger/post-transaction';
+import { PostTransaction, PostTransactionCommand } from '../ledger/post-transaction';
 import { CreditLots } from '../lots/credit-lots';
 import { WalletError } from '../wallet-error';
 import { CreditReservation, CreditReservations } from './credit-reservation';
@@ -79,9 +79,9 @@ export class CaptureReservation {
       });
     }
     // The row, locked and neither captured nor refunded, says no capture was posted yet.
-    const command = {
+    const command: PostTransactionCommand = {
       idempotencyKey: captureKey(reference),
-      kind: 'checkout_capture' as const,
+      kind: 'checkout_capture',
       sourceId: r.bookingId,
       occurredAt: this.clock.now(),
       legs,
