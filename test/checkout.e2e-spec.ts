@@ -177,10 +177,11 @@ describe('checkout through the gateway', () => {
       // Stripe is called), then BEGIN, accounts, booking, the attempt booked, outbox row (its
       // key's lock taken in the same statement), COMMIT.
       expect(untilCommit(bookings.take())).toHaveLength(8);
-      // The hold: BEGIN, the reservation looked for, the accounts found and locked, the ledger
-      // transaction with its postings, the lots taken, the reservation, COMMIT. The student's
-      // first hold also opens their reserved account and locks again: 2 more.
-      expect(untilCommit(walletDb.take())).toHaveLength(9);
+      // The hold: BEGIN, the reservation looked for and the accounts locked (one statement),
+      // the ledger transaction with its postings, the lots taken and the reservation (one
+      // statement), COMMIT. This is the student's first hold: their reserved account is opened
+      // and all are locked in one more statement.
+      expect(untilCommit(walletDb.take())).toHaveLength(5);
     } finally {
       bookings.restore();
       walletDb.restore();

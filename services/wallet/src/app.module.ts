@@ -20,6 +20,7 @@ import { CheckoutFunds } from './reservations/checkout-funds.query';
 import { CreditReservations } from './reservations/credit-reservation';
 import { ReleaseLapsedReservationsJob } from './reservations/release-lapsed-reservations.job';
 import { ReservationsController } from './reservations/reservations.controller';
+import { ReservationStatements } from './reservations/reservation-statements';
 import { ReserveCheckoutFunds } from './reservations/reserve-checkout-funds.usecase';
 import { ReturnReservation } from './reservations/return-reservation.usecase';
 import { SpendCredit } from './spend/spend-credit.usecase';
@@ -60,6 +61,7 @@ export class AppModule {
         WalletHistory,
         RewardEarnedConsumer,
         CreditReservations,
+        ReservationStatements,
         CheckoutFunds,
         ReserveCheckoutFunds,
         CaptureReservation,

@@ -145,6 +145,61 @@ export class LedgerAccounts {
     return { accounts, allLocked: locked === users };
   }
 
+  /**
+   * Opens the user accounts `missing` and locks them with the user accounts `found` (existing,
+   * none locked: findAndLockAll's answer when one was missing), in one statement: the inserts
+   * first, holding no account lock while one waits for a concurrent opener of the same account,
+   * then the existing ones locked in id order. An account opened here is ours until commit,
+   * balance zero. All or none: when a concurrent transaction opened one first, nothing is locked
+   * and null is answered; the caller locks them all again (findAndLockAll sees it by then).
+   */
+  async openAndLock(
+    tx: EntityManager,
+    found: AccountRef[],
+    missing: AccountRef[],
+  ): Promise<Map<string, LedgerAccount> | null> {
+    if ([...found, ...missing].some((ref) => ref.ownerId === null)) {
+      throw new Error('openAndLock opens and locks user accounts only');
+    }
+    // The locking CTE reads the count of what was opened before it scans: the inserts run first.
+    const rows = await tx.query<AccountRow[]>(
+      `WITH opened AS MATERIALIZED (
+         INSERT INTO ledger_accounts (id, owner_id, kind, currency, created_at, balance_cents)
+         SELECT o.id, o.owner_id, o.kind, o.currency, $5, 0
+           FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::bpchar[])
+                  AS o(id, owner_id, kind, currency)
+         ON CONFLICT (owner_id, kind, currency) DO NOTHING
+         RETURNING id, owner_id, kind, currency, created_at, balance_cents::text
+       ), locked AS MATERIALIZED (
+         SELECT a.id, a.owner_id, a.kind, a.currency, a.created_at, a.balance_cents::text
+           FROM ledger_accounts a
+           JOIN unnest($6::uuid[], $7::text[], $8::bpchar[]) AS w(owner_id, kind, currency)
+             ON a.owner_id = w.owner_id AND a.kind = w.kind AND a.currency = w.currency
+          WHERE (SELECT count(*) FROM opened) = cardinality($1::uuid[])
+          ORDER BY a.id
+            FOR UPDATE OF a
+       )
+       SELECT * FROM opened UNION ALL SELECT * FROM locked`,
+      [
+        missing.map(() => randomUUID()),
+        missing.map((r) => r.ownerId),
+        missing.map((r) => r.kind),
+        missing.map((r) => r.currency),
+        this.clock.now(),
+        found.map((r) => r.ownerId),
+        found.map((r) => r.kind),
+        found.map((r) => r.currency),
+      ],
+    );
+    const accounts = new Map(
+      rows.map((row) => [accountKeyOf(accountFromRow(row)), accountFromRow(row)]),
+    );
+    const wanted = new Set([...found, ...missing].map(accountRefKey));
+    return accounts.size === wanted.size && [...wanted].every((k) => accounts.has(k))
+      ? accounts
+      : null;
+  }
+
   /** Finds the account, opening it on first use; safe when two transactions open it at once. */
   async findOrOpen(tx: EntityManager, ref: AccountRef): Promise<LedgerAccount> {
     const existing = await this.find(tx, ref);

@@ -7,6 +7,7 @@ import { LedgerAccount, movesTowardBound, withinBound } from './ledger-account.e
 import { LedgerAccounts } from './ledger-accounts';
 import { LedgerPosting, toSafeInteger } from './ledger-posting.entity';
 import { LedgerTransaction, LedgerTransactionKind } from './ledger-transaction.entity';
+import { ledgerInsertCtes, PreparedTransaction } from './ledger-insert';
 import { AccountRef, accountRefKey, Leg, validateLegs } from './legs';
 
 export interface PostTransactionCommand {
@@ -58,27 +59,45 @@ export class PostTransaction {
   ) {}
 
   async execute(tx: EntityManager, command: PostTransactionCommand): Promise<PostedTransaction> {
-    const note = command.note ?? null;
     assertReference(command.idempotencyKey);
-    const { netByAccount } = validateLegs(command.legs, note);
+    const { netByAccount } = validateLegs(command.legs, command.note ?? null);
     if (!command.unusedKey) {
       const earlier = await this.findByKey(tx, command.idempotencyKey);
       if (earlier) return sameCause(earlier, command);
     }
-
-    const resolved = await this.resolveAccounts(
+    const accounts = await this.accountsOf(
       tx,
       netByAccount.map((n) => n.account),
       command.lockedAccounts,
     );
+    const prepared = this.prepare(command, accounts);
+    const postings = await this.insert(tx, prepared);
+    if (postings === null) {
+      // A concurrent post with the same key committed first; it is the answer.
+      const winner = await this.findByKey(tx, command.idempotencyKey);
+      if (!winner) throw new Error(`ledger transaction ${command.idempotencyKey} vanished`);
+      return sameCause(winner, command);
+    }
+    return { transaction: prepared.transaction, postings, created: true, accounts };
+  }
+
+  /**
+   * Checks the command against its accounts, every user one locked with its balance read under
+   * the lock (only those moving toward their bound need it), and gives the transaction to write:
+   * no I/O, so a caller may write it in a statement of its own (ledgerInsertCtes).
+   */
+  prepare(
+    command: PostTransactionCommand,
+    accounts: ReadonlyMap<string, LedgerAccount>,
+  ): PreparedTransaction {
+    const note = command.note ?? null;
+    assertReference(command.idempotencyKey);
+    const { netByAccount } = validateLegs(command.legs, note);
     const account = (key: string): LedgerAccount => {
-      const found = resolved.get(key);
+      const found = accounts.get(key);
       if (!found) throw new Error(`ledger account ${key} was not resolved`);
       return found;
     };
-
-    // Every user account was locked as it was found, its balance read under the lock; only
-    // those moving toward their bound need that balance checked.
     for (const { account: ref, amountCents } of netByAccount) {
       if (!movesTowardBound(ref.kind, amountCents)) continue;
       const held = account(accountRefKey(ref));
@@ -92,7 +111,6 @@ export class PostTransaction {
         );
       }
     }
-
     const transaction = Object.assign(new LedgerTransaction(), {
       id: randomUUID(),
       idempotencyKey: command.idempotencyKey,
@@ -102,30 +120,21 @@ export class PostTransaction {
       occurredAt: command.occurredAt,
       createdAt: this.clock.now(),
     });
-    const postings = await this.insert(
-      tx,
-      transaction,
-      command.legs.map((leg) => ({
-        account: account(accountRefKey(leg.account)),
-        amountCents: leg.amountCents,
-      })),
-    );
-    if (postings === null) {
-      // A concurrent post with the same key committed first; it is the answer.
-      const winner = await this.findByKey(tx, command.idempotencyKey);
-      if (!winner) throw new Error(`ledger transaction ${command.idempotencyKey} vanished`);
-      return sameCause(winner, command);
-    }
-    return { transaction, postings, created: true, accounts: resolved };
+    const legs = command.legs.map((leg) => ({
+      account: account(accountRefKey(leg.account)),
+      amountCents: leg.amountCents,
+    }));
+    return { transaction, legs, accounts };
   }
 
   /**
-   * The legs' accounts: those the caller locked as they are, the other user ones locked in one
-   * sorted statement (platform ones are never locked). When a user account is not opened yet,
-   * nothing is locked until the missing ones are opened (sorted, so two transactions opening the
-   * same ones take them in one order); then all are locked, still in one sorted statement.
+   * The accounts of `refs`: those the caller locked as they are, the other user ones locked in one
+   * sorted statement (platform ones are never locked, and once seen cost no statement). When a
+   * user account is not opened yet, nothing is locked until the missing ones are opened (sorted,
+   * so two transactions opening the same ones take them in one order); then all are locked,
+   * still in one sorted statement.
    */
-  private async resolveAccounts(
+  async accountsOf(
     tx: EntityManager,
     refs: AccountRef[],
     locked: ReadonlyMap<string, LedgerAccount> = new Map(),
@@ -148,39 +157,18 @@ export class PostTransaction {
    * Inserts the transaction and its postings in one statement; null when the key was taken by a
    * concurrent post (nothing written). A memo without legs is the transaction alone.
    */
-  private async insert(
-    tx: EntityManager,
-    t: LedgerTransaction,
-    legs: Array<{ account: LedgerAccount; amountCents: number }>,
-  ): Promise<LedgerPosting[] | null> {
-    const params = [t.id, t.idempotencyKey, t.kind, t.sourceId, t.note, t.occurredAt, t.createdAt];
-    const insertTransaction = `INSERT INTO ledger_transactions
-         (id, idempotency_key, kind, source_id, note, occurred_at, created_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7)
-       ON CONFLICT (idempotency_key) DO NOTHING RETURNING id`;
-    if (legs.length === 0) {
-      const inserted = await tx.query<unknown[]>(insertTransaction, params);
-      return inserted.length === 0 ? null : [];
-    }
-    // The postings come from the inserted row: none when the key was taken. Numbered in leg
-    // order, as one insert per leg would number them.
-    const rows = await tx.query<PostingRow[]>(
-      `WITH t AS (${insertTransaction})
-       INSERT INTO ledger_postings (transaction_id, account_id, amount_cents, currency)
-       SELECT t.id, l.account_id, l.amount_cents, l.currency
-         FROM t, unnest($8::uuid[], $9::bigint[], $10::bpchar[]) WITH ORDINALITY
-                 AS l(account_id, amount_cents, currency, n)
-        ORDER BY l.n
-       RETURNING id, transaction_id, account_id, amount_cents, currency`,
-      [
-        ...params,
-        legs.map((l) => l.account.id),
-        legs.map((l) => l.amountCents),
-        legs.map((l) => l.account.currency),
-      ],
+  private async insert(tx: EntityManager, p: PreparedTransaction): Promise<LedgerPosting[] | null> {
+    const { sql, params } = ledgerInsertCtes(p);
+    // One row per posting, or one without a posting for a memo; none when the key was taken.
+    const rows = await tx.query<Array<PostingRow | { id: null }>>(
+      `WITH ${sql}
+       SELECT p.id, p.transaction_id, p.account_id, p.amount_cents, p.currency
+         FROM t LEFT JOIN postings p ON true`,
+      params,
     );
     if (rows.length === 0) return null;
     return rows
+      .filter((r): r is PostingRow => r.id !== null)
       .map((r) =>
         Object.assign(new LedgerPosting(), {
           id: toSafeInteger(r.id),

@@ -20,6 +20,48 @@ export interface OpenLotCommand {
   expiresAt: Date;
 }
 
+/** SQL expressions (parameters, or a CTE's column) of what lotTakeCtes takes. */
+interface LotTakeOperands {
+  accountId: string;
+  preferredLotId: string;
+  amountCents: string;
+  transactionId: string;
+  /** Taken only when this holds (e.g. the transaction was inserted). */
+  when?: string;
+}
+
+/**
+ * The CTEs that take an amount of an account's lots for a transaction, for a statement that may
+ * write more beside: the preferred lot first, then the soonest-expiring ones, each emptied before
+ * the next; the lots are locked, taken from and each take recorded. `taken` (lot_id,
+ * amount_cents, before) says what was taken.
+ */
+export function lotTakeCtes(o: LotTakeOperands): string {
+  return `lots AS MATERIALIZED (
+         SELECT id, remaining_cents, coalesce(id = ${o.preferredLotId}, false) AS preferred,
+                expires_at
+           FROM credit_lots
+          WHERE account_id = ${o.accountId} AND remaining_cents > 0 AND ${o.when ?? 'true'}
+          ORDER BY preferred DESC, expires_at, id
+            FOR UPDATE
+       ), ahead AS (
+         SELECT id, remaining_cents,
+                sum(remaining_cents) OVER (ORDER BY preferred DESC, expires_at, id)
+                  - remaining_cents AS before
+           FROM lots
+       ), taken AS (
+         SELECT id AS lot_id, least(remaining_cents, ${o.amountCents} - before) AS amount_cents,
+                before
+           FROM ahead WHERE before < ${o.amountCents}
+       ), spent AS (
+         UPDATE credit_lots l SET remaining_cents = l.remaining_cents - taken.amount_cents
+           FROM taken WHERE l.id = taken.lot_id
+       ), used AS (
+         INSERT INTO credit_lot_uses (lot_id, transaction_id, amount_cents)
+         SELECT lot_id, ${o.transactionId}, amount_cents FROM taken
+       )`;
+}
+
 /**
  * The lots a user's credit balance is made of. Every posting that takes from a credit account
  * takes the same amount from its lots here, in the same transaction, after locking the account
@@ -67,27 +109,7 @@ export class CreditLots {
     preferredLotId: string | null = null,
   ): Promise<LotTake[]> {
     const rows = await tx.query<Array<{ lot_id: string; amount_cents: string }>>(
-      `WITH lots AS MATERIALIZED (
-         SELECT id, remaining_cents, coalesce(id = $2::uuid, false) AS preferred, expires_at
-           FROM credit_lots
-          WHERE account_id = $1 AND remaining_cents > 0
-          ORDER BY preferred DESC, expires_at, id
-            FOR UPDATE
-       ), ahead AS (
-         SELECT id, remaining_cents,
-                sum(remaining_cents) OVER (ORDER BY preferred DESC, expires_at, id)
-                  - remaining_cents AS before
-           FROM lots
-       ), taken AS (
-         SELECT id AS lot_id, least(remaining_cents, $3 - before) AS amount_cents, before
-           FROM ahead WHERE before < $3
-       ), spent AS (
-         UPDATE credit_lots l SET remaining_cents = l.remaining_cents - taken.amount_cents
-           FROM taken WHERE l.id = taken.lot_id
-       ), used AS (
-         INSERT INTO credit_lot_uses (lot_id, transaction_id, amount_cents)
-         SELECT lot_id, $4::uuid, amount_cents FROM taken
-       )
+      `WITH ${lotTakeCtes({ accountId: '$1', preferredLotId: '$2::uuid', amountCents: '$3', transactionId: '$4::uuid' })}
        SELECT lot_id, amount_cents::text FROM taken ORDER BY before`,
       [accountId, preferredLotId, amountCents, transactionId],
     );

@@ -4,11 +4,12 @@ import { EntityManager } from 'typeorm';
 import { LedgerAccounts } from '../ledger/ledger-accounts';
 import { LedgerAccount } from '../ledger/ledger-account.entity';
 import { AccountRef, accountRefKey, Leg, platformAccount, userAccount } from '../ledger/legs';
-import { PostTransaction } from '../ledger/post-transaction';
+import { PostTransaction, PostTransactionCommand } from '../ledger/post-transaction';
 import { CreditLots } from '../lots/credit-lots';
 import { WalletError } from '../wallet-error';
 import { CreditReservation, CreditReservations } from './credit-reservation';
 import { captureKey } from './reservation-keys';
+import { ReservationStatements } from './reservation-statements';
 
 /** What a capture after a lapsed hold can take now, and what it leaves owed. */
 export function planLateCapture(
@@ -32,6 +33,7 @@ export class CaptureReservation {
 
   constructor(
     private readonly reservations: CreditReservations,
+    private readonly statements: ReservationStatements,
     private readonly accounts: LedgerAccounts,
     private readonly postTransaction: PostTransaction,
     private readonly lots: CreditLots,
@@ -77,7 +79,7 @@ export class CaptureReservation {
       });
     }
     // The row, locked and neither captured nor refunded, says no capture was posted yet.
-    const posted = await this.postTransaction.execute(tx, {
+    const command: PostTransactionCommand = {
       idempotencyKey: captureKey(reference),
       kind: 'checkout_capture',
       sourceId: r.bookingId,
@@ -86,7 +88,22 @@ export class CaptureReservation {
       note: late ? 'captured after the hold lapsed' : null,
       unusedKey: true,
       lockedAccounts: owners,
-    });
+    };
+    if (!late) {
+      // A held capture: the ledger transaction and the row marked captured in one statement.
+      const accounts = await this.postTransaction.accountsOf(
+        tx,
+        legs.map((l) => l.account),
+        owners,
+      );
+      const prepared = this.postTransaction.prepare(command, accounts);
+      if (await this.statements.writeCapture(tx, reference, prepared, shortfall)) {
+        return { ...r, status: 'captured', captureTransactionId: prepared.transaction.id };
+      }
+    }
+    // A lapsed hold (its lots taken between the two writes), or a key taken meanwhile: the
+    // posting answers the transaction that holds the key.
+    const posted = await this.postTransaction.execute(tx, { ...command, unusedKey: late });
     if (posted.created && late) {
       const taken = r.creditCents - shortfall.creditCents;
       if (taken > 0) {

@@ -53,7 +53,7 @@ export function reservationView(r: CreditReservation): ReservationView {
   };
 }
 
-interface ReservationRow {
+export interface ReservationRow {
   reference: string;
   booking_id: string;
   student_id: string;
@@ -71,7 +71,7 @@ interface ReservationRow {
   fee_rebate_shortfall_cents: string;
 }
 
-function fromRow(r: ReservationRow): CreditReservation {
+export function fromRow(r: ReservationRow): CreditReservation {
   return {
     reference: r.reference,
     bookingId: r.booking_id,
@@ -147,14 +147,27 @@ export class CreditReservations {
   }
 
   /**
-   * Locks every reservation of the bookings in one statement, in reference order (the order any
-   * two lockers of several take them in), and returns them.
+   * The reservations of the bookings, in one statement: those a capture or a return could still
+   * move locked in reference order (the order any two lockers of several take them in); those
+   * captured or refunded already only read, as nothing is left to do for them under a lock (a
+   * row lock is a write). A row found open is answered as it is once locked.
    */
   async lockOfBookings(tx: EntityManager, bookingIds: string[]): Promise<CreditReservation[]> {
     if (bookingIds.length === 0) return [];
     const rows = await tx.query<ReservationRow[]>(
-      `SELECT * FROM credit_reservations WHERE booking_id = ANY($1::uuid[])
-        ORDER BY reference FOR UPDATE`,
+      `WITH found AS MATERIALIZED (
+         SELECT * FROM credit_reservations WHERE booking_id = ANY($1::uuid[])
+       ), open AS MATERIALIZED (
+         SELECT c.* FROM credit_reservations c
+          WHERE c.reference IN (SELECT reference FROM found
+                                 WHERE status NOT IN ('captured', 'refunded'))
+          ORDER BY c.reference
+            FOR UPDATE OF c
+       )
+       SELECT * FROM open
+       UNION ALL
+       SELECT * FROM found WHERE status IN ('captured', 'refunded')
+       ORDER BY reference`,
       [[...new Set(bookingIds)]],
     );
     return rows.map(fromRow);

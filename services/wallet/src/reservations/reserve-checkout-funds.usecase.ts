@@ -3,12 +3,15 @@ import { Currency } from '@rewards/contracts';
 import { Clock } from '@rewards/service-kit';
 import { EntityManager } from 'typeorm';
 import { WalletConfig } from '../config/wallet.config';
-import { accountRefKey, Leg, userAccount } from '../ledger/legs';
+import { LedgerAccount } from '../ledger/ledger-account.entity';
+import { LedgerAccounts } from '../ledger/ledger-accounts';
+import { PreparedTransaction } from '../ledger/ledger-insert';
+import { AccountRef, accountRefKey, Leg, userAccount } from '../ledger/legs';
 import { assertReference, PostTransaction } from '../ledger/post-transaction';
-import { CreditLots } from '../lots/credit-lots';
 import { WalletError } from '../wallet-error';
 import { CreditReservation, CreditReservations } from './credit-reservation';
 import { MAX_RESERVATION_CENTS, reserveKey } from './reservation-keys';
+import { HoldLocks, ReservationStatements } from './reservation-statements';
 
 export interface ReserveCheckoutFundsCommand {
   /** The checkout's idempotency key (bookings derives it from the quote). */
@@ -52,8 +55,9 @@ function sameRequest(r: CreditReservation, c: ReserveCheckoutFundsCommand): bool
 export class ReserveCheckoutFunds {
   constructor(
     private readonly reservations: CreditReservations,
+    private readonly statements: ReservationStatements,
+    private readonly accounts: LedgerAccounts,
     private readonly postTransaction: PostTransaction,
-    private readonly lots: CreditLots,
     private readonly config: WalletConfig,
     private readonly clock: Clock,
   ) {}
@@ -70,92 +74,124 @@ export class ReserveCheckoutFunds {
         field: 'instructorId',
       });
     }
-    const replay = await this.replayOf(tx, c);
-    if (replay) return replay;
-
-    const legs: Leg[] = [];
-    if (c.creditCents > 0) {
-      legs.push(
-        {
-          account: userAccount('user_credit', c.studentId, c.currency),
-          amountCents: -c.creditCents,
-        },
-        {
-          account: userAccount('user_reserved', c.studentId, c.currency),
-          amountCents: c.creditCents,
-        },
-      );
-    }
-    if (c.feeRebateCents > 0 && c.instructorId !== null) {
-      legs.push(
-        {
-          account: userAccount('user_fee_rebate', c.instructorId, c.currency),
-          amountCents: -c.feeRebateCents,
-        },
-        {
-          account: userAccount('user_reserved', c.instructorId, c.currency),
-          amountCents: c.feeRebateCents,
-        },
-      );
-    }
+    const legs = holdLegs(c);
+    const refs = [...new Map(legs.map((l) => [accountRefKey(l.account), l.account])).values()];
+    // The reservation first, then (when there is none) the accounts, in one statement.
+    const found = await this.statements.lockForHold(tx, c.reference, refs);
+    if (found.reservation) return replayed(found.reservation, c);
+    const accounts = found.locked ? found.accounts : await this.openAndLock(tx, refs, found);
     const now = this.clock.now();
-    const posted = await this.postTransaction.execute(tx, {
-      idempotencyKey: reserveKey(c.reference),
-      kind: 'checkout_reserve',
-      sourceId: c.bookingId,
-      occurredAt: now,
-      legs,
-      // No row for the reference: nothing was reserved with it (a concurrent request that
-      // commits one first is caught by the insert).
-      unusedKey: true,
-    });
-    if (!posted.created) {
-      // A concurrent request with this reference committed first: its row is the answer.
-      const winner = await this.replayOf(tx, c);
-      if (!winner) throw new Error(`reservation ${c.reference} has a ledger entry but no row`);
-      return winner;
-    }
-    if (c.creditCents > 0) {
-      const credit = posted.accounts?.get(
-        accountRefKey(userAccount('user_credit', c.studentId, c.currency)),
+    // The legs checked in code against balances read under the locks, before anything is written.
+    let prepared: PreparedTransaction;
+    try {
+      prepared = this.postTransaction.prepare(
+        {
+          idempotencyKey: reserveKey(c.reference),
+          kind: 'checkout_reserve',
+          sourceId: c.bookingId,
+          occurredAt: now,
+          legs,
+        },
+        accounts,
       );
-      if (!credit) throw new Error(`credit account of ${c.studentId} was not posted to`);
-      await this.lots.take(tx, credit.id, posted.transaction.id, c.creditCents);
+    } catch (err) {
+      // A concurrent request with this reference may have held the credit while we waited for
+      // the locks: it is the answer, not a refusal.
+      if (!(err instanceof WalletError) || err.code !== 'INSUFFICIENT_CREDIT') throw err;
+      const winner = await this.reservations.lock(tx, c.reference);
+      if (!winner) throw err;
+      return replayed(winner, c);
     }
-    const reservation = {
-      reference: c.reference,
-      bookingId: c.bookingId,
-      studentId: c.studentId,
-      creditCents: c.creditCents,
-      instructorId: c.instructorId,
-      feeRebateCents: c.feeRebateCents,
-      currency: c.currency,
-      expiresAt: new Date(now.getTime() + this.config.RESERVATION_TTL_MS),
-      reserveTransactionId: posted.transaction.id,
-    };
-    return this.reservations.insert(tx, reservation);
+    const credit =
+      c.creditCents > 0
+        ? accounts.get(accountRefKey(userAccount('user_credit', c.studentId, c.currency)))
+        : undefined;
+    const held = await this.statements.writeHold(
+      tx,
+      {
+        reference: c.reference,
+        bookingId: c.bookingId,
+        studentId: c.studentId,
+        creditCents: c.creditCents,
+        instructorId: c.instructorId,
+        feeRebateCents: c.feeRebateCents,
+        currency: c.currency,
+        expiresAt: new Date(now.getTime() + this.config.RESERVATION_TTL_MS),
+        reserveTransactionId: prepared.transaction.id,
+      },
+      prepared,
+      credit?.id ?? null,
+    );
+    if (held) return held;
+    // A concurrent request with this reference committed first: its row is the answer.
+    const winner = await this.reservations.lock(tx, c.reference);
+    if (!winner) throw new Error(`reservation ${c.reference} has a ledger entry but no row`);
+    return replayed(winner, c);
   }
 
-  private async replayOf(
+  /**
+   * A student's first hold opens their reserved account: opened and locked with the others in
+   * one more statement; when a concurrent hold opened it first, all are locked once more.
+   */
+  private async openAndLock(
     tx: EntityManager,
-    c: ReserveCheckoutFundsCommand,
-  ): Promise<CreditReservation | null> {
-    const existing = await this.reservations.lock(tx, c.reference);
-    if (!existing) return null;
-    if (!sameRequest(existing, c)) {
-      throw new WalletError(
-        'REFERENCE_REUSED',
-        `reference ${c.reference} already reserved something else`,
-        { reference: c.reference },
-      );
-    }
-    // A hold given back is over: the checkout must start again, never revive it uncharged.
-    if (existing.status === 'released' || existing.status === 'refunded') {
-      throw new WalletError(
-        'RESERVATION_RELEASED',
-        `reservation ${c.reference} was ${existing.status} (${existing.releaseReason ?? 'unknown'})`,
-      );
-    }
-    return existing;
+    refs: AccountRef[],
+    found: HoldLocks,
+  ): Promise<Map<string, LedgerAccount>> {
+    const exist = refs.filter((ref) => found.accounts.has(accountRefKey(ref)));
+    const missing = refs
+      .filter((ref) => !found.accounts.has(accountRefKey(ref)))
+      .sort((a, b) => accountRefKey(a).localeCompare(accountRefKey(b)));
+    const opened = await this.accounts.openAndLock(tx, exist, missing);
+    if (opened) return opened;
+    const again = await this.accounts.findAndLockAll(tx, refs);
+    if (!again.locked) throw new Error('ledger accounts just opened could not be locked');
+    return again.accounts;
   }
+}
+
+/** Each held amount moves from its owner's spendable account into their reserved one. */
+function holdLegs(c: ReserveCheckoutFundsCommand): Leg[] {
+  const legs: Leg[] = [];
+  if (c.creditCents > 0) {
+    legs.push(
+      { account: userAccount('user_credit', c.studentId, c.currency), amountCents: -c.creditCents },
+      {
+        account: userAccount('user_reserved', c.studentId, c.currency),
+        amountCents: c.creditCents,
+      },
+    );
+  }
+  if (c.feeRebateCents > 0 && c.instructorId !== null) {
+    legs.push(
+      {
+        account: userAccount('user_fee_rebate', c.instructorId, c.currency),
+        amountCents: -c.feeRebateCents,
+      },
+      {
+        account: userAccount('user_reserved', c.instructorId, c.currency),
+        amountCents: c.feeRebateCents,
+      },
+    );
+  }
+  return legs;
+}
+
+/** A replay answers the first reservation, if it asked for the same and is not over. */
+function replayed(existing: CreditReservation, c: ReserveCheckoutFundsCommand): CreditReservation {
+  if (!sameRequest(existing, c)) {
+    throw new WalletError(
+      'REFERENCE_REUSED',
+      `reference ${c.reference} already reserved something else`,
+      { reference: c.reference },
+    );
+  }
+  // A hold given back is over: the checkout must start again, never revive it uncharged.
+  if (existing.status === 'released' || existing.status === 'refunded') {
+    throw new WalletError(
+      'RESERVATION_RELEASED',
+      `reservation ${c.reference} was ${existing.status} (${existing.releaseReason ?? 'unknown'})`,
+    );
+  }
+  return existing;
 }

@@ -1,0 +1,162 @@
+import { Injectable } from '@nestjs/common';
+import { Clock } from '@rewards/service-kit';
+import { EntityManager } from 'typeorm';
+import { LedgerAccount } from '../ledger/ledger-account.entity';
+import { AccountRow, accountFromRow, accountKeyOf } from '../ledger/ledger-accounts';
+import { ledgerInsertCtes, PreparedTransaction } from '../ledger/ledger-insert';
+import { AccountRef } from '../ledger/legs';
+import { lotTakeCtes } from '../lots/credit-lots';
+import { CreditReservation, fromRow, NewReservation, ReservationRow } from './credit-reservation';
+
+/** What a hold finds under its first locks: the reservation if one exists, else the accounts. */
+export interface HoldLocks {
+  reservation: CreditReservation | null;
+  /** The user accounts asked for that exist, by accountRefKey. */
+  accounts: Map<string, LedgerAccount>;
+  /** Whether they were all found and locked (none is locked when one is missing). */
+  locked: boolean;
+}
+
+/**
+ * The statements a hold and a capture are made of, each doing in one round trip what would
+ * otherwise take several: every round trip is a message each way between two busy processes.
+ * They keep the one lock order (the reservation by reference, then user accounts by id, then
+ * lots) and write nothing the ledger's checks in code have not passed first.
+ */
+@Injectable()
+export class ReservationStatements {
+  constructor(private readonly clock: Clock) {}
+
+  /**
+   * Locks the reservation `reference` and, when there is none, the user accounts `refs` in id
+   * order with their balances, all or none (LedgerAccounts.findAndLockAll): the accounts are
+   * looked for only once the reservation's lock is taken, so a replay locks no account.
+   */
+  async lockForHold(tx: EntityManager, reference: string, refs: AccountRef[]): Promise<HoldLocks> {
+    if (refs.some((ref) => ref.ownerId === null)) {
+      throw new Error('a hold locks user accounts only');
+    }
+    const [row] = await tx.query<
+      Array<ReservationRow & { locked: AccountRow[]; found: AccountRow[] }>
+    >(
+      `WITH r AS MATERIALIZED (
+         SELECT * FROM credit_reservations WHERE reference = $1 FOR UPDATE
+       ), users AS MATERIALIZED (
+         SELECT a.id FROM ledger_accounts a
+           JOIN unnest($2::uuid[], $3::text[], $4::bpchar[]) AS w(owner_id, kind, currency)
+             ON a.owner_id = w.owner_id AND a.kind = w.kind AND a.currency = w.currency
+          WHERE NOT EXISTS (SELECT 1 FROM r)
+       ), locked AS MATERIALIZED (
+         SELECT a.id, a.owner_id, a.kind, a.currency, a.created_at, a.balance_cents::text
+           FROM ledger_accounts a
+          WHERE a.id IN (SELECT id FROM users)
+            AND (SELECT count(*) FROM users) = cardinality($2::uuid[])
+          ORDER BY a.id
+            FOR UPDATE OF a
+       ), found AS (
+         SELECT a.id, a.owner_id, a.kind, a.currency, a.created_at, a.balance_cents::text
+           FROM ledger_accounts a
+          WHERE a.id IN (SELECT id FROM users)
+            AND (SELECT count(*) FROM users) < cardinality($2::uuid[])
+       )
+       SELECT r.*,
+              (SELECT coalesce(jsonb_agg(locked), '[]') FROM locked) AS locked,
+              (SELECT coalesce(jsonb_agg(found), '[]') FROM found) AS found
+         FROM (VALUES (1)) AS one(n) LEFT JOIN r ON true`,
+      [reference, refs.map((r) => r.ownerId), refs.map((r) => r.kind), refs.map((r) => r.currency)],
+    );
+    if (row.reference !== null) {
+      return { reservation: fromRow(row), accounts: new Map(), locked: false };
+    }
+    const accounts = [...row.locked, ...row.found].map(accountFromRow);
+    return {
+      reservation: null,
+      accounts: new Map(accounts.map((a) => [accountKeyOf(a), a])),
+      locked: row.locked.length === refs.length,
+    };
+  }
+
+  /**
+   * Writes a hold in one statement: the ledger transaction with its postings, the credit taken
+   * from the student's lots (soonest-expiring first; `creditAccountId` is null when no credit is
+   * held) and the held reservation. Null when a concurrent hold took the ledger key first
+   * (nothing written). Refuses when the lots hold less than the credit, as CreditLots.take does.
+   */
+  async writeHold(
+    tx: EntityManager,
+    r: NewReservation,
+    prepared: PreparedTransaction,
+    creditAccountId: string | null,
+  ): Promise<CreditReservation | null> {
+    const ledger = ledgerInsertCtes(prepared);
+    const lots = lotTakeCtes({
+      accountId: '$11::uuid',
+      preferredLotId: 'NULL::uuid',
+      amountCents: '$12::bigint',
+      transactionId: '(SELECT id FROM t)',
+      when: 'EXISTS (SELECT 1 FROM t)',
+    });
+    const [row] = await tx.query<Array<ReservationRow & { taken_cents: string }>>(
+      `WITH ${ledger.sql}, ${lots}, held AS (
+         INSERT INTO credit_reservations (reference, booking_id, student_id, credit_cents,
+           instructor_id, fee_rebate_cents, currency, status, expires_at, reserve_transaction_id,
+           created_at, updated_at)
+         SELECT $13, $14, $15, $12::bigint, $16, $17, $18, 'held', $19, t.id, $20, $20 FROM t
+         RETURNING *
+       )
+       SELECT held.*, (SELECT coalesce(sum(amount_cents), 0)::text FROM taken) AS taken_cents
+         FROM held`,
+      [
+        ...ledger.params,
+        creditAccountId,
+        r.creditCents,
+        r.reference,
+        r.bookingId,
+        r.studentId,
+        r.instructorId,
+        r.feeRebateCents,
+        r.currency,
+        r.expiresAt,
+        this.clock.now(),
+      ],
+    );
+    if (!row) return null;
+    const took = Number(row.taken_cents);
+    if (took < r.creditCents) {
+      throw new Error(`credit lots hold ${took} cents, ${r.creditCents} to take`);
+    }
+    return fromRow(row);
+  }
+
+  /**
+   * Writes a capture in one statement: its ledger transaction with the postings, and the
+   * reservation marked captured by it. False when the ledger key was taken (nothing written).
+   */
+  async writeCapture(
+    tx: EntityManager,
+    reference: string,
+    prepared: PreparedTransaction,
+    shortfall: { creditCents: number; feeRebateCents: number },
+  ): Promise<boolean> {
+    const ledger = ledgerInsertCtes(prepared);
+    const [{ captured }] = await tx.query<Array<{ captured: number }>>(
+      `WITH ${ledger.sql}, captured AS (
+         UPDATE credit_reservations
+            SET status = 'captured', capture_transaction_id = t.id, credit_shortfall_cents = $12,
+                fee_rebate_shortfall_cents = $13, updated_at = $14
+           FROM t
+          WHERE reference = $11
+         RETURNING reference
+       )
+       SELECT count(*)::int AS captured FROM captured`,
+      [
+        ...ledger.params,
+        reference,
+        shortfall.creditCents,
+        shortfall.feeRebateCents,
+        this.clock.now(),
+      ],
+    );
+    return captured > 0;
+  }
+}

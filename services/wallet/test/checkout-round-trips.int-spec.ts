@@ -1,0 +1,142 @@
+import { randomUUID } from 'node:crypto';
+import { createEnvelope, Topics } from '@rewards/contracts';
+import { eventually, serviceHeaders } from '@rewards/testing';
+import request from 'supertest';
+import { checkLedgerInvariants } from '../src/ledger/check-invariants';
+import { StatementLog } from './statement-log';
+import { unlocked, WalletHarness } from './wallet-harness';
+
+/**
+ * What the wallet's part of a checkout costs in database round trips (statements, BEGIN and
+ * COMMIT included): every one is a message each way on a busy machine.
+ */
+describe('checkout round trips of the wallet', () => {
+  const h = new WalletHarness();
+  let log: StatementLog;
+  beforeAll(async () => {
+    await h.start([]);
+    log = new StatementLog(h.dataSource);
+  });
+  afterAll(async () => {
+    log?.restore();
+    await h.stop();
+  });
+
+  const asBookings = () => serviceHeaders('bookings', 'wallet');
+  const studentWithCredit = async (cents: number): Promise<string> => {
+    const studentId = randomUUID();
+    const event = unlocked(randomUUID(), studentId, cents, 'student_referral_credit');
+    await h.send(event);
+    await eventually(() => h.consumed(event.id));
+    return studentId;
+  };
+  const hold = (studentId: string, creditCents: number) => {
+    const reference = `quote-${randomUUID()}`;
+    const bookingId = randomUUID();
+    return {
+      reference,
+      bookingId,
+      send: () =>
+        request(h.url)
+          .put(`/internal/reservations/${reference}`)
+          .set(asBookings())
+          .send({ bookingId, studentId, creditCents, currency: 'USD' }),
+    };
+  };
+  const capture = (reference: string) =>
+    request(h.url).post(`/internal/reservations/${reference}/capture`).set(asBookings());
+
+  it('holds, captures and reads funds in few statements', async () => {
+    // Captures before the counted ones open the platform's redeemed-credit account, then find it
+    // (once seen committed, it is never looked up again).
+    const other = await studentWithCredit(200);
+    for (const warm of [hold(other, 100), hold(other, 100)]) {
+      await warm.send().expect(200);
+      await capture(warm.reference).expect(200);
+    }
+
+    const student = await studentWithCredit(3000);
+    const first = hold(student, 1000);
+    log.takeRequests();
+    await first.send().expect(200);
+    // BEGIN; the reservation looked for and the accounts locked (the reserved one is missing:
+    // none locked); the reserved account opened and all locked; the ledger transaction with
+    // its postings, the lots taken and the reservation; COMMIT.
+    expect(log.takeRequests()).toHaveLength(5);
+
+    const second = hold(student, 500);
+    await second.send().expect(200);
+    // BEGIN; the reservation looked for and the accounts locked; the writes; COMMIT.
+    const held = log.takeRequests();
+    expect(held).toHaveLength(4);
+    expect(held[1]).toContain('FROM credit_reservations WHERE reference = $1 FOR UPDATE');
+    expect(held[2]).toContain('INSERT INTO credit_reservations');
+
+    // A replay: BEGIN, the reservation found (no account locked), COMMIT.
+    await second.send().expect(200);
+    expect(log.takeRequests()).toHaveLength(3);
+
+    await capture(first.reference).expect(200);
+    // BEGIN; the hold and its reserved accounts locked; the ledger transaction with its
+    // postings and the reservation marked captured; COMMIT.
+    const captured = log.takeRequests();
+    expect(captured).toHaveLength(4);
+    expect(captured[2]).toContain('UPDATE credit_reservations');
+
+    const funds = await request(h.url)
+      .get('/internal/checkout-funds')
+      .set(asBookings())
+      .query({ studentId: student, currency: 'USD' })
+      .expect(200);
+    expect(funds.body).toMatchObject({ creditCents: 1500 });
+    // The two balances in one statement, no transaction.
+    expect(log.takeRequests()).toHaveLength(1);
+    expect((await h.wallet(student)).balances[0]).toMatchObject({
+      availableCents: 1500,
+      reservedCents: 500,
+    });
+    expect((await checkLedgerInvariants(h.dataSource, new Date())).ok).toBe(true);
+  });
+
+  it('applies a booking-confirmed whose hold was captured already in few statements', async () => {
+    const student = await studentWithCredit(1000);
+    const first = hold(student, 400);
+    await first.send().expect(200);
+    await capture(first.reference).expect(200);
+    const event = createEnvelope({
+      type: Topics.BookingConfirmed,
+      version: 1,
+      producer: 'bookings',
+      key: first.bookingId,
+      occurredAt: new Date(),
+      payload: {
+        bookingId: first.bookingId,
+        studentId: student,
+        instructorId: randomUUID(),
+        price: { amountCents: 0, currency: 'USD' },
+        startsAt: '2026-03-02T10:00:00.000Z',
+        endsAt: '2026-03-02T11:00:00.000Z',
+        confirmedAt: new Date().toISOString(),
+      },
+    });
+    // A transaction of the test's own holds the captured row: the run does not wait for it.
+    const blocker = h.dataSource.createQueryRunner();
+    await blocker.connect();
+    await blocker.startTransaction();
+    try {
+      await blocker.query('SELECT 1 FROM credit_reservations WHERE reference = $1 FOR UPDATE', [
+        first.reference,
+      ]);
+      await h.send(event);
+      await eventually(() => h.consumed(event.id));
+    } finally {
+      await blocker.commitTransaction();
+      await blocker.release();
+    }
+    // BEGIN, the message recorded in the inbox, the run's reservations read (a captured one is
+    // not locked: nothing is left to do for it), COMMIT.
+    const run = log.transactionWith('INSERT INTO inbox_messages', event.id);
+    expect(run).toHaveLength(4);
+    expect(run[2]).toContain('credit_reservations');
+  });
+});
