@@ -74,11 +74,11 @@ export class ConfirmQuotedBooking {
     if (now.getTime() >= quote.expiresAt.getTime()) {
       throw new BookingsError('QUOTE_EXPIRED', 'this quote has expired: ask for a new one');
     }
+    const paymentMethodId = CardPayments.methodFor(quote.totalCents, command.paymentMethodId);
     // Checked before anything is held or charged. An account is never deleted, and never stops
     // being a live instructor or verified, so what the read saw still holds at the insert.
     checkLessonTimes(command.draft, quote.createdAt, this.config.MAX_LESSON_MINUTES);
     const { student } = checkDraftAccounts(found.accounts, caller.userId, command.draft);
-    const paymentMethodId = CardPayments.methodFor(quote.totalCents, command.paymentMethodId);
     const reference = reservationReference(quote.id);
     const holds = holdsWalletFunds(quote);
     if (holds) await this.reserve(quote, reference);
@@ -107,7 +107,12 @@ export class ConfirmQuotedBooking {
     }
     let booking: Booking;
     try {
-      booking = await this.dataSource.transaction((tx) => this.book(tx, student, quote, payment));
+      // Without a referral discount to lock and check or a charge attempt to mark booked, the
+      // booking is one statement (with its event), atomic alone: no BEGIN and COMMIT round trips.
+      booking =
+        quote.benefitKind === 'referee_discount' || payment
+          ? await this.dataSource.transaction((tx) => this.book(tx, student, quote, payment))
+          : await this.insert(this.dataSource.manager, quote, undefined);
     } catch (err) {
       // The same quote confirmed concurrently: that booking is the answer and keeps the hold.
       if (isUniqueViolation(err)) {
@@ -160,10 +165,8 @@ export class ConfirmQuotedBooking {
     quote: CheckoutQuote,
     payment: CardPayment | undefined,
   ): Promise<Booking> {
-    const now = this.clock.now();
-    const currency = quote.currency.trim();
     if (quote.benefitKind === 'referee_discount') {
-      const standing = await this.discounts.standing(tx, student, currency, true);
+      const standing = await this.discounts.standing(tx, student, quote.currency.trim(), true);
       if (applicableDiscount(quote.listPriceCents, standing).cents !== quote.benefitCents) {
         throw new BookingsError(
           'QUOTE_NO_LONGER_HOLDS',
@@ -171,6 +174,19 @@ export class ConfirmQuotedBooking {
         );
       }
     }
+    const booking = await this.insert(tx, quote, payment);
+    if (payment) await this.attempts.markBooked(tx, payment.attemptId, payment.paymentIntentId);
+    return booking;
+  }
+
+  /** The booking and booking-confirmed, in one statement. */
+  private async insert(
+    manager: EntityManager,
+    quote: CheckoutQuote,
+    payment: CardPayment | undefined,
+  ): Promise<Booking> {
+    const now = this.clock.now();
+    const currency = quote.currency.trim();
     const booking = Object.assign(new Booking(), {
       id: quote.bookingId,
       studentId: quote.studentId,
@@ -194,7 +210,7 @@ export class ConfirmQuotedBooking {
       paymentFingerprintHash: payment?.fingerprintHash ?? null,
       paymentRefundId: null,
     } satisfies Booking);
-    await insertBookingWithEvent(tx, booking, (firstParam) =>
+    await insertBookingWithEvent(manager, booking, (firstParam) =>
       outboxRow(
         Topics.BookingConfirmed,
         booking.id,
@@ -211,7 +227,6 @@ export class ConfirmQuotedBooking {
         firstParam,
       ),
     );
-    if (payment) await this.attempts.markBooked(tx, payment.attemptId, payment.paymentIntentId);
     return booking;
   }
 }
