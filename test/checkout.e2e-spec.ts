@@ -173,10 +173,10 @@ describe('checkout through the gateway', () => {
       // relay's publish, the capture) runs after the answer, off its path.
       const untilCommit = (statements: string[]) =>
         statements.slice(0, statements.indexOf('COMMIT') + 1);
-      // The quote with whether it was booked already, the charge attempt (committed before
-      // Stripe is called), then BEGIN, accounts, booking, the attempt booked, outbox row (its
-      // key's lock taken in the same statement), COMMIT.
-      expect(untilCommit(bookings.take())).toHaveLength(8);
+      // The quote with whether it was booked already and its two accounts, the charge attempt
+      // (committed before Stripe is called), then BEGIN, the booking with its outbox row (the
+      // event key's lock taken in the same statement), the attempt booked, COMMIT.
+      expect(untilCommit(bookings.take())).toHaveLength(6);
       // The hold: BEGIN, the reservation looked for and the accounts locked (one statement),
       // the ledger transaction with its postings, the lots taken and the reservation (one
       // statement), COMMIT. This is the student's first hold: their reserved account is opened
@@ -186,6 +186,64 @@ describe('checkout through the gateway', () => {
       bookings.restore();
       walletDb.restore();
     }
+  });
+
+  it('confirms a checkout paid wholly by wallet credit in two bookings statements', async () => {
+    const [student, instructor] = [await register('student'), await liveInstructor()];
+    await giveCredit(student, 2000);
+    const draft = lesson(instructor, 1500);
+    const q = (await quote(student, draft).expect(200)).body;
+    expect(q.total.amountCents).toBe(0);
+    const bookings = new StatementCounter(platform.bookings().app.get(DataSource));
+    let booked: { id: string };
+    try {
+      booked = (await book(student, draft, q).expect(201)).body;
+      const statements = bookings.take();
+      // The quote with whether it was booked already and its two accounts; the booking with its
+      // outbox row (the event key's lock taken in the same statement), atomic alone: no BEGIN
+      // or COMMIT. No card: no charge attempt.
+      expect(statements).toHaveLength(2);
+      expect(statements[1]).toMatch(
+        /^WITH booking AS \( INSERT INTO bookings .* INSERT INTO outbox_messages/,
+      );
+    } finally {
+      bookings.restore();
+    }
+    // The event row is the outbox writer's, and the relay publishes it.
+    const admin = new Client({ connectionString: testAdminUrl() });
+    await admin.connect();
+    try {
+      await eventually(async () => {
+        const { rows } = await admin.query(
+          'SELECT topic, key, envelope, published_at FROM bookings.outbox_messages WHERE key = $1',
+          [booked.id],
+        );
+        expect(rows).toHaveLength(1);
+        expect(rows[0]).toMatchObject({
+          topic: Topics.BookingConfirmed,
+          envelope: {
+            type: Topics.BookingConfirmed,
+            version: 1,
+            producer: 'bookings',
+            key: booked.id,
+            payload: {
+              bookingId: booked.id,
+              studentId: student.id,
+              instructorId: instructor.id,
+              price: { amountCents: 0, currency: 'USD' },
+              startsAt: draft.startsAt,
+              endsAt: draft.endsAt,
+            },
+          },
+        });
+        expect(rows[0].published_at).not.toBeNull();
+      });
+    } finally {
+      await admin.end();
+    }
+    await eventually(async () =>
+      expect(await wallet(student)).toMatchObject({ availableCents: 500, reservedCents: 0 }),
+    );
   });
 
   it('quotes $20 credit on an $80 lesson, books exactly that, and gives it back on cancel', async () => {

@@ -8,8 +8,10 @@ import { BookingsError } from '../bookings-error';
 import { platformFeeCents } from '../checkout/choose-benefit';
 import { BookingsConfig } from '../config/bookings.config';
 import { CardPayment, CardPayments } from '../payments/card-payments';
+import { outboxRow } from '../messaging/outbox-row';
 import { ChargeAttempts } from '../payments/charge-attempts';
 import { Booking } from './booking.entity';
+import { insertBookingWithEvent } from './insert-booking';
 import { CreateBookingDto } from './dto/create-booking.dto';
 import { checkLessonDraft } from './lesson-draft';
 
@@ -75,7 +77,7 @@ export class BookingsService {
         now,
         this.config.MAX_LESSON_MINUTES,
       );
-      const created = tx.create(Booking, {
+      const created = Object.assign(new Booking(), {
         id,
         studentId: student.id,
         instructorId: instructor.id,
@@ -97,26 +99,27 @@ export class BookingsService {
         paymentIntentId: payment?.paymentIntentId ?? null,
         paymentFingerprintHash: payment?.fingerprintHash ?? null,
         paymentRefundId: null,
-      });
-      await tx.insert(Booking, created);
+      } satisfies Booking);
+      await insertBookingWithEvent(tx, created, (firstParam) =>
+        outboxRow(
+          Topics.BookingConfirmed,
+          created.id,
+          {
+            bookingId: created.id,
+            studentId: created.studentId,
+            instructorId: created.instructorId,
+            price: { amountCents: created.priceCents, currency: dto.currency },
+            startsAt: startsAt.toISOString(),
+            endsAt: endsAt.toISOString(),
+            confirmedAt: now.toISOString(),
+          },
+          { occurredAt: now },
+          firstParam,
+        ),
+      );
       if (payment) {
         await this.attempts.markBooked(tx, payment.attemptId, payment.paymentIntentId);
       }
-      await this.outbox.add(
-        tx,
-        Topics.BookingConfirmed,
-        created.id,
-        {
-          bookingId: created.id,
-          studentId: created.studentId,
-          instructorId: created.instructorId,
-          price: { amountCents: created.priceCents, currency: dto.currency },
-          startsAt: startsAt.toISOString(),
-          endsAt: endsAt.toISOString(),
-          confirmedAt: now.toISOString(),
-        },
-        { occurredAt: now },
-      );
       return created;
     });
   }

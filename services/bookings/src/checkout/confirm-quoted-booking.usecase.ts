@@ -1,17 +1,21 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Currency, Topics } from '@rewards/contracts';
-import { OutboxRelay, OutboxWriter } from '@rewards/messaging';
+import { OutboxRelay } from '@rewards/messaging';
 import { CallerIdentity, Clock } from '@rewards/service-kit';
 import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
 import { BookingsError } from '../bookings-error';
+import { Account } from '../accounts/account.entity';
 import { Booking } from '../bookings/booking.entity';
-import { checkLessonDraft, LessonDraft } from '../bookings/lesson-draft';
+import { insertBookingWithEvent } from '../bookings/insert-booking';
+import { checkDraftAccounts, checkLessonTimes, LessonDraft } from '../bookings/lesson-draft';
 import { BookingsConfig } from '../config/bookings.config';
 import { CardPayment, CardPayments } from '../payments/card-payments';
+import { outboxRow } from '../messaging/outbox-row';
 import { ChargeAttempts } from '../payments/charge-attempts';
 import { CheckoutQuote, holdsWalletFunds, reservationReference } from './checkout-quote.entity';
 import { applicableDiscount } from './choose-benefit';
 import { quoteSignatureMatches } from './quote-signature';
+import { readQuoteToConfirm } from './quote-rows';
 import { RefereeDiscounts } from './referee-discounts';
 import { FundsShort, WalletClient } from './wallet.client';
 
@@ -41,26 +45,19 @@ export class ConfirmQuotedBooking {
     private readonly wallet: WalletClient,
     private readonly payments: CardPayments,
     private readonly attempts: ChargeAttempts,
-    private readonly outbox: OutboxWriter,
     private readonly relay: OutboxRelay,
     private readonly clock: Clock,
     @Inject(BookingsConfig) private readonly config: BookingsConfig,
   ) {}
 
   async execute(caller: CallerIdentity, command: QuotedBookingCommand): Promise<Booking> {
-    // The quote and whether a booking was made from it (a confirmation repeated), at once.
-    const {
-      entities: [quote],
-      raw: [found],
-    } = await this.dataSource.manager
-      .createQueryBuilder(CheckoutQuote, 'q')
-      .addSelect('EXISTS (SELECT 1 FROM bookings b WHERE b.quote_id = q.id)', 'booked')
-      .where('q.id = :id', { id: command.quoteId })
-      .getRawAndEntities<{ booked: boolean }>();
+    // The quote, whether a booking was made from it (a confirmation repeated) and its accounts.
+    const found = await readQuoteToConfirm(this.dataSource.manager, command.quoteId);
     // Another student's quote is not theirs to see: the same answer as no quote.
-    if (!quote || quote.studentId !== caller.userId) {
+    if (!found || found.quote.studentId !== caller.userId) {
       throw new BookingsError('QUOTE_NOT_FOUND', 'no such quote', 'quoteId');
     }
+    const { quote } = found;
     if (!quoteSignatureMatches(quote, command.quoteSignature, this.config.CHECKOUT_QUOTE_SECRET)) {
       throw new BookingsError(
         'QUOTE_SIGNATURE_INVALID',
@@ -69,7 +66,7 @@ export class ConfirmQuotedBooking {
       );
     }
     assertDraftMatches(quote, command.draft);
-    if (found?.booked) {
+    if (found.booked) {
       const earlier = await this.dataSource.manager.findOneBy(Booking, { quoteId: quote.id });
       if (earlier) return earlier;
     }
@@ -78,6 +75,10 @@ export class ConfirmQuotedBooking {
       throw new BookingsError('QUOTE_EXPIRED', 'this quote has expired: ask for a new one');
     }
     const paymentMethodId = CardPayments.methodFor(quote.totalCents, command.paymentMethodId);
+    // Checked before anything is held or charged. An account is never deleted, and never stops
+    // being a live instructor or verified, so what the read saw still holds at the insert.
+    checkLessonTimes(command.draft, quote.createdAt, this.config.MAX_LESSON_MINUTES);
+    const { student } = checkDraftAccounts(found.accounts, caller.userId, command.draft);
     const reference = reservationReference(quote.id);
     const holds = holdsWalletFunds(quote);
     if (holds) await this.reserve(quote, reference);
@@ -106,9 +107,12 @@ export class ConfirmQuotedBooking {
     }
     let booking: Booking;
     try {
-      booking = await this.dataSource.transaction((tx) =>
-        this.book(tx, caller, quote, command, payment),
-      );
+      // Without a referral discount to lock and check or a charge attempt to mark booked, the
+      // booking is one statement (with its event), atomic alone: no BEGIN and COMMIT round trips.
+      booking =
+        quote.benefitKind === 'referee_discount' || payment
+          ? await this.dataSource.transaction((tx) => this.book(tx, student, quote, payment))
+          : await this.insert(this.dataSource.manager, quote, undefined);
     } catch (err) {
       // The same quote confirmed concurrently: that booking is the answer and keeps the hold.
       if (isUniqueViolation(err)) {
@@ -157,26 +161,12 @@ export class ConfirmQuotedBooking {
 
   private async book(
     tx: EntityManager,
-    caller: CallerIdentity,
+    student: Account,
     quote: CheckoutQuote,
-    command: QuotedBookingCommand,
     payment: CardPayment | undefined,
   ): Promise<Booking> {
-    const now = this.clock.now();
-    const checked = await checkLessonDraft(
-      tx,
-      caller.userId,
-      command.draft,
-      quote.createdAt,
-      this.config.MAX_LESSON_MINUTES,
-    );
     if (quote.benefitKind === 'referee_discount') {
-      const standing = await this.discounts.standing(
-        tx,
-        checked.student,
-        quote.currency.trim(),
-        true,
-      );
+      const standing = await this.discounts.standing(tx, student, quote.currency.trim(), true);
       if (applicableDiscount(quote.listPriceCents, standing).cents !== quote.benefitCents) {
         throw new BookingsError(
           'QUOTE_NO_LONGER_HOLDS',
@@ -184,14 +174,27 @@ export class ConfirmQuotedBooking {
         );
       }
     }
-    const booking = tx.create(Booking, {
+    const booking = await this.insert(tx, quote, payment);
+    if (payment) await this.attempts.markBooked(tx, payment.attemptId, payment.paymentIntentId);
+    return booking;
+  }
+
+  /** The booking and booking-confirmed, in one statement. */
+  private async insert(
+    manager: EntityManager,
+    quote: CheckoutQuote,
+    payment: CardPayment | undefined,
+  ): Promise<Booking> {
+    const now = this.clock.now();
+    const currency = quote.currency.trim();
+    const booking = Object.assign(new Booking(), {
       id: quote.bookingId,
       studentId: quote.studentId,
       instructorId: quote.instructorId,
       startsAt: quote.startsAt,
       endsAt: quote.endsAt,
       priceCents: quote.listPriceCents,
-      currency: quote.currency.trim(),
+      currency,
       status: 'confirmed',
       confirmedAt: now,
       completedAt: null,
@@ -206,23 +209,23 @@ export class ConfirmQuotedBooking {
       paymentIntentId: payment?.paymentIntentId ?? null,
       paymentFingerprintHash: payment?.fingerprintHash ?? null,
       paymentRefundId: null,
-    });
-    await tx.insert(Booking, booking);
-    if (payment) await this.attempts.markBooked(tx, payment.attemptId, payment.paymentIntentId);
-    await this.outbox.add(
-      tx,
-      Topics.BookingConfirmed,
-      booking.id,
-      {
-        bookingId: booking.id,
-        studentId: booking.studentId,
-        instructorId: booking.instructorId,
-        price: { amountCents: quote.totalCents, currency: quote.currency.trim() as Currency },
-        startsAt: booking.startsAt.toISOString(),
-        endsAt: booking.endsAt.toISOString(),
-        confirmedAt: now.toISOString(),
-      },
-      { occurredAt: now },
+    } satisfies Booking);
+    await insertBookingWithEvent(manager, booking, (firstParam) =>
+      outboxRow(
+        Topics.BookingConfirmed,
+        booking.id,
+        {
+          bookingId: booking.id,
+          studentId: booking.studentId,
+          instructorId: booking.instructorId,
+          price: { amountCents: quote.totalCents, currency: currency as Currency },
+          startsAt: booking.startsAt.toISOString(),
+          endsAt: booking.endsAt.toISOString(),
+          confirmedAt: now.toISOString(),
+        },
+        { occurredAt: now },
+        firstParam,
+      ),
     );
     return booking;
   }

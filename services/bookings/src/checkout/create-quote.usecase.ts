@@ -6,6 +6,7 @@ import { checkDraftAccounts, checkLessonTimes, LessonDraft } from '../bookings/l
 import { BookingsConfig } from '../config/bookings.config';
 import { CheckoutQuote } from './checkout-quote.entity';
 import { chooseBenefit, platformFeeCents } from './choose-benefit';
+import { insertQuote } from './quote-rows';
 import { signQuote } from './quote-signature';
 import { RefereeDiscounts } from './referee-discounts';
 import { WalletClient } from './wallet.client';
@@ -63,7 +64,7 @@ export class CreateQuote {
       createdAt: now,
     });
     quote.signature = signQuote(quote, this.config.CHECKOUT_QUOTE_SECRET);
-    await this.dataSource.manager.insert(CheckoutQuote, quote);
+    await insertQuote(this.dataSource.manager, quote);
     return quote;
   }
 }
