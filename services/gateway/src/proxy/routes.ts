@@ -1,4 +1,4 @@
-import type { AccessRule } from '../auth/access.guard';
+import type { AccessRule } from '../auth/access-check';
 import type { RateLimitPolicy } from '../rate-limit/gcra';
 
 export const UPSTREAMS = ['bookings', 'referrals', 'wallet', 'payouts'] as const;
