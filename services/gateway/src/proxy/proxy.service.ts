@@ -23,9 +23,8 @@ import { isInternalPath, UPSTREAMS, type ProxyRoute, type UpstreamName } from '.
 export type UpstreamUrls = Record<UpstreamName, string>;
 
 /**
- * What the proxy reads of a request: Express's request or Fastify's, both with the parsed body
- * (and its exact bytes, rawBody), the route's params and the URL as the client sent it. The
- * stream, the socket and the answer are Node's own under either.
+ * What the proxy reads of Fastify's request: the parsed body (and its exact bytes, rawBody), the
+ * route's params and the URL as the client sent it. The stream and the socket are Node's own.
  */
 export interface ProxiedRequest {
   method: string;

@@ -8,7 +8,7 @@ type ProxyMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 export interface ProxyRoute {
   method: ProxyMethod;
-  /** Express path; the upstream is called on the same path with the params re-encoded. */
+  /** Route path (`:name` params); the upstream is called on the same path, params re-encoded. */
   path: string;
   upstream: UpstreamName;
   access: AccessRule;
