@@ -1,12 +1,14 @@
 // The gateway's own cost (issue 9, point 11): requests/s and latency of a public route through
 // the gateway, against the same route served directly and a bare Fastify hello (fastify-hello.ts,
-// its own process), in one run on one machine; plus what the rate limiter costs per request. Writes bench/results/.
+// its own process), in one run on one machine, with each process's CPU per request in the closed
+// loop; plus what the rate limiter costs per request. Writes bench/results/.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { Agent, request } from 'node:http';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { SystemClock } from '@rewards/service-kit';
+import { cpuMicros } from './proc-stats';
 import { MemoryRateLimiter } from '../services/gateway/src/rate-limit/memory-rate-limiter';
 import { RedisRateLimiter } from '../services/gateway/src/rate-limit/redis-rate-limiter';
 import {
@@ -251,10 +253,23 @@ async function main(): Promise<void> {
     ...(gatewayRedisUrl ? { gatewayRedis: gatewayRedisUrl } : {}),
   };
   for (const [url, child] of processes) await waitFor(url, child);
-  const results: Record<string, { max: LoadResult; atRate: LoadResult }> = {};
+  const results: Record<
+    string,
+    { max: LoadResult; cpuUsPerRequest: number | null; atRate: LoadResult }
+  > = {};
   for (const [name, url] of Object.entries(targets)) {
     for (let i = 0; i < 200; i += 1) await get(url); // warm-up
-    results[name] = { max: await closedLoop(url), atRate: await openLoop(url) };
+    // The process's own CPU per request in the closed loop: steadier than requests/s when
+    // others' work shares the cores (Linux only, else null).
+    const pid = processes.get(url)?.pid;
+    const cpuBefore = pid === undefined ? undefined : cpuMicros(pid);
+    const max = await closedLoop(url);
+    const cpuAfter = pid === undefined ? undefined : cpuMicros(pid);
+    const cpuUsPerRequest =
+      cpuBefore === undefined || cpuAfter === undefined || max.requests === 0
+        ? null
+        : round((cpuAfter - cpuBefore) / max.requests);
+    results[name] = { max, cpuUsPerRequest, atRate: await openLoop(url) };
     console.log(name, JSON.stringify(results[name]));
   }
   const limiter = await limiterCost(redisUrl);

@@ -51,6 +51,15 @@ function treeOf(root: number, all: readonly ProcEntry[]): ProcEntry[] {
 }
 
 /** Resident set size of one process in MiB; undefined once it has exited. */
+/**
+ * CPU a process has used so far (utime + stime), in µs: read before and after a load, divided
+ * by the requests served, it is that process's CPU per request, whoever else shares the cores.
+ */
+export function cpuMicros(pid: number): number | undefined {
+  const stat = readStat(pid);
+  return stat ? (stat.cpuTicks * 1_000_000) / TICKS_PER_SECOND : undefined;
+}
+
 export function rssMiB(pid: number): number | undefined {
   try {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');

@@ -55,12 +55,14 @@ describe(UpstreamClient.name, () => {
     mode = 'ok';
     const c = client();
     sockets.clear();
-    for (let i = 0; i < 5; i += 1) {
+    for (let i = 0; i < 10; i += 1) {
       const answer = await c.send({ method: 'GET', path: '/x', headers: {} });
       expect(answer.status).toBe(200);
       expect(answer.header('content-type')).toBe('application/json');
     }
-    expect(sockets.size).toBe(1);
+    // The pool frees a connection a microtask after its answer, so calls made back to back may
+    // alternate between two; never one per call.
+    expect(sockets.size).toBeLessThanOrEqual(2);
     c.close();
   });
 
@@ -111,7 +113,8 @@ describe(UpstreamClient.name, () => {
     c.close();
     expect(failure).toBeInstanceOf(UpstreamCallError);
     expect((failure as UpstreamCallError).reason).toBe('unreachable');
-    expect((failure as UpstreamCallError).causeCode).toBe('ECONNRESET');
+    // undici's name for a connection closed under the call.
+    expect((failure as UpstreamCallError).causeCode).toBe('UND_ERR_SOCKET');
     expect(requests).toBe(1);
   });
 });

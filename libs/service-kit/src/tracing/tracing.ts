@@ -37,6 +37,13 @@ export function activeTracing(): RunningTracing | undefined {
   return active;
 }
 
+let instrumented = false;
+
+/** Whether calls to other services get a CLIENT span: when tracing instruments calls at all. */
+export function tracesServiceCalls(): boolean {
+  return active !== undefined && instrumented;
+}
+
 export function startTracing(options: TracingOptions): RunningTracing {
   const exporter = new OtlpJsonTraceExporter(options.endpoint);
   const processor = new BatchSpanProcessor(exporter, { scheduledDelayMillis: 1000 });
@@ -46,14 +53,15 @@ export function startTracing(options: TracingOptions): RunningTracing {
     instrumentations: options.autoInstrument
       ? [
           // Server spans come from traceRequests (route templates as names), and calls between
-          // services carry its traceparent explicitly (fetch); this adds Stripe's calls (node
-          // http) and the queries under each span.
+          // services from UpstreamClient (client-span.ts: undici is not instrumented); this adds
+          // Stripe's calls (node http) and the queries under each span.
           new HttpInstrumentation({ disableIncomingRequestInstrumentation: true }),
           new PgInstrumentation({ enhancedDatabaseReporting: false }),
         ]
       : [],
   });
   sdk.start();
+  instrumented = options.autoInstrument;
   active = {
     flush: () => processor.forceFlush(),
     shutdown: async () => {

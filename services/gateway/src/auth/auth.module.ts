@@ -2,7 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { Clock, SystemClock } from '@rewards/service-kit';
 import type { GatewayConfig } from '../config/gateway.config';
 import type { TokenKeys, TokenPolicy } from './access-token';
-import { AccessGuard } from './access.guard';
+import { AccessCheck } from './access-check';
 import { JwksKeys } from './jwks-keys';
 import { DEV_TOKENS_MINT_ADMIN, DevTokenController } from './dev-token.controller';
 import { TokenService } from './token.service';
@@ -36,7 +36,7 @@ const JWKS_TIMEOUT_MS = 3000;
 
 @Module({})
 export class AuthModule {
-  /** Global so that any controller can use AccessGuard. */
+  /** Global so that any module can use AccessCheck. */
   static forRoot(config: GatewayConfig): DynamicModule {
     return {
       module: AuthModule,
@@ -51,10 +51,10 @@ export class AuthModule {
           useFactory: (clock: Clock) =>
             new TokenService(tokenKeys(config), tokenPolicy(config), clock),
         },
-        AccessGuard,
+        AccessCheck,
         { provide: DEV_TOKENS_MINT_ADMIN, useValue: config.AUTH_DEV_TOKENS_ADMIN },
       ],
-      exports: [TokenService, AccessGuard],
+      exports: [TokenService, AccessCheck],
     };
   }
 }

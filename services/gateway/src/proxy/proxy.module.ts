@@ -9,17 +9,17 @@ import { SystemClock } from '@rewards/service-kit';
 import type { GatewayConfig } from '../config/gateway.config';
 import { RateLimiter } from '../rate-limit/gcra';
 import { MemoryRateLimiter } from '../rate-limit/memory-rate-limiter';
+import { RedisRateLimiter } from '../rate-limit/redis-rate-limiter';
 import {
   RATE_LIMIT_DEFAULTS,
-  RateLimitGuard,
+  RouteRateLimit,
   type RateLimitDefaults,
-} from '../rate-limit/rate-limit.guard';
-import { RedisRateLimiter } from '../rate-limit/redis-rate-limiter';
-import { createProxyController } from './proxy.controller';
+} from '../rate-limit/route-rate-limit';
+import { PROXY_ROUTE_TABLE, ProxyRoutes } from './proxy-routes';
 import { ProxyService, upstreamClients, type UpstreamClients } from './proxy.service';
+import { GATEWAY_ROUTES, type ProxyRoute } from './routes';
 
 const UPSTREAM_CLIENTS = Symbol('UPSTREAM_CLIENTS');
-import { GATEWAY_ROUTES, type ProxyRoute } from './routes';
 
 const REDIS_READY_TIMEOUT_MS = 3000;
 
@@ -49,8 +49,9 @@ export class ProxyModule implements OnApplicationBootstrap, OnApplicationShutdow
   ): DynamicModule {
     return {
       module: ProxyModule,
-      controllers: [createProxyController(routes)],
       providers: [
+        { provide: PROXY_ROUTE_TABLE, useValue: routes },
+        ProxyRoutes,
         { provide: UPSTREAM_CLIENTS, useFactory: () => upstreamClients(config) },
         {
           provide: ProxyService,
@@ -60,7 +61,7 @@ export class ProxyModule implements OnApplicationBootstrap, OnApplicationShutdow
         },
         { provide: RateLimiter, useFactory: () => rateLimiter(config) },
         { provide: RATE_LIMIT_DEFAULTS, useValue: rateLimitDefaults(config) },
-        RateLimitGuard,
+        RouteRateLimit,
       ],
     };
   }

@@ -10,12 +10,11 @@ import {
   requestIdOf,
   InternalTokenSigner,
   rawRequest,
-  rawResponse,
+  type CallerIdentity,
   type UpstreamAnswer,
 } from '@rewards/service-kit';
-import type { IncomingHttpHeaders } from 'node:http';
+import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
-import { verifiedCaller } from '../auth/access.guard';
 import { describeError } from '../http/describe-error';
 import { clientIp } from '../rate-limit/client-ip';
 import type { GatewayConfig } from '../config/gateway.config';
@@ -24,9 +23,8 @@ import { isInternalPath, UPSTREAMS, type ProxyRoute, type UpstreamName } from '.
 export type UpstreamUrls = Record<UpstreamName, string>;
 
 /**
- * What the proxy reads of a request: Express's request or Fastify's, both with the parsed body
- * (and its exact bytes, rawBody), the route's params and the URL as the client sent it. The
- * stream, the socket and the answer are Node's own under either.
+ * What the proxy reads of Fastify's request: the parsed body (and its exact bytes, rawBody), the
+ * route's params and the URL as the client sent it. The stream and the socket are Node's own.
  */
 export interface ProxiedRequest {
   method: string;
@@ -166,7 +164,13 @@ export class ProxyService {
     this.signer = new InternalTokenSigner(internalAuthKey);
   }
 
-  async forward(route: ProxyRoute, req: ProxiedRequest, reply: object): Promise<void> {
+  /** `caller`: who the access check verified; undefined on public routes. */
+  async forward(
+    route: ProxyRoute,
+    req: ProxiedRequest,
+    res: ServerResponse,
+    caller: CallerIdentity | undefined,
+  ): Promise<void> {
     const path = this.targetPath(route, req);
     const body = route.body === 'raw' ? await rawBody(req) : forwardedBody(req);
     const requestId = requestIdOf(req);
@@ -190,7 +194,6 @@ export class ProxyService {
     if (traceparent !== undefined && TRACEPARENT.test(traceparent)) {
       headers.traceparent = traceparent;
     }
-    const caller = verifiedCaller(req);
     if (!caller && route.access !== 'public') {
       throw new Error(`${route.method} ${route.path} reached the proxy without a verified caller`);
     }
@@ -232,7 +235,6 @@ export class ProxyService {
 
     // Node's own response, written as it came: a framework's send would add an ETag, answer
     // 304s or guess a content-type.
-    const res = rawResponse(reply);
     res.statusCode = status;
     if (answerType !== null) res.setHeader('content-type', answerType);
     // A 503 (database down) or 429 tells the client when to come back.

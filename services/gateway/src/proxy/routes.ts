@@ -1,4 +1,4 @@
-import type { AccessRule } from '../auth/access.guard';
+import type { AccessRule } from '../auth/access-check';
 import type { RateLimitPolicy } from '../rate-limit/gcra';
 
 export const UPSTREAMS = ['bookings', 'referrals', 'wallet', 'payouts'] as const;
@@ -8,7 +8,7 @@ type ProxyMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 export interface ProxyRoute {
   method: ProxyMethod;
-  /** Express path; the upstream is called on the same path with the params re-encoded. */
+  /** Route path (`:name` params); the upstream is called on the same path, params re-encoded. */
   path: string;
   upstream: UpstreamName;
   access: AccessRule;

@@ -11,7 +11,7 @@ import {
   type FakeUpstream,
   type ReceivedRequest,
 } from '../../test/gateway-test-app';
-import { createProxyController } from './proxy.controller';
+import { ProxyRoutes, proxyRouteOptions, type ProxySteps } from './proxy-routes';
 import { GATEWAY_ROUTES, UPSTREAMS, type UpstreamName } from './routes';
 
 const STUDENT = '6f1c2d3e-4b5a-4c6d-8e7f-9a0b1c2d3e4f';
@@ -32,7 +32,7 @@ function vouchedFor(forwarded: ReceivedRequest, audience: string) {
   return claims.usr;
 }
 
-describe(createProxyController.name, () => {
+describe(ProxyRoutes.name, () => {
   const upstreams = {} as Record<UpstreamName, FakeUpstream>;
   let app: INestApplication;
   const http = () => request(app.getHttpServer());
@@ -461,9 +461,10 @@ describe(createProxyController.name, () => {
 
   it('refuses a route table that would expose /internal', () => {
     expect(() =>
-      createProxyController([
-        { method: 'GET', path: '/Internal/x', upstream: 'wallet', access: 'public' },
-      ]),
+      proxyRouteOptions(
+        [{ method: 'GET', path: '/Internal/x', upstream: 'wallet', access: 'public' }],
+        {} as ProxySteps,
+      ),
     ).toThrow(/never exposed/);
   });
 });

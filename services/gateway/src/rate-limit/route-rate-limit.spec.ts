@@ -7,12 +7,12 @@ import {
   tokenFor,
   type FakeUpstream,
 } from '../../test/gateway-test-app';
-import { RateLimitGuard } from './rate-limit.guard';
+import { RouteRateLimit } from './route-rate-limit';
 
 const ALICE = '6f1c2d3e-4b5a-4c6d-8e7f-9a0b1c2d3e4f';
 const BOB = '0b6f5a8e-2f4c-4a1e-9c3d-7e8f9a0b1c2d';
 
-describe(RateLimitGuard.name, () => {
+describe(RouteRateLimit.name, () => {
   let upstream: FakeUpstream;
   let app: INestApplication;
   const http = () => request(app.getHttpServer());
