@@ -166,6 +166,17 @@ export class DataServiceConfig extends BaseServiceConfig {
   @Matches(/^[a-z][a-z0-9_]*$/)
   DATABASE_SCHEMA?: string = undefined;
 
+  /**
+   * Repeated parameterized statements prepared once per connection, at most this many per
+   * connection; 0 turns it off (behind a transaction-pooling proxy such as PgBouncer in
+   * transaction mode, where a session's prepared statements do not follow it).
+   */
+  @toInt()
+  @IsInt()
+  @Min(0)
+  @Max(10_000)
+  DATABASE_STATEMENT_CACHE_SIZE: number = 200;
+
   @Matches(/^[^,\s]+(,[^,\s]+)*$/, { message: 'KAFKA_BROKERS must be host:port[,host:port...]' })
   KAFKA_BROKERS!: string;
 

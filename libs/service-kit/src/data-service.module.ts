@@ -6,6 +6,7 @@ import { DataSource } from 'typeorm';
 import { InternalIdentityGuard } from './caller';
 import { Clock, SystemClock } from './clock';
 import { DataServiceConfig } from './config';
+import { withStatementCache } from './database';
 import { HealthModule } from './health';
 import { JobScheduler } from './jobs/job-scheduler';
 import { kafkaSecurity } from './kafka-security';
@@ -35,7 +36,11 @@ export class DataServiceModule {
       imports: [
         TypeOrmModule.forRootAsync({
           useFactory: () => ({}),
-          dataSourceFactory: async () => options.dataSource().initialize(),
+          dataSourceFactory: async () =>
+            withStatementCache(
+              options.dataSource(),
+              config.DATABASE_STATEMENT_CACHE_SIZE,
+            ).initialize(),
         }),
         MetricsModule,
         MessagingModule.forRootAsync({
