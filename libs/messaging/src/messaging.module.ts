@@ -18,7 +18,7 @@ import { KafkaJsMessageBus, KafkaSecurity } from './kafkajs-message-bus';
 import { CoalesceBounds, MessageBus } from './message-bus';
 import { MessagingObserver } from './messaging-observer';
 import { MessagingRetention } from './messaging-retention';
-import { OutboxRelay } from './outbox-relay';
+import { kickAfterOutboxCommit, OutboxRelay } from './outbox-relay';
 import { OutboxWriter } from './outbox';
 
 export interface MessagingOptions {
@@ -129,26 +129,35 @@ export class MessagingModule {
         },
         {
           provide: OutboxRelay,
-          inject: [DataSource, MESSAGE_BUS, MESSAGING_OPTIONS],
-          useFactory: (ds: DataSource, bus: MessageBus, o: MessagingOptions) =>
-            new OutboxRelay(
+          inject: [DataSource, MESSAGE_BUS, MESSAGING_OPTIONS, OutboxWriter],
+          useFactory: (
+            ds: DataSource,
+            bus: MessageBus,
+            o: MessagingOptions,
+            outbox: OutboxWriter,
+          ) =>
+            withCommitKicks(
               ds,
-              bus,
-              `${o.producer}:outbox`,
-              new BrokerWatch(
+              outbox,
+              new OutboxRelay(
+                ds,
                 bus,
-                (message, extra) => log('warn', message, extra),
-                TOPIC_CONSUMERS,
+                `${o.producer}:outbox`,
+                new BrokerWatch(
+                  bus,
+                  (message, extra) => log('warn', message, extra),
+                  TOPIC_CONSUMERS,
+                ),
+                {
+                  pollIntervalMs: o.outboxPollIntervalMs,
+                  batchSize: 200,
+                  brokerCheckIntervalMs: o.brokerCheckIntervalMs,
+                  onError: (err) =>
+                    logger.error({ message: 'outbox relay failed', err: String(err) }),
+                  onPublished: (envelopes, replay) => o.observer?.published(envelopes, replay),
+                  service: o.producer,
+                },
               ),
-              {
-                pollIntervalMs: o.outboxPollIntervalMs,
-                batchSize: 200,
-                brokerCheckIntervalMs: o.brokerCheckIntervalMs,
-                onError: (err) =>
-                  logger.error({ message: 'outbox relay failed', err: String(err) }),
-                onPublished: (envelopes, replay) => o.observer?.published(envelopes, replay),
-                service: o.producer,
-              },
             ),
         },
         {
@@ -217,4 +226,9 @@ export class MessagingModule {
       exports: [MESSAGE_BUS, OutboxWriter, OutboxRelay, InboxConsumer, InboxTransport, DeadLetters],
     };
   }
+}
+
+function withCommitKicks(ds: DataSource, outbox: OutboxWriter, relay: OutboxRelay): OutboxRelay {
+  kickAfterOutboxCommit(ds, outbox, relay);
+  return relay;
 }

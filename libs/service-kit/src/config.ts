@@ -212,10 +212,14 @@ export class DataServiceConfig extends BaseServiceConfig {
   @IsNotEmpty({ message: 'KAFKA_SASL_PASSWORD is required with KAFKA_SASL_MECHANISM' })
   KAFKA_SASL_PASSWORD?: string = undefined;
 
+  /**
+   * How often an idle relay looks for unpublished events (one statement). Every commit that
+   * wrote to the outbox kicks it at once; the poll only catches what a kick missed.
+   */
   @toInt()
   @IsInt()
   @Min(10)
-  OUTBOX_POLL_INTERVAL_MS: number = 250;
+  OUTBOX_POLL_INTERVAL_MS: number = 1000;
 
   @toInt()
   @IsInt()
