@@ -41,6 +41,8 @@ export interface MessagingOptions {
   consumerRetryMaxMs: number;
   consumerConcurrency: number;
   consumerMaxBytesPerPartition: number;
+  /** How long an idle fetch waits for data (see KafkaJsBusOptions.fetchMaxWaitMs). */
+  consumerFetchMaxWaitMs?: number;
   /** Bounds of a batch coalesced from a lagging partition's fetches; unset, never coalesced. */
   consumerCoalesce?: CoalesceBounds;
   /** Bounds the final outbox drain on shutdown. */
@@ -116,6 +118,7 @@ export class MessagingModule {
               brokers: o.brokers,
               clientId: o.clientId,
               security: o.security,
+              fetchMaxWaitMs: o.consumerFetchMaxWaitMs,
               onLag: (topic, partition, lag) => o.observer?.consumerLag(topic, partition, lag),
               onAssigned: (_group, assignment) => o.observer?.consumerAssigned(assignment),
               onRestart: (group, restartedBy) => o.observer?.consumerRestarted(group, restartedBy),

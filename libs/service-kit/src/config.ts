@@ -244,6 +244,17 @@ export class DataServiceConfig extends BaseServiceConfig {
   @Max(64)
   CONSUMER_CONCURRENCY: number = 3;
 
+  /**
+   * How long an idle consumer's fetch waits for data. Kafka answers as soon as data arrives, so
+   * a long wait costs no latency there and spares an idle service most of its fetches; the
+   * embedded mock answers only at the deadline, so the local platform and tests set 200.
+   */
+  @toInt()
+  @IsInt()
+  @Min(10)
+  @Max(30_000)
+  KAFKA_FETCH_MAX_WAIT_MS: number = 1000;
+
   /** Bounds one fetch per partition. */
   @toInt()
   @IsInt()

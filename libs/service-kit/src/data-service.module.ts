@@ -61,6 +61,7 @@ export class DataServiceModule {
             consumerRetryMaxMs: config.CONSUMER_RETRY_MAX_MS,
             consumerConcurrency: config.CONSUMER_CONCURRENCY,
             consumerMaxBytesPerPartition: config.CONSUMER_MAX_BYTES_PER_PARTITION,
+            consumerFetchMaxWaitMs: config.KAFKA_FETCH_MAX_WAIT_MS,
             consumerCoalesce: {
               maxMessages: config.CONSUMER_COALESCE_MAX_MESSAGES,
               maxBytes: config.CONSUMER_COALESCE_MAX_BYTES,
