@@ -3,19 +3,14 @@ import { Client, ClientConfig } from 'pg';
 
 /**
  * SQLSTATE 0A000 with this message: a named statement's result columns changed under it (a
- * migration added a column to a `SELECT *` table). Running it again, re-prepared, succeeds.
+ * migration added a column to a `SELECT *` table). Run again, re-prepared, it succeeds.
  */
-export const CACHED_PLAN_CHANGED = {
-  code: '0A000',
-  message: /cached plan must not change result type/,
-};
-
-export function isCachedPlanChanged(err: unknown): boolean {
+function isCachedPlanChanged(err: unknown): boolean {
   const { code, message } = (err ?? {}) as { code?: unknown; message?: unknown };
   return (
-    code === CACHED_PLAN_CHANGED.code &&
+    code === '0A000' &&
     typeof message === 'string' &&
-    CACHED_PLAN_CHANGED.message.test(message)
+    /cached plan must not change result type/.test(message)
   );
 }
 
