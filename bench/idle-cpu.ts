@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Client } from 'pg';
 import { startBenchPlatform } from './bench-platform';
 import { sleep } from './bench-http';
-import { CpuMeter, ProcessTree } from './proc-stats';
+import { CpuMeter, ProcessTree, syscalls } from './proc-stats';
 import { findRepoRoot } from './bench-report';
 import { resetStatementStats } from './statement-stats';
 
@@ -61,18 +61,31 @@ async function main(): Promise<void> {
       trees[name] = { pid: proc.pid, descendants: true };
     }
     await resetStatementStats(platform.adminUrl);
+    const callsBefore = new Map([...platform.services].map(([n, p]) => [n, syscalls(p.pid)]));
     const meter = new CpuMeter(trees);
     say(`measuring ${seconds} s of idle`);
     signalProfiled();
     await sleep(seconds * 1000);
     const cpu = meter.sample();
     signalProfiled();
+    // Socket reads and writes: each is a wake-up (a fetch, a statement, a heartbeat).
+    const syscallsPerSecond: Record<string, number> = {};
+    for (const [name, proc] of platform.services) {
+      const [before, after] = [callsBefore.get(name), syscalls(proc.pid)];
+      if (!before || !after) continue;
+      const calls = after.reads - before.reads + after.writes - before.writes;
+      syscallsPerSecond[name] = Math.round((calls / seconds) * 10) / 10;
+    }
     const statements = await statementsByRole(platform.adminUrl);
     const perSecond = Object.fromEntries(
       Object.entries(statements).map(([role, n]) => [role, Math.round((n / seconds) * 10) / 10]),
     );
     console.log(
-      JSON.stringify({ seconds, cpuPercentOfCore: cpu, statementsPerSecond: perSecond }, null, 2),
+      JSON.stringify(
+        { seconds, cpuPercentOfCore: cpu, syscallsPerSecond, statementsPerSecond: perSecond },
+        null,
+        2,
+      ),
     );
   } finally {
     await platform.stop();
