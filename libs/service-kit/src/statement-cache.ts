@@ -25,8 +25,8 @@ interface ParsedStatements {
  * Names a statement's text on one connection. A text is sent unnamed the first time (most run
  * once: migrations, an IN list of a new length), named from its second time on, so the server
  * parses and plans it once per connection instead of on every call. At most `max` names per
- * connection, and twice as many texts remembered as seen once: varying texts cannot grow the server's
- * or this process's memory.
+ * connection, and twice as many texts remembered as seen once: varying texts cannot grow the
+ * server's memory or this process's.
  */
 export class StatementNames {
   private readonly named = new Map<string, string>();
