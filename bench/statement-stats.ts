@@ -16,6 +16,8 @@ export interface StatementCost {
 
 export interface StatementStats {
   calls: number;
+  /** How many times a statement was planned: a prepared statement's generic plan is reused. */
+  plans: number;
   planMs: number;
   execMs: number;
   top: StatementCost[];
@@ -41,6 +43,7 @@ export async function resetStatementStats(adminUrl: string): Promise<void> {
 interface Row {
   query: string;
   calls: string;
+  plans: string;
   total_plan_time: number;
   total_exec_time: number;
 }
@@ -48,7 +51,7 @@ interface Row {
 export async function readStatementStats(adminUrl: string, limit = 25): Promise<StatementStats> {
   const rows = await withAdmin(adminUrl, async (client) => {
     const result = await client.query<Row>(
-      `SELECT query, calls, total_plan_time, total_exec_time FROM pg_stat_statements
+      `SELECT query, calls, plans, total_plan_time, total_exec_time FROM pg_stat_statements
         WHERE query NOT LIKE '%pg_stat_statements%'
         ORDER BY total_plan_time + total_exec_time DESC`,
     );
@@ -59,6 +62,7 @@ export async function readStatementStats(adminUrl: string, limit = 25): Promise<
   const round = (n: number) => Math.round(n * 10) / 10;
   return {
     calls: rows.reduce((sum, r) => sum + Number(r.calls), 0),
+    plans: rows.reduce((sum, r) => sum + Number(r.plans), 0),
     planMs: round(planMs),
     execMs: round(execMs),
     top: rows.slice(0, limit).map((r) => {

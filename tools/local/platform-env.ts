@@ -221,6 +221,8 @@ export function buildServiceEnv(
     env.DATABASE_URL = settings.databaseUrls[service];
     env.DATABASE_SCHEMA = service;
     env.KAFKA_BROKERS = settings.kafkaBrokers;
+    // The embedded mock answers an idle fetch only at its deadline: that is each hop's latency.
+    env.KAFKA_FETCH_MAX_WAIT_MS = base.KAFKA_FETCH_MAX_WAIT_MS ?? '200';
   }
   switch (service) {
     case 'gateway':

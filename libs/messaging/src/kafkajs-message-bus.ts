@@ -9,6 +9,7 @@ import {
   SubscribeOptions,
   Subscription,
 } from './message-bus';
+import { stopIdleRequestQueueLoop } from './kafkajs-idle-loop';
 import { BusLog, SupervisedConsumer } from './supervised-consumer';
 
 /** How the client authenticates to the brokers; plaintext and anonymous when absent. */
@@ -50,6 +51,7 @@ export class KafkaJsMessageBus implements MessageBus {
   private readonly consumers = new Set<SupervisedConsumer>();
 
   constructor(private readonly options: KafkaJsBusOptions) {
+    stopIdleRequestQueueLoop();
     const log = options.log;
     this.kafka = new Kafka({
       clientId: options.clientId,

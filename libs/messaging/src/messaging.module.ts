@@ -18,7 +18,7 @@ import { KafkaJsMessageBus, KafkaSecurity } from './kafkajs-message-bus';
 import { CoalesceBounds, MessageBus } from './message-bus';
 import { MessagingObserver } from './messaging-observer';
 import { MessagingRetention } from './messaging-retention';
-import { OutboxRelay } from './outbox-relay';
+import { kickAfterOutboxCommit, OutboxRelay } from './outbox-relay';
 import { OutboxWriter } from './outbox';
 
 export interface MessagingOptions {
@@ -41,6 +41,8 @@ export interface MessagingOptions {
   consumerRetryMaxMs: number;
   consumerConcurrency: number;
   consumerMaxBytesPerPartition: number;
+  /** How long an idle fetch waits for data (see KafkaJsBusOptions.fetchMaxWaitMs). */
+  consumerFetchMaxWaitMs?: number;
   /** Bounds of a batch coalesced from a lagging partition's fetches; unset, never coalesced. */
   consumerCoalesce?: CoalesceBounds;
   /** Bounds the final outbox drain on shutdown. */
@@ -116,6 +118,7 @@ export class MessagingModule {
               brokers: o.brokers,
               clientId: o.clientId,
               security: o.security,
+              fetchMaxWaitMs: o.consumerFetchMaxWaitMs,
               onLag: (topic, partition, lag) => o.observer?.consumerLag(topic, partition, lag),
               onAssigned: (_group, assignment) => o.observer?.consumerAssigned(assignment),
               onRestart: (group, restartedBy) => o.observer?.consumerRestarted(group, restartedBy),
@@ -129,26 +132,35 @@ export class MessagingModule {
         },
         {
           provide: OutboxRelay,
-          inject: [DataSource, MESSAGE_BUS, MESSAGING_OPTIONS],
-          useFactory: (ds: DataSource, bus: MessageBus, o: MessagingOptions) =>
-            new OutboxRelay(
+          inject: [DataSource, MESSAGE_BUS, MESSAGING_OPTIONS, OutboxWriter],
+          useFactory: (
+            ds: DataSource,
+            bus: MessageBus,
+            o: MessagingOptions,
+            outbox: OutboxWriter,
+          ) =>
+            withCommitKicks(
               ds,
-              bus,
-              `${o.producer}:outbox`,
-              new BrokerWatch(
+              outbox,
+              new OutboxRelay(
+                ds,
                 bus,
-                (message, extra) => log('warn', message, extra),
-                TOPIC_CONSUMERS,
+                `${o.producer}:outbox`,
+                new BrokerWatch(
+                  bus,
+                  (message, extra) => log('warn', message, extra),
+                  TOPIC_CONSUMERS,
+                ),
+                {
+                  pollIntervalMs: o.outboxPollIntervalMs,
+                  batchSize: 200,
+                  brokerCheckIntervalMs: o.brokerCheckIntervalMs,
+                  onError: (err) =>
+                    logger.error({ message: 'outbox relay failed', err: String(err) }),
+                  onPublished: (envelopes, replay) => o.observer?.published(envelopes, replay),
+                  service: o.producer,
+                },
               ),
-              {
-                pollIntervalMs: o.outboxPollIntervalMs,
-                batchSize: 200,
-                brokerCheckIntervalMs: o.brokerCheckIntervalMs,
-                onError: (err) =>
-                  logger.error({ message: 'outbox relay failed', err: String(err) }),
-                onPublished: (envelopes, replay) => o.observer?.published(envelopes, replay),
-                service: o.producer,
-              },
             ),
         },
         {
@@ -217,4 +229,9 @@ export class MessagingModule {
       exports: [MESSAGE_BUS, OutboxWriter, OutboxRelay, InboxConsumer, InboxTransport, DeadLetters],
     };
   }
+}
+
+function withCommitKicks(ds: DataSource, outbox: OutboxWriter, relay: OutboxRelay): OutboxRelay {
+  kickAfterOutboxCommit(ds, outbox, relay);
+  return relay;
 }

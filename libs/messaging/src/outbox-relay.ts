@@ -1,13 +1,23 @@
 import { AsyncResource } from 'node:async_hooks';
 import type { EventEnvelope } from '@rewards/contracts';
-import { DataSource, EntityManager } from 'typeorm';
+import {
+  DataSource,
+  EntityManager,
+  EntitySubscriberInterface,
+  TransactionCommitEvent,
+} from 'typeorm';
 import { BrokerWatch } from './broker-watch';
 import { MessageBus } from './message-bus';
+import { OutboxWriter } from './outbox';
 import { startPublishSpan } from './message-tracing';
 import { ensureSchemaLockRow, tryTakeSchemaLock } from './schema-lock';
 
 export interface OutboxRelayOptions {
-  /** Poll interval while the outbox is empty. */
+  /**
+   * Poll interval while the outbox is empty. Writers kick the relay after their commit
+   * (kickAfterOutboxCommit), so the poll only catches what a kick missed: another replica's
+   * rows, a kick while the broker was away.
+   */
   pollIntervalMs: number;
   batchSize: number;
   /** How often the broker is checked for lost messages (also before publishing after a gap). */
@@ -55,6 +65,8 @@ export class OutboxRelay {
   private running = false;
   private draining?: Promise<number>;
   private kicked = false;
+  /** The next timer is a kick's, not a poll's: rows are waiting, no need to look first. */
+  private kickDue = false;
   private lastBrokerCheck = 0;
   /** Consecutive failed drains: the poll backs off while the broker or database is away. */
   private failures = 0;
@@ -91,6 +103,7 @@ export class OutboxRelay {
       this.kicked = true;
       return;
     }
+    this.kickDue = true;
     this.schedule(0);
   }
 
@@ -100,23 +113,34 @@ export class OutboxRelay {
   }
 
   private onTimer(): void {
-    this.draining = this.drain();
+    const polled = !this.kickDue;
+    this.kickDue = false;
+    this.draining = this.drain({ lookFirst: polled });
     void this.draining.then(() => {
       this.draining = undefined;
       if (!this.running) return;
       const again = this.kicked;
       this.kicked = false;
+      this.kickDue = again;
       const backoff = Math.min(this.options.pollIntervalMs * 2 ** this.failures, MAX_BACKOFF_MS);
       this.schedule(this.failures > 0 ? backoff : again ? 0 : this.options.pollIntervalMs);
     });
   }
 
-  /** Publishes until the outbox is empty; returns how many messages were sent. */
-  async drain(): Promise<number> {
+  /**
+   * Publishes until the outbox is empty; returns how many messages were sent. `lookFirst`: an
+   * idle poll asks in one statement whether anything waits before it takes the lock in a
+   * transaction (four statements).
+   */
+  async drain(options: { lookFirst?: boolean } = {}): Promise<number> {
     let total = 0;
     try {
-      if (Date.now() - this.lastBrokerCheck >= this.options.brokerCheckIntervalMs) {
+      const checkDue = Date.now() - this.lastBrokerCheck >= this.options.brokerCheckIntervalMs;
+      if (checkDue) {
         await this.checkBroker();
+      } else if (options.lookFirst && !(await this.hasWork())) {
+        this.failures = 0;
+        return 0;
       }
       for (;;) {
         const { sent, more } = await this.publishBatch();
@@ -138,6 +162,14 @@ export class OutboxRelay {
       await this.watch.check(tx);
       this.lastBrokerCheck = Date.now();
     });
+  }
+
+  private async hasWork(): Promise<boolean> {
+    const [{ work }] = await this.dataSource.query<Array<{ work: boolean }>>(
+      `SELECT EXISTS (SELECT 1 FROM outbox_messages WHERE published_at IS NULL)
+           OR EXISTS (SELECT 1 FROM outbox_replays) AS work`,
+    );
+    return work;
   }
 
   private async publishBatch(): Promise<Batch> {
@@ -234,4 +266,21 @@ export class OutboxRelay {
       return locked ? work(tx) : undefined;
     });
   }
+}
+
+/**
+ * Kicks the relay after every commit of a transaction that wrote to the outbox, whichever code
+ * ran it, so events leave at once without each use case remembering to kick.
+ */
+export function kickAfterOutboxCommit(
+  dataSource: DataSource,
+  outbox: OutboxWriter,
+  relay: OutboxRelay,
+): void {
+  const subscriber: EntitySubscriberInterface = {
+    afterTransactionCommit: (event: TransactionCommitEvent) => {
+      if (outbox.wroteIn(event.manager)) relay.kick();
+    },
+  };
+  dataSource.subscribers.push(subscriber);
 }

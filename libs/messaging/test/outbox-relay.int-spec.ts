@@ -7,6 +7,7 @@ import { RunningKafkaMock, startKafkaMock } from '../../../tools/local/infra';
 import {
   BrokerWatch,
   KafkaJsMessageBus,
+  kickAfterOutboxCommit,
   MessagingRetention,
   OutboxRelay,
   OutboxWriter,
@@ -173,6 +174,51 @@ describe(OutboxRelay.name, () => {
       [[old.id, young.id]],
     );
     expect(left.map((r) => r.id)).toEqual([young.id]);
+  });
+
+  it('publishes what a commit wrote without waiting for a poll, and what no kick announced at the next poll', async () => {
+    const mock = await startKafkaMock({ topics: allTopicsWithDeadLetters(), partitions: 1 });
+    const bus = new KafkaJsMessageBus({ brokers: [mock.brokers], clientId: 'relay-int' });
+    const relayPolling = (pollIntervalMs: number) =>
+      new OutboxRelay(dataSource, bus, `relay-kick-${schema}`, new BrokerWatch(bus, quiet), {
+        pollIntervalMs,
+        batchSize: 50,
+        brokerCheckIntervalMs: 600_000,
+        onError: quiet,
+      });
+    const published = async (id: string) => {
+      const [row] = await dataSource.query<Array<{ published: boolean }>>(
+        'SELECT published_at IS NOT NULL AS published FROM outbox_messages WHERE id = $1',
+        [id],
+      );
+      expect(row.published).toBe(true);
+    };
+    // Polls only at start within this test: a publish must come from the commit's kick.
+    const kicked = relayPolling(600_000);
+    kickAfterOutboxCommit(dataSource, writer, kicked);
+    const polling = relayPolling(200);
+    try {
+      kicked.start();
+      // Published by the drain at start; after it, only a kick makes the relay drain again.
+      const atStart = await write(randomUUID());
+      await eventually(() => published(atStart.id), { timeoutMs: 30_000 });
+      const first = await write(randomUUID());
+      await eventually(() => published(first.id), { timeoutMs: 30_000 });
+
+      await kicked.stop();
+      // No kick reaches this relay. Once it has published one event (at start or at a poll), the
+      // next can only be found by a later poll, which looks before it takes the lock.
+      polling.start();
+      const second = await write(randomUUID());
+      await eventually(() => published(second.id), { timeoutMs: 30_000 });
+      const third = await write(randomUUID());
+      await eventually(() => published(third.id), { timeoutMs: 30_000 });
+    } finally {
+      await kicked.stop();
+      await polling.stop();
+      await bus.close();
+      await mock.stop();
+    }
   });
 });
 

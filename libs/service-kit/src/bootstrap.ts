@@ -1,5 +1,5 @@
 import { ConsoleLogger, DynamicModule, INestApplication, LogLevel, Module } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
+import { ModuleRef, NestFactory } from '@nestjs/core';
 import { startInboxTransport } from '@rewards/messaging';
 import { BaseServiceConfig, loadConfig, LogLevelName } from './config';
 import { DomainErrorMapper, ErrorFilter } from './errors';
@@ -61,12 +61,18 @@ export function configureHttp(
   app.useGlobalFilters(new ErrorFilter(mapDomainError));
 }
 
+/**
+ * The provider if some module declares it. Asked through the root ModuleRef, not app.get: with
+ * abortOnError off, Nest's app proxy logs an ExceptionHandler error for a missing provider before
+ * rethrowing it, and most services have no HTTP_MIDDLEWARE.
+ */
 function providerOf<T>(
   app: INestApplication,
   type: symbol | (new (...args: never[]) => T),
 ): T | undefined {
+  const modules = app.get(ModuleRef);
   try {
-    return app.get(type, { strict: false });
+    return modules.get<unknown, T>(type, { strict: false });
   } catch {
     return undefined;
   }

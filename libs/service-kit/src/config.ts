@@ -166,6 +166,17 @@ export class DataServiceConfig extends BaseServiceConfig {
   @Matches(/^[a-z][a-z0-9_]*$/)
   DATABASE_SCHEMA?: string = undefined;
 
+  /**
+   * Repeated parameterized statements prepared once per connection, at most this many per
+   * connection; 0 turns it off (behind a transaction-pooling proxy such as PgBouncer in
+   * transaction mode, where a session's prepared statements do not follow it).
+   */
+  @toInt()
+  @IsInt()
+  @Min(0)
+  @Max(10_000)
+  DATABASE_STATEMENT_CACHE_SIZE: number = 200;
+
   @Matches(/^[^,\s]+(,[^,\s]+)*$/, { message: 'KAFKA_BROKERS must be host:port[,host:port...]' })
   KAFKA_BROKERS!: string;
 
@@ -201,10 +212,14 @@ export class DataServiceConfig extends BaseServiceConfig {
   @IsNotEmpty({ message: 'KAFKA_SASL_PASSWORD is required with KAFKA_SASL_MECHANISM' })
   KAFKA_SASL_PASSWORD?: string = undefined;
 
+  /**
+   * How often an idle relay looks for unpublished events (one statement). Every commit that
+   * wrote to the outbox kicks it at once; the poll only catches what a kick missed.
+   */
   @toInt()
   @IsInt()
   @Min(10)
-  OUTBOX_POLL_INTERVAL_MS: number = 250;
+  OUTBOX_POLL_INTERVAL_MS: number = 1000;
 
   @toInt()
   @IsInt()
@@ -228,6 +243,17 @@ export class DataServiceConfig extends BaseServiceConfig {
   @Min(1)
   @Max(64)
   CONSUMER_CONCURRENCY: number = 3;
+
+  /**
+   * How long an idle consumer's fetch waits for data. Kafka answers as soon as data arrives, so
+   * a long wait costs no latency there and spares an idle service most of its fetches; the
+   * embedded mock answers only at the deadline, so the local platform and tests set 200.
+   */
+  @toInt()
+  @IsInt()
+  @Min(10)
+  @Max(30_000)
+  KAFKA_FETCH_MAX_WAIT_MS: number = 1000;
 
   /** Bounds one fetch per partition. */
   @toInt()

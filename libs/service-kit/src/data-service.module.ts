@@ -6,6 +6,7 @@ import { DataSource } from 'typeorm';
 import { InternalIdentityGuard } from './caller';
 import { Clock, SystemClock } from './clock';
 import { DataServiceConfig } from './config';
+import { withStatementCache } from './database';
 import { HealthModule } from './health';
 import { JobScheduler } from './jobs/job-scheduler';
 import { kafkaSecurity } from './kafka-security';
@@ -35,7 +36,11 @@ export class DataServiceModule {
       imports: [
         TypeOrmModule.forRootAsync({
           useFactory: () => ({}),
-          dataSourceFactory: async () => options.dataSource().initialize(),
+          dataSourceFactory: async () =>
+            withStatementCache(
+              options.dataSource(),
+              config.DATABASE_STATEMENT_CACHE_SIZE,
+            ).initialize(),
         }),
         MetricsModule,
         MessagingModule.forRootAsync({
@@ -56,6 +61,7 @@ export class DataServiceModule {
             consumerRetryMaxMs: config.CONSUMER_RETRY_MAX_MS,
             consumerConcurrency: config.CONSUMER_CONCURRENCY,
             consumerMaxBytesPerPartition: config.CONSUMER_MAX_BYTES_PER_PARTITION,
+            consumerFetchMaxWaitMs: config.KAFKA_FETCH_MAX_WAIT_MS,
             consumerCoalesce: {
               maxMessages: config.CONSUMER_COALESCE_MAX_MESSAGES,
               maxBytes: config.CONSUMER_COALESCE_MAX_BYTES,

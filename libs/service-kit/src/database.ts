@@ -1,4 +1,5 @@
 import { DataSource, DataSourceOptions, MixedList, EntitySchema } from 'typeorm';
+import { statementCachingClient } from './statement-cache';
 
 export interface ServiceDataSourceInput {
   service: string;
@@ -71,5 +72,16 @@ export function withoutTimeouts(dataSource: DataSource): DataSource {
       options: sessionOptions(schema, { statementTimeoutMs: 0, lockTimeoutMs: 0 }),
     },
   });
+  return dataSource;
+}
+
+/**
+ * Makes the pool of a DataSource not yet initialised prepare repeated statements once per
+ * connection (statementCachingClient), up to `maxStatements` names each; 0 leaves it unnamed.
+ */
+export function withStatementCache(dataSource: DataSource, maxStatements: number): DataSource {
+  if (!Number.isInteger(maxStatements) || maxStatements <= 0) return dataSource;
+  const extra = (dataSource.options.extra ?? {}) as Record<string, unknown>;
+  dataSource.setOptions({ extra: { ...extra, Client: statementCachingClient(maxStatements) } });
   return dataSource;
 }

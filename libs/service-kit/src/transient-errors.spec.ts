@@ -40,6 +40,8 @@ describe(isTransientInfrastructureError.name, () => {
       ['08006', 'connection failure'],
       ['08001', 'could not establish connection'],
       ['25006', 'cannot execute UPDATE in a read-only transaction'],
+      // A prepared statement whose table a migration changed: re-prepared on the next run.
+      ['0A000', 'cached plan must not change result type'],
     ])('a server error %s (%s), raw and wrapped by TypeORM', (code, message) => {
       expect(isTransientInfrastructureError(pgError(code, message))).toBe(true);
       expect(isTransientInfrastructureError(queryFailed(pgError(code, message)))).toBe(true);
@@ -121,6 +123,7 @@ describe(isTransientInfrastructureError.name, () => {
       ['28P01', 'password authentication failed for user "svc_payouts"'],
       ['P0001', 'transfer_attempts is append-only'],
       ['08P01', 'invalid message format'],
+      ['0A000', 'LIMIT WITH TIES is not supported with SKIP LOCKED'],
     ])('a server error %s (%s), raw and wrapped by TypeORM', (code, message) => {
       expect(isTransientInfrastructureError(pgError(code, message))).toBe(false);
       expect(isTransientInfrastructureError(queryFailed(pgError(code, message)))).toBe(false);

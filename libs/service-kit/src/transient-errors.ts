@@ -78,8 +78,16 @@ const TRANSIENT_ERROR_NAMES = new Set([
   'KafkaJSLockTimeout',
 ]);
 
+/**
+ * 0A000 is mostly a real "feature not supported"; this one message is a prepared statement whose
+ * table a migration changed: the connection forgets it and re-prepares on the next run.
+ */
+const CACHED_PLAN_CHANGED = /^cached plan must not change result type$/;
+
 function isTransientItself(err: object): boolean {
   const code = (err as { code?: unknown }).code;
+  const message = (err as { message?: unknown }).message;
+  if (code === '0A000') return typeof message === 'string' && CACHED_PLAN_CHANGED.test(message);
   if (typeof code === 'string') {
     // Network codes first: EPIPE has the shape of a SQLSTATE.
     if (TRANSIENT_NETWORK_CODES.has(code)) return true;
@@ -87,7 +95,6 @@ function isTransientItself(err: object): boolean {
   }
   const name = (err as { name?: unknown }).name;
   if (typeof name === 'string' && TRANSIENT_ERROR_NAMES.has(name)) return true;
-  const message = (err as { message?: unknown }).message;
   return typeof message === 'string' && TRANSIENT_DRIVER_MESSAGES.some((m) => m.test(message));
 }
 

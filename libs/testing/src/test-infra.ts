@@ -33,6 +33,8 @@ export function serviceTestEnv(
     KAFKA_BROKERS: required(TEST_ENV_KEYS.brokers),
     INTERNAL_AUTH_KEY: testInternalAuthKey(),
     OUTBOX_POLL_INTERVAL_MS: '50',
+    // The embedded mock answers an idle fetch only at its deadline: that is each hop's latency.
+    KAFKA_FETCH_MAX_WAIT_MS: '200',
     CONSUMER_MAX_ATTEMPTS: '3',
     CONSUMER_RETRY_BASE_MS: '20',
     ...extra,
