@@ -35,6 +35,25 @@ export class OutboxWriter {
     payload: PayloadOf<T>,
     context: OutboxContext,
   ): Promise<EventEnvelope<PayloadOf<T>>> {
+    const row = this.row(topic, key, payload, context, 1);
+    await tx.query(`WITH ${row.lockCte} ${row.insert()}`, row.params);
+    this.written.add(tx);
+    return row.envelope;
+  }
+
+  /**
+   * One event's outbox row as SQL to put in a statement beside the change it reports (one round
+   * trip instead of two), its parameters numbered from `$firstParam`. Run it only inside the
+   * change's transaction, or as a single statement, which is its own. The commit hook does not
+   * see such a row: the caller kicks the relay after its commit.
+   */
+  row<T extends Topic>(
+    topic: T,
+    key: string,
+    payload: PayloadOf<T>,
+    context: OutboxContext,
+    firstParam: number,
+  ): OutboxRow<T> {
     const contract: { version: number; payload: new () => object } = CurrentEvents[topic];
     // A producer bug must fail the transaction here, not poison every consumer later.
     const errors = validateSync(plainToInstance(contract.payload, payload as object));
@@ -51,16 +70,20 @@ export class OutboxWriter {
       // The caller's, else the active span's: a request's events join the request's trace.
       traceparent: context.traceparent ?? currentTraceparent(),
     });
-    // Writers of one key queue on the advisory lock until the previous one commits, so the
-    // sequence number the insert then takes orders one key's events as their transactions
-    // committed, even when the writers share no other lock; the relay publishes by sequence
-    // number. One statement: the materialized CTE is run (and waits for the lock) before the
-    // insert draws the row's sequence number.
-    await tx.query(
-      `WITH key_lock AS MATERIALIZED (SELECT pg_advisory_xact_lock($1::int, hashtext($2)))
-       INSERT INTO outbox_messages (id, topic, key, envelope)
-       SELECT $3::uuid, $4::text, $5::text, $6::jsonb FROM key_lock`,
-      [
+    const p = (i: number) => `$${firstParam + i}`;
+    return {
+      envelope,
+      // Writers of one key queue on the advisory lock until the previous one commits, so the
+      // sequence number the insert then takes orders one key's events as their transactions
+      // committed, even when the writers share no other lock; the relay publishes by sequence
+      // number. The CTE is materialized, so it runs (and waits for the lock) before the insert
+      // draws the row's sequence number.
+      lockCte: `key_lock AS MATERIALIZED (SELECT pg_advisory_xact_lock(${p(0)}::int, hashtext(${p(1)})))`,
+      insert: (gate) =>
+        `INSERT INTO outbox_messages (id, topic, key, envelope)
+         SELECT ${p(2)}::uuid, ${p(3)}::text, ${p(4)}::text, ${p(5)}::jsonb
+           FROM key_lock${gate === undefined ? '' : `, ${gate}`}`,
+      params: [
         OUTBOX_KEY_LOCK_SPACE,
         `${this.producer}:${key}`,
         envelope.id,
@@ -68,8 +91,16 @@ export class OutboxWriter {
         key,
         JSON.stringify(envelope),
       ],
-    );
-    this.written.add(tx);
-    return envelope;
+    };
   }
+}
+
+/** An event's outbox row for a statement of the caller's (see OutboxWriter.row). */
+export interface OutboxRow<T extends Topic = Topic> {
+  envelope: EventEnvelope<PayloadOf<T>>;
+  /** A CTE for the statement's WITH list; it takes the event key's lock. */
+  lockCte: string;
+  /** The outbox insert, after the lock; `gate`, a CTE of the statement, must yield one row. */
+  insert: (gate?: string) => string;
+  params: unknown[];
 }

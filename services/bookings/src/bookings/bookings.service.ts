@@ -8,7 +8,6 @@ import { BookingsError } from '../bookings-error';
 import { platformFeeCents } from '../checkout/choose-benefit';
 import { BookingsConfig } from '../config/bookings.config';
 import { CardPayment, CardPayments } from '../payments/card-payments';
-import { outboxRow } from '../messaging/outbox-row';
 import { ChargeAttempts } from '../payments/charge-attempts';
 import { Booking } from './booking.entity';
 import { insertBookingWithEvent } from './insert-booking';
@@ -101,7 +100,7 @@ export class BookingsService {
         paymentRefundId: null,
       } satisfies Booking);
       await insertBookingWithEvent(tx, created, (firstParam) =>
-        outboxRow(
+        this.outbox.row(
           Topics.BookingConfirmed,
           created.id,
           {

@@ -1,5 +1,5 @@
 import { EntityManager } from 'typeorm';
-import { OutboxRow } from '../messaging/outbox-row';
+import { OutboxRow } from '@rewards/messaging';
 import { Booking } from './booking.entity';
 
 /** The columns a new booking sets; the rest (completion, cancellation, refund) start null. */

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Currency, Topics } from '@rewards/contracts';
-import { OutboxRelay } from '@rewards/messaging';
+import { OutboxRelay, OutboxWriter } from '@rewards/messaging';
 import { CallerIdentity, Clock } from '@rewards/service-kit';
 import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
 import { BookingsError } from '../bookings-error';
@@ -10,7 +10,6 @@ import { insertBookingWithEvent } from '../bookings/insert-booking';
 import { checkDraftAccounts, checkLessonTimes, LessonDraft } from '../bookings/lesson-draft';
 import { BookingsConfig } from '../config/bookings.config';
 import { CardPayment, CardPayments } from '../payments/card-payments';
-import { outboxRow } from '../messaging/outbox-row';
 import { ChargeAttempts } from '../payments/charge-attempts';
 import { CheckoutQuote, holdsWalletFunds, reservationReference } from './checkout-quote.entity';
 import { applicableDiscount } from './choose-benefit';
@@ -45,6 +44,7 @@ export class ConfirmQuotedBooking {
     private readonly wallet: WalletClient,
     private readonly payments: CardPayments,
     private readonly attempts: ChargeAttempts,
+    private readonly outbox: OutboxWriter,
     private readonly relay: OutboxRelay,
     private readonly clock: Clock,
     @Inject(BookingsConfig) private readonly config: BookingsConfig,
@@ -211,7 +211,7 @@ export class ConfirmQuotedBooking {
       paymentRefundId: null,
     } satisfies Booking);
     await insertBookingWithEvent(manager, booking, (firstParam) =>
-      outboxRow(
+      this.outbox.row(
         Topics.BookingConfirmed,
         booking.id,
         {
