@@ -63,8 +63,10 @@ export class RefereeDiscounts {
                        WHERE b.student_id = d.student_id AND b.status <> 'cancelled'
                          AND b.price_cents >= d.minimum_lesson_cents) AS taken
          FROM accounts a LEFT JOIN referee_discounts d ON d.student_id = a.id AND a.id = $1
-        WHERE a.id = ANY($2::uuid[])`,
-      [studentId, [studentId, instructorId]],
+        WHERE a.id IN ($1, $2)`,
+      // Two parameters, not an array: with an array of unknown length Postgres finds its
+      // cached generic plan dearer than a fresh one and plans this statement on every call.
+      [studentId, instructorId],
     );
     const d = rows.find((r) => r.id === studentId);
     return {
