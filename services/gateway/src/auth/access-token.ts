@@ -36,6 +36,8 @@ export interface TokenKeys {
   secret?: string;
   /** The public key a token's `kid` names; without it RS256/ES256 tokens are refused. */
   publicKey?: (kid: string, alg: AsymmetricAlgorithm) => Promise<KeyObject>;
+  /** Changes whenever the public keys change (a JWKS rotation), so verified tokens are forgotten. */
+  keySetVersion?: () => number;
 }
 
 /** What a token must satisfy besides its signature. */

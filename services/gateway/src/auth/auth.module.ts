@@ -19,7 +19,9 @@ function tokenKeys(config: GatewayConfig): TokenKeys {
         });
   return {
     ...(config.JWT_SECRET === undefined ? {} : { secret: config.JWT_SECRET }),
-    ...(jwks ? { publicKey: (kid, alg) => jwks.keyFor(kid, alg) } : {}),
+    ...(jwks
+      ? { publicKey: (kid, alg) => jwks.keyFor(kid, alg), keySetVersion: () => jwks.version }
+      : {}),
   };
 }
 

@@ -38,6 +38,8 @@ const fitsAlgorithm = (key: KeyObject, alg: AsymmetricAlgorithm): boolean =>
 export class JwksKeys {
   private readonly logger = new Logger(JwksKeys.name);
   private keys = new Map<string, CachedKey>();
+  private fetchedJwks = '';
+  private changes = 0;
   private fetchedAtMs = Number.NEGATIVE_INFINITY;
   private attemptedAtMs = Number.NEGATIVE_INFINITY;
   private inFlight?: Promise<void>;
@@ -46,6 +48,11 @@ export class JwksKeys {
     private readonly options: JwksOptions,
     private readonly nowMs: () => number = Date.now,
   ) {}
+
+  /** Goes up each time a fetch brings a key set different from the one in use. */
+  get version(): number {
+    return this.changes;
+  }
 
   async keyFor(kid: string, alg: AsymmetricAlgorithm): Promise<KeyObject> {
     const now = this.nowMs();
@@ -82,7 +89,12 @@ export class JwksKeys {
       if (!res.ok) throw new Error(`answered ${res.status}`);
       const body = (await res.json()) as { keys?: unknown };
       if (!Array.isArray(body.keys)) throw new Error('answered without a keys array');
-      this.keys = parseKeys(body.keys as unknown[]);
+      const jwks = JSON.stringify(body.keys);
+      if (jwks !== this.fetchedJwks) {
+        this.keys = parseKeys(body.keys as unknown[]);
+        this.fetchedJwks = jwks;
+        this.changes += 1;
+      }
       this.fetchedAtMs = this.nowMs();
     } catch (err) {
       this.logger.warn({

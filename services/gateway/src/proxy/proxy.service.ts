@@ -126,14 +126,21 @@ function isJson(req: ProxiedRequest): boolean {
   return type !== undefined && type.split(';', 1)[0].trim().toLowerCase() === 'application/json';
 }
 
-/** The JSON body to forward. The JSON parser (100kb) has already parsed and vetted it. */
-function forwardedBody(req: ProxiedRequest): string | undefined {
+/**
+ * The JSON body to forward. The JSON parser (100kb) has already parsed it and the shape check
+ * vetted the parsed value, so its exact bytes go on: the upstream parses them with the same
+ * parser into the same value, and the gateway skips serializing it again.
+ */
+function forwardedBody(req: ProxiedRequest): Buffer | string | undefined {
   if (!hasBody(req)) return undefined;
   // Anything else would either be unparsed here or parsed by a parser the upstream does not use.
   if (!isJson(req)) {
     throw new PlatformError('MALFORMED_REQUEST', 'request body must be application/json');
   }
-  return JSON.stringify(req.body);
+  // An empty body (chunked, no bytes) was parsed as {}: that is what the upstream is sent.
+  return req.rawBody !== undefined && req.rawBody.length > 0
+    ? req.rawBody
+    : JSON.stringify(req.body);
 }
 
 /** The stable code of an upstream's error body (`{"error":{"code":...}}`), for the metrics. */
