@@ -1,8 +1,10 @@
 import { generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { ManualClock, PlatformError } from '@rewards/service-kit';
 import { InvalidTokenError, verifyAccessToken, type TokenPolicy } from './access-token';
 import { JwksKeys, KeySetUnavailableError } from './jwks-keys';
+import { TokenService } from './token.service';
 
 const NOW = 1_767_225_600;
 const USER_ID = '6f1c2d3e-4b5a-4c6d-8e7f-9a0b1c2d3e4f';
@@ -159,5 +161,35 @@ describe(JwksKeys.name, () => {
     nowMs += 600_000;
     expect((await verify(jwks, tokenSignedBy(rsa1))).sub).toBe(USER_ID);
     await expect(verify(store(), tokenSignedBy(rsa1))).rejects.toThrow(KeySetUnavailableError);
+  });
+
+  it('makes TokenService verify remembered tokens again once the key set changes', async () => {
+    const jwks = store();
+    const tokens = new TokenService(
+      { publicKey: (kid, alg) => jwks.keyFor(kid, alg), keySetVersion: () => jwks.version },
+      POLICY,
+      new ManualClock(new Date(NOW * 1000)),
+    );
+    const old = tokenSignedBy(rsa1);
+    expect((await tokens.verify(old)).userId).toBe(USER_ID);
+    expect((await tokens.verify(old)).userId).toBe(USER_ID);
+    expect(jwks.version).toBe(1);
+
+    published = [rsa2];
+    nowMs += 30_000;
+    expect((await tokens.verify(tokenSignedBy(rsa2))).userId).toBe(USER_ID);
+    expect(jwks.version).toBe(2);
+    // Remembered before the rotation, yet its key is gone: refused, not answered from memory.
+    const refused = await tokens.verify(old).catch((err: unknown) => err);
+    expect(refused).toBeInstanceOf(PlatformError);
+    expect((refused as PlatformError).message).toBe('token key (kid) is not known');
+  });
+
+  it('keeps its version when a refetch brings the same keys', async () => {
+    const jwks = store();
+    await verify(jwks, tokenSignedBy(rsa1));
+    nowMs += 600_000;
+    await verify(jwks, tokenSignedBy(rsa1));
+    expect([fetches, jwks.version]).toEqual([2, 1]);
   });
 });

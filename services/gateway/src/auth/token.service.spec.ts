@@ -1,4 +1,5 @@
 import { ManualClock, PlatformError } from '@rewards/service-kit';
+import * as accessToken from './access-token';
 import { TokenService } from './token.service';
 
 const USER_ID = '6f1c2d3e-4b5a-4c6d-8e7f-9a0b1c2d3e4f';
@@ -60,5 +61,44 @@ describe(TokenService.name, () => {
     expect((await refusal(() => tokens.verifyAuthorizationHeader('Bearer not-a-jwt'))).code).toBe(
       'UNAUTHENTICATED',
     );
+  });
+
+  it('verifies an accepted token once, then answers it from memory for 30 s at most', async () => {
+    const { clock, tokens } = setup();
+    const { token } = tokens.issue({ userId: USER_ID, roles: ['student'], ttlSeconds: 3600 });
+    const checks = jest.spyOn(accessToken, 'verifyAccessToken');
+    try {
+      await tokens.verify(token);
+      clock.advance(29_999);
+      expect((await tokens.verify(token)).userId).toBe(USER_ID);
+      expect(checks).toHaveBeenCalledTimes(1);
+      clock.advance(1);
+      expect((await tokens.verify(token)).userId).toBe(USER_ID);
+      expect(checks).toHaveBeenCalledTimes(2);
+    } finally {
+      checks.mockRestore();
+    }
+  });
+
+  it('never remembers a refused token: it is checked again each time', async () => {
+    const { clock, tokens } = setup();
+    // Issued one minute ahead of the verifier's clock: refused until that clock gets there.
+    clock.advance(60_000);
+    const { token } = tokens.issue({ userId: USER_ID, roles: ['student'], ttlSeconds: 120 });
+    clock.advance(-60_000);
+    const checks = jest.spyOn(accessToken, 'verifyAccessToken');
+    try {
+      expect((await refusal(() => tokens.verify(token))).message).toBe(
+        'token is issued in the future',
+      );
+      expect((await refusal(() => tokens.verify(token))).message).toBe(
+        'token is issued in the future',
+      );
+      expect(checks).toHaveBeenCalledTimes(2);
+      clock.advance(60_000);
+      expect((await tokens.verify(token)).userId).toBe(USER_ID);
+    } finally {
+      checks.mockRestore();
+    }
   });
 });

@@ -150,6 +150,20 @@ describe(ProxyRoutes.name, () => {
     expect(vouchedFor(forwarded, 'payouts')).toEqual({ id: INSTRUCTOR, roles: ['instructor'] });
   });
 
+  it('forwards a checked JSON body as its exact bytes, not re-serialized', async () => {
+    // Whitespace, a number's spelling and an escape: parse + stringify would change each.
+    const payload = '{ "instructorId" : "i-1",\n "minutes": 30.0, "note": "caf\\u00e9" }';
+
+    const res = await http()
+      .post('/bookings')
+      .set('authorization', bearer(STUDENT, ['student']))
+      .set('content-type', 'application/json')
+      .send(payload);
+
+    expect(res.status).toBe(200);
+    expect(upstreams.bookings.received[0].body).toBe(payload);
+  });
+
   it('forwards a Stripe webhook publicly with its exact bytes and its signature header', async () => {
     // Whitespace, key order and escapes that JSON.parse + stringify would all change.
     const payload =
