@@ -1,9 +1,9 @@
 import type { CallerIdentity } from '@rewards/service-kit';
 
 /** How long a verified token is trusted without checking it again, at most. */
-export const VERIFIED_TOKEN_TTL_MS = 30_000;
+const VERIFIED_TOKEN_TTL_MS = 30_000;
 /** Most tokens remembered; past it the oldest is forgotten (and verified again when seen). */
-export const VERIFIED_TOKEN_MAX_ENTRIES = 10_000;
+const VERIFIED_TOKEN_MAX_ENTRIES = 10_000;
 
 interface Entry {
   caller: CallerIdentity;
