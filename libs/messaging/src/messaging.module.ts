@@ -33,6 +33,8 @@ export interface MessagingOptions {
   /** Written into every envelope this service publishes. */
   producer: string;
   outboxPollIntervalMs: number;
+  /** See OutboxRelayOptions.kickDelayMs. */
+  outboxKickDelayMs?: number;
   outboxRetentionMs: number;
   inboxRetentionMs: number;
   brokerCheckIntervalMs: number;
@@ -153,6 +155,7 @@ export class MessagingModule {
                 ),
                 {
                   pollIntervalMs: o.outboxPollIntervalMs,
+                  kickDelayMs: o.outboxKickDelayMs,
                   batchSize: 200,
                   brokerCheckIntervalMs: o.brokerCheckIntervalMs,
                   onError: (err) =>

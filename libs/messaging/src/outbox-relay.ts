@@ -19,6 +19,11 @@ export interface OutboxRelayOptions {
    * rows, a kick while the broker was away.
    */
   pollIntervalMs: number;
+  /**
+   * How long a kicked relay waits before it drains, so the events of commits that land meanwhile
+   * go out in the same batch (one lock, one send, one offsets write) instead of one batch each.
+   */
+  kickDelayMs?: number;
   batchSize: number;
   /** How often the broker is checked for lost messages (also before publishing after a gap). */
   brokerCheckIntervalMs: number;
@@ -103,8 +108,11 @@ export class OutboxRelay {
       this.kicked = true;
       return;
     }
+    // A kick's drain is due already and will take this commit's rows too. Re-arming the timer
+    // here would let a steady stream of kicks put the drain off for ever.
+    if (this.kickDue) return;
     this.kickDue = true;
-    this.schedule(0);
+    this.schedule(this.options.kickDelayMs ?? 0);
   }
 
   private schedule(delayMs: number): void {
@@ -123,7 +131,8 @@ export class OutboxRelay {
       this.kicked = false;
       this.kickDue = again;
       const backoff = Math.min(this.options.pollIntervalMs * 2 ** this.failures, MAX_BACKOFF_MS);
-      this.schedule(this.failures > 0 ? backoff : again ? 0 : this.options.pollIntervalMs);
+      const next = again ? (this.options.kickDelayMs ?? 0) : this.options.pollIntervalMs;
+      this.schedule(this.failures > 0 ? backoff : next);
     });
   }
 

@@ -220,6 +220,53 @@ describe(OutboxRelay.name, () => {
       await mock.stop();
     }
   });
+
+  it('gathers the commits of its kick delay into one batch, and a stream of kicks does not put the drain off', async () => {
+    const mock = await startKafkaMock({ topics: allTopicsWithDeadLetters(), partitions: 1 });
+    const bus = new KafkaJsMessageBus({ brokers: [mock.brokers], clientId: 'relay-int' });
+    const batches: string[][] = [];
+    const relay = new OutboxRelay(
+      dataSource,
+      bus,
+      `relay-delay-${schema}`,
+      new BrokerWatch(bus, quiet),
+      {
+        pollIntervalMs: 600_000,
+        kickDelayMs: 2000,
+        batchSize: 50,
+        brokerCheckIntervalMs: 600_000,
+        onError: quiet,
+        onPublished: (envelopes) => batches.push(envelopes.map((e) => e.id)),
+      },
+    );
+    const ids: string[] = [];
+    const writeAndKick = async () => {
+      ids.push((await write(randomUUID())).id);
+      relay.kick();
+    };
+    try {
+      relay.start();
+      // Three commits well inside one delay: one batch.
+      for (let i = 0; i < 3; i += 1) await writeAndKick();
+      await eventually(() => expect(batches.flat()).toEqual(expect.arrayContaining(ids)), {
+        timeoutMs: 30_000,
+      });
+      expect(batches.find((b) => b.includes(ids[0]))).toEqual(expect.arrayContaining(ids));
+
+      // A commit every 100 ms for 6 s, each kicking: the first is out long before they stop.
+      ids.length = 0;
+      const until = Date.now() + 6000;
+      while (Date.now() < until) {
+        await writeAndKick();
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      expect(batches.flat()).toContain(ids[0]);
+    } finally {
+      await relay.stop();
+      await bus.close();
+      await mock.stop();
+    }
+  });
 });
 
 function samplePaid() {

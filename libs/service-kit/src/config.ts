@@ -221,6 +221,16 @@ export class DataServiceConfig extends BaseServiceConfig {
   @Min(10)
   OUTBOX_POLL_INTERVAL_MS: number = 1000;
 
+  /**
+   * How long a kicked relay gathers commits before it publishes them as one batch. Under load a
+   * batch per commit costs five statements and a send each; the events wait this much longer.
+   */
+  @toInt()
+  @IsInt()
+  @Min(0)
+  @Max(1000)
+  OUTBOX_KICK_DELAY_MS: number = 10;
+
   @toInt()
   @IsInt()
   @Min(1)
