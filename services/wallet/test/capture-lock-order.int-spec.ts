@@ -5,7 +5,7 @@ import { eventually, serviceHeaders } from '@rewards/testing';
 import request from 'supertest';
 import { QueryRunner } from 'typeorm';
 import { checkLedgerInvariants } from '../src/ledger/check-invariants';
-import { unlocked, WalletHarness } from './wallet-harness';
+import { WalletHarness } from './wallet-harness';
 
 interface Hold {
   studentId: string;
@@ -44,13 +44,7 @@ describe('capturing holds by HTTP and by booking-confirmed runs at once', () => 
     return hold;
   };
 
-  const studentWithCredit = async (cents: number): Promise<string> => {
-    const studentId = randomUUID();
-    const event = unlocked(randomUUID(), studentId, cents, 'student_referral_credit');
-    await h.send(event);
-    await eventually(() => h.consumed(event.id));
-    return studentId;
-  };
+  const studentWithCredit = (cents: number) => h.studentWithCredit(cents);
 
   const confirmed = (hold: Hold): EventEnvelope<object> =>
     createEnvelope({

@@ -4,7 +4,7 @@ import { eventually, serviceHeaders } from '@rewards/testing';
 import request from 'supertest';
 import { checkLedgerInvariants } from '../src/ledger/check-invariants';
 import { StatementLog } from './statement-log';
-import { unlocked, WalletHarness } from './wallet-harness';
+import { WalletHarness } from './wallet-harness';
 
 /**
  * What the wallet's part of a checkout costs in database round trips (statements, BEGIN and
@@ -23,13 +23,7 @@ describe('checkout round trips of the wallet', () => {
   });
 
   const asBookings = () => serviceHeaders('bookings', 'wallet');
-  const studentWithCredit = async (cents: number): Promise<string> => {
-    const studentId = randomUUID();
-    const event = unlocked(randomUUID(), studentId, cents, 'student_referral_credit');
-    await h.send(event);
-    await eventually(() => h.consumed(event.id));
-    return studentId;
-  };
+  const studentWithCredit = (cents: number) => h.studentWithCredit(cents);
   const hold = (studentId: string, creditCents: number) => {
     const reference = `quote-${randomUUID()}`;
     const bookingId = randomUUID();

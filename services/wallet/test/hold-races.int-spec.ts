@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { eventually } from '@rewards/testing';
 import { EntityManager } from 'typeorm';
 import { checkLedgerInvariants } from '../src/ledger/check-invariants';
 import { ReserveCheckoutFunds } from '../src/reservations/reserve-checkout-funds.usecase';
 import { WalletError } from '../src/wallet-error';
-import { unlocked, WalletHarness } from './wallet-harness';
+import { WalletHarness } from './wallet-harness';
 
 /**
  * A hold looks its reservation up and locks the accounts in one statement, and writes the ledger
@@ -15,13 +14,7 @@ describe('holds racing on one student', () => {
   beforeAll(() => h.start([]));
   afterAll(() => h.stop());
 
-  const studentWithCredit = async (cents: number): Promise<string> => {
-    const studentId = randomUUID();
-    const event = unlocked(randomUUID(), studentId, cents, 'student_referral_credit');
-    await h.send(event);
-    await eventually(() => h.consumed(event.id));
-    return studentId;
-  };
+  const studentWithCredit = (cents: number) => h.studentWithCredit(cents);
   const command = (
     studentId: string,
     creditCents: number,

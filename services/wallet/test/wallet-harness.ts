@@ -3,6 +3,7 @@ import { createEnvelope, EventEnvelope, RewardKind, Topics } from '@rewards/cont
 import { loadConfig, ManualClock } from '@rewards/service-kit';
 import {
   callerHeaders,
+  eventually,
   KafkaProbe,
   migrate,
   ProbedMessage,
@@ -187,6 +188,15 @@ export class WalletHarness {
   async balance(userId: string): Promise<number> {
     const { balances } = await this.wallet(userId);
     return balances.find((b) => b.currency === 'USD')?.availableCents ?? 0;
+  }
+
+  /** A new student whose wallet holds `cents` of unlocked referral credit. */
+  async studentWithCredit(cents: number): Promise<string> {
+    const studentId = randomUUID();
+    const event = unlocked(randomUUID(), studentId, cents, 'student_referral_credit');
+    await this.send(event);
+    await eventually(() => this.consumed(event.id));
+    return studentId;
   }
 
   /** Throws until the wallet's inbox has recorded the message: it was handled. */
