@@ -124,7 +124,9 @@ describe('InboxConsumer coalescing a backlog', () => {
   it('loses nothing and applies nothing twice when a member joins while another holds messages back', async () => {
     // One key, so one partition, one message per fetch: the first member holds back every fetch
     // until it caught up (bounds it cannot reach), long enough for the second to join meanwhile.
-    const events = await backlog(2000, 1);
+    // The rejoin takes the broker a session timeout: the backlog must outlast it (2,000 did not
+    // always, once the client's fetches got quicker).
+    const events = await backlog(5000, 1);
     const ids = events.map((e) => e.payload.bookingId);
     const ours = new Set(ids);
     const groupId = `coalesce-${randomUUID()}`;
@@ -134,7 +136,7 @@ describe('InboxConsumer coalescing a backlog', () => {
     const first = member(groupId, ours, bounds, runs, forgotten);
     await eventually(() => expect(first.state()).toBe('running'), { timeoutMs: 30_000 });
     const second = member(groupId, ours, bounds, runs, forgotten);
-    await eventually(async () => expect(await applied(ids)).toHaveLength(2000), {
+    await eventually(async () => expect(await applied(ids)).toHaveLength(5000), {
       timeoutMs: 120_000,
     });
 
