@@ -12,6 +12,7 @@ import { startBenchPlatform } from './bench-platform';
 import { poll, request, sleep } from './bench-http';
 import { CpuMeter, ProcessTree, syscalls } from './proc-stats';
 import { readStatementStats, resetStatementStats } from './statement-stats';
+import { applyPostgresSettings, WaitSampler } from './wait-sampler';
 import {
   appendTableRow,
   describeEnvironment,
@@ -40,6 +41,13 @@ const config = {
   profile: (process.env.BENCH_PROFILE ?? '').split(',').filter((s) => s !== ''),
   /** Loads pg_stat_statements and reports the checkout phase's costliest statements. */
   statementStats: process.env.BENCH_STATEMENT_STATS === 'true',
+  /** Samples pg_stat_activity every 10 ms over the checkout phase (diagnostic; costs CPU). */
+  waitSamples: process.env.BENCH_WAIT_SAMPLES === 'true',
+  /**
+   * Diagnostic only: Postgres settings applied (ALTER SYSTEM, reload) before the warm-up, e.g.
+   * `synchronous_commit=off`, to see what a setting changes. Recorded with the result.
+   */
+  postgresSettings: (process.env.BENCH_POSTGRES_SETTINGS ?? '').split(',').filter((s) => s !== ''),
 };
 
 interface DevToken {
@@ -49,6 +57,8 @@ interface DevToken {
 
 interface Run {
   latenciesMs: number[];
+  /** Each completed operation: its index, when it started (ms into the run) and its latency. */
+  timeline: Array<{ i: number; startMs: number; ms: number }>;
   errors: string[];
   /** Requests that started later than scheduled: the client could not keep the rate. */
   lateStarts: number;
@@ -67,6 +77,7 @@ async function openLoop(
   const total = Math.round(operationsPerSecond * seconds);
   const intervalMs = 1000 / operationsPerSecond;
   const latenciesMs: number[] = [];
+  const timeline: Run['timeline'] = [];
   const errors: string[] = [];
   let lateStarts = 0;
   const inFlight: Promise<void>[] = [];
@@ -79,7 +90,11 @@ async function openLoop(
     const started = performance.now();
     inFlight.push(
       operation(i).then(
-        () => void latenciesMs.push(performance.now() - started),
+        () => {
+          const ms = performance.now() - started;
+          latenciesMs.push(ms);
+          timeline.push({ i, startMs: started - began, ms });
+        },
         (err: unknown) => void errors.push(err instanceof Error ? err.message : String(err)),
       ),
     );
@@ -88,10 +103,42 @@ async function openLoop(
   const elapsedS = (performance.now() - began) / 1000;
   return {
     latenciesMs,
+    timeline,
     errors,
     lateStarts,
     achievedPerSecond: Math.round((total / elapsedS) * 10) / 10,
   };
+}
+
+/**
+ * Per second of the phase (by start time): how many checkouts started, their median and slowest
+ * quote + confirm, and the slowest quote and confirm apart: where a slow second's time went.
+ */
+function perSecond(
+  timeline: Run['timeline'],
+  parts: Map<number, { quoteMs: number; confirmMs: number }>,
+): Array<Record<string, number>> {
+  const seconds = new Map<number, Run['timeline']>();
+  for (const entry of timeline) {
+    const second = Math.floor(entry.startMs / 1000);
+    seconds.set(second, [...(seconds.get(second) ?? []), entry]);
+  }
+  const round = (n: number) => Math.round(n * 10) / 10;
+  return [...seconds]
+    .sort(([a], [b]) => a - b)
+    .map(([second, entries]) => {
+      const ms = entries.map((e) => e.ms).sort((a, b) => a - b);
+      const split = entries.map((e) => parts.get(e.i)).filter((p) => p !== undefined);
+      return {
+        second,
+        checkouts: entries.length,
+        p50: round(ms[Math.floor(ms.length / 2)]),
+        max: round(ms[ms.length - 1]),
+        over50: ms.filter((v) => v > 50).length,
+        maxQuote: round(Math.max(...split.map((p) => p.quoteMs))),
+        maxConfirm: round(Math.max(...split.map((p) => p.confirmMs))),
+      };
+    });
 }
 
 async function main(): Promise<number> {
@@ -209,6 +256,8 @@ async function main(): Promise<number> {
     }
 
     let lessonSeq = 0;
+    /** Each checkout's quote and confirm apart, by its index in the phase. */
+    const parts = new Map<number, { quoteMs: number; confirmMs: number }>();
     const checkout = async (i: number): Promise<void> => {
       const student = students[i % students.length];
       const startsAt = new Date(Date.now() + 86_400_000 + lessonSeq++ * 60_000);
@@ -218,6 +267,7 @@ async function main(): Promise<number> {
         endsAt: new Date(startsAt.getTime() + 3_600_000).toISOString(),
         priceCents: 500,
       };
+      const began = performance.now();
       const quote = await gw<{ id: string; signature: string; benefit: { kind: string } }>(
         'POST',
         '/checkout/apply-referral',
@@ -227,11 +277,13 @@ async function main(): Promise<number> {
       if (quote.benefit.kind !== 'wallet_credit') {
         throw new Error(`quote applied ${quote.benefit.kind}, not wallet credit`);
       }
+      const quoted = performance.now();
       await gw('POST', '/bookings', student.token, {
         ...draft,
         quoteId: quote.id,
         quoteSignature: quote.signature,
       });
+      parts.set(i, { quoteMs: quoted - began, confirmMs: performance.now() - quoted });
     };
     const plainGet = async (i: number): Promise<void> => {
       await gw('GET', '/accounts/me', students[i % students.length].token);
@@ -244,6 +296,10 @@ async function main(): Promise<number> {
     // Right before the measured phase: 30 s of baseline let the checkout path's pooled
     // connections (and the statements prepared on them) idle out, and the first second of
     // checkouts then paid for new ones.
+    if (config.postgresSettings.length > 0) {
+      await applyPostgresSettings(platform.adminUrl, config.postgresSettings);
+      say(`postgres settings applied: ${config.postgresSettings.join(', ')}`);
+    }
     say(`warm-up: ${config.warmupSeconds} s of checkouts`);
     await openLoop(config.requestsPerSecond / 2, config.warmupSeconds, checkout);
     say(
@@ -265,6 +321,9 @@ async function main(): Promise<number> {
     };
     const callsBefore = new Map([...platform.services].map(([n, p]) => [n, syscalls(p.pid)]));
     if (config.statementStats) await resetStatementStats(platform.adminUrl);
+    const sampler = config.waitSamples ? new WaitSampler(platform.adminUrl) : null;
+    await sampler?.start();
+    parts.clear();
     const meter = new CpuMeter(trees);
     signalProfiled();
     const phaseStarted = performance.now();
@@ -275,6 +334,7 @@ async function main(): Promise<number> {
     );
     const phaseSeconds = (performance.now() - phaseStarted) / 1000;
     const cpu = meter.sample();
+    const waits = (await sampler?.stop()) ?? null;
     const statements = config.statementStats ? await readStatementStats(platform.adminUrl) : null;
     // Each service's socket writes and reads per completed checkout (its own and its share of
     // what runs beside: relay, consumers, polls).
@@ -326,6 +386,8 @@ async function main(): Promise<number> {
         cpu: { ...cpu, phaseSeconds: Math.round(phaseSeconds * 10) / 10, cpuMsPerCheckout },
         syscallsPerCheckout,
         statements,
+        perSecond: perSecond(checkouts.timeline, parts),
+        waits,
       },
       baseline: {
         route: 'GET /accounts/me',
