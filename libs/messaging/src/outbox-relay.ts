@@ -10,7 +10,12 @@ import { BrokerWatch } from './broker-watch';
 import { MessageBus } from './message-bus';
 import { OutboxWriter } from './outbox';
 import { startPublishSpan } from './message-tracing';
-import { ensureSchemaLockRow, tryTakeSchemaLock } from './schema-lock';
+import {
+  ensureSchemaLockRow,
+  schemaLockSkipped,
+  tryTakeSchemaLock,
+  tryTakeSchemaLockSql,
+} from './schema-lock';
 
 export interface OutboxRelayOptions {
   /**
@@ -181,33 +186,47 @@ export class OutboxRelay {
     return work;
   }
 
+  /**
+   * One batch in one transaction of three statements (BEGIN, this one, COMMIT) plus the offsets
+   * write after a send: the relay's lock, the first replay waiting or else the next unpublished
+   * rows marked as published (a failed send rolls the mark back with the transaction), all in
+   * one statement. Nothing is marked unless the lock was taken.
+   */
   private async publishBatch(): Promise<Batch> {
-    return (
-      (await this.underLock(async (tx) => {
-        // One statement: the first replay waiting, else the next unpublished rows, marked as
-        // published (a failed send rolls the mark back with the transaction).
-        const [next] = await tx.query<Array<{ replay: ReplayRow | null; rows: OutboxRow[] }>>(
-          `WITH replay AS (
-             SELECT topic, next_seq::text, until_seq::text, generation::text FROM outbox_replays
-              ORDER BY requested_at, topic LIMIT 1
-           ), marked AS (
-             UPDATE outbox_messages SET published_at = now()
-              WHERE seq IN (SELECT seq FROM outbox_messages WHERE published_at IS NULL
-                             ORDER BY seq LIMIT $1)
-                AND NOT EXISTS (SELECT 1 FROM replay)
-              RETURNING seq, topic, key, envelope
-           )
-           SELECT (SELECT to_jsonb(replay) FROM replay) AS replay,
-                  (SELECT coalesce(jsonb_agg(jsonb_build_object('seq', seq::text, 'topic', topic,
-                            'key', key, 'envelope', envelope) ORDER BY seq), '[]'::jsonb)
-                     FROM marked) AS rows`,
-          [this.options.batchSize],
-        );
-        if (next.replay) return this.replayBatch(tx, next.replay);
-        if (next.rows.length > 0) await this.send(tx, next.rows, false);
-        return { sent: next.rows.length, more: next.rows.length === this.options.batchSize };
-      })) ?? { sent: 0, more: false }
-    );
+    await ensureSchemaLockRow(this.dataSource, this.lockName);
+    return this.dataSource.transaction(async (tx) => {
+      const [next] = await tx.query<
+        Array<{ locked: boolean; replay: ReplayRow | null; rows: OutboxRow[] }>
+      >(
+        `WITH relay_lock AS MATERIALIZED (${tryTakeSchemaLockSql('$2')}
+         ), replay AS (
+           SELECT topic, next_seq::text, until_seq::text, generation::text FROM outbox_replays
+            WHERE EXISTS (SELECT 1 FROM relay_lock)
+            ORDER BY requested_at, topic LIMIT 1
+         ), marked AS (
+           UPDATE outbox_messages SET published_at = now()
+            WHERE seq IN (SELECT seq FROM outbox_messages WHERE published_at IS NULL
+                           ORDER BY seq LIMIT $1)
+              AND EXISTS (SELECT 1 FROM relay_lock)
+              AND NOT EXISTS (SELECT 1 FROM replay)
+            RETURNING seq, topic, key, envelope
+         )
+         SELECT EXISTS (SELECT 1 FROM relay_lock) AS locked,
+                (SELECT to_jsonb(replay) FROM replay) AS replay,
+                (SELECT coalesce(jsonb_agg(jsonb_build_object('seq', seq::text, 'topic', topic,
+                          'key', key, 'envelope', envelope) ORDER BY seq), '[]'::jsonb)
+                   FROM marked) AS rows`,
+        [this.options.batchSize, this.lockName],
+      );
+      if (!next.locked) {
+        // Another replica's relay is publishing: it takes these rows too.
+        await schemaLockSkipped(tx, this.lockName);
+        return { sent: 0, more: false };
+      }
+      if (next.replay) return this.replayBatch(tx, next.replay);
+      if (next.rows.length > 0) await this.send(tx, next.rows, false);
+      return { sent: next.rows.length, more: next.rows.length === this.options.batchSize };
+    });
   }
 
   private async replayBatch(tx: EntityManager, replay: ReplayRow): Promise<Batch> {

@@ -33,18 +33,31 @@ export async function ensureSchemaLockRow(dataSource: DataSource, name: string):
  */
 export async function tryTakeSchemaLock(tx: EntityManager, name: string): Promise<boolean> {
   await ensureSchemaLockRow(tx.connection, name);
-  const held = await tx.query<unknown[]>(
-    'SELECT name FROM schema_locks WHERE name = $1 FOR UPDATE SKIP LOCKED',
-    [name],
-  );
+  const held = await tx.query<unknown[]>(tryTakeSchemaLockSql('$1'), [name]);
   if (held.length > 0) return true;
-  // Skipped: held by another transaction, or the row is gone since it was remembered (then the
-  // next try inserts it again).
+  await schemaLockSkipped(tx, name);
+  return false;
+}
+
+/**
+ * The query tryTakeSchemaLock runs, for a statement that takes the lock in a CTE of its own
+ * (`name` is the parameter holding the lock's name): one row when taken, none when skipped.
+ * After a skip, call schemaLockSkipped. The lock row must be committed first
+ * (ensureSchemaLockRow).
+ */
+export function tryTakeSchemaLockSql(name: string): string {
+  return `SELECT name FROM schema_locks WHERE name = ${name} FOR UPDATE SKIP LOCKED`;
+}
+
+/**
+ * After tryTakeSchemaLockSql skipped: held by another transaction, or the row is gone since it
+ * was remembered (then the next try inserts it again).
+ */
+export async function schemaLockSkipped(tx: EntityManager, name: string): Promise<void> {
   const present = await tx.query<unknown[]>('SELECT name FROM schema_locks WHERE name = $1', [
     name,
   ]);
   if (present.length === 0) committedRows.get(tx.connection)?.delete(name);
-  return false;
 }
 
 /**

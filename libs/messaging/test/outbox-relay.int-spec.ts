@@ -11,6 +11,7 @@ import {
   MessagingRetention,
   OutboxRelay,
   OutboxWriter,
+  tryTakeSchemaLock,
 } from '../src';
 import { dropScratch, scratchSchema } from './messaging-fixture';
 
@@ -174,6 +175,37 @@ describe(OutboxRelay.name, () => {
       [[old.id, young.id]],
     );
     expect(left.map((r) => r.id)).toEqual([young.id]);
+  });
+
+  it('publishes nothing while another replica’s relay holds the lock, and all of it once it lets go', async () => {
+    const mock = await startKafkaMock({ topics: allTopicsWithDeadLetters(), partitions: 1 });
+    const bus = new KafkaJsMessageBus({ brokers: [mock.brokers], clientId: 'relay-int' });
+    const relay = relayTo(bus);
+    const other = dataSource.createQueryRunner();
+    try {
+      await relay.drain();
+      await other.startTransaction();
+      expect(await tryTakeSchemaLock(other.manager, `relay-int-${schema}`)).toBe(true);
+      const waiting = await write(randomUUID());
+      const unpublished = async (): Promise<number> => {
+        const [row] = await dataSource.query<Array<{ n: number }>>(
+          'SELECT count(*)::int AS n FROM outbox_messages WHERE published_at IS NULL',
+        );
+        return row.n;
+      };
+      expect(await relay.drain()).toBe(0);
+      expect(await unpublished()).toBe(1);
+
+      await other.rollbackTransaction();
+      expect(await relay.drain()).toBe(1);
+      expect(await unpublished()).toBe(0);
+      expect(await readAll(mock.brokers, Topics.PayoutPaid, 1)).toContain(waiting.id);
+    } finally {
+      if (other.isTransactionActive) await other.rollbackTransaction();
+      await other.release();
+      await bus.close();
+      await mock.stop();
+    }
   });
 
   it('publishes what a commit wrote without waiting for a poll, and what no kick announced at the next poll', async () => {
