@@ -190,7 +190,10 @@ export class OutboxRelay {
    * One batch in one transaction of three statements (BEGIN, this one, COMMIT) plus the offsets
    * write after a send: the relay's lock, the first replay waiting or else the next unpublished
    * rows marked as published (a failed send rolls the mark back with the transaction), all in
-   * one statement. Nothing is marked unless the lock was taken.
+   * one statement. Nothing is marked unless the lock was taken. The commit does not wait for the
+   * WAL to reach disk (synchronous_commit off for this transaction alone): what a database crash
+   * can take from it is marks and offsets, and the relay then sends those rows again, which the
+   * consumers' inboxes drop. Every commit that must last (the events' own) still waits.
    */
   private async publishBatch(): Promise<Batch> {
     await ensureSchemaLockRow(this.dataSource, this.lockName);
@@ -211,7 +214,8 @@ export class OutboxRelay {
               AND NOT EXISTS (SELECT 1 FROM replay)
             RETURNING seq, topic, key, envelope
          )
-         SELECT EXISTS (SELECT 1 FROM relay_lock) AS locked,
+         SELECT set_config('synchronous_commit', 'off', true) AS no_flush_wait,
+                EXISTS (SELECT 1 FROM relay_lock) AS locked,
                 (SELECT to_jsonb(replay) FROM replay) AS replay,
                 (SELECT coalesce(jsonb_agg(jsonb_build_object('seq', seq::text, 'topic', topic,
                           'key', key, 'envelope', envelope) ORDER BY seq), '[]'::jsonb)

@@ -21,6 +21,8 @@ import request from 'supertest';
 import { AppModule } from '../src/app.module';
 import { mapBookingsError } from '../src/bookings-error';
 import { BookingsConfig } from '../src/config/bookings.config';
+import { CheckoutQuote } from '../src/checkout/checkout-quote.entity';
+import { insertQuote } from '../src/checkout/quote-rows';
 import { bookingsDataSource } from '../src/db/data-source';
 
 const as = (userId: string, role: string) => callerHeaders('bookings', userId, role);
@@ -117,6 +119,47 @@ describe('bookings service', () => {
       .expect(201);
     return { instructor, student, startsAt, bookingId: booking.body.id as string };
   };
+
+  it('stores a quote in one commit that leaves the connection’s durability setting as it was', async () => {
+    const dataSource = bookingsDataSource(config.DATABASE_URL);
+    // One connection, so the statement after the insert runs where the insert did.
+    dataSource.setOptions({ extra: { ...(dataSource.options.extra ?? {}), max: 1 } });
+    await dataSource.initialize();
+    try {
+      const [instructor, student] = [await liveInstructor(), await registerStudent()];
+      const now = new Date();
+      const quote = Object.assign(new CheckoutQuote(), {
+        id: randomUUID(),
+        bookingId: randomUUID(),
+        studentId: student,
+        instructorId: instructor,
+        startsAt: new Date(now.getTime() + 86_400_000),
+        endsAt: new Date(now.getTime() + 90_000_000),
+        currency: 'USD',
+        listPriceCents: 8000,
+        benefitKind: 'none',
+        benefitCents: 0,
+        benefitReason: 'no benefit applies',
+        totalCents: 8000,
+        platformFeeCents: 1200,
+        feeRebateCents: 0,
+        expiresAt: new Date(now.getTime() + 900_000),
+        signature: 'sig',
+        createdAt: now,
+      });
+      await insertQuote(dataSource, quote);
+      const [stored] = await dataSource.query<Array<{ total_cents: number }>>(
+        'SELECT total_cents FROM checkout_quotes WHERE id = $1',
+        [quote.id],
+      );
+      expect(stored).toEqual({ total_cents: 8000 });
+      const [setting] =
+        await dataSource.query<Array<{ synchronous_commit: string }>>('SHOW synchronous_commit');
+      expect(setting.synchronous_commit).toBe('on');
+    } finally {
+      await dataSource.destroy();
+    }
+  });
 
   it('publishes user-registered through the outbox when an account is created', async () => {
     const id = await registerInstructor();

@@ -64,7 +64,7 @@ export class CreateQuote {
       createdAt: now,
     });
     quote.signature = signQuote(quote, this.config.CHECKOUT_QUOTE_SECRET);
-    await insertQuote(this.dataSource.manager, quote);
+    await insertQuote(this.dataSource, quote);
     return quote;
   }
 }

@@ -1,4 +1,4 @@
-import { EntityManager } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { Account } from '../accounts/account.entity';
 import { ACCOUNT_COLUMNS, AccountRow, accountFromRow } from '../bookings/lesson-draft';
 import { CheckoutQuote } from './checkout-quote.entity';
@@ -27,13 +27,21 @@ interface QuoteRow {
   q_created_at: Date;
 }
 
-/** Stores a new quote, every column given. */
-export async function insertQuote(manager: EntityManager, q: CheckoutQuote): Promise<void> {
-  await manager.query(
+/**
+ * Stores a quote. Its commit does not wait for the WAL to reach disk (synchronous_commit off for
+ * this one transaction): a quote moves no money, and one lost to a database crash in the
+ * following moment is answered QUOTE_NOT_FOUND, so the client asks again. Anything durable made
+ * from it (a booking) commits later in the WAL, and its flush carries the quote's with it.
+ * Never inside a transaction, where the setting would reach everything else it commits: hence
+ * the DataSource, whose queries each commit alone.
+ */
+export async function insertQuote(dataSource: DataSource, q: CheckoutQuote): Promise<void> {
+  await dataSource.query(
     `INSERT INTO checkout_quotes (id, booking_id, student_id, instructor_id, starts_at, ends_at,
        currency, list_price_cents, benefit_kind, benefit_cents, benefit_reason, total_cents,
        platform_fee_cents, fee_rebate_cents, expires_at, signature, created_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
+     SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17
+       FROM (SELECT set_config('synchronous_commit', 'off', true)) AS no_flush_wait`,
     [
       q.id,
       q.bookingId,
