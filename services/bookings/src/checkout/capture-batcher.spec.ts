@@ -1,5 +1,11 @@
 import { Logger } from '@nestjs/common';
-import { ConfigError, loadConfig, UpstreamClient, type UpstreamCall } from '@rewards/service-kit';
+import {
+  ConfigError,
+  loadConfig,
+  UpstreamClient,
+  type UpstreamAnswer,
+  type UpstreamCall,
+} from '@rewards/service-kit';
 import { BookingsConfig } from '../config/bookings.config';
 import { CaptureBatcher } from './capture-batcher';
 import { WalletClient } from './wallet.client';
@@ -85,6 +91,14 @@ describe(CaptureBatcher.name, () => {
   });
 });
 
+/** A 200 answer with this JSON body. */
+const ok = (body: unknown): UpstreamAnswer => ({
+  status: 200,
+  header: () => null,
+  headerValues: () => [],
+  body: Buffer.from(JSON.stringify(body)),
+});
+
 describe(`${WalletClient.name} captures`, () => {
   const env = {
     DATABASE_URL: 'postgres://svc_bookings:secret@127.0.0.1:5432/rewards',
@@ -102,11 +116,7 @@ describe(`${WalletClient.name} captures`, () => {
     calls = [];
     send = jest.spyOn(UpstreamClient.prototype, 'send').mockImplementation((call) => {
       calls.push(call);
-      return Promise.resolve({
-        status: 200,
-        headers: {},
-        body: Buffer.from(JSON.stringify({ captures: [] })),
-      });
+      return Promise.resolve(ok({ captures: [] }));
     });
     close = jest.spyOn(UpstreamClient.prototype, 'close').mockImplementation(() => undefined);
     warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
@@ -128,7 +138,7 @@ describe(`${WalletClient.name} captures`, () => {
     send.mockImplementationOnce((call: UpstreamCall) => {
       calls.push(call);
       order.push('send');
-      return Promise.resolve({ status: 200, headers: {}, body: Buffer.from('{"captures":[]}') });
+      return Promise.resolve(ok({ captures: [] }));
     });
     close.mockImplementation(() => order.push('close'));
     await wallet.onApplicationShutdown();

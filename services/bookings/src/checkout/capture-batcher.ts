@@ -1,5 +1,5 @@
 /** The most references one batch capture may carry: the wallet refuses more. */
-export const MAX_CAPTURE_BATCH = 100;
+const MAX_CAPTURE_BATCH = 100;
 
 /** What the batcher tells of a batch that failed: the references wait for booking-confirmed. */
 export type CaptureFailureLog = (references: string[], err: unknown) => void;
