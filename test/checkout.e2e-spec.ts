@@ -475,7 +475,7 @@ describe('checkout through the gateway', () => {
     const booking = (await book(student, draft, q).expect(201)).body;
     const notYours = await gw().post(`/bookings/${booking.id}/cancel`).set(other.auth).expect(404);
     expect(errorOf(notYours).code).toBe('BOOKING_NOT_FOUND');
-    await gw().post('/internal/reservations/x/capture').set(student.auth).expect(404);
+    await gw().post('/internal/reservations/capture').set(student.auth).expect(404);
   });
 
   it('answers a declined card with 402 PAYMENT_DECLINED: no booking, the wallet credit untouched', async () => {

@@ -15,6 +15,8 @@ import { RewardRecords } from './rewards/reward-records';
 import { RewardUnlockedConsumer } from './rewards/reward-unlocked.consumer';
 import { RewardVoidedConsumer } from './rewards/reward-voided.consumer';
 import { BookingSettledConsumer } from './reservations/booking-settled.consumer';
+import { CaptureReservations } from './reservations/capture-reservations.usecase';
+import { CaptureRunLocks } from './reservations/capture-run-locks';
 import { CaptureReservation } from './reservations/capture-reservation.usecase';
 import { CheckoutFunds } from './reservations/checkout-funds.query';
 import { CreditReservations } from './reservations/credit-reservation';
@@ -65,6 +67,8 @@ export class AppModule {
         CheckoutFunds,
         ReserveCheckoutFunds,
         CaptureReservation,
+        CaptureRunLocks,
+        CaptureReservations,
         ReturnReservation,
         ReleaseLapsedReservationsJob,
         BookingSettledConsumer,

@@ -114,8 +114,9 @@ describe('capturing holds by HTTP and by booking-confirmed runs at once', () => 
       // The HTTP capture queues first for the second hold; then one run of both events: the
       // first moves the student's reserved account, the second queues behind the HTTP capture.
       http = request(h.url)
-        .post(`/internal/reservations/${second.reference}/capture`)
+        .post('/internal/reservations/capture')
         .set(asBookings())
+        .send({ references: [second.reference] })
         .then((res) => res);
       await waitersReach(1);
       await h.sendTogether([confirmed(first), confirmed(second)], 0);

@@ -39,8 +39,12 @@ describe('wallet checkout reservations', () => {
       .put(`/internal/reservations/${reference}`)
       .set(asBookings())
       .send({ currency: 'USD', ...body });
+  // Captured in a batch of one: its line says what came of it.
   const capture = (reference: string) =>
-    request(h.url).post(`/internal/reservations/${reference}/capture`).set(asBookings());
+    request(h.url)
+      .post('/internal/reservations/capture')
+      .set(asBookings())
+      .send({ references: [reference] });
   const giveBack = (reference: string, reason = 'booking_cancelled') =>
     request(h.url)
       .post(`/internal/reservations/${reference}/return`)
@@ -81,6 +85,7 @@ describe('wallet checkout reservations', () => {
     expect(5000 - heldCents).toBeLessThan(900);
     const captures = await Promise.all(held.map((a) => capture(a.reference)));
     expect(captures.map((res) => res.status)).toEqual(held.map(() => 200));
+    expect(captures.map((res) => res.body.captures[0].outcome)).toEqual(held.map(() => 'captured'));
     const wallet = (await h.wallet(student)).balances[0];
     expect(wallet).toMatchObject({ availableCents: 5000 - heldCents, reservedCents: 0 });
     const [{ redeemed }] = await h.dataSource.query<Array<{ redeemed: string }>>(
@@ -183,7 +188,7 @@ describe('wallet checkout reservations', () => {
     expect(await h.balance(student)).toBe(800);
     const gone = await capture(reference).expect(200);
     // Confirmed after all (its event came late): paid from what the student has again.
-    expect(gone.body.status).toBe('captured');
+    expect(gone.body.captures[0].reservation.status).toBe('captured');
     expect(await h.balance(student)).toBe(0);
     await invariantsHold();
   });
@@ -236,9 +241,10 @@ describe('wallet checkout reservations', () => {
       creditCents: 0,
     }).expect(422);
     expect(errorOf(none).code).toBe('INVALID_AMOUNT');
-    expect((await capture(`quote-${randomUUID()}`).expect(404)).body.error.code).toBe(
-      'RESERVATION_NOT_FOUND',
-    );
+    expect((await capture(`quote-${randomUUID()}`).expect(200)).body.captures[0]).toMatchObject({
+      outcome: 'refused',
+      code: 'RESERVATION_NOT_FOUND',
+    });
     expect(await h.balance(student)).toBe(500);
     expect((await h.history(student)).entries).toHaveLength(1);
   });

@@ -37,8 +37,8 @@ describe('checkout round trips of the wallet', () => {
           .send({ bookingId, studentId, creditCents, currency: 'USD' }),
     };
   };
-  const capture = (reference: string) =>
-    request(h.url).post(`/internal/reservations/${reference}/capture`).set(asBookings());
+  const capture = (...references: string[]) =>
+    request(h.url).post('/internal/reservations/capture').set(asBookings()).send({ references });
 
   it('holds, captures and reads funds in few statements', async () => {
     // Captures before the counted ones open the platform's redeemed-credit account, then find it
@@ -70,23 +70,33 @@ describe('checkout round trips of the wallet', () => {
     await second.send().expect(200);
     expect(log.takeRequests()).toHaveLength(3);
 
-    await capture(first.reference).expect(200);
-    // BEGIN; the hold and its reserved accounts locked; the ledger transaction with its
-    // postings and the reservation marked captured; COMMIT.
+    const third = hold(student, 500);
+    await third.send().expect(200);
+    log.takeRequests();
+    await capture(first.reference, third.reference).expect(200);
+    // BEGIN; the batch's holds locked; the accounts their captures move locked; then for each
+    // hold, the hold and its reserved accounts (locked already) read with their balances and
+    // the ledger transaction with its postings and the reservation marked captured; COMMIT.
     const captured = log.takeRequests();
-    expect(captured).toHaveLength(4);
-    expect(captured[2]).toContain('UPDATE credit_reservations');
+    expect(captured).toHaveLength(8);
+    expect(captured[1]).toContain('credit_reservations');
+    expect(captured[2]).toContain('ledger_accounts');
+    expect(captured[4]).toContain('UPDATE credit_reservations');
+    expect(captured[6]).toContain('UPDATE credit_reservations');
+    // A replay: BEGIN, the holds found captured (not locked), no account to lock, COMMIT.
+    await capture(first.reference, third.reference).expect(200);
+    expect(log.takeRequests()).toHaveLength(3);
 
     const funds = await request(h.url)
       .get('/internal/checkout-funds')
       .set(asBookings())
       .query({ studentId: student, currency: 'USD' })
       .expect(200);
-    expect(funds.body).toMatchObject({ creditCents: 1500 });
+    expect(funds.body).toMatchObject({ creditCents: 1000 });
     // The two balances in one statement, no transaction.
     expect(log.takeRequests()).toHaveLength(1);
     expect((await h.wallet(student)).balances[0]).toMatchObject({
-      availableCents: 1500,
+      availableCents: 1000,
       reservedCents: 500,
     });
     expect((await checkLedgerInvariants(h.dataSource, new Date())).ok).toBe(true);

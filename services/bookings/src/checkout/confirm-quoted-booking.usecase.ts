@@ -129,9 +129,9 @@ export class ConfirmQuotedBooking {
       throw err;
     }
     this.relay.kick();
-    // Not awaited: the booking is confirmed and booking-confirmed, committed with it, makes the
-    // wallet capture anyway; this call only makes it sooner, and a failure of it loses nothing.
-    if (holds) void this.wallet.capture(reference).catch(() => undefined);
+    // Not waited for: the booking is confirmed and booking-confirmed, committed with it, makes
+    // the wallet capture anyway; this batched call only makes it sooner, and loses nothing.
+    if (holds) this.wallet.capture(reference);
     return booking;
   }
 

@@ -9,6 +9,7 @@ import {
 } from '@rewards/service-kit';
 import { BookingsError } from '../bookings-error';
 import { BookingsConfig } from '../config/bookings.config';
+import { CaptureBatcher } from './capture-batcher';
 
 export interface CheckoutFunds {
   creditCents: number;
@@ -51,6 +52,8 @@ export class WalletClient implements OnApplicationShutdown {
   private readonly client: UpstreamClient;
   /** One token a second for every call, instead of an HMAC per call: the same bytes either way. */
   private readonly signer: InternalTokenSigner;
+  /** Captures wait here a few milliseconds, so that one call and one transaction take many. */
+  private readonly captures: CaptureBatcher;
 
   constructor(@Inject(BookingsConfig) config: BookingsConfig) {
     this.signer = new InternalTokenSigner(config.INTERNAL_AUTH_KEY);
@@ -63,9 +66,22 @@ export class WalletClient implements OnApplicationShutdown {
       openMs: CIRCUIT_OPEN_MS,
       callsAreIdempotent: true,
     });
+    this.captures = new CaptureBatcher(
+      (references) => this.captureBatch(references),
+      config.WALLET_CAPTURE_BATCH_MS,
+      (references, err) =>
+        this.logger.warn({
+          message: 'wallet batch capture failed; booking-confirmed will capture its holds',
+          references: references.length,
+          first: references[0],
+          err: String(err),
+        }),
+    );
   }
 
-  onApplicationShutdown(): void {
+  /** What waits to be captured is sent first (each call bounded by WALLET_TIMEOUT_MS). */
+  async onApplicationShutdown(): Promise<void> {
+    await this.captures.flush();
     this.client.close();
   }
 
@@ -86,8 +102,13 @@ export class WalletClient implements OnApplicationShutdown {
     await this.call('PUT', `/internal/reservations/${encodeURIComponent(reference)}`, request);
   }
 
-  async capture(reference: string): Promise<void> {
-    await this.call('POST', `/internal/reservations/${encodeURIComponent(reference)}/capture`);
+  /**
+   * Asks the wallet to capture the hold soon, in a batch with others (WALLET_CAPTURE_BATCH_MS);
+   * returns at once and never fails: booking-confirmed, committed with the booking, makes the
+   * wallet capture it anyway, and this only makes it sooner.
+   */
+  capture(reference: string): void {
+    this.captures.add(reference);
   }
 
   /** Gives held or captured funds back; the booking events finish it if this call fails. */
@@ -105,6 +126,20 @@ export class WalletClient implements OnApplicationShutdown {
     await this.giveBack(reference, reason).catch((err: unknown) =>
       this.logger.warn({ message: 'wallet return failed', reference, reason, err: String(err) }),
     );
+  }
+
+  private async captureBatch(references: string[]): Promise<void> {
+    const answer = (await this.call('POST', '/internal/reservations/capture', {
+      references,
+    })) as { captures?: Array<{ reference: string; outcome: string; code?: string }> };
+    const refused = (answer.captures ?? []).filter((c) => c.outcome !== 'captured');
+    if (refused.length > 0) {
+      // A confirmed booking's hold not found or given back: the wallet's events will tell.
+      this.logger.warn({
+        message: 'wallet refused to capture holds',
+        refused: refused.map((c) => ({ reference: c.reference, code: c.code })),
+      });
+    }
   }
 
   private token(): string {

@@ -47,6 +47,16 @@ export class BookingsConfig extends DataServiceConfig {
   @Max(1024)
   WALLET_MAX_SOCKETS: number = 64;
 
+  /**
+   * How long a confirmed checkout's capture waits for others to go to the wallet in one call
+   * (a batch leaves sooner once 100 wait).
+   */
+  @toInt()
+  @IsInt()
+  @Min(0)
+  @Max(1000)
+  WALLET_CAPTURE_BATCH_MS: number = 20;
+
   /** HMAC-SHA256 key that signs checkout quotes, so a client cannot alter one. */
   @IsString()
   @MinLength(32, { message: 'CHECKOUT_QUOTE_SECRET must be at least 32 characters' })

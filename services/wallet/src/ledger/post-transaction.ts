@@ -196,7 +196,7 @@ export class PostTransaction {
 }
 
 /** References are event- or request-derived keys: printable, bounded, never blank. */
-const REFERENCE = /^[\x21-\x7e]{1,200}$/;
+export const REFERENCE = /^[\x21-\x7e]{1,200}$/;
 
 export function assertReference(reference: string): void {
   if (!REFERENCE.test(reference)) {

@@ -1,30 +1,11 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { BookingCancelledV1, BookingConfirmedV1, EventEnvelope } from '@rewards/contracts';
 import { EntityManager } from 'typeorm';
-import { LedgerAccounts } from '../ledger/ledger-accounts';
-import { AccountRef, userAccount } from '../ledger/legs';
 import { WalletError } from '../wallet-error';
 import { CaptureReservation } from './capture-reservation.usecase';
+import { CaptureRunLocks } from './capture-run-locks';
 import { CreditReservation, CreditReservations } from './credit-reservation';
 import { ReturnReservation } from './return-reservation.usecase';
-
-/** A hold a booking-confirmed can still capture: held, or lapsed before the confirmation. */
-const capturable = (r: CreditReservation): boolean =>
-  r.status === 'held' || (r.status === 'released' && r.releaseReason === 'expired');
-
-/** The user accounts capturing `r` moves: its holds, or for a lapsed hold what its owners have. */
-function captureRefs(r: CreditReservation): AccountRef[] {
-  const owners: Array<[string, 'user_credit' | 'user_fee_rebate']> = [];
-  if (r.creditCents > 0) owners.push([r.studentId, 'user_credit']);
-  if (r.feeRebateCents > 0 && r.instructorId !== null) {
-    owners.push([r.instructorId, 'user_fee_rebate']);
-  }
-  return owners.flatMap(([ownerId, kind]) =>
-    r.status === 'held'
-      ? [userAccount('user_reserved', ownerId, r.currency)]
-      : [userAccount(kind, ownerId, r.currency), userAccount('user_debt', ownerId, r.currency)],
-  );
-}
 
 /**
  * The durable half of checkout: bookings captures and returns holds synchronously, and these
@@ -38,27 +19,26 @@ export class BookingSettledConsumer {
 
   constructor(
     private readonly reservations: CreditReservations,
-    private readonly accounts: LedgerAccounts,
+    private readonly locks: CaptureRunLocks,
     private readonly capture: CaptureReservation,
     private readonly giveBack: ReturnReservation,
   ) {}
 
   /**
-   * A run's prelude: every reservation of the run's bookings locked in one statement (reference
-   * order), then every user account their captures move in one more (id order), the order the
-   * wallet's HTTP capture takes them in too. Locking them event by event instead let a run that
-   * held one student's account wait for a hold an HTTP capture held, which waited for that
-   * account: a deadlock, also between two partitions' runs sharing students.
+   * A run's prelude (CaptureRunLocks): the run's reservations, then the accounts their captures
+   * move, each in one statement, in the order checkout's batch capture takes them in too.
+   * Locking them event by event instead let a run that held one student's account wait for a
+   * hold a capture from checkout held, which waited for that account: a deadlock, also between
+   * two partitions' runs sharing students.
    */
   async lockConfirmedRun(
     events: Array<EventEnvelope<BookingConfirmedV1>>,
     tx: EntityManager,
   ): Promise<void> {
-    const found = await this.reservations.lockOfBookings(
+    const found = await this.locks.ofBookings(
       tx,
       events.map((e) => e.payload.bookingId),
     );
-    await this.accounts.findAndLock(tx, found.filter(capturable).flatMap(captureRefs));
     const byBooking = new Map<string, CreditReservation[]>();
     for (const r of found) byBooking.set(r.bookingId, [...(byBooking.get(r.bookingId) ?? []), r]);
     this.runs.set(tx, byBooking);

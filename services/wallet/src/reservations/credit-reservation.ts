@@ -152,11 +152,24 @@ export class CreditReservations {
    * captured or refunded already only read, as nothing is left to do for them under a lock (a
    * row lock is a write). A row found open is answered as it is once locked.
    */
-  async lockOfBookings(tx: EntityManager, bookingIds: string[]): Promise<CreditReservation[]> {
-    if (bookingIds.length === 0) return [];
+  lockOfBookings(tx: EntityManager, bookingIds: string[]): Promise<CreditReservation[]> {
+    return this.lockMany(tx, 'booking_id = ANY($1::uuid[])', bookingIds);
+  }
+
+  /** Like lockOfBookings, for the reservations of these references (those that exist). */
+  lockOfReferences(tx: EntityManager, references: string[]): Promise<CreditReservation[]> {
+    return this.lockMany(tx, 'reference = ANY($1::text[])', references);
+  }
+
+  private async lockMany(
+    tx: EntityManager,
+    where: 'booking_id = ANY($1::uuid[])' | 'reference = ANY($1::text[])',
+    keys: string[],
+  ): Promise<CreditReservation[]> {
+    if (keys.length === 0) return [];
     const rows = await tx.query<ReservationRow[]>(
       `WITH found AS MATERIALIZED (
-         SELECT * FROM credit_reservations WHERE booking_id = ANY($1::uuid[])
+         SELECT * FROM credit_reservations WHERE ${where}
        ), open AS MATERIALIZED (
          SELECT c.* FROM credit_reservations c
           WHERE c.reference IN (SELECT reference FROM found
@@ -168,7 +181,7 @@ export class CreditReservations {
        UNION ALL
        SELECT * FROM found WHERE status IN ('captured', 'refunded')
        ORDER BY reference`,
-      [[...new Set(bookingIds)]],
+      [[...new Set(keys)]],
     );
     return rows.map(fromRow);
   }

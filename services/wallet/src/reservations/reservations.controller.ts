@@ -3,7 +3,8 @@ import { InternalCallers } from '@rewards/service-kit';
 import { DataSource } from 'typeorm';
 import { CheckoutFunds, CheckoutFundsView } from './checkout-funds.query';
 import { reservationView, ReservationView } from './credit-reservation';
-import { CaptureReservation } from './capture-reservation.usecase';
+import { CaptureOutcome, CaptureReservations } from './capture-reservations.usecase';
+import { CaptureReservationsDto } from './dto/capture-reservations.dto';
 import {
   CheckoutFundsQuery,
   ReserveCheckoutFundsDto,
@@ -24,7 +25,7 @@ export class ReservationsController {
     private readonly dataSource: DataSource,
     private readonly funds: CheckoutFunds,
     private readonly reserve: ReserveCheckoutFunds,
-    private readonly capture: CaptureReservation,
+    private readonly capture: CaptureReservations,
     private readonly giveBack: ReturnReservation,
   ) {}
 
@@ -52,12 +53,17 @@ export class ReservationsController {
     return reservationView(reservation);
   }
 
-  @Post('reservations/:reference/capture')
+  /**
+   * Captures the holds of checkouts that committed their bookings, a batch per transaction; each
+   * reference answers on its own line, captured or refused with its code.
+   */
+  @Post('reservations/capture')
   @HttpCode(200)
-  async captureFunds(@Param('reference') reference: string): Promise<ReservationView> {
-    return reservationView(
-      await this.dataSource.transaction((tx) => this.capture.execute(tx, reference)),
+  async captureFunds(@Body() dto: CaptureReservationsDto): Promise<{ captures: CaptureOutcome[] }> {
+    const captures = await this.dataSource.transaction((tx) =>
+      this.capture.execute(tx, dto.references),
     );
+    return { captures };
   }
 
   @Post('reservations/:reference/return')

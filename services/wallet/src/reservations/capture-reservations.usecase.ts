@@ -1,0 +1,65 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import { WalletError } from '../wallet-error';
+import { CaptureReservation } from './capture-reservation.usecase';
+import { CaptureRunLocks } from './capture-run-locks';
+import { reservationView, ReservationView } from './credit-reservation';
+
+/** What capturing one reference of a batch came to. */
+export type CaptureOutcome =
+  | { reference: string; outcome: 'captured'; reservation: ReservationView }
+  | {
+      reference: string;
+      outcome: 'refused';
+      code: 'RESERVATION_NOT_FOUND' | 'RESERVATION_RELEASED';
+      message: string;
+    };
+
+/**
+ * Captures checkout's holds a batch at a time, in one transaction: the holds and the accounts
+ * their captures move are locked first (CaptureRunLocks, as a booking-confirmed run locks them),
+ * then each is captured as alone. A hold that cannot be captured is refused on its own line and
+ * the others still are; a hold captured already is answered as it is, at no further statement.
+ */
+@Injectable()
+export class CaptureReservations {
+  constructor(
+    private readonly locks: CaptureRunLocks,
+    private readonly capture: CaptureReservation,
+  ) {}
+
+  async execute(tx: EntityManager, references: string[]): Promise<CaptureOutcome[]> {
+    const found = new Map(
+      (await this.locks.ofReferences(tx, references)).map((r) => [r.reference, r]),
+    );
+    const outcomes: CaptureOutcome[] = [];
+    for (const reference of references) {
+      const r = found.get(reference);
+      if (!r) {
+        // Not asked again: a lock taken now would come after the accounts'.
+        outcomes.push({
+          reference,
+          outcome: 'refused',
+          code: 'RESERVATION_NOT_FOUND',
+          message: `no reservation ${reference}`,
+        });
+      } else if (r.status === 'captured' || r.status === 'refunded') {
+        outcomes.push({ reference, outcome: 'captured', reservation: reservationView(r) });
+      } else {
+        outcomes.push(await this.captureOne(tx, reference));
+      }
+    }
+    return outcomes;
+  }
+
+  private async captureOne(tx: EntityManager, reference: string): Promise<CaptureOutcome> {
+    try {
+      const captured = await this.capture.execute(tx, reference);
+      return { reference, outcome: 'captured', reservation: reservationView(captured) };
+    } catch (err) {
+      // Refused in code before any write: the transaction goes on with the other holds.
+      if (!(err instanceof WalletError) || err.code !== 'RESERVATION_RELEASED') throw err;
+      return { reference, outcome: 'refused', code: err.code, message: err.message };
+    }
+  }
+}

@@ -1,0 +1,26 @@
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  ArrayUnique,
+  IsArray,
+  IsString,
+  Matches,
+} from 'class-validator';
+import { REFERENCE } from '../../ledger/post-transaction';
+
+/** The most holds one batch capture may name. */
+const MAX_CAPTURE_BATCH = 100;
+
+/** `POST /internal/reservations/capture`: the checkouts whose holds to capture. */
+export class CaptureReservationsDto {
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(MAX_CAPTURE_BATCH)
+  @ArrayUnique()
+  @IsString({ each: true })
+  @Matches(REFERENCE, {
+    each: true,
+    message: 'each reference is 1 to 200 printable characters without spaces',
+  })
+  references!: string[];
+}
