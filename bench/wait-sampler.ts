@@ -11,6 +11,10 @@ interface Sample {
   waits: string[];
   /** The statements of backends waiting on a lock, shortened. */
   lockedQueries: string[];
+  /** Connections open per role (active or not). */
+  connections: Record<string, number>;
+  /** The WAL file being written. */
+  walFile: string;
 }
 
 export interface WaitSecond {
@@ -20,6 +24,10 @@ export interface WaitSecond {
   activeBySource: Record<string, number>;
   /** The statements seen waiting on a lock in that second, with how many samples saw each. */
   lockWaits: Record<string, number>;
+  /** The most connections each role had open at once in that second. */
+  connections: Record<string, number>;
+  /** WAL files begun in that second (each new one is created and filled before use). */
+  walFilesBegun: number;
 }
 
 /** Postgres-wide counters over the phase: commits, and the WAL flushes they waited for. */
@@ -64,20 +72,31 @@ export class WaitSampler {
       const atMs = performance.now() - this.began;
       const { rows } = await client.query<{
         role: string;
+        active: boolean;
         wait: string | null;
         query: string;
       }>(
-        `SELECT usename AS role,
+        `SELECT usename AS role, state = 'active' AS active,
                 CASE WHEN wait_event IS NULL THEN NULL
                      ELSE wait_event_type || ':' || wait_event END AS wait,
                 left(regexp_replace(query, '\\s+', ' ', 'g'), 120) AS query
            FROM pg_stat_activity
-          WHERE state = 'active' AND pid <> pg_backend_pid() AND backend_type = 'client backend'`,
+          WHERE pid <> pg_backend_pid() AND backend_type = 'client backend'`,
       );
+      const {
+        rows: [{ walFile }],
+      } = await client.query<{ walFile: string }>(
+        'SELECT pg_walfile_name(pg_current_wal_insert_lsn()) AS "walFile"',
+      );
+      const active = rows.filter((r) => r.active);
+      const connections: Record<string, number> = {};
+      for (const r of rows) connections[r.role] = (connections[r.role] ?? 0) + 1;
       this.samples.push({
         atMs,
-        waits: rows.map((r) => `${r.role} ${r.wait ?? 'running'}`),
-        lockedQueries: rows.filter((r) => r.wait?.startsWith('Lock:')).map((r) => r.query),
+        waits: active.map((r) => `${r.role} ${r.wait ?? 'running'}`),
+        lockedQueries: active.filter((r) => r.wait?.startsWith('Lock:')).map((r) => r.query),
+        connections,
+        walFile,
       });
       const next = this.began + (this.samples.length + 1) * this.intervalMs;
       const wait = next - performance.now();
@@ -117,17 +136,34 @@ export class WaitSampler {
       const second = Math.floor(sample.atMs / 1000);
       seconds.set(second, [...(seconds.get(second) ?? []), sample]);
     }
+    let lastWalFile = this.samples[0]?.walFile;
     const perSecond = [...seconds].map(([second, samples]) => {
+      let walFilesBegun = 0;
+      for (const sample of samples) {
+        if (sample.walFile !== lastWalFile) walFilesBegun += 1;
+        lastWalFile = sample.walFile;
+      }
       const activeBySource: Record<string, number> = {};
       const lockWaits: Record<string, number> = {};
+      const connections: Record<string, number> = {};
       for (const sample of samples) {
+        for (const [role, n] of Object.entries(sample.connections)) {
+          connections[role] = Math.max(connections[role] ?? 0, n);
+        }
         for (const wait of sample.waits) activeBySource[wait] = (activeBySource[wait] ?? 0) + 1;
         for (const query of sample.lockedQueries) lockWaits[query] = (lockWaits[query] ?? 0) + 1;
       }
       for (const key of Object.keys(activeBySource)) {
         activeBySource[key] = Math.round((activeBySource[key] / samples.length) * 100) / 100;
       }
-      return { second, samples: samples.length, activeBySource, lockWaits };
+      return {
+        second,
+        samples: samples.length,
+        activeBySource,
+        lockWaits,
+        connections,
+        walFilesBegun,
+      };
     });
     return { seconds: perSecond, wal };
   }

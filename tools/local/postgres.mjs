@@ -199,6 +199,10 @@ async function main() {
       `listen_addresses=${HOST}`,
       '-c',
       'unix_socket_directories=',
+      // As production's cluster: every service keeps its pool's connections open (DATABASE_POOL_MIN),
+      // and tests run several services, and replicas of them, at once.
+      '-c',
+      'max_connections=300',
       ...(statementStats
         ? [
             '-c',

@@ -6,7 +6,7 @@ import { DataSource } from 'typeorm';
 import { InternalIdentityGuard } from './caller';
 import { Clock, SystemClock } from './clock';
 import { DataServiceConfig } from './config';
-import { withStatementCache } from './database';
+import { openPoolConnections, withMinimumPool, withStatementCache } from './database';
 import { HealthModule } from './health';
 import { JobScheduler } from './jobs/job-scheduler';
 import { kafkaSecurity } from './kafka-security';
@@ -36,11 +36,14 @@ export class DataServiceModule {
       imports: [
         TypeOrmModule.forRootAsync({
           useFactory: () => ({}),
-          dataSourceFactory: async () =>
-            withStatementCache(
-              options.dataSource(),
-              config.DATABASE_STATEMENT_CACHE_SIZE,
-            ).initialize(),
+          dataSourceFactory: async () => {
+            const dataSource = await withMinimumPool(
+              withStatementCache(options.dataSource(), config.DATABASE_STATEMENT_CACHE_SIZE),
+              config.DATABASE_POOL_MIN,
+            ).initialize();
+            await openPoolConnections(dataSource, config.DATABASE_POOL_MIN);
+            return dataSource;
+          },
         }),
         MetricsModule,
         MessagingModule.forRootAsync({

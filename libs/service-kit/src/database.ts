@@ -1,6 +1,9 @@
 import { DataSource, DataSourceOptions, MixedList, EntitySchema } from 'typeorm';
 import { statementCachingClient } from './statement-cache';
 
+/** Connections a service's pool holds at most, unless its DataSource asks for another size. */
+export const DEFAULT_POOL_SIZE = 10;
+
 export interface ServiceDataSourceInput {
   service: string;
   url: string;
@@ -32,7 +35,7 @@ export function createServiceDataSource(input: ServiceDataSourceInput): DataSour
     synchronize: false,
     migrationsRun: false,
     applicationName: input.service,
-    poolSize: input.poolSize ?? 10,
+    poolSize: input.poolSize ?? DEFAULT_POOL_SIZE,
     extra: {
       connectionTimeoutMillis: 5000,
       // A hung query or a lock held by a stuck session must not stall a partition forever:
@@ -84,4 +87,39 @@ export function withStatementCache(dataSource: DataSource, maxStatements: number
   const extra = (dataSource.options.extra ?? {}) as Record<string, unknown>;
   dataSource.setOptions({ extra: { ...extra, Client: statementCachingClient(maxStatements) } });
   return dataSource;
+}
+
+/**
+ * Makes the pool of a DataSource not yet initialised keep `min` connections open instead of
+ * closing those idle for 10 s (see DATABASE_POOL_MIN); openPoolConnections opens them.
+ */
+export function withMinimumPool(dataSource: DataSource, min: number): DataSource {
+  if (!Number.isInteger(min) || min <= 0) return dataSource;
+  const extra = (dataSource.options.extra ?? {}) as Record<string, unknown>;
+  dataSource.setOptions({ extra: { ...extra, min } });
+  return dataSource;
+}
+
+/**
+ * Opens up to `count` connections of an initialised DataSource's pool at once and gives them
+ * back, so the first burst of work finds them ready. Best effort: a connection that cannot be
+ * opened now is opened when work needs it, as it would have been anyway.
+ */
+export async function openPoolConnections(dataSource: DataSource, count: number): Promise<number> {
+  const pool = (dataSource.driver as unknown as { master?: PgPool }).master;
+  if (!pool || count <= 0) return 0;
+  const opened = await Promise.allSettled(Array.from({ length: count }, () => pool.connect()));
+  let ready = 0;
+  for (const result of opened) {
+    if (result.status === 'fulfilled') {
+      result.value.release();
+      ready += 1;
+    }
+  }
+  return ready;
+}
+
+/** What openPoolConnections needs of pg's Pool. */
+interface PgPool {
+  connect(): Promise<{ release(): void }>;
 }
