@@ -35,7 +35,7 @@ const config = {
   requestsPerSecond: positiveInt('BENCH_REQUESTS_PER_SECOND', 200),
   durationSeconds: positiveInt('BENCH_DURATION_SECONDS', 30),
   warmupSeconds: positiveInt('BENCH_WARMUP_SECONDS', 5),
-  students: positiveInt('BENCH_STUDENTS', 20),
+  students: positiveInt('BENCH_STUDENTS', 200),
   targetP99Ms: 50,
   /** Services to CPU-profile over the checkout phase (comma-separated), into the log dir. */
   profile: (process.env.BENCH_PROFILE ?? '').split(',').filter((s) => s !== ''),
