@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@nestjs/common';
-import { createEnvelope, EventEnvelope, Topics } from '@rewards/contracts';
 import {
   callerHeaders,
   errorOf,
@@ -11,13 +10,7 @@ import {
 import request from 'supertest';
 import { QueryRunner } from 'typeorm';
 import { checkLedgerInvariants } from '../src/ledger/check-invariants';
-import { WalletHarness } from './wallet-harness';
-
-interface Hold {
-  studentId: string;
-  bookingId: string;
-  reference: string;
-}
+import { confirmedBooking, Hold, WalletHarness } from './wallet-harness';
 
 /**
  * Checkout captures its holds in batches (`POST /internal/reservations/capture`), one
@@ -39,39 +32,6 @@ describe('capturing checkout holds in batches', () => {
       .post('/internal/reservations/capture')
       .set(headers)
       .send(body as object);
-
-  /** A hold; `prefix` orders references where a test needs their locks taken in an order. */
-  const holdFor = async (studentId: string, creditCents: number, prefix = ''): Promise<Hold> => {
-    const hold = {
-      studentId,
-      bookingId: randomUUID(),
-      reference: `quote-${prefix}${randomUUID()}`,
-    };
-    await request(h.url)
-      .put(`/internal/reservations/${hold.reference}`)
-      .set(asBookings())
-      .send({ bookingId: hold.bookingId, studentId, creditCents, currency: 'USD' })
-      .expect(200);
-    return hold;
-  };
-
-  const confirmed = (hold: Hold): EventEnvelope<object> =>
-    createEnvelope({
-      type: Topics.BookingConfirmed,
-      version: 1,
-      producer: 'bookings',
-      key: hold.bookingId,
-      occurredAt: new Date(),
-      payload: {
-        bookingId: hold.bookingId,
-        studentId: hold.studentId,
-        instructorId: randomUUID(),
-        price: { amountCents: 0, currency: 'USD' },
-        startsAt: '2026-03-02T10:00:00.000Z',
-        endsAt: '2026-03-02T11:00:00.000Z',
-        confirmedAt: new Date().toISOString(),
-      },
-    });
 
   /** What the ledger and the reservations hold for these references. */
   const stateOf = async (references: string[]) => ({
@@ -97,28 +57,15 @@ describe('capturing checkout holds in batches', () => {
     );
   };
 
-  /** Sessions of the wallet's database waiting for a lock. */
-  const waitersReach = (n: number) =>
-    eventually(
-      async () => {
-        const [{ waiting }] = await h.dataSource.query<Array<{ waiting: number }>>(
-          `SELECT count(*)::int AS waiting FROM pg_stat_activity
-            WHERE datname = current_database() AND wait_event_type = 'Lock'`,
-        );
-        expect(waiting).toBeGreaterThanOrEqual(n);
-      },
-      { timeoutMs: 10_000 },
-    );
-
   const invariantsHold = async () =>
     expect((await checkLedgerInvariants(h.dataSource, new Date())).ok).toBe(true);
 
   it('answers each reference of a mixed batch on its own line, and a replay the same, writing nothing', async () => {
     const student = await h.studentWithCredit(3000);
     const [held, done, cancelled] = [
-      await holdFor(student, 500),
-      await holdFor(student, 700),
-      await holdFor(student, 900),
+      await h.holdFor(student, 500),
+      await h.holdFor(student, 700),
+      await h.holdFor(student, 900),
     ];
     const earlier = await captureBatch({ references: [done.reference] }).expect(200);
     await request(h.url)
@@ -175,9 +122,9 @@ describe('capturing checkout holds in batches', () => {
   it('captures a batch while a booking-confirmed run over the same student waits, without a deadlock or a second capture', async () => {
     const [a, b] = [await h.studentWithCredit(2000), await h.studentWithCredit(2000)];
     const [a1, b1, a2] = [
-      await holdFor(a, 300, '1-'),
-      await holdFor(b, 400, '2-'),
-      await holdFor(a, 500, '3-'),
+      await h.holdFor(a, 300, '1-'),
+      await h.holdFor(b, 400, '2-'),
+      await h.holdFor(a, 500, '3-'),
     ];
     // Locks are taken in reference order: the run locks a1, then queues for b1 behind the test; the batch then queues for a1
     // behind the run. Taken hold by hold, the batch would hold a2 and a's reserved account
@@ -190,10 +137,10 @@ describe('capturing checkout holds in batches', () => {
       await blocker.query('SELECT 1 FROM credit_reservations WHERE reference = $1 FOR UPDATE', [
         b1.reference,
       ]);
-      await h.sendTogether([confirmed(a1), confirmed(b1)], 0);
-      await waitersReach(1);
+      await h.sendTogether([confirmedBooking(a1), confirmedBooking(b1)], 0);
+      await h.lockWaitersReach(1);
       batch = captureBatch({ references: [a2.reference, a1.reference] }).then((res) => res);
-      await waitersReach(2);
+      await h.lockWaitersReach(2);
     } finally {
       await blocker.commitTransaction();
       await blocker.release();
@@ -220,7 +167,7 @@ describe('capturing checkout holds in batches', () => {
 
   it('answers bookings alone', async () => {
     const student = await h.studentWithCredit(500);
-    const hold = await holdFor(student, 300);
+    const hold = await h.holdFor(student, 300);
     const refusals: Array<[Record<string, string>, number, string]> = [
       [{}, 401, 'UNAUTHENTICATED'],
       [forgedCallerHeaders(student, 'admin'), 401, 'UNAUTHENTICATED'],
@@ -238,7 +185,7 @@ describe('capturing checkout holds in batches', () => {
 
   it('refuses a malformed batch whole, capturing nothing', async () => {
     const student = await h.studentWithCredit(500);
-    const hold = await holdFor(student, 300);
+    const hold = await h.holdFor(student, 300);
     const many = Array.from({ length: 101 }, () => `quote-${randomUUID()}`);
     const bodies: unknown[] = [
       {},

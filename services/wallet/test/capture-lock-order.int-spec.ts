@@ -1,17 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import { Logger } from '@nestjs/common';
-import { createEnvelope, EventEnvelope, Topics } from '@rewards/contracts';
 import { eventually, serviceHeaders } from '@rewards/testing';
 import request from 'supertest';
 import { QueryRunner } from 'typeorm';
 import { checkLedgerInvariants } from '../src/ledger/check-invariants';
-import { WalletHarness } from './wallet-harness';
-
-interface Hold {
-  studentId: string;
-  bookingId: string;
-  reference: string;
-}
+import { confirmedBooking, Hold, WalletHarness } from './wallet-harness';
 
 /**
  * A hold is captured twice over: by bookings' HTTP call once the booking commits, and by the
@@ -34,48 +26,7 @@ describe('capturing holds by HTTP and by booking-confirmed runs at once', () => 
 
   const asBookings = () => serviceHeaders('bookings', 'wallet');
 
-  const holdFor = async (studentId: string, creditCents: number): Promise<Hold> => {
-    const hold = { studentId, bookingId: randomUUID(), reference: `quote-${randomUUID()}` };
-    await request(h.url)
-      .put(`/internal/reservations/${hold.reference}`)
-      .set(asBookings())
-      .send({ bookingId: hold.bookingId, studentId, creditCents, currency: 'USD' })
-      .expect(200);
-    return hold;
-  };
-
   const studentWithCredit = (cents: number) => h.studentWithCredit(cents);
-
-  const confirmed = (hold: Hold): EventEnvelope<object> =>
-    createEnvelope({
-      type: Topics.BookingConfirmed,
-      version: 1,
-      producer: 'bookings',
-      key: hold.bookingId,
-      occurredAt: new Date(),
-      payload: {
-        bookingId: hold.bookingId,
-        studentId: hold.studentId,
-        instructorId: randomUUID(),
-        price: { amountCents: 0, currency: 'USD' },
-        startsAt: '2026-03-02T10:00:00.000Z',
-        endsAt: '2026-03-02T11:00:00.000Z',
-        confirmedAt: new Date().toISOString(),
-      },
-    });
-
-  /** Sessions of the wallet's database waiting for a lock. */
-  const lockWaiters = async (): Promise<number> => {
-    const [{ n }] = await h.dataSource.query<Array<{ n: number }>>(
-      `SELECT count(*)::int AS n FROM pg_stat_activity
-        WHERE datname = current_database() AND wait_event_type = 'Lock'`,
-    );
-    return n;
-  };
-  const waitersReach = (n: number) =>
-    eventually(async () => expect(await lockWaiters()).toBeGreaterThanOrEqual(n), {
-      timeoutMs: 10_000,
-    });
 
   /** Holds the reservations' rows in a transaction of the test's own until released. */
   const blockHolds = async (holds: Hold[]): Promise<QueryRunner> => {
@@ -107,7 +58,7 @@ describe('capturing holds by HTTP and by booking-confirmed runs at once', () => 
 
   it('captures a hold by HTTP while a run that already moved the same student waits for it', async () => {
     const student = await studentWithCredit(2000);
-    const [first, second] = [await holdFor(student, 500), await holdFor(student, 700)];
+    const [first, second] = [await h.holdFor(student, 500), await h.holdFor(student, 700)];
     const blocker = await blockHolds([second]);
     let http: Promise<request.Response>;
     try {
@@ -118,9 +69,9 @@ describe('capturing holds by HTTP and by booking-confirmed runs at once', () => 
         .set(asBookings())
         .send({ references: [second.reference] })
         .then((res) => res);
-      await waitersReach(1);
-      await h.sendTogether([confirmed(first), confirmed(second)], 0);
-      await waitersReach(2);
+      await h.lockWaitersReach(1);
+      await h.sendTogether([confirmedBooking(first), confirmedBooking(second)], 0);
+      await h.lockWaitersReach(2);
     } finally {
       await release(blocker);
     }
@@ -137,16 +88,16 @@ describe('capturing holds by HTTP and by booking-confirmed runs at once', () => 
   it('applies two partitions’ runs that capture holds of the same two students in crossed order', async () => {
     const [a, b] = [await studentWithCredit(2000), await studentWithCredit(2000)];
     const runs = [
-      [await holdFor(a, 300), await holdFor(b, 400)],
-      [await holdFor(b, 500), await holdFor(a, 600)],
+      [await h.holdFor(a, 300), await h.holdFor(b, 400)],
+      [await h.holdFor(b, 500), await h.holdFor(a, 600)],
     ];
     // Each run's second hold is held back until both runs wait for it, holding back nothing of
     // the other's: one run has then moved a, the other b, if they lock hold by hold.
     const blocker = await blockHolds(runs.map((run) => run[1]));
     try {
-      await h.sendTogether(runs[0].map(confirmed), 0);
-      await h.sendTogether(runs[1].map(confirmed), 1);
-      await waitersReach(2);
+      await h.sendTogether(runs[0].map(confirmedBooking), 0);
+      await h.sendTogether(runs[1].map(confirmedBooking), 1);
+      await h.lockWaitersReach(2);
     } finally {
       await release(blocker);
     }

@@ -8,6 +8,7 @@ import {
   migrate,
   ProbedMessage,
   RunningServiceApp,
+  serviceHeaders,
   serviceTestEnv,
   startServiceApp,
 } from '@rewards/testing';
@@ -65,6 +66,33 @@ export function voided(rewardId: string, beneficiaryId: string): EventEnvelope<o
 
 /** Gives the relay and consumer time to do what they should not (publish twice, apply twice). */
 export const settle = () => new Promise((resolve) => setTimeout(resolve, 300));
+
+/** A checkout hold the tests made through the wallet's internal route, as bookings makes it. */
+export interface Hold {
+  studentId: string;
+  bookingId: string;
+  reference: string;
+}
+
+/** The booking-confirmed event of a hold's booking. */
+export function confirmedBooking(hold: Hold): EventEnvelope<object> {
+  return createEnvelope({
+    type: Topics.BookingConfirmed,
+    version: 1,
+    producer: 'bookings',
+    key: hold.bookingId,
+    occurredAt: new Date(),
+    payload: {
+      bookingId: hold.bookingId,
+      studentId: hold.studentId,
+      instructorId: randomUUID(),
+      price: { amountCents: 0, currency: 'USD' },
+      startsAt: '2026-03-02T10:00:00.000Z',
+      endsAt: '2026-03-02T11:00:00.000Z',
+      confirmedAt: new Date().toISOString(),
+    },
+  });
+}
 
 /** The wallet running against the run's Postgres and broker, and what tests do with it. */
 export class WalletHarness {
@@ -197,6 +225,35 @@ export class WalletHarness {
     await this.send(event);
     await eventually(() => this.consumed(event.id));
     return studentId;
+  }
+
+  /** A hold of a student's credit; `prefix` orders references where a test needs their locks taken in an order. */
+  async holdFor(studentId: string, creditCents: number, prefix = ''): Promise<Hold> {
+    const hold = {
+      studentId,
+      bookingId: randomUUID(),
+      reference: `quote-${prefix}${randomUUID()}`,
+    };
+    await request(this.url)
+      .put(`/internal/reservations/${hold.reference}`)
+      .set(serviceHeaders('bookings', 'wallet'))
+      .send({ bookingId: hold.bookingId, studentId, creditCents, currency: 'USD' })
+      .expect(200);
+    return hold;
+  }
+
+  /** Waits until at least `n` sessions of the wallet's database wait for a lock. */
+  async lockWaitersReach(n: number): Promise<void> {
+    await eventually(
+      async () => {
+        const [{ waiting }] = await this.dataSource.query<Array<{ waiting: number }>>(
+          `SELECT count(*)::int AS waiting FROM pg_stat_activity
+            WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+        );
+        expect(waiting).toBeGreaterThanOrEqual(n);
+      },
+      { timeoutMs: 10_000 },
+    );
   }
 
   /** Throws until the wallet's inbox has recorded the message: it was handled. */
