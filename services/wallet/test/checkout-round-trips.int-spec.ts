@@ -74,15 +74,15 @@ describe('checkout round trips of the wallet', () => {
     await third.send().expect(200);
     log.takeRequests();
     await capture(first.reference, third.reference).expect(200);
-    // BEGIN; the batch's holds locked; the accounts their captures move locked; then for each
-    // hold, the hold and its reserved accounts (locked already) read with their balances and
-    // the ledger transaction with its postings and the reservation marked captured; COMMIT.
+    // BEGIN; the batch's holds locked; the accounts their captures move locked (the platform's
+    // read); every hold captured in one statement: their ledger transactions with the postings
+    // and the reservations marked captured; COMMIT.
     const captured = log.takeRequests();
-    expect(captured).toHaveLength(8);
+    expect(captured).toHaveLength(5);
     expect(captured[1]).toContain('credit_reservations');
     expect(captured[2]).toContain('ledger_accounts');
-    expect(captured[4]).toContain('UPDATE credit_reservations');
-    expect(captured[6]).toContain('UPDATE credit_reservations');
+    expect(captured[3]).toContain('INSERT INTO ledger_transactions');
+    expect(captured[3]).toContain('UPDATE credit_reservations');
     // A replay: BEGIN, the holds found captured (not locked), no account to lock, COMMIT.
     await capture(first.reference, third.reference).expect(200);
     expect(log.takeRequests()).toHaveLength(3);
