@@ -2,6 +2,7 @@ export * from './topics';
 export * from './money';
 export * from './envelope';
 export * from './attribution';
+export * from './wallet-internal-api';
 export * from './registry';
 export * from './events/user-registered.v1';
 export * from './events/user-verified.v1';

@@ -16,6 +16,7 @@ import { RewardUnlockedConsumer } from './rewards/reward-unlocked.consumer';
 import { RewardVoidedConsumer } from './rewards/reward-voided.consumer';
 import { BookingSettledConsumer } from './reservations/booking-settled.consumer';
 import { CaptureReservations } from './reservations/capture-reservations.usecase';
+import { CaptureHeldReservations } from './reservations/capture-held-reservations.usecase';
 import { CaptureRunLocks } from './reservations/capture-run-locks';
 import { CaptureReservation } from './reservations/capture-reservation.usecase';
 import { CheckoutFunds } from './reservations/checkout-funds.query';
@@ -68,6 +69,7 @@ export class AppModule {
         ReserveCheckoutFunds,
         CaptureReservation,
         CaptureRunLocks,
+        CaptureHeldReservations,
         CaptureReservations,
         ReturnReservation,
         ReleaseLapsedReservationsJob,

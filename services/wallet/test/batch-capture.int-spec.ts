@@ -10,7 +10,9 @@ import {
 import request from 'supertest';
 import { QueryRunner } from 'typeorm';
 import { checkLedgerInvariants } from '../src/ledger/check-invariants';
-import { confirmedBooking, Hold, WalletHarness } from './wallet-harness';
+import { ReleaseLapsedReservationsJob } from '../src/reservations/release-lapsed-reservations.job';
+import { StatementLog } from './statement-log';
+import { confirmedBooking, Hold, unlocked, WalletHarness } from './wallet-harness';
 
 /**
  * Checkout captures its holds in batches (`POST /internal/reservations/capture`), one
@@ -19,8 +21,15 @@ import { confirmedBooking, Hold, WalletHarness } from './wallet-harness';
 describe('capturing checkout holds in batches', () => {
   const h = new WalletHarness();
   let warnings: jest.SpyInstance;
-  beforeAll(() => h.start([]));
-  afterAll(() => h.stop());
+  let log: StatementLog;
+  beforeAll(async () => {
+    await h.start([]);
+    log = new StatementLog(h.dataSource);
+  });
+  afterAll(async () => {
+    log?.restore();
+    await h.stop();
+  });
   beforeEach(() => {
     warnings = jest.spyOn(Logger.prototype, 'warn');
   });
@@ -58,7 +67,7 @@ describe('capturing checkout holds in batches', () => {
   };
 
   const invariantsHold = async () =>
-    expect((await checkLedgerInvariants(h.dataSource, new Date())).ok).toBe(true);
+    expect(await checkLedgerInvariants(h.dataSource, new Date())).toMatchObject({ ok: true });
 
   it('answers each reference of a mixed batch on its own line, and a replay the same, writing nothing', async () => {
     const student = await h.studentWithCredit(3000);
@@ -161,6 +170,307 @@ describe('capturing checkout holds in batches', () => {
     expect((await h.wallet(b)).balances[0]).toMatchObject({
       availableCents: 1600,
       reservedCents: 0,
+    });
+    await invariantsHold();
+  });
+
+  /** A new instructor whose wallet holds `cents` of fee rebate. */
+  const instructorWithRebate = async (cents: number): Promise<string> => {
+    const instructor = randomUUID();
+    const event = unlocked(randomUUID(), instructor, cents, 'fee_rebate');
+    await h.send(event);
+    await eventually(() => h.consumed(event.id));
+    return instructor;
+  };
+
+  /** A hold of a student's credit and an instructor's fee rebate. */
+  const holdWithRebate = async (
+    studentId: string,
+    creditCents: number,
+    instructorId: string,
+    feeRebateCents: number,
+  ): Promise<Hold> => {
+    const hold = { studentId, bookingId: randomUUID(), reference: `quote-${randomUUID()}` };
+    await request(h.url)
+      .put(`/internal/reservations/${hold.reference}`)
+      .set(asBookings())
+      .send({
+        bookingId: hold.bookingId,
+        studentId,
+        creditCents,
+        instructorId,
+        feeRebateCents,
+        currency: 'USD',
+      })
+      .expect(200);
+    return hold;
+  };
+
+  /** Each capture's postings, in the order written: account kind, owner and amount. */
+  const capturePostings = async (holds: Hold[]) =>
+    Promise.all(
+      holds.map((hold) =>
+        h.dataSource.query<Array<{ kind: string; owner: string | null; cents: string }>>(
+          `SELECT a.kind, a.owner_id AS owner, p.amount_cents AS cents
+             FROM credit_reservations r
+             JOIN ledger_postings p ON p.transaction_id = r.capture_transaction_id
+             JOIN ledger_accounts a ON a.id = p.account_id
+            WHERE r.reference = $1 AND r.status = 'captured'
+              AND r.credit_shortfall_cents = 0 AND r.fee_rebate_shortfall_cents = 0
+            ORDER BY p.id`,
+          [hold.reference],
+        ),
+      ),
+    );
+
+  it('captures every held reference of a batch in one statement, a batch of six costing what one does', async () => {
+    const [a, b] = [await h.studentWithCredit(3000), await h.studentWithCredit(3000)];
+    const instructor = await instructorWithRebate(2000);
+    // Both platform accounts opened and seen before the counted batches.
+    await captureBatch({
+      references: [(await holdWithRebate(a, 100, instructor, 100)).reference],
+    }).expect(200);
+    const alone = await h.holdFor(b, 100);
+    const holds = [
+      await h.holdFor(a, 300),
+      await h.holdFor(b, 400),
+      await holdWithRebate(a, 500, instructor, 250),
+      await h.holdFor(a, 600),
+      await h.holdFor(b, 700),
+      await holdWithRebate(b, 0, instructor, 150),
+    ];
+    log.takeRequests();
+
+    await captureBatch({ references: [alone.reference] }).expect(200);
+    const one = log.takeRequests();
+    const res = await captureBatch({ references: holds.map((hold) => hold.reference) }).expect(200);
+    const six = log.takeRequests();
+    // BEGIN; the holds locked; their accounts locked; every capture written; COMMIT.
+    expect(one).toHaveLength(5);
+    expect(six).toHaveLength(5);
+    expect(six[3]).toContain('INSERT INTO ledger_transactions');
+    expect(six[3]).toContain('UPDATE credit_reservations');
+    expect(res.body).toEqual({
+      captures: holds.map((hold) => ({
+        reference: hold.reference,
+        outcome: 'captured',
+        reservation: expect.objectContaining({
+          reference: hold.reference,
+          bookingId: hold.bookingId,
+          status: 'captured',
+          releaseReason: null,
+        }),
+      })),
+    });
+    // Each capture as CaptureReservation posts it alone: from the reserved account to the
+    // platform, the credit's legs before the fee rebate's.
+    const cents = (kind: string, owner: string | null, amount: number) => ({
+      kind,
+      owner,
+      cents: String(amount),
+    });
+    const reserved = (owner: string, amount: number) => cents('user_reserved', owner, -amount);
+    const credit = (amount: number) => cents('platform_credit_redeemed', null, amount);
+    const rebate = (amount: number) => cents('platform_fee_rebate_redeemed', null, amount);
+    expect(await capturePostings(holds)).toEqual([
+      [reserved(a, 300), credit(300)],
+      [reserved(b, 400), credit(400)],
+      [reserved(a, 500), credit(500), reserved(instructor, 250), rebate(250)],
+      [reserved(a, 600), credit(600)],
+      [reserved(b, 700), credit(700)],
+      [reserved(instructor, 150), rebate(150)],
+    ]);
+    expect(await capturesOf(holds)).toEqual(holds.map(() => 1));
+    expect((await h.wallet(a)).balances[0]).toMatchObject({
+      availableCents: 1500,
+      reservedCents: 0,
+    });
+    expect((await h.wallet(b)).balances[0]).toMatchObject({
+      availableCents: 1800,
+      reservedCents: 0,
+    });
+    expect((await h.wallet(instructor)).balances[0]).toMatchObject({
+      feeRebateCents: 1500,
+      reservedCents: 0,
+    });
+
+    // A replay: BEGIN, the holds found captured (not locked), COMMIT; nothing written.
+    const references = holds.map((hold) => hold.reference);
+    const before = await stateOf(references);
+    log.takeRequests();
+    expect((await captureBatch({ references }).expect(200)).body).toEqual(res.body);
+    expect(log.takeRequests()).toHaveLength(3);
+    expect(await stateOf(references)).toEqual(before);
+    await invariantsHold();
+  });
+
+  it('captures the held references of a mixed batch together and the others one by one, answering each as before', async () => {
+    const student = await h.studentWithCredit(5000);
+    // Lapsed and released by the expiry job before the other holds are made.
+    const lapsed = await h.holdFor(student, 800);
+    h.clock.advance(h.config.RESERVATION_TTL_MS + 1);
+    try {
+      await h.get(ReleaseLapsedReservationsJob).runOnce();
+    } finally {
+      h.clock.advance(-(h.config.RESERVATION_TTL_MS + 1));
+    }
+    const [held1, done, cancelled, held2] = [
+      await h.holdFor(student, 500),
+      await h.holdFor(student, 700),
+      await h.holdFor(student, 900),
+      await h.holdFor(student, 400),
+    ];
+    const earlier = await captureBatch({ references: [done.reference] }).expect(200);
+    await request(h.url)
+      .post(`/internal/reservations/${cancelled.reference}/return`)
+      .set(asBookings())
+      .send({ reason: 'booking_cancelled' })
+      .expect(200);
+    const unknown = `quote-${randomUUID()}`;
+    const references = [
+      held1.reference,
+      unknown,
+      lapsed.reference,
+      cancelled.reference,
+      done.reference,
+      held2.reference,
+    ];
+    log.takeRequests();
+
+    const first = await captureBatch({ references }).expect(200);
+    const captured = (hold: Hold, creditCents: number, releaseReason: string | null) => ({
+      reference: hold.reference,
+      outcome: 'captured',
+      reservation: {
+        reference: hold.reference,
+        bookingId: hold.bookingId,
+        status: 'captured',
+        credit: { amountCents: creditCents, currency: 'USD' },
+        feeRebate: { amountCents: 0, currency: 'USD' },
+        expiresAt: expect.any(String),
+        releaseReason,
+      },
+    });
+    expect(first.body).toEqual({
+      captures: [
+        captured(held1, 500, null),
+        {
+          reference: unknown,
+          outcome: 'refused',
+          code: 'RESERVATION_NOT_FOUND',
+          message: `no reservation ${unknown}`,
+        },
+        captured(lapsed, 800, 'expired'),
+        {
+          reference: cancelled.reference,
+          outcome: 'refused',
+          code: 'RESERVATION_RELEASED',
+          message: `reservation ${cancelled.reference} was released (booking_cancelled); it cannot be captured`,
+        },
+        earlier.body.captures[0],
+        captured(held2, 400, null),
+      ],
+    });
+    // The two held ones in one statement; the lapsed one posted alone.
+    const statements = log.takeRequests();
+    expect(statements.filter((sql) => sql.includes('UPDATE credit_reservations c'))).toHaveLength(
+      1,
+    );
+    expect(
+      statements.filter((sql) => sql.includes('INSERT INTO ledger_transactions')),
+    ).toHaveLength(2);
+    expect(await capturesOf([held1, lapsed, done, cancelled, held2])).toEqual([1, 1, 1, 0, 1]);
+    // 5000 - 800 (lapsed, from what was available) - 500 - 700 - 400.
+    expect((await h.wallet(student)).balances[0]).toMatchObject({
+      availableCents: 2600,
+      reservedCents: 0,
+    });
+    expect(await h.debt(student)).toBe(0);
+
+    const before = await stateOf(references);
+    const replay = await captureBatch({ references }).expect(200);
+    expect(replay.body).toEqual(first.body);
+    expect(await stateOf(references)).toEqual(before);
+    await invariantsHold();
+  });
+
+  it('captures alone a held reference whose ledger key was taken meanwhile, answering the transaction that holds it', async () => {
+    const student = await h.studentWithCredit(2000);
+    const [held, taken] = [await h.holdFor(student, 300), await h.holdFor(student, 500)];
+    // Still held after the batch, so that the reserved account has enough for the one taken.
+    await h.holdFor(student, 600);
+    // Another capturer's transaction under the key, committed, its row not marked yet.
+    const winner = randomUUID();
+    await h.dataSource.transaction(async (tx) => {
+      const [{ reserved, redeemed }] = await tx.query<
+        Array<{ reserved: string; redeemed: string }>
+      >(
+        `SELECT (SELECT id FROM ledger_accounts WHERE owner_id = $1 AND kind = 'user_reserved') AS reserved,
+                (SELECT id FROM ledger_accounts
+                  WHERE owner_id IS NULL AND kind = 'platform_credit_redeemed') AS redeemed`,
+        [student],
+      );
+      await tx.query(
+        `INSERT INTO ledger_transactions (id, idempotency_key, kind, source_id, occurred_at, created_at)
+         VALUES ($1, $2, 'checkout_capture', $3, now(), now())`,
+        [winner, `checkout-capture:${taken.reference}`, taken.bookingId],
+      );
+      await tx.query(
+        `INSERT INTO ledger_postings (transaction_id, account_id, amount_cents, currency)
+         VALUES ($1, $2, -500, 'USD'), ($1, $3, 500, 'USD')`,
+        [winner, reserved, redeemed],
+      );
+    });
+
+    const res = await captureBatch({ references: [held.reference, taken.reference] }).expect(200);
+    expect(
+      (res.body as { captures: Array<{ outcome: string }> }).captures.map((c) => c.outcome),
+    ).toEqual(['captured', 'captured']);
+    const rows = await h.dataSource.query<Array<{ status: string; tx: string }>>(
+      `SELECT status, capture_transaction_id AS tx FROM credit_reservations
+        WHERE reference = $1`,
+      [taken.reference],
+    );
+    expect(rows).toEqual([{ status: 'captured', tx: winner }]);
+    expect(await capturesOf([held, taken])).toEqual([1, 1]);
+    expect((await h.wallet(student)).balances[0]).toMatchObject({
+      availableCents: 600,
+      reservedCents: 600,
+    });
+    await invariantsHold();
+  });
+
+  it('captures a batch while a hold of the same student waits for its accounts, both applied', async () => {
+    const student = await h.studentWithCredit(3000);
+    const [first, second] = [await h.holdFor(student, 600), await h.holdFor(student, 700)];
+    // The test holds the student's accounts: the batch's prelude and a new hold both queue.
+    const blocker: QueryRunner = h.dataSource.createQueryRunner();
+    await blocker.connect();
+    await blocker.startTransaction();
+    let batch: Promise<request.Response>;
+    let hold: Promise<Hold>;
+    try {
+      await blocker.query(
+        'SELECT 1 FROM ledger_accounts WHERE owner_id = $1 ORDER BY id FOR UPDATE',
+        [student],
+      );
+      batch = captureBatch({ references: [first.reference, second.reference] }).then((r) => r);
+      await h.lockWaitersReach(1);
+      hold = h.holdFor(student, 800);
+      await h.lockWaitersReach(2);
+    } finally {
+      await blocker.commitTransaction();
+      await blocker.release();
+    }
+    expect((await batch).status).toBe(200);
+    const third = await hold;
+    expect(await capturesOf([first, second, third])).toEqual([1, 1, 0]);
+    expect(
+      warnings.mock.calls.filter((args: unknown[]) => JSON.stringify(args).includes('deadlock')),
+    ).toEqual([]);
+    expect((await h.wallet(student)).balances[0]).toMatchObject({
+      availableCents: 900,
+      reservedCents: 800,
     });
     await invariantsHold();
   });

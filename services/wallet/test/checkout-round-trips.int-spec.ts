@@ -4,7 +4,7 @@ import { eventually, serviceHeaders } from '@rewards/testing';
 import request from 'supertest';
 import { checkLedgerInvariants } from '../src/ledger/check-invariants';
 import { StatementLog } from './statement-log';
-import { WalletHarness } from './wallet-harness';
+import { confirmedBooking, WalletHarness } from './wallet-harness';
 
 /**
  * What the wallet's part of a checkout costs in database round trips (statements, BEGIN and
@@ -74,15 +74,15 @@ describe('checkout round trips of the wallet', () => {
     await third.send().expect(200);
     log.takeRequests();
     await capture(first.reference, third.reference).expect(200);
-    // BEGIN; the batch's holds locked; the accounts their captures move locked; then for each
-    // hold, the hold and its reserved accounts (locked already) read with their balances and
-    // the ledger transaction with its postings and the reservation marked captured; COMMIT.
+    // BEGIN; the batch's holds locked; the accounts their captures move locked (the platform's
+    // read); every hold captured in one statement: their ledger transactions with the postings
+    // and the reservations marked captured; COMMIT.
     const captured = log.takeRequests();
-    expect(captured).toHaveLength(8);
+    expect(captured).toHaveLength(5);
     expect(captured[1]).toContain('credit_reservations');
     expect(captured[2]).toContain('ledger_accounts');
-    expect(captured[4]).toContain('UPDATE credit_reservations');
-    expect(captured[6]).toContain('UPDATE credit_reservations');
+    expect(captured[3]).toContain('INSERT INTO ledger_transactions');
+    expect(captured[3]).toContain('UPDATE credit_reservations');
     // A replay: BEGIN, the holds found captured (not locked), no account to lock, COMMIT.
     await capture(first.reference, third.reference).expect(200);
     expect(log.takeRequests()).toHaveLength(3);
@@ -142,5 +142,42 @@ describe('checkout round trips of the wallet', () => {
     const run = log.transactionWith('INSERT INTO inbox_messages', event.id);
     expect(run).toHaveLength(4);
     expect(run[2]).toContain('credit_reservations');
+  });
+
+  it('captures the held reservations of a booking-confirmed run in one statement, whatever their number', async () => {
+    const [a, b] = [await studentWithCredit(2000), await studentWithCredit(2000)];
+    const holds = [
+      await h.holdFor(a, 100),
+      await h.holdFor(b, 200),
+      await h.holdFor(a, 300),
+      await h.holdFor(b, 400),
+    ];
+    const events = holds.map(confirmedBooking);
+    await h.sendTogether(events, 0);
+    await eventually(async () => {
+      for (const event of events) await h.consumed(event.id);
+    });
+    // BEGIN, the messages recorded in the inbox, the run's reservations locked, the accounts
+    // their captures move locked (the platform's read), every capture written, COMMIT.
+    const run = log.transactionWith('INSERT INTO inbox_messages', events[0].id);
+    expect(run).toHaveLength(6);
+    expect(run[2]).toContain('credit_reservations');
+    expect(run[3]).toContain('ledger_accounts');
+    expect(run[4]).toContain('INSERT INTO ledger_transactions');
+    expect(run[4]).toContain('UPDATE credit_reservations');
+    const rows = await h.dataSource.query<Array<{ status: string }>>(
+      'SELECT status FROM credit_reservations WHERE reference = ANY($1)',
+      [holds.map((hold) => hold.reference)],
+    );
+    expect(rows.map((r) => r.status)).toEqual(holds.map(() => 'captured'));
+    expect((await h.wallet(a)).balances[0]).toMatchObject({
+      availableCents: 1600,
+      reservedCents: 0,
+    });
+    expect((await h.wallet(b)).balances[0]).toMatchObject({
+      availableCents: 1400,
+      reservedCents: 0,
+    });
+    expect((await checkLedgerInvariants(h.dataSource, new Date())).ok).toBe(true);
   });
 });

@@ -1,5 +1,4 @@
-/** The most references one batch capture may carry: the wallet refuses more. */
-const MAX_CAPTURE_BATCH = 100;
+import { MAX_CAPTURE_BATCH } from '@rewards/contracts';
 
 /** What the batcher tells of a batch that failed: the references wait for booking-confirmed. */
 export type CaptureFailureLog = (references: string[], err: unknown) => void;

@@ -46,3 +46,48 @@ export function ledgerInsertCtes(p: PreparedTransaction): { sql: string; params:
     ],
   };
 }
+
+/**
+ * Like ledgerInsertCtes for several prepared transactions in one statement: `t` answers the ids
+ * of those inserted (one whose key a concurrent post took is left out, its postings with it).
+ * Parameters $1 to $11.
+ */
+export function ledgerInsertManyCtes(many: PreparedTransaction[]): {
+  sql: string;
+  params: unknown[];
+} {
+  const transactions = many.map((p) => p.transaction);
+  const legs = many.flatMap((p) => p.legs.map((leg) => ({ transaction: p.transaction, leg })));
+  // Postings numbered in transaction order, then leg order, as one insert per leg would number them.
+  const sql = `t AS (
+       INSERT INTO ledger_transactions
+         (id, idempotency_key, kind, source_id, note, occurred_at, created_at)
+       SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[],
+                            $6::timestamptz[], $7::timestamptz[])
+       ON CONFLICT (idempotency_key) DO NOTHING RETURNING id
+     ), postings AS (
+       INSERT INTO ledger_postings (transaction_id, account_id, amount_cents, currency)
+       SELECT l.transaction_id, l.account_id, l.amount_cents, l.currency
+         FROM unnest($8::uuid[], $9::uuid[], $10::bigint[], $11::bpchar[]) WITH ORDINALITY
+                 AS l(transaction_id, account_id, amount_cents, currency, n)
+         JOIN t ON t.id = l.transaction_id
+        ORDER BY l.n
+       RETURNING id, transaction_id, account_id, amount_cents, currency
+     )`;
+  return {
+    sql,
+    params: [
+      transactions.map((t) => t.id),
+      transactions.map((t) => t.idempotencyKey),
+      transactions.map((t) => t.kind),
+      transactions.map((t) => t.sourceId),
+      transactions.map((t) => t.note),
+      transactions.map((t) => t.occurredAt),
+      transactions.map((t) => t.createdAt),
+      legs.map((l) => l.transaction.id),
+      legs.map((l) => l.leg.account.id),
+      legs.map((l) => l.leg.amountCents),
+      legs.map((l) => l.leg.account.currency),
+    ],
+  };
+}

@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { BookingCancelledV1, BookingConfirmedV1, EventEnvelope } from '@rewards/contracts';
 import { EntityManager } from 'typeorm';
 import { WalletError } from '../wallet-error';
+import { CaptureHeldReservations } from './capture-held-reservations.usecase';
 import { CaptureReservation } from './capture-reservation.usecase';
 import { CaptureRunLocks } from './capture-run-locks';
 import { CreditReservation, CreditReservations } from './credit-reservation';
@@ -20,27 +21,34 @@ export class BookingSettledConsumer {
   constructor(
     private readonly reservations: CreditReservations,
     private readonly locks: CaptureRunLocks,
+    private readonly captureHeld: CaptureHeldReservations,
     private readonly capture: CaptureReservation,
     private readonly giveBack: ReturnReservation,
   ) {}
 
   /**
    * A run's prelude (CaptureRunLocks): the run's reservations, then the accounts their captures
-   * move, each in one statement, in the order checkout's batch capture takes them in too.
-   * Locking them event by event instead let a run that held one student's account wait for a
-   * hold a capture from checkout held, which waited for that account: a deadlock, also between
-   * two partitions' runs sharing students.
+   * move, each in one statement, in the order checkout's batch capture takes them in too; then
+   * the holds still plainly held captured together in one more (CaptureHeldReservations), as a
+   * batch from checkout is. Locking them event by event instead let a run that held one
+   * student's account wait for a hold a capture from checkout held, which waited for that
+   * account: a deadlock, also between two partitions' runs sharing students. The inbox gives
+   * the prelude only the run's new events, and commits none of it unless all were applied.
    */
   async lockConfirmedRun(
     events: Array<EventEnvelope<BookingConfirmedV1>>,
     tx: EntityManager,
   ): Promise<void> {
-    const found = await this.locks.ofBookings(
+    const run = await this.locks.ofBookings(
       tx,
       events.map((e) => e.payload.bookingId),
     );
+    const held = await this.captureHeld.execute(tx, run);
     const byBooking = new Map<string, CreditReservation[]>();
-    for (const r of found) byBooking.set(r.bookingId, [...(byBooking.get(r.bookingId) ?? []), r]);
+    for (const found of run.reservations) {
+      const r = held.get(found.reference) ?? found;
+      byBooking.set(r.bookingId, [...(byBooking.get(r.bookingId) ?? []), r]);
+    }
     this.runs.set(tx, byBooking);
   }
 

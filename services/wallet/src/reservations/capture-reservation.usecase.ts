@@ -56,39 +56,10 @@ export class CaptureReservation {
     // A lapsed hold is taken from what its owners have now: their accounts are locked and read
     // in one sorted statement before the plan is made.
     const owners = late ? await this.accounts.findAndLock(tx, lateRefs(r)) : holds;
-    const legs: Leg[] = [];
-    const shortfall = { creditCents: 0, feeRebateCents: 0 };
-    if (r.creditCents > 0) {
-      const from = late
-        ? lateLegs(owners, r.studentId, 'user_credit', r, r.creditCents)
-        : { legs: [this.reserved(r.studentId, r, -r.creditCents)], owedCents: 0 };
-      shortfall.creditCents = from.owedCents;
-      legs.push(...from.legs, {
-        account: platformAccount('platform_credit_redeemed', r.currency),
-        amountCents: r.creditCents,
-      });
-    }
-    if (r.feeRebateCents > 0 && r.instructorId !== null) {
-      const from = late
-        ? lateLegs(owners, r.instructorId, 'user_fee_rebate', r, r.feeRebateCents)
-        : { legs: [this.reserved(r.instructorId, r, -r.feeRebateCents)], owedCents: 0 };
-      shortfall.feeRebateCents = from.owedCents;
-      legs.push(...from.legs, {
-        account: platformAccount('platform_fee_rebate_redeemed', r.currency),
-        amountCents: r.feeRebateCents,
-      });
-    }
-    // The row, locked and neither captured nor refunded, says no capture was posted yet.
-    const command: PostTransactionCommand = {
-      idempotencyKey: captureKey(reference),
-      kind: 'checkout_capture',
-      sourceId: r.bookingId,
-      occurredAt: this.clock.now(),
-      legs,
-      note: late ? 'captured after the hold lapsed' : null,
-      unusedKey: true,
-      lockedAccounts: owners,
-    };
+    const { legs, shortfall } = late
+      ? lateCapture(owners, r)
+      : { legs: heldCaptureLegs(r), shortfall: { creditCents: 0, feeRebateCents: 0 } };
+    const command = captureCommand(r, legs, this.clock.now(), owners, late);
     if (!late) {
       // A held capture: the ledger transaction and the row marked captured in one statement.
       const accounts = await this.postTransaction.accountsOf(
@@ -118,14 +89,92 @@ export class CaptureReservation {
     await this.reservations.markCaptured(tx, reference, posted.transaction.id, shortfall);
     return { ...r, status: 'captured', captureTransactionId: posted.transaction.id };
   }
+}
 
-  private reserved(ownerId: string, r: CreditReservation, amountCents: number): Leg {
-    return { account: userAccount('user_reserved', ownerId, r.currency), amountCents };
+/**
+ * The ledger transaction capturing `r`: its row, locked and neither captured nor refunded, says
+ * no capture was posted yet (a concurrent post of the key is still caught by the insert).
+ */
+export function captureCommand(
+  r: CreditReservation,
+  legs: Leg[],
+  occurredAt: Date,
+  lockedAccounts: ReadonlyMap<string, LedgerAccount>,
+  late: boolean,
+): PostTransactionCommand {
+  return {
+    idempotencyKey: captureKey(r.reference),
+    kind: 'checkout_capture',
+    sourceId: r.bookingId,
+    occurredAt,
+    legs,
+    note: late ? 'captured after the hold lapsed' : null,
+    unusedKey: true,
+    lockedAccounts,
+  };
+}
+
+/** What capturing a hold moves: each held amount from its reserved account to the platform. */
+export function heldCaptureLegs(r: CreditReservation): Leg[] {
+  const legs: Leg[] = [];
+  if (r.creditCents > 0) {
+    legs.push(
+      {
+        account: userAccount('user_reserved', r.studentId, r.currency),
+        amountCents: -r.creditCents,
+      },
+      {
+        account: platformAccount('platform_credit_redeemed', r.currency),
+        amountCents: r.creditCents,
+      },
+    );
   }
+  if (r.feeRebateCents > 0 && r.instructorId !== null) {
+    legs.push(
+      {
+        account: userAccount('user_reserved', r.instructorId, r.currency),
+        amountCents: -r.feeRebateCents,
+      },
+      {
+        account: platformAccount('platform_fee_rebate_redeemed', r.currency),
+        amountCents: r.feeRebateCents,
+      },
+    );
+  }
+  return legs;
+}
+
+/**
+ * What capturing a lapsed hold moves: what its owners have now of each held amount, the rest
+ * taken as debt.
+ */
+function lateCapture(
+  owners: ReadonlyMap<string, LedgerAccount>,
+  r: CreditReservation,
+): { legs: Leg[]; shortfall: { creditCents: number; feeRebateCents: number } } {
+  const legs: Leg[] = [];
+  const shortfall = { creditCents: 0, feeRebateCents: 0 };
+  if (r.creditCents > 0) {
+    const from = lateLegs(owners, r.studentId, 'user_credit', r, r.creditCents);
+    shortfall.creditCents = from.owedCents;
+    legs.push(...from.legs, {
+      account: platformAccount('platform_credit_redeemed', r.currency),
+      amountCents: r.creditCents,
+    });
+  }
+  if (r.feeRebateCents > 0 && r.instructorId !== null) {
+    const from = lateLegs(owners, r.instructorId, 'user_fee_rebate', r, r.feeRebateCents);
+    shortfall.feeRebateCents = from.owedCents;
+    legs.push(...from.legs, {
+      account: platformAccount('platform_fee_rebate_redeemed', r.currency),
+      amountCents: r.feeRebateCents,
+    });
+  }
+  return { legs, shortfall };
 }
 
 /** The accounts a capture of a lapsed hold takes from, or leaves owing. */
-function lateRefs(r: CreditReservation): AccountRef[] {
+export function lateRefs(r: CreditReservation): AccountRef[] {
   const refs: AccountRef[] = [];
   if (r.creditCents > 0) {
     refs.push(

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { WalletError } from '../wallet-error';
+import { CaptureHeldReservations } from './capture-held-reservations.usecase';
 import { CaptureReservation } from './capture-reservation.usecase';
 import { CaptureRunLocks } from './capture-run-locks';
 import { reservationView, ReservationView } from './credit-reservation';
@@ -18,23 +19,29 @@ export type CaptureOutcome =
 /**
  * Captures checkout's holds a batch at a time, in one transaction: the holds and the accounts
  * their captures move are locked first (CaptureRunLocks, as a booking-confirmed run locks them),
- * then each is captured as alone. A hold that cannot be captured is refused on its own line and
- * the others still are; a hold captured already is answered as it is, at no further statement.
+ * then the plainly held ones are captured together in one statement (CaptureHeldReservations)
+ * and any other as alone. A hold that cannot be captured is refused on its own line and the
+ * others still are; a hold captured already is answered as it is, at no further statement.
  */
 @Injectable()
 export class CaptureReservations {
   constructor(
     private readonly locks: CaptureRunLocks,
+    private readonly captureHeld: CaptureHeldReservations,
     private readonly capture: CaptureReservation,
   ) {}
 
   async execute(tx: EntityManager, references: string[]): Promise<CaptureOutcome[]> {
-    const found = new Map(
-      (await this.locks.ofReferences(tx, references)).map((r) => [r.reference, r]),
-    );
+    const run = await this.locks.ofReferences(tx, references);
+    const found = new Map(run.reservations.map((r) => [r.reference, r]));
+    // In the batch's order: a balance too low for one is told as capturing one at a time would.
+    const held = await this.captureHeld.execute(tx, {
+      reservations: references.flatMap((reference) => found.get(reference) ?? []),
+      accounts: run.accounts,
+    });
     const outcomes: CaptureOutcome[] = [];
     for (const reference of references) {
-      const r = found.get(reference);
+      const r = held.get(reference) ?? found.get(reference);
       if (!r) {
         // Not asked again: a lock taken now would come after the accounts'.
         outcomes.push({

@@ -1,25 +1,32 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { LedgerAccounts } from '../ledger/ledger-accounts';
-import { AccountRef, userAccount } from '../ledger/legs';
+import { LedgerAccount } from '../ledger/ledger-account.entity';
+import { AccountRef } from '../ledger/legs';
+import { heldCaptureLegs, lateRefs } from './capture-reservation.usecase';
 import { CreditReservation, CreditReservations } from './credit-reservation';
+
+/** What a run's prelude locked: its reservations, and the accounts their captures move. */
+export interface CaptureRun {
+  reservations: CreditReservation[];
+  /**
+   * By accountRefKey: the user accounts the captures move, locked, with balances read under the
+   * lock; the platform accounts held captures pay into, read (never locked).
+   */
+  accounts: Map<string, LedgerAccount>;
+}
 
 /** A hold a confirmed booking can still capture: held, or lapsed before the confirmation. */
 const capturable = (r: CreditReservation): boolean =>
   r.status === 'held' || (r.status === 'released' && r.releaseReason === 'expired');
 
-/** The user accounts capturing `r` moves: its holds, or for a lapsed hold what its owners have. */
+/**
+ * The accounts capturing `r` moves: for a hold, its reserved accounts and the platform accounts
+ * it pays into (read in the same statement, so that capturing the held ones needs no other
+ * look-up); for a lapsed hold, what its owners have and owe.
+ */
 function captureRefs(r: CreditReservation): AccountRef[] {
-  const owners: Array<[string, 'user_credit' | 'user_fee_rebate']> = [];
-  if (r.creditCents > 0) owners.push([r.studentId, 'user_credit']);
-  if (r.feeRebateCents > 0 && r.instructorId !== null) {
-    owners.push([r.instructorId, 'user_fee_rebate']);
-  }
-  return owners.flatMap(([ownerId, kind]) =>
-    r.status === 'held'
-      ? [userAccount('user_reserved', ownerId, r.currency)]
-      : [userAccount(kind, ownerId, r.currency), userAccount('user_debt', ownerId, r.currency)],
-  );
+  return r.status === 'held' ? heldCaptureLegs(r).map((leg) => leg.account) : lateRefs(r);
 }
 
 /**
@@ -37,20 +44,20 @@ export class CaptureRunLocks {
   ) {}
 
   /** The reservations of the bookings, locked with what their captures move. */
-  async ofBookings(tx: EntityManager, bookingIds: string[]): Promise<CreditReservation[]> {
+  async ofBookings(tx: EntityManager, bookingIds: string[]): Promise<CaptureRun> {
     return this.withAccounts(tx, await this.reservations.lockOfBookings(tx, bookingIds));
   }
 
   /** The reservations of the references that exist, locked with what their captures move. */
-  async ofReferences(tx: EntityManager, references: string[]): Promise<CreditReservation[]> {
+  async ofReferences(tx: EntityManager, references: string[]): Promise<CaptureRun> {
     return this.withAccounts(tx, await this.reservations.lockOfReferences(tx, references));
   }
 
-  private async withAccounts(
-    tx: EntityManager,
-    found: CreditReservation[],
-  ): Promise<CreditReservation[]> {
-    await this.accounts.findAndLock(tx, found.filter(capturable).flatMap(captureRefs));
-    return found;
+  private async withAccounts(tx: EntityManager, found: CreditReservation[]): Promise<CaptureRun> {
+    const accounts = await this.accounts.findAndLock(
+      tx,
+      found.filter(capturable).flatMap(captureRefs),
+    );
+    return { reservations: found, accounts };
   }
 }

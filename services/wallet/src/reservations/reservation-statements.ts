@@ -3,7 +3,11 @@ import { Clock } from '@rewards/service-kit';
 import { EntityManager } from 'typeorm';
 import { LedgerAccount } from '../ledger/ledger-account.entity';
 import { AccountRow, accountFromRow, accountKeyOf } from '../ledger/ledger-accounts';
-import { ledgerInsertCtes, PreparedTransaction } from '../ledger/ledger-insert';
+import {
+  ledgerInsertCtes,
+  ledgerInsertManyCtes,
+  PreparedTransaction,
+} from '../ledger/ledger-insert';
 import { AccountRef } from '../ledger/legs';
 import { lotTakeCtes } from '../lots/credit-lots';
 import { CreditReservation, fromRow, NewReservation, ReservationRow } from './credit-reservation';
@@ -158,5 +162,37 @@ export class ReservationStatements {
       ],
     );
     return captured > 0;
+  }
+
+  /**
+   * Writes the captures of several holds in one statement: each one's ledger transaction with its
+   * postings, and its reservation marked captured by it, no shortfall. Answers the references
+   * captured; one whose ledger key was taken is left out, nothing of it written.
+   */
+  async writeCaptures(
+    tx: EntityManager,
+    captures: Array<{ reference: string; prepared: PreparedTransaction }>,
+  ): Promise<Set<string>> {
+    if (captures.length === 0) return new Set();
+    const ledger = ledgerInsertManyCtes(captures.map((c) => c.prepared));
+    const rows = await tx.query<Array<{ reference: string }>>(
+      `WITH ${ledger.sql}, captured AS (
+         UPDATE credit_reservations c
+            SET status = 'captured', capture_transaction_id = w.transaction_id,
+                credit_shortfall_cents = 0, fee_rebate_shortfall_cents = 0, updated_at = $14
+           FROM unnest($12::text[], $13::uuid[]) AS w(reference, transaction_id)
+           JOIN t ON t.id = w.transaction_id
+          WHERE c.reference = w.reference
+         RETURNING c.reference
+       )
+       SELECT reference FROM captured`,
+      [
+        ...ledger.params,
+        captures.map((c) => c.reference),
+        captures.map((c) => c.prepared.transaction.id),
+        this.clock.now(),
+      ],
+    );
+    return new Set(rows.map((r) => r.reference));
   }
 }

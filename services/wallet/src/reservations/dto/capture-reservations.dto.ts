@@ -6,10 +6,8 @@ import {
   IsString,
   Matches,
 } from 'class-validator';
+import { MAX_CAPTURE_BATCH } from '@rewards/contracts';
 import { REFERENCE } from '../../ledger/post-transaction';
-
-/** The most holds one batch capture may name. */
-const MAX_CAPTURE_BATCH = 100;
 
 /** `POST /internal/reservations/capture`: the checkouts whose holds to capture. */
 export class CaptureReservationsDto {
