@@ -29,7 +29,7 @@ describe('holds racing on one student', () => {
     currency: 'USD' as const,
   });
   const reserve = (c: ReturnType<typeof command>) => (tx: EntityManager) =>
-    h.get(ReserveCheckoutFunds).execute(tx, c);
+    h.get(ReserveCheckoutFunds).holdIn(tx, c);
   /** What a reference left in the ledger and the reservations. */
   const written = async (reference: string) => {
     const [{ transactions, reservations }] = await h.dataSource.query<
