@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
+import { eventually } from '@rewards/testing';
 import { EntityManager } from 'typeorm';
 import { checkLedgerInvariants } from '../src/ledger/check-invariants';
+import { ExpireDueCredit } from '../src/lots/expire-due-credit.usecase';
 import { ReserveCheckoutFunds } from '../src/reservations/reserve-checkout-funds.usecase';
 import { RewardUnlockedConsumer } from '../src/rewards/reward-unlocked.consumer';
 import { SpendCredit } from '../src/spend/spend-credit.usecase';
 import { WalletError } from '../src/wallet-error';
-import { unlocked, WalletHarness } from './wallet-harness';
+import { UNLOCKED_AT, unlocked, WalletHarness } from './wallet-harness';
 
 /**
  * The common hold is one statement outside any transaction: it takes its snapshot before it
@@ -87,11 +89,10 @@ describe('holds in one statement racing other writers', () => {
     'holds once when two holds of one reference wait for the same locks (%i credit)',
     async (credit) => {
       const student = await studentReadyToHold(credit);
-      const blocker = await whileHeld(
-        (tx) =>
-          tx.query('SELECT 1 FROM ledger_accounts WHERE owner_id = $1 ORDER BY id FOR UPDATE', [
-            student,
-          ]),
+      const blocker = await whileHeld((tx) =>
+        tx.query('SELECT 1 FROM ledger_accounts WHERE owner_id = $1 ORDER BY id FOR UPDATE', [
+          student,
+        ]),
       );
       const c = command(student, 500);
       const answers = [hold(c), hold(c)];
@@ -111,15 +112,14 @@ describe('holds in one statement racing other writers', () => {
 
   it('refuses with the balance a spend left while the hold waited, writing nothing', async () => {
     const student = await studentReadyToHold(1000);
-    const blocker = await whileHeld(
-      (tx) =>
-        h.get(SpendCredit).execute(tx, {
-          ownerId: student,
-          amountCents: 600,
-          currency: 'USD',
-          reference: `test-spend:${randomUUID()}`,
-          sourceId: 'booking',
-        }),
+    const blocker = await whileHeld((tx) =>
+      h.get(SpendCredit).execute(tx, {
+        ownerId: student,
+        amountCents: 600,
+        currency: 'USD',
+        reference: `test-spend:${randomUUID()}`,
+        sourceId: 'booking',
+      }),
     );
     const c = command(student, 500);
     const refused = hold(c).catch((err: unknown) => err);
@@ -137,12 +137,40 @@ describe('holds in one statement racing other writers', () => {
     await invariantsHold();
   });
 
+  it('refuses once the expiry job expired the credit the hold waited for, writing nothing', async () => {
+    const student = randomUUID();
+    const credit = unlocked(randomUUID(), student, 1000, 'student_referral_credit', {
+      unlockedAt: UNLOCKED_AT,
+      expiresAt: '2026-04-01T10:00:00.000Z',
+    });
+    await h.send(credit);
+    await eventually(() => h.consumed(credit.id));
+    await hold(command(student, 100));
+    // Only this student's lot is due then: the others expire in September.
+    const blocker = await whileHeld((tx) =>
+      h.get(ExpireDueCredit).execute(tx, new Date('2026-04-02T00:00:00.000Z'), 10),
+    );
+    const c = command(student, 500);
+    const refused = hold(c).catch((err: unknown) => err);
+    await blocker.commitOnceWaited(1);
+    expect(await refused).toMatchObject({
+      code: 'INSUFFICIENT_CREDIT',
+      details: { balanceCents: 0, requiredCents: 500 },
+    });
+    expect(await written(c.reference)).toEqual({ transactions: 0, reservations: 0 });
+    expect((await h.wallet(student)).balances[0]).toMatchObject({
+      availableCents: 0,
+      reservedCents: 100,
+    });
+    await invariantsHold();
+  });
+
   it('takes the lots of credit unlocked while the hold waited, which its statement cannot see', async () => {
     const student = await studentReadyToHold(1000);
     // The credit and its lot commit after the hold's statement began: the balance it reads under
     // the lock has them, its snapshot has not the lot.
-    const blocker = await whileHeld(
-      (tx) => h.get(RewardUnlockedConsumer).handle(unlocked(randomUUID(), student, 500), tx),
+    const blocker = await whileHeld((tx) =>
+      h.get(RewardUnlockedConsumer).handle(unlocked(randomUUID(), student, 500), tx),
     );
     const c = command(student, 1200);
     const held = hold(c);

@@ -6,8 +6,9 @@ import { WalletError } from '../src/wallet-error';
 import { WalletHarness } from './wallet-harness';
 
 /**
- * A hold looks its reservation up and locks the accounts in one statement, and writes the ledger
- * transaction, the lots taken and the reservation in another: these are the races between them.
+ * A hold's full path (holdIn: what answers when the one statement could not) looks its
+ * reservation up and locks the accounts in one statement, and writes the ledger transaction, the
+ * lots taken and the reservation in another: these are the races between them.
  */
 describe('holds racing on one student', () => {
   const h = new WalletHarness();

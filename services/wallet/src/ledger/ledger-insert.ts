@@ -58,10 +58,11 @@ export function ledgerInsertCtes(p: PreparedTransaction): { sql: string; params:
 
 /**
  * Like ledgerInsertCtes, for a draft whose user accounts the statement itself resolved (and
- * locked): each leg's account is found in the CTE `o.accounts` (id, owner_id, kind, currency) by
- * owner and kind, and the transaction is inserted only when `o.when` holds. A leg whose account
- * is not there would leave the transaction unbalanced: the caller makes `o.when` require them
- * all. Parameters $1 to $10; the statement's own follow.
+ * locked): each leg's account is found by owner and kind in the CTE `o.accounts` (id, owner_id,
+ * kind, currency; accounts of the draft's one currency), and the transaction is inserted only
+ * when `o.when` holds. A leg whose account is not there would leave the transaction unbalanced
+ * (refused at commit): the caller makes `o.when` require them all. Parameters $1 to $10; the
+ * statement's own follow.
  */
 export function ledgerInsertOfRefsCtes(
   d: DraftTransaction,

@@ -18,7 +18,7 @@ import { AccountRef } from '../ledger/legs';
 import { lotTakeCtes } from '../lots/credit-lots';
 import { CreditReservation, fromRow, NewReservation, ReservationRow } from './credit-reservation';
 
-/** Whether an account of this kind must keep a balance of zero or more (the only bound a hold meets). */
+/** Whether an account of this kind keeps a balance of zero or more: the only bound a hold meets. */
 function keptNonNegative(kind: LedgerAccountKind): boolean {
   return movesTowardBound(kind, -1) && !withinBound(kind, -1);
 }
@@ -172,8 +172,14 @@ export class ReservationStatements {
       when: 'EXISTS (SELECT 1 FROM t)',
     });
     const net = draft.netByAccount;
-    // Each step reads the one before whole (a count, an aggregate, a condition without columns),
-    // so they run in order: the accounts locked, then the lots, then the writes.
+    // Each step reads the one before it whole (a count, an aggregate, a condition without
+    // columns), so they run in order: the accounts locked, then the lots, then the writes. That
+    // is the order of every other writer (reservations, then user accounts in id order, then
+    // lots), less the reservation, which does not exist yet and is only inserted, after the
+    // ledger key: another inserter of that key or reference holds the same reference, and waits
+    // for the accounts we hold or holds them. The postings' trigger moves only accounts locked
+    // here, so it waits for none. Hence no deadlock. The balances are the rows' latest versions
+    // (a row lock reads them), the rest is the statement's snapshot, taken before any wait.
     const [row] = await db.query<ReservationRow[]>(
       `WITH replay AS MATERIALIZED (
          SELECT EXISTS (SELECT 1 FROM credit_reservations WHERE reference = $12) AS found
