@@ -3,6 +3,7 @@ import { eventually } from '@rewards/testing';
 import { EntityManager } from 'typeorm';
 import { checkLedgerInvariants } from '../src/ledger/check-invariants';
 import { ExpireDueCredit } from '../src/lots/expire-due-credit.usecase';
+import { CaptureReservations } from '../src/reservations/capture-reservations.usecase';
 import { ReserveCheckoutFunds } from '../src/reservations/reserve-checkout-funds.usecase';
 import { RewardUnlockedConsumer } from '../src/rewards/reward-unlocked.consumer';
 import { SpendCredit } from '../src/spend/spend-credit.usecase';
@@ -109,6 +110,24 @@ describe('holds in one statement racing other writers', () => {
       await invariantsHold();
     },
   );
+
+  it('holds while a capture batch over the same student holds its reserved account', async () => {
+    const student = await h.studentWithCredit(2000);
+    const captured = await h.holdFor(student, 700);
+    const blocker = await whileHeld((tx) =>
+      h.get(CaptureReservations).execute(tx, [captured.reference]),
+    );
+    const c = command(student, 1300);
+    const held = hold(c);
+    await blocker.commitOnceWaited(1);
+    expect(await held).toMatchObject({ reference: c.reference, status: 'held', creditCents: 1300 });
+    expect(await lotsTakenBy(c.reference)).toBe(1300);
+    expect((await h.wallet(student)).balances[0]).toMatchObject({
+      availableCents: 0,
+      reservedCents: 1300,
+    });
+    await invariantsHold();
+  });
 
   it('refuses with the balance a spend left while the hold waited, writing nothing', async () => {
     const student = await studentReadyToHold(1000);
