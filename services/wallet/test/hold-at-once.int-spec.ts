@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { EventEnvelope, RewardUnlockedV1 } from '@rewards/contracts';
 import { eventually } from '@rewards/testing';
 import { EntityManager } from 'typeorm';
 import { checkLedgerInvariants } from '../src/ledger/check-invariants';
@@ -189,7 +190,9 @@ describe('holds in one statement racing other writers', () => {
     // The credit and its lot commit after the hold's statement began: the balance it reads under
     // the lock has them, its snapshot has not the lot.
     const blocker = await whileHeld((tx) =>
-      h.get(RewardUnlockedConsumer).handle(unlocked(randomUUID(), student, 500), tx),
+      h
+        .get(RewardUnlockedConsumer)
+        .handle(unlocked(randomUUID(), student, 500) as EventEnvelope<RewardUnlockedV1>, tx),
     );
     const c = command(student, 1200);
     const held = hold(c);
