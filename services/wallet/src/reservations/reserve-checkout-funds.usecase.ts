@@ -69,7 +69,10 @@ export class ReserveCheckoutFunds {
 
   /**
    * The common hold (a new reference, every account opened) is one statement outside any
-   * transaction; anything else takes the full path (holdIn) in a transaction of its own.
+   * transaction: a statement is atomic, and a hold announces nothing (no outbox row to commit
+   * with it). Anything else takes the full path (holdIn) in a transaction of its own, a refusal
+   * too: the statement cannot see a concurrent hold of the reference that committed while it
+   * waited, which is then the answer, and the full path words the refusal from its own locks.
    */
   async execute(c: ReserveCheckoutFundsCommand): Promise<CreditReservation> {
     const legs = checkedLegs(c);
