@@ -177,11 +177,22 @@ describe('checkout through the gateway', () => {
       // (committed before Stripe is called), then BEGIN, the booking with its outbox row (the
       // event key's lock taken in the same statement), the attempt booked, COMMIT.
       expect(untilCommit(bookings.take())).toHaveLength(6);
-      // The hold: BEGIN, the reservation looked for and the accounts locked (one statement),
-      // the ledger transaction with its postings, the lots taken and the reservation (one
-      // statement), COMMIT. This is the student's first hold: their reserved account is opened
-      // and all are locked in one more statement.
-      expect(untilCommit(walletDb.take())).toHaveLength(5);
+      // The student's first hold: the one statement of a hold finds their reserved account
+      // missing and writes nothing; then BEGIN, the reservation looked for and the accounts
+      // locked (none: one is missing), the reserved account opened and all locked, the ledger
+      // transaction with its postings, the lots taken and the reservation, COMMIT.
+      expect(untilCommit(walletDb.take())).toHaveLength(6);
+
+      await giveCredit(student, 2000);
+      const again = lesson(instructor, 8000, 48);
+      const next = (await quote(student, again).expect(200)).body;
+      walletDb.take();
+      await book(student, again, next).expect(201);
+      // Every account open now: the hold is one statement, no BEGIN or COMMIT; what follows, if
+      // anything yet, is the capture's own transaction, after the answer.
+      const held = walletDb.take();
+      expect(held[0]).toContain('INSERT INTO credit_reservations');
+      expect(held[1] ?? 'START TRANSACTION').toBe('START TRANSACTION');
     } finally {
       bookings.restore();
       walletDb.restore();

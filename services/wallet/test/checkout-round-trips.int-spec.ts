@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { createEnvelope, Topics } from '@rewards/contracts';
-import { eventually, serviceHeaders } from '@rewards/testing';
+import { errorOf, eventually, serviceHeaders } from '@rewards/testing';
 import request from 'supertest';
 import { checkLedgerInvariants } from '../src/ledger/check-invariants';
 import { StatementLog } from './statement-log';
-import { confirmedBooking, WalletHarness } from './wallet-harness';
+import { confirmedBooking, unlocked, WalletHarness } from './wallet-harness';
 
 /**
  * What the wallet's part of a checkout costs in database round trips (statements, BEGIN and
@@ -53,22 +53,28 @@ describe('checkout round trips of the wallet', () => {
     const first = hold(student, 1000);
     log.takeRequests();
     await first.send().expect(200);
-    // BEGIN; the reservation looked for and the accounts locked (the reserved one is missing:
-    // none locked); the reserved account opened and all locked; the ledger transaction with
-    // its postings, the lots taken and the reservation; COMMIT.
-    expect(log.takeRequests()).toHaveLength(5);
+    // The one statement finds the reserved account missing and writes nothing; then BEGIN; the
+    // reservation looked for and the accounts locked (none: one is missing); the reserved
+    // account opened and all locked; the ledger transaction with its postings, the lots taken
+    // and the reservation; COMMIT.
+    const opening = log.takeRequests();
+    expect(opening).toHaveLength(6);
+    expect(opening[0]).toContain('INSERT INTO credit_reservations');
+    expect(opening[1]).toBe('START TRANSACTION');
 
     const second = hold(student, 500);
     await second.send().expect(200);
-    // BEGIN; the reservation looked for and the accounts locked; the writes; COMMIT.
+    // The reservation looked for, the accounts locked, the lots taken and everything written in
+    // one statement, without BEGIN or COMMIT.
     const held = log.takeRequests();
-    expect(held).toHaveLength(4);
-    expect(held[1]).toContain('FROM credit_reservations WHERE reference = $1 FOR UPDATE');
-    expect(held[2]).toContain('INSERT INTO credit_reservations');
+    expect(held).toHaveLength(1);
+    expect(held[0]).toContain('FROM credit_reservations WHERE reference = $12');
+    expect(held[0]).toContain('INSERT INTO credit_reservations');
 
-    // A replay: BEGIN, the reservation found (no account locked), COMMIT.
+    // A replay: the one statement finds the reservation and writes nothing; then BEGIN, the
+    // reservation found and locked (no account locked), COMMIT.
     await second.send().expect(200);
-    expect(log.takeRequests()).toHaveLength(3);
+    expect(log.takeRequests()).toHaveLength(4);
 
     const third = hold(student, 500);
     await third.send().expect(200);
@@ -98,6 +104,62 @@ describe('checkout round trips of the wallet', () => {
     expect((await h.wallet(student)).balances[0]).toMatchObject({
       availableCents: 1000,
       reservedCents: 500,
+    });
+    expect((await checkLedgerInvariants(h.dataSource, new Date())).ok).toBe(true);
+  });
+
+  it('holds credit and a fee rebate in one statement; a short one writes nothing', async () => {
+    const [student, instructor] = [await studentWithCredit(3000), randomUUID()];
+    const rebate = unlocked(randomUUID(), instructor, 5000, 'fee_rebate');
+    await h.send(rebate);
+    await eventually(() => h.consumed(rebate.id));
+    const put = (creditCents: number, feeRebateCents: number) => {
+      const reference = `quote-${randomUUID()}`;
+      const body = { bookingId: randomUUID(), studentId: student, creditCents, currency: 'USD' };
+      return {
+        reference,
+        res: request(h.url)
+          .put(`/internal/reservations/${reference}`)
+          .set(asBookings())
+          .send({ ...body, instructorId: instructor, feeRebateCents }),
+      };
+    };
+    // The first opens both reserved accounts (the full path).
+    await put(100, 100).res.expect(200);
+    log.takeRequests();
+
+    const both = await put(1000, 1200).res.expect(200);
+    expect(both.body).toMatchObject({
+      status: 'held',
+      credit: { amountCents: 1000 },
+      feeRebate: { amountCents: 1200 },
+    });
+    expect(log.takeRequests()).toHaveLength(1);
+
+    const short = put(500, 4000);
+    const refused = await short.res.expect(409);
+    expect(errorOf(refused)).toMatchObject({
+      code: 'INSUFFICIENT_CREDIT',
+      details: { balanceCents: 3700, requiredCents: 4000, currency: 'USD' },
+    });
+    // The one statement wrote nothing; the full path read the balances under its locks, found
+    // no concurrent hold of the reference to answer instead, and refused.
+    const statements = log.takeRequests();
+    expect(statements).toHaveLength(5);
+    expect([statements[1], statements[4]]).toEqual(['START TRANSACTION', 'ROLLBACK']);
+    const [{ n }] = await h.dataSource.query<Array<{ n: number }>>(
+      `SELECT ((SELECT count(*) FROM ledger_transactions WHERE idempotency_key = $2)
+               + (SELECT count(*) FROM credit_reservations WHERE reference = $1))::int AS n`,
+      [short.reference, `checkout-reserve:${short.reference}`],
+    );
+    expect(n).toBe(0);
+    expect((await h.wallet(student)).balances[0]).toMatchObject({
+      availableCents: 1900,
+      reservedCents: 1100,
+    });
+    expect((await h.wallet(instructor)).balances[0]).toMatchObject({
+      feeRebateCents: 3700,
+      reservedCents: 1300,
     });
     expect((await checkLedgerInvariants(h.dataSource, new Date())).ok).toBe(true);
   });

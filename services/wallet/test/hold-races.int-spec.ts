@@ -6,8 +6,9 @@ import { WalletError } from '../src/wallet-error';
 import { WalletHarness } from './wallet-harness';
 
 /**
- * A hold looks its reservation up and locks the accounts in one statement, and writes the ledger
- * transaction, the lots taken and the reservation in another: these are the races between them.
+ * A hold's full path (holdIn: what answers when the one statement could not) looks its
+ * reservation up and locks the accounts in one statement, and writes the ledger transaction, the
+ * lots taken and the reservation in another: these are the races between them.
  */
 describe('holds racing on one student', () => {
   const h = new WalletHarness();
@@ -29,7 +30,7 @@ describe('holds racing on one student', () => {
     currency: 'USD' as const,
   });
   const reserve = (c: ReturnType<typeof command>) => (tx: EntityManager) =>
-    h.get(ReserveCheckoutFunds).execute(tx, c);
+    h.get(ReserveCheckoutFunds).holdIn(tx, c);
   /** What a reference left in the ledger and the reservations. */
   const written = async (reference: string) => {
     const [{ transactions, reservations }] = await h.dataSource.query<

@@ -1,5 +1,6 @@
 import { LedgerAccount } from './ledger-account.entity';
 import { LedgerTransaction } from './ledger-transaction.entity';
+import { AccountRef, Leg } from './legs';
 
 /** A transaction checked against its locked accounts, ready to write: nothing written yet. */
 export interface PreparedTransaction {
@@ -7,6 +8,14 @@ export interface PreparedTransaction {
   legs: Array<{ account: LedgerAccount; amountCents: number }>;
   /** The accounts the legs move, by accountRefKey. */
   accounts: ReadonlyMap<string, LedgerAccount>;
+}
+
+/** A transaction whose legs were checked in code, its accounts not resolved yet: nothing written. */
+export interface DraftTransaction {
+  transaction: LedgerTransaction;
+  legs: Leg[];
+  /** Net amount per account the legs move (validateLegs). */
+  netByAccount: Array<{ account: AccountRef; amountCents: number }>;
 }
 
 /**
@@ -88,6 +97,53 @@ export function ledgerInsertManyCtes(many: PreparedTransaction[]): {
       legs.map((l) => l.leg.account.id),
       legs.map((l) => l.leg.amountCents),
       legs.map((l) => l.leg.account.currency),
+    ],
+  };
+}
+
+/**
+ * Like ledgerInsertCtes, for a draft whose user accounts the statement itself resolved (and
+ * locked): each leg's account is found by owner and kind in the CTE `o.accounts` (id, owner_id,
+ * kind, currency; accounts of the draft's one currency), and the transaction is inserted only
+ * when `o.when` holds. A leg whose account is not there would leave the transaction unbalanced
+ * (refused at commit): the caller makes `o.when` require them all. Parameters $1 to $10; the
+ * statement's own follow.
+ */
+export function ledgerInsertOfRefsCtes(
+  d: DraftTransaction,
+  o: { accounts: string; when: string },
+): { sql: string; params: unknown[] } {
+  if (d.legs.some((leg) => leg.account.ownerId === null)) {
+    throw new Error('a statement resolves user accounts only');
+  }
+  const t = d.transaction;
+  const sql = `t AS (
+       INSERT INTO ledger_transactions
+         (id, idempotency_key, kind, source_id, note, occurred_at, created_at)
+       SELECT $1, $2, $3, $4, $5, $6, $7 WHERE ${o.when}
+       ON CONFLICT (idempotency_key) DO NOTHING RETURNING id
+     ), postings AS (
+       INSERT INTO ledger_postings (transaction_id, account_id, amount_cents, currency)
+       SELECT t.id, a.id, l.amount_cents, a.currency
+         FROM t, unnest($8::uuid[], $9::text[], $10::bigint[]) WITH ORDINALITY
+                   AS l(owner_id, kind, amount_cents, n)
+         JOIN ${o.accounts} a ON a.owner_id = l.owner_id AND a.kind = l.kind
+        ORDER BY l.n
+       RETURNING id, transaction_id, account_id, amount_cents, currency
+     )`;
+  return {
+    sql,
+    params: [
+      t.id,
+      t.idempotencyKey,
+      t.kind,
+      t.sourceId,
+      t.note,
+      t.occurredAt,
+      t.createdAt,
+      d.legs.map((l) => l.account.ownerId),
+      d.legs.map((l) => l.account.kind),
+      d.legs.map((l) => l.amountCents),
     ],
   };
 }

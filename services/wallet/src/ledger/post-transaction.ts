@@ -7,7 +7,7 @@ import { LedgerAccount, movesTowardBound, withinBound } from './ledger-account.e
 import { LedgerAccounts } from './ledger-accounts';
 import { LedgerPosting, toSafeInteger } from './ledger-posting.entity';
 import { LedgerTransaction, LedgerTransactionKind } from './ledger-transaction.entity';
-import { ledgerInsertCtes, PreparedTransaction } from './ledger-insert';
+import { DraftTransaction, ledgerInsertCtes, PreparedTransaction } from './ledger-insert';
 import { AccountRef, accountRefKey, Leg, validateLegs } from './legs';
 
 export interface PostTransactionCommand {
@@ -111,20 +111,34 @@ export class PostTransaction {
         );
       }
     }
-    const transaction = Object.assign(new LedgerTransaction(), {
-      id: randomUUID(),
-      idempotencyKey: command.idempotencyKey,
-      kind: command.kind,
-      sourceId: command.sourceId,
-      note,
-      occurredAt: command.occurredAt,
-      createdAt: this.clock.now(),
-    });
     const legs = command.legs.map((leg) => ({
       account: account(accountRefKey(leg.account)),
       amountCents: leg.amountCents,
     }));
-    return { transaction, legs, accounts };
+    return { transaction: this.newTransaction(command), legs, accounts };
+  }
+
+  /**
+   * Checks the command's legs and gives the transaction to write with its accounts named, not
+   * resolved: for a statement that locks the accounts, checks their bounds and writes it at once
+   * (ledgerInsertOfRefsCtes). No I/O.
+   */
+  draft(command: PostTransactionCommand): DraftTransaction {
+    assertReference(command.idempotencyKey);
+    const { netByAccount } = validateLegs(command.legs, command.note ?? null);
+    return { transaction: this.newTransaction(command), legs: command.legs, netByAccount };
+  }
+
+  private newTransaction(command: PostTransactionCommand): LedgerTransaction {
+    return Object.assign(new LedgerTransaction(), {
+      id: randomUUID(),
+      idempotencyKey: command.idempotencyKey,
+      kind: command.kind,
+      sourceId: command.sourceId,
+      note: command.note ?? null,
+      occurredAt: command.occurredAt,
+      createdAt: this.clock.now(),
+    });
   }
 
   /**

@@ -1,16 +1,28 @@
 import { Injectable } from '@nestjs/common';
 import { Clock } from '@rewards/service-kit';
 import { EntityManager } from 'typeorm';
-import { LedgerAccount } from '../ledger/ledger-account.entity';
+import {
+  LedgerAccount,
+  LedgerAccountKind,
+  movesTowardBound,
+  withinBound,
+} from '../ledger/ledger-account.entity';
 import { AccountRow, accountFromRow, accountKeyOf } from '../ledger/ledger-accounts';
 import {
+  DraftTransaction,
   ledgerInsertCtes,
   ledgerInsertManyCtes,
+  ledgerInsertOfRefsCtes,
   PreparedTransaction,
 } from '../ledger/ledger-insert';
 import { AccountRef } from '../ledger/legs';
 import { lotTakeCtes } from '../lots/credit-lots';
 import { CreditReservation, fromRow, NewReservation, ReservationRow } from './credit-reservation';
+
+/** Whether an account of this kind keeps a balance of zero or more: the only bound a hold meets. */
+function keptNonNegative(kind: LedgerAccountKind): boolean {
+  return movesTowardBound(kind, -1) && !withinBound(kind, -1);
+}
 
 /** What a hold finds under its first locks: the reservation if one exists, else the accounts. */
 export interface HoldLocks {
@@ -130,6 +142,97 @@ export class ReservationStatements {
       throw new Error(`credit lots hold ${took} cents, ${r.creditCents} to take`);
     }
     return fromRow(row);
+  }
+
+  /**
+   * The common hold in one statement, sent outside any transaction (a statement is atomic): when
+   * no reservation has `r.reference` and every user account of the draft exists, it locks them in
+   * id order with their balances, then the credit account's lots; and when every balance stays
+   * within its bound and the lots hold the credit, writes what writeHold writes. The balance
+   * trigger then moves only accounts locked already. Null when it wrote nothing, for the caller's
+   * full path to answer: a replay, an account to open, too little credit (or lots committed after
+   * the statement began, which it cannot see), or a concurrent hold that took the ledger key.
+   */
+  async holdAtOnce(
+    db: EntityManager,
+    r: Omit<NewReservation, 'reserveTransactionId'>,
+    draft: DraftTransaction,
+  ): Promise<CreditReservation | null> {
+    if (draft.netByAccount.some(({ account }) => !keptNonNegative(account.kind))) {
+      throw new Error('a hold moves only accounts kept non-negative');
+    }
+    const ledger = ledgerInsertOfRefsCtes(draft, {
+      accounts: 'locked',
+      when: '(SELECT ok FROM funded) AND (SELECT cents FROM lots_held) >= $11::bigint',
+    });
+    const lots = lotTakeCtes({
+      accountId: `(SELECT id FROM locked WHERE kind = 'user_credit')`,
+      preferredLotId: 'NULL::uuid',
+      amountCents: '$11::bigint',
+      transactionId: '(SELECT id FROM t)',
+      when: 'EXISTS (SELECT 1 FROM t)',
+    });
+    const net = draft.netByAccount;
+    // Each step reads the one before it whole (a count, an aggregate, a condition without
+    // columns), so they run in order: the accounts locked, then the lots, then the writes. That
+    // is the order of every other writer (reservations, then user accounts in id order, then
+    // lots), less the reservation, which does not exist yet and is only inserted, after the
+    // ledger key: another inserter of that key or reference holds the same reference, and waits
+    // for the accounts we hold or holds them. The postings' trigger moves only accounts locked
+    // here, so it waits for none. Hence no deadlock. The balances are the rows' latest versions
+    // (a row lock reads them), the rest is the statement's snapshot, taken before any wait.
+    const [row] = await db.query<ReservationRow[]>(
+      `WITH replay AS MATERIALIZED (
+         SELECT EXISTS (SELECT 1 FROM credit_reservations WHERE reference = $12) AS found
+       ), wanted AS (
+         SELECT * FROM unnest($20::uuid[], $21::text[], $22::bigint[]) AS w(owner_id, kind, net)
+       ), users AS MATERIALIZED (
+         SELECT a.id FROM ledger_accounts a
+           JOIN wanted w ON a.owner_id = w.owner_id AND a.kind = w.kind AND a.currency = $17
+          WHERE NOT (SELECT found FROM replay)
+       ), locked AS MATERIALIZED (
+         SELECT a.id, a.owner_id, a.kind, a.currency, a.balance_cents
+           FROM ledger_accounts a
+          WHERE a.id IN (SELECT id FROM users)
+            AND (SELECT count(*) FROM users) = cardinality($20::uuid[])
+          ORDER BY a.id
+            FOR UPDATE OF a
+       ), funded AS MATERIALIZED (
+         SELECT count(*) = cardinality($20::uuid[])
+                AND coalesce(bool_and(w.net >= 0 OR a.balance_cents + w.net >= 0), false) AS ok
+           FROM locked a JOIN wanted w ON a.owner_id = w.owner_id AND a.kind = w.kind
+       ), lots_held AS MATERIALIZED (
+         SELECT coalesce(sum(l.remaining_cents), 0) AS cents
+           FROM (SELECT remaining_cents FROM credit_lots
+                  WHERE account_id = (SELECT id FROM locked WHERE kind = 'user_credit')
+                    AND remaining_cents > 0 AND (SELECT ok FROM funded)
+                  ORDER BY expires_at, id
+                    FOR UPDATE) l
+       ), ${ledger.sql}, ${lots}, held AS (
+         INSERT INTO credit_reservations (reference, booking_id, student_id, credit_cents,
+           instructor_id, fee_rebate_cents, currency, status, expires_at, reserve_transaction_id,
+           created_at, updated_at)
+         SELECT $12, $13, $14, $11::bigint, $15, $16, $17, 'held', $18, t.id, $19, $19 FROM t
+         RETURNING *
+       )
+       SELECT * FROM held`,
+      [
+        ...ledger.params,
+        r.creditCents,
+        r.reference,
+        r.bookingId,
+        r.studentId,
+        r.instructorId,
+        r.feeRebateCents,
+        r.currency,
+        r.expiresAt,
+        this.clock.now(),
+        net.map((n) => n.account.ownerId),
+        net.map((n) => n.account.kind),
+        net.map((n) => n.amountCents),
+      ],
+    );
+    return row ? fromRow(row) : null;
   }
 
   /**

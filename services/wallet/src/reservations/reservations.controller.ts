@@ -39,17 +39,15 @@ export class ReservationsController {
     @Param('reference') reference: string,
     @Body() dto: ReserveCheckoutFundsDto,
   ): Promise<ReservationView> {
-    const reservation = await this.dataSource.transaction((tx) =>
-      this.reserve.execute(tx, {
-        reference,
-        bookingId: dto.bookingId,
-        studentId: dto.studentId,
-        creditCents: dto.creditCents,
-        instructorId: dto.instructorId ?? null,
-        feeRebateCents: dto.feeRebateCents,
-        currency: dto.currency,
-      }),
-    );
+    const reservation = await this.reserve.execute({
+      reference,
+      bookingId: dto.bookingId,
+      studentId: dto.studentId,
+      creditCents: dto.creditCents,
+      instructorId: dto.instructorId ?? null,
+      feeRebateCents: dto.feeRebateCents,
+      currency: dto.currency,
+    });
     return reservationView(reservation);
   }
 

@@ -1,15 +1,19 @@
 import { Injectable } from '@nestjs/common';
 import { Currency } from '@rewards/contracts';
 import { Clock } from '@rewards/service-kit';
-import { EntityManager } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { WalletConfig } from '../config/wallet.config';
 import { LedgerAccount } from '../ledger/ledger-account.entity';
 import { LedgerAccounts } from '../ledger/ledger-accounts';
 import { PreparedTransaction } from '../ledger/ledger-insert';
 import { AccountRef, accountRefKey, Leg, userAccount } from '../ledger/legs';
-import { assertReference, PostTransaction } from '../ledger/post-transaction';
+import {
+  assertReference,
+  PostTransaction,
+  PostTransactionCommand,
+} from '../ledger/post-transaction';
 import { WalletError } from '../wallet-error';
-import { CreditReservation, CreditReservations } from './credit-reservation';
+import { CreditReservation, CreditReservations, NewReservation } from './credit-reservation';
 import { MAX_RESERVATION_CENTS, reserveKey } from './reservation-keys';
 import { HoldLocks, ReservationStatements } from './reservation-statements';
 
@@ -54,6 +58,7 @@ function sameRequest(r: CreditReservation, c: ReserveCheckoutFundsCommand): bool
 @Injectable()
 export class ReserveCheckoutFunds {
   constructor(
+    private readonly dataSource: DataSource,
     private readonly reservations: CreditReservations,
     private readonly statements: ReservationStatements,
     private readonly accounts: LedgerAccounts,
@@ -62,19 +67,31 @@ export class ReserveCheckoutFunds {
     private readonly clock: Clock,
   ) {}
 
-  async execute(tx: EntityManager, c: ReserveCheckoutFundsCommand): Promise<CreditReservation> {
-    assertReference(c.reference);
-    assertAmount('creditCents', c.creditCents);
-    assertAmount('feeRebateCents', c.feeRebateCents);
-    if (c.creditCents + c.feeRebateCents === 0) {
-      throw new WalletError('INVALID_AMOUNT', 'a reservation must hold some credit or rebate');
-    }
-    if (c.feeRebateCents > 0 && c.instructorId === null) {
-      throw new WalletError('INVALID_AMOUNT', 'a fee rebate needs the instructor it belongs to', {
-        field: 'instructorId',
-      });
-    }
-    const legs = holdLegs(c);
+  /**
+   * The common hold (a new reference, every account opened) is one statement outside any
+   * transaction: a statement is atomic, and a hold announces nothing (no outbox row to commit
+   * with it). Anything else takes the full path (holdIn) in a transaction of its own, a refusal
+   * too: the statement cannot see a concurrent hold of the reference that committed while it
+   * waited, which is then the answer, and the full path words the refusal from its own locks.
+   */
+  async execute(c: ReserveCheckoutFundsCommand): Promise<CreditReservation> {
+    const legs = checkedLegs(c);
+    const now = this.clock.now();
+    const held = await this.statements.holdAtOnce(
+      this.dataSource.manager,
+      { ...newReservation(c), expiresAt: this.expiresAt(now) },
+      this.postTransaction.draft(reserveCommand(c, legs, now)),
+    );
+    return held ?? this.dataSource.transaction((tx) => this.holdIn(tx, c));
+  }
+
+  /**
+   * The full path: the reservation locked first (a replay answers it), then the accounts, the
+   * missing ones opened, the legs checked against the balances read under the locks, then the
+   * writes; each step a statement of the caller's transaction.
+   */
+  async holdIn(tx: EntityManager, c: ReserveCheckoutFundsCommand): Promise<CreditReservation> {
+    const legs = checkedLegs(c);
     const refs = [...new Map(legs.map((l) => [accountRefKey(l.account), l.account])).values()];
     // The reservation first, then (when there is none) the accounts, in one statement.
     const found = await this.statements.lockForHold(tx, c.reference, refs);
@@ -84,16 +101,7 @@ export class ReserveCheckoutFunds {
     // The legs checked in code against balances read under the locks, before anything is written.
     let prepared: PreparedTransaction;
     try {
-      prepared = this.postTransaction.prepare(
-        {
-          idempotencyKey: reserveKey(c.reference),
-          kind: 'checkout_reserve',
-          sourceId: c.bookingId,
-          occurredAt: now,
-          legs,
-        },
-        accounts,
-      );
+      prepared = this.postTransaction.prepare(reserveCommand(c, legs, now), accounts);
     } catch (err) {
       // A concurrent request with this reference may have held the credit while we waited for
       // the locks: it is the answer, not a refusal.
@@ -109,14 +117,8 @@ export class ReserveCheckoutFunds {
     const held = await this.statements.writeHold(
       tx,
       {
-        reference: c.reference,
-        bookingId: c.bookingId,
-        studentId: c.studentId,
-        creditCents: c.creditCents,
-        instructorId: c.instructorId,
-        feeRebateCents: c.feeRebateCents,
-        currency: c.currency,
-        expiresAt: new Date(now.getTime() + this.config.RESERVATION_TTL_MS),
+        ...newReservation(c),
+        expiresAt: this.expiresAt(now),
         reserveTransactionId: prepared.transaction.id,
       },
       prepared,
@@ -127,6 +129,10 @@ export class ReserveCheckoutFunds {
     const winner = await this.reservations.lock(tx, c.reference);
     if (!winner) throw new Error(`reservation ${c.reference} has a ledger entry but no row`);
     return replayed(winner, c);
+  }
+
+  private expiresAt(now: Date): Date {
+    return new Date(now.getTime() + this.config.RESERVATION_TTL_MS);
   }
 
   /**
@@ -148,6 +154,50 @@ export class ReserveCheckoutFunds {
     if (!again.locked) throw new Error('ledger accounts just opened could not be locked');
     return again.accounts;
   }
+}
+
+/** The hold's legs, once the command is found to ask for something a hold can be. */
+function checkedLegs(c: ReserveCheckoutFundsCommand): Leg[] {
+  assertReference(c.reference);
+  assertAmount('creditCents', c.creditCents);
+  assertAmount('feeRebateCents', c.feeRebateCents);
+  if (c.creditCents + c.feeRebateCents === 0) {
+    throw new WalletError('INVALID_AMOUNT', 'a reservation must hold some credit or rebate');
+  }
+  if (c.feeRebateCents > 0 && c.instructorId === null) {
+    throw new WalletError('INVALID_AMOUNT', 'a fee rebate needs the instructor it belongs to', {
+      field: 'instructorId',
+    });
+  }
+  return holdLegs(c);
+}
+
+function reserveCommand(
+  c: ReserveCheckoutFundsCommand,
+  legs: Leg[],
+  now: Date,
+): PostTransactionCommand {
+  return {
+    idempotencyKey: reserveKey(c.reference),
+    kind: 'checkout_reserve',
+    sourceId: c.bookingId,
+    occurredAt: now,
+    legs,
+  };
+}
+
+function newReservation(
+  c: ReserveCheckoutFundsCommand,
+): Omit<NewReservation, 'expiresAt' | 'reserveTransactionId'> {
+  return {
+    reference: c.reference,
+    bookingId: c.bookingId,
+    studentId: c.studentId,
+    creditCents: c.creditCents,
+    instructorId: c.instructorId,
+    feeRebateCents: c.feeRebateCents,
+    currency: c.currency,
+  };
 }
 
 /** Each held amount moves from its owner's spendable account into their reserved one. */
