@@ -12,7 +12,7 @@ import { startBenchPlatform } from './bench-platform';
 import { poll, request, sleep } from './bench-http';
 import { CpuMeter, ProcessTree, syscalls } from './proc-stats';
 import { readStatementStats, resetStatementStats } from './statement-stats';
-import { applyPostgresSettings, WaitSampler } from './wait-sampler';
+import { analyzeDatabase, applyPostgresSettings, WaitSampler } from './wait-sampler';
 import {
   appendTableRow,
   describeEnvironment,
@@ -34,7 +34,7 @@ const config = {
   /** HTTP requests per second: each checkout is two (quote, then confirm). */
   requestsPerSecond: positiveInt('BENCH_REQUESTS_PER_SECOND', 200),
   durationSeconds: positiveInt('BENCH_DURATION_SECONDS', 30),
-  warmupSeconds: positiveInt('BENCH_WARMUP_SECONDS', 5),
+  warmupSeconds: positiveInt('BENCH_WARMUP_SECONDS', 10),
   students: positiveInt('BENCH_STUDENTS', 200),
   targetP99Ms: 50,
   /** Services to CPU-profile over the checkout phase (comma-separated), into the log dir. */
@@ -48,6 +48,13 @@ const config = {
    * `synchronous_commit=off`, to see what a setting changes. Recorded with the result.
    */
   postgresSettings: (process.env.BENCH_POSTGRES_SETTINGS ?? '').split(',').filter((s) => s !== ''),
+  /**
+   * ANALYZE the database after the warm-up (default), as autovacuum does within a minute of such
+   * writes on any running platform; `false` measures with the statistics of the empty tables
+   * the platform starts with, under which Postgres plans sequential scans of tables that then
+   * grow through the phase.
+   */
+  analyze: process.env.BENCH_ANALYZE !== 'false',
 };
 
 interface DevToken {
@@ -302,6 +309,10 @@ async function main(): Promise<number> {
     }
     say(`warm-up: ${config.warmupSeconds} s of checkouts`);
     await openLoop(config.requestsPerSecond / 2, config.warmupSeconds, checkout);
+    if (config.analyze) {
+      await analyzeDatabase(platform.adminUrl);
+      say('analyzed the database after the warm-up');
+    }
     say(
       `checkout: quote + confirm at ${config.requestsPerSecond} requests/s ` +
         `(${config.requestsPerSecond / 2} checkouts/s) for ${config.durationSeconds} s`,

@@ -184,3 +184,17 @@ export async function applyPostgresSettings(adminUrl: string, settings: string[]
     await client.end();
   }
 }
+
+/**
+ * ANALYZE of every table, as autovacuum's analyze would after enough writes: the statistics a
+ * running platform's planner has. Cached plans of the tables analyzed are planned again.
+ */
+export async function analyzeDatabase(adminUrl: string): Promise<void> {
+  const client = new Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    await client.query('ANALYZE');
+  } finally {
+    await client.end();
+  }
+}
