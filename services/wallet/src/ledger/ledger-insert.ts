@@ -18,37 +18,56 @@ export interface DraftTransaction {
   netByAccount: Array<{ account: AccountRef; amountCents: number }>;
 }
 
+/** A ledger_transactions row's values, in the order of ledgerCtes' columns. */
+const TRANSACTION_FIELDS: Array<(t: LedgerTransaction) => unknown> = [
+  (t) => t.id,
+  (t) => t.idempotencyKey,
+  (t) => t.kind,
+  (t) => t.sourceId,
+  (t) => t.note,
+  (t) => t.occurredAt,
+  (t) => t.createdAt,
+];
+
+const transactionValues = (t: LedgerTransaction): unknown[] =>
+  TRANSACTION_FIELDS.map((field) => field(t));
+
+/**
+ * The CTEs every shape below shares: `t` inserts `rows` (a VALUES or SELECT of
+ * TRANSACTION_FIELDS) unless a concurrent post took the key, `postings` inserts
+ * `legs` (a SELECT of transaction_id, account_id, amount_cents, currency, in posting order).
+ */
+function ledgerCtes(rows: string, legs: string): string {
+  return `t AS (
+       INSERT INTO ledger_transactions
+         (id, idempotency_key, kind, source_id, note, occurred_at, created_at)
+       ${rows}
+       ON CONFLICT (idempotency_key) DO NOTHING RETURNING id
+     ), postings AS (
+       INSERT INTO ledger_postings (transaction_id, account_id, amount_cents, currency)
+       ${legs}
+       RETURNING id, transaction_id, account_id, amount_cents, currency
+     )`;
+}
+
 /**
  * The CTEs that write a prepared transaction, for a statement that writes more beside it: `t`
  * (the inserted transaction's id; no row when a concurrent post took the key, and then nothing
  * is written) and `postings`. They take parameters $1 to $10; the statement's own follow.
  */
 export function ledgerInsertCtes(p: PreparedTransaction): { sql: string; params: unknown[] } {
-  const t = p.transaction;
   // Postings numbered in leg order, as one insert per leg would number them.
-  const sql = `t AS (
-       INSERT INTO ledger_transactions
-         (id, idempotency_key, kind, source_id, note, occurred_at, created_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7)
-       ON CONFLICT (idempotency_key) DO NOTHING RETURNING id
-     ), postings AS (
-       INSERT INTO ledger_postings (transaction_id, account_id, amount_cents, currency)
-       SELECT t.id, l.account_id, l.amount_cents, l.currency
+  const sql = ledgerCtes(
+    'VALUES ($1, $2, $3, $4, $5, $6, $7)',
+    `SELECT t.id, l.account_id, l.amount_cents, l.currency
          FROM t, unnest($8::uuid[], $9::bigint[], $10::bpchar[]) WITH ORDINALITY
                  AS l(account_id, amount_cents, currency, n)
-        ORDER BY l.n
-       RETURNING id, transaction_id, account_id, amount_cents, currency
-     )`;
+        ORDER BY l.n`,
+  );
   return {
     sql,
     params: [
-      t.id,
-      t.idempotencyKey,
-      t.kind,
-      t.sourceId,
-      t.note,
-      t.occurredAt,
-      t.createdAt,
+      ...transactionValues(p.transaction),
       p.legs.map((l) => l.account.id),
       p.legs.map((l) => l.amountCents),
       p.legs.map((l) => l.account.currency),
@@ -68,31 +87,19 @@ export function ledgerInsertManyCtes(many: PreparedTransaction[]): {
   const transactions = many.map((p) => p.transaction);
   const legs = many.flatMap((p) => p.legs.map((leg) => ({ transaction: p.transaction, leg })));
   // Postings numbered in transaction order, then leg order, as one insert per leg would number them.
-  const sql = `t AS (
-       INSERT INTO ledger_transactions
-         (id, idempotency_key, kind, source_id, note, occurred_at, created_at)
-       SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[],
-                            $6::timestamptz[], $7::timestamptz[])
-       ON CONFLICT (idempotency_key) DO NOTHING RETURNING id
-     ), postings AS (
-       INSERT INTO ledger_postings (transaction_id, account_id, amount_cents, currency)
-       SELECT l.transaction_id, l.account_id, l.amount_cents, l.currency
+  const sql = ledgerCtes(
+    `SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[],
+                            $6::timestamptz[], $7::timestamptz[])`,
+    `SELECT l.transaction_id, l.account_id, l.amount_cents, l.currency
          FROM unnest($8::uuid[], $9::uuid[], $10::bigint[], $11::bpchar[]) WITH ORDINALITY
                  AS l(transaction_id, account_id, amount_cents, currency, n)
          JOIN t ON t.id = l.transaction_id
-        ORDER BY l.n
-       RETURNING id, transaction_id, account_id, amount_cents, currency
-     )`;
+        ORDER BY l.n`,
+  );
   return {
     sql,
     params: [
-      transactions.map((t) => t.id),
-      transactions.map((t) => t.idempotencyKey),
-      transactions.map((t) => t.kind),
-      transactions.map((t) => t.sourceId),
-      transactions.map((t) => t.note),
-      transactions.map((t) => t.occurredAt),
-      transactions.map((t) => t.createdAt),
+      ...TRANSACTION_FIELDS.map((field) => transactions.map(field)),
       legs.map((l) => l.transaction.id),
       legs.map((l) => l.leg.account.id),
       legs.map((l) => l.leg.amountCents),
@@ -116,31 +123,18 @@ export function ledgerInsertOfRefsCtes(
   if (d.legs.some((leg) => leg.account.ownerId === null)) {
     throw new Error('a statement resolves user accounts only');
   }
-  const t = d.transaction;
-  const sql = `t AS (
-       INSERT INTO ledger_transactions
-         (id, idempotency_key, kind, source_id, note, occurred_at, created_at)
-       SELECT $1, $2, $3, $4, $5, $6, $7 WHERE ${o.when}
-       ON CONFLICT (idempotency_key) DO NOTHING RETURNING id
-     ), postings AS (
-       INSERT INTO ledger_postings (transaction_id, account_id, amount_cents, currency)
-       SELECT t.id, a.id, l.amount_cents, a.currency
+  const sql = ledgerCtes(
+    `SELECT $1, $2, $3, $4, $5, $6, $7 WHERE ${o.when}`,
+    `SELECT t.id, a.id, l.amount_cents, a.currency
          FROM t, unnest($8::uuid[], $9::text[], $10::bigint[]) WITH ORDINALITY
                    AS l(owner_id, kind, amount_cents, n)
          JOIN ${o.accounts} a ON a.owner_id = l.owner_id AND a.kind = l.kind
-        ORDER BY l.n
-       RETURNING id, transaction_id, account_id, amount_cents, currency
-     )`;
+        ORDER BY l.n`,
+  );
   return {
     sql,
     params: [
-      t.id,
-      t.idempotencyKey,
-      t.kind,
-      t.sourceId,
-      t.note,
-      t.occurredAt,
-      t.createdAt,
+      ...transactionValues(d.transaction),
       d.legs.map((l) => l.account.ownerId),
       d.legs.map((l) => l.account.kind),
       d.legs.map((l) => l.amountCents),
