@@ -1,4 +1,4 @@
-import { testAdminUrl } from '@rewards/testing';
+import { eventually, testAdminUrl } from '@rewards/testing';
 import { DataSource } from 'typeorm';
 import { openPoolConnections, withMinimumPool } from '../src/database';
 
@@ -38,9 +38,13 @@ describe(withMinimumPool.name, () => {
 
     await sleep(500);
     expect(pool(db)).toMatchObject({ totalCount: 3, idleCount: 3 });
-    // Work beyond the minimum opens more, up to the pool's size; those close when idle again.
-    await Promise.all(Array.from({ length: 4 }, () => db.query('SELECT pg_sleep(0.05)')));
-    expect(pool(db).totalCount).toBe(4);
+    // Work beyond the minimum opens more, up to the pool's size (read while every connection is
+    // busy: after the work, the extra one may already have idled out on a loaded machine); those
+    // close when idle again, down to the minimum.
+    const work = Promise.all(Array.from({ length: 4 }, () => db.query('SELECT pg_sleep(1)')));
+    await eventually(() => expect(pool(db).totalCount).toBe(4), { timeoutMs: 5_000 });
+    await work;
+    await eventually(() => expect(pool(db).totalCount).toBe(3), { timeoutMs: 5_000 });
     await sleep(500);
     expect(pool(db).totalCount).toBe(3);
   });
