@@ -11,4 +11,5 @@ module.exports = {
   globalTeardown: '<rootDir>/libs/testing/src/global-teardown.ts',
   testTimeout: 180000,
   maxWorkers: 2,
+  testSequencer: '<rootDir>/jest.sequencer.js',
 };

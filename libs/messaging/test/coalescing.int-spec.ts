@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Topics } from '@rewards/contracts';
 import { isTransientInfrastructureError } from '@rewards/service-kit';
-import { eventually, KafkaProbe, testBrokers } from '@rewards/testing';
+import { eventually, freshGroupAtTopicEnds, KafkaProbe, testBrokers } from '@rewards/testing';
 import { DataSource } from 'typeorm';
 import { CoalesceBounds, DeadLetters, InboxConsumer, KafkaJsMessageBus } from '../src';
 import { dropScratch, lessonCompleted, scratchSchema } from './messaging-fixture';
@@ -44,7 +44,7 @@ describe('InboxConsumer coalescing a backlog', () => {
 
   /**
    * A group member applying through the inbox; `runs` gets the bookings of each batch transaction
-   * that had any of `ours` (the group reads the topic from its start: other tests' come first).
+   * that had any of `ours` (other files' messages may reach the topic meanwhile).
    */
   function member(
     groupId: string,
@@ -96,12 +96,14 @@ describe('InboxConsumer coalescing a backlog', () => {
     ).map((r) => r.booking_id);
 
   it('applies a backlog of single-message sends in batches of many sends, in order', async () => {
+    const singleGroup = await freshGroupAtTopicEnds('coalesce', [Topics.LessonCompleted]);
+    const coalescingGroup = await freshGroupAtTopicEnds('coalesce', [Topics.LessonCompleted]);
     const events = await backlog(120, 1);
     const ids = events.map((e) => e.payload.bookingId);
     const ours = new Set(ids);
 
     const single: string[][] = [];
-    member(`coalesce-${randomUUID()}`, ours, undefined, single);
+    member(singleGroup, ours, undefined, single);
     await eventually(async () => expect(await applied(ids)).toHaveLength(120), {
       timeoutMs: 60_000,
     });
@@ -109,12 +111,7 @@ describe('InboxConsumer coalescing a backlog', () => {
     expect(Math.max(...single.map((r) => r.length))).toBe(1);
 
     const runs: string[][] = [];
-    member(
-      `coalesce-${randomUUID()}`,
-      ours,
-      { maxMessages: 40, maxBytes: 1 << 20, maxAgeMs: 60_000 },
-      runs,
-    );
+    member(coalescingGroup, ours, { maxMessages: 40, maxBytes: 1 << 20, maxAgeMs: 60_000 }, runs);
     await eventually(async () => expect(runs.flat()).toHaveLength(120), { timeoutMs: 60_000 });
     expect(runs.flat()).toEqual(ids);
     expect(runs.length).toBeLessThan(10);
@@ -126,10 +123,10 @@ describe('InboxConsumer coalescing a backlog', () => {
     // until it caught up (bounds it cannot reach), long enough for the second to join meanwhile.
     // The rejoin takes the broker a session timeout: the backlog must outlast it (2,000 did not
     // always, once the client's fetches got quicker).
+    const groupId = await freshGroupAtTopicEnds('coalesce', [Topics.LessonCompleted]);
     const events = await backlog(5000, 1);
     const ids = events.map((e) => e.payload.bookingId);
     const ours = new Set(ids);
-    const groupId = `coalesce-${randomUUID()}`;
     const bounds = { maxMessages: 100_000, maxBytes: 1 << 30, maxAgeMs: 600_000 };
     const runs: string[][] = [];
     const forgotten: number[] = [];

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Topics } from '@rewards/contracts';
 import { isTransientInfrastructureError } from '@rewards/service-kit';
-import { eventually, KafkaProbe, testBrokers } from '@rewards/testing';
+import { eventually, freshGroupAtTopicEnds, KafkaProbe, testBrokers } from '@rewards/testing';
 import { DataSource } from 'typeorm';
 import { DeadLetters, InboxConsumer, KafkaJsMessageBus } from '../src';
 import { dropScratch, lessonCompleted, scratchSchema } from './messaging-fixture';
@@ -87,8 +87,8 @@ describe(InboxConsumer.name, () => {
     const events = Array.from({ length: 30 }, () => lessonCompleted(key));
     const poison = events[12];
     let fixed = false;
+    const groupId = await freshGroupAtTopicEnds('inbox', [Topics.LessonCompleted]);
     for (const e of events) await probe.produce(Topics.LessonCompleted, key, JSON.stringify(e));
-    const groupId = `inbox-${randomUUID()}`;
     start(groupId, async (bookingId) => {
       if (bookingId === poison.payload.bookingId && !fixed) throw new Error('domain says no');
     });
@@ -126,7 +126,7 @@ describe(InboxConsumer.name, () => {
     const key = randomUUID();
     const event = lessonCompleted(key);
     let failures = 0;
-    const groupId = `inbox-${randomUUID()}`;
+    const groupId = await freshGroupAtTopicEnds('inbox', [Topics.LessonCompleted]);
     const inbox = start(groupId, async (bookingId) => {
       if (bookingId === event.payload.bookingId && failures < 8) {
         failures += 1;
@@ -145,13 +145,14 @@ describe(InboxConsumer.name, () => {
   });
 
   it('applies each message once when it is delivered twice', async () => {
+    const groupId = await freshGroupAtTopicEnds('inbox', [Topics.LessonCompleted]);
     const key = randomUUID();
     const event = lessonCompleted(key);
     await probe.produce(Topics.LessonCompleted, key, JSON.stringify(event));
     await probe.produce(Topics.LessonCompleted, key, JSON.stringify(event));
     const later = lessonCompleted(key);
     await probe.produce(Topics.LessonCompleted, key, JSON.stringify(later));
-    start(`inbox-${randomUUID()}`, async () => undefined);
+    start(groupId, async () => undefined);
     const ids = [event.payload.bookingId, later.payload.bookingId];
     await eventually(async () => expect(await appliedFor(ids)).toEqual(ids), { timeoutMs: 30_000 });
   });
@@ -163,7 +164,7 @@ describe(InboxConsumer.name, () => {
     let failures = 0;
     const prepared: string[][] = [];
     const expected = events.map((e) => e.payload.bookingId);
-    const groupId = `inbox-${randomUUID()}`;
+    const groupId = await freshGroupAtTopicEnds('inbox', [Topics.LessonCompleted]);
     // One of them twice, and all before the consumer starts: one batch.
     for (const e of [...events.slice(0, 2), events[0], ...events.slice(2)]) {
       await probe.produce(Topics.LessonCompleted, key, JSON.stringify(e));
@@ -176,7 +177,7 @@ describe(InboxConsumer.name, () => {
         }
       },
       (bookingIds) => {
-        // The group reads the topic from its start: other tests' messages come first.
+        // Only this test's: whatever else reaches the topic meanwhile is not ours.
         const ours = bookingIds.filter((id) => expected.includes(id));
         if (ours.length > 0) prepared.push(ours);
       },
@@ -196,7 +197,7 @@ describe(InboxConsumer.name, () => {
     const before = lessonCompleted(key);
     const shouting = { ...lessonCompleted(key), id: randomUUID().toUpperCase() };
     const after = lessonCompleted(key);
-    const groupId = `inbox-${randomUUID()}`;
+    const groupId = await freshGroupAtTopicEnds('inbox', [Topics.LessonCompleted]);
     // Produced before the consumer starts, so they arrive as one batch.
     await probe.produce(Topics.LessonCompleted, key, JSON.stringify(before));
     await probe.produce(Topics.LessonCompleted, key, JSON.stringify(shouting));
@@ -260,6 +261,7 @@ describe('InboxConsumer in a rebalancing group', () => {
   };
 
   it('applies every message exactly once when a second member joins mid-batch, and both keep consuming', async () => {
+    const groupId = await freshGroupAtTopicEnds('rebalance', [Topics.LessonCompleted]);
     const probe = new KafkaProbe();
     const keys = Array.from({ length: 12 }, () => randomUUID());
     const events = Array.from({ length: 300 }, (_, i) => lessonCompleted(keys[i % keys.length]));
@@ -275,7 +277,6 @@ describe('InboxConsumer in a rebalancing group', () => {
           )
         )[0].n,
       );
-    const groupId = `rebalance-${randomUUID()}`;
     const first = member(groupId);
     await eventually(async () => expect(await count()).toBeGreaterThan(20), { timeoutMs: 30_000 });
     const second = member(groupId);

@@ -10,3 +10,4 @@ export * from './service-app';
 export * from './smtp-sink';
 export * from './caller-headers';
 export * from './error-body';
+export * from './fresh-group';
