@@ -24,6 +24,44 @@ function keptNonNegative(kind: LedgerAccountKind): boolean {
   return movesTowardBound(kind, -1) && !withinBound(kind, -1);
 }
 
+/**
+ * The CTE `held`: inserts `r` as held, reserved by the transaction `t` inserted (no row when `t`
+ * has none). Its parameters are numbered from `first`, in the order of `params`; `credit`,
+ * `reference` and `currency` are theirs, for the statement's other CTEs to name.
+ */
+function heldReservationCte(
+  r: Omit<NewReservation, 'reserveTransactionId'>,
+  now: Date,
+  first: number,
+): { sql: string; params: unknown[]; credit: string; reference: string; currency: string } {
+  const [credit, reference, booking, student, instructor, rebate, currency, expires, at] =
+    Array.from({ length: 9 }, (_, i) => `$${first + i}`);
+  return {
+    sql: `held AS (
+         INSERT INTO credit_reservations (reference, booking_id, student_id, credit_cents,
+           instructor_id, fee_rebate_cents, currency, status, expires_at, reserve_transaction_id,
+           created_at, updated_at)
+         SELECT ${reference}, ${booking}, ${student}, ${credit}::bigint, ${instructor}, ${rebate},
+                ${currency}, 'held', ${expires}, t.id, ${at}, ${at} FROM t
+         RETURNING *
+       )`,
+    params: [
+      r.creditCents,
+      r.reference,
+      r.bookingId,
+      r.studentId,
+      r.instructorId,
+      r.feeRebateCents,
+      r.currency,
+      r.expiresAt,
+      now,
+    ],
+    credit: `${credit}::bigint`,
+    reference,
+    currency,
+  };
+}
+
 /** What a hold finds under its first locks: the reservation if one exists, else the accounts. */
 export interface HoldLocks {
   reservation: CreditReservation | null;
@@ -105,36 +143,20 @@ export class ReservationStatements {
     creditAccountId: string | null,
   ): Promise<CreditReservation | null> {
     const ledger = ledgerInsertCtes(prepared);
+    // $11 is the credit account; the reservation's parameters follow it.
+    const held = heldReservationCte(r, this.clock.now(), 12);
     const lots = lotTakeCtes({
       accountId: '$11::uuid',
       preferredLotId: 'NULL::uuid',
-      amountCents: '$12::bigint',
+      amountCents: held.credit,
       transactionId: '(SELECT id FROM t)',
       when: 'EXISTS (SELECT 1 FROM t)',
     });
     const [row] = await tx.query<Array<ReservationRow & { taken_cents: string }>>(
-      `WITH ${ledger.sql}, ${lots}, held AS (
-         INSERT INTO credit_reservations (reference, booking_id, student_id, credit_cents,
-           instructor_id, fee_rebate_cents, currency, status, expires_at, reserve_transaction_id,
-           created_at, updated_at)
-         SELECT $13, $14, $15, $12::bigint, $16, $17, $18, 'held', $19, t.id, $20, $20 FROM t
-         RETURNING *
-       )
+      `WITH ${ledger.sql}, ${lots}, ${held.sql}
        SELECT held.*, (SELECT coalesce(sum(amount_cents), 0)::text FROM taken) AS taken_cents
          FROM held`,
-      [
-        ...ledger.params,
-        creditAccountId,
-        r.creditCents,
-        r.reference,
-        r.bookingId,
-        r.studentId,
-        r.instructorId,
-        r.feeRebateCents,
-        r.currency,
-        r.expiresAt,
-        this.clock.now(),
-      ],
+      [...ledger.params, creditAccountId, ...held.params],
     );
     if (!row) return null;
     const took = Number(row.taken_cents);
@@ -161,14 +183,16 @@ export class ReservationStatements {
     if (draft.netByAccount.some(({ account }) => !keptNonNegative(account.kind))) {
       throw new Error('a hold moves only accounts kept non-negative');
     }
+    // The reservation's parameters follow the ledger's; the accounts' nets follow them, from $20.
+    const held = heldReservationCte(r, this.clock.now(), 11);
     const ledger = ledgerInsertOfRefsCtes(draft, {
       accounts: 'locked',
-      when: '(SELECT ok FROM funded) AND (SELECT cents FROM lots_held) >= $11::bigint',
+      when: `(SELECT ok FROM funded) AND (SELECT cents FROM lots_held) >= ${held.credit}`,
     });
     const lots = lotTakeCtes({
       accountId: `(SELECT id FROM locked WHERE kind = 'user_credit')`,
       preferredLotId: 'NULL::uuid',
-      amountCents: '$11::bigint',
+      amountCents: held.credit,
       transactionId: '(SELECT id FROM t)',
       when: 'EXISTS (SELECT 1 FROM t)',
     });
@@ -183,12 +207,14 @@ export class ReservationStatements {
     // (a row lock reads them), the rest is the statement's snapshot, taken before any wait.
     const [row] = await db.query<ReservationRow[]>(
       `WITH replay AS MATERIALIZED (
-         SELECT EXISTS (SELECT 1 FROM credit_reservations WHERE reference = $12) AS found
+         SELECT EXISTS (SELECT 1 FROM credit_reservations
+                         WHERE reference = ${held.reference}) AS found
        ), wanted AS (
          SELECT * FROM unnest($20::uuid[], $21::text[], $22::bigint[]) AS w(owner_id, kind, net)
        ), users AS MATERIALIZED (
          SELECT a.id FROM ledger_accounts a
-           JOIN wanted w ON a.owner_id = w.owner_id AND a.kind = w.kind AND a.currency = $17
+           JOIN wanted w ON a.owner_id = w.owner_id AND a.kind = w.kind
+                        AND a.currency = ${held.currency}
           WHERE NOT (SELECT found FROM replay)
        ), locked AS MATERIALIZED (
          SELECT a.id, a.owner_id, a.kind, a.currency, a.balance_cents
@@ -208,25 +234,11 @@ export class ReservationStatements {
                     AND remaining_cents > 0 AND (SELECT ok FROM funded)
                   ORDER BY expires_at, id
                     FOR UPDATE) l
-       ), ${ledger.sql}, ${lots}, held AS (
-         INSERT INTO credit_reservations (reference, booking_id, student_id, credit_cents,
-           instructor_id, fee_rebate_cents, currency, status, expires_at, reserve_transaction_id,
-           created_at, updated_at)
-         SELECT $12, $13, $14, $11::bigint, $15, $16, $17, 'held', $18, t.id, $19, $19 FROM t
-         RETURNING *
-       )
+       ), ${ledger.sql}, ${lots}, ${held.sql}
        SELECT * FROM held`,
       [
         ...ledger.params,
-        r.creditCents,
-        r.reference,
-        r.bookingId,
-        r.studentId,
-        r.instructorId,
-        r.feeRebateCents,
-        r.currency,
-        r.expiresAt,
-        this.clock.now(),
+        ...held.params,
         net.map((n) => n.account.ownerId),
         net.map((n) => n.account.kind),
         net.map((n) => n.amountCents),

@@ -82,16 +82,20 @@ export class ReserveCheckoutFunds {
       { ...newReservation(c), expiresAt: this.expiresAt(now) },
       this.postTransaction.draft(reserveCommand(c, legs, now)),
     );
-    return held ?? this.dataSource.transaction((tx) => this.holdIn(tx, c));
+    return held ?? this.dataSource.transaction((tx) => this.holdIn(tx, c, legs));
   }
 
   /**
    * The full path: the reservation locked first (a replay answers it), then the accounts, the
    * missing ones opened, the legs checked against the balances read under the locks, then the
-   * writes; each step a statement of the caller's transaction.
+   * writes; each step a statement of the caller's transaction. `legs` are the command's, checked
+   * already when execute found the one statement could not answer.
    */
-  async holdIn(tx: EntityManager, c: ReserveCheckoutFundsCommand): Promise<CreditReservation> {
-    const legs = checkedLegs(c);
+  async holdIn(
+    tx: EntityManager,
+    c: ReserveCheckoutFundsCommand,
+    legs = checkedLegs(c),
+  ): Promise<CreditReservation> {
     const refs = [...new Map(legs.map((l) => [accountRefKey(l.account), l.account])).values()];
     // The reservation first, then (when there is none) the accounts, in one statement.
     const found = await this.statements.lockForHold(tx, c.reference, refs);
