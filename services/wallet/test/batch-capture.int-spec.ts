@@ -8,11 +8,8 @@ import {
   serviceHeaders,
 } from '@rewards/testing';
 import request from 'supertest';
-import { QueryRunner } from 'typeorm';
-import { checkLedgerInvariants } from '../src/ledger/check-invariants';
 import { ReleaseLapsedReservationsJob } from '../src/reservations/release-lapsed-reservations.job';
-import { StatementLog } from './statement-log';
-import { confirmedBooking, Hold, unlocked, WalletHarness } from './wallet-harness';
+import { confirmedBooking, Hold, WalletHarness } from './wallet-harness';
 
 /**
  * Checkout captures its holds in batches (`POST /internal/reservations/capture`), one
@@ -21,26 +18,16 @@ import { confirmedBooking, Hold, unlocked, WalletHarness } from './wallet-harnes
 describe('capturing checkout holds in batches', () => {
   const h = new WalletHarness();
   let warnings: jest.SpyInstance;
-  let log: StatementLog;
-  beforeAll(async () => {
-    await h.start([]);
-    log = new StatementLog(h.dataSource);
-  });
-  afterAll(async () => {
-    log?.restore();
-    await h.stop();
-  });
+  beforeAll(() => h.start([], { logStatements: true }));
+  afterAll(() => h.stop());
   beforeEach(() => {
     warnings = jest.spyOn(Logger.prototype, 'warn');
   });
   afterEach(() => warnings.mockRestore());
 
   const asBookings = () => serviceHeaders('bookings', 'wallet');
-  const captureBatch = (body: unknown, headers: Record<string, string> = asBookings()) =>
-    request(h.url)
-      .post('/internal/reservations/capture')
-      .set(headers)
-      .send(body as object);
+  const captureBatch = (body: unknown, headers?: Record<string, string>) =>
+    h.captureBatch(body, headers);
 
   /** What the ledger and the reservations hold for these references. */
   const stateOf = async (references: string[]) => ({
@@ -65,9 +52,6 @@ describe('capturing checkout holds in batches', () => {
       (hold) => rows.find((r) => r.key === `checkout-capture:${hold.reference}`)?.n ?? 0,
     );
   };
-
-  const invariantsHold = async () =>
-    expect(await checkLedgerInvariants(h.dataSource, new Date())).toMatchObject({ ok: true });
 
   it('answers each reference of a mixed batch on its own line, and a replay the same, writing nothing', async () => {
     const student = await h.studentWithCredit(3000);
@@ -125,35 +109,30 @@ describe('capturing checkout holds in batches', () => {
     const replay = await captureBatch({ references }).expect(200);
     expect(replay.body).toEqual(first.body);
     expect(await stateOf(references)).toEqual(before);
-    await invariantsHold();
+    await h.invariantsHold();
   });
 
   it('captures a batch while a booking-confirmed run over the same student waits, without a deadlock or a second capture', async () => {
     const [a, b] = [await h.studentWithCredit(2000), await h.studentWithCredit(2000)];
     const [a1, b1, a2] = [
-      await h.holdFor(a, 300, '1-'),
-      await h.holdFor(b, 400, '2-'),
-      await h.holdFor(a, 500, '3-'),
+      await h.holdFor(a, 300, { prefix: '1-' }),
+      await h.holdFor(b, 400, { prefix: '2-' }),
+      await h.holdFor(a, 500, { prefix: '3-' }),
     ];
     // Locks are taken in reference order: the run locks a1, then queues for b1 behind the test; the batch then queues for a1
     // behind the run. Taken hold by hold, the batch would hold a2 and a's reserved account
     // while it waits, and the run, once it has b1, would wait for that account.
-    const blocker: QueryRunner = h.dataSource.createQueryRunner();
-    await blocker.connect();
-    await blocker.startTransaction();
-    let batch: Promise<request.Response>;
-    try {
-      await blocker.query('SELECT 1 FROM credit_reservations WHERE reference = $1 FOR UPDATE', [
-        b1.reference,
-      ]);
-      await h.sendTogether([confirmedBooking(a1), confirmedBooking(b1)], 0);
-      await h.lockWaitersReach(1);
-      batch = captureBatch({ references: [a2.reference, a1.reference] }).then((res) => res);
-      await h.lockWaitersReach(2);
-    } finally {
-      await blocker.commitTransaction();
-      await blocker.release();
-    }
+    const { batch } = await h.whileLocked(
+      'SELECT 1 FROM credit_reservations WHERE reference = $1 FOR UPDATE',
+      [b1.reference],
+      async () => {
+        await h.sendTogether([confirmedBooking(a1), confirmedBooking(b1)], 0);
+        await h.lockWaitersReach(1);
+        const batch = captureBatch({ references: [a2.reference, a1.reference] }).then((res) => res);
+        await h.lockWaitersReach(2);
+        return { batch };
+      },
+    );
     const answer = await batch;
     expect(answer.status).toBe(200);
     expect(
@@ -171,40 +150,16 @@ describe('capturing checkout holds in batches', () => {
       availableCents: 1600,
       reservedCents: 0,
     });
-    await invariantsHold();
+    await h.invariantsHold();
   });
 
-  /** A new instructor whose wallet holds `cents` of fee rebate. */
-  const instructorWithRebate = async (cents: number): Promise<string> => {
-    const instructor = randomUUID();
-    const event = unlocked(randomUUID(), instructor, cents, 'fee_rebate');
-    await h.send(event);
-    await eventually(() => h.consumed(event.id));
-    return instructor;
-  };
-
   /** A hold of a student's credit and an instructor's fee rebate. */
-  const holdWithRebate = async (
+  const holdWithRebate = (
     studentId: string,
     creditCents: number,
     instructorId: string,
     feeRebateCents: number,
-  ): Promise<Hold> => {
-    const hold = { studentId, bookingId: randomUUID(), reference: `quote-${randomUUID()}` };
-    await request(h.url)
-      .put(`/internal/reservations/${hold.reference}`)
-      .set(asBookings())
-      .send({
-        bookingId: hold.bookingId,
-        studentId,
-        creditCents,
-        instructorId,
-        feeRebateCents,
-        currency: 'USD',
-      })
-      .expect(200);
-    return hold;
-  };
+  ): Promise<Hold> => h.holdFor(studentId, creditCents, { instructorId, feeRebateCents });
 
   /** Each capture's postings, in the order written: account kind, owner and amount. */
   const capturePostings = async (holds: Hold[]) =>
@@ -225,7 +180,7 @@ describe('capturing checkout holds in batches', () => {
 
   it('captures every held reference of a batch in one statement, a batch of six costing what one does', async () => {
     const [a, b] = [await h.studentWithCredit(3000), await h.studentWithCredit(3000)];
-    const instructor = await instructorWithRebate(2000);
+    const instructor = await h.instructorWithRebate(2000);
     // Both platform accounts opened and seen before the counted batches.
     await captureBatch({
       references: [(await holdWithRebate(a, 100, instructor, 100)).reference],
@@ -239,12 +194,12 @@ describe('capturing checkout holds in batches', () => {
       await h.holdFor(b, 700),
       await holdWithRebate(b, 0, instructor, 150),
     ];
-    log.takeRequests();
 
-    await captureBatch({ references: [alone.reference] }).expect(200);
-    const one = log.takeRequests();
+    const one = await h.statements.requestsOf(() =>
+      captureBatch({ references: [alone.reference] }).expect(200),
+    );
     const res = await captureBatch({ references: holds.map((hold) => hold.reference) }).expect(200);
-    const six = log.takeRequests();
+    const six = h.statements.takeRequests();
     // BEGIN; the holds locked; their accounts locked; every capture written; COMMIT.
     expect(one).toHaveLength(5);
     expect(six).toHaveLength(5);
@@ -297,11 +252,11 @@ describe('capturing checkout holds in batches', () => {
     // A replay: BEGIN, the holds found captured (not locked), COMMIT; nothing written.
     const references = holds.map((hold) => hold.reference);
     const before = await stateOf(references);
-    log.takeRequests();
+    h.statements.takeRequests();
     expect((await captureBatch({ references }).expect(200)).body).toEqual(res.body);
-    expect(log.takeRequests()).toHaveLength(3);
+    expect(h.statements.takeRequests()).toHaveLength(3);
     expect(await stateOf(references)).toEqual(before);
-    await invariantsHold();
+    await h.invariantsHold();
   });
 
   it('captures the held references of a mixed batch together and the others one by one, answering each as before', async () => {
@@ -335,7 +290,7 @@ describe('capturing checkout holds in batches', () => {
       done.reference,
       held2.reference,
     ];
-    log.takeRequests();
+    h.statements.takeRequests();
 
     const first = await captureBatch({ references }).expect(200);
     const captured = (hold: Hold, creditCents: number, releaseReason: string | null) => ({
@@ -372,7 +327,7 @@ describe('capturing checkout holds in batches', () => {
       ],
     });
     // The two held ones in one statement; the lapsed one posted alone.
-    const statements = log.takeRequests();
+    const statements = h.statements.takeRequests();
     expect(statements.filter((sql) => sql.includes('UPDATE credit_reservations c'))).toHaveLength(
       1,
     );
@@ -391,7 +346,7 @@ describe('capturing checkout holds in batches', () => {
     const replay = await captureBatch({ references }).expect(200);
     expect(replay.body).toEqual(first.body);
     expect(await stateOf(references)).toEqual(before);
-    await invariantsHold();
+    await h.invariantsHold();
   });
 
   it('captures alone a held reference whose ledger key was taken meanwhile, answering the transaction that holds it', async () => {
@@ -437,31 +392,26 @@ describe('capturing checkout holds in batches', () => {
       availableCents: 600,
       reservedCents: 600,
     });
-    await invariantsHold();
+    await h.invariantsHold();
   });
 
   it('captures a batch while a hold of the same student waits for its accounts, both applied', async () => {
     const student = await h.studentWithCredit(3000);
     const [first, second] = [await h.holdFor(student, 600), await h.holdFor(student, 700)];
     // The test holds the student's accounts: the batch's prelude and a new hold both queue.
-    const blocker: QueryRunner = h.dataSource.createQueryRunner();
-    await blocker.connect();
-    await blocker.startTransaction();
-    let batch: Promise<request.Response>;
-    let hold: Promise<Hold>;
-    try {
-      await blocker.query(
-        'SELECT 1 FROM ledger_accounts WHERE owner_id = $1 ORDER BY id FOR UPDATE',
-        [student],
-      );
-      batch = captureBatch({ references: [first.reference, second.reference] }).then((r) => r);
-      await h.lockWaitersReach(1);
-      hold = h.holdFor(student, 800);
-      await h.lockWaitersReach(2);
-    } finally {
-      await blocker.commitTransaction();
-      await blocker.release();
-    }
+    const { batch, hold } = await h.whileLocked(
+      'SELECT 1 FROM ledger_accounts WHERE owner_id = $1 ORDER BY id FOR UPDATE',
+      [student],
+      async () => {
+        const batch = captureBatch({ references: [first.reference, second.reference] }).then(
+          (r) => r,
+        );
+        await h.lockWaitersReach(1);
+        const hold = h.holdFor(student, 800);
+        await h.lockWaitersReach(2);
+        return { batch, hold };
+      },
+    );
     expect((await batch).status).toBe(200);
     const third = await hold;
     expect(await capturesOf([first, second, third])).toEqual([1, 1, 0]);
@@ -472,7 +422,7 @@ describe('capturing checkout holds in batches', () => {
       availableCents: 900,
       reservedCents: 800,
     });
-    await invariantsHold();
+    await h.invariantsHold();
   });
 
   it('answers bookings alone', async () => {
@@ -522,6 +472,6 @@ describe('capturing checkout holds in batches', () => {
     const full = await captureBatch({ references: [hold.reference, ...many.slice(2)] }).expect(200);
     expect((full.body as { captures: unknown[] }).captures).toHaveLength(100);
     expect(await capturesOf([hold])).toEqual([1]);
-    await invariantsHold();
+    await h.invariantsHold();
   });
 });

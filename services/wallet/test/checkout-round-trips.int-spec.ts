@@ -1,10 +1,6 @@
-import { randomUUID } from 'node:crypto';
-import { createEnvelope, Topics } from '@rewards/contracts';
 import { errorOf, eventually, serviceHeaders } from '@rewards/testing';
 import request from 'supertest';
-import { checkLedgerInvariants } from '../src/ledger/check-invariants';
-import { StatementLog } from './statement-log';
-import { confirmedBooking, unlocked, WalletHarness } from './wallet-harness';
+import { confirmedBooking, WalletHarness } from './wallet-harness';
 
 /**
  * What the wallet's part of a checkout costs in database round trips (statements, BEGIN and
@@ -12,33 +8,12 @@ import { confirmedBooking, unlocked, WalletHarness } from './wallet-harness';
  */
 describe('checkout round trips of the wallet', () => {
   const h = new WalletHarness();
-  let log: StatementLog;
-  beforeAll(async () => {
-    await h.start([]);
-    log = new StatementLog(h.dataSource);
-  });
-  afterAll(async () => {
-    log?.restore();
-    await h.stop();
-  });
+  beforeAll(() => h.start([], { logStatements: true }));
+  afterAll(() => h.stop());
 
-  const asBookings = () => serviceHeaders('bookings', 'wallet');
   const studentWithCredit = (cents: number) => h.studentWithCredit(cents);
-  const hold = (studentId: string, creditCents: number) => {
-    const reference = `quote-${randomUUID()}`;
-    const bookingId = randomUUID();
-    return {
-      reference,
-      bookingId,
-      send: () =>
-        request(h.url)
-          .put(`/internal/reservations/${reference}`)
-          .set(asBookings())
-          .send({ bookingId, studentId, creditCents, currency: 'USD' }),
-    };
-  };
-  const capture = (...references: string[]) =>
-    request(h.url).post('/internal/reservations/capture').set(asBookings()).send({ references });
+  const hold = (studentId: string, creditCents: number) => h.holdRequest(studentId, creditCents);
+  const capture = (...references: string[]) => h.captureBatch({ references });
 
   it('holds, captures and reads funds in few statements', async () => {
     // Captures before the counted ones open the platform's redeemed-credit account, then find it
@@ -51,108 +26,91 @@ describe('checkout round trips of the wallet', () => {
 
     const student = await studentWithCredit(3000);
     const first = hold(student, 1000);
-    log.takeRequests();
-    await first.send().expect(200);
+    const opening = await h.statements.requestsOf(() => first.send().expect(200));
     // The one statement finds the reserved account missing and writes nothing; then BEGIN; the
     // reservation looked for and the accounts locked (none: one is missing); the reserved
     // account opened and all locked; the ledger transaction with its postings, the lots taken
     // and the reservation; COMMIT.
-    const opening = log.takeRequests();
     expect(opening).toHaveLength(6);
     expect(opening[0]).toContain('INSERT INTO credit_reservations');
     expect(opening[1]).toBe('START TRANSACTION');
 
     const second = hold(student, 500);
-    await second.send().expect(200);
+    const held = await h.statements.requestsOf(() => second.send().expect(200));
     // The reservation looked for, the accounts locked, the lots taken and everything written in
     // one statement, without BEGIN or COMMIT.
-    const held = log.takeRequests();
     expect(held).toHaveLength(1);
     expect(held[0]).toContain('FROM credit_reservations WHERE reference = $12');
     expect(held[0]).toContain('INSERT INTO credit_reservations');
 
     // A replay: the one statement finds the reservation and writes nothing; then BEGIN, the
     // reservation found and locked (no account locked), COMMIT.
-    await second.send().expect(200);
-    expect(log.takeRequests()).toHaveLength(4);
+    expect(await h.statements.requestsOf(() => second.send().expect(200))).toHaveLength(4);
 
     const third = hold(student, 500);
     await third.send().expect(200);
-    log.takeRequests();
-    await capture(first.reference, third.reference).expect(200);
+    const captured = await h.statements.requestsOf(() =>
+      capture(first.reference, third.reference).expect(200),
+    );
     // BEGIN; the batch's holds locked; the accounts their captures move locked (the platform's
     // read); every hold captured in one statement: their ledger transactions with the postings
     // and the reservations marked captured; COMMIT.
-    const captured = log.takeRequests();
     expect(captured).toHaveLength(5);
     expect(captured[1]).toContain('credit_reservations');
     expect(captured[2]).toContain('ledger_accounts');
     expect(captured[3]).toContain('INSERT INTO ledger_transactions');
     expect(captured[3]).toContain('UPDATE credit_reservations');
     // A replay: BEGIN, the holds found captured (not locked), no account to lock, COMMIT.
-    await capture(first.reference, third.reference).expect(200);
-    expect(log.takeRequests()).toHaveLength(3);
+    expect(
+      await h.statements.requestsOf(() => capture(first.reference, third.reference).expect(200)),
+    ).toHaveLength(3);
 
     const funds = await request(h.url)
       .get('/internal/checkout-funds')
-      .set(asBookings())
+      .set(serviceHeaders('bookings', 'wallet'))
       .query({ studentId: student, currency: 'USD' })
       .expect(200);
     expect(funds.body).toMatchObject({ creditCents: 1000 });
     // The two balances in one statement, no transaction.
-    expect(log.takeRequests()).toHaveLength(1);
+    expect(h.statements.takeRequests()).toHaveLength(1);
     expect((await h.wallet(student)).balances[0]).toMatchObject({
       availableCents: 1000,
       reservedCents: 500,
     });
-    expect((await checkLedgerInvariants(h.dataSource, new Date())).ok).toBe(true);
+    await h.invariantsHold();
   });
 
   it('holds credit and a fee rebate in one statement; a short one writes nothing', async () => {
-    const [student, instructor] = [await studentWithCredit(3000), randomUUID()];
-    const rebate = unlocked(randomUUID(), instructor, 5000, 'fee_rebate');
-    await h.send(rebate);
-    await eventually(() => h.consumed(rebate.id));
-    const put = (creditCents: number, feeRebateCents: number) => {
-      const reference = `quote-${randomUUID()}`;
-      const body = { bookingId: randomUUID(), studentId: student, creditCents, currency: 'USD' };
-      return {
-        reference,
-        res: request(h.url)
-          .put(`/internal/reservations/${reference}`)
-          .set(asBookings())
-          .send({ ...body, instructorId: instructor, feeRebateCents }),
-      };
-    };
+    const [student, instructor] = [
+      await studentWithCredit(3000),
+      await h.instructorWithRebate(5000),
+    ];
+    const put = (creditCents: number, feeRebateCents: number) =>
+      h.holdRequest(student, creditCents, { instructorId: instructor, feeRebateCents });
     // The first opens both reserved accounts (the full path).
-    await put(100, 100).res.expect(200);
-    log.takeRequests();
+    await put(100, 100).send().expect(200);
+    h.statements.takeRequests();
 
-    const both = await put(1000, 1200).res.expect(200);
+    const both = await put(1000, 1200).send().expect(200);
     expect(both.body).toMatchObject({
       status: 'held',
       credit: { amountCents: 1000 },
       feeRebate: { amountCents: 1200 },
     });
-    expect(log.takeRequests()).toHaveLength(1);
+    expect(h.statements.takeRequests()).toHaveLength(1);
 
     const short = put(500, 4000);
-    const refused = await short.res.expect(409);
+    const refused = await short.send().expect(409);
     expect(errorOf(refused)).toMatchObject({
       code: 'INSUFFICIENT_CREDIT',
       details: { balanceCents: 3700, requiredCents: 4000, currency: 'USD' },
     });
     // The one statement wrote nothing; the full path read the balances under its locks, found
     // no concurrent hold of the reference to answer instead, and refused.
-    const statements = log.takeRequests();
+    const statements = h.statements.takeRequests();
     expect(statements).toHaveLength(5);
     expect([statements[1], statements[4]]).toEqual(['START TRANSACTION', 'ROLLBACK']);
-    const [{ n }] = await h.dataSource.query<Array<{ n: number }>>(
-      `SELECT ((SELECT count(*) FROM ledger_transactions WHERE idempotency_key = $2)
-               + (SELECT count(*) FROM credit_reservations WHERE reference = $1))::int AS n`,
-      [short.reference, `checkout-reserve:${short.reference}`],
-    );
-    expect(n).toBe(0);
+    expect(await h.holdWritten(short.reference)).toEqual({ transactions: 0, reservations: 0 });
     expect((await h.wallet(student)).balances[0]).toMatchObject({
       availableCents: 1900,
       reservedCents: 1100,
@@ -161,7 +119,7 @@ describe('checkout round trips of the wallet', () => {
       feeRebateCents: 3700,
       reservedCents: 1300,
     });
-    expect((await checkLedgerInvariants(h.dataSource, new Date())).ok).toBe(true);
+    await h.invariantsHold();
   });
 
   it('applies a booking-confirmed whose hold was captured already in few statements', async () => {
@@ -169,39 +127,19 @@ describe('checkout round trips of the wallet', () => {
     const first = hold(student, 400);
     await first.send().expect(200);
     await capture(first.reference).expect(200);
-    const event = createEnvelope({
-      type: Topics.BookingConfirmed,
-      version: 1,
-      producer: 'bookings',
-      key: first.bookingId,
-      occurredAt: new Date(),
-      payload: {
-        bookingId: first.bookingId,
-        studentId: student,
-        instructorId: randomUUID(),
-        price: { amountCents: 0, currency: 'USD' },
-        startsAt: '2026-03-02T10:00:00.000Z',
-        endsAt: '2026-03-02T11:00:00.000Z',
-        confirmedAt: new Date().toISOString(),
-      },
-    });
+    const event = confirmedBooking(first);
     // A transaction of the test's own holds the captured row: the run does not wait for it.
-    const blocker = h.dataSource.createQueryRunner();
-    await blocker.connect();
-    await blocker.startTransaction();
-    try {
-      await blocker.query('SELECT 1 FROM credit_reservations WHERE reference = $1 FOR UPDATE', [
-        first.reference,
-      ]);
-      await h.send(event);
-      await eventually(() => h.consumed(event.id));
-    } finally {
-      await blocker.commitTransaction();
-      await blocker.release();
-    }
+    await h.whileLocked(
+      'SELECT 1 FROM credit_reservations WHERE reference = $1 FOR UPDATE',
+      [first.reference],
+      async () => {
+        await h.send(event);
+        await eventually(() => h.consumed(event.id));
+      },
+    );
     // BEGIN, the message recorded in the inbox, the run's reservations read (a captured one is
     // not locked: nothing is left to do for it), COMMIT.
-    const run = log.transactionWith('INSERT INTO inbox_messages', event.id);
+    const run = h.statements.transactionWith('INSERT INTO inbox_messages', event.id);
     expect(run).toHaveLength(4);
     expect(run[2]).toContain('credit_reservations');
   });
@@ -221,7 +159,7 @@ describe('checkout round trips of the wallet', () => {
     });
     // BEGIN, the messages recorded in the inbox, the run's reservations locked, the accounts
     // their captures move locked (the platform's read), every capture written, COMMIT.
-    const run = log.transactionWith('INSERT INTO inbox_messages', events[0].id);
+    const run = h.statements.transactionWith('INSERT INTO inbox_messages', events[0].id);
     expect(run).toHaveLength(6);
     expect(run[2]).toContain('credit_reservations');
     expect(run[3]).toContain('ledger_accounts');
@@ -240,6 +178,6 @@ describe('checkout round trips of the wallet', () => {
       availableCents: 1400,
       reservedCents: 0,
     });
-    expect((await checkLedgerInvariants(h.dataSource, new Date())).ok).toBe(true);
+    await h.invariantsHold();
   });
 });

@@ -2,14 +2,16 @@ import { randomUUID } from 'node:crypto';
 import { EventEnvelope, RewardUnlockedV1 } from '@rewards/contracts';
 import { eventually } from '@rewards/testing';
 import { EntityManager } from 'typeorm';
-import { checkLedgerInvariants } from '../src/ledger/check-invariants';
 import { ExpireDueCredit } from '../src/lots/expire-due-credit.usecase';
 import { CaptureReservations } from '../src/reservations/capture-reservations.usecase';
-import { ReserveCheckoutFunds } from '../src/reservations/reserve-checkout-funds.usecase';
+import {
+  ReserveCheckoutFunds,
+  ReserveCheckoutFundsCommand,
+} from '../src/reservations/reserve-checkout-funds.usecase';
 import { RewardUnlockedConsumer } from '../src/rewards/reward-unlocked.consumer';
 import { SpendCredit } from '../src/spend/spend-credit.usecase';
 import { WalletError } from '../src/wallet-error';
-import { UNLOCKED_AT, unlocked, WalletHarness } from './wallet-harness';
+import { holdCommand, UNLOCKED_AT, unlocked, WalletHarness } from './wallet-harness';
 
 /**
  * The common hold is one statement outside any transaction: it takes its snapshot before it
@@ -21,24 +23,11 @@ describe('holds in one statement racing other writers', () => {
   beforeAll(() => h.start([]));
   afterAll(() => h.stop());
 
-  const command = (
-    studentId: string,
-    creditCents: number,
-    reference = `quote-${randomUUID()}`,
-  ) => ({
-    reference,
-    bookingId: randomUUID(),
-    studentId,
-    creditCents,
-    instructorId: null,
-    feeRebateCents: 0,
-    currency: 'USD' as const,
-  });
-  const hold = (c: ReturnType<typeof command>) => h.get(ReserveCheckoutFunds).execute(c);
+  const hold = (c: ReserveCheckoutFundsCommand) => h.get(ReserveCheckoutFunds).execute(c);
   /** A student with credit whose reserved account is open: their next hold is one statement. */
   const studentReadyToHold = async (credit: number) => {
     const student = await h.studentWithCredit(credit);
-    await hold(command(student, 100));
+    await hold(holdCommand(student, 100));
     return student;
   };
   /**
@@ -64,15 +53,6 @@ describe('holds in one statement racing other writers', () => {
       },
     };
   };
-  const written = async (reference: string) => {
-    const [row] = await h.dataSource.query<Array<{ transactions: number; reservations: number }>>(
-      `SELECT (SELECT count(*)::int FROM ledger_transactions WHERE idempotency_key = $2)
-                AS transactions,
-              (SELECT count(*)::int FROM credit_reservations WHERE reference = $1) AS reservations`,
-      [reference, `checkout-reserve:${reference}`],
-    );
-    return row;
-  };
   const lotsTakenBy = async (reference: string) => {
     const [{ cents }] = await h.dataSource.query<Array<{ cents: number }>>(
       `SELECT coalesce(sum(u.amount_cents), 0)::int AS cents
@@ -82,8 +62,6 @@ describe('holds in one statement racing other writers', () => {
     );
     return cents;
   };
-  const invariantsHold = async () =>
-    expect((await checkLedgerInvariants(h.dataSource, new Date())).ok).toBe(true);
 
   // With 1000 the second finds the credit held by the first once it gets the locks; with 2000
   // its ledger insert finds the key taken. Either way the first's reservation is the answer.
@@ -96,19 +74,19 @@ describe('holds in one statement racing other writers', () => {
           student,
         ]),
       );
-      const c = command(student, 500);
+      const c = holdCommand(student, 500);
       const answers = [hold(c), hold(c)];
       await blocker.commitOnceWaited(2);
       const [first, second] = await Promise.all(answers);
       expect(second).toEqual(first);
       expect(first).toMatchObject({ reference: c.reference, status: 'held', creditCents: 500 });
-      expect(await written(c.reference)).toEqual({ transactions: 1, reservations: 1 });
+      expect(await h.holdWritten(c.reference)).toEqual({ transactions: 1, reservations: 1 });
       expect(await lotsTakenBy(c.reference)).toBe(500);
       expect((await h.wallet(student)).balances[0]).toMatchObject({
         availableCents: credit - 600,
         reservedCents: 600,
       });
-      await invariantsHold();
+      await h.invariantsHold();
     },
   );
 
@@ -118,7 +96,7 @@ describe('holds in one statement racing other writers', () => {
     const blocker = await whileHeld((tx) =>
       h.get(CaptureReservations).execute(tx, [captured.reference]),
     );
-    const c = command(student, 1300);
+    const c = holdCommand(student, 1300);
     const held = hold(c);
     await blocker.commitOnceWaited(1);
     expect(await held).toMatchObject({ reference: c.reference, status: 'held', creditCents: 1300 });
@@ -127,7 +105,7 @@ describe('holds in one statement racing other writers', () => {
       availableCents: 0,
       reservedCents: 1300,
     });
-    await invariantsHold();
+    await h.invariantsHold();
   });
 
   it('refuses with the balance a spend left while the hold waited, writing nothing', async () => {
@@ -141,7 +119,7 @@ describe('holds in one statement racing other writers', () => {
         sourceId: 'booking',
       }),
     );
-    const c = command(student, 500);
+    const c = holdCommand(student, 500);
     const refused = hold(c).catch((err: unknown) => err);
     await blocker.commitOnceWaited(1);
     expect(await refused).toBeInstanceOf(WalletError);
@@ -149,12 +127,12 @@ describe('holds in one statement racing other writers', () => {
       code: 'INSUFFICIENT_CREDIT',
       details: { balanceCents: 300, requiredCents: 500 },
     });
-    expect(await written(c.reference)).toEqual({ transactions: 0, reservations: 0 });
+    expect(await h.holdWritten(c.reference)).toEqual({ transactions: 0, reservations: 0 });
     expect((await h.wallet(student)).balances[0]).toMatchObject({
       availableCents: 300,
       reservedCents: 100,
     });
-    await invariantsHold();
+    await h.invariantsHold();
   });
 
   it('refuses once the expiry job expired the credit the hold waited for, writing nothing', async () => {
@@ -165,24 +143,24 @@ describe('holds in one statement racing other writers', () => {
     });
     await h.send(credit);
     await eventually(() => h.consumed(credit.id));
-    await hold(command(student, 100));
+    await hold(holdCommand(student, 100));
     // Only this student's lot is due then: the others expire in September.
     const blocker = await whileHeld((tx) =>
       h.get(ExpireDueCredit).execute(tx, new Date('2026-04-02T00:00:00.000Z'), 10),
     );
-    const c = command(student, 500);
+    const c = holdCommand(student, 500);
     const refused = hold(c).catch((err: unknown) => err);
     await blocker.commitOnceWaited(1);
     expect(await refused).toMatchObject({
       code: 'INSUFFICIENT_CREDIT',
       details: { balanceCents: 0, requiredCents: 500 },
     });
-    expect(await written(c.reference)).toEqual({ transactions: 0, reservations: 0 });
+    expect(await h.holdWritten(c.reference)).toEqual({ transactions: 0, reservations: 0 });
     expect((await h.wallet(student)).balances[0]).toMatchObject({
       availableCents: 0,
       reservedCents: 100,
     });
-    await invariantsHold();
+    await h.invariantsHold();
   });
 
   it('takes the lots of credit unlocked while the hold waited, which its statement cannot see', async () => {
@@ -194,7 +172,7 @@ describe('holds in one statement racing other writers', () => {
         .get(RewardUnlockedConsumer)
         .handle(unlocked(randomUUID(), student, 500) as EventEnvelope<RewardUnlockedV1>, tx),
     );
-    const c = command(student, 1200);
+    const c = holdCommand(student, 1200);
     const held = hold(c);
     await blocker.commitOnceWaited(1);
     expect(await held).toMatchObject({ reference: c.reference, status: 'held' });
@@ -203,6 +181,6 @@ describe('holds in one statement racing other writers', () => {
       availableCents: 200,
       reservedCents: 1300,
     });
-    await invariantsHold();
+    await h.invariantsHold();
   });
 });

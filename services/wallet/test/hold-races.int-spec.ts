@@ -1,9 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import { EntityManager } from 'typeorm';
-import { checkLedgerInvariants } from '../src/ledger/check-invariants';
-import { ReserveCheckoutFunds } from '../src/reservations/reserve-checkout-funds.usecase';
+import {
+  ReserveCheckoutFunds,
+  ReserveCheckoutFundsCommand,
+} from '../src/reservations/reserve-checkout-funds.usecase';
 import { WalletError } from '../src/wallet-error';
-import { WalletHarness } from './wallet-harness';
+import { holdCommand, WalletHarness } from './wallet-harness';
 
 /**
  * A hold's full path (holdIn: what answers when the one statement could not) looks its
@@ -16,41 +17,14 @@ describe('holds racing on one student', () => {
   afterAll(() => h.stop());
 
   const studentWithCredit = (cents: number) => h.studentWithCredit(cents);
-  const command = (
-    studentId: string,
-    creditCents: number,
-    reference = `quote-${randomUUID()}`,
-  ) => ({
-    reference,
-    bookingId: randomUUID(),
-    studentId,
-    creditCents,
-    instructorId: null,
-    feeRebateCents: 0,
-    currency: 'USD' as const,
-  });
-  const reserve = (c: ReturnType<typeof command>) => (tx: EntityManager) =>
+  const reserve = (c: ReserveCheckoutFundsCommand) => (tx: EntityManager) =>
     h.get(ReserveCheckoutFunds).holdIn(tx, c);
-  /** What a reference left in the ledger and the reservations. */
-  const written = async (reference: string) => {
-    const [{ transactions, reservations }] = await h.dataSource.query<
-      Array<{ transactions: number; reservations: number }>
-    >(
-      `SELECT (SELECT count(*)::int FROM ledger_transactions WHERE idempotency_key = $2)
-                AS transactions,
-              (SELECT count(*)::int FROM credit_reservations WHERE reference = $1) AS reservations`,
-      [reference, `checkout-reserve:${reference}`],
-    );
-    return { transactions, reservations };
-  };
-  const invariantsHold = async () =>
-    expect((await checkLedgerInvariants(h.dataSource, new Date())).ok).toBe(true);
 
   it('refuses a hold that finds too little credit once it gets the lock, writing nothing', async () => {
     const student = await studentWithCredit(1000);
     // A first hold opens the reserved account: the one racing here finds every account.
-    await h.dataSource.transaction(reserve(command(student, 100)));
-    const [first, second] = [command(student, 600), command(student, 500)];
+    await h.dataSource.transaction(reserve(holdCommand(student, 100)));
+    const [first, second] = [holdCommand(student, 600), holdCommand(student, 500)];
     let refused: unknown;
     const { secondFinishedFirst } = await h.interleave(reserve(first), (tx) =>
       reserve(second)(tx).catch((err: unknown) => (refused = err)),
@@ -61,17 +35,17 @@ describe('holds racing on one student', () => {
       code: 'INSUFFICIENT_CREDIT',
       details: { balanceCents: 300, requiredCents: 500 },
     });
-    expect(await written(second.reference)).toEqual({ transactions: 0, reservations: 0 });
+    expect(await h.holdWritten(second.reference)).toEqual({ transactions: 0, reservations: 0 });
     expect((await h.wallet(student)).balances[0]).toMatchObject({
       availableCents: 300,
       reservedCents: 700,
     });
-    await invariantsHold();
+    await h.invariantsHold();
   });
 
   it('answers a replay from the reservation alone, even with the credit spent and locked', async () => {
     const student = await studentWithCredit(800);
-    const c = command(student, 800);
+    const c = holdCommand(student, 800);
     const first = await h.dataSource.transaction(reserve(c));
     // Another transaction holds the student's accounts: a replay does not wait for them.
     const { secondFinishedFirst } = await h.interleave(
@@ -82,13 +56,13 @@ describe('holds racing on one student', () => {
       async (tx) => expect(await reserve(c)(tx)).toEqual(first),
     );
     expect(secondFinishedFirst).toBe(true);
-    expect(await written(c.reference)).toEqual({ transactions: 1, reservations: 1 });
-    await invariantsHold();
+    expect(await h.holdWritten(c.reference)).toEqual({ transactions: 1, reservations: 1 });
+    await h.invariantsHold();
   });
 
   it('opens the reserved account once when two first holds of a student race', async () => {
     const student = await studentWithCredit(1000);
-    const [first, second] = [command(student, 300), command(student, 400)];
+    const [first, second] = [holdCommand(student, 300), holdCommand(student, 400)];
     const held: unknown[] = [];
     // The second waits for the first's new reserved account, then locks them all again.
     const { secondFinishedFirst } = await h.interleave(
@@ -106,7 +80,7 @@ describe('holds racing on one student', () => {
       availableCents: 300,
       reservedCents: 700,
     });
-    await invariantsHold();
+    await h.invariantsHold();
   });
 
   // With 1000 the second finds the credit spent once it gets the lock; with 2000 its ledger
@@ -115,8 +89,8 @@ describe('holds racing on one student', () => {
     'answers the winner when two holds with one reference race, holding once (%i credit)',
     async (credit) => {
       const student = await studentWithCredit(credit);
-      await h.dataSource.transaction(reserve(command(student, 100)));
-      const c = command(student, 500);
+      await h.dataSource.transaction(reserve(holdCommand(student, 100)));
+      const c = holdCommand(student, 500);
       const answers: unknown[] = [];
       const { secondFinishedFirst } = await h.interleave(
         async (tx) => answers.push(await reserve(c)(tx)),
@@ -124,12 +98,12 @@ describe('holds racing on one student', () => {
       );
       expect(secondFinishedFirst).toBe(false);
       expect(answers[1]).toEqual(answers[0]);
-      expect(await written(c.reference)).toEqual({ transactions: 1, reservations: 1 });
+      expect(await h.holdWritten(c.reference)).toEqual({ transactions: 1, reservations: 1 });
       expect((await h.wallet(student)).balances[0]).toMatchObject({
         availableCents: credit - 600,
         reservedCents: 600,
       });
-      await invariantsHold();
+      await h.invariantsHold();
     },
   );
 });

@@ -55,6 +55,13 @@ export class StatementLog {
       .map((s) => s.sql);
   }
 
+  /** The statements the HTTP requests `action` sent. */
+  async requestsOf(action: () => Promise<unknown>): Promise<string[]> {
+    this.takeRequests();
+    await action();
+    return this.takeRequests();
+  }
+
   /**
    * The statements of the transaction (on one connection, BEGIN to COMMIT) in which a statement
    * containing `sql` was sent with `parameter` among its parameters (or in an array parameter).

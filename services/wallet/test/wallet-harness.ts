@@ -17,11 +17,14 @@ import { DataSource, EntityManager } from 'typeorm';
 import { AppModule } from '../src/app.module';
 import { WalletConfig } from '../src/config/wallet.config';
 import { walletDataSource } from '../src/db/data-source';
+import { checkLedgerInvariants } from '../src/ledger/check-invariants';
 import { PostedTransaction } from '../src/ledger/post-transaction';
+import { ReserveCheckoutFundsCommand } from '../src/reservations/reserve-checkout-funds.usecase';
 import { SpendCredit } from '../src/spend/spend-credit.usecase';
 import { mapWalletError } from '../src/wallet-error';
 import { WalletBalanceView } from '../src/wallet/wallet-balance.query';
 import { WalletHistoryPage } from '../src/wallet/wallet-history.query';
+import { StatementLog } from './statement-log';
 
 export const UNLOCKED_AT = '2026-03-01T10:00:00.000Z';
 const VOIDED_AT = '2026-03-02T10:00:00.000Z';
@@ -74,6 +77,30 @@ export interface Hold {
   reference: string;
 }
 
+/** A hold's instructor and fee rebate beside the credit, and the start of its reference. */
+interface HoldOptions {
+  prefix?: string;
+  instructorId?: string;
+  feeRebateCents?: number;
+}
+
+/** A hold of a student's credit alone, as the use case takes it. */
+export function holdCommand(
+  studentId: string,
+  creditCents: number,
+  reference = `quote-${randomUUID()}`,
+): ReserveCheckoutFundsCommand {
+  return {
+    reference,
+    bookingId: randomUUID(),
+    studentId,
+    creditCents,
+    instructorId: null,
+    feeRebateCents: 0,
+    currency: 'USD',
+  };
+}
+
 /** The booking-confirmed event of a hold's booking. */
 export function confirmedBooking(hold: Hold): EventEnvelope<object> {
   return createEnvelope({
@@ -104,20 +131,30 @@ export class WalletHarness {
   readonly clock = new ManualClock(new Date('2026-03-01T00:00:00.000Z'));
   private service?: RunningServiceApp;
   private probe?: KafkaProbe;
+  private log?: StatementLog;
 
-  async start(watch: string[]): Promise<void> {
+  /** Starts the wallet; `logStatements` records what it sends to its database from then on. */
+  async start(watch: string[], { logStatements = false } = {}): Promise<void> {
     await migrate(walletDataSource(this.config.DATABASE_URL));
     this.service = await startServiceApp(
       AppModule.forRoot(this.config, { clock: this.clock }),
       mapWalletError,
     );
+    if (logStatements) this.log = new StatementLog(this.dataSource);
     this.probe = new KafkaProbe();
     await this.probe.watch(watch);
   }
 
   async stop(): Promise<void> {
+    this.log?.restore();
     await this.probe?.close();
     await this.service?.close();
+  }
+
+  /** The statements the wallet sent, for a harness started with logStatements. */
+  get statements(): StatementLog {
+    if (!this.log) throw new Error('wallet harness started without logStatements');
+    return this.log;
   }
 
   get url(): string {
@@ -158,6 +195,27 @@ export class WalletHarness {
     release();
     await Promise.all([a, b]);
     return { secondFinishedFirst };
+  }
+
+  /**
+   * Runs `meanwhile` while a transaction of the test's own holds the rows `lockSql` locks, and
+   * commits it once `meanwhile` is done, failed or not.
+   */
+  async whileLocked<T>(
+    lockSql: string,
+    params: unknown[],
+    meanwhile: () => Promise<T>,
+  ): Promise<T> {
+    const blocker = this.dataSource.createQueryRunner();
+    await blocker.connect();
+    await blocker.startTransaction();
+    try {
+      await blocker.query(lockSql, params);
+      return await meanwhile();
+    } finally {
+      await blocker.commitTransaction();
+      await blocker.release();
+    }
   }
 
   /** What the user owes (positive), from their debt account. */
@@ -219,27 +277,75 @@ export class WalletHarness {
   }
 
   /** A new student whose wallet holds `cents` of unlocked referral credit. */
-  async studentWithCredit(cents: number): Promise<string> {
-    const studentId = randomUUID();
-    const event = unlocked(randomUUID(), studentId, cents, 'student_referral_credit');
-    await this.send(event);
-    await eventually(() => this.consumed(event.id));
-    return studentId;
+  studentWithCredit(cents: number): Promise<string> {
+    return this.userWithUnlocked('student_referral_credit', cents);
   }
 
-  /** A hold of a student's credit; `prefix` orders references where a test needs their locks taken in an order. */
-  async holdFor(studentId: string, creditCents: number, prefix = ''): Promise<Hold> {
-    const hold = {
+  /** A new instructor whose wallet holds `cents` of fee rebate. */
+  instructorWithRebate(cents: number): Promise<string> {
+    return this.userWithUnlocked('fee_rebate', cents);
+  }
+
+  /**
+   * A hold of a student's credit, and of an instructor's fee rebate when `o` names them, not sent
+   * yet: `send` puts it (again, for a replay). `o.prefix` orders references where a test needs
+   * their locks taken in an order.
+   */
+  holdRequest(
+    studentId: string,
+    creditCents: number,
+    o: HoldOptions = {},
+  ): Hold & { send: () => request.Test } {
+    const bookingId = randomUUID();
+    const reference = `quote-${o.prefix ?? ''}${randomUUID()}`;
+    const body = { bookingId, studentId, creditCents, currency: 'USD' };
+    const rebate = { instructorId: o.instructorId, feeRebateCents: o.feeRebateCents };
+    return {
       studentId,
-      bookingId: randomUUID(),
-      reference: `quote-${prefix}${randomUUID()}`,
+      bookingId,
+      reference,
+      send: () =>
+        request(this.url)
+          .put(`/internal/reservations/${reference}`)
+          .set(serviceHeaders('bookings', 'wallet'))
+          .send({ ...body, ...rebate }),
     };
-    await request(this.url)
-      .put(`/internal/reservations/${hold.reference}`)
-      .set(serviceHeaders('bookings', 'wallet'))
-      .send({ bookingId: hold.bookingId, studentId, creditCents, currency: 'USD' })
-      .expect(200);
+  }
+
+  /** A hold made as holdRequest builds it, answered 200. */
+  async holdFor(studentId: string, creditCents: number, o: HoldOptions = {}): Promise<Hold> {
+    const { send, ...hold } = this.holdRequest(studentId, creditCents, o);
+    await send().expect(200);
     return hold;
+  }
+
+  /** `POST /internal/reservations/capture`, as bookings calls it unless `headers` say otherwise. */
+  captureBatch(
+    body: unknown,
+    headers: Record<string, string> = serviceHeaders('bookings', 'wallet'),
+  ): request.Test {
+    return request(this.url)
+      .post('/internal/reservations/capture')
+      .set(headers)
+      .send(body as object);
+  }
+
+  /** What a hold's reference left: its ledger transactions and its reservations. */
+  async holdWritten(reference: string): Promise<{ transactions: number; reservations: number }> {
+    const [{ transactions, reservations }] = await this.dataSource.query<
+      Array<{ transactions: number; reservations: number }>
+    >(
+      `SELECT (SELECT count(*)::int FROM ledger_transactions WHERE idempotency_key = $2)
+                AS transactions,
+              (SELECT count(*)::int FROM credit_reservations WHERE reference = $1) AS reservations`,
+      [reference, `checkout-reserve:${reference}`],
+    );
+    return { transactions, reservations };
+  }
+
+  /** Expects the ledger's invariants to hold now. */
+  async invariantsHold(): Promise<void> {
+    expect((await checkLedgerInvariants(this.dataSource, new Date())).ok).toBe(true);
   }
 
   /** Waits until at least `n` sessions of the wallet's database wait for a lock. */
@@ -275,6 +381,14 @@ export class WalletHarness {
     return this.dataSource.transaction((tx) =>
       spend.execute(tx, { ownerId, amountCents, currency: 'USD', reference, sourceId: 'booking' }),
     );
+  }
+
+  private async userWithUnlocked(kind: RewardKind, cents: number): Promise<string> {
+    const userId = randomUUID();
+    const event = unlocked(randomUUID(), userId, cents, kind);
+    await this.send(event);
+    await eventually(() => this.consumed(event.id));
+    return userId;
   }
 
   private running(): RunningServiceApp {
