@@ -53,6 +53,28 @@ describe('capturing checkout holds in batches', () => {
     );
   };
 
+  /**
+   * Captures `done` alone and has bookings cancel `cancelled`, for a mixed batch to meet them;
+   * answers `done`'s line of that capture.
+   */
+  const captureAndCancel = async (done: Hold, cancelled: Hold): Promise<unknown> => {
+    const earlier = await captureBatch({ references: [done.reference] }).expect(200);
+    await request(h.url)
+      .post(`/internal/reservations/${cancelled.reference}/return`)
+      .set(asBookings())
+      .send({ reason: 'booking_cancelled' })
+      .expect(200);
+    return (earlier.body as { captures: unknown[] }).captures[0];
+  };
+
+  /** Expects a replay of the batch to answer `body` again and to change nothing. */
+  const expectReplayAnswers = async (references: string[], body: unknown) => {
+    const before = await stateOf(references);
+    const replay = await captureBatch({ references }).expect(200);
+    expect(replay.body).toEqual(body);
+    expect(await stateOf(references)).toEqual(before);
+  };
+
   it('answers each reference of a mixed batch on its own line, and a replay the same, writing nothing', async () => {
     const student = await h.studentWithCredit(3000);
     const [held, done, cancelled] = [
@@ -60,12 +82,7 @@ describe('capturing checkout holds in batches', () => {
       await h.holdFor(student, 700),
       await h.holdFor(student, 900),
     ];
-    const earlier = await captureBatch({ references: [done.reference] }).expect(200);
-    await request(h.url)
-      .post(`/internal/reservations/${cancelled.reference}/return`)
-      .set(asBookings())
-      .send({ reason: 'booking_cancelled' })
-      .expect(200);
+    const earlier = await captureAndCancel(done, cancelled);
     const unknown = `quote-${randomUUID()}`;
     const references = [unknown, held.reference, cancelled.reference, done.reference];
 
@@ -95,7 +112,7 @@ describe('capturing checkout holds in batches', () => {
           message: expect.any(String),
         },
         // As the first capture answered it.
-        earlier.body.captures[0],
+        earlier,
       ],
     });
     // The refusals undid nothing: the held one is paid, the cancelled one given back.
@@ -105,10 +122,7 @@ describe('capturing checkout holds in batches', () => {
     });
     expect(await capturesOf([held, done, cancelled])).toEqual([1, 1, 0]);
 
-    const before = await stateOf(references);
-    const replay = await captureBatch({ references }).expect(200);
-    expect(replay.body).toEqual(first.body);
-    expect(await stateOf(references)).toEqual(before);
+    await expectReplayAnswers(references, first.body);
     await h.invariantsHold();
   });
 
@@ -275,12 +289,7 @@ describe('capturing checkout holds in batches', () => {
       await h.holdFor(student, 900),
       await h.holdFor(student, 400),
     ];
-    const earlier = await captureBatch({ references: [done.reference] }).expect(200);
-    await request(h.url)
-      .post(`/internal/reservations/${cancelled.reference}/return`)
-      .set(asBookings())
-      .send({ reason: 'booking_cancelled' })
-      .expect(200);
+    const earlier = await captureAndCancel(done, cancelled);
     const unknown = `quote-${randomUUID()}`;
     const references = [
       held1.reference,
@@ -322,7 +331,7 @@ describe('capturing checkout holds in batches', () => {
           code: 'RESERVATION_RELEASED',
           message: `reservation ${cancelled.reference} was released (booking_cancelled); it cannot be captured`,
         },
-        earlier.body.captures[0],
+        earlier,
         captured(held2, 400, null),
       ],
     });
@@ -342,10 +351,7 @@ describe('capturing checkout holds in batches', () => {
     });
     expect(await h.debt(student)).toBe(0);
 
-    const before = await stateOf(references);
-    const replay = await captureBatch({ references }).expect(200);
-    expect(replay.body).toEqual(first.body);
-    expect(await stateOf(references)).toEqual(before);
+    await expectReplayAnswers(references, first.body);
     await h.invariantsHold();
   });
 

@@ -35,21 +35,11 @@ describe('holds in one statement racing other writers', () => {
    * lock: holds started meanwhile took their snapshots before it committed.
    */
   const whileHeld = async (first: (tx: EntityManager) => Promise<unknown>) => {
-    let started = (): void => undefined;
-    const ran = new Promise<void>((resolve) => (started = resolve));
-    let release = (): void => undefined;
-    const gate = new Promise<void>((resolve) => (release = resolve));
-    const blocker = h.dataSource.transaction(async (tx) => {
-      await first(tx);
-      started();
-      await gate;
-    });
-    await ran;
+    const blocker = await h.holdOpen(first);
     return {
       commitOnceWaited: async (waiters: number) => {
         await h.lockWaitersReach(waiters);
-        release();
-        await blocker;
+        await blocker.commit();
       },
     };
   };

@@ -171,6 +171,31 @@ export class WalletHarness {
   }
 
   /**
+   * Runs `first` in a transaction and keeps it open, its locks held, until `commit` is called:
+   * what starts meanwhile does not see what `first` wrote.
+   */
+  async holdOpen(
+    first: (tx: EntityManager) => Promise<unknown>,
+  ): Promise<{ commit: () => Promise<void> }> {
+    let applied = (): void => undefined;
+    const firstApplied = new Promise<void>((resolve) => (applied = resolve));
+    let release = (): void => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const open = this.dataSource.transaction(async (tx) => {
+      await first(tx);
+      applied();
+      await gate;
+    });
+    await firstApplied;
+    return {
+      commit: async () => {
+        release();
+        await open;
+      },
+    };
+  }
+
+  /**
    * Runs `first` in a transaction and keeps it open while `second` starts in another one; returns
    * whether `second` had finished before `first` committed (false: it waited on a lock).
    */
@@ -178,22 +203,12 @@ export class WalletHarness {
     first: (tx: EntityManager) => Promise<unknown>,
     second: (tx: EntityManager) => Promise<unknown>,
   ): Promise<{ secondFinishedFirst: boolean }> {
-    let release = (): void => undefined;
-    const gate = new Promise<void>((resolve) => (release = resolve));
-    let applied = (): void => undefined;
-    const firstApplied = new Promise<void>((resolve) => (applied = resolve));
-    const a = this.dataSource.transaction(async (tx) => {
-      await first(tx);
-      applied();
-      await gate;
-    });
-    await firstApplied;
+    const a = await this.holdOpen(first);
     let secondDone = false;
     const b = this.dataSource.transaction(second).finally(() => (secondDone = true));
     await settle();
     const secondFinishedFirst = secondDone;
-    release();
-    await Promise.all([a, b]);
+    await Promise.all([a.commit(), b]);
     return { secondFinishedFirst };
   }
 
@@ -206,15 +221,11 @@ export class WalletHarness {
     params: unknown[],
     meanwhile: () => Promise<T>,
   ): Promise<T> {
-    const blocker = this.dataSource.createQueryRunner();
-    await blocker.connect();
-    await blocker.startTransaction();
+    const blocker = await this.holdOpen((tx) => tx.query(lockSql, params));
     try {
-      await blocker.query(lockSql, params);
       return await meanwhile();
     } finally {
-      await blocker.commitTransaction();
-      await blocker.release();
+      await blocker.commit();
     }
   }
 
