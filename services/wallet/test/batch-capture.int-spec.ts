@@ -24,6 +24,11 @@ describe('capturing checkout holds in batches', () => {
     warnings = jest.spyOn(Logger.prototype, 'warn');
   });
   afterEach(() => warnings.mockRestore());
+  /** Expects the wallet to have logged no deadlock since the test began. */
+  const expectNoDeadlockWarned = () =>
+    expect(
+      warnings.mock.calls.filter((args: unknown[]) => JSON.stringify(args).includes('deadlock')),
+    ).toEqual([]);
 
   const asBookings = () => serviceHeaders('bookings', 'wallet');
   const captureBatch = (body: unknown, headers?: Record<string, string>) =>
@@ -153,9 +158,7 @@ describe('capturing checkout holds in batches', () => {
       (answer.body as { captures: Array<{ outcome: string }> }).captures.map((c) => c.outcome),
     ).toEqual(['captured', 'captured']);
     await eventually(async () => expect(await capturesOf([a1, b1, a2])).toEqual([1, 1, 1]));
-    expect(
-      warnings.mock.calls.filter((args: unknown[]) => JSON.stringify(args).includes('deadlock')),
-    ).toEqual([]);
+    expectNoDeadlockWarned();
     expect((await h.wallet(a)).balances[0]).toMatchObject({
       availableCents: 1200,
       reservedCents: 0,
@@ -421,9 +424,7 @@ describe('capturing checkout holds in batches', () => {
     expect((await batch).status).toBe(200);
     const third = await hold;
     expect(await capturesOf([first, second, third])).toEqual([1, 1, 0]);
-    expect(
-      warnings.mock.calls.filter((args: unknown[]) => JSON.stringify(args).includes('deadlock')),
-    ).toEqual([]);
+    expectNoDeadlockWarned();
     expect((await h.wallet(student)).balances[0]).toMatchObject({
       availableCents: 900,
       reservedCents: 800,
