@@ -15,6 +15,7 @@ import {
   startServiceApp,
   testAdminUrl,
   testInternalAuthKey,
+  testOwnerUrl,
 } from '@rewards/testing';
 import { Client } from 'pg';
 import request from 'supertest';
@@ -339,5 +340,44 @@ describe('bookings service', () => {
       expect(errorOf(res)).toMatchObject({ code: 'VALIDATION_FAILED', field });
     }
     await request(service.url).get('/accounts/me').set(as(id, 'student')).expect(404);
+  });
+  // Last: it runs the schema's last migration down and up again under the running service.
+  it('keeps no quotes: the table and the bookings key to it dropped, and back on the way down', async () => {
+    const { bookingId } = await bookLesson(3_600_000);
+    const owner = bookingsDataSource(config.DATABASE_URL);
+    owner.setOptions({ url: testOwnerUrl('bookings') });
+    await owner.initialize();
+    const shape = async () =>
+      (
+        await owner.query<Array<Record<string, boolean>>>(
+          `SELECT to_regclass('checkout_quotes') IS NOT NULL AS "quotesTable",
+                  EXISTS (SELECT 1 FROM pg_constraint
+                           WHERE conname = 'bookings_quote_id_fkey') AS "foreignKey",
+                  EXISTS (SELECT 1 FROM pg_constraint
+                           WHERE conname = 'bookings_quote_id_key') AS "unique"`,
+        )
+      )[0];
+    try {
+      expect(await shape()).toEqual({ quotesTable: false, foreignKey: false, unique: true });
+      // Booked from a quote that no table holds, as every booking is now.
+      const quoteId = randomUUID();
+      await owner.query('UPDATE bookings SET quote_id = $1 WHERE id = $2', [quoteId, bookingId]);
+      await owner.undoLastMigration({ transaction: 'each' });
+      expect(await shape()).toEqual({ quotesTable: true, foreignKey: true, unique: true });
+      expect(await owner.query('SELECT 1 FROM checkout_quotes')).toEqual([]);
+      // The key is back for new bookings, and the one booked meanwhile keeps its quote id.
+      await expect(
+        owner.query('UPDATE bookings SET quote_id = $1 WHERE id = $2', [randomUUID(), bookingId]),
+      ).rejects.toThrow(/bookings_quote_id_fkey/);
+      const [kept] = await owner.query<Array<{ quote_id: string }>>(
+        'SELECT quote_id FROM bookings WHERE id = $1',
+        [bookingId],
+      );
+      expect(kept.quote_id).toBe(quoteId);
+      await owner.runMigrations({ transaction: 'each' });
+      expect(await shape()).toEqual({ quotesTable: false, foreignKey: false, unique: true });
+    } finally {
+      await owner.destroy();
+    }
   });
 });
