@@ -5,16 +5,17 @@ import { QuoteTerms } from './checkout-quote';
 // A quote is stored nowhere: its signature carries it. `q2.<payload>.<mac>`, where the payload
 // is the quote's terms in a fixed binary layout (base64url) and the mac an HMAC-SHA256 over the
 // version, the quote's id and the payload as sent, so a confirmation reads nothing to know what
-// it books. q1 was the signature of a quote row; those rows are gone, so q1 answers invalid.
+// it books. The signatures made before (a bare mac of a stored quote row) match no format here:
+// their rows are gone, and the client is told to ask for a new quote.
 
 const VERSION = 'q2';
 
 /** The benefit kinds in the order the payload numbers them: append only. */
 const BENEFIT_KINDS: readonly BenefitKind[] = ['none', 'wallet_credit', 'referee_discount'];
 
-/** bookingId, studentId, instructorId (16 bytes each); startsAt, endsAt, expiresAt, createdAt
- * (ms, 6 bytes each); currency (3 ASCII); listPriceCents, benefitCents, platformFeeCents,
- * feeRebateCents (uint32 each); the benefit kind (1 byte). */
+// The payload: bookingId, studentId, instructorId (16 bytes each); startsAt, endsAt, expiresAt,
+// createdAt (ms since the epoch, 6 bytes each); currency (3 ASCII); listPriceCents, benefitCents,
+// platformFeeCents, feeRebateCents (uint32 each); the benefit kind (1 byte). The total is derived.
 const PAYLOAD_BYTES = 3 * 16 + 4 * 6 + 3 + 4 * 4 + 1;
 const PAYLOAD_CHARS = Math.ceil((PAYLOAD_BYTES * 4) / 3);
 const MAC_CHARS = 43;
