@@ -22,6 +22,7 @@ import request from 'supertest';
 import { AppModule } from '../src/app.module';
 import { mapBookingsError } from '../src/bookings-error';
 import { BookingsConfig } from '../src/config/bookings.config';
+import { signQuote } from '../src/checkout/quote-signature';
 import { bookingsDataSource } from '../src/db/data-source';
 
 const as = (userId: string, role: string) => callerHeaders('bookings', userId, role);
@@ -192,6 +193,59 @@ describe('bookings service', () => {
     expect(errorOf(res).code).toBe('WALLET_UNAVAILABLE');
     expect(res.headers['retry-after']).toBeDefined();
     expect(res.body).not.toHaveProperty('signature');
+  });
+
+  it('answers a repeated confirmation the wallet cannot hold with its booking, and none else', async () => {
+    const { instructor, student, startsAt, bookingId } = await bookLesson(3_600_000);
+    const draft = {
+      instructorId: instructor,
+      startsAt: startsAt.toISOString(),
+      endsAt: new Date(startsAt.getTime() + 3_600_000).toISOString(),
+      priceCents: 8000,
+    };
+    // Quotes paid wholly by wallet credit, as this service signs them: nothing is read before
+    // the hold, which the wallet (down here) cannot make.
+    const signed = () => {
+      const now = new Date();
+      const terms = {
+        id: randomUUID(),
+        bookingId: randomUUID(),
+        studentId: student,
+        instructorId: instructor,
+        startsAt,
+        endsAt: new Date(draft.endsAt),
+        currency: 'USD',
+        listPriceCents: 8000,
+        benefitKind: 'wallet_credit' as const,
+        benefitCents: 8000,
+        totalCents: 0,
+        platformFeeCents: 1200,
+        feeRebateCents: 0,
+        expiresAt: new Date(now.getTime() + 600_000),
+        createdAt: now,
+      };
+      return { quoteId: terms.id, quoteSignature: signQuote(terms, config.CHECKOUT_QUOTE_SECRET) };
+    };
+    const booked = signed();
+    const admin = new Client({ connectionString: testAdminUrl() });
+    await admin.connect();
+    try {
+      await admin.query('UPDATE bookings.bookings SET quote_id = $1 WHERE id = $2', [
+        booked.quoteId,
+        bookingId,
+      ]);
+    } finally {
+      await admin.end();
+    }
+    const confirm = (quote: { quoteId: string; quoteSignature: string }) =>
+      request(service.url)
+        .post('/bookings')
+        .set(as(student, 'student'))
+        .send({ ...draft, ...quote });
+    // Its hold is its booking's: answered, not given back as never confirmed.
+    expect((await confirm(booked).expect(201)).body).toMatchObject({ id: bookingId });
+    const unbooked = await confirm(signed()).expect(503);
+    expect(errorOf(unbooked).code).toBe('WALLET_UNAVAILABLE');
   });
 
   it("records a student referee's discount from referral-attributed v2, once; v1 carries none", async () => {
