@@ -163,9 +163,10 @@ describe('checkout through the gateway', () => {
       bookings.take();
       walletDb.take();
       const q = (await quote(student, draft).expect(200)).body;
-      // The draft's two accounts with the student's discount in one statement, the quote's
-      // insert; the wallet's balances in one statement (asked in parallel with the first).
-      expect(bookings.take()).toHaveLength(2);
+      // The draft's two accounts with the student's discount in one statement, and nothing
+      // stored (the signature carries the quote); the wallet's balances in one statement (asked
+      // in parallel with the first).
+      expect(bookings.take()).toHaveLength(1);
       expect(walletDb.take()).toHaveLength(1);
 
       await book(student, draft, q).expect(201);
@@ -173,8 +174,8 @@ describe('checkout through the gateway', () => {
       // relay's publish, the capture) runs after the answer, off its path.
       const untilCommit = (statements: string[]) =>
         statements.slice(0, statements.indexOf('COMMIT') + 1);
-      // The quote with whether it was booked already and its two accounts, the charge attempt
-      // (committed before Stripe is called), then BEGIN, the booking with its outbox row (the
+      // Whether the quote was booked already (a card is charged: a repeat must not charge it
+      // again), the charge attempt (committed before Stripe is called), then BEGIN, the booking with its outbox row (the
       // event key's lock taken in the same statement), the attempt booked, COMMIT.
       expect(untilCommit(bookings.take())).toHaveLength(6);
       // The student's first hold: the one statement of a hold finds their reserved account
@@ -199,7 +200,7 @@ describe('checkout through the gateway', () => {
     }
   });
 
-  it('confirms a checkout paid wholly by wallet credit in two bookings statements', async () => {
+  it('confirms a checkout paid wholly by wallet credit in one bookings statement', async () => {
     const [student, instructor] = [await register('student'), await liveInstructor()];
     await giveCredit(student, 2000);
     const draft = lesson(instructor, 1500);
@@ -210,11 +211,11 @@ describe('checkout through the gateway', () => {
     try {
       booked = (await book(student, draft, q).expect(201)).body;
       const statements = bookings.take();
-      // The quote with whether it was booked already and its two accounts; the booking with its
-      // outbox row (the event key's lock taken in the same statement), atomic alone: no BEGIN
-      // or COMMIT. No card: no charge attempt.
-      expect(statements).toHaveLength(2);
-      expect(statements[1]).toMatch(
+      // The booking with its outbox row (the event key's lock taken in the same statement),
+      // atomic alone: no BEGIN or COMMIT. The quote is read from its signature, a repeat answered
+      // by the booking's unique quote id. No card: no charge attempt.
+      expect(statements).toHaveLength(1);
+      expect(statements[0]).toMatch(
         /^WITH booking AS \( INSERT INTO bookings .* INSERT INTO outbox_messages/,
       );
     } finally {
@@ -255,6 +256,69 @@ describe('checkout through the gateway', () => {
     await eventually(async () =>
       expect(await wallet(student)).toMatchObject({ availableCents: 500, reservedCents: 0 }),
     );
+  });
+
+  it('answers a repeated confirmation with its booking after the quote expired and after a cancel, moving nothing more', async () => {
+    const [student, instructor] = [await register('student'), await liveInstructor()];
+    await giveCredit(student, 2000);
+    // Paid wholly by credit: nothing is read before the insert, whose unique quote id answers.
+    const free = lesson(instructor, 1500);
+    const qFree = (await quote(student, free).expect(200)).body;
+    const bFree = (await book(student, free, qFree).expect(201)).body;
+    expect((await book(student, free, qFree).expect(201)).body).toMatchObject({
+      id: bFree.id,
+      status: 'confirmed',
+    });
+    await eventually(async () =>
+      expect(await wallet(student)).toMatchObject({ availableCents: 500, reservedCents: 0 }),
+    );
+    // A card pays the rest: the read before the charge answers.
+    const paid = lesson(instructor, 8000, 48);
+    const qPaid = (await quote(student, paid).expect(200)).body;
+    expect(qPaid.total.amountCents).toBe(7500);
+    const bPaid = (await book(student, paid, qPaid).expect(201)).body;
+    await eventually(async () =>
+      expect(await wallet(student)).toMatchObject({ availableCents: 0, reservedCents: 0 }),
+    );
+
+    const repeated = async (status: string) => {
+      expect((await book(student, free, qFree).expect(201)).body).toMatchObject({
+        id: bFree.id,
+        status,
+      });
+      expect((await book(student, paid, qPaid).expect(201)).body).toMatchObject({
+        id: bPaid.id,
+        status,
+      });
+    };
+    clock.offsetMs = 3_600_000;
+    try {
+      await repeated('confirmed');
+    } finally {
+      clock.offsetMs = 0;
+    }
+    for (const b of [bFree, bPaid]) {
+      await gw().post(`/bookings/${b.id}/cancel`).set(student.auth).expect(200);
+    }
+    await eventually(async () =>
+      expect(await wallet(student)).toMatchObject({ availableCents: 2000, reservedCents: 0 }),
+    );
+    // The free one's hold was given back: the wallet refuses it again, and the booking answers.
+    await repeated('cancelled');
+    clock.offsetMs = 3_600_000;
+    try {
+      await repeated('cancelled');
+    } finally {
+      clock.offsetMs = 0;
+    }
+    expect(await wallet(student)).toMatchObject({ availableCents: 2000, reservedCents: 0 });
+    const charged = platform.stripe
+      .paymentIntents()
+      .filter((p) => p.metadata.booking_id === bPaid.id);
+    expect(charged.map((p) => [p.status, p.amount])).toEqual([['succeeded', 7500]]);
+    const refunded = platform.stripe.refunds().filter((r) => r.payment_intent === charged[0].id);
+    expect(refunded.map((r) => r.amount)).toEqual([7500]);
+    await invariantsHold();
   });
 
   it('quotes $20 credit on an $80 lesson, books exactly that, and gives it back on cancel', async () => {
@@ -466,6 +530,7 @@ describe('checkout through the gateway', () => {
     expect(errorOf(instructorRole).code).toBe('FORBIDDEN');
 
     const q = (await quote(student, draft).expect(200)).body;
+    const chargesBefore = platform.stripe.paymentIntents().length;
     const foreign = await book(other, draft, q).expect(404);
     expect(errorOf(foreign).code).toBe('QUOTE_NOT_FOUND');
     const tampered = await book(student, draft, { ...q, signature: `${q.signature}x` }).expect(422);
@@ -473,6 +538,29 @@ describe('checkout through the gateway', () => {
       code: 'QUOTE_SIGNATURE_INVALID',
       field: 'quoteSignature',
     });
+    // A signature the server made, but for another quote, sent with this quote's id.
+    const another = (await quote(student, draft).expect(200)).body;
+    const swapped = await book(student, draft, { id: q.id, signature: another.signature }).expect(
+      422,
+    );
+    expect(errorOf(swapped)).toMatchObject({
+      code: 'QUOTE_SIGNATURE_INVALID',
+      field: 'quoteSignature',
+    });
+    // No quote has this id: no signature the client holds can be its own.
+    const unknown = await book(student, draft, { id: randomUUID(), signature: q.signature }).expect(
+      422,
+    );
+    expect(errorOf(unknown).code).toBe('QUOTE_SIGNATURE_INVALID');
+    // The format quotes were signed in before they carried themselves: the client asks again.
+    const older = await book(student, draft, { ...q, signature: q.signature.split('.')[2] }).expect(
+      422,
+    );
+    expect(errorOf(older).code).toBe('QUOTE_SIGNATURE_INVALID');
+    for (const signature of ['q2.not a signature', `${q.signature}${'A'.repeat(200)}`]) {
+      const res = await book(student, draft, { ...q, signature }).expect(422);
+      expect(errorOf(res)).toMatchObject({ code: 'VALIDATION_FAILED', field: 'quoteSignature' });
+    }
     const cheaper = await book(student, { ...draft, priceCents: 100 }, q).expect(422);
     expect(errorOf(cheaper)).toMatchObject({ code: 'QUOTE_MISMATCH', field: 'priceCents' });
     clock.offsetMs = 3_600_000;
@@ -482,7 +570,9 @@ describe('checkout through the gateway', () => {
     } finally {
       clock.offsetMs = 0;
     }
+    // Nothing was held, or charged, by any refusal.
     expect(await wallet(student)).toMatchObject({ availableCents: 2000, reservedCents: 0 });
+    expect(platform.stripe.paymentIntents()).toHaveLength(chargesBefore);
     const booking = (await book(student, draft, q).expect(201)).body;
     const notYours = await gw().post(`/bookings/${booking.id}/cancel`).set(other.auth).expect(404);
     expect(errorOf(notYours).code).toBe('BOOKING_NOT_FOUND');

@@ -15,14 +15,14 @@ import {
   startServiceApp,
   testAdminUrl,
   testInternalAuthKey,
+  testOwnerUrl,
 } from '@rewards/testing';
 import { Client } from 'pg';
 import request from 'supertest';
 import { AppModule } from '../src/app.module';
 import { mapBookingsError } from '../src/bookings-error';
 import { BookingsConfig } from '../src/config/bookings.config';
-import { CheckoutQuote } from '../src/checkout/checkout-quote.entity';
-import { insertQuote } from '../src/checkout/quote-rows';
+import { signQuote } from '../src/checkout/quote-signature';
 import { bookingsDataSource } from '../src/db/data-source';
 
 const as = (userId: string, role: string) => callerHeaders('bookings', userId, role);
@@ -120,47 +120,6 @@ describe('bookings service', () => {
     return { instructor, student, startsAt, bookingId: booking.body.id as string };
   };
 
-  it('stores a quote in one commit that leaves the connection’s durability setting as it was', async () => {
-    const dataSource = bookingsDataSource(config.DATABASE_URL);
-    // One connection, so the statement after the insert runs where the insert did.
-    dataSource.setOptions({ extra: { ...(dataSource.options.extra ?? {}), max: 1 } });
-    await dataSource.initialize();
-    try {
-      const [instructor, student] = [await liveInstructor(), await registerStudent()];
-      const now = new Date();
-      const quote = Object.assign(new CheckoutQuote(), {
-        id: randomUUID(),
-        bookingId: randomUUID(),
-        studentId: student,
-        instructorId: instructor,
-        startsAt: new Date(now.getTime() + 86_400_000),
-        endsAt: new Date(now.getTime() + 90_000_000),
-        currency: 'USD',
-        listPriceCents: 8000,
-        benefitKind: 'none',
-        benefitCents: 0,
-        benefitReason: 'no benefit applies',
-        totalCents: 8000,
-        platformFeeCents: 1200,
-        feeRebateCents: 0,
-        expiresAt: new Date(now.getTime() + 900_000),
-        signature: 'sig',
-        createdAt: now,
-      });
-      await insertQuote(dataSource, quote);
-      const [stored] = await dataSource.query<Array<{ total_cents: number }>>(
-        'SELECT total_cents FROM checkout_quotes WHERE id = $1',
-        [quote.id],
-      );
-      expect(stored).toEqual({ total_cents: 8000 });
-      const [setting] =
-        await dataSource.query<Array<{ synchronous_commit: string }>>('SHOW synchronous_commit');
-      expect(setting.synchronous_commit).toBe('on');
-    } finally {
-      await dataSource.destroy();
-    }
-  });
-
   it('publishes user-registered through the outbox when an account is created', async () => {
     const id = await registerInstructor();
     const published = await eventually(() => {
@@ -218,7 +177,7 @@ describe('bookings service', () => {
     );
   });
 
-  it('answers 503 WALLET_UNAVAILABLE, storing no quote, when the wallet does not answer', async () => {
+  it('answers 503 WALLET_UNAVAILABLE, signing no quote, when the wallet does not answer', async () => {
     const [instructor, student] = [await liveInstructor(), await registerStudent()];
     const startsAt = new Date(Date.now() + 3_600_000);
     const res = await request(service.url)
@@ -233,14 +192,60 @@ describe('bookings service', () => {
       .expect(503);
     expect(errorOf(res).code).toBe('WALLET_UNAVAILABLE');
     expect(res.headers['retry-after']).toBeDefined();
+    expect(res.body).not.toHaveProperty('signature');
+  });
+
+  it('answers a repeated confirmation the wallet cannot hold with its booking, and none else', async () => {
+    const { instructor, student, startsAt, bookingId } = await bookLesson(3_600_000);
+    const draft = {
+      instructorId: instructor,
+      startsAt: startsAt.toISOString(),
+      endsAt: new Date(startsAt.getTime() + 3_600_000).toISOString(),
+      priceCents: 8000,
+    };
+    // Quotes paid wholly by wallet credit, as this service signs them: nothing is read before
+    // the hold, which the wallet (down here) cannot make.
+    const signed = () => {
+      const now = new Date();
+      const terms = {
+        id: randomUUID(),
+        bookingId: randomUUID(),
+        studentId: student,
+        instructorId: instructor,
+        startsAt,
+        endsAt: new Date(draft.endsAt),
+        currency: 'USD',
+        listPriceCents: 8000,
+        benefitKind: 'wallet_credit' as const,
+        benefitCents: 8000,
+        totalCents: 0,
+        platformFeeCents: 1200,
+        feeRebateCents: 0,
+        expiresAt: new Date(now.getTime() + 600_000),
+        createdAt: now,
+      };
+      return { quoteId: terms.id, quoteSignature: signQuote(terms, config.CHECKOUT_QUOTE_SECRET) };
+    };
+    const booked = signed();
     const admin = new Client({ connectionString: testAdminUrl() });
     await admin.connect();
-    const { rows } = await admin.query(
-      'SELECT 1 FROM bookings.checkout_quotes WHERE student_id = $1',
-      [student],
-    );
-    await admin.end();
-    expect(rows).toHaveLength(0);
+    try {
+      await admin.query('UPDATE bookings.bookings SET quote_id = $1 WHERE id = $2', [
+        booked.quoteId,
+        bookingId,
+      ]);
+    } finally {
+      await admin.end();
+    }
+    const confirm = (quote: { quoteId: string; quoteSignature: string }) =>
+      request(service.url)
+        .post('/bookings')
+        .set(as(student, 'student'))
+        .send({ ...draft, ...quote });
+    // Its hold is its booking's: answered, not given back as never confirmed.
+    expect((await confirm(booked).expect(201)).body).toMatchObject({ id: bookingId });
+    const unbooked = await confirm(signed()).expect(503);
+    expect(errorOf(unbooked).code).toBe('WALLET_UNAVAILABLE');
   });
 
   it("records a student referee's discount from referral-attributed v2, once; v1 carries none", async () => {
@@ -389,5 +394,44 @@ describe('bookings service', () => {
       expect(errorOf(res)).toMatchObject({ code: 'VALIDATION_FAILED', field });
     }
     await request(service.url).get('/accounts/me').set(as(id, 'student')).expect(404);
+  });
+  // Last: it runs the schema's last migration down and up again under the running service.
+  it('keeps no quotes: the table and the bookings key to it dropped, and back on the way down', async () => {
+    const { bookingId } = await bookLesson(3_600_000);
+    const owner = bookingsDataSource(config.DATABASE_URL);
+    owner.setOptions({ url: testOwnerUrl('bookings') });
+    await owner.initialize();
+    const shape = async () =>
+      (
+        await owner.query<Array<Record<string, boolean>>>(
+          `SELECT to_regclass('checkout_quotes') IS NOT NULL AS "quotesTable",
+                  EXISTS (SELECT 1 FROM pg_constraint
+                           WHERE conname = 'bookings_quote_id_fkey') AS "foreignKey",
+                  EXISTS (SELECT 1 FROM pg_constraint
+                           WHERE conname = 'bookings_quote_id_key') AS "unique"`,
+        )
+      )[0];
+    try {
+      expect(await shape()).toEqual({ quotesTable: false, foreignKey: false, unique: true });
+      // Booked from a quote that no table holds, as every booking is now.
+      const quoteId = randomUUID();
+      await owner.query('UPDATE bookings SET quote_id = $1 WHERE id = $2', [quoteId, bookingId]);
+      await owner.undoLastMigration({ transaction: 'each' });
+      expect(await shape()).toEqual({ quotesTable: true, foreignKey: true, unique: true });
+      expect(await owner.query('SELECT 1 FROM checkout_quotes')).toEqual([]);
+      // The key is back for new bookings, and the one booked meanwhile keeps its quote id.
+      await expect(
+        owner.query('UPDATE bookings SET quote_id = $1 WHERE id = $2', [randomUUID(), bookingId]),
+      ).rejects.toThrow(/bookings_quote_id_fkey/);
+      const [kept] = await owner.query<Array<{ quote_id: string }>>(
+        'SELECT quote_id FROM bookings WHERE id = $1',
+        [bookingId],
+      );
+      expect(kept.quote_id).toBe(quoteId);
+      await owner.runMigrations({ transaction: 'each' });
+      expect(await shape()).toEqual({ quotesTable: false, foreignKey: false, unique: true });
+    } finally {
+      await owner.destroy();
+    }
   });
 });

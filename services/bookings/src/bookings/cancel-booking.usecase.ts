@@ -5,7 +5,7 @@ import { CallerIdentity, Clock } from '@rewards/service-kit';
 import { DataSource } from 'typeorm';
 import { BookingsError } from '../bookings-error';
 import { CardPayments } from '../payments/card-payments';
-import { reservationReference } from '../checkout/checkout-quote.entity';
+import { reservationReference } from '../checkout/checkout-quote';
 import { WalletClient } from '../checkout/wallet.client';
 import { Booking } from './booking.entity';
 

@@ -1,6 +1,6 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { Caller, CallerIdentity } from '@rewards/service-kit';
-import { quoteView, QuoteView } from './checkout-quote.entity';
+import { quoteView, QuoteView } from './checkout-quote';
 import { CreateQuote } from './create-quote.usecase';
 import { ApplyReferralDto } from './dto/apply-referral.dto';
 

@@ -4,17 +4,15 @@ import { OutboxRelay, OutboxWriter } from '@rewards/messaging';
 import { CallerIdentity, Clock } from '@rewards/service-kit';
 import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
 import { BookingsError } from '../bookings-error';
-import { Account } from '../accounts/account.entity';
 import { Booking } from '../bookings/booking.entity';
 import { insertBookingWithEvent } from '../bookings/insert-booking';
-import { checkDraftAccounts, checkLessonTimes, LessonDraft } from '../bookings/lesson-draft';
+import { checkLessonTimes, LessonDraft } from '../bookings/lesson-draft';
 import { BookingsConfig } from '../config/bookings.config';
 import { CardPayment, CardPayments } from '../payments/card-payments';
 import { ChargeAttempts } from '../payments/charge-attempts';
-import { CheckoutQuote, holdsWalletFunds, reservationReference } from './checkout-quote.entity';
+import { holdsWalletFunds, QuoteTerms, reservationReference } from './checkout-quote';
 import { applicableDiscount } from './choose-benefit';
-import { quoteSignatureMatches } from './quote-signature';
-import { readQuoteToConfirm } from './quote-rows';
+import { verifiedQuote } from './quote-signature';
 import { RefereeDiscounts } from './referee-discounts';
 import { FundsShort, WalletClient } from './wallet.client';
 
@@ -51,37 +49,50 @@ export class ConfirmQuotedBooking {
   ) {}
 
   async execute(caller: CallerIdentity, command: QuotedBookingCommand): Promise<Booking> {
-    // The quote, whether a booking was made from it (a confirmation repeated) and its accounts.
-    const found = await readQuoteToConfirm(this.dataSource.manager, command.quoteId);
-    // Another student's quote is not theirs to see: the same answer as no quote.
-    if (!found || found.quote.studentId !== caller.userId) {
-      throw new BookingsError('QUOTE_NOT_FOUND', 'no such quote', 'quoteId');
-    }
-    const { quote } = found;
-    if (!quoteSignatureMatches(quote, command.quoteSignature, this.config.CHECKOUT_QUOTE_SECRET)) {
+    // The signature carries the quote: nothing is read to know what to book.
+    const quote = verifiedQuote(
+      command.quoteId,
+      command.quoteSignature,
+      this.config.CHECKOUT_QUOTE_SECRET,
+    );
+    if (!quote) {
       throw new BookingsError(
         'QUOTE_SIGNATURE_INVALID',
         'the quote signature does not match: send the quote back unaltered',
         'quoteSignature',
       );
     }
+    // Another student's quote is not theirs to see: the same answer as no quote.
+    if (quote.studentId !== caller.userId) {
+      throw new BookingsError('QUOTE_NOT_FOUND', 'no such quote', 'quoteId');
+    }
     assertDraftMatches(quote, command.draft);
-    if (found.booked) {
-      const earlier = await this.dataSource.manager.findOneBy(Booking, { quoteId: quote.id });
+    // A repeated confirmation must answer the booking made, not charge the card again or find
+    // the referral discount taken by that very booking: where either applies, one read first.
+    // Otherwise a repeat goes on to the insert, where the booking's unique quote id answers it,
+    // and a refusal on the way (expired, hold given back on cancel) looks for it before throwing.
+    if (quote.totalCents > 0 || quote.benefitKind === 'referee_discount') {
+      const earlier = await this.bookingOf(quote);
       if (earlier) return earlier;
     }
     const now = this.clock.now();
     if (now.getTime() >= quote.expiresAt.getTime()) {
-      throw new BookingsError('QUOTE_EXPIRED', 'this quote has expired: ask for a new one');
+      return this.bookedOr(
+        quote,
+        new BookingsError('QUOTE_EXPIRED', 'this quote has expired: ask for a new one'),
+      );
     }
     const paymentMethodId = CardPayments.methodFor(quote.totalCents, command.paymentMethodId);
-    // Checked before anything is held or charged. An account is never deleted, and never stops
-    // being a live instructor or verified, so what the read saw still holds at the insert.
+    // Checked before anything is held or charged. The accounts were checked when quoting: an
+    // account is never deleted, and never stops being a live instructor or verified, so what
+    // the quote saw still holds at the insert.
     checkLessonTimes(command.draft, quote.createdAt, this.config.MAX_LESSON_MINUTES);
-    const { student } = checkDraftAccounts(found.accounts, caller.userId, command.draft);
     const reference = reservationReference(quote.id);
     const holds = holdsWalletFunds(quote);
-    if (holds) await this.reserve(quote, reference);
+    if (holds) {
+      const earlier = await this.hold(quote, reference);
+      if (earlier) return earlier;
+    }
     let payment: CardPayment | undefined;
     if (paymentMethodId !== undefined) {
       try {
@@ -111,12 +122,12 @@ export class ConfirmQuotedBooking {
       // booking is one statement (with its event), atomic alone: no BEGIN and COMMIT round trips.
       booking =
         quote.benefitKind === 'referee_discount' || payment
-          ? await this.dataSource.transaction((tx) => this.book(tx, student, quote, payment))
+          ? await this.dataSource.transaction((tx) => this.book(tx, quote, payment))
           : await this.insert(this.dataSource.manager, quote, undefined);
     } catch (err) {
       // The same quote confirmed concurrently: that booking is the answer and keeps the hold.
       if (isUniqueViolation(err)) {
-        const winner = await this.dataSource.manager.findOneBy(Booking, { quoteId: quote.id });
+        const winner = await this.bookingOf(quote);
         if (winner) {
           if (payment && winner.paymentIntentId !== payment.paymentIntentId) {
             await this.payments.tryRefund(quote.bookingId, payment);
@@ -135,7 +146,11 @@ export class ConfirmQuotedBooking {
     return booking;
   }
 
-  private async reserve(quote: CheckoutQuote, reference: string): Promise<void> {
+  /**
+   * Holds the quote's wallet funds: null once held, or the booking a repeated confirmation
+   * made already.
+   */
+  private async hold(quote: QuoteTerms, reference: string): Promise<Booking | null> {
     try {
       await this.wallet.reserve(reference, {
         bookingId: quote.bookingId,
@@ -145,28 +160,47 @@ export class ConfirmQuotedBooking {
         feeRebateCents: quote.feeRebateCents,
         currency: quote.currency.trim() as Currency,
       });
+      return null;
     } catch (err) {
-      if (!(err instanceof FundsShort)) {
-        // The hold may have been made after the call timed out: give it back rather than leave
-        // the credit held until the wallet's sweep (a hold made after this too, the sweep frees).
-        await this.wallet.tryGiveBack(reference, 'not_confirmed');
-        throw err;
+      if (err instanceof FundsShort) {
+        // A booked quote's hold given back (the booking cancelled) is refused too.
+        return this.bookedOr(
+          quote,
+          new BookingsError(
+            'QUOTE_NO_LONGER_HOLDS',
+            'the wallet credit or fee rebate this quote applied has been used meanwhile: ask for a new quote',
+          ),
+        );
       }
-      throw new BookingsError(
-        'QUOTE_NO_LONGER_HOLDS',
-        'the wallet credit or fee rebate this quote applied has been used meanwhile: ask for a new quote',
-      );
+      // A booked quote's hold is its booking's: given back as not confirmed, it would be refunded.
+      const earlier = await this.bookingOf(quote);
+      if (earlier) return earlier;
+      // The hold may have been made after the call timed out: give it back rather than leave
+      // the credit held until the wallet's sweep (a hold made after this too, the sweep frees).
+      await this.wallet.tryGiveBack(reference, 'not_confirmed');
+      throw err;
     }
+  }
+
+  /** The booking made from the quote, if one was. */
+  private bookingOf(quote: QuoteTerms): Promise<Booking | null> {
+    return this.dataSource.manager.findOneBy(Booking, { quoteId: quote.id });
+  }
+
+  /** The booking made from the quote (a repeated confirmation), or else the refusal thrown. */
+  private async bookedOr(quote: QuoteTerms, refusal: BookingsError): Promise<Booking> {
+    const earlier = await this.bookingOf(quote);
+    if (earlier) return earlier;
+    throw refusal;
   }
 
   private async book(
     tx: EntityManager,
-    student: Account,
-    quote: CheckoutQuote,
+    quote: QuoteTerms,
     payment: CardPayment | undefined,
   ): Promise<Booking> {
     if (quote.benefitKind === 'referee_discount') {
-      const standing = await this.discounts.standing(tx, student, quote.currency.trim(), true);
+      const standing = await this.discounts.standing(tx, quote.studentId, quote.currency, true);
       if (applicableDiscount(quote.listPriceCents, standing).cents !== quote.benefitCents) {
         throw new BookingsError(
           'QUOTE_NO_LONGER_HOLDS',
@@ -182,7 +216,7 @@ export class ConfirmQuotedBooking {
   /** The booking and booking-confirmed, in one statement. */
   private async insert(
     manager: EntityManager,
-    quote: CheckoutQuote,
+    quote: QuoteTerms,
     payment: CardPayment | undefined,
   ): Promise<Booking> {
     const now = this.clock.now();
@@ -232,7 +266,7 @@ export class ConfirmQuotedBooking {
 }
 
 /** The booking asked for must be the lesson quoted: a changed field is a tampered request. */
-function assertDraftMatches(quote: CheckoutQuote, draft: LessonDraft): void {
+function assertDraftMatches(quote: QuoteTerms, draft: LessonDraft): void {
   const differs: Array<[keyof LessonDraft, boolean]> = [
     ['instructorId', draft.instructorId !== quote.instructorId],
     ['startsAt', new Date(draft.startsAt).getTime() !== quote.startsAt.getTime()],

@@ -4,17 +4,16 @@ import { CallerIdentity, Clock } from '@rewards/service-kit';
 import { DataSource } from 'typeorm';
 import { checkDraftAccounts, checkLessonTimes, LessonDraft } from '../bookings/lesson-draft';
 import { BookingsConfig } from '../config/bookings.config';
-import { CheckoutQuote } from './checkout-quote.entity';
+import { CheckoutQuote, QuoteTerms } from './checkout-quote';
 import { chooseBenefit, platformFeeCents } from './choose-benefit';
-import { insertQuote } from './quote-rows';
 import { signQuote } from './quote-signature';
 import { RefereeDiscounts } from './referee-discounts';
 import { WalletClient } from './wallet.client';
 
 /**
  * Quotes a lesson draft: the one benefit that applies (referee discount or wallet credit, the
- * better for the student), the total, the platform fee after the instructor's rebate, signed and
- * stored so confirming it charges exactly this.
+ * better for the student), the total, the platform fee after the instructor's rebate. Nothing is
+ * stored: the signature carries the quote, so confirming it charges exactly this.
  */
 @Injectable()
 export class CreateQuote {
@@ -30,8 +29,8 @@ export class CreateQuote {
     const now = this.clock.now();
     const times = checkLessonTimes(draft, now, this.config.MAX_LESSON_MINUTES);
     // Two independent look-ups at once (the draft's accounts with the discount, the wallet): a
-    // quote costs the slower of them, then one insert. Refusals keep their order: a bad draft
-    // is reported before an unavailable wallet.
+    // quote costs the slower of them. Refusals keep their order: a bad draft is reported before
+    // an unavailable wallet.
     const [reads, funds] = await bothInOrder(
       this.discounts
         .quoteReads(this.dataSource.manager, caller.userId, draft.instructorId, draft.currency)
@@ -45,7 +44,7 @@ export class CreateQuote {
     };
     const benefit = chooseBenefit(draft.priceCents, funds.creditCents, discount);
     const fee = platformFeeCents(draft.priceCents, this.config.PLATFORM_FEE_BPS);
-    const quote = Object.assign(new CheckoutQuote(), {
+    const terms: QuoteTerms = {
       id: randomUUID(),
       bookingId: randomUUID(),
       studentId: caller.userId,
@@ -56,16 +55,17 @@ export class CreateQuote {
       listPriceCents: draft.priceCents,
       benefitKind: benefit.kind,
       benefitCents: benefit.amountCents,
-      benefitReason: benefit.reason,
       totalCents: draft.priceCents - benefit.amountCents,
       platformFeeCents: fee,
       feeRebateCents: Math.min(fee, funds.feeRebateCents),
       expiresAt: new Date(now.getTime() + this.config.CHECKOUT_QUOTE_TTL_SECONDS * 1000),
       createdAt: now,
-    });
-    quote.signature = signQuote(quote, this.config.CHECKOUT_QUOTE_SECRET);
-    await insertQuote(this.dataSource, quote);
-    return quote;
+    };
+    return {
+      ...terms,
+      benefitReason: benefit.reason,
+      signature: signQuote(terms, this.config.CHECKOUT_QUOTE_SECRET),
+    };
   }
 }
 

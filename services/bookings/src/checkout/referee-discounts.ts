@@ -86,30 +86,33 @@ export class RefereeDiscounts {
   }
 
   /**
-   * Where the student's discount stands for a lesson in `currency`; with `lock`, holds it until
-   * the transaction ends so two first lessons cannot both take it.
+   * Where the student's discount stands for a lesson in `currency`, `verified` read from their
+   * account in the same statement; with `lock`, holds the discount until the transaction ends so
+   * two first lessons cannot both take it.
    */
   async standing(
     tx: EntityManager,
-    student: Account,
+    studentId: string,
     currency: string,
     lock: boolean,
   ): Promise<DiscountStanding | null> {
-    const [row] = await tx.query<DiscountRow[]>(
-      `SELECT amount_cents, minimum_lesson_cents, currency FROM referee_discounts
-        WHERE student_id = $1${lock ? ' FOR UPDATE' : ''}`,
-      [student.id],
+    const [row] = await tx.query<Array<DiscountRow & { verified: boolean }>>(
+      `SELECT d.amount_cents, d.minimum_lesson_cents, d.currency,
+              a.email_verified AND a.phone_verified AS verified
+         FROM referee_discounts d JOIN accounts a ON a.id = d.student_id
+        WHERE d.student_id = $1${lock ? ' FOR UPDATE OF d' : ''}`,
+      [studentId],
     );
-    if (!row || row.currency.trim() !== currency) return null;
+    if (!row || row.currency.trim() !== currency.trim()) return null;
     const taken = await tx.query<unknown[]>(
       `SELECT 1 FROM bookings
         WHERE student_id = $1 AND status <> 'cancelled' AND price_cents >= $2 LIMIT 1`,
-      [student.id, row.minimum_lesson_cents],
+      [studentId, row.minimum_lesson_cents],
     );
     return {
       amountCents: row.amount_cents,
       minimumLessonCents: row.minimum_lesson_cents,
-      verified: student.emailVerified && student.phoneVerified,
+      verified: row.verified,
       firstLessonTaken: taken.length > 0,
     };
   }

@@ -54,10 +54,14 @@ export const LESSON_ERRORS: readonly DocumentedError[] = [
 
 /** A checkout's quote: the wallet's answer at quote time, and what refuses it at booking. */
 export const QUOTE_ERRORS: readonly DocumentedError[] = [
-  { status: 404, code: 'QUOTE_NOT_FOUND', when: "no such quote of the caller's" },
+  { status: 404, code: 'QUOTE_NOT_FOUND', when: "the quote is another student's" },
   { status: 409, code: 'QUOTE_EXPIRED', when: 'the quote expired: ask for a new one' },
   { status: 409, code: 'QUOTE_NO_LONGER_HOLDS', when: 'the wallet no longer has what it applied' },
-  { status: 422, code: 'QUOTE_SIGNATURE_INVALID', when: 'the signature was altered' },
+  {
+    status: 422,
+    code: 'QUOTE_SIGNATURE_INVALID',
+    when: "the signature was altered, is another quote's, or is of an older format",
+  },
   { status: 422, code: 'QUOTE_MISMATCH', when: 'the lesson differs from the quoted one' },
   WALLET_UNAVAILABLE,
 ];

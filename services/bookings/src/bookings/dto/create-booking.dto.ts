@@ -6,11 +6,13 @@ import {
   IsString,
   IsUUID,
   Length,
+  Matches,
   Max,
   Min,
   ValidateIf,
 } from 'class-validator';
 import { CURRENCIES, Currency } from '@rewards/contracts';
+import { QUOTE_SIGNATURE_MAX_LENGTH } from '../../checkout/quote-signature';
 
 export class CreateBookingDto {
   @IsUUID()
@@ -36,10 +38,16 @@ export class CreateBookingDto {
   @IsUUID()
   quoteId?: string;
 
-  /** The quote's `signature`, unaltered; required with `quoteId`. */
+  /**
+   * The quote's `signature`, unaltered (`q2.` and two base64url parts: it carries the quote);
+   * required with `quoteId`.
+   */
   @ValidateIf((o: CreateBookingDto) => o.quoteId !== undefined || o.quoteSignature !== undefined)
   @IsString()
-  @Length(1, 200)
+  @Length(1, QUOTE_SIGNATURE_MAX_LENGTH)
+  @Matches(/^[A-Za-z0-9_.-]+$/, {
+    message: 'quoteSignature must be the quote signature: letters, digits, dots, - and _',
+  })
   quoteSignature?: string;
 
   /**

@@ -198,7 +198,8 @@ export const BOOKINGS_ROUTE_DOCS: Record<string, RouteDoc> = {
         total: money(6000),
         platformFee: { amount: money(1200), beforeRebate: money(1200), rebate: money(0) },
         expiresAt: '2027-01-04T14:15:00.000Z',
-        signature: 'q1.3k9Zb0YbQ6pQ',
+        signature:
+          'q2.PCsaCY9-TWybWk49LBsKmF0MKp6KT0t-nB0uP0pbbH0Lb1qOL0xKHpw9fo-aCxwtAaLhNuGAAaLhbdAAAaLhDa6gAaLhBIbgVVNEAAAfQAAAB9AAAASwAAAAAAI.KFhzrm__5qf_cOOB0R6xhV1Z3FE6CHbTvYJ467eFqvM',
       },
     },
     errors: [NOT_REGISTERED, ...QUOTING_ERRORS],

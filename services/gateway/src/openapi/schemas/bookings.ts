@@ -46,7 +46,12 @@ export const BOOKINGS_SCHEMAS: Record<string, JsonSchema> = {
       priceCents: { type: 'integer', minimum: 0, maximum: 10_000_000 },
       currency: str({ enum: ['USD'] }),
       quoteId: str({ format: 'uuid', description: 'a quote of POST /checkout/apply-referral' }),
-      quoteSignature: str({ minLength: 1, maxLength: 200, description: "the quote's signature" }),
+      quoteSignature: str({
+        minLength: 1,
+        maxLength: 256,
+        pattern: '^[A-Za-z0-9_.-]+$',
+        description: "the quote's signature, unaltered",
+      }),
       paymentMethodId: str({
         minLength: 1,
         maxLength: 255,
@@ -153,6 +158,11 @@ export const BOOKINGS_SCHEMAS: Record<string, JsonSchema> = {
     total: money,
     platformFee: object({ amount: money, beforeRebate: money, rebate: money }),
     expiresAt: dateTime,
-    signature: str({ description: 'send back unaltered with POST /bookings' }),
+    signature: str({
+      description:
+        'the quote itself, signed (q2.<payload>.<mac>, at most 256 characters): opaque, send ' +
+        'it back unaltered with POST /bookings; a signature from before the current version ' +
+        'answers QUOTE_SIGNATURE_INVALID, ask for a new quote',
+    }),
   }),
 };

@@ -1,68 +1,41 @@
-import { Column, Entity, PrimaryColumn } from 'typeorm';
 import { BenefitKind } from '../bookings/booking.entity';
 
-/** A signed price for one lesson draft: what confirming it will charge, until it expires. */
-@Entity({ name: 'checkout_quotes' })
-export class CheckoutQuote {
-  @PrimaryColumn('uuid')
-  id!: string;
-
+/**
+ * What a quote fixes for the booking made from it, all of it carried by the quote's signature
+ * (quote-signature.ts): no table holds quotes.
+ */
+export interface QuoteTerms {
+  id: string;
   /** The id the booking gets when the quote is confirmed: retries confirm the same booking. */
-  @Column('uuid', { name: 'booking_id' })
-  bookingId!: string;
-
-  @Column('uuid', { name: 'student_id' })
-  studentId!: string;
-
-  @Column('uuid', { name: 'instructor_id' })
-  instructorId!: string;
-
-  @Column('timestamptz', { name: 'starts_at' })
-  startsAt!: Date;
-
-  @Column('timestamptz', { name: 'ends_at' })
-  endsAt!: Date;
-
-  @Column('char', { length: 3 })
-  currency!: string;
-
-  @Column('integer', { name: 'list_price_cents' })
-  listPriceCents!: number;
-
-  @Column('text', { name: 'benefit_kind' })
-  benefitKind!: BenefitKind;
-
-  @Column('integer', { name: 'benefit_cents' })
-  benefitCents!: number;
-
-  @Column('text', { name: 'benefit_reason' })
-  benefitReason!: string;
-
-  @Column('integer', { name: 'total_cents' })
-  totalCents!: number;
-
+  bookingId: string;
+  studentId: string;
+  instructorId: string;
+  startsAt: Date;
+  endsAt: Date;
+  currency: string;
+  listPriceCents: number;
+  benefitKind: BenefitKind;
+  benefitCents: number;
+  totalCents: number;
   /** Before the instructor's rebate. */
-  @Column('integer', { name: 'platform_fee_cents' })
-  platformFeeCents!: number;
+  platformFeeCents: number;
+  feeRebateCents: number;
+  expiresAt: Date;
+  createdAt: Date;
+}
 
-  @Column('integer', { name: 'fee_rebate_cents' })
-  feeRebateCents!: number;
-
-  @Column('timestamptz', { name: 'expires_at' })
-  expiresAt!: Date;
-
-  @Column('text')
-  signature!: string;
-
-  @Column('timestamptz', { name: 'created_at' })
-  createdAt!: Date;
+/** A signed price for one lesson draft: what confirming it will charge, until it expires. */
+export interface CheckoutQuote extends QuoteTerms {
+  /** Shown to the student only: the booking does not keep it. */
+  benefitReason: string;
+  signature: string;
 }
 
 /** The wallet reservation of a quote: its idempotency key on every wallet call. */
 export const reservationReference = (quoteId: string): string => `quote-${quoteId}`;
 
 /** Whether confirming the quote moves wallet money (credit or an instructor's rebate). */
-export function holdsWalletFunds(q: CheckoutQuote): boolean {
+export function holdsWalletFunds(q: QuoteTerms): boolean {
   return (q.benefitKind === 'wallet_credit' && q.benefitCents > 0) || q.feeRebateCents > 0;
 }
 
