@@ -9,7 +9,8 @@ import {
 } from '@rewards/testing';
 import request from 'supertest';
 import { ReleaseLapsedReservationsJob } from '../src/reservations/release-lapsed-reservations.job';
-import { confirmedBooking, Hold, WalletHarness } from './wallet-harness';
+import { CheckoutRequests, confirmedBooking, Hold } from './checkout-requests';
+import { WalletHarness } from './wallet-harness';
 
 /**
  * Checkout captures its holds in batches (`POST /internal/reservations/capture`), one
@@ -17,6 +18,7 @@ import { confirmedBooking, Hold, WalletHarness } from './wallet-harness';
  */
 describe('capturing checkout holds in batches', () => {
   const h = new WalletHarness();
+  const checkout = new CheckoutRequests(h);
   let warnings: jest.SpyInstance;
   beforeAll(() => h.start([], { logStatements: true }));
   afterAll(() => h.stop());
@@ -32,7 +34,7 @@ describe('capturing checkout holds in batches', () => {
 
   const asBookings = () => serviceHeaders('bookings', 'wallet');
   const captureBatch = (body: unknown, headers?: Record<string, string>) =>
-    h.captureBatch(body, headers);
+    checkout.captureBatch(body, headers);
 
   /** What the ledger and the reservations hold for these references. */
   const stateOf = async (references: string[]) => ({
@@ -83,9 +85,9 @@ describe('capturing checkout holds in batches', () => {
   it('answers each reference of a mixed batch on its own line, and a replay the same, writing nothing', async () => {
     const student = await h.studentWithCredit(3000);
     const [held, done, cancelled] = [
-      await h.holdFor(student, 500),
-      await h.holdFor(student, 700),
-      await h.holdFor(student, 900),
+      await checkout.holdFor(student, 500),
+      await checkout.holdFor(student, 700),
+      await checkout.holdFor(student, 900),
     ];
     const earlier = await captureAndCancel(done, cancelled);
     const unknown = `quote-${randomUUID()}`;
@@ -134,9 +136,9 @@ describe('capturing checkout holds in batches', () => {
   it('captures a batch while a booking-confirmed run over the same student waits, without a deadlock or a second capture', async () => {
     const [a, b] = [await h.studentWithCredit(2000), await h.studentWithCredit(2000)];
     const [a1, b1, a2] = [
-      await h.holdFor(a, 300, { prefix: '1-' }),
-      await h.holdFor(b, 400, { prefix: '2-' }),
-      await h.holdFor(a, 500, { prefix: '3-' }),
+      await checkout.holdFor(a, 300, { prefix: '1-' }),
+      await checkout.holdFor(b, 400, { prefix: '2-' }),
+      await checkout.holdFor(a, 500, { prefix: '3-' }),
     ];
     // Locks are taken in reference order: the run locks a1, then queues for b1 behind the test; the batch then queues for a1
     // behind the run. Taken hold by hold, the batch would hold a2 and a's reserved account
@@ -176,7 +178,7 @@ describe('capturing checkout holds in batches', () => {
     creditCents: number,
     instructorId: string,
     feeRebateCents: number,
-  ): Promise<Hold> => h.holdFor(studentId, creditCents, { instructorId, feeRebateCents });
+  ): Promise<Hold> => checkout.holdFor(studentId, creditCents, { instructorId, feeRebateCents });
 
   /** Each capture's postings, in the order written: account kind, owner and amount. */
   const capturePostings = async (holds: Hold[]) =>
@@ -202,13 +204,13 @@ describe('capturing checkout holds in batches', () => {
     await captureBatch({
       references: [(await holdWithRebate(a, 100, instructor, 100)).reference],
     }).expect(200);
-    const alone = await h.holdFor(b, 100);
+    const alone = await checkout.holdFor(b, 100);
     const holds = [
-      await h.holdFor(a, 300),
-      await h.holdFor(b, 400),
+      await checkout.holdFor(a, 300),
+      await checkout.holdFor(b, 400),
       await holdWithRebate(a, 500, instructor, 250),
-      await h.holdFor(a, 600),
-      await h.holdFor(b, 700),
+      await checkout.holdFor(a, 600),
+      await checkout.holdFor(b, 700),
       await holdWithRebate(b, 0, instructor, 150),
     ];
 
@@ -279,7 +281,7 @@ describe('capturing checkout holds in batches', () => {
   it('captures the held references of a mixed batch together and the others one by one, answering each as before', async () => {
     const student = await h.studentWithCredit(5000);
     // Lapsed and released by the expiry job before the other holds are made.
-    const lapsed = await h.holdFor(student, 800);
+    const lapsed = await checkout.holdFor(student, 800);
     h.clock.advance(h.config.RESERVATION_TTL_MS + 1);
     try {
       await h.get(ReleaseLapsedReservationsJob).runOnce();
@@ -287,10 +289,10 @@ describe('capturing checkout holds in batches', () => {
       h.clock.advance(-(h.config.RESERVATION_TTL_MS + 1));
     }
     const [held1, done, cancelled, held2] = [
-      await h.holdFor(student, 500),
-      await h.holdFor(student, 700),
-      await h.holdFor(student, 900),
-      await h.holdFor(student, 400),
+      await checkout.holdFor(student, 500),
+      await checkout.holdFor(student, 700),
+      await checkout.holdFor(student, 900),
+      await checkout.holdFor(student, 400),
     ];
     const earlier = await captureAndCancel(done, cancelled);
     const unknown = `quote-${randomUUID()}`;
@@ -360,9 +362,12 @@ describe('capturing checkout holds in batches', () => {
 
   it('captures alone a held reference whose ledger key was taken meanwhile, answering the transaction that holds it', async () => {
     const student = await h.studentWithCredit(2000);
-    const [held, taken] = [await h.holdFor(student, 300), await h.holdFor(student, 500)];
+    const [held, taken] = [
+      await checkout.holdFor(student, 300),
+      await checkout.holdFor(student, 500),
+    ];
     // Still held after the batch, so that the reserved account has enough for the one taken.
-    await h.holdFor(student, 600);
+    await checkout.holdFor(student, 600);
     // Another capturer's transaction under the key, committed, its row not marked yet.
     const winner = randomUUID();
     await h.dataSource.transaction(async (tx) => {
@@ -406,7 +411,10 @@ describe('capturing checkout holds in batches', () => {
 
   it('captures a batch while a hold of the same student waits for its accounts, both applied', async () => {
     const student = await h.studentWithCredit(3000);
-    const [first, second] = [await h.holdFor(student, 600), await h.holdFor(student, 700)];
+    const [first, second] = [
+      await checkout.holdFor(student, 600),
+      await checkout.holdFor(student, 700),
+    ];
     // The test holds the student's accounts: the batch's prelude and a new hold both queue.
     const { batch, hold } = await h.whileLocked(
       'SELECT 1 FROM ledger_accounts WHERE owner_id = $1 ORDER BY id FOR UPDATE',
@@ -416,7 +424,7 @@ describe('capturing checkout holds in batches', () => {
           (r) => r,
         );
         await h.lockWaitersReach(1);
-        const hold = h.holdFor(student, 800);
+        const hold = checkout.holdFor(student, 800);
         await h.lockWaitersReach(2);
         return { batch, hold };
       },
@@ -434,7 +442,7 @@ describe('capturing checkout holds in batches', () => {
 
   it('answers bookings alone', async () => {
     const student = await h.studentWithCredit(500);
-    const hold = await h.holdFor(student, 300);
+    const hold = await checkout.holdFor(student, 300);
     const refusals: Array<[Record<string, string>, number, string]> = [
       [{}, 401, 'UNAUTHENTICATED'],
       [forgedCallerHeaders(student, 'admin'), 401, 'UNAUTHENTICATED'],
@@ -452,7 +460,7 @@ describe('capturing checkout holds in batches', () => {
 
   it('refuses a malformed batch whole, capturing nothing', async () => {
     const student = await h.studentWithCredit(500);
-    const hold = await h.holdFor(student, 300);
+    const hold = await checkout.holdFor(student, 300);
     const many = Array.from({ length: 101 }, () => `quote-${randomUUID()}`);
     const bodies: unknown[] = [
       {},

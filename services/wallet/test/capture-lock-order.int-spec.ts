@@ -3,7 +3,8 @@ import { eventually, serviceHeaders } from '@rewards/testing';
 import request from 'supertest';
 import { QueryRunner } from 'typeorm';
 import { checkLedgerInvariants } from '../src/ledger/check-invariants';
-import { confirmedBooking, Hold, WalletHarness } from './wallet-harness';
+import { CheckoutRequests, confirmedBooking, Hold } from './checkout-requests';
+import { WalletHarness } from './wallet-harness';
 
 /**
  * A hold is captured twice over: by bookings' HTTP call once the booking commits, and by the
@@ -16,6 +17,7 @@ import { confirmedBooking, Hold, WalletHarness } from './wallet-harness';
  */
 describe('capturing holds by HTTP and by booking-confirmed runs at once', () => {
   const h = new WalletHarness();
+  const checkout = new CheckoutRequests(h);
   let warnings: jest.SpyInstance;
   beforeAll(() => h.start([]));
   afterAll(() => h.stop());
@@ -58,7 +60,10 @@ describe('capturing holds by HTTP and by booking-confirmed runs at once', () => 
 
   it('captures a hold by HTTP while a run that already moved the same student waits for it', async () => {
     const student = await studentWithCredit(2000);
-    const [first, second] = [await h.holdFor(student, 500), await h.holdFor(student, 700)];
+    const [first, second] = [
+      await checkout.holdFor(student, 500),
+      await checkout.holdFor(student, 700),
+    ];
     const blocker = await blockHolds([second]);
     let http: Promise<request.Response>;
     try {
@@ -88,8 +93,8 @@ describe('capturing holds by HTTP and by booking-confirmed runs at once', () => 
   it('applies two partitions’ runs that capture holds of the same two students in crossed order', async () => {
     const [a, b] = [await studentWithCredit(2000), await studentWithCredit(2000)];
     const runs = [
-      [await h.holdFor(a, 300), await h.holdFor(b, 400)],
-      [await h.holdFor(b, 500), await h.holdFor(a, 600)],
+      [await checkout.holdFor(a, 300), await checkout.holdFor(b, 400)],
+      [await checkout.holdFor(b, 500), await checkout.holdFor(a, 600)],
     ];
     // Each run's second hold is held back until both runs wait for it, holding back nothing of
     // the other's: one run has then moved a, the other b, if they lock hold by hold.

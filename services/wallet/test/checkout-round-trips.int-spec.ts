@@ -1,6 +1,7 @@
 import { errorOf, eventually, serviceHeaders } from '@rewards/testing';
 import request from 'supertest';
-import { confirmedBooking, WalletHarness } from './wallet-harness';
+import { CheckoutRequests, confirmedBooking } from './checkout-requests';
+import { WalletHarness } from './wallet-harness';
 
 /**
  * What the wallet's part of a checkout costs in database round trips (statements, BEGIN and
@@ -8,12 +9,14 @@ import { confirmedBooking, WalletHarness } from './wallet-harness';
  */
 describe('checkout round trips of the wallet', () => {
   const h = new WalletHarness();
+  const checkout = new CheckoutRequests(h);
   beforeAll(() => h.start([], { logStatements: true }));
   afterAll(() => h.stop());
 
   const studentWithCredit = (cents: number) => h.studentWithCredit(cents);
-  const hold = (studentId: string, creditCents: number) => h.holdRequest(studentId, creditCents);
-  const capture = (...references: string[]) => h.captureBatch({ references });
+  const hold = (studentId: string, creditCents: number) =>
+    checkout.holdRequest(studentId, creditCents);
+  const capture = (...references: string[]) => checkout.captureBatch({ references });
 
   it('holds, captures and reads funds in few statements', async () => {
     // Captures before the counted ones open the platform's redeemed-credit account, then find it
@@ -86,7 +89,7 @@ describe('checkout round trips of the wallet', () => {
       await h.instructorWithRebate(5000),
     ];
     const put = (creditCents: number, feeRebateCents: number) =>
-      h.holdRequest(student, creditCents, { instructorId: instructor, feeRebateCents });
+      checkout.holdRequest(student, creditCents, { instructorId: instructor, feeRebateCents });
     // The first opens both reserved accounts (the full path).
     await put(100, 100).send().expect(200);
     h.statements.takeRequests();
@@ -110,7 +113,10 @@ describe('checkout round trips of the wallet', () => {
     const statements = h.statements.takeRequests();
     expect(statements).toHaveLength(5);
     expect([statements[1], statements[4]]).toEqual(['START TRANSACTION', 'ROLLBACK']);
-    expect(await h.holdWritten(short.reference)).toEqual({ transactions: 0, reservations: 0 });
+    expect(await checkout.holdWritten(short.reference)).toEqual({
+      transactions: 0,
+      reservations: 0,
+    });
     expect((await h.wallet(student)).balances[0]).toMatchObject({
       availableCents: 1900,
       reservedCents: 1100,
@@ -147,10 +153,10 @@ describe('checkout round trips of the wallet', () => {
   it('captures the held reservations of a booking-confirmed run in one statement, whatever their number', async () => {
     const [a, b] = [await studentWithCredit(2000), await studentWithCredit(2000)];
     const holds = [
-      await h.holdFor(a, 100),
-      await h.holdFor(b, 200),
-      await h.holdFor(a, 300),
-      await h.holdFor(b, 400),
+      await checkout.holdFor(a, 100),
+      await checkout.holdFor(b, 200),
+      await checkout.holdFor(a, 300),
+      await checkout.holdFor(b, 400),
     ];
     const events = holds.map(confirmedBooking);
     await h.sendTogether(events, 0);

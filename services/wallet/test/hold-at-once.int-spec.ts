@@ -11,7 +11,8 @@ import {
 import { RewardUnlockedConsumer } from '../src/rewards/reward-unlocked.consumer';
 import { SpendCredit } from '../src/spend/spend-credit.usecase';
 import { WalletError } from '../src/wallet-error';
-import { holdCommand, UNLOCKED_AT, unlocked, WalletHarness } from './wallet-harness';
+import { CheckoutRequests, holdCommand } from './checkout-requests';
+import { UNLOCKED_AT, unlocked, WalletHarness } from './wallet-harness';
 
 /**
  * The common hold is one statement outside any transaction: it takes its snapshot before it
@@ -20,6 +21,7 @@ import { holdCommand, UNLOCKED_AT, unlocked, WalletHarness } from './wallet-harn
  */
 describe('holds in one statement racing other writers', () => {
   const h = new WalletHarness();
+  const checkout = new CheckoutRequests(h);
   beforeAll(() => h.start([]));
   afterAll(() => h.stop());
 
@@ -70,7 +72,7 @@ describe('holds in one statement racing other writers', () => {
       const [first, second] = await Promise.all(answers);
       expect(second).toEqual(first);
       expect(first).toMatchObject({ reference: c.reference, status: 'held', creditCents: 500 });
-      expect(await h.holdWritten(c.reference)).toEqual({ transactions: 1, reservations: 1 });
+      expect(await checkout.holdWritten(c.reference)).toEqual({ transactions: 1, reservations: 1 });
       expect(await lotsTakenBy(c.reference)).toBe(500);
       expect((await h.wallet(student)).balances[0]).toMatchObject({
         availableCents: credit - 600,
@@ -82,7 +84,7 @@ describe('holds in one statement racing other writers', () => {
 
   it('holds while a capture batch over the same student holds its reserved account', async () => {
     const student = await h.studentWithCredit(2000);
-    const captured = await h.holdFor(student, 700);
+    const captured = await checkout.holdFor(student, 700);
     const blocker = await whileHeld((tx) =>
       h.get(CaptureReservations).execute(tx, [captured.reference]),
     );
@@ -117,7 +119,7 @@ describe('holds in one statement racing other writers', () => {
       code: 'INSUFFICIENT_CREDIT',
       details: { balanceCents: 300, requiredCents: 500 },
     });
-    expect(await h.holdWritten(c.reference)).toEqual({ transactions: 0, reservations: 0 });
+    expect(await checkout.holdWritten(c.reference)).toEqual({ transactions: 0, reservations: 0 });
     expect((await h.wallet(student)).balances[0]).toMatchObject({
       availableCents: 300,
       reservedCents: 100,
@@ -145,7 +147,7 @@ describe('holds in one statement racing other writers', () => {
       code: 'INSUFFICIENT_CREDIT',
       details: { balanceCents: 0, requiredCents: 500 },
     });
-    expect(await h.holdWritten(c.reference)).toEqual({ transactions: 0, reservations: 0 });
+    expect(await checkout.holdWritten(c.reference)).toEqual({ transactions: 0, reservations: 0 });
     expect((await h.wallet(student)).balances[0]).toMatchObject({
       availableCents: 0,
       reservedCents: 100,

@@ -4,7 +4,8 @@ import {
   ReserveCheckoutFundsCommand,
 } from '../src/reservations/reserve-checkout-funds.usecase';
 import { WalletError } from '../src/wallet-error';
-import { holdCommand, WalletHarness } from './wallet-harness';
+import { CheckoutRequests, holdCommand } from './checkout-requests';
+import { WalletHarness } from './wallet-harness';
 
 /**
  * A hold's full path (holdIn: what answers when the one statement could not) looks its
@@ -13,6 +14,7 @@ import { holdCommand, WalletHarness } from './wallet-harness';
  */
 describe('holds racing on one student', () => {
   const h = new WalletHarness();
+  const checkout = new CheckoutRequests(h);
   beforeAll(() => h.start([]));
   afterAll(() => h.stop());
 
@@ -35,7 +37,10 @@ describe('holds racing on one student', () => {
       code: 'INSUFFICIENT_CREDIT',
       details: { balanceCents: 300, requiredCents: 500 },
     });
-    expect(await h.holdWritten(second.reference)).toEqual({ transactions: 0, reservations: 0 });
+    expect(await checkout.holdWritten(second.reference)).toEqual({
+      transactions: 0,
+      reservations: 0,
+    });
     expect((await h.wallet(student)).balances[0]).toMatchObject({
       availableCents: 300,
       reservedCents: 700,
@@ -56,7 +61,7 @@ describe('holds racing on one student', () => {
       async (tx) => expect(await reserve(c)(tx)).toEqual(first),
     );
     expect(secondFinishedFirst).toBe(true);
-    expect(await h.holdWritten(c.reference)).toEqual({ transactions: 1, reservations: 1 });
+    expect(await checkout.holdWritten(c.reference)).toEqual({ transactions: 1, reservations: 1 });
     await h.invariantsHold();
   });
 
@@ -98,7 +103,7 @@ describe('holds racing on one student', () => {
       );
       expect(secondFinishedFirst).toBe(false);
       expect(answers[1]).toEqual(answers[0]);
-      expect(await h.holdWritten(c.reference)).toEqual({ transactions: 1, reservations: 1 });
+      expect(await checkout.holdWritten(c.reference)).toEqual({ transactions: 1, reservations: 1 });
       expect((await h.wallet(student)).balances[0]).toMatchObject({
         availableCents: credit - 600,
         reservedCents: 600,

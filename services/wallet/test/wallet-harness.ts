@@ -8,7 +8,6 @@ import {
   migrate,
   ProbedMessage,
   RunningServiceApp,
-  serviceHeaders,
   serviceTestEnv,
   startServiceApp,
 } from '@rewards/testing';
@@ -19,7 +18,6 @@ import { WalletConfig } from '../src/config/wallet.config';
 import { walletDataSource } from '../src/db/data-source';
 import { checkLedgerInvariants } from '../src/ledger/check-invariants';
 import { PostedTransaction } from '../src/ledger/post-transaction';
-import { ReserveCheckoutFundsCommand } from '../src/reservations/reserve-checkout-funds.usecase';
 import { SpendCredit } from '../src/spend/spend-credit.usecase';
 import { mapWalletError } from '../src/wallet-error';
 import { WalletBalanceView } from '../src/wallet/wallet-balance.query';
@@ -69,57 +67,6 @@ export function voided(rewardId: string, beneficiaryId: string): EventEnvelope<o
 
 /** Gives the relay and consumer time to do what they should not (publish twice, apply twice). */
 export const settle = () => new Promise((resolve) => setTimeout(resolve, 300));
-
-/** A checkout hold the tests made through the wallet's internal route, as bookings makes it. */
-export interface Hold {
-  studentId: string;
-  bookingId: string;
-  reference: string;
-}
-
-/** A hold's instructor and fee rebate beside the credit, and the start of its reference. */
-interface HoldOptions {
-  prefix?: string;
-  instructorId?: string;
-  feeRebateCents?: number;
-}
-
-/** A hold of a student's credit alone, as the use case takes it. */
-export function holdCommand(
-  studentId: string,
-  creditCents: number,
-  reference = `quote-${randomUUID()}`,
-): ReserveCheckoutFundsCommand {
-  return {
-    reference,
-    bookingId: randomUUID(),
-    studentId,
-    creditCents,
-    instructorId: null,
-    feeRebateCents: 0,
-    currency: 'USD',
-  };
-}
-
-/** The booking-confirmed event of a hold's booking. */
-export function confirmedBooking(hold: Hold): EventEnvelope<object> {
-  return createEnvelope({
-    type: Topics.BookingConfirmed,
-    version: 1,
-    producer: 'bookings',
-    key: hold.bookingId,
-    occurredAt: new Date(),
-    payload: {
-      bookingId: hold.bookingId,
-      studentId: hold.studentId,
-      instructorId: randomUUID(),
-      price: { amountCents: 0, currency: 'USD' },
-      startsAt: '2026-03-02T10:00:00.000Z',
-      endsAt: '2026-03-02T11:00:00.000Z',
-      confirmedAt: new Date().toISOString(),
-    },
-  });
-}
 
 /** The wallet running against the run's Postgres and broker, and what tests do with it. */
 export class WalletHarness {
@@ -295,63 +242,6 @@ export class WalletHarness {
   /** A new instructor whose wallet holds `cents` of fee rebate. */
   instructorWithRebate(cents: number): Promise<string> {
     return this.userWithUnlocked('fee_rebate', cents);
-  }
-
-  /**
-   * A hold of a student's credit, and of an instructor's fee rebate when `o` names them, not sent
-   * yet: `send` puts it (again, for a replay). `o.prefix` orders references where a test needs
-   * their locks taken in an order.
-   */
-  holdRequest(
-    studentId: string,
-    creditCents: number,
-    o: HoldOptions = {},
-  ): Hold & { send: () => request.Test } {
-    const bookingId = randomUUID();
-    const reference = `quote-${o.prefix ?? ''}${randomUUID()}`;
-    const body = { bookingId, studentId, creditCents, currency: 'USD' };
-    const rebate = { instructorId: o.instructorId, feeRebateCents: o.feeRebateCents };
-    return {
-      studentId,
-      bookingId,
-      reference,
-      send: () =>
-        request(this.url)
-          .put(`/internal/reservations/${reference}`)
-          .set(serviceHeaders('bookings', 'wallet'))
-          .send({ ...body, ...rebate }),
-    };
-  }
-
-  /** A hold made as holdRequest builds it, answered 200. */
-  async holdFor(studentId: string, creditCents: number, o: HoldOptions = {}): Promise<Hold> {
-    const { send, ...hold } = this.holdRequest(studentId, creditCents, o);
-    await send().expect(200);
-    return hold;
-  }
-
-  /** `POST /internal/reservations/capture`, as bookings calls it unless `headers` say otherwise. */
-  captureBatch(
-    body: unknown,
-    headers: Record<string, string> = serviceHeaders('bookings', 'wallet'),
-  ): request.Test {
-    return request(this.url)
-      .post('/internal/reservations/capture')
-      .set(headers)
-      .send(body as object);
-  }
-
-  /** What a hold's reference left: its ledger transactions and its reservations. */
-  async holdWritten(reference: string): Promise<{ transactions: number; reservations: number }> {
-    const [{ transactions, reservations }] = await this.dataSource.query<
-      Array<{ transactions: number; reservations: number }>
-    >(
-      `SELECT (SELECT count(*)::int FROM ledger_transactions WHERE idempotency_key = $2)
-                AS transactions,
-              (SELECT count(*)::int FROM credit_reservations WHERE reference = $1) AS reservations`,
-      [reference, `checkout-reserve:${reference}`],
-    );
-    return { transactions, reservations };
   }
 
   /** Expects the ledger's invariants to hold now. */
