@@ -44,7 +44,9 @@ export function instructorReferralFlow(platform: () => PlatformUnderTest) {
       .send({ role: 'student', email: `${student.id}@example.test`, displayName: 'Student' })
       .expect(201);
     const paymentMethodId = await createTestPaymentMethod(platform().stripe.url);
-    const startsAt = new Date(Date.now() + 500);
+    // Soon enough to complete it in the test, late enough that a slow request (a loaded machine,
+    // the first one through a gateway still fetching its keys) still books it in the future.
+    const startsAt = new Date(Date.now() + 2000);
     const booking = await gw()
       .post('/bookings')
       .set(student.auth)
@@ -56,7 +58,7 @@ export function instructorReferralFlow(platform: () => PlatformUnderTest) {
         paymentMethodId,
       })
       .expect(201);
-    await new Promise((resolve) => setTimeout(resolve, 600));
+    await new Promise((resolve) => setTimeout(resolve, startsAt.getTime() + 100 - Date.now()));
     await gw().post(`/bookings/${booking.body.id}/complete`).set(instructor.auth).expect(200);
   };
 
