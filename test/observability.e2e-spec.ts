@@ -1,3 +1,5 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { eventually } from '@rewards/testing';
 import { RunningTracing, startTracing } from '@rewards/service-kit';
 import { instructorReferralFlow } from './support/instructor-referral-flow';
@@ -19,6 +21,8 @@ describe('traces and logs of the instructor referral flow', () => {
   /** Every line the services write while the suite runs (at debug level). */
   const lines: string[] = [];
   const write = process.stdout.write.bind(process.stdout);
+  /** The tests that ran to their end: when one did not, the services' complaints are shown. */
+  const finished = new Set<string>();
 
   beforeAll(async () => {
     const endpoint = await receiver.start();
@@ -34,6 +38,7 @@ describe('traces and logs of the instructor referral flow', () => {
   afterAll(async () => {
     await platform?.close();
     process.stdout.write = write;
+    keepLines(lines, finished.size < 2);
     delete process.env.TEST_LOG_LEVEL;
     await tracing?.shutdown();
     await receiver.stop();
@@ -71,6 +76,7 @@ describe('traces and logs of the instructor referral flow', () => {
     expect(new Set(trace.map(serviceOf))).toEqual(
       new Set(['gateway', 'bookings', 'referrals', 'payouts', 'wallet']),
     );
+    finished.add('trace');
     const named = (service: string, name: string) =>
       trace.filter((s) => serviceOf(s) === service && s.name === name);
     expect(named('bookings', 'POST /bookings/:id/complete')).toHaveLength(1);
@@ -130,5 +136,21 @@ describe('traces and logs of the instructor referral flow', () => {
     ];
     for (const pattern of forbidden)
       expect({ pattern, found: pattern.test(text) }).toEqual({ pattern, found: false });
+    finished.add('logs');
   });
 });
+
+/**
+ * Keeps what the services logged in .local/test-logs/observability.log; when a test failed, its
+ * warnings and errors also go to stderr (the log is swallowed while the suite runs).
+ */
+function keepLines(lines: string[], failed: boolean): void {
+  const dir = join(__dirname, '..', '.local', 'test-logs');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'observability.log'), lines.join(''));
+  if (!failed) return;
+  const complaints = lines
+    .flatMap((chunk) => chunk.split('\n'))
+    .filter((line) => /"level":"(warn|error)"/.test(line));
+  process.stderr.write(`services' warnings and errors:\n${complaints.join('\n')}\n`);
+}

@@ -92,6 +92,11 @@ export function instructorReferralFlow(platform: () => PlatformUnderTest) {
     eventually(
       async () => {
         const res = await gw().get('/payouts/me').set(a.auth).expect(200);
+        if (res.body.items.length === 0) {
+          // Where the flow stopped, should it never arrive: the referral's state tells.
+          const referred = await gw().get('/referrals/me/referred-instructors').set(a.auth);
+          throw new Error(`no payout yet; referred instructors: ${JSON.stringify(referred.body)}`);
+        }
         expect(res.body.items).toHaveLength(1);
         expect(res.body.items[0].status).toBe('paid');
         return res.body.items[0];

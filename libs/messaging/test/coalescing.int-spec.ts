@@ -1,7 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { Topics } from '@rewards/contracts';
 import { isTransientInfrastructureError } from '@rewards/service-kit';
-import { eventually, freshGroupAtTopicEnds, KafkaProbe, testBrokers } from '@rewards/testing';
+import {
+  commitGroupAtTopicEnds,
+  eventually,
+  freshGroupAtTopicEnds,
+  KafkaProbe,
+  testBrokers,
+} from '@rewards/testing';
 import { DataSource } from 'typeorm';
 import { CoalesceBounds, DeadLetters, InboxConsumer, KafkaJsMessageBus } from '../src';
 import { dropScratch, lessonCompleted, scratchSchema } from './messaging-fixture';
@@ -30,6 +36,9 @@ describe('InboxConsumer coalescing a backlog', () => {
 
   afterAll(async () => {
     await dropScratch(dataSource, schema);
+    // Thousands of lessons of one instructor on one partition: the referrals service of a later
+    // file's platform would read them all before a lesson of its own that hashes there.
+    await commitGroupAtTopicEnds('referrals', [Topics.LessonCompleted]);
   });
 
   /** Produces each event in its own send (its own message set), keys spread over partitions. */

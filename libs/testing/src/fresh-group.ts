@@ -11,6 +11,17 @@ import { testBrokers } from './test-infra';
  */
 export async function freshGroupAtTopicEnds(prefix: string, topics: string[]): Promise<string> {
   const groupId = `${prefix}-${randomUUID()}`;
+  await commitGroupAtTopicEnds(groupId, topics);
+  return groupId;
+}
+
+/**
+ * Commits `groupId`'s offsets at the topics' current ends, so its next consumer skips what is
+ * there now. For a file that filled a topic a service consumes: the services' groups are shared by
+ * every file of the run, and a later file's platform would read the backlog before its own
+ * messages. The group must have no running member.
+ */
+export async function commitGroupAtTopicEnds(groupId: string, topics: string[]): Promise<void> {
   const kafka = new Kafka({
     clientId: 'test-fresh-group',
     brokers: testBrokers(),
@@ -47,7 +58,6 @@ export async function freshGroupAtTopicEnds(prefix: string, topics: string[]): P
         partitions.map(({ partition, high }) => ({ topic, partition, offset: high })),
       ),
     );
-    return groupId;
   } finally {
     await consumer.disconnect();
     await admin.disconnect();
