@@ -7,7 +7,7 @@ import {
   TOPIC_CONSUMERS,
   TOPIC_PRODUCERS,
 } from '../libs/contracts/src/topics';
-import { DataServiceConfig } from '../libs/service-kit/src/config';
+import { DataServiceConfig } from '../libs/service-kit/src/data-service-config';
 import { renderKafkaManifestFiles } from './k8s/kafka-manifest-files';
 import { aclViolations, kafkaAcls, kafkaServices } from './k8s/kafka-manifests';
 import { crdErrors, K8sObject, loadCrdValidators, renderOverlay } from './k8s/render-manifests';

@@ -4,7 +4,8 @@ import { Test } from '@nestjs/testing';
 import { EventEnvelope, LessonCompletedV2, Topics } from '@rewards/contracts';
 import { configureHttp } from '@rewards/service-kit';
 import { EntityManager } from 'typeorm';
-import { EventHandler, InboxConsumer, RunPrelude } from './inbox-consumer';
+import { InboxConsumer } from './inbox-consumer';
+import { EventHandler, RunPrelude } from './inbox-consumer-options';
 import { InboxContext, InboxTransport, runOf, startInboxTransport } from './inbox-transport';
 
 const lockTimeout = Object.assign(new Error('canceling statement due to lock timeout'), {

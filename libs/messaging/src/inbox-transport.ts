@@ -34,7 +34,7 @@ const RUN_SUFFIX = ':run';
 /**
  * The pattern of a topic's run prelude: `@EventPattern(runOf(topic))` on a method taking
  * `@Payload()` (the run's new envelopes, in order) and `@Ctx()` (the InboxContext), called once
- * before the topic's handler meets each of them (see RunPrelude in inbox-consumer.ts).
+ * before the topic's handler meets each of them (see RunPrelude in inbox-consumer-options.ts).
  */
 export function runOf(topic: Topic): string {
   return `${topic}${RUN_SUFFIX}`;

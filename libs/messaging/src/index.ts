@@ -7,6 +7,7 @@ export * from './outbox-relay';
 export * from './schema-lock';
 export * from './broker-watch';
 export * from './inbox-consumer';
+export * from './inbox-consumer-options';
 export * from './inbox-transport';
 export * from './dead-letters';
 export * from './messaging-retention';

@@ -1,7 +1,8 @@
 import { ConsoleLogger, DynamicModule, INestApplication, LogLevel, Module } from '@nestjs/common';
 import { ModuleRef, NestFactory } from '@nestjs/core';
 import { startInboxTransport } from '@rewards/messaging';
-import { BaseServiceConfig, loadConfig, LogLevelName } from './config';
+import { BaseServiceConfig, LogLevelName } from './base-service-config';
+import { loadConfig } from './config';
 import { DomainErrorMapper, ErrorFilter } from './errors';
 import { httpMetricsMiddleware, MetricsModule, ServiceMetrics } from './metrics';
 import {

@@ -2,7 +2,8 @@ import { IsBoolean, IsString } from 'class-validator';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, loadConfig, toBool } from './config';
+import { ConfigError, loadConfig } from './config';
+import { toBool } from './config-decorators';
 
 class FlagConfig {
   @toBool()

@@ -5,7 +5,7 @@ import { InboxConsumer, MESSAGE_BUS, MessageBus, MessagingModule } from '@reward
 import { DataSource } from 'typeorm';
 import { InternalIdentityGuard } from './caller';
 import { Clock, SystemClock } from './clock';
-import { DataServiceConfig } from './config';
+import { DataServiceConfig } from './data-service-config';
 import { openPoolConnections, withMinimumPool, withStatementCache } from './database';
 import { HealthModule } from './health';
 import { JobScheduler } from './jobs/job-scheduler';

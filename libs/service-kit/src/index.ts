@@ -1,4 +1,7 @@
 export * from './config';
+export * from './config-decorators';
+export * from './base-service-config';
+export * from './data-service-config';
 export * from './kafka-security';
 export * from './clock';
 export * from './database';

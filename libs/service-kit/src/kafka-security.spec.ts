@@ -1,4 +1,5 @@
-import { ConfigError, DataServiceConfig, loadConfig } from './config';
+import { ConfigError, loadConfig } from './config';
+import { DataServiceConfig } from './data-service-config';
 import { kafkaSecurity } from './kafka-security';
 
 const BASE = {

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { KafkaSecurity } from '@rewards/messaging';
-import { ConfigError, DataServiceConfig } from './config';
+import { ConfigError } from './config';
+import { DataServiceConfig } from './data-service-config';
 
 type SecurityConfig = Pick<
   DataServiceConfig,

@@ -1,5 +1,5 @@
 import { IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
-import { toInt } from './config';
+import { toInt } from './config-decorators';
 import { PlatformError } from './errors';
 
 /** Where a page ended: the last row's sort time and id, its tie-breaker. */

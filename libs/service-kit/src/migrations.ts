@@ -1,6 +1,7 @@
 import { IsIn, IsInt, IsOptional, Matches, Min } from 'class-validator';
 import { DataSource } from 'typeorm';
-import { loadConfig, toInt } from './config';
+import { loadConfig } from './config';
+import { toInt } from './config-decorators';
 import { withoutTimeouts } from './database';
 
 /**

@@ -23,7 +23,8 @@ import { CheckoutFunds } from './reservations/checkout-funds.query';
 import { CreditReservations } from './reservations/credit-reservation';
 import { ReleaseLapsedReservationsJob } from './reservations/release-lapsed-reservations.job';
 import { ReservationsController } from './reservations/reservations.controller';
-import { ReservationStatements } from './reservations/reservation-statements';
+import { CaptureStatements } from './reservations/capture-statements';
+import { HoldStatements } from './reservations/hold-statements';
 import { ReserveCheckoutFunds } from './reservations/reserve-checkout-funds.usecase';
 import { ReturnReservation } from './reservations/return-reservation.usecase';
 import { SpendCredit } from './spend/spend-credit.usecase';
@@ -64,7 +65,8 @@ export class AppModule {
         WalletHistory,
         RewardEarnedConsumer,
         CreditReservations,
-        ReservationStatements,
+        HoldStatements,
+        CaptureStatements,
         CheckoutFunds,
         ReserveCheckoutFunds,
         CaptureReservation,

@@ -6,8 +6,8 @@ import { PreparedTransaction } from '../ledger/ledger-insert';
 import { PostTransaction } from '../ledger/post-transaction';
 import { WalletError } from '../wallet-error';
 import { CaptureHeldReservations } from './capture-held-reservations.usecase';
+import { CaptureStatements } from './capture-statements';
 import { CreditReservation } from './credit-reservation';
-import { ReservationStatements } from './reservation-statements';
 
 const STUDENT = '11111111-1111-4111-8111-111111111111';
 const account = (
@@ -68,7 +68,7 @@ describe(CaptureHeldReservations.name, () => {
           new Set(captures.map((c) => c.reference).filter((r) => !taken.has(r))),
         );
       },
-    } as unknown as ReservationStatements;
+    } as unknown as CaptureStatements;
     capture = new CaptureHeldReservations(new PostTransaction(accounts, clock), statements, clock);
   });
 

@@ -7,8 +7,8 @@ import { PreparedTransaction } from '../ledger/ledger-insert';
 import { PostTransaction } from '../ledger/post-transaction';
 import { captureCommand, heldCaptureLegs } from './capture-reservation.usecase';
 import { CaptureRun } from './capture-run-locks';
+import { CaptureStatements } from './capture-statements';
 import { CreditReservation } from './credit-reservation';
-import { ReservationStatements } from './reservation-statements';
 
 /**
  * Captures the plainly held reservations of a run whose prelude (CaptureRunLocks) locked them
@@ -22,7 +22,7 @@ import { ReservationStatements } from './reservation-statements';
 export class CaptureHeldReservations {
   constructor(
     private readonly postTransaction: PostTransaction,
-    private readonly statements: ReservationStatements,
+    private readonly statements: CaptureStatements,
     private readonly clock: Clock,
   ) {}
 

@@ -7,9 +7,9 @@ import { AccountRef, accountRefKey, Leg, platformAccount, userAccount } from '..
 import { PostTransaction, PostTransactionCommand } from '../ledger/post-transaction';
 import { CreditLots } from '../lots/credit-lots';
 import { WalletError } from '../wallet-error';
+import { CaptureStatements } from './capture-statements';
 import { CreditReservation, CreditReservations } from './credit-reservation';
 import { captureKey } from './reservation-keys';
-import { ReservationStatements } from './reservation-statements';
 
 /** What a capture after a lapsed hold can take now, and what it leaves owed. */
 export function planLateCapture(
@@ -33,7 +33,7 @@ export class CaptureReservation {
 
   constructor(
     private readonly reservations: CreditReservations,
-    private readonly statements: ReservationStatements,
+    private readonly statements: CaptureStatements,
     private readonly accounts: LedgerAccounts,
     private readonly postTransaction: PostTransaction,
     private readonly lots: CreditLots,

@@ -14,8 +14,8 @@ import {
 } from '../ledger/post-transaction';
 import { WalletError } from '../wallet-error';
 import { CreditReservation, CreditReservations, NewReservation } from './credit-reservation';
+import { HoldLocks, HoldStatements } from './hold-statements';
 import { MAX_RESERVATION_CENTS, reserveKey } from './reservation-keys';
-import { HoldLocks, ReservationStatements } from './reservation-statements';
 
 export interface ReserveCheckoutFundsCommand {
   /** The checkout's idempotency key (bookings derives it from the quote). */
@@ -60,7 +60,7 @@ export class ReserveCheckoutFunds {
   constructor(
     private readonly dataSource: DataSource,
     private readonly reservations: CreditReservations,
-    private readonly statements: ReservationStatements,
+    private readonly statements: HoldStatements,
     private readonly accounts: LedgerAccounts,
     private readonly postTransaction: PostTransaction,
     private readonly config: WalletConfig,
