@@ -15,6 +15,7 @@ import { RewardRecords } from './rewards/reward-records';
 import { RewardUnlockedConsumer } from './rewards/reward-unlocked.consumer';
 import { RewardVoidedConsumer } from './rewards/reward-voided.consumer';
 import { BookingSettledConsumer } from './reservations/booking-settled.consumer';
+import { CaptureAtOnce } from './reservations/capture-at-once.statement';
 import { CaptureReservations } from './reservations/capture-reservations.usecase';
 import { CaptureHeldReservations } from './reservations/capture-held-reservations.usecase';
 import { CaptureRunLocks } from './reservations/capture-run-locks';
@@ -72,6 +73,7 @@ export class AppModule {
         CaptureReservation,
         CaptureRunLocks,
         CaptureHeldReservations,
+        CaptureAtOnce,
         CaptureReservations,
         ReturnReservation,
         ReleaseLapsedReservationsJob,

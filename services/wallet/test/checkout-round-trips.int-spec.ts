@@ -55,18 +55,19 @@ describe('checkout round trips of the wallet', () => {
     const captured = await h.statements.requestsOf(() =>
       capture(first.reference, third.reference).expect(200),
     );
-    // BEGIN; the batch's holds locked; the accounts their captures move locked (the platform's
-    // read); every hold captured in one statement: their ledger transactions with the postings
-    // and the reservations marked captured; COMMIT.
-    expect(captured).toHaveLength(5);
-    expect(captured[1]).toContain('credit_reservations');
-    expect(captured[2]).toContain('ledger_accounts');
-    expect(captured[3]).toContain('INSERT INTO ledger_transactions');
-    expect(captured[3]).toContain('UPDATE credit_reservations');
-    // A replay: BEGIN, the holds found captured (not locked), no account to lock, COMMIT.
+    // One statement, without BEGIN or COMMIT: the batch's holds locked, the accounts their
+    // captures move locked (the platform's read), and every hold captured: their ledger
+    // transactions with the postings and the reservations marked captured.
+    expect(captured).toHaveLength(1);
+    expect(captured[0]).toContain('FROM credit_reservations c');
+    expect(captured[0]).toContain('FROM ledger_accounts a');
+    expect(captured[0]).toContain('INSERT INTO ledger_transactions');
+    expect(captured[0]).toContain('UPDATE credit_reservations');
+    // A replay: the one statement finds the holds captured and writes nothing; then BEGIN, the
+    // holds found captured (not locked), no account to lock, COMMIT.
     expect(
       await h.statements.requestsOf(() => capture(first.reference, third.reference).expect(200)),
-    ).toHaveLength(3);
+    ).toHaveLength(4);
 
     const funds = await request(h.url)
       .get('/internal/checkout-funds')

@@ -141,3 +141,13 @@ export function ledgerInsertOfRefsCtes(
     ],
   };
 }
+
+/**
+ * Like ledgerInsertManyCtes for transactions a statement derives from rows it read itself (and
+ * locked): `o.transactions` is a SELECT of TRANSACTION_FIELDS' columns, `o.legs` a SELECT of
+ * transaction_id, account_id, amount_cents, currency in posting order, which may name `t`.
+ * Takes no parameters: the two SELECTs name the statement's own.
+ */
+export function ledgerInsertSelectedCtes(o: { transactions: string; legs: string }): string {
+  return ledgerCtes(o.transactions, o.legs);
+}

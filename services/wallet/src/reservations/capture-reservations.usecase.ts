@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { EntityManager } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { WalletError } from '../wallet-error';
+import { CaptureAtOnce } from './capture-at-once.statement';
 import { CaptureHeldReservations } from './capture-held-reservations.usecase';
 import { CaptureReservation } from './capture-reservation.usecase';
 import { CaptureRunLocks } from './capture-run-locks';
@@ -26,10 +27,30 @@ export type CaptureOutcome =
 @Injectable()
 export class CaptureReservations {
   constructor(
+    private readonly dataSource: DataSource,
+    private readonly atOnce: CaptureAtOnce,
     private readonly locks: CaptureRunLocks,
     private readonly captureHeld: CaptureHeldReservations,
     private readonly capture: CaptureReservation,
   ) {}
+
+  /**
+   * A batch as checkout sends it. The common one (every reference plainly held) is one statement
+   * outside any transaction (CaptureAtOnce); when that writes nothing, execute answers the
+   * batch whole in a transaction of its own, as it always has: a replay, a refusal, a lapsed
+   * hold, or what a concurrent writer changed while the statement waited.
+   */
+  async captureBatch(references: string[]): Promise<CaptureOutcome[]> {
+    const captured = await this.atOnce.capture(this.dataSource.manager, references);
+    if (captured) {
+      return captured.map((r) => ({
+        reference: r.reference,
+        outcome: 'captured',
+        reservation: reservationView(r),
+      }));
+    }
+    return this.dataSource.transaction((tx) => this.execute(tx, references));
+  }
 
   async execute(tx: EntityManager, references: string[]): Promise<CaptureOutcome[]> {
     const run = await this.locks.ofReferences(tx, references);

@@ -52,16 +52,14 @@ export class ReservationsController {
   }
 
   /**
-   * Captures the holds of checkouts that committed their bookings, a batch per transaction; each
-   * reference answers on its own line, captured or refused with its code.
+   * Captures the holds of checkouts that committed their bookings, a batch at a time (one
+   * statement, or one transaction); each reference answers on its own line, captured or refused
+   * with its code.
    */
   @Post('reservations/capture')
   @HttpCode(200)
   async captureFunds(@Body() dto: CaptureReservationsDto): Promise<{ captures: CaptureOutcome[] }> {
-    const captures = await this.dataSource.transaction((tx) =>
-      this.capture.execute(tx, dto.references),
-    );
-    return { captures };
+    return { captures: await this.capture.captureBatch(dto.references) };
   }
 
   @Post('reservations/:reference/return')
