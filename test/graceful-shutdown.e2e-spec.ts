@@ -97,12 +97,13 @@ describe('graceful shutdown under load', () => {
         await load.stop();
       });
 
-      await sleep(2000);
+      await sleep(1000);
       // The pod is deleted: the preStop hook runs (the process still serves) while the endpoints
       // controller and kube-proxy take it out of the Service (about a second), then SIGTERM.
+      // The rest of the hook is idle time: one second of it is enough (the grace is kept).
       await sleep(1000);
       load.removeFromEndpoints();
-      await sleep(preStopMs - 1000);
+      await sleep(Math.min(1000, preStopMs - 1000));
       await scenario.beforeSigterm?.(ctx());
       const sigtermAt = Date.now();
       process.kill(first.pid, 'SIGTERM');
@@ -146,7 +147,9 @@ describe('graceful shutdown under load', () => {
       // The gateway keeps nothing: its drill ends here. Otherwise a new replica takes over; the
       // stream goes on a little, then stops.
       if (!scenario.doneOnce) return;
-      await processes.start(service, port, 'second replica', env);
+      const second = await processes.start(service, port, 'second replica', env);
+      // Gone before the next drill, which may join its group.
+      cleanups.push(() => second.stop());
       await sleep(1000);
       await stream?.stop();
       const events = stream?.events ?? [];

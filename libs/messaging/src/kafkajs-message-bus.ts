@@ -40,6 +40,8 @@ export interface KafkaJsBusOptions {
   fetchMaxWaitMs?: number;
   /** A member silent this long is evicted; heartbeats go out while a batch is worked on. */
   sessionTimeoutMs?: number;
+  /** How often a member heartbeats, so how soon it learns of a rebalance; a quarter of the above. */
+  heartbeatIntervalMs?: number;
   log?: BusLog;
 }
 
@@ -132,7 +134,9 @@ export class KafkaJsMessageBus implements MessageBus {
         this.options.onStashForgotten?.(groupId, topic, partition, messages),
       // Short enough that a replica that died without leaving the group is replaced quickly.
       sessionTimeoutMs: this.options.sessionTimeoutMs ?? 10_000,
-      heartbeatIntervalMs: Math.floor((this.options.sessionTimeoutMs ?? 10_000) / 4),
+      heartbeatIntervalMs:
+        this.options.heartbeatIntervalMs ??
+        Math.floor((this.options.sessionTimeoutMs ?? 10_000) / 4),
       log: this.options.log,
     });
     this.consumers.add(consumer);

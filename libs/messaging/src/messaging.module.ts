@@ -46,6 +46,8 @@ export interface MessagingOptions {
   consumerMaxBytesPerPartition: number;
   /** How long an idle fetch waits for data (see KafkaJsBusOptions.fetchMaxWaitMs). */
   consumerFetchMaxWaitMs?: number;
+  /** A member silent this long is evicted (see KafkaJsBusOptions.sessionTimeoutMs). */
+  consumerSessionTimeoutMs?: number;
   /** Bounds of a batch coalesced from a lagging partition's fetches; unset, never coalesced. */
   consumerCoalesce?: CoalesceBounds;
   /** Bounds the final outbox drain on shutdown. */
@@ -122,6 +124,7 @@ export class MessagingModule {
               clientId: o.clientId,
               security: o.security,
               fetchMaxWaitMs: o.consumerFetchMaxWaitMs,
+              sessionTimeoutMs: o.consumerSessionTimeoutMs,
               onLag: (topic, partition, lag) => o.observer?.consumerLag(topic, partition, lag),
               onAssigned: (_group, assignment) => o.observer?.consumerAssigned(assignment),
               onRestart: (group, restartedBy) => o.observer?.consumerRestarted(group, restartedBy),

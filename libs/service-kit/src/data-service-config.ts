@@ -142,6 +142,17 @@ export class DataServiceConfig extends BaseServiceConfig {
   @Max(30_000)
   KAFKA_FETCH_MAX_WAIT_MS: number = 1000;
 
+  /**
+   * A consumer silent this long is evicted from its group, so a replica that died without leaving
+   * is replaced about this soon. A broker also makes a group's rebalance wait about as long for
+   * its members to rejoin. 6 s is Kafka's smallest by default (group.min.session.timeout.ms).
+   */
+  @toInt()
+  @IsInt()
+  @Min(6000)
+  @Max(300_000)
+  KAFKA_SESSION_TIMEOUT_MS: number = 10_000;
+
   /** Bounds one fetch per partition. */
   @toInt()
   @IsInt()

@@ -66,6 +66,7 @@ export class DataServiceModule {
             consumerConcurrency: config.CONSUMER_CONCURRENCY,
             consumerMaxBytesPerPartition: config.CONSUMER_MAX_BYTES_PER_PARTITION,
             consumerFetchMaxWaitMs: config.KAFKA_FETCH_MAX_WAIT_MS,
+            consumerSessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
             consumerCoalesce: {
               maxMessages: config.CONSUMER_COALESCE_MAX_MESSAGES,
               maxBytes: config.CONSUMER_COALESCE_MAX_BYTES,
