@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { EntityManager } from 'typeorm';
 import { CaptureReservations } from '../src/reservations/capture-reservations.usecase';
 import { ReserveCheckoutFunds } from '../src/reservations/reserve-checkout-funds.usecase';
 import { ReturnReservation } from '../src/reservations/return-reservation.usecase';
@@ -39,19 +38,6 @@ describe('capture batches in one statement racing other writers', () => {
       [holds.map((x) => `checkout-capture:${x.reference}`)],
     );
     return holds.map((x) => rows.find((r) => r.key === `checkout-capture:${x.reference}`)?.n ?? 0);
-  };
-  /**
-   * Runs `first` in a transaction kept open until commitOnceWaited(n) sees n sessions wait for a
-   * lock: batches started meanwhile took their snapshots before it committed.
-   */
-  const whileHeld = async (first: (tx: EntityManager) => Promise<unknown>) => {
-    const blocker = await h.holdOpen(first);
-    return {
-      commitOnceWaited: async (waiters: number) => {
-        await h.lockWaitersReach(waiters);
-        await blocker.commit();
-      },
-    };
   };
   /** Whether a statement is the one-statement capture (CaptureAtOnce). */
   const atOnce = (sql: string) => sql.startsWith('WITH batch AS');
@@ -95,7 +81,7 @@ describe('capture batches in one statement racing other writers', () => {
   it('writes nothing when a transactional capture of the same references commits while it waits', async () => {
     const student = await h.studentWithCredit(3000);
     const holds = [await checkout.holdFor(student, 400), await checkout.holdFor(student, 500)];
-    const blocker = await whileHeld((tx) =>
+    const blocker = await h.holdOpen((tx) =>
       h.get(CaptureReservations).execute(tx, [holds[1].reference]),
     );
     const answer = h.statements.requestsOf(async () => {
@@ -116,7 +102,7 @@ describe('capture batches in one statement racing other writers', () => {
     const student = await h.studentWithCredit(3000);
     const holds = [await checkout.holdFor(student, 600), await checkout.holdFor(student, 700)];
     const hold = holdCommand(student, 800);
-    const blocker = await whileHeld((tx) => h.get(ReserveCheckoutFunds).holdIn(tx, hold));
+    const blocker = await h.holdOpen((tx) => h.get(ReserveCheckoutFunds).holdIn(tx, hold));
     const answer = h.statements.requestsOf(async () => {
       const batch = captureBatch(holds);
       await blocker.commitOnceWaited(1);
@@ -179,7 +165,7 @@ describe('capture batches in one statement racing other writers', () => {
       await checkout.holdFor(student, 600, { prefix: '1-' }),
       await checkout.holdFor(student, 700, { prefix: '2-' }),
     ];
-    const blocker = await whileHeld((tx) =>
+    const blocker = await h.holdOpen((tx) =>
       h.get(ReturnReservation).execute(tx, lapsing.reference, 'expired'),
     );
     const answer = h.statements.requestsOf(async () => {
@@ -223,7 +209,7 @@ describe('capture batches in one statement racing other writers', () => {
     // Another capturer's transaction under the key, its row not marked: its posting holds the
     // reserved account until it commits, after the statement took its snapshot.
     const winner = randomUUID();
-    const blocker = await whileHeld(async (tx) => {
+    const blocker = await h.holdOpen(async (tx) => {
       await tx.query(
         `INSERT INTO ledger_transactions (id, idempotency_key, kind, source_id, occurred_at, created_at)
          VALUES ($1, $2, 'checkout_capture', $3, now(), now())`,

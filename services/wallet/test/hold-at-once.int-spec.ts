@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { EventEnvelope, RewardUnlockedV1 } from '@rewards/contracts';
 import { eventually } from '@rewards/testing';
-import { EntityManager } from 'typeorm';
 import { ExpireDueCredit } from '../src/lots/expire-due-credit.usecase';
 import { CaptureReservations } from '../src/reservations/capture-reservations.usecase';
 import {
@@ -32,19 +31,6 @@ describe('holds in one statement racing other writers', () => {
     await hold(holdCommand(student, 100));
     return student;
   };
-  /**
-   * Runs `first` in a transaction kept open until commitOnceWaited(n) sees n sessions wait for a
-   * lock: holds started meanwhile took their snapshots before it committed.
-   */
-  const whileHeld = async (first: (tx: EntityManager) => Promise<unknown>) => {
-    const blocker = await h.holdOpen(first);
-    return {
-      commitOnceWaited: async (waiters: number) => {
-        await h.lockWaitersReach(waiters);
-        await blocker.commit();
-      },
-    };
-  };
   const lotsTakenBy = async (reference: string) => {
     const [{ cents }] = await h.dataSource.query<Array<{ cents: number }>>(
       `SELECT coalesce(sum(u.amount_cents), 0)::int AS cents
@@ -61,7 +47,7 @@ describe('holds in one statement racing other writers', () => {
     'holds once when two holds of one reference wait for the same locks (%i credit)',
     async (credit) => {
       const student = await studentReadyToHold(credit);
-      const blocker = await whileHeld((tx) =>
+      const blocker = await h.holdOpen((tx) =>
         tx.query('SELECT 1 FROM ledger_accounts WHERE owner_id = $1 ORDER BY id FOR UPDATE', [
           student,
         ]),
@@ -85,7 +71,7 @@ describe('holds in one statement racing other writers', () => {
   it('holds while a capture batch over the same student holds its reserved account', async () => {
     const student = await h.studentWithCredit(2000);
     const captured = await checkout.holdFor(student, 700);
-    const blocker = await whileHeld((tx) =>
+    const blocker = await h.holdOpen((tx) =>
       h.get(CaptureReservations).execute(tx, [captured.reference]),
     );
     const c = holdCommand(student, 1300);
@@ -102,7 +88,7 @@ describe('holds in one statement racing other writers', () => {
 
   it('refuses with the balance a spend left while the hold waited, writing nothing', async () => {
     const student = await studentReadyToHold(1000);
-    const blocker = await whileHeld((tx) =>
+    const blocker = await h.holdOpen((tx) =>
       h.get(SpendCredit).execute(tx, {
         ownerId: student,
         amountCents: 600,
@@ -137,7 +123,7 @@ describe('holds in one statement racing other writers', () => {
     await eventually(() => h.consumed(credit.id));
     await hold(holdCommand(student, 100));
     // Only this student's lot is due then: the others expire in September.
-    const blocker = await whileHeld((tx) =>
+    const blocker = await h.holdOpen((tx) =>
       h.get(ExpireDueCredit).execute(tx, new Date('2026-04-02T00:00:00.000Z'), 10),
     );
     const c = holdCommand(student, 500);
@@ -159,7 +145,7 @@ describe('holds in one statement racing other writers', () => {
     const student = await studentReadyToHold(1000);
     // The credit and its lot commit after the hold's statement began: the balance it reads under
     // the lock has them, its snapshot has not the lot.
-    const blocker = await whileHeld((tx) =>
+    const blocker = await h.holdOpen((tx) =>
       h
         .get(RewardUnlockedConsumer)
         .handle(unlocked(randomUUID(), student, 500) as EventEnvelope<RewardUnlockedV1>, tx),

@@ -118,12 +118,13 @@ export class WalletHarness {
   }
 
   /**
-   * Runs `first` in a transaction and keeps it open, its locks held, until `commit` is called:
-   * what starts meanwhile does not see what `first` wrote.
+   * Runs `first` in a transaction and keeps it open, its locks held, until `commit` is called
+   * (or `commitOnceWaited(n)`, once n sessions wait for a lock): what starts meanwhile does not
+   * see what `first` wrote.
    */
   async holdOpen(
     first: (tx: EntityManager) => Promise<unknown>,
-  ): Promise<{ commit: () => Promise<void> }> {
+  ): Promise<{ commit: () => Promise<void>; commitOnceWaited: (n: number) => Promise<void> }> {
     let applied = (): void => undefined;
     const firstApplied = new Promise<void>((resolve) => (applied = resolve));
     let release = (): void => undefined;
@@ -134,10 +135,15 @@ export class WalletHarness {
       await gate;
     });
     await firstApplied;
+    const commit = async () => {
+      release();
+      await open;
+    };
     return {
-      commit: async () => {
-        release();
-        await open;
+      commit,
+      commitOnceWaited: async (waiters: number) => {
+        await this.lockWaitersReach(waiters);
+        await commit();
       },
     };
   }
