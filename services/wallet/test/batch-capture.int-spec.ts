@@ -48,18 +48,6 @@ describe('capturing checkout holds in batches', () => {
     ),
   });
 
-  /** How many capture transactions each reference has in the ledger. */
-  const capturesOf = async (holds: Hold[]): Promise<number[]> => {
-    const rows = await h.dataSource.query<Array<{ key: string; n: number }>>(
-      `SELECT idempotency_key AS key, count(*)::int AS n FROM ledger_transactions
-        WHERE kind = 'checkout_capture' AND idempotency_key = ANY($1) GROUP BY idempotency_key`,
-      [holds.map((hold) => `checkout-capture:${hold.reference}`)],
-    );
-    return holds.map(
-      (hold) => rows.find((r) => r.key === `checkout-capture:${hold.reference}`)?.n ?? 0,
-    );
-  };
-
   /**
    * Captures `done` alone and has bookings cancel `cancelled`, for a mixed batch to meet them;
    * answers `done`'s line of that capture.
@@ -127,7 +115,7 @@ describe('capturing checkout holds in batches', () => {
       availableCents: 1800,
       reservedCents: 0,
     });
-    expect(await capturesOf([held, done, cancelled])).toEqual([1, 1, 0]);
+    expect(await checkout.capturesOf([held, done, cancelled])).toEqual([1, 1, 0]);
 
     await expectReplayAnswers(references, first.body);
     await h.invariantsHold();
@@ -159,7 +147,9 @@ describe('capturing checkout holds in batches', () => {
     expect(
       (answer.body as { captures: Array<{ outcome: string }> }).captures.map((c) => c.outcome),
     ).toEqual(['captured', 'captured']);
-    await eventually(async () => expect(await capturesOf([a1, b1, a2])).toEqual([1, 1, 1]));
+    await eventually(async () =>
+      expect(await checkout.capturesOf([a1, b1, a2])).toEqual([1, 1, 1]),
+    );
     expectNoDeadlockWarned();
     expect((await h.wallet(a)).balances[0]).toMatchObject({
       availableCents: 1200,
@@ -256,7 +246,7 @@ describe('capturing checkout holds in batches', () => {
       [reserved(b, 700), credit(700)],
       [reserved(instructor, 150), rebate(150)],
     ]);
-    expect(await capturesOf(holds)).toEqual(holds.map(() => 1));
+    expect(await checkout.capturesOf(holds)).toEqual(holds.map(() => 1));
     expect((await h.wallet(a)).balances[0]).toMatchObject({
       availableCents: 1500,
       reservedCents: 0,
@@ -354,7 +344,9 @@ describe('capturing checkout holds in batches', () => {
     expect(
       statements.filter((sql) => sql.includes('INSERT INTO ledger_transactions')),
     ).toHaveLength(2);
-    expect(await capturesOf([held1, lapsed, done, cancelled, held2])).toEqual([1, 1, 1, 0, 1]);
+    expect(await checkout.capturesOf([held1, lapsed, done, cancelled, held2])).toEqual([
+      1, 1, 1, 0, 1,
+    ]);
     // 5000 - 800 (lapsed, from what was available) - 500 - 700 - 400.
     expect((await h.wallet(student)).balances[0]).toMatchObject({
       availableCents: 2600,
@@ -375,27 +367,9 @@ describe('capturing checkout holds in batches', () => {
     // Still held after the batch, so that the reserved account has enough for the one taken.
     await checkout.holdFor(student, 600);
     // Another capturer's transaction under the key, committed, its row not marked yet.
-    const winner = randomUUID();
-    await h.dataSource.transaction(async (tx) => {
-      const [{ reserved, redeemed }] = await tx.query<
-        Array<{ reserved: string; redeemed: string }>
-      >(
-        `SELECT (SELECT id FROM ledger_accounts WHERE owner_id = $1 AND kind = 'user_reserved') AS reserved,
-                (SELECT id FROM ledger_accounts
-                  WHERE owner_id IS NULL AND kind = 'platform_credit_redeemed') AS redeemed`,
-        [student],
-      );
-      await tx.query(
-        `INSERT INTO ledger_transactions (id, idempotency_key, kind, source_id, occurred_at, created_at)
-         VALUES ($1, $2, 'checkout_capture', $3, now(), now())`,
-        [winner, `checkout-capture:${taken.reference}`, taken.bookingId],
-      );
-      await tx.query(
-        `INSERT INTO ledger_postings (transaction_id, account_id, amount_cents, currency)
-         VALUES ($1, $2, -500, 'USD'), ($1, $3, 500, 'USD')`,
-        [winner, reserved, redeemed],
-      );
-    });
+    const winner = await h.dataSource.transaction((tx) =>
+      checkout.writeForeignCapture(tx, taken, 500),
+    );
 
     const res = await captureBatch({ references: [held.reference, taken.reference] }).expect(200);
     expect(
@@ -407,7 +381,7 @@ describe('capturing checkout holds in batches', () => {
       [taken.reference],
     );
     expect(rows).toEqual([{ status: 'captured', tx: winner }]);
-    expect(await capturesOf([held, taken])).toEqual([1, 1]);
+    expect(await checkout.capturesOf([held, taken])).toEqual([1, 1]);
     expect((await h.wallet(student)).balances[0]).toMatchObject({
       availableCents: 600,
       reservedCents: 600,
@@ -437,7 +411,7 @@ describe('capturing checkout holds in batches', () => {
     );
     expect((await batch).status).toBe(200);
     const third = await hold;
-    expect(await capturesOf([first, second, third])).toEqual([1, 1, 0]);
+    expect(await checkout.capturesOf([first, second, third])).toEqual([1, 1, 0]);
     expectNoDeadlockWarned();
     expect((await h.wallet(student)).balances[0]).toMatchObject({
       availableCents: 900,
@@ -460,7 +434,7 @@ describe('capturing checkout holds in batches', () => {
       const res = await captureBatch({ references: [hold.reference] }, headers).expect(status);
       expect(errorOf(res).code).toBe(code);
     }
-    expect(await capturesOf([hold])).toEqual([0]);
+    expect(await checkout.capturesOf([hold])).toEqual([0]);
     expect((await h.wallet(student)).balances[0]).toMatchObject({ reservedCents: 300 });
   });
 
@@ -488,11 +462,11 @@ describe('capturing checkout holds in batches', () => {
       ]);
       expect(errorOf(res).code).toBe('VALIDATION_FAILED');
     }
-    expect(await capturesOf([hold])).toEqual([0]);
+    expect(await checkout.capturesOf([hold])).toEqual([0]);
     // A hundred is allowed.
     const full = await captureBatch({ references: [hold.reference, ...many.slice(2)] }).expect(200);
     expect((full.body as { captures: unknown[] }).captures).toHaveLength(100);
-    expect(await capturesOf([hold])).toEqual([1]);
+    expect(await checkout.capturesOf([hold])).toEqual([1]);
     await h.invariantsHold();
   });
 });

@@ -30,15 +30,6 @@ describe('capture batches in one statement racing other writers', () => {
     expect(res.status).toBe(200);
     return (res.body as { captures: Outcome[] }).captures;
   };
-  /** How many capture transactions each hold has in the ledger. */
-  const capturesOf = async (holds: Hold[]): Promise<number[]> => {
-    const rows = await h.dataSource.query<Array<{ key: string; n: number }>>(
-      `SELECT idempotency_key AS key, count(*)::int AS n FROM ledger_transactions
-        WHERE kind = 'checkout_capture' AND idempotency_key = ANY($1) GROUP BY idempotency_key`,
-      [holds.map((x) => `checkout-capture:${x.reference}`)],
-    );
-    return holds.map((x) => rows.find((r) => r.key === `checkout-capture:${x.reference}`)?.n ?? 0);
-  };
   /** Whether a statement is the one-statement capture (CaptureAtOnce). */
   const atOnce = (sql: string) => sql.startsWith('WITH batch AS');
   /** Whether the batch's request was the one statement alone, or fell back to a transaction. */
@@ -70,7 +61,7 @@ describe('capture batches in one statement racing other writers', () => {
     const statements = h.statements.takeRequests();
     expect(statements.filter((sql) => sql === 'START TRANSACTION')).toHaveLength(1);
     expect(statements.filter(atOnce)).toHaveLength(2);
-    expect(await capturesOf(holds)).toEqual([1, 1]);
+    expect(await checkout.capturesOf(holds)).toEqual([1, 1]);
     expect((await h.wallet(student)).balances[0]).toMatchObject({
       availableCents: 2100,
       reservedCents: 0,
@@ -90,7 +81,7 @@ describe('capture batches in one statement racing other writers', () => {
       expect((await batch).map((c) => c.outcome)).toEqual(['captured', 'captured']);
     });
     expect(answeredBy(await answer)).toBe('the transaction');
-    expect(await capturesOf(holds)).toEqual([1, 1]);
+    expect(await checkout.capturesOf(holds)).toEqual([1, 1]);
     expect((await h.wallet(student)).balances[0]).toMatchObject({
       availableCents: 2100,
       reservedCents: 0,
@@ -113,7 +104,7 @@ describe('capture batches in one statement racing other writers', () => {
       transactions: 1,
       reservations: 1,
     });
-    expect(await capturesOf(holds)).toEqual([1, 1]);
+    expect(await checkout.capturesOf(holds)).toEqual([1, 1]);
     expect((await h.wallet(student)).balances[0]).toMatchObject({
       availableCents: 900,
       reservedCents: 800,
@@ -151,7 +142,7 @@ describe('capture batches in one statement racing other writers', () => {
     );
     expect(answeredBy(await answer)).toBe('one statement');
     expect((await spend).created).toBe(true);
-    expect(await capturesOf(holds)).toEqual([1, 1]);
+    expect(await checkout.capturesOf(holds)).toEqual([1, 1]);
     expect((await h.wallet(student)).balances[0]).toMatchObject({
       availableCents: 700,
       reservedCents: 0,
@@ -188,7 +179,7 @@ describe('capture batches in one statement racing other writers', () => {
       ]);
     });
     expect(answeredBy(await answer)).toBe('the transaction');
-    expect(await capturesOf([lapsing, held])).toEqual([1, 1]);
+    expect(await checkout.capturesOf([lapsing, held])).toEqual([1, 1]);
     // The lapsed one taken from the credit it went back to, nothing owed.
     expect((await h.wallet(student)).balances[0]).toMatchObject({
       availableCents: 1700,
@@ -208,21 +199,9 @@ describe('capture batches in one statement racing other writers', () => {
     await checkout.holdFor(student, 600);
     // Another capturer's transaction under the key, its row not marked: its posting holds the
     // reserved account until it commits, after the statement took its snapshot.
-    const winner = randomUUID();
+    let winner = '';
     const blocker = await h.holdOpen(async (tx) => {
-      await tx.query(
-        `INSERT INTO ledger_transactions (id, idempotency_key, kind, source_id, occurred_at, created_at)
-         VALUES ($1, $2, 'checkout_capture', $3, now(), now())`,
-        [winner, `checkout-capture:${taken.reference}`, taken.bookingId],
-      );
-      await tx.query(
-        `INSERT INTO ledger_postings (transaction_id, account_id, amount_cents, currency)
-         SELECT $1, id, CASE WHEN owner_id IS NULL THEN 500 ELSE -500 END, 'USD'
-           FROM ledger_accounts
-          WHERE currency = 'USD' AND ((owner_id = $2 AND kind = 'user_reserved')
-                 OR (owner_id IS NULL AND kind = 'platform_credit_redeemed'))`,
-        [winner, student],
-      );
+      winner = await checkout.writeForeignCapture(tx, taken, 500);
     });
     const answer = h.statements.requestsOf(async () => {
       const batch = captureBatch([held, taken]);
@@ -237,7 +216,7 @@ describe('capture batches in one statement racing other writers', () => {
       [taken.reference],
     );
     expect(rows).toEqual([{ tx: winner }]);
-    expect(await capturesOf([held, taken])).toEqual([1, 1]);
+    expect(await checkout.capturesOf([held, taken])).toEqual([1, 1]);
     expect((await h.wallet(student)).balances[0]).toMatchObject({
       availableCents: 1600,
       reservedCents: 600,

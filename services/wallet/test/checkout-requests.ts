@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createEnvelope, EventEnvelope, Topics } from '@rewards/contracts';
 import { serviceHeaders } from '@rewards/testing';
 import request from 'supertest';
+import { EntityManager } from 'typeorm';
 import { ReserveCheckoutFundsCommand } from '../src/reservations/reserve-checkout-funds.usecase';
 import type { WalletHarness } from './wallet-harness';
 
@@ -105,6 +106,40 @@ export class CheckoutRequests {
       .post('/internal/reservations/capture')
       .set(headers)
       .send(body as object);
+  }
+
+  /** How many capture transactions each hold has in the ledger. */
+  async capturesOf(holds: Hold[]): Promise<number[]> {
+    const key = (hold: Hold) => `checkout-capture:${hold.reference}`;
+    const rows = await this.wallet.dataSource.query<Array<{ key: string; n: number }>>(
+      `SELECT idempotency_key AS key, count(*)::int AS n FROM ledger_transactions
+        WHERE kind = 'checkout_capture' AND idempotency_key = ANY($1) GROUP BY idempotency_key`,
+      [holds.map(key)],
+    );
+    return holds.map((hold) => rows.find((r) => r.key === key(hold))?.n ?? 0);
+  }
+
+  /**
+   * Another capturer's transaction under `hold`'s capture key, written in `tx` (its posting takes
+   * `cents` from the student's reserved account to the platform's redeemed credit), the
+   * reservation not marked captured. Answers the transaction's id.
+   */
+  async writeForeignCapture(tx: EntityManager, hold: Hold, cents: number): Promise<string> {
+    const id = randomUUID();
+    await tx.query(
+      `INSERT INTO ledger_transactions (id, idempotency_key, kind, source_id, occurred_at, created_at)
+       VALUES ($1, $2, 'checkout_capture', $3, now(), now())`,
+      [id, `checkout-capture:${hold.reference}`, hold.bookingId],
+    );
+    await tx.query(
+      `INSERT INTO ledger_postings (transaction_id, account_id, amount_cents, currency)
+       SELECT $1, id, CASE WHEN owner_id IS NULL THEN $3::bigint ELSE -$3::bigint END, 'USD'
+         FROM ledger_accounts
+        WHERE currency = 'USD' AND ((owner_id = $2 AND kind = 'user_reserved')
+               OR (owner_id IS NULL AND kind = 'platform_credit_redeemed'))`,
+      [id, hold.studentId, cents],
+    );
+    return id;
   }
 
   /** What a hold's reference left: its ledger transactions and its reservations. */
