@@ -1,5 +1,4 @@
 import { Kafka, logLevel } from 'kafkajs';
-import { existsSync } from 'node:fs';
 import { Client } from 'pg';
 import { RunningKafkaMock, RunningPostgres, startKafkaMock, startPostgres } from './infra';
 import { provisionDatabase, ServiceDatabaseUrls } from './provision-database';
@@ -24,13 +23,6 @@ async function withClient<T>(url: string, run: (client: Client) => Promise<T>): 
   } finally {
     await client.end();
   }
-}
-
-/** The same URL without its socket directory: a TCP connection to its host and port. */
-function tcpUrlOf(url: string): string {
-  const tcp = new URL(url);
-  tcp.searchParams.delete('host');
-  return tcp.toString();
 }
 
 describe('local infrastructure', () => {
@@ -197,27 +189,6 @@ describe('local infrastructure', () => {
     });
   });
 
-  describe('the Unix socket', () => {
-    it('is where the admin URL and the service URLs connect, a password still required', async () => {
-      const urls = await provisionDatabase(postgres.adminUrl, ['delta'], () => 'right');
-      const serverAddress = (url: string) =>
-        withClient(url, async (client) => {
-          const result = await client.query<{ addr: string | null }>(
-            'SELECT inet_server_addr()::text AS addr',
-          );
-          return result.rows[0].addr;
-        });
-
-      // Null on a Unix-socket connection, the address on a TCP one.
-      await expect(serverAddress(postgres.adminUrl)).resolves.toBeNull();
-      await expect(serverAddress(urls.delta.runtime)).resolves.toBeNull();
-      await expect(serverAddress(tcpUrlOf(urls.delta.runtime))).resolves.toBe('127.0.0.1/32');
-      const wrong = new URL(urls.delta.runtime);
-      wrong.password = 'wrong';
-      await expect(serverAddress(wrong.toString())).rejects.toThrow(/password authentication/);
-    });
-  });
-
   describe('launch failures', () => {
     it("reports the launcher's stderr when it exits before ready", async () => {
       const start = startKafkaMock({ topics: ['not a topic'], partitions: 1 });
@@ -233,9 +204,7 @@ describe('local infrastructure', () => {
       await Promise.all([postgres.stop(), kafka.stop()]);
 
       expect(pids.filter(isAlive)).toEqual([]);
-      const socketDir = new URL(postgres.adminUrl).searchParams.get('host') as string;
-      expect(existsSync(socketDir)).toBe(false);
-      await expect(withClient(tcpUrlOf(postgres.adminUrl), async () => undefined)).rejects.toThrow(
+      await expect(withClient(postgres.adminUrl, async () => undefined)).rejects.toThrow(
         /ECONNREFUSED/,
       );
     });

@@ -21,13 +21,6 @@ export interface StartPostgresOptions {
   readyTimeoutMs?: number;
   /** Loads pg_stat_statements (with planning times); for benchmarks, off by default. */
   statementStats?: boolean;
-  /**
-   * Default true: the server also listens on a Unix socket in a private temp directory (kept
-   * across restarts, removed on stop) and the admin URL names it, so every local client (the
-   * services' pools too) skips the TCP stack: a checkout's Postgres CPU fell by about a fifth
-   * (bench/README.md, checkout-latency). TCP on 127.0.0.1 stays open either way.
-   */
-  unixSocket?: boolean;
 }
 
 export interface StartKafkaMockOptions {
@@ -116,7 +109,6 @@ class PostgresProcess extends Relaunchable implements RunningPostgres {
     first: Launched,
     relaunch: () => Promise<Launched>,
     private readonly removeOnStop: boolean,
-    private readonly socketDir: string | undefined,
   ) {
     super(first, relaunch);
   }
@@ -145,7 +137,6 @@ class PostgresProcess extends Relaunchable implements RunningPostgres {
   override async stop(): Promise<void> {
     await super.stop();
     if (this.removeOnStop) rmSync(this.dataDir, { recursive: true, force: true });
-    if (this.socketDir !== undefined) rmSync(this.socketDir, { recursive: true, force: true });
   }
 }
 
@@ -198,11 +189,6 @@ export async function startPostgres(opts: StartPostgresOptions = {}): Promise<Ru
   }
   if (opts.adminPassword !== undefined) env.PG_ADMIN_PASSWORD = opts.adminPassword;
   if (opts.statementStats === true) env.PG_STATEMENT_STATS = 'true';
-  const socketDir = opts.unixSocket === false ? undefined : socketDirectory();
-  if (socketDir !== undefined) env.PG_SOCKET_DIR = socketDir;
-  const removeSocketDir = () => {
-    if (socketDir !== undefined) rmSync(socketDir, { recursive: true, force: true });
-  };
   const timeout = opts.readyTimeoutMs ?? 60_000;
   const run = (port: number | undefined): Promise<Launched> =>
     launch('postgres.mjs', port === undefined ? env : { ...env, PG_PORT: String(port) }, timeout);
@@ -211,22 +197,10 @@ export async function startPostgres(opts: StartPostgresOptions = {}): Promise<Ru
     first = await run(opts.port);
   } catch (err) {
     if (temporary) rmSync(dataDir, { recursive: true, force: true });
-    removeSocketDir();
     throw err;
   }
   const port = Number(new URL(readString(first.ready, 'adminUrl')).port);
-  return new PostgresProcess(first, () => run(port), temporary, socketDir);
-}
-
-// A socket's path (directory, then `.s.PGSQL.<port>`) must fit the 107 bytes of sun_path.
-const MAX_SOCKET_DIR_LENGTH = 80;
-
-/** A new private directory for the server's socket, or none where its path would be too long. */
-function socketDirectory(): string | undefined {
-  const dir = mkdtempSync(join(tmpdir(), 'rewards-pgsock-'));
-  if (dir.length <= MAX_SOCKET_DIR_LENGTH) return dir;
-  rmSync(dir, { recursive: true, force: true });
-  return undefined;
+  return new PostgresProcess(first, () => run(port), temporary);
 }
 
 function temporaryDataDir(location: PostgresLocation): string {

@@ -4,9 +4,7 @@
 // Env: PG_DATA_DIR (required), PG_BIN_DIR (the package's `native` dir; default: found from
 // node_modules), PG_PORT (default: a free port), PG_ADMIN_PASSWORD (postgres), PG_RUN_AS_UID and
 // PG_RUN_AS_GID (under root: the user to run as), PG_REMOVE_ORPHANED_DATA (true: delete the data
-// directory when stopping because the parent went away, for temp clusters nobody else will clean),
-// PG_SOCKET_DIR (a private directory for the server's Unix socket, which the admin URL then names,
-// so local clients skip the TCP stack; removed when the parent went away; default: TCP only).
+// directory when stopping because the parent went away, for temp clusters nobody else will clean).
 // Prints one JSON ready line {ready, adminUrl, postmasterPid, dataDir}; exits 1 if the server
 // dies on its own, so that whoever started it can start it again.
 import { spawn } from 'node:child_process';
@@ -60,7 +58,6 @@ const removeOrphanedData = process.env.PG_REMOVE_ORPHANED_DATA === 'true';
 // Loads pg_stat_statements (with planning times) for a benchmark that wants to know where the
 // server spends its time; off by default, since it costs every statement a little.
 const statementStats = process.env.PG_STATEMENT_STATS === 'true';
-const socketDir = process.env.PG_SOCKET_DIR ? path.resolve(process.env.PG_SOCKET_DIR) : undefined;
 let server;
 let stopping;
 
@@ -92,7 +89,6 @@ function stop(code, orphaned = false) {
     }
     if (orphaned && removeOrphanedData && dataDir)
       fs.rmSync(dataDir, { recursive: true, force: true });
-    if (orphaned && socketDir) fs.rmSync(socketDir, { recursive: true, force: true });
     process.exit(code);
   })();
   return stopping;
@@ -191,12 +187,7 @@ async function main() {
   const binDir = process.env.PG_BIN_DIR || (await bundledBinDir());
   const port = optionalInt('PG_PORT') || (await freePort());
   if (!fs.existsSync(path.join(dataDir, 'PG_VERSION'))) await initialise(binDir);
-  // A Unix socket only in the directory we were given (private to this cluster, so it cannot
-  // collide with another instance's), else none.
-  if (socketDir) {
-    fs.mkdirSync(socketDir, { recursive: true, mode: 0o700 });
-    if (uid !== undefined) fs.chownSync(socketDir, runAs.uid, runAs.gid);
-  }
+  // No unix socket: nothing uses it, and a shared /tmp socket would collide across instances.
   server = spawn(
     path.join(binDir, 'bin', 'postgres'),
     [
@@ -207,7 +198,7 @@ async function main() {
       '-c',
       `listen_addresses=${HOST}`,
       '-c',
-      `unix_socket_directories=${socketDir ?? ''}`,
+      'unix_socket_directories=',
       // As production's cluster: every service keeps its pool's connections open (DATABASE_POOL_MIN),
       // and tests run several services, and replicas of them, at once.
       '-c',
@@ -240,10 +231,7 @@ async function main() {
     await client.end();
   }
   log(`data directory ${dataDir}, port ${port}, server pid ${server.pid}`);
-  // With a socket, clients given this URL (and the service URLs made from it) connect through
-  // it; host and port stay in it for tools that read them.
-  const viaSocket = socketDir ? `?host=${encodeURIComponent(socketDir)}` : '';
-  const adminUrl = `postgres://${ADMIN_USER}:${encodeURIComponent(password)}@${HOST}:${port}/${DATABASE}${viaSocket}`;
+  const adminUrl = `postgres://${ADMIN_USER}:${encodeURIComponent(password)}@${HOST}:${port}/${DATABASE}`;
   process.stdout.write(
     `${JSON.stringify({ ready: true, adminUrl, postmasterPid: server.pid, dataDir })}\n`,
   );
