@@ -44,8 +44,6 @@ export interface BenchPlatformOptions {
   say: (line: string) => void;
   /** Loads pg_stat_statements into the server (see statement-stats.ts). */
   statementStats?: boolean;
-  /** Default true: Postgres' Unix socket for every connection (startPostgres' unixSocket). */
-  postgresSocket?: boolean;
 }
 
 export interface BenchPlatform {
@@ -117,11 +115,7 @@ export async function startBenchPlatform(opts: BenchPlatformOptions): Promise<Be
   try {
     // No dataDir: a fresh cluster in a temp dir, deleted on stop, so counts start at zero.
     [postgres, kafka, stripe] = await Promise.all([
-      startPostgres({
-        adminPassword: secret(),
-        statementStats: opts.statementStats,
-        unixSocket: opts.postgresSocket,
-      }),
+      startPostgres({ adminPassword: secret(), statementStats: opts.statementStats }),
       startKafkaMock({ topics: allTopicsWithDeadLetters(), partitions: opts.partitions }),
       startFakeStripe({ port: 0 }),
     ]);

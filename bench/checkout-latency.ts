@@ -70,11 +70,6 @@ const config = {
    * grow through the phase.
    */
   analyze: process.env.BENCH_ANALYZE !== 'false',
-  /**
-   * The services reach Postgres through its Unix socket (default, as the embedded platform
-   * does since 2026-12-02); `false`: over TCP on 127.0.0.1, as before.
-   */
-  postgresSocket: process.env.BENCH_POSTGRES_SOCKET !== 'false',
 };
 
 interface DevToken {
@@ -185,7 +180,6 @@ async function main(): Promise<number> {
     partitions: 3,
     logDir,
     statementStats: config.statementStats,
-    postgresSocket: config.postgresSocket,
     serviceEnv: {
       // A few students send every request: counted, never refused (the limiter is not measured).
       gateway: { RATE_LIMIT_USER_PER_MINUTE: '1000000000', ...profiled('gateway') },
