@@ -22,35 +22,30 @@ import {
   writeResultFile,
 } from './bench-report';
 
-function positiveInt(name: string, fallback: number): number {
+/** The integer variable `name` (at least `min`), or `fallback` when unset. */
+function intAtLeast(name: string, fallback: number, min = 1): number {
   const raw = process.env[name];
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer`);
-  return value;
-}
-
-function nonNegativeInt(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 0) throw new Error(`${name} must be an integer >= 0`);
+  if (!Number.isInteger(value) || value < min) {
+    throw new Error(`${name} must be an integer of at least ${min}`);
+  }
   return value;
 }
 
 const config = {
   /** HTTP requests per second: each checkout is two (quote, then confirm). */
-  requestsPerSecond: positiveInt('BENCH_REQUESTS_PER_SECOND', 200),
-  durationSeconds: positiveInt('BENCH_DURATION_SECONDS', 30),
-  warmupSeconds: positiveInt('BENCH_WARMUP_SECONDS', 10),
+  requestsPerSecond: intAtLeast('BENCH_REQUESTS_PER_SECOND', 200),
+  durationSeconds: intAtLeast('BENCH_DURATION_SECONDS', 30),
+  warmupSeconds: intAtLeast('BENCH_WARMUP_SECONDS', 10),
   /**
    * Checkouts at the full rate between the ANALYZE and the measured phase. The ANALYZE
    * invalidates every cached plan of every connection: their next runs are planned afresh, a
    * burst of a few hundred CPU ms that a machine 80-90 % busy works off over 2-3 s; measured
    * right after it (until 2026-12-02 12:30), those seconds set the phase's p99.
    */
-  settleSeconds: nonNegativeInt('BENCH_SETTLE_SECONDS', 5),
-  students: positiveInt('BENCH_STUDENTS', 200),
+  settleSeconds: intAtLeast('BENCH_SETTLE_SECONDS', 5, 0),
+  students: intAtLeast('BENCH_STUDENTS', 200),
   targetP99Ms: 50,
   /** Services to CPU-profile over the checkout phase (comma-separated), into the log dir. */
   profile: (process.env.BENCH_PROFILE ?? '').split(',').filter((s) => s !== ''),
