@@ -89,9 +89,6 @@ export class ServiceProcesses {
       METRICS_PORT: '0',
       HOST: '127.0.0.1',
       LOG_LEVEL: 'info',
-      // The broker's smallest: the next replica's join waits about this long for the group's
-      // rebalance after the first one left (the prod default, 10 s, only makes the drill longer).
-      KAFKA_SESSION_TIMEOUT_MS: '6000',
       ...extraEnv,
     };
     const p = spawnService({

@@ -35,8 +35,9 @@ export function serviceTestEnv(
     OUTBOX_POLL_INTERVAL_MS: '50',
     // The embedded mock answers an idle fetch only at its deadline: that is each hop's latency.
     KAFKA_FETCH_MAX_WAIT_MS: '200',
-    // The broker's smallest: each file's services join groups the previous file's members just
-    // left, and the embedded broker's rebalance waits about this long for them (10 s by default).
+    // The broker's smallest: each file's services (and a drill's next replica) join groups whose
+    // members just left, and the embedded broker's rebalance waits about this long for them
+    // (the production default, 10 s, only makes each wait longer).
     KAFKA_SESSION_TIMEOUT_MS: '6000',
     CONSUMER_MAX_ATTEMPTS: '3',
     CONSUMER_RETRY_BASE_MS: '20',
