@@ -39,10 +39,10 @@ const config = {
   durationSeconds: intAtLeast('BENCH_DURATION_SECONDS', 30),
   warmupSeconds: intAtLeast('BENCH_WARMUP_SECONDS', 10),
   /**
-   * Checkouts at the full rate between the ANALYZE and the measured phase. The ANALYZE
-   * invalidates every cached plan of every connection: their next runs are planned afresh, a
-   * burst of a few hundred CPU ms that a machine 80-90 % busy works off over 2-3 s; measured
-   * right after it (until 2026-12-02 12:30), those seconds set the phase's p99.
+   * Checkouts at the full rate between the ANALYZE and the measured phase. Measured right after
+   * it (until 2026-12-02 12:30), the phase's first 2-3 s had a median of 100-300 ms and set its
+   * p99: most likely the replanning of every connection's cached plans, which the ANALYZE
+   * invalidates (bench/README.md, 2026-12-02 11:17).
    */
   settleSeconds: intAtLeast('BENCH_SETTLE_SECONDS', 5, 0),
   students: intAtLeast('BENCH_STUDENTS', 200),
