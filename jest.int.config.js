@@ -10,6 +10,8 @@ module.exports = {
   globalSetup: '<rootDir>/libs/testing/src/global-setup.ts',
   globalTeardown: '<rootDir>/libs/testing/src/global-teardown.ts',
   testTimeout: 180000,
-  maxWorkers: 2,
+  // One file at a time per process: a process's files share its Postgres schemas and consumer
+  // groups. `npm run test:int` runs shards side by side instead (jest.int-shards.js).
+  maxWorkers: 1,
   testSequencer: '<rootDir>/jest.sequencer.js',
 };
