@@ -1,5 +1,5 @@
 // Starts the embedded platform (dist/tools/local/platform.js) for one seed and finds its parts:
-// from .local/run/platform.json, which the supervising orchestrator keeps up to date (pids,
+// from its local directory's run/platform.json, which the supervising orchestrator keeps up to date (pids,
 // restarts, addresses), or, from an orchestrator without a supervisor, from its startup output.
 import { ChildProcess, spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync, readdirSync } from 'node:fs';
@@ -41,6 +41,8 @@ export interface PlatformPorts {
   wallet: number;
   payouts: number;
   fakeStripe: number;
+  /** The platform's local SMTP sink (SMTP_SINK_PORT). */
+  smtp: number;
 }
 
 export function portsFrom(base: number): PlatformPorts {
@@ -51,11 +53,14 @@ export function portsFrom(base: number): PlatformPorts {
     wallet: base + 3,
     payouts: base + 4,
     fakeStripe: base + 11,
+    smtp: base + 12,
   };
 }
 
 export interface StartOptions {
   root: string;
+  /** The platform's data and state (PLATFORM_LOCAL_DIR): its own per seed. */
+  localDir: string;
   ports: PlatformPorts;
   /** Where the orchestrator's own output goes. */
   outputFile: string;
@@ -111,7 +116,8 @@ export class RunningPlatform {
 
   constructor(
     private readonly child: ChildProcess,
-    private readonly root: string,
+    /** PLATFORM_LOCAL_DIR: status, secrets, logs and Postgres data. */
+    readonly localDir: string,
     readonly ports: PlatformPorts,
     readonly outputFile: string,
     private readonly startedAt: number,
@@ -138,7 +144,7 @@ export class RunningPlatform {
 
   /** The status file, if this orchestrator writes one (the supervising platform does). */
   status(): PlatformStatusView | undefined {
-    const file = join(this.root, '.local', 'run', 'platform.json');
+    const file = join(this.localDir, 'run', 'platform.json');
     if (!existsSync(file)) return undefined;
     try {
       const status = JSON.parse(readFileSync(file, 'utf8')) as PlatformStatusView;
@@ -190,11 +196,12 @@ export class RunningPlatform {
       address = match?.[1];
     }
     if (!address) throw new Error('cannot tell the Postgres address from the platform');
-    const secrets = JSON.parse(
-      readFileSync(join(this.root, '.local', 'secrets.json'), 'utf8'),
-    ) as Record<string, string>;
+    const secrets = JSON.parse(readFileSync(join(this.localDir, 'secrets.json'), 'utf8')) as Record<
+      string,
+      string
+    >;
     const password = secrets.POSTGRES_ADMIN_PASSWORD;
-    if (!password) throw new Error('.local/secrets.json has no POSTGRES_ADMIN_PASSWORD');
+    if (!password) throw new Error(`${this.localDir}/secrets.json has no POSTGRES_ADMIN_PASSWORD`);
     return `postgres://postgres:${encodeURIComponent(password)}@${address}/rewards`;
   }
 
@@ -202,7 +209,7 @@ export class RunningPlatform {
     const fromStatus = this.status()?.infrastructure?.postgres?.postmasterPid;
     if (fromStatus) return fromStatus;
     const dataDir =
-      this.status()?.infrastructure?.postgres?.dataDir ?? join(this.root, '.local', 'postgres');
+      this.status()?.infrastructure?.postgres?.dataDir ?? join(this.localDir, 'postgres');
     try {
       const pid = Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
       return pid > 0 ? pid : undefined;
@@ -270,6 +277,8 @@ export async function startPlatform(options: StartOptions): Promise<RunningPlatf
       ...process.env,
       ...options.env,
       PLATFORM_FRESH: 'true',
+      PLATFORM_LOCAL_DIR: options.localDir,
+      SMTP_SINK_PORT: String(ports.smtp),
       GATEWAY_PORT: String(ports.gateway),
       BOOKINGS_PORT: String(ports.bookings),
       REFERRALS_PORT: String(ports.referrals),
@@ -282,7 +291,13 @@ export async function startPlatform(options: StartOptions): Promise<RunningPlatf
     stdio: ['ignore', out, out],
   });
   closeSync(out);
-  const platform = new RunningPlatform(child, options.root, ports, options.outputFile, startedAt);
+  const platform = new RunningPlatform(
+    child,
+    options.localDir,
+    ports,
+    options.outputFile,
+    startedAt,
+  );
   const deadline = Date.now() + options.readyTimeoutMs;
   for (;;) {
     if (!platform.running) {

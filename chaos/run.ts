@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { Client } from 'pg';
+import { wipeDataDir } from '../tools/local/postgres-home';
 import { Duplicator } from './duplicator';
 import { FaultInjector } from './faults';
 import { FlowResult, runFlow } from './flow';
@@ -16,7 +17,6 @@ import {
   StripeCharges,
   StripeTransfer,
 } from './invariants';
-import { copyLogSegments, logOffsets } from './logs';
 import { portsFrom, RunningPlatform, startPlatform } from './platform-control';
 import { describePlan, planSeed, SeedPlan } from './schedule';
 import { formatTable, passed, SeedResult } from './table';
@@ -27,19 +27,22 @@ interface Args {
   loadMs: number;
   foundingCap?: number;
   portBase: number;
+  parallel: number;
 }
 
 const USAGE = `usage: npm run chaos -- [--seeds N [--from K] | --seed S] [--flows F]
-       [--load-seconds L] [--founding-cap C] [--port-base P]
+       [--load-seconds L] [--founding-cap C] [--port-base P] [--parallel J]
   --seeds N         run seeds K..K+N-1 (K from --from, default 1)
   --seed S          run seed S only (replays its plan exactly); may be repeated
   --flows F         instructor referral flows per seed (default 30)
   --load-seconds L  window in which flows start and timed faults fire (default 40)
   --founding-cap C  founding bonus cap to set (default: seeded, 40-80% of the flows)
-  --port-base P     gateway port; services take P+1..P+4, the fake Stripe P+11 (default 3300)`;
+  --port-base P     gateway port; services take P+1..P+4, the fake Stripe P+11, the SMTP sink
+                    P+12 (default 3300); the seeds run side by side take P+20, P+40, ...
+  --parallel J      seeds run side by side, each on its own platform (default 1)`;
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { seeds: [], flows: 30, loadMs: 40_000, portBase: 3300 };
+  const args: Args = { seeds: [], flows: 30, loadMs: 40_000, portBase: 3300, parallel: 1 };
   let count: number | undefined;
   let from = 1;
   const int = (flag: string, raw: string | undefined, min: number): number => {
@@ -81,6 +84,10 @@ function parseArgs(argv: string[]): Args {
         args.portBase = int(flag, value, 1024);
         i++;
         break;
+      case '--parallel':
+        args.parallel = int(flag, value, 1);
+        i++;
+        break;
       case '--help':
       case '-h':
         console.log(USAGE);
@@ -93,10 +100,16 @@ function parseArgs(argv: string[]): Args {
   if (args.seeds.length === 0) {
     args.seeds = Array.from({ length: count ?? 1 }, (_, i) => from + i);
   }
+  // A seed named twice would run twice into one directory.
+  args.seeds = [...new Set(args.seeds)];
   return args;
 }
 
-const say = (line: string): void => void process.stdout.write(`${line}\n`);
+type Say = (line: string) => void;
+const say: Say = (line) => void process.stdout.write(`${line}\n`);
+/** A seed's lines, prefixed with it when seeds run side by side. */
+const seedSay = (seed: number, args: Args): Say =>
+  args.parallel === 1 ? say : (line) => say(line === '' ? '' : `[seed ${seed}] ${line}`);
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 function findRepoRoot(from: string): string {
@@ -105,6 +118,9 @@ function findRepoRoot(from: string): string {
     if (dirname(dir) === dir) throw new Error(`no repository root above ${from}`);
   }
 }
+
+/** Ports a seed's platform takes from its base (portsFrom): seeds side by side keep apart. */
+const PORTS_PER_SEED = 20;
 
 /** Bounds of the wait for quiet after the load. */
 const QUIET_MS = 10_000;
@@ -146,6 +162,7 @@ async function jsonCall<T>(url: string, method: string, body?: unknown): Promise
 async function waitForQuiet(
   admin: Client,
   stripeUrl: string,
+  say: Say,
 ): Promise<{ how: string; waitedMs: number; summary: string }> {
   const began = Date.now();
   let last = '';
@@ -184,8 +201,10 @@ async function runSeed(
   args: Args,
   root: string,
   runDir: string,
+  slot: number,
 ): Promise<SeedResult> {
   const began = Date.now();
+  const say = seedSay(seed, args);
   const plan: SeedPlan = planSeed(seed, {
     flows: args.flows,
     loadMs: args.loadMs,
@@ -196,8 +215,8 @@ async function runSeed(
   const seedDir = join(runDir, `seed-${seed}`);
   mkdirSync(seedDir, { recursive: true });
   writeFileSync(join(seedDir, 'plan.json'), `${JSON.stringify(plan, null, 2)}\n`);
-  const logsDir = join(root, '.local', 'logs');
-  const offsets = logOffsets(logsDir);
+  // The seed's own platform data and state (PLATFORM_LOCAL_DIR): its logs stay there as evidence.
+  const localDir = join(seedDir, 'platform');
 
   const result: SeedResult = {
     seed,
@@ -226,7 +245,8 @@ async function runSeed(
     say('starting a fresh platform...');
     platform = await startPlatform({
       root,
-      ports: portsFrom(args.portBase),
+      localDir,
+      ports: portsFrom(args.portBase + slot * PORTS_PER_SEED),
       outputFile: join(seedDir, 'platform.out'),
       env: {
         // Retries on a chaos scale, not an hourly one; payouts refuses a retry interval shorter
@@ -314,7 +334,7 @@ async function runSeed(
       say(`  duplicates produced: ${duplicator.produced} of ${duplicator.seen} messages read`);
     }
 
-    const quiet = await Promise.race([waitForQuiet(admin, stripeUrl), died]);
+    const quiet = await Promise.race([waitForQuiet(admin, stripeUrl, say), died]);
     result.quiet = `${quiet.how} after ${(quiet.waitedMs / 1000).toFixed(0)}s`;
     say(`quiet: ${result.quiet} (${quiet.summary})`);
     const transfers = await jsonCall<{ data: StripeTransfer[] }>(
@@ -324,7 +344,7 @@ async function runSeed(
     const charges = await jsonCall<StripeCharges>(`${stripeUrl}/_chaos/charges`, 'GET');
     result.report = await checkInvariants(adminUrl, transfers.data, charges);
     for (const s of running.status()?.services ?? []) result.restarts[s.name] = s.restarts;
-    printReport(result.report, result);
+    printReport(result.report, result, say);
   } catch (err) {
     result.error = err instanceof Error ? err.message : String(err);
     say(`seed ${seed} could not finish: ${result.error}`);
@@ -334,14 +354,19 @@ async function runSeed(
     injector?.thawNow();
     await platform?.stop();
     cleanups.delete(cleanup);
-    copyLogSegments(logsDir, offsets, join(seedDir, 'logs'));
   }
   result.durationMs = Date.now() - began;
-  say(`seed ${seed}: evidence in ${relative(root, seedDir)}/ (plan, platform output, logs)`);
+  // A passed seed's database is only disk (a platform's cluster is about 100 MB); a failed one's
+  // stays for the post-mortem.
+  if (passed(result)) wipeDataDir(join(localDir, 'postgres'));
+  say(
+    `seed ${seed}: evidence in ${relative(root, seedDir)}/ (plan, platform output, ` +
+      `platform/logs${passed(result) ? '' : ', platform/postgres'})`,
+  );
   return result;
 }
 
-function printReport(report: InvariantReport, result: SeedResult): void {
+function printReport(report: InvariantReport, result: SeedResult, say: Say): void {
   const restarts = Object.entries(result.restarts)
     .filter(([, n]) => n > 0)
     .map(([s, n]) => `${s} ×${n}`)
@@ -384,13 +409,21 @@ async function main(): Promise<number> {
   const runDir = join(root, '.local', 'chaos', stamp);
   mkdirSync(runDir, { recursive: true });
   say(
-    `chaos: seeds ${args.seeds.join(', ')}; ${args.flows} flows each; output in ${relative(root, runDir)}/`,
+    `chaos: seeds ${args.seeds.join(', ')}; ${args.flows} flows each; ${args.parallel} at a time; ` +
+      `output in ${relative(root, runDir)}/`,
   );
   const results: SeedResult[] = [];
-  for (const seed of args.seeds) {
-    results.push(await runSeed(seed, args, root, runDir));
-    writeFileSync(join(runDir, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
-  }
+  const queue = [...args.seeds];
+  // Each lane runs its seeds one after another on its own ports (slot).
+  const lane = async (slot: number): Promise<void> => {
+    for (let seed = queue.shift(); seed !== undefined; seed = queue.shift()) {
+      results.push(await runSeed(seed, args, root, runDir, slot));
+      results.sort((a, b) => args.seeds.indexOf(a.seed) - args.seeds.indexOf(b.seed));
+      writeFileSync(join(runDir, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+    }
+  };
+  const lanes = Math.min(args.parallel, args.seeds.length);
+  await Promise.all(Array.from({ length: lanes }, (_, slot) => lane(slot)));
   say('');
   for (const line of formatTable(results)) say(line);
   const failed = results.filter((r) => !passed(r));

@@ -7,8 +7,11 @@ import {
   formatReadySummary,
   formatStatusLine,
   planPlatform,
+  platformLocalDir,
   resolvePorts,
+  shownPath,
 } from './platform-env';
+import { relocatedDataName } from './postgres-home';
 
 const settings: PlatformSettings = {
   ports: { gateway: 4000, bookings: 4001, referrals: 4002, wallet: 4003, payouts: 4004 },
@@ -238,6 +241,39 @@ describe(formatReadySummary.name, () => {
 
     expect(text).not.toContain('/auth/dev-token');
     expect(text).toContain('Dev tokens are off');
+  });
+});
+
+describe(platformLocalDir.name, () => {
+  it("is the checkout's .local unless PLATFORM_LOCAL_DIR names another, relative to the checkout", () => {
+    expect(platformLocalDir('/repo', {})).toBe('/repo/.local');
+    expect(platformLocalDir('/repo', { PLATFORM_LOCAL_DIR: '' })).toBe('/repo/.local');
+    expect(platformLocalDir('/repo', { PLATFORM_LOCAL_DIR: '.local/chaos/s1' })).toBe(
+      '/repo/.local/chaos/s1',
+    );
+    expect(platformLocalDir('/repo', { PLATFORM_LOCAL_DIR: '/srv/platform' })).toBe(
+      '/srv/platform',
+    );
+  });
+
+  it('is named relative to the checkout in messages when inside it', () => {
+    expect(shownPath('/repo', '/repo/.local')).toBe('.local');
+    expect(shownPath('/repo', '/srv/platform')).toBe('/srv/platform');
+    expect(shownPath('/repo', '/repo-other/x')).toBe('/repo-other/x');
+  });
+
+  it('keeps platforms of one checkout apart in the relocation home, the default one at data', () => {
+    const other = relocatedDataName('/repo', '/repo/.local/chaos/s1');
+
+    expect(relocatedDataName('/repo', '/repo/.local')).toBe('data');
+    expect(other).toMatch(/^data-[0-9a-f]{12}$/);
+    expect(relocatedDataName('/repo', '/repo/.local/chaos/s2')).not.toBe(other);
+  });
+
+  it('names the local directory in the ready summary', () => {
+    const text = formatReadySummary('http://127.0.0.1:3000', {}, '.local/chaos/s1').join('\n');
+
+    expect(text).toContain('Logs: .local/chaos/s1/logs/<service>.log');
   });
 });
 

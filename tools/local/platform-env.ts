@@ -1,6 +1,7 @@
 // The embedded platform's pure parts: which services exist, their ports, the environment each
 // child process gets, and how status is reported. No I/O here, so all of it is unit-tested.
 
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import { passwordVariable } from './provisioning-sql';
 
 export const SERVICES = ['gateway', 'bookings', 'referrals', 'wallet', 'payouts'] as const;
@@ -270,8 +271,24 @@ export function formatStatusLine(service: string, url: string, state: ReadyState
   return `  ${service.padEnd(NAME_WIDTH)}${url.padEnd(24)}${state}`;
 }
 
+/**
+ * Where the embedded platform keeps its data and state (Postgres data, secrets, logs, mail, the
+ * status file): PLATFORM_LOCAL_DIR (relative to the checkout), default `.local`. The seeded fault
+ * harness gives each of the platforms it runs side by side its own.
+ */
+export function platformLocalDir(root: string, env: Env): string {
+  const asked = env.PLATFORM_LOCAL_DIR;
+  return asked ? resolve(root, asked) : join(root, '.local');
+}
+
+/** `dir` as the user should read it: relative to the checkout when inside it. */
+export function shownPath(root: string, dir: string): string {
+  const inside = relative(root, dir);
+  return inside !== '' && !inside.startsWith('..') && !isAbsolute(inside) ? inside : dir;
+}
+
 /** What the user reads once everything is up: where to go and how to sign in. */
-export function formatReadySummary(gatewayUrl: string, env: Env): string[] {
+export function formatReadySummary(gatewayUrl: string, env: Env, localDir = '.local'): string[] {
   const lines = [``, `Gateway: ${gatewayUrl}`];
   if (isProduction(env)) {
     lines.push('Dev tokens are off (NODE_ENV=production).');
@@ -283,7 +300,7 @@ export function formatReadySummary(gatewayUrl: string, env: Env): string[] {
     );
   }
   lines.push(
-    'Logs: .local/logs/<service>.log (appended). Status: .local/run/platform.json.',
+    `Logs: ${localDir}/logs/<service>.log (appended). Status: ${localDir}/run/platform.json.`,
     'Stop with Ctrl-C (or SIGTERM); SIGUSR2 restarts the embedded Kafka broker.',
   );
   return lines;

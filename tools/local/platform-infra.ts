@@ -13,7 +13,7 @@ import {
   startKafkaMock,
   startPostgres,
 } from './infra';
-import { Env, PlatformPlan } from './platform-env';
+import { Env, PlatformPlan, shownPath } from './platform-env';
 import {
   InfraState,
   InfraStatus,
@@ -22,7 +22,7 @@ import {
   externalInfra,
   lastExit,
 } from './platform-status';
-import { locatePostgres, platformDataDir, wipeDataDir } from './postgres-home';
+import { locatePostgres, platformDataDir, relocatedDataName, wipeDataDir } from './postgres-home';
 import { ExitInfo, isAlive } from './process-control';
 import { provisionTopics } from './provision-topics';
 import { RestartBackoff } from './restart-backoff';
@@ -64,6 +64,8 @@ export class Infrastructure {
   private readonly kafka = new Component<RunningKafkaMock>('Kafka mock');
   private readonly stripe = new Component<RunningFakeStripe>('fake Stripe');
   private readonly stripeStateFile: string;
+  /** localDir as messages name it. */
+  private readonly shownLocalDir: string;
 
   constructor(
     private readonly plan: PlatformPlan,
@@ -74,6 +76,7 @@ export class Infrastructure {
     private readonly hooks: InfrastructureHooks,
   ) {
     this.stripeStateFile = join(localDir, 'fake-stripe', 'state.json');
+    this.shownLocalDir = shownPath(root, localDir);
   }
 
   get adminUrl(): string {
@@ -131,13 +134,13 @@ export class Infrastructure {
 
   describe(): string[] {
     const pg = this.postgres.handle
-      ? `embedded, ${new URL(this.adminUrl).host}, data in .local/postgres`
+      ? `embedded, ${new URL(this.adminUrl).host}, data in ${this.shownLocalDir}/postgres`
       : 'from DATABASE_URL';
     const kafka = this.kafka.handle
       ? `mock cluster ${this.brokers}, ${this.plan.partitions} partitions (SIGUSR2 restarts it)`
       : this.brokers;
     const stripe = this.stripe.handle
-      ? `fake at ${this.stripe.handle.url}, state in .local/fake-stripe`
+      ? `fake at ${this.stripe.handle.url}, state in ${this.shownLocalDir}/fake-stripe`
       : 'Stripe API (STRIPE_SECRET_KEY)';
     return [`postgres   ${pg}`, `kafka      ${kafka}`, `stripe     ${stripe}`];
   }
@@ -261,14 +264,20 @@ export class Infrastructure {
     const pid = existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8').split('\n')[0]) : 0;
     // Never wipe the files of a server that is still running (another platform's).
     if (pid > 0 && isAlive(pid)) throw new Error(`Postgres (pid ${pid}) still runs on ${dataDir}`);
-    process.stdout.write('PLATFORM_FRESH=true: wiping .local/postgres and .local/fake-stripe\n');
+    process.stdout.write(
+      `PLATFORM_FRESH=true: wiping ${this.shownLocalDir}/postgres and ${this.shownLocalDir}/fake-stripe\n`,
+    );
     wipeDataDir(dataDir);
     rmSync(join(this.localDir, 'fake-stripe'), { recursive: true, force: true });
   }
 
   private async startPostgres(adminPassword: string | undefined): Promise<RunningPostgres> {
     const location = locatePostgres(this.root, [this.localDir]);
-    const dataDir = platformDataDir(join(this.localDir, 'postgres'), location.home);
+    const dataDir = platformDataDir(
+      join(this.localDir, 'postgres'),
+      location.home,
+      relocatedDataName(this.root, this.localDir),
+    );
     if (location.home !== undefined) {
       this.hooks.report(
         `postgres   the postgres user cannot reach this checkout: binaries and data in ${location.home}`,
@@ -279,7 +288,7 @@ export class Infrastructure {
       return await startPostgres({ dataDir, location, adminPassword });
     } catch (err) {
       const hint = existing
-        ? '\n(if .local/secrets.json was replaced, its admin password no longer matches the ' +
+        ? `\n(if ${this.shownLocalDir}/secrets.json was replaced, its admin password no longer matches the ` +
           'data: start once with PLATFORM_FRESH=true to recreate the database)'
         : '';
       throw new Error(`${err instanceof Error ? err.message : String(err)}${hint}`);

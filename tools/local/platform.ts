@@ -16,6 +16,8 @@ import {
   formatStatusLine,
   parsePort,
   planPlatform,
+  platformLocalDir,
+  shownPath,
   portVariable,
   serviceUrl,
 } from './platform-env';
@@ -52,7 +54,7 @@ class Platform {
     private readonly root: string,
     private readonly env: Env,
   ) {
-    this.localDir = join(root, '.local');
+    this.localDir = platformLocalDir(root, env);
   }
 
   requestStop(reason: StopReason): void {
@@ -123,7 +125,9 @@ class Platform {
     const sink = new SmtpSink(join(this.localDir, 'mail'));
     const port = await sink.start(parsePort('SMTP_SINK_PORT', this.env.SMTP_SINK_PORT, 2525));
     this.smtpSink = sink;
-    say(`mail       local SMTP sink at smtp://127.0.0.1:${port}, messages in .local/mail/`);
+    say(
+      `mail       local SMTP sink at smtp://127.0.0.1:${port}, messages in ${shownPath(this.root, this.localDir)}/mail/`,
+    );
     return { smtpUrl: sink.url, smsLogFile };
   }
 
@@ -230,7 +234,12 @@ class Platform {
       throw new Error(`not ready after ${READY_TIMEOUT_MS / 1000} s: ${names}`);
     }
     for (const s of this.services) void s.supervise(this.abort.signal);
-    for (const line of formatReadySummary(serviceUrl(plan.ports.gateway), this.env)) say(line);
+    for (const line of formatReadySummary(
+      serviceUrl(plan.ports.gateway),
+      this.env,
+      shownPath(this.root, this.localDir),
+    ))
+      say(line);
   }
 
   private printTail(service: SupervisedService): void {
@@ -263,7 +272,7 @@ class Platform {
         infrastructure: infra.status(),
       });
     } catch (err) {
-      warn(`cannot write .local/run/platform.json: ${String(err)}`);
+      warn(`cannot write ${join(this.localDir, 'run', 'platform.json')}: ${String(err)}`);
     }
   }
 }

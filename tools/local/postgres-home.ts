@@ -18,7 +18,7 @@ import {
   rmSync,
   symlinkSync,
 } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 
 export interface PostgresUser {
   uid: number;
@@ -139,13 +139,23 @@ function openUp(path: string): void {
 }
 
 /**
+ * The name of a platform's data directory in the checkout's relocation home: `data` for the
+ * checkout's own `.local`, `data-<12 hex of its path>` for another local directory
+ * (PLATFORM_LOCAL_DIR), so platforms run side by side from one checkout keep apart.
+ */
+export function relocatedDataName(checkoutRoot: string, localDir: string): string {
+  if (resolve(localDir) === resolve(checkoutRoot, '.local')) return 'data';
+  return `data-${createHash('sha256').update(resolve(localDir)).digest('hex').slice(0, 12)}`;
+}
+
+/**
  * The platform's data directory at `link` (.local/postgres). With a relocation home, the data
- * lives in `<home>/data` and `link` becomes a symlink to it; a cluster already at `link` is
+ * lives in `<home>/<name>` and `link` becomes a symlink to it; a cluster already at `link` is
  * moved there. Returns the real directory to give Postgres.
  */
-export function platformDataDir(link: string, home: string | undefined): string {
+export function platformDataDir(link: string, home: string | undefined, name = 'data'): string {
   if (home === undefined) return existsSync(link) ? realpathSync(link) : link;
-  const target = join(home, 'data');
+  const target = join(home, name);
   const current = existsSync(link) || isSymlink(link) ? lstatSync(link) : undefined;
   if (current?.isDirectory()) {
     // Data from a run that could still reach it moves; an empty leftover of a failed initdb goes.
