@@ -34,8 +34,8 @@ export interface MessagingOptions {
   /** Written into every envelope this service publishes. */
   producer: string;
   outboxPollIntervalMs: number;
-  /** See OutboxRelayOptions.kickDelayMs. */
-  outboxKickDelayMs?: number;
+  /** See OutboxRelayOptions.kickIntervalMs. */
+  outboxKickIntervalMs?: number;
   outboxRetentionMs: number;
   inboxRetentionMs: number;
   brokerCheckIntervalMs: number;
@@ -159,7 +159,7 @@ export class MessagingModule {
                 ),
                 {
                   pollIntervalMs: o.outboxPollIntervalMs,
-                  kickDelayMs: o.outboxKickDelayMs,
+                  kickIntervalMs: o.outboxKickIntervalMs,
                   batchSize: 200,
                   brokerCheckIntervalMs: o.brokerCheckIntervalMs,
                   onError: (err) =>

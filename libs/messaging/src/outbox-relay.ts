@@ -25,10 +25,11 @@ export interface OutboxRelayOptions {
    */
   pollIntervalMs: number;
   /**
-   * How long a kicked relay waits before it drains, so the events of commits that land meanwhile
-   * go out in the same batch (one lock, one send, one offsets write) instead of one batch each.
+   * The least time from the start of one drain to a drain a kick starts. A kick after a quiet
+   * spell drains at once; under load, the commits that land within the interval go out in the
+   * next drain as one batch (one lock, one send, one offsets write) instead of one batch each.
    */
-  kickDelayMs?: number;
+  kickIntervalMs?: number;
   batchSize: number;
   /** How often the broker is checked for lost messages (also before publishing after a gap). */
   brokerCheckIntervalMs: number;
@@ -78,6 +79,8 @@ export class OutboxRelay {
   /** The next timer is a kick's, not a poll's: rows are waiting, no need to look first. */
   private kickDue = false;
   private lastBrokerCheck = 0;
+  /** When the last drain began (Date.now()): a kick within kickIntervalMs of it waits. */
+  private lastDrainAt = 0;
   /** Consecutive failed drains: the poll backs off while the broker or database is away. */
   private failures = 0;
   /**
@@ -117,7 +120,12 @@ export class OutboxRelay {
     // here would let a steady stream of kicks put the drain off for ever.
     if (this.kickDue) return;
     this.kickDue = true;
-    this.schedule(this.options.kickDelayMs ?? 0);
+    this.schedule(this.untilKickDrain());
+  }
+
+  /** How long until a kick may drain: at once, or when the interval since the last drain ends. */
+  private untilKickDrain(): number {
+    return Math.max(0, this.lastDrainAt + (this.options.kickIntervalMs ?? 0) - Date.now());
   }
 
   private schedule(delayMs: number): void {
@@ -128,6 +136,7 @@ export class OutboxRelay {
   private onTimer(): void {
     const polled = !this.kickDue;
     this.kickDue = false;
+    this.lastDrainAt = Date.now();
     this.draining = this.drain({ lookFirst: polled });
     void this.draining.then(() => {
       this.draining = undefined;
@@ -136,7 +145,7 @@ export class OutboxRelay {
       this.kicked = false;
       this.kickDue = again;
       const backoff = Math.min(this.options.pollIntervalMs * 2 ** this.failures, MAX_BACKOFF_MS);
-      const next = again ? (this.options.kickDelayMs ?? 0) : this.options.pollIntervalMs;
+      const next = again ? this.untilKickDrain() : this.options.pollIntervalMs;
       this.schedule(this.failures > 0 ? backoff : next);
     });
   }

@@ -253,46 +253,61 @@ describe(OutboxRelay.name, () => {
     }
   });
 
-  it('gathers the commits of its kick delay into one batch, and a stream of kicks does not put the drain off', async () => {
+  it('publishes a kick after a quiet spell at once, gathers the commits of one interval into one batch, and a stream of kicks does not put the drain off', async () => {
     const mock = await startKafkaMock({ topics: allTopicsWithDeadLetters(), partitions: 1 });
     const bus = new KafkaJsMessageBus({ brokers: [mock.brokers], clientId: 'relay-int' });
-    const batches: string[][] = [];
+    const intervalMs = 4000;
+    const batches: Array<{ at: number; ids: string[] }> = [];
     const relay = new OutboxRelay(
       dataSource,
       bus,
-      `relay-delay-${schema}`,
+      `relay-interval-${schema}`,
       new BrokerWatch(bus, quiet),
       {
         pollIntervalMs: 600_000,
-        kickDelayMs: 2000,
+        kickIntervalMs: intervalMs,
         batchSize: 50,
         brokerCheckIntervalMs: 600_000,
         onError: quiet,
-        onPublished: (envelopes) => batches.push(envelopes.map((e) => e.id)),
+        onPublished: (envelopes) =>
+          batches.push({ at: Date.now(), ids: envelopes.map((e) => e.id) }),
       },
     );
-    const ids: string[] = [];
-    const writeAndKick = async () => {
-      ids.push((await write(randomUUID())).id);
+    const published = () => batches.flatMap((b) => b.ids);
+    const writeAndKick = async (): Promise<string> => {
+      const { id } = await write(randomUUID());
       relay.kick();
+      return id;
     };
     try {
       relay.start();
-      // Three commits well inside one delay: one batch.
-      for (let i = 0; i < 3; i += 1) await writeAndKick();
-      await eventually(() => expect(batches.flat()).toEqual(expect.arrayContaining(ids)), {
+      // Quiet for longer than the interval since the relay's first (polling) drain.
+      await new Promise((resolve) => setTimeout(resolve, intervalMs + 200));
+
+      // The first kick drains at once: its event is out well before the interval could end.
+      const kickedAt = Date.now();
+      const first = await writeAndKick();
+      await eventually(() => expect(published()).toContain(first), { timeoutMs: 30_000 });
+      const firstOut = batches.find((b) => b.ids.includes(first))!.at;
+      expect(firstOut - kickedAt).toBeLessThan(intervalMs / 2);
+
+      // Three commits right after that drain wait for the interval's end and go out together.
+      const gathered = [await writeAndKick(), await writeAndKick(), await writeAndKick()];
+      await eventually(() => expect(published()).toEqual(expect.arrayContaining(gathered)), {
         timeoutMs: 30_000,
       });
-      expect(batches.find((b) => b.includes(ids[0]))).toEqual(expect.arrayContaining(ids));
+      const batch = batches.find((b) => b.ids.includes(gathered[0]))!;
+      expect(batch.ids).toEqual(expect.arrayContaining(gathered));
+      expect(batch.at - firstOut).toBeGreaterThanOrEqual(intervalMs / 2);
 
       // A commit every 100 ms for 6 s, each kicking: the first is out long before they stop.
-      ids.length = 0;
+      const stream: string[] = [];
       const until = Date.now() + 6000;
       while (Date.now() < until) {
-        await writeAndKick();
+        stream.push(await writeAndKick());
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
-      expect(batches.flat()).toContain(ids[0]);
+      expect(published()).toContain(stream[0]);
     } finally {
       await relay.stop();
       await bus.close();

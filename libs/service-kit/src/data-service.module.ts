@@ -56,7 +56,7 @@ export class DataServiceModule {
             groupId: service,
             producer: service,
             outboxPollIntervalMs: config.OUTBOX_POLL_INTERVAL_MS,
-            outboxKickDelayMs: config.OUTBOX_KICK_DELAY_MS,
+            outboxKickIntervalMs: config.OUTBOX_KICK_INTERVAL_MS,
             outboxRetentionMs: config.OUTBOX_RETENTION_MS,
             inboxRetentionMs: config.INBOX_RETENTION_MS,
             brokerCheckIntervalMs: config.KAFKA_LOSS_CHECK_INTERVAL_MS,
