@@ -1,6 +1,7 @@
 // Starts the embedded platform (dist/tools/local/platform.js) for one seed and finds its parts:
-// from its local directory's run/platform.json, which the supervising orchestrator keeps up to date (pids,
-// restarts, addresses), or, from an orchestrator without a supervisor, from its startup output.
+// from run/platform.json in the seed's own local directory (PLATFORM_LOCAL_DIR), which the
+// supervising orchestrator keeps up to date (pids, restarts, addresses), or, from an orchestrator
+// without a supervisor, from its startup output.
 import { ChildProcess, spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';

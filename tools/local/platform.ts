@@ -49,12 +49,15 @@ class Platform {
   private smtpSink: SmtpSink | undefined;
   private readonly services: SupervisedService[] = [];
   private readonly localDir: string;
+  /** localDir as messages name it: relative to the checkout when inside it. */
+  private readonly shownLocalDir: string;
 
   constructor(
     private readonly root: string,
     private readonly env: Env,
   ) {
     this.localDir = platformLocalDir(root, env);
+    this.shownLocalDir = shownPath(root, this.localDir);
   }
 
   requestStop(reason: StopReason): void {
@@ -126,7 +129,7 @@ class Platform {
     const port = await sink.start(parsePort('SMTP_SINK_PORT', this.env.SMTP_SINK_PORT, 2525));
     this.smtpSink = sink;
     say(
-      `mail       local SMTP sink at smtp://127.0.0.1:${port}, messages in ${shownPath(this.root, this.localDir)}/mail/`,
+      `mail       local SMTP sink at smtp://127.0.0.1:${port}, messages in ${this.shownLocalDir}/mail/`,
     );
     return { smtpUrl: sink.url, smsLogFile };
   }
@@ -234,12 +237,8 @@ class Platform {
       throw new Error(`not ready after ${READY_TIMEOUT_MS / 1000} s: ${names}`);
     }
     for (const s of this.services) void s.supervise(this.abort.signal);
-    for (const line of formatReadySummary(
-      serviceUrl(plan.ports.gateway),
-      this.env,
-      shownPath(this.root, this.localDir),
-    ))
-      say(line);
+    const gateway = serviceUrl(plan.ports.gateway);
+    for (const line of formatReadySummary(gateway, this.env, this.shownLocalDir)) say(line);
   }
 
   private printTail(service: SupervisedService): void {
