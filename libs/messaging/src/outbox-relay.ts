@@ -79,7 +79,10 @@ export class OutboxRelay {
   /** The next timer is a kick's, not a poll's: rows are waiting, no need to look first. */
   private kickDue = false;
   private lastBrokerCheck = 0;
-  /** When the last drain began (Date.now()): a kick within kickIntervalMs of it waits. */
+  /**
+   * When the last drain that published, or that a kick started, began (Date.now()): a kick
+   * within kickIntervalMs of it waits for the interval's end.
+   */
   private lastDrainAt = 0;
   /** Consecutive failed drains: the poll backs off while the broker or database is away. */
   private failures = 0;
@@ -136,10 +139,12 @@ export class OutboxRelay {
   private onTimer(): void {
     const polled = !this.kickDue;
     this.kickDue = false;
-    this.lastDrainAt = Date.now();
+    const startedAt = Date.now();
     this.draining = this.drain({ lookFirst: polled });
-    void this.draining.then(() => {
+    void this.draining.then((sent) => {
       this.draining = undefined;
+      // An idle poll that found nothing is no activity: the next kick still goes at once.
+      if (!polled || sent > 0) this.lastDrainAt = startedAt;
       if (!this.running) return;
       const again = this.kicked;
       this.kicked = false;
