@@ -6,12 +6,13 @@
 //
 // One process, as before, when DATABASE_URL or KAFKA_BROKERS name a real Postgres or Kafka (the
 // shards would share its schemas and consumer groups) or when arguments select files
-// (`npm run test:int -- services/wallet`). `--record-durations` rewrites test/int-durations.json,
-// which the sequencer splits by, from the files' times in this run (when every shard passed).
+// (`npm run test:int -- services/wallet`). `--record-durations` updates test/int-durations.json,
+// which the sequencer splits by, with the times of the files this run ran (when every shard
+// passed); files it did not run keep theirs, files that no longer exist are dropped.
 //
 // Each shard's lines are prefixed with its number; the exit code is 1 when any shard failed.
 const { spawn } = require('node:child_process');
-const { mkdirSync, readFileSync, writeFileSync } = require('node:fs');
+const { existsSync, mkdirSync, readFileSync, writeFileSync } = require('node:fs');
 const { join, relative } = require('node:path');
 const { createInterface } = require('node:readline');
 
@@ -80,7 +81,8 @@ function runShard(index) {
 }
 
 function recordDurations() {
-  const table = {};
+  const tableFile = join(root, 'test', 'int-durations.json');
+  const table = JSON.parse(readFileSync(tableFile, 'utf8'));
   for (let index = 1; index <= count; index += 1) {
     const run = JSON.parse(readFileSync(resultFile(index), 'utf8'));
     for (const file of run.testResults) {
@@ -90,20 +92,22 @@ function recordDurations() {
   }
   const sorted = Object.fromEntries(
     Object.keys(table)
+      .filter((file) => existsSync(join(root, file)))
       .sort()
-      .map((key) => [key, table[key]]),
+      .map((file) => [file, table[file]]),
   );
-  writeFileSync(join(root, 'test', 'int-durations.json'), `${JSON.stringify(sorted, null, 2)}\n`);
-  console.log(`test:int: wrote ${Object.keys(sorted).length} durations to test/int-durations.json`);
+  writeFileSync(tableFile, `${JSON.stringify(sorted, null, 2)}\n`);
+  console.log(`test:int: test/int-durations.json now holds ${Object.keys(sorted).length} files`);
 }
 
 async function main() {
   const shards = Array.from({ length: count }, (_, i) => runShard(i + 1));
-  for (const signal of ['SIGINT', 'SIGTERM']) {
-    process.on(signal, () => {
-      for (const { child } of shards) if (child.exitCode === null) child.kill(signal);
-    });
-  }
+  // Ctrl-C reaches the shards from the terminal (one process group): only wait for them. A
+  // SIGTERM sent to this process alone is passed on.
+  process.on('SIGINT', () => undefined);
+  process.on('SIGTERM', () => {
+    for (const { child } of shards) if (child.exitCode === null) child.kill('SIGTERM');
+  });
   const results = await Promise.all(shards.map((shard) => shard.done));
   let failed = false;
   for (const { index, code, signal, seconds } of results) {
