@@ -358,7 +358,14 @@ async function runSeed(
   result.durationMs = Date.now() - began;
   // A passed seed's database is only disk (a platform's cluster is about 100 MB); a failed one's
   // stays for the post-mortem.
-  if (passed(result)) wipeDataDir(join(localDir, 'postgres'));
+  if (passed(result)) {
+    try {
+      wipeDataDir(join(localDir, 'postgres'));
+    } catch (err) {
+      // Disk left behind, not a finding: the seed's result stands.
+      say(`  could not delete the seed's Postgres data: ${String(err)}`);
+    }
+  }
   say(
     `seed ${seed}: evidence in ${relative(root, seedDir)}/ (plan, platform output, ` +
       `platform/logs${passed(result) ? '' : ', platform/postgres'})`,
