@@ -32,6 +32,7 @@ describe('checkout through the gateway', () => {
     platform = await startPlatform({ bookingsClock: clock });
     gw = () => request(platform.gatewayUrl);
     probe = new KafkaProbe();
+    await probe.watch([Topics.WalletDebited, Topics.WalletCredited]);
   });
 
   afterAll(async () => {
@@ -360,6 +361,18 @@ describe('checkout through the gateway', () => {
     await gw().post(`/bookings/${booked.id}/cancel`).set(student.auth).expect(200);
     await gw().post(`/bookings/${booked.id}/cancel`).set(student.auth).expect(200);
     await eventually(async () => expect(await available(student)).toBe(2000));
+    // The wallet told both: the $20 spent on the booking, then given back, once each.
+    const told = (topic: string) =>
+      probe
+        .find(topic, (v) => v.payload?.sourceId === booked.id)
+        .map((m) => {
+          const { ownerId, amount } = JSON.parse(m.value).payload;
+          return [ownerId, amount.amountCents];
+        });
+    await eventually(() => {
+      expect(told(Topics.WalletDebited)).toEqual([[student.id, 2000]]);
+      expect(told(Topics.WalletCredited)).toEqual([[student.id, 2000]]);
+    });
     // The card paid the rest, once, and has it back once.
     const charged = platform.stripe
       .paymentIntents()

@@ -42,6 +42,39 @@ export class OutboxWriter {
   }
 
   /**
+   * Several events in one statement, in the order given (one key's events are numbered in that
+   * order). Their keys' locks are taken in key order, whatever the events' order: two writers of
+   * the same keys then queue instead of each holding one the other waits for.
+   */
+  async addMany(tx: EntityManager, events: ReadonlyArray<OutboxEvent>): Promise<EventEnvelope[]> {
+    if (events.length === 0) return [];
+    const rows = events.map((e) => this.row(e.topic, e.key, e.payload, e.context, 1));
+    const lockKeys = [...new Set(rows.map((r) => r.params[1] as string))].sort();
+    await tx.query(
+      `WITH key_locks AS MATERIALIZED (
+         SELECT pg_advisory_xact_lock($1::int, hashtext(k.key))
+           FROM (SELECT key FROM unnest($2::text[]) WITH ORDINALITY AS u(key, n) ORDER BY n) k
+       )
+       INSERT INTO outbox_messages (id, topic, key, envelope)
+       SELECT e.id, e.topic, e.key, e.envelope
+         FROM unnest($3::uuid[], $4::text[], $5::text[], $6::jsonb[]) WITH ORDINALITY
+              AS e(id, topic, key, envelope, n)
+        WHERE (SELECT count(*) FROM key_locks) = cardinality($2::text[])
+        ORDER BY e.n`,
+      [
+        OUTBOX_KEY_LOCK_SPACE,
+        lockKeys,
+        rows.map((r) => r.envelope.id),
+        rows.map((r) => r.params[3]),
+        rows.map((r) => r.params[4]),
+        rows.map((r) => r.params[5]),
+      ],
+    );
+    this.written.add(tx);
+    return rows.map((r) => r.envelope);
+  }
+
+  /**
    * One event's outbox row as SQL to put in a statement beside the change it reports (one round
    * trip instead of two), its parameters numbered from `$firstParam`. Run it only inside the
    * change's transaction, or as a single statement, which is its own. The commit hook does not
@@ -93,6 +126,14 @@ export class OutboxWriter {
       ],
     };
   }
+}
+
+/** One event for OutboxWriter.addMany. */
+export interface OutboxEvent<T extends Topic = Topic> {
+  topic: T;
+  key: string;
+  payload: PayloadOf<T>;
+  context: OutboxContext;
 }
 
 /** An event's outbox row for a statement of the caller's (see OutboxWriter.row). */

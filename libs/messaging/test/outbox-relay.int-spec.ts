@@ -147,6 +147,54 @@ describe(OutboxRelay.name, () => {
     expect(rows.map((r) => r.id)).toEqual(ids);
   });
 
+  it('writes several keys’ events in one statement in the order given, a writer of the same keys waiting for its commit', async () => {
+    const [a, b] = [randomUUID(), randomUUID()];
+    const event = (key: string) => ({
+      topic: Topics.PayoutPaid,
+      key,
+      payload: samplePaid(),
+      context: { occurredAt: new Date() },
+    });
+    let releaseFirst: () => void = () => undefined;
+    const firstMayCommit = new Promise<void>((resolve) => (releaseFirst = resolve));
+    let secondAdded = false;
+    const first = dataSource.transaction(async (tx) => {
+      const envelopes = await writer.addMany(tx, [event(b), event(a), event(b)]);
+      expect(writer.wroteIn(tx)).toBe(true);
+      await firstMayCommit;
+      return envelopes.map((e) => e.id);
+    });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const second = dataSource.transaction(async (tx) => {
+      const envelopes = await writer.addMany(tx, [event(a), event(b)]);
+      secondAdded = true;
+      return envelopes.map((e) => e.id);
+    });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(secondAdded).toBe(false);
+    releaseFirst();
+    const ids = [...(await first), ...(await second)];
+    const rows = await dataSource.query<Array<{ id: string }>>(
+      'SELECT id FROM outbox_messages WHERE key = ANY($1) ORDER BY seq',
+      [[a, b]],
+    );
+    expect(rows.map((r) => r.id)).toEqual(ids);
+    // A payload that breaks its contract writes nothing.
+    await expect(
+      dataSource.transaction((tx) =>
+        writer.addMany(tx, [
+          event(a),
+          { ...event(a), payload: { ...samplePaid(), paidAt: 'yesterday' } },
+        ]),
+      ),
+    ).rejects.toThrow(/breaks its contract/);
+    const [{ count }] = await dataSource.query<Array<{ count: string }>>(
+      'SELECT count(*) FROM outbox_messages WHERE key = ANY($1)',
+      [[a, b]],
+    );
+    expect(Number(count)).toBe(5);
+  });
+
   it('purges published events and inbox ids past their retention, and nothing younger', async () => {
     const old = await write(randomUUID());
     const young = await write(randomUUID());

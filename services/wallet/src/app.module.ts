@@ -15,6 +15,7 @@ import { RewardRecords } from './rewards/reward-records';
 import { RewardUnlockedConsumer } from './rewards/reward-unlocked.consumer';
 import { RewardVoidedConsumer } from './rewards/reward-voided.consumer';
 import { BookingSettledConsumer } from './reservations/booking-settled.consumer';
+import { AnnounceCaptures } from './reservations/announce-captures';
 import { CaptureAtOnce } from './reservations/capture-at-once.statement';
 import { CaptureReservations } from './reservations/capture-reservations.usecase';
 import { CaptureHeldReservations } from './reservations/capture-held-reservations.usecase';
@@ -76,6 +77,7 @@ export class AppModule {
         CaptureAtOnce,
         CaptureReservations,
         ReturnReservation,
+        AnnounceCaptures,
         ReleaseLapsedReservationsJob,
         BookingSettledConsumer,
       ],

@@ -10,12 +10,13 @@ import {
 import request from 'supertest';
 import { checkLedgerInvariants } from '../src/ledger/check-invariants';
 import { ReleaseLapsedReservationsJob } from '../src/reservations/release-lapsed-reservations.job';
+import { confirmedBooking } from './checkout-requests';
 import { unlocked, voided, WalletHarness } from './wallet-harness';
 
 /** Checkout holds through the wallet's internal HTTP API, as bookings calls it. */
 describe('wallet checkout reservations', () => {
   const h = new WalletHarness();
-  beforeAll(() => h.start([]));
+  beforeAll(() => h.start([Topics.WalletDebited, Topics.WalletCredited]));
   afterAll(() => h.stop());
 
   const creditOf = async (
@@ -315,6 +316,110 @@ describe('wallet checkout reservations', () => {
     await h.send(voidEvent);
     await eventually(() => h.consumed(voidEvent.id));
     expect(await funds(student, instructor)).toMatchObject({ feeRebateCents: 0 });
+    await invariantsHold();
+  });
+  it('tells each capture once as wallet-debited, a refund as wallet-credited after it, a release never', async () => {
+    const student = await h.studentWithCredit(3000);
+    const instructor = await h.instructorWithRebate(1000);
+    const checkout = (creditCents: number, feeRebateCents: number) => ({
+      reference: `quote-${randomUUID()}`,
+      bookingId: randomUUID(),
+      studentId: student,
+      creditCents,
+      feeRebateCents,
+    });
+    type Checkout = ReturnType<typeof checkout>;
+    const hold = (c: Checkout) =>
+      reserve(c.reference, { ...c, instructorId: instructor, reference: undefined }).expect(200);
+    const told = (topic: string, c: Checkout) =>
+      h.published(topic, c.bookingId).map((m) => {
+        const { ownerId, amount, transactionId } = JSON.parse(m.value).payload as {
+          ownerId: string;
+          amount: { amountCents: number };
+          transactionId: string;
+        };
+        return { ownerId, cents: amount.amountCents, transactionId };
+      });
+    const transactionOf = async (c: Checkout, column: 'capture' | 'return') =>
+      (
+        await h.dataSource.query<Array<{ id: string }>>(
+          `SELECT ${column}_transaction_id AS id FROM credit_reservations WHERE reference = $1`,
+          [c.reference],
+        )
+      )[0].id;
+    const confirm = async (c: Checkout) => {
+      const event = confirmedBooking(c);
+      await h.send(event);
+      await eventually(() => h.consumed(event.id));
+    };
+
+    // Captured by checkout, which tells nothing; told once its booking's confirmation arrives,
+    // and not again for a second confirmation of the booking.
+    const spent = checkout(1500, 300);
+    await hold(spent);
+    await capture(spent.reference).expect(200);
+    expect(told(Topics.WalletDebited, spent)).toEqual([]);
+    await confirm(spent);
+    await eventually(() => expect(told(Topics.WalletDebited, spent)).toHaveLength(2));
+    const captureId = await transactionOf(spent, 'capture');
+    expect(told(Topics.WalletDebited, spent)).toEqual(
+      expect.arrayContaining([
+        { ownerId: student, cents: 1500, transactionId: captureId },
+        { ownerId: instructor, cents: 300, transactionId: captureId },
+      ]),
+    );
+    await confirm(spent);
+
+    // Refunded before its confirmation arrived: the refund tells the debit, then the credit.
+    const refunded = checkout(800, 200);
+    await hold(refunded);
+    await capture(refunded.reference).expect(200);
+    await giveBack(refunded.reference).expect(200);
+    await eventually(() => expect(told(Topics.WalletCredited, refunded)).toHaveLength(2));
+    const refundId = await transactionOf(refunded, 'return');
+    const credits = told(Topics.WalletCredited, refunded);
+    expect(credits).toEqual(
+      expect.arrayContaining([
+        { ownerId: student, cents: 800, transactionId: refundId },
+        { ownerId: instructor, cents: 200, transactionId: refundId },
+      ]),
+    );
+    const debits = told(Topics.WalletDebited, refunded);
+    expect(debits).toHaveLength(2);
+    // Each owner's debit was numbered before its credit: the relay sends them in that order.
+    const order = await h.dataSource.query<Array<{ key: string; topic: string }>>(
+      `SELECT key, topic FROM outbox_messages
+        WHERE envelope -> 'payload' ->> 'sourceId' = $1 ORDER BY seq`,
+      [refunded.bookingId],
+    );
+    for (const owner of [student, instructor]) {
+      expect(order.filter((o) => o.key === owner).map((o) => o.topic)).toEqual([
+        Topics.WalletDebited,
+        Topics.WalletCredited,
+      ]);
+    }
+    await confirm(refunded);
+
+    // Released, never captured: nothing was spent, nothing is told.
+    const released = checkout(300, 0);
+    await hold(released);
+    await giveBack(released.reference, 'not_confirmed').expect(200);
+
+    // The relay publishes in commit order: once a later capture of the student's is told,
+    // whatever the checkouts above wrote is out too.
+    const last = checkout(100, 0);
+    await hold(last);
+    await capture(last.reference).expect(200);
+    await confirm(last);
+    await eventually(() => expect(told(Topics.WalletDebited, last)).toHaveLength(1));
+    expect(told(Topics.WalletDebited, spent)).toHaveLength(2);
+    expect(told(Topics.WalletDebited, refunded)).toHaveLength(2);
+    expect(told(Topics.WalletCredited, refunded)).toHaveLength(2);
+    expect([
+      ...told(Topics.WalletDebited, released),
+      ...told(Topics.WalletCredited, released),
+    ]).toEqual([]);
+    expect(await h.balance(student)).toBe(3000 - 1500 - 100);
     await invariantsHold();
   });
 });

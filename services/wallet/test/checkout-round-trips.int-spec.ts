@@ -135,20 +135,32 @@ describe('checkout round trips of the wallet', () => {
     await first.send().expect(200);
     await capture(first.reference).expect(200);
     const event = confirmedBooking(first);
-    // A transaction of the test's own holds the captured row: the run does not wait for it.
+    await h.send(event);
+    await eventually(() => h.consumed(event.id));
+    // BEGIN, the message recorded in the inbox, the run's reservations locked (the captured one
+    // too: its capture is still to be told), the capture claimed for telling, its wallet-debited
+    // written, COMMIT.
+    const run = h.statements.transactionWith('INSERT INTO inbox_messages', event.id);
+    expect(run).toHaveLength(6);
+    expect(run[2]).toContain('credit_reservations');
+    expect(run[3]).toContain('SET debit_announced_at');
+    expect(run[4]).toContain('INSERT INTO outbox_messages');
+
+    // Told once, the capture leaves nothing to do: another confirmation of the booking only
+    // reads its row. A transaction of the test's own holds the row: the run does not wait for it.
+    const again = confirmedBooking(first);
     await h.whileLocked(
       'SELECT 1 FROM credit_reservations WHERE reference = $1 FOR UPDATE',
       [first.reference],
       async () => {
-        await h.send(event);
-        await eventually(() => h.consumed(event.id));
+        await h.send(again);
+        await eventually(() => h.consumed(again.id));
       },
     );
-    // BEGIN, the message recorded in the inbox, the run's reservations read (a captured one is
-    // not locked: nothing is left to do for it), COMMIT.
-    const run = h.statements.transactionWith('INSERT INTO inbox_messages', event.id);
-    expect(run).toHaveLength(4);
-    expect(run[2]).toContain('credit_reservations');
+    // BEGIN, the message recorded in the inbox, the run's reservations read, COMMIT.
+    const second = h.statements.transactionWith('INSERT INTO inbox_messages', again.id);
+    expect(second).toHaveLength(4);
+    expect(second[2]).toContain('credit_reservations');
   });
 
   it('captures the held reservations of a booking-confirmed run in one statement, whatever their number', async () => {
@@ -165,13 +177,16 @@ describe('checkout round trips of the wallet', () => {
       for (const event of events) await h.consumed(event.id);
     });
     // BEGIN, the messages recorded in the inbox, the run's reservations locked, the accounts
-    // their captures move locked (the platform's read), every capture written, COMMIT.
+    // their captures move locked (the platform's read), every capture written, every capture
+    // claimed for telling, all their wallet-debited written, COMMIT.
     const run = h.statements.transactionWith('INSERT INTO inbox_messages', events[0].id);
-    expect(run).toHaveLength(6);
+    expect(run).toHaveLength(8);
     expect(run[2]).toContain('credit_reservations');
     expect(run[3]).toContain('ledger_accounts');
     expect(run[4]).toContain('INSERT INTO ledger_transactions');
     expect(run[4]).toContain('UPDATE credit_reservations');
+    expect(run[5]).toContain('SET debit_announced_at');
+    expect(run[6]).toContain('INSERT INTO outbox_messages');
     const rows = await h.dataSource.query<Array<{ status: string }>>(
       'SELECT status FROM credit_reservations WHERE reference = ANY($1)',
       [holds.map((hold) => hold.reference)],

@@ -2,7 +2,7 @@ import { Type } from 'class-transformer';
 import { IsISO8601, IsOptional, IsString, IsUUID, ValidateNested } from 'class-validator';
 import { Money } from '../money';
 
-/** Credit was added to a user's wallet. Key: ownerId. */
+/** Credit was added to a user's wallet: a reward unlocked, or a checkout refunded. Key: ownerId. */
 export class WalletCreditedV1 {
   @IsUUID()
   transactionId!: string;

@@ -13,6 +13,7 @@ import { CreateCreditReservations1796120000000 } from './migrations/179612000000
 import { RevokeLedgerChanges1796110000000 } from './migrations/1796110000000-revoke-ledger-changes';
 import { AddSchemaLocks1796111000000 } from './migrations/1796111000000-add-schema-locks';
 import { GuardLedgerAccountBalances1796130000000 } from './migrations/1796130000000-guard-ledger-account-balances';
+import { AnnounceCheckoutCaptures1796140000000 } from './migrations/1796140000000-announce-checkout-captures';
 
 const WALLET_ENTITIES = [LedgerAccount, LedgerTransaction, LedgerPosting];
 
@@ -34,6 +35,7 @@ export function walletDataSource(url: string, schema = 'wallet'): DataSource {
       AddSchemaLocks1796111000000,
       CreateCreditReservations1796120000000,
       GuardLedgerAccountBalances1796130000000,
+      AnnounceCheckoutCaptures1796140000000,
     ],
   });
 }

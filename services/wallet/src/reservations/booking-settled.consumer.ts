@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { BookingCancelledV1, BookingConfirmedV1, EventEnvelope } from '@rewards/contracts';
 import { EntityManager } from 'typeorm';
 import { WalletError } from '../wallet-error';
+import { AnnounceCaptures } from './announce-captures';
 import { CaptureHeldReservations } from './capture-held-reservations.usecase';
 import { CaptureReservation } from './capture-reservation.usecase';
 import { CaptureRunLocks } from './capture-run-locks';
@@ -24,6 +25,7 @@ export class BookingSettledConsumer {
     private readonly captureHeld: CaptureHeldReservations,
     private readonly capture: CaptureReservation,
     private readonly giveBack: ReturnReservation,
+    private readonly announce: AnnounceCaptures,
   ) {}
 
   /**
@@ -34,6 +36,8 @@ export class BookingSettledConsumer {
    * student's account wait for a hold a capture from checkout held, which waited for that
    * account: a deadlock, also between two partitions' runs sharing students. The inbox gives
    * the prelude only the run's new events, and commits none of it unless all were applied.
+   * Every capture of the run, checkout's own or the run's, is announced here (AnnounceCaptures),
+   * but those of lapsed holds, which the events' handlers capture and announce.
    */
   async lockConfirmedRun(
     events: Array<EventEnvelope<BookingConfirmedV1>>,
@@ -44,9 +48,10 @@ export class BookingSettledConsumer {
       events.map((e) => e.payload.bookingId),
     );
     const held = await this.captureHeld.execute(tx, run);
+    const now = run.reservations.map((found) => held.get(found.reference) ?? found);
+    await this.announce.announce(tx, now);
     const byBooking = new Map<string, CreditReservation[]>();
-    for (const found of run.reservations) {
-      const r = held.get(found.reference) ?? found;
+    for (const r of now) {
       byBooking.set(r.bookingId, [...(byBooking.get(r.bookingId) ?? []), r]);
     }
     this.runs.set(tx, byBooking);
@@ -61,15 +66,18 @@ export class BookingSettledConsumer {
           .filter((r) => r.status !== 'captured' && r.status !== 'refunded')
           .map((r) => r.reference)
       : await this.reservations.ofBooking(tx, event.payload.bookingId);
+    const captured: CreditReservation[] = [];
     for (const reference of references) {
       try {
-        await this.capture.execute(tx, reference);
+        captured.push(await this.capture.execute(tx, reference));
       } catch (err) {
         // Released because the booking was cancelled first: the cancellation stands.
         if (!(err instanceof WalletError) || err.code !== 'RESERVATION_RELEASED') throw err;
         this.logger.warn({ message: 'booking-confirmed: hold already released', reference });
       }
     }
+    // Each locked by its capture (which answers one captured before as it is).
+    await this.announce.announce(tx, captured);
   }
 
   async cancelled(event: EventEnvelope<BookingCancelledV1>, tx: EntityManager): Promise<void> {

@@ -42,6 +42,7 @@ const hold = (reference: string, creditCents: number, status = 'held'): CreditRe
   releaseReason: null,
   creditShortfallCents: 0,
   feeRebateShortfallCents: 0,
+  debitAnnouncedAt: null,
 });
 
 describe(CaptureHeldReservations.name, () => {

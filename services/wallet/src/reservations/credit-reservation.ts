@@ -8,6 +8,13 @@ import { toSafeInteger } from '../ledger/ledger-posting.entity';
 
 type ReservationStatus = 'held' | 'captured' | 'released' | 'refunded';
 
+/**
+ * A reservation nothing can move any more: refunded, or captured with the capture announced. A
+ * row that is not may still be written (captured, returned, or its capture announced), so its
+ * lockers lock it. A row read as settled stays so, its locker or not.
+ */
+const SETTLED = `(status = 'refunded' OR (status = 'captured' AND debit_announced_at IS NOT NULL))`;
+
 /** Why a hold went back: the booking was not confirmed, its hold lapsed, or it was cancelled. */
 export type ReturnReason = 'not_confirmed' | 'expired' | 'booking_cancelled';
 
@@ -28,6 +35,8 @@ export interface CreditReservation {
   releaseReason: ReturnReason | null;
   creditShortfallCents: number;
   feeRebateShortfallCents: number;
+  /** When its capture was told as wallet-debited events (AnnounceCaptures); null until then. */
+  debitAnnouncedAt: Date | null;
 }
 
 /** The reservation as the internal API answers it. */
@@ -69,6 +78,7 @@ export interface ReservationRow {
   release_reason: ReturnReason | null;
   credit_shortfall_cents: string;
   fee_rebate_shortfall_cents: string;
+  debit_announced_at: Date | null;
 }
 
 export function fromRow(r: ReservationRow): CreditReservation {
@@ -88,6 +98,7 @@ export function fromRow(r: ReservationRow): CreditReservation {
     releaseReason: r.release_reason,
     creditShortfallCents: toSafeInteger(r.credit_shortfall_cents),
     feeRebateShortfallCents: toSafeInteger(r.fee_rebate_shortfall_cents),
+    debitAnnouncedAt: r.debit_announced_at,
   };
 }
 
@@ -99,6 +110,7 @@ export type NewReservation = Omit<
   | 'releaseReason'
   | 'creditShortfallCents'
   | 'feeRebateShortfallCents'
+  | 'debitAnnouncedAt'
 >;
 
 /** Rows of credit_reservations; each use case locks the row before it moves money. */
@@ -148,9 +160,10 @@ export class CreditReservations {
 
   /**
    * The reservations of the bookings, in one statement: those a capture or a return could still
-   * move locked in reference order (the order any two lockers of several take them in); those
-   * captured or refunded already only read, as nothing is left to do for them under a lock (a
-   * row lock is a write). A row found open is answered as it is once locked.
+   * move, or whose capture is still to be announced, locked in reference order (the order any two
+   * lockers of several take them in); the others (refunded, or captured and announced) only
+   * read, as nothing is left to do for them under a lock (a row lock is a write). A row found
+   * open is answered as it is once locked.
    */
   lockOfBookings(tx: EntityManager, bookingIds: string[]): Promise<CreditReservation[]> {
     return this.lockMany(tx, 'booking_id = ANY($1::uuid[])', bookingIds);
@@ -172,14 +185,13 @@ export class CreditReservations {
          SELECT * FROM credit_reservations WHERE ${where}
        ), open AS MATERIALIZED (
          SELECT c.* FROM credit_reservations c
-          WHERE c.reference IN (SELECT reference FROM found
-                                 WHERE status NOT IN ('captured', 'refunded'))
+          WHERE c.reference IN (SELECT reference FROM found WHERE NOT (${SETTLED}))
           ORDER BY c.reference
             FOR UPDATE OF c
        )
        SELECT * FROM open
        UNION ALL
-       SELECT * FROM found WHERE status IN ('captured', 'refunded')
+       SELECT * FROM found WHERE ${SETTLED}
        ORDER BY reference`,
       [[...new Set(keys)]],
     );

@@ -1,4 +1,6 @@
 import { Injectable } from '@nestjs/common';
+import { Topics } from '@rewards/contracts';
+import { OutboxEvent, OutboxWriter } from '@rewards/messaging';
 import { Clock } from '@rewards/service-kit';
 import { EntityManager } from 'typeorm';
 import { WalletConfig } from '../config/wallet.config';
@@ -9,6 +11,7 @@ import { PostTransaction } from '../ledger/post-transaction';
 import { addMonths } from '../lots/credit-expiry';
 import { CreditLots, LotTake } from '../lots/credit-lots';
 import { WalletError } from '../wallet-error';
+import { AnnounceCaptures } from './announce-captures';
 import { CreditReservation, CreditReservations, ReturnReason } from './credit-reservation';
 import { refundKey, releaseKey } from './reservation-keys';
 
@@ -17,7 +20,9 @@ import { refundKey, releaseKey } from './reservation-keys';
  * a ledger transaction. Credit goes back into the lots it came from with their expiry dates; the
  * part whose lots expired meanwhile goes to expired credit, as it would have unspent. What a
  * late capture left owed comes back as new credit, and pays the debt first. Returning twice
- * changes nothing.
+ * changes nothing. A refund is told as wallet-credited events (what came back to each owner's
+ * wallet), after the capture's wallet-debited ones when nothing told those yet; a release tells
+ * nothing, as a hold was never told as spent.
  */
 @Injectable()
 export class ReturnReservation {
@@ -28,6 +33,8 @@ export class ReturnReservation {
     private readonly lots: CreditLots,
     private readonly settleDebt: SettleDebt,
     private readonly config: WalletConfig,
+    private readonly announce: AnnounceCaptures,
+    private readonly outbox: OutboxWriter,
     private readonly clock: Clock,
   ) {}
 
@@ -126,6 +133,26 @@ export class ReturnReservation {
     }
     const status = refund ? 'refunded' : 'released';
     await this.reservations.markReturned(tx, reference, status, posted.transaction.id, reason);
+    if (posted.created && refund) {
+      const credited = (ownerId: string, amountCents: number): OutboxEvent => ({
+        topic: Topics.WalletCredited,
+        key: ownerId,
+        payload: {
+          transactionId: posted.transaction.id,
+          ownerId,
+          amount: { amountCents, currency: r.currency },
+          sourceId: r.bookingId,
+          creditedAt: now.toISOString(),
+        },
+        context: { occurredAt: now },
+      });
+      const events = await this.announce.claim(tx, [r]);
+      if (liveCents + freshCents > 0) events.push(credited(r.studentId, liveCents + freshCents));
+      if (r.feeRebateCents > 0 && r.instructorId !== null) {
+        events.push(credited(r.instructorId, r.feeRebateCents));
+      }
+      await this.outbox.addMany(tx, events);
+    }
     if (posted.created && liveCents + freshCents > 0) {
       await this.settleDebt.execute(tx, {
         ownerId: r.studentId,
