@@ -1,8 +1,9 @@
 // What must hold once the platform is quiet, read from every service's schema (admin connection)
 // and from the fake Stripe: each completed first lesson of a referred instructor led to exactly
 // one bonus and one transfer of the right amount; referrals, payouts and Stripe agree on every
-// payout; the founding cap is exact; the wallet ledger balances; every dead letter has a reason;
-// every card charge that succeeded belongs to exactly one booking or was refunded (no lost cent).
+// payout; the founding cap is exact; the wallet ledger balances and every checkout capture was
+// told as wallet-debited; every dead letter has a reason; every card charge that succeeded
+// belongs to exactly one booking or was refunded (no lost cent).
 import { Client } from 'pg';
 import { EntityManager } from 'typeorm';
 import { inspectLedger } from '../services/wallet/src/ledger/check-invariants';
@@ -430,11 +431,25 @@ async function checkLedger(client: Client): Promise<string[]> {
     const kinds = Object.entries(report.violations) as Array<
       [string, { count: number; first: unknown[] }]
     >;
-    return kinds
+    const findings = kinds
       .filter(([, v]) => v.count > 0)
       .map(
         ([kind, v]) => `ledger ${kind}: ${v.count}, first ${JSON.stringify(v.first.slice(0, 3))}`,
       );
+    // Every checkout capture is told as wallet-debited once its booking-confirmed is consumed.
+    const [untold] = (
+      await client.query<{ count: string; first: string[] | null }>(
+        `SELECT count(*) AS count, (array_agg(reference ORDER BY reference))[1:3] AS first
+           FROM credit_reservations
+          WHERE capture_transaction_id IS NOT NULL AND debit_announced_at IS NULL`,
+      )
+    ).rows;
+    if (Number(untold.count) > 0) {
+      findings.push(
+        `checkout captures never told as wallet-debited: ${untold.count}, first ${JSON.stringify(untold.first)}`,
+      );
+    }
+    return findings;
   } finally {
     await client.query('ROLLBACK');
   }
