@@ -2,8 +2,9 @@
 // and from the fake Stripe: each completed first lesson of a referred instructor led to exactly
 // one bonus and one transfer of the right amount; referrals, payouts and Stripe agree on every
 // payout; the founding cap is exact; the wallet ledger balances and every checkout capture was
-// told as wallet-debited; every dead letter has a reason; every card charge that succeeded
-// belongs to exactly one booking or was refunded (no lost cent).
+// told as wallet-debited, every booking paid partly by credit captured exactly that credit;
+// every dead letter has a reason; every card charge that succeeded belongs to exactly one
+// booking or was refunded (no lost cent).
 import { Client } from 'pg';
 import { EntityManager } from 'typeorm';
 import { inspectLedger } from '../services/wallet/src/ledger/check-invariants';
@@ -448,6 +449,38 @@ async function checkLedger(client: Client): Promise<string[]> {
       findings.push(
         `checkout captures never told as wallet-debited: ${untold.count}, first ${JSON.stringify(untold.first)}`,
       );
+    }
+    // Every booking paid partly by credit holds exactly that credit, captured while the booking
+    // stands, given back once it was cancelled.
+    const paidByCredit = (
+      await client.query<{
+        id: string;
+        status: string;
+        benefit_cents: string;
+        holds: Array<{ status: string; credit_cents: number }>;
+      }>(
+        `SELECT b.id, b.status, b.benefit_cents::text,
+                coalesce(jsonb_agg(jsonb_build_object('status', r.status,
+                                                      'credit_cents', r.credit_cents))
+                           FILTER (WHERE r.reference IS NOT NULL), '[]') AS holds
+           FROM bookings.bookings b
+           LEFT JOIN wallet.credit_reservations r ON r.booking_id = b.id
+          WHERE b.benefit_kind = 'wallet_credit'
+          GROUP BY b.id, b.status, b.benefit_cents`,
+      )
+    ).rows;
+    for (const b of paidByCredit) {
+      const wanted = b.status === 'cancelled' ? ['refunded', 'released'] : ['captured'];
+      const [hold] = b.holds;
+      if (
+        b.holds.length !== 1 ||
+        !wanted.includes(hold.status) ||
+        Number(hold.credit_cents) !== Number(b.benefit_cents)
+      ) {
+        findings.push(
+          `booking ${b.id} (${b.status}, ${b.benefit_cents} credit) holds ${JSON.stringify(b.holds)}`,
+        );
+      }
     }
     return findings;
   } finally {

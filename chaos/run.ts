@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { Client } from 'pg';
 import { wipeDataDir } from '../tools/local/postgres-home';
+import { CreditGiver } from './credit-giver';
 import { Duplicator } from './duplicator';
 import { FaultInjector } from './faults';
 import { FlowResult, runFlow } from './flow';
@@ -235,6 +236,7 @@ async function runSeed(
   let platform: RunningPlatform | undefined;
   let injector: FaultInjector | undefined;
   let duplicator: Duplicator | undefined;
+  let credit: CreditGiver | undefined;
   let admin: Client | undefined;
   const cleanup = (): void => {
     injector?.thawNow();
@@ -282,6 +284,9 @@ async function runSeed(
       duplicator = new Duplicator(running.kafkaBrokers(), plan.duplicates, say);
       await duplicator.start();
     }
+    const giver = new CreditGiver(running.kafkaBrokers());
+    credit = giver;
+    await giver.start();
 
     const loadStart = Date.now();
     const faults = new FaultInjector(running, adminUrl, loadStart, say);
@@ -302,6 +307,7 @@ async function runSeed(
           gateway,
           stripe,
           stripeKey: STRIPE_KEY,
+          credit: giver,
           lessonLeadMs: 1_500,
           timeoutMs: FLOW_TIMEOUT_MS,
           onCompleted: (flow) => faults.lessonCompleted(flow),
@@ -350,6 +356,7 @@ async function runSeed(
     say(`seed ${seed} could not finish: ${result.error}`);
   } finally {
     await duplicator?.stop().catch(() => undefined);
+    await credit?.stop();
     await admin?.end().catch(() => undefined);
     injector?.thawNow();
     await platform?.stop();

@@ -48,10 +48,10 @@ export class BookingSettledConsumer {
       events.map((e) => e.payload.bookingId),
     );
     const held = await this.captureHeld.execute(tx, run);
-    const now = run.reservations.map((found) => held.get(found.reference) ?? found);
-    await this.announce.announce(tx, now);
+    const latest = run.reservations.map((found) => held.get(found.reference) ?? found);
+    await this.announce.announce(tx, latest);
     const byBooking = new Map<string, CreditReservation[]>();
-    for (const r of now) {
+    for (const r of latest) {
       byBooking.set(r.bookingId, [...(byBooking.get(r.bookingId) ?? []), r]);
     }
     this.runs.set(tx, byBooking);
