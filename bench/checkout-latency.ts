@@ -3,11 +3,11 @@
 // rate, on a fresh embedded platform. A plain GET through the gateway at the same rate, in the
 // same run, is the baseline. Target (issue 7): quote + confirm p99 at most 50 ms at 200 requests/s
 // on 2 cores. See bench/README.md.
-import { createEnvelope, Topics } from '@rewards/contracts';
+import { Topics } from '@rewards/contracts';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
-import { randomUUID } from 'node:crypto';
 import { cpus } from 'node:os';
 import { join, relative } from 'node:path';
+import { rewardUnlockedEvent } from '../libs/testing/src/reward-events';
 import { startBenchPlatform } from './bench-platform';
 import { poll, request, sleep } from './bench-http';
 import { CpuMeter, ProcessTree, syscalls } from './proc-stats';
@@ -236,23 +236,13 @@ async function main(): Promise<number> {
     await producer.send({
       topic: Topics.RewardUnlocked,
       messages: students.map((s) => {
-        const rewardId = randomUUID();
-        const event = createEnvelope({
-          type: Topics.RewardUnlocked,
-          version: 1,
+        const event = rewardUnlockedEvent({
+          beneficiaryId: s.userId,
+          amountCents: creditCents,
+          unlockedAt: now,
           producer: 'bench',
-          key: rewardId,
-          occurredAt: now,
-          payload: {
-            rewardId,
-            beneficiaryId: s.userId,
-            kind: 'student_referral_credit',
-            amount: { amountCents: creditCents, currency: 'USD' },
-            expiresAt: new Date(now.getTime() + 180 * 86_400_000).toISOString(),
-            unlockedAt: now.toISOString(),
-          },
         });
-        return { key: rewardId, value: JSON.stringify(event) };
+        return { key: event.key, value: JSON.stringify(event) };
       }),
     });
     await producer.disconnect();

@@ -3,53 +3,26 @@
 // messages in memory only, so an event sent just before a broker restart can be lost: the flow
 // sends the same event again (same id, so the wallet's inbox applies it once) until the student's
 // wallet shows it.
-import { randomUUID } from 'node:crypto';
-import { createEnvelope, EventEnvelope, Topics } from '@rewards/contracts';
-import { Kafka, logLevel, Partitioners, Producer } from 'kafkajs';
+import { EventEnvelope } from '@rewards/contracts';
+import { Kafka, Producer } from 'kafkajs';
+import { chaosKafka, connectProducer } from './kafka';
+import { rewardUnlockedEvent } from '../libs/testing/src/reward-events';
 
 export class CreditGiver {
   private readonly kafka: Kafka;
   private producer?: Producer;
 
   constructor(brokers: string) {
-    this.kafka = new Kafka({
-      clientId: 'chaos-credit',
-      brokers: brokers.split(','),
-      connectionTimeout: 3000,
-      retry: { initialRetryTime: 300, retries: 5 },
-      logLevel: logLevel.NOTHING,
-    });
+    this.kafka = chaosKafka('chaos-credit', brokers, 5);
   }
 
   async start(): Promise<void> {
-    const producer = this.kafka.producer({
-      allowAutoTopicCreation: false,
-      idempotent: false,
-      createPartitioner: Partitioners.DefaultPartitioner,
-    });
-    await producer.connect();
-    this.producer = producer;
+    this.producer = await connectProducer(this.kafka);
   }
 
   /** A reward of `amountCents` student credit for `userId`, unlocked now; not sent yet. */
   reward(userId: string, amountCents: number): EventEnvelope<object> {
-    const rewardId = randomUUID();
-    const unlockedAt = new Date();
-    return createEnvelope({
-      type: Topics.RewardUnlocked,
-      version: 1,
-      producer: 'referrals',
-      key: rewardId,
-      occurredAt: unlockedAt,
-      payload: {
-        rewardId,
-        beneficiaryId: userId,
-        kind: 'student_referral_credit',
-        amount: { amountCents, currency: 'USD' },
-        expiresAt: new Date(unlockedAt.getTime() + 180 * 86_400_000).toISOString(),
-        unlockedAt: unlockedAt.toISOString(),
-      },
-    });
+    return rewardUnlockedEvent({ beneficiaryId: userId, amountCents });
   }
 
   /** Sends the reward's event (again: the wallet applies one id once). */

@@ -3,7 +3,8 @@
 // a little later. Consumers see them as the redeliveries Kafka is allowed to make; their inboxes
 // must make each a no-op. Copies carry a `chaos-duplicate` header so they are not copied again.
 import { ALL_TOPICS } from '@rewards/contracts';
-import { Consumer, Kafka, logLevel, Partitioners, Producer } from 'kafkajs';
+import { Consumer, Kafka, Producer } from 'kafkajs';
+import { chaosKafka, connectProducer } from './kafka';
 import { Prng } from './prng';
 import { DuplicatePlan } from './schedule';
 
@@ -26,23 +27,11 @@ export class Duplicator {
     private readonly say: (line: string) => void,
   ) {
     this.rng = new Prng(plan.seed);
-    this.kafka = new Kafka({
-      clientId: 'chaos-duplicator',
-      brokers: brokers.split(','),
-      connectionTimeout: 3000,
-      retry: { initialRetryTime: 300, retries: 30 },
-      logLevel: logLevel.NOTHING,
-    });
+    this.kafka = chaosKafka('chaos-duplicator', brokers, 30);
   }
 
   async start(): Promise<void> {
-    const producer = this.kafka.producer({
-      allowAutoTopicCreation: false,
-      idempotent: false,
-      createPartitioner: Partitioners.DefaultPartitioner,
-    });
-    await producer.connect();
-    this.producer = producer;
+    this.producer = await connectProducer(this.kafka);
     await this.startConsumer();
   }
 

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { createEnvelope, Topics } from '@rewards/contracts';
+import { Topics } from '@rewards/contracts';
 import {
   errorOf,
   eventually,
   KafkaProbe,
+  rewardUnlockedEvent,
   serviceTestEnv,
   TEST_CARDS,
   testAdminUrl,
@@ -73,26 +74,10 @@ describe('checkout through the gateway', () => {
     amountCents: number,
     kind: 'student_referral_credit' | 'fee_rebate' = 'student_referral_credit',
   ) => {
-    const rewardId = randomUUID();
-    const unlockedAt = new Date();
-    const event = createEnvelope({
-      type: Topics.RewardUnlocked,
-      version: 1,
-      producer: 'referrals',
-      key: rewardId,
-      occurredAt: unlockedAt,
-      payload: {
-        rewardId,
-        beneficiaryId: user.id,
-        kind,
-        amount: { amountCents, currency: 'USD' },
-        expiresAt: new Date(unlockedAt.getTime() + 180 * 86_400_000).toISOString(),
-        unlockedAt: unlockedAt.toISOString(),
-      },
-    });
+    const event = rewardUnlockedEvent({ beneficiaryId: user.id, amountCents, kind });
     const field = kind === 'fee_rebate' ? 'feeRebateCents' : 'availableCents';
     const before = ((await wallet(user)) as Record<string, number>)[field] ?? 0;
-    await probe.produce(Topics.RewardUnlocked, rewardId, JSON.stringify(event));
+    await probe.produce(Topics.RewardUnlocked, event.key, JSON.stringify(event));
     await eventually(async () =>
       expect(((await wallet(user)) as Record<string, number>)[field]).toBe(before + amountCents),
     );

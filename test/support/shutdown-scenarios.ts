@@ -1,6 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { createEnvelope, EventEnvelope, Topics } from '@rewards/contracts';
-import { callerHeaders, eventually, FakeStripe, KafkaProbe } from '@rewards/testing';
+import {
+  callerHeaders,
+  eventually,
+  FakeStripe,
+  KafkaProbe,
+  rewardUnlockedEvent,
+} from '@rewards/testing';
 import { Client } from 'pg';
 import type { LoadOutcome, LoadRequest } from './load';
 import { freePort, publications, ServiceProcesses, type DrilledService } from './shutdown-drill';
@@ -66,25 +72,7 @@ const wallet: Scenario = {
   status: 200,
   events: {
     intervalMs: 10,
-    next: () => {
-      const rewardId = randomUUID();
-      const now = new Date();
-      return createEnvelope({
-        type: Topics.RewardUnlocked,
-        version: 1,
-        producer: 'referrals',
-        key: rewardId,
-        occurredAt: now,
-        payload: {
-          rewardId,
-          beneficiaryId: walletOwner,
-          kind: 'student_referral_credit',
-          amount: usd(100),
-          unlockedAt: now.toISOString(),
-          expiresAt: new Date(now.getTime() + 180 * 86_400_000).toISOString(),
-        },
-      });
-    },
+    next: () => rewardUnlockedEvent({ beneficiaryId: walletOwner, amountCents: 100 }),
   },
   doneOnce: async ({ probe }, { events, base }) => {
     const answer = await fetch(`${base}/wallet/me`, {

@@ -11,3 +11,4 @@ export * from './smtp-sink';
 export * from './caller-headers';
 export * from './error-body';
 export * from './fresh-group';
+export * from './reward-events';

@@ -7,6 +7,7 @@ import {
   KafkaProbe,
   migrate,
   ProbedMessage,
+  rewardUnlockedEvent,
   RunningServiceApp,
   serviceTestEnv,
   startServiceApp,
@@ -37,20 +38,13 @@ export function unlocked(
     expiresAt: '2026-09-01T10:00:00.000Z',
   },
 ): EventEnvelope<object> {
-  return createEnvelope({
-    type: Topics.RewardUnlocked,
-    version: 1,
-    producer: 'referrals',
-    key: rewardId,
-    occurredAt: new Date(dates.unlockedAt),
-    payload: {
-      rewardId,
-      beneficiaryId,
-      kind,
-      amount: { amountCents, currency: 'USD' },
-      expiresAt: dates.expiresAt,
-      unlockedAt: dates.unlockedAt,
-    },
+  return rewardUnlockedEvent({
+    rewardId,
+    beneficiaryId,
+    amountCents,
+    kind,
+    unlockedAt: new Date(dates.unlockedAt),
+    expiresAt: new Date(dates.expiresAt),
   });
 }
 
