@@ -6,7 +6,6 @@
 import { EventEnvelope } from '@rewards/contracts';
 import { Kafka, Producer } from 'kafkajs';
 import { chaosKafka, connectProducer } from './kafka';
-import { rewardUnlockedEvent } from '../libs/testing/src/reward-events';
 
 export class CreditGiver {
   private readonly kafka: Kafka;
@@ -18,11 +17,6 @@ export class CreditGiver {
 
   async start(): Promise<void> {
     this.producer = await connectProducer(this.kafka);
-  }
-
-  /** A reward of `amountCents` student credit for `userId`, unlocked now; not sent yet. */
-  reward(userId: string, amountCents: number): EventEnvelope<object> {
-    return rewardUnlockedEvent({ beneficiaryId: userId, amountCents });
   }
 
   /** Sends the reward's event (again: the wallet applies one id once). */

@@ -5,6 +5,7 @@
 // completes it once it has started. Referrals and payouts do the rest, checked later
 // from the databases. Each step is retried through outages; a step whose first answer was lost
 // is recognised on retry by its "already done" error code.
+import { rewardUnlockedEvent } from '../libs/testing/src/reward-events';
 import { createTestPaymentMethod } from '../libs/testing/src/test-card';
 import { CreditGiver } from './credit-giver';
 import { ResilientClient } from './http';
@@ -162,7 +163,10 @@ export async function runFlow(opts: FlowOptions): Promise<FlowResult> {
  * shows; the wallet's inbox applies it once.
  */
 async function creditStudent(opts: FlowOptions, student: DevToken, deadline: number) {
-  const reward = opts.credit.reward(student.userId, STUDENT_CREDIT_CENTS);
+  const reward = rewardUnlockedEvent({
+    beneficiaryId: student.userId,
+    amountCents: STUDENT_CREDIT_CENTS,
+  });
   for (;;) {
     // A broker that is down refuses the send: it is sent again after the wait.
     await opts.credit.send(reward).catch(() => undefined);

@@ -491,7 +491,10 @@ async function checkLedger(client: Client): Promise<string[]> {
 /** A cheap snapshot of progress, to tell when the platform has gone quiet. */
 export interface Progress {
   fingerprint: string;
-  /** Every referred instructor's completed lesson has a paid bonus, nothing is left to publish. */
+  /**
+   * Every referred instructor's completed lesson has a paid bonus, every booked checkout's wallet
+   * hold is captured and told (or given back), nothing is left to publish.
+   */
   settled: boolean;
   /** Pending payouts not due yet (a crashed attempt's lease, a retry delay): worth waiting for. */
   nextPayoutAttemptAt: Date | null;
@@ -523,6 +526,10 @@ export async function readProgress(client: Client, stripeTransfers: number): Pro
        (SELECT count(*) FROM payouts.transfer_attempts) AS attempts,
        (SELECT min(next_attempt_at) FROM payouts.payouts WHERE status = 'pending_transfer') AS next_attempt,
        (SELECT count(*) FROM bookings.charge_attempts WHERE state = 'charging') AS charging,
+       (SELECT count(*) FROM wallet.credit_reservations r
+          JOIN bookings.bookings b ON b.id = r.booking_id
+         WHERE r.status = 'held'
+            OR (r.status = 'captured' AND r.debit_announced_at IS NULL)) AS holds,
        ${outboxSums} AS backlog,
        ${inboxSums} AS inbox`,
   );
@@ -535,6 +542,7 @@ export async function readProgress(client: Client, stripeTransfers: number): Pro
     'payouts_paid',
     'attempts',
     'charging',
+    'holds',
     'backlog',
     'inbox',
   ]
@@ -548,12 +556,13 @@ export async function readProgress(client: Client, stripeTransfers: number): Pro
       n('payouts_paid') === n('paid') &&
       n('payouts_pending') === 0 &&
       n('charging') === 0 &&
+      n('holds') === 0 &&
       n('backlog') === 0,
     nextPayoutAttemptAt: (row.next_attempt as Date | null) ?? null,
     openCharges: n('charging'),
     summary:
       `owed ${n('owed')}, referrals paid ${n('paid')}, payouts paid ${n('payouts_paid')}` +
       ` pending ${n('payouts_pending')}, transfers ${stripeTransfers}, card charges open` +
-      ` ${n('charging')}, outbox backlog ${n('backlog')}`,
+      ` ${n('charging')}, wallet holds open ${n('holds')}, outbox backlog ${n('backlog')}`,
   };
 }
